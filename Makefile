@@ -1,0 +1,62 @@
+# Kiln - top-level Makefile: a thin wrapper around Meson + Ninja.
+#
+#   make            build everything into build/
+#   make demo       install what is missing, build, run examples/hello on 127.0.0.1:8000
+#   make check      install what is missing, build, run every test (also under
+#                   ASan+UBSan, plus each libFuzzer target for FUZZ_SECONDS)
+#   make bench      run bench/bench.sh (Kiln against nginx, same run)
+#   make fuzz       run the fuzz targets for FUZZ_SECONDS (default 300)
+#   make install    install kiln, libkiln, headers, kiln.pc under PREFIX
+#   make format     clang-format every C file
+
+PREFIX       ?= /usr/local
+FUZZ_SECONDS ?= 20
+PORT         ?= 8000
+MESON_FLAGS  ?=
+
+.PHONY: all deps deps-test build demo check bench fuzz install format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+deps-test:
+	@scripts/deps.sh test
+
+build/build.ninja:
+	meson setup build --prefix=$(PREFIX) $(MESON_FLAGS)
+
+build: deps build/build.ninja
+	ninja -C build
+
+build-asan/build.ninja:
+	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+build-fuzz/build.ninja:
+	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Ddefault_library=static
+
+demo: build
+	build/examples/hello --host 127.0.0.1 --port $(PORT)
+
+check: deps-test build build-asan/build.ninja build-fuzz/build.ninja
+	ninja -C build-asan
+	ninja -C build-fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) python3 tests/run.py
+
+bench: build
+	@scripts/deps.sh bench
+	bench/bench.sh
+
+fuzz: deps-test build-fuzz/build.ninja
+	ninja -C build-fuzz
+	FUZZ_SECONDS=$(or $(filter-out 20,$(FUZZ_SECONDS)),300) scripts/fuzz.sh build-fuzz
+
+install: build
+	meson install -C build --destdir "$(DESTDIR)"
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz

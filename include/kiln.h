@@ -1,0 +1,20 @@
+/*
+ * kiln.h - everything an application author may use.
+ *
+ *   kiln/core.h  string views, arenas, buffers, errors, logging
+ *   kiln/json.h  JSON writer, format helper and parser
+ *   kiln/http.h  the request/response API of a handler; waiting calls
+ *   kiln/app.h   routes and the server
+ */
+#ifndef KILN_H
+#define KILN_H
+
+#include "kiln/core.h"
+#include "kiln/json.h"
+#include "kiln/http.h"
+#include "kiln/app.h"
+
+/** The Kiln version, "MAJOR.MINOR.PATCH". */
+#define KILN_VERSION "0.1.0"
+
+#endif

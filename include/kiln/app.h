@@ -1,0 +1,84 @@
+/*
+ * kiln/app.h - an application (its routes) and the server that runs it.
+ *
+ *   int main(int argc, char **argv)
+ *   {
+ *       kiln_app *app = kiln_app_new();
+ *       kiln_route(app, "GET", "/hello/{name}", hello);
+ *       return kiln_main(app, argc, argv); // --port, --workers, ...
+ *   }
+ */
+#ifndef KILN_APP_H
+#define KILN_APP_H
+
+#include "http.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An application: routes and settings. Opaque; free with kiln_app_free. */
+typedef struct kiln_app kiln_app;
+
+/** Creates an empty application; NULL on allocation failure. */
+kiln_app *kiln_app_new(void);
+/** Frees the application and its route table. */
+void kiln_app_free(kiln_app *app);
+
+/**
+ * Adds a route. pattern is "/" followed by '/'-separated segments: literal
+ * text, "{name}" (one segment) or "{...name}" (the rest of the path, last
+ * only). Literal segments win over parameters, parameters over the rest.
+ * HEAD is served by GET's handler (body dropped) unless HEAD has its own
+ * route; OPTIONS is answered automatically with Allow.
+ * Returns 0, KILN_EINVAL for a malformed pattern, or KILN_ESTATE when the
+ * same method and pattern (or an equivalent one) is already routed.
+ */
+int kiln_route(kiln_app *app, const char *method, const char *pattern,
+               kiln_handler h);
+
+/** Server settings. Zero or negative values mean "the default". */
+typedef struct kiln_server_opts {
+    const char *host;          /**< listen address (default "127.0.0.1") */
+    int port;                  /**< listen port (default 8000) */
+    int workers;               /**< worker threads (default: one per core) */
+    int header_timeout_ms;     /**< request head must arrive within (10000) */
+    int idle_timeout_ms;       /**< idle keep-alive connection closed after (60000) */
+    int body_timeout_ms;       /**< body must keep arriving within (30000) */
+    int drain_timeout_ms;      /**< on SIGTERM, in-flight requests get (10000) */
+    int64_t max_body;          /**< request body bytes (10 MiB) */
+    int max_target;            /**< request-target bytes (8192) */
+    int max_header_bytes;      /**< header section bytes (16384) */
+    int max_headers;           /**< header fields (100) */
+    int max_connections;       /**< per worker (100000) */
+    size_t stack_size;         /**< coroutine stack bytes (256 KiB) */
+    bool access_log;           /**< one line per request to stderr */
+} kiln_server_opts;
+
+/** Fills o with the defaults. */
+void kiln_server_opts_default(kiln_server_opts *o);
+
+/**
+ * Runs the server until SIGTERM or SIGINT: one worker thread per
+ * o->workers, each with its own epoll loop and SO_REUSEPORT listener. On a
+ * signal it stops accepting, lets requests in flight finish within
+ * drain_timeout_ms, and returns 0. Returns a negative code if it cannot
+ * start (the reason is logged).
+ */
+int kiln_serve(kiln_app *app, const kiln_server_opts *o);
+
+/**
+ * Parses the standard command line (--host, --port, --workers,
+ * --header-timeout-ms, --idle-timeout-ms, --body-timeout-ms, --drain-ms,
+ * --max-body, --access-log, --help) into o. Returns 0, 1 when --help was
+ * printed, or KILN_EINVAL (with a message on stderr) for a bad flag.
+ */
+int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv);
+
+/** kiln_opts_parse + kiln_serve + kiln_app_free; returns the exit status. */
+int kiln_main(kiln_app *app, int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

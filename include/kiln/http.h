@@ -1,0 +1,151 @@
+/*
+ * kiln/http.h - what a handler sees: the request, the response, and the
+ * calls that wait (a socket, a timer) without blocking the worker.
+ *
+ * A handler is a plain function run in its own coroutine:
+ *
+ *   static int hello(kiln_ctx *c)
+ *   {
+ *       return kiln_text(c, 200, "Hello, %s!", kiln_param(c, "name").p);
+ *   }
+ *
+ * It returns 0 after producing a response, or a negative KILN_E* code; an
+ * error (or returning without a response) is answered with a 500
+ * application/problem+json and logged with the request id. Everything a
+ * handler gets from the request (views, parsed query, cookies, the body) and
+ * everything it allocates with kiln_alloc() lives in the request's arena and
+ * is freed when the response is done.
+ */
+#ifndef KILN_HTTP_H
+#define KILN_HTTP_H
+
+#include "core.h"
+#include "json.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One request being handled. Opaque; valid only during the handler. */
+typedef struct kiln_ctx kiln_ctx;
+
+/** A request handler. Returns 0 or a negative KILN_E* code. */
+typedef int (*kiln_handler)(kiln_ctx *c);
+
+/** Declares a handler function: KILN_HANDLER(hello) { ... }. */
+#define KILN_HANDLER(name) int name(kiln_ctx *c)
+
+/* ---- request ----------------------------------------------------------- */
+
+/** The request method, as sent ("GET"). */
+kiln_str kiln_method(kiln_ctx *c);
+/** The decoded, normalised path ("/a/b"; NUL-terminated). */
+kiln_str kiln_path(kiln_ctx *c);
+/** The request-target exactly as sent. */
+kiln_str kiln_target(kiln_ctx *c);
+/** The raw query string without '?' (empty when none). */
+kiln_str kiln_query_string(kiln_ctx *c);
+/**
+ * The decoded value of the first query parameter called name, or a view with
+ * p == NULL when absent (an empty value has p != NULL, n == 0). Decoded
+ * values are NUL-terminated.
+ */
+kiln_str kiln_query(kiln_ctx *c, const char *name);
+/** kiln_query parsed as an integer; def when absent or not a number. */
+int64_t kiln_query_int(kiln_ctx *c, const char *name, int64_t def);
+/** The value of header name (case-insensitive), p == NULL when absent. */
+kiln_str kiln_header(kiln_ctx *c, const char *name);
+/** Number of request header fields; use with kiln_header_at. */
+unsigned kiln_header_count(kiln_ctx *c);
+/** The i-th header field's name and value (i < kiln_header_count). */
+void kiln_header_at(kiln_ctx *c, unsigned i, kiln_str *name, kiln_str *value);
+/** The value of a chunked-body trailer field, p == NULL when absent. */
+kiln_str kiln_trailer(kiln_ctx *c, const char *name);
+/** The value of cookie name from the Cookie header(s), p == NULL if absent. */
+kiln_str kiln_cookie(kiln_ctx *c, const char *name);
+/** The route parameter {name} or {...name}, p == NULL when no such param. */
+kiln_str kiln_param(kiln_ctx *c, const char *name);
+/** kiln_param parsed as an integer; def when absent or not a number. */
+int64_t kiln_param_int(kiln_ctx *c, const char *name, int64_t def);
+/** The whole request body (empty when none); valid until the response ends. */
+kiln_str kiln_body(kiln_ctx *c);
+/**
+ * Parses the body as JSON into the request arena. Returns NULL (and answers
+ * nothing) when the body is not valid JSON; err, if not NULL, says why.
+ */
+const kiln_json *kiln_body_json(kiln_ctx *c, kiln_json_error *err);
+/** A process-unique id for this request ("w0-123"), used in logs. */
+const char *kiln_request_id(kiln_ctx *c);
+/** The request's arena (freed when the response is done). */
+kiln_arena *kiln_ctx_arena(kiln_ctx *c);
+/** Allocates n bytes in the request's arena; NULL on failure. */
+void *kiln_alloc(kiln_ctx *c, size_t n);
+
+/* ---- response ---------------------------------------------------------- */
+
+/**
+ * Adds a response header. name and value are copied. Content-Length, Date,
+ * Server, Transfer-Encoding and Connection are managed by Kiln and rejected
+ * (KILN_EINVAL). Returns 0 or a negative code.
+ */
+int kiln_set_header(kiln_ctx *c, const char *name, const char *value);
+/** Sets the response status (default 200) for kiln_send(). */
+void kiln_set_status(kiln_ctx *c, int status);
+/** Sets the Content-Type of the response body buffer (copied). */
+void kiln_set_type(kiln_ctx *c, const char *content_type);
+/**
+ * The response body buffer: append to it (kiln_buf_*, kiln_json_*), then
+ * call kiln_send(). Owned by Kiln.
+ */
+kiln_buf *kiln_body_buf(kiln_ctx *c);
+/** Sends the status, headers and the body buffer. Returns 0 or an error. */
+int kiln_send(kiln_ctx *c);
+/** Sends body (n bytes, copied) with the given status and Content-Type. */
+int kiln_respond(kiln_ctx *c, int status, const char *content_type,
+                 const void *body, size_t n);
+/** Sends formatted text/plain; charset=utf-8. */
+int kiln_text(kiln_ctx *c, int status, const char *fmt, ...) KILN_PRINTF(3, 4);
+/** Sends application/json built by kiln_json_format() rules. */
+int kiln_jsonf(kiln_ctx *c, int status, const char *fmt, ...);
+/**
+ * Sends an RFC 9457 application/problem+json with the given status, the
+ * standard title for it and detail from fmt.
+ */
+int kiln_problem(kiln_ctx *c, int status, const char *fmt, ...)
+    KILN_PRINTF(3, 4);
+
+/**
+ * Starts a streamed response of unknown length (chunked; for HTTP/1.0 the
+ * connection is closed at the end instead). Headers set before are sent.
+ */
+int kiln_stream_start(kiln_ctx *c, int status, const char *content_type);
+/**
+ * Sends n bytes as one chunk. May wait (yielding the coroutine) until the
+ * socket accepts more. KILN_ECLOSED when the client went away.
+ */
+int kiln_stream_write(kiln_ctx *c, const void *p, size_t n);
+/** Ends a streamed response (last chunk). */
+int kiln_stream_end(kiln_ctx *c);
+
+/* ---- waiting ----------------------------------------------------------- */
+
+/** Event bits for kiln_wait_fd. */
+enum { KILN_READABLE = 1, KILN_WRITABLE = 2 };
+
+/**
+ * Waits until fd is readable and/or writable (events), or timeout_ms passes
+ * (-1: no timeout). Inside a handler the coroutine yields and the worker
+ * serves other connections meanwhile; outside one it blocks in poll(2).
+ * Returns the ready events (> 0), KILN_ETIMEDOUT, KILN_ECANCELED on shutdown
+ * drain expiry, or KILN_EIO.
+ */
+int kiln_wait_fd(int fd, int events, int64_t timeout_ms);
+/** Sleeps ms milliseconds (yielding inside a handler). Returns 0. */
+int kiln_sleep_ms(int64_t ms);
+/** Milliseconds of a monotonic clock (cached once per loop turn in a worker). */
+int64_t kiln_now_ms(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

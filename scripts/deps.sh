@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# scripts/deps.sh GROUP... - installs the Debian packages Kiln needs that are
+# missing (apt-get; sudo when not root). Groups:
+#   build  compiler and build system
+#   test   + what `make check` uses (python3, clang + libFuzzer, sanitizers)
+#   bench  + nginx and wrk for bench/
+# Safe to run again: it only installs what dpkg does not already have.
+set -euo pipefail
+
+pkgs_build="gcc libc6-dev make meson ninja-build pkg-config"
+pkgs_test="python3 clang libfuzzer-14-dev libclang-rt-14-dev"
+pkgs_bench="nginx-light wrk python3"
+
+want=""
+for g in "${@:-build}"; do
+    case "$g" in
+    build) want="$want $pkgs_build" ;;
+    test) want="$want $pkgs_build $pkgs_test" ;;
+    bench) want="$want $pkgs_build $pkgs_bench" ;;
+    *) echo "deps.sh: unknown group '$g' (build, test, bench)" >&2; exit 2 ;;
+    esac
+done
+
+missing=""
+for p in $want; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        case " $missing " in *" $p "*) ;; *) missing="$missing $p" ;; esac
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps.sh: installing:$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "deps.sh: need root or sudo to install:$missing" >&2; exit 1; }
+    SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

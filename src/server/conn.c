@@ -1,0 +1,618 @@
+/*
+ * server/conn.c - one HTTP/1.1 connection: reading, framing, dispatching to
+ * a handler coroutine, writing, timeouts and closing. See worker.h for the
+ * states. The rules that keep it fast: the input buffer comes from a
+ * per-worker pool and goes back when the connection is idle; every request
+ * buffered (pipelining) is handled before anything is written, so a batch of
+ * responses leaves in one write(2); nothing here allocates per request.
+ */
+#include "server/worker.h"
+
+#include "http/url.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Stop handling pipelined requests while this much output is unsent. */
+#define OUT_HIGH (256 * 1024)
+/* How long a closing connection drains unread input. */
+#define LINGER_MS 2000
+
+enum { PROC_MORE, PROC_BUSY, PROC_CLOSED };
+enum { RD_OK, RD_AGAIN, RD_EOF, RD_ERR };
+
+static void conn_on_event(loop *l, loop_io *io, unsigned ev);
+static void conn_drive(conn *c);
+
+void conn_open(worker *w, int fd)
+{
+    conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        close(fd);
+        return;
+    }
+    c->io.fd = fd;
+    c->io.cb = conn_on_event;
+    c->w = w;
+    kiln_buf_init(&c->in);
+    kiln_buf_init(&c->out);
+    if (loop_add(&w->loop, &c->io, LOOP_READ | LOOP_WRITE, 0) != 0) {
+        close(fd);
+        free(c);
+        return;
+    }
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    w->nconns++;
+    /* a new connection must send its first request within the header
+       timeout; it is closed silently if it sends nothing */
+    timer_list_arm(&w->header_q, &c->t, w->now_ms);
+}
+
+/* Frees c's memory; the fd is already closed and nothing refers to c. */
+static void conn_free(conn *c)
+{
+    worker *w = c->w;
+    timer_list_disarm(&c->t);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    w->nconns--;
+    kiln_buf_clear(&c->in);
+    worker_buf_give(w, &c->in);
+    kiln_buf_deinit(&c->out);
+    free(c);
+}
+
+void conn_close(conn *c)
+{
+    if (c->dead)
+        return;
+    c->dead = true;
+    timer_list_disarm(&c->t);
+    close(c->io.fd);
+    if (c->state == CONN_HANDLER)
+        return; /* freed when the handler finishes */
+    if (c->ctx) {
+        ctx_release(c->ctx);
+        c->ctx = NULL;
+    }
+    conn_free(c);
+}
+
+int conn_flush(conn *c)
+{
+    while (c->out_off < c->out.n) {
+        ssize_t n = write(c->io.fd, c->out.p + c->out_off,
+                          c->out.n - c->out_off);
+        if (n > 0) {
+            c->out_off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 1;
+        return KILN_ECLOSED;
+    }
+    c->out_off = 0;
+    kiln_buf_clear(&c->out);
+    if (c->out.cap > 4 * WORKER_BUF)
+        kiln_buf_deinit(&c->out); /* do not keep a big buffer per idle conn */
+    return 0;
+}
+
+/* Starts the lingering close: our answer is out, the write side is shut,
+ * and unread input is drained until EOF or LINGER_MS. */
+static void conn_linger(conn *c)
+{
+    c->state = CONN_LINGER;
+    shutdown(c->io.fd, SHUT_WR);
+    kiln_buf_clear(&c->in);
+    c->in_off = 0;
+    worker_buf_give(c->w, &c->in);
+    timer_list_disarm(&c->t);
+    c->t.deadline = 0;
+    timer_list_arm(&c->w->linger_q, &c->t, c->w->now_ms);
+    c->readable = true;
+}
+
+static void linger_read(conn *c)
+{
+    char scratch[4096];
+    for (;;) {
+        ssize_t n = read(c->io.fd, scratch, sizeof scratch);
+        if (n > 0)
+            continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        conn_close(c);
+        return;
+    }
+}
+
+/* Answers a request that could not be parsed and closes after it. */
+static void conn_error(conn *c, int status)
+{
+    if (c->ctx) {
+        ctx_release(c->ctx);
+        c->ctx = NULL;
+    }
+    c->state = CONN_HEAD;
+    respond_raw_error(c, status);
+    c->close_after = true;
+}
+
+/* Reads once into the input buffer. */
+static int conn_read(conn *c)
+{
+    worker *w = c->w;
+    if (!c->in.p && worker_buf_take(w, &c->in) != 0)
+        return RD_ERR;
+    if (c->in_off == c->in.n) {
+        c->in_off = 0;
+        c->in.n = 0;
+    }
+    size_t room = c->in.cap - c->in.n - 1;
+    if (room < 1024) {
+        if (c->in_off > 0 && c->state == CONN_HEAD) {
+            /* slide the unconsumed bytes down */
+            memmove(c->in.p, c->in.p + c->in_off, c->in.n - c->in_off);
+            c->in.n -= c->in_off;
+            c->in_off = 0;
+        } else {
+            char *old = c->in.p;
+            if (kiln_buf_reserve(&c->in, c->in.cap) != 0)
+                return RD_ERR;
+            if (c->in.p != old)
+                c->reparse = true;
+        }
+        room = c->in.cap - c->in.n - 1;
+    }
+    ssize_t n = read(c->io.fd, c->in.p + c->in.n, room);
+    if (n > 0) {
+        c->in.n += (size_t)n;
+        c->in.p[c->in.n] = '\0';
+        if ((size_t)n < room)
+            c->readable = false; /* drained: edge-triggered says when more */
+        return RD_OK;
+    }
+    if (n == 0)
+        return RD_EOF;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        c->readable = false;
+        return RD_AGAIN;
+    }
+    if (errno == EINTR)
+        return RD_OK;
+    return RD_ERR;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static void run_handler(void *arg)
+{
+    kiln_ctx *x = arg;
+    x->handler_rc = x->match.handler(x);
+}
+
+static void access_log(kiln_ctx *x)
+{
+    if (!x->w->opts->access_log)
+        return;
+    kiln_log(KILN_LOG_INFO, "%s %.*s %.*s %d %lldms", kiln_request_id(x),
+             (int)x->req.method.n, x->req.method.p, (int)x->req.target.n,
+             x->req.target.p, x->status,
+             (long long)(x->w->now_ms - x->start_ms));
+}
+
+/* The request on c is answered: consume its bytes and get ready for the
+ * next one. */
+static void request_finish(conn *c)
+{
+    kiln_ctx *x = c->ctx;
+    access_log(x);
+    c->in_off += x->req.head_len;
+    if (x->req.body == HTTP_BODY_LENGTH)
+        c->in_off += x->req.content_length;
+    if (!x->req.keep_alive || x->stream_close || c->w->draining)
+        c->close_after = true;
+    ctx_release(x);
+    c->ctx = NULL;
+    c->state = CONN_HEAD;
+    c->head_started = false;
+    c->sent_continue = false;
+}
+
+/* Completes a handler run that ended in coro state st. */
+static void handler_end(conn *c, int st)
+{
+    kiln_ctx *x = c->ctx;
+    worker *w = c->w;
+    if (st == CORO_CRASHED) {
+        kiln_log(KILN_LOG_ERROR,
+                 "%s: %.*s %s: stack overflow in the handler (caught by "
+                 "the guard page); answered 500",
+                 kiln_request_id(x), (int)x->req.method.n, x->req.method.p,
+                 x->path.p);
+        if (!x->responded)
+            respond_problem(x, 500, "The handler crashed.");
+        else
+            c->close_after = true;
+    } else if (x->handler_rc < 0 || !x->responded) {
+        kiln_log(KILN_LOG_ERROR, "%s: %.*s %s: handler %s", kiln_request_id(x),
+                 (int)x->req.method.n, x->req.method.p, x->path.p,
+                 x->handler_rc < 0 ? kiln_strerror(x->handler_rc)
+                                   : "returned without a response");
+        if (!x->responded)
+            respond_problem(x, 500, "The handler failed.");
+        else if (x->streaming)
+            c->close_after = true; /* cannot finish the stream cleanly */
+    } else if (x->streaming) {
+        c->close_after = true; /* the stream was never ended */
+    }
+    coro_free(&w->coros, x->co);
+    x->co = NULL;
+    request_finish(c);
+}
+
+void conn_handler_done(conn *c, int st)
+{
+    handler_end(c, st);
+    if (c->dead) {
+        conn_free(c);
+        return;
+    }
+    conn_drive(c);
+}
+
+/* Routes and runs the request whose head and body are complete. */
+static int dispatch(conn *c)
+{
+    kiln_ctx *x = c->ctx;
+    worker *w = c->w;
+    http_request *r = &x->req;
+    c->requests++;
+    x->start_ms = w->now_ms;
+    x->head_only = kiln_str_eq(r->method, KILN_STR("HEAD"));
+    timer_list_disarm(&c->t);
+
+    if (r->path.n == 1 && r->path.p[0] == '*') {
+        /* asterisk-form: only OPTIONS gets here (the parser checks) */
+        kiln_set_header(x, "Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, "
+                                    "OPTIONS");
+        respond_head_body(x, 204, NULL, NULL, 0);
+        request_finish(c);
+        return PROC_MORE;
+    }
+    if (r->path.n == 0 || r->path.p[0] != '/') {
+        respond_problem(x, 400, "Only origin-form and absolute-form request "
+                                "targets are served.");
+        c->close_after = true;
+        request_finish(c);
+        return PROC_MORE;
+    }
+    char *path = kiln_arena_alloc(&x->arena, r->path.n + 1);
+    size_t plen = 0;
+    if (!path) {
+        respond_problem(x, 503, "Out of memory.");
+        request_finish(c);
+        return PROC_MORE;
+    }
+    if (http_path_normalize(r->path.p, r->path.n, path, &plen) != 0) {
+        respond_problem(x, 400, "The request path is malformed.");
+        c->close_after = true;
+        request_finish(c);
+        return PROC_MORE;
+    }
+    x->path = (kiln_str){path, plen};
+    router_match(w->app->routes, r->method, x->path, &x->match);
+    if (x->match.status == 404) {
+        respond_problem(x, 404, "No route matches this path.");
+        request_finish(c);
+        return PROC_MORE;
+    }
+    if (x->match.status == 405) {
+        kiln_set_header(x, "Allow", x->match.allow);
+        respond_problem(x, 405, "This path does not accept the method.");
+        request_finish(c);
+        return PROC_MORE;
+    }
+    if (!x->match.handler) { /* automatic OPTIONS */
+        kiln_set_header(x, "Allow", x->match.allow);
+        respond_head_body(x, 204, NULL, NULL, 0);
+        request_finish(c);
+        return PROC_MORE;
+    }
+    coro *co = coro_new(&w->coros, run_handler, x);
+    if (!co) {
+        respond_problem(x, 503, "The server is out of memory.");
+        request_finish(c);
+        return PROC_MORE;
+    }
+    coro_set_data(co, x);
+    x->co = co;
+    c->state = CONN_HANDLER;
+    int st = coro_resume(co);
+    if (st == CORO_SUSPENDED)
+        return PROC_BUSY;
+    handler_end(c, st);
+    return PROC_MORE;
+}
+
+/* Enters the BODY state: the head is parsed, the body is still coming. */
+static void enter_body(conn *c)
+{
+    kiln_ctx *x = c->ctx;
+    if (c->state != CONN_BODY) {
+        c->state = CONN_BODY;
+        timer_list_arm(&c->w->body_q, &c->t, c->w->now_ms);
+    }
+    if (x->req.expect_continue && x->req.minor == 1 && !c->sent_continue) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        c->sent_continue = true;
+        if (kiln_buf_append(&c->out, cont, sizeof cont - 1) == 0)
+            conn_flush(c);
+    }
+}
+
+/* Feeds buffered chunked framing to the decoder, removing what it used.
+ * Returns 1 complete, 0 more needed, or a negated status. */
+static int feed_chunked(conn *c)
+{
+    kiln_ctx *x = c->ctx;
+    size_t used = 0;
+    size_t avail = c->in.n - c->body_pos;
+    int rc = http_chunked_feed(&c->chunked, &c->w->lim, c->in.p + c->body_pos,
+                               avail, &used, &x->body_buf, &x->trailers_buf);
+    if (rc < 0)
+        return rc;
+    memmove(c->in.p + c->body_pos, c->in.p + c->body_pos + used,
+            avail - used);
+    c->in.n -= used;
+    c->in.p[c->in.n] = '\0';
+    if (rc == 1)
+        x->body = kiln_buf_str(&x->body_buf);
+    return rc;
+}
+
+/* Handles every complete request in the input buffer. */
+static int conn_process(conn *c)
+{
+    worker *w = c->w;
+    for (;;) {
+        if (c->dead)
+            return PROC_CLOSED;
+        if (c->close_after || c->state == CONN_HANDLER)
+            return c->state == CONN_HANDLER ? PROC_BUSY : PROC_MORE;
+        if (c->out.n - c->out_off > OUT_HIGH)
+            return PROC_MORE;
+        size_t avail = c->in.n - c->in_off;
+        const char *p = c->in.p + c->in_off;
+        if (c->state == CONN_HEAD) {
+            if (avail == 0)
+                return PROC_MORE;
+            if (!c->head_started) {
+                c->head_started = true;
+                timer_list_arm(&w->header_q, &c->t, w->now_ms);
+            }
+            kiln_ctx *x = ctx_acquire(w, c);
+            if (!x) {
+                conn_error(c, 503);
+                return PROC_MORE;
+            }
+            int rc = http_parse_request(p, avail, &w->lim, &x->req);
+            if (rc <= 0) {
+                ctx_release(x);
+                if (rc < 0)
+                    conn_error(c, -rc);
+                return PROC_MORE;
+            }
+            c->ctx = x;
+            c->reparse = false;
+            if (x->req.body == HTTP_BODY_LENGTH) {
+                if (avail - x->req.head_len < x->req.content_length) {
+                    enter_body(c);
+                    return PROC_MORE;
+                }
+                x->body = (kiln_str){p + x->req.head_len,
+                                     (size_t)x->req.content_length};
+            } else if (x->req.body == HTTP_BODY_CHUNKED) {
+                c->body_pos = c->in_off + x->req.head_len;
+                http_chunked_init(&c->chunked);
+                int r = feed_chunked(c);
+                if (r < 0) {
+                    conn_error(c, -r);
+                    return PROC_MORE;
+                }
+                if (r == 0) {
+                    enter_body(c);
+                    return PROC_MORE;
+                }
+            }
+        } else if (c->state == CONN_BODY) {
+            kiln_ctx *x = c->ctx;
+            if (c->reparse) {
+                int rc = http_parse_request(p, avail, &w->lim, &x->req);
+                if (rc <= 0) { /* cannot happen: the same bytes parsed */
+                    conn_error(c, 500);
+                    return PROC_MORE;
+                }
+                c->reparse = false;
+            }
+            if (x->req.body == HTTP_BODY_LENGTH) {
+                if (avail - x->req.head_len < x->req.content_length)
+                    return PROC_MORE;
+                x->body = (kiln_str){p + x->req.head_len,
+                                     (size_t)x->req.content_length};
+            } else {
+                int r = feed_chunked(c);
+                if (r < 0) {
+                    conn_error(c, -r);
+                    return PROC_MORE;
+                }
+                if (r == 0)
+                    return PROC_MORE;
+            }
+            c->state = CONN_HEAD;
+        } else {
+            return PROC_MORE;
+        }
+        int r = dispatch(c);
+        if (r != PROC_MORE)
+            return r;
+    }
+}
+
+/* After a round of work: write, then arm the right timer or close. */
+static void conn_after(conn *c)
+{
+    worker *w = c->w;
+    if (c->dead || c->state == CONN_HANDLER)
+        return;
+    if (c->out_off < c->out.n) {
+        int r = conn_flush(c);
+        if (r < 0) {
+            conn_close(c);
+            return;
+        }
+        if (r == 1) {
+            /* the peer is slow to read: give it the body timeout */
+            if (c->t.list != &w->body_q)
+                timer_list_arm(&w->body_q, &c->t, w->now_ms);
+            return;
+        }
+    }
+    if (c->state == CONN_LINGER)
+        return;
+    if (c->close_after) {
+        conn_linger(c);
+        linger_read(c);
+        return;
+    }
+    if (c->state == CONN_BODY)
+        return;
+    if (c->in.n > c->in_off)
+        return; /* a head is arriving: the header timer runs */
+    if (c->eof) {
+        conn_close(c);
+        return;
+    }
+    /* idle keep-alive: give the buffers back */
+    c->in_off = 0;
+    kiln_buf_clear(&c->in);
+    worker_buf_give(w, &c->in);
+    if (c->t.list != &w->idle_q || c->head_started) {
+        c->head_started = false;
+        timer_list_arm(&w->idle_q, &c->t, w->now_ms);
+    }
+}
+
+static void conn_drive(conn *c)
+{
+    for (;;) {
+        if (c->dead)
+            return;
+        if (c->state == CONN_LINGER) {
+            linger_read(c);
+            return;
+        }
+        int r = conn_process(c);
+        if (r == PROC_CLOSED)
+            return;
+        if (r == PROC_BUSY)
+            break;
+        if (c->close_after || !c->readable)
+            break;
+        if (c->out.n - c->out_off > OUT_HIGH)
+            break;
+        int rr = conn_read(c);
+        if (rr == RD_AGAIN)
+            break;
+        if (rr == RD_ERR) {
+            conn_close(c);
+            return;
+        }
+        if (rr == RD_EOF) {
+            c->eof = true;
+            c->readable = false;
+            if (c->state == CONN_BODY || c->in.n > c->in_off) {
+                /* the peer gave up in the middle of a request */
+                conn_close(c);
+                return;
+            }
+            break;
+        }
+        if (c->state == CONN_BODY)
+            timer_list_arm(&c->w->body_q, &c->t, c->w->now_ms);
+    }
+    conn_after(c);
+}
+
+static void conn_on_event(loop *l, loop_io *io, unsigned ev)
+{
+    (void)l;
+    conn *c = (conn *)io;
+    if (c->dead)
+        return;
+    if (ev & LOOP_READ)
+        c->readable = true;
+    if ((ev & LOOP_WRITE) && c->out_off < c->out.n) {
+        int r = conn_flush(c);
+        if (r < 0 && c->state != CONN_HANDLER) {
+            conn_close(c);
+            return;
+        }
+        if (r < 0) {
+            /* a streaming handler: it sees KILN_ECLOSED on its next write */
+            c->eof = true;
+        }
+    }
+    if (c->write_waiter &&
+        (c->out.n - c->out_off <= OUT_HIGH / 2 || c->eof)) {
+        coro *co = c->write_waiter;
+        c->write_waiter = NULL;
+        worker_resume(c->w, co);
+        return;
+    }
+    if (c->state == CONN_HANDLER)
+        return;
+    conn_drive(c);
+}
+
+void conn_timeout(conn *c)
+{
+    worker *w = c->w;
+    timer_list *which = c->t.list;
+    timer_list_disarm(&c->t);
+    if (which == &w->header_q && c->state == CONN_HEAD && c->head_started) {
+        conn_error(c, 408);
+        conn_after(c);
+    } else if (which == &w->body_q && c->state == CONN_BODY) {
+        conn_error(c, 408);
+        conn_after(c);
+    } else {
+        conn_close(c);
+    }
+}
+
+void conn_shutdown(conn *c)
+{
+    if (c->dead)
+        return;
+    if (c->state == CONN_HEAD && c->out_off == c->out.n) {
+        conn_close(c);
+        return;
+    }
+    c->close_after = c->state != CONN_BODY;
+}

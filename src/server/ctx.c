@@ -1,0 +1,285 @@
+/*
+ * server/ctx.c - the request side of kiln_ctx: the pool of contexts and the
+ * accessors a handler calls (kiln/http.h). Everything parsed lazily (query,
+ * cookies, trailers, params) goes into the request's arena.
+ */
+#include "server/worker.h"
+
+#include "http/url.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CTX_POOL_MAX 256
+
+kiln_ctx *ctx_acquire(worker *w, conn *c)
+{
+    kiln_ctx *x = w->free_ctx;
+    if (x) {
+        w->free_ctx = x->next_free;
+        w->nfree_ctx--;
+    } else {
+        x = calloc(1, sizeof(*x));
+        if (!x)
+            return NULL;
+        kiln_arena_init(&x->arena, 4096);
+        kiln_buf_init(&x->body_buf);
+        kiln_buf_init(&x->trailers_buf);
+        kiln_buf_init(&x->resp);
+        kiln_buf_init(&x->resp_headers);
+    }
+    x->w = w;
+    x->conn = c;
+    x->co = NULL;
+    x->path = KILN_STR_NULL;
+    x->body = KILN_STR_NULL;
+    x->trailers = NULL;
+    x->ntrailers = -1;
+    x->query = NULL;
+    x->nquery = -1;
+    x->status = 200;
+    x->ctype[0] = '\0';
+    x->responded = x->streaming = x->stream_close = x->head_only = false;
+    x->handler_rc = 0;
+    x->id = ++w->next_id;
+    x->id_str[0] = '\0';
+    x->match.nparams = 0;
+    return x;
+}
+
+static void buf_trim(kiln_buf *b)
+{
+    kiln_buf_clear(b);
+    if (b->cap > 64 * 1024)
+        kiln_buf_deinit(b);
+}
+
+void ctx_release(kiln_ctx *x)
+{
+    worker *w = x->w;
+    kiln_arena_reset(&x->arena);
+    buf_trim(&x->body_buf);
+    buf_trim(&x->trailers_buf);
+    buf_trim(&x->resp);
+    buf_trim(&x->resp_headers);
+    if (w->nfree_ctx >= CTX_POOL_MAX) {
+        kiln_arena_deinit(&x->arena);
+        kiln_buf_deinit(&x->body_buf);
+        kiln_buf_deinit(&x->trailers_buf);
+        kiln_buf_deinit(&x->resp);
+        kiln_buf_deinit(&x->resp_headers);
+        free(x);
+        return;
+    }
+    x->next_free = w->free_ctx;
+    w->free_ctx = x;
+    w->nfree_ctx++;
+}
+
+void ctx_pool_free(worker *w)
+{
+    while (w->free_ctx) {
+        kiln_ctx *x = w->free_ctx;
+        w->free_ctx = x->next_free;
+        kiln_arena_deinit(&x->arena);
+        kiln_buf_deinit(&x->body_buf);
+        kiln_buf_deinit(&x->trailers_buf);
+        kiln_buf_deinit(&x->resp);
+        kiln_buf_deinit(&x->resp_headers);
+        free(x);
+    }
+    w->nfree_ctx = 0;
+}
+
+/* ---- accessors --------------------------------------------------------- */
+
+kiln_str kiln_method(kiln_ctx *c)
+{
+    return c->req.method;
+}
+
+kiln_str kiln_path(kiln_ctx *c)
+{
+    return c->path;
+}
+
+kiln_str kiln_target(kiln_ctx *c)
+{
+    return c->req.target;
+}
+
+kiln_str kiln_query_string(kiln_ctx *c)
+{
+    return c->req.query;
+}
+
+kiln_str kiln_query(kiln_ctx *c, const char *name)
+{
+    if (c->nquery < 0) {
+        c->nquery = http_query_parse(&c->arena, c->req.query, &c->query);
+        if (c->nquery < 0) {
+            c->nquery = 0; /* malformed escapes: treat as no parameters */
+            c->query = NULL;
+        }
+    }
+    size_t n = strlen(name);
+    for (long i = 0; i < c->nquery; i++)
+        if (c->query[i].name.n == n && memcmp(c->query[i].name.p, name, n) == 0)
+            return c->query[i].value;
+    return KILN_STR_NULL;
+}
+
+int64_t kiln_query_int(kiln_ctx *c, const char *name, int64_t def)
+{
+    int64_t v;
+    kiln_str s = kiln_query(c, name);
+    return s.p && kiln_str_to_i64(s, &v) == 0 ? v : def;
+}
+
+kiln_str kiln_header(kiln_ctx *c, const char *name)
+{
+    size_t n = strlen(name);
+    kiln_str key = {name, n};
+    for (unsigned i = 0; i < c->req.nheaders; i++)
+        if (c->req.headers[i].name.n == n &&
+            kiln_str_ieq(c->req.headers[i].name, key))
+            return c->req.headers[i].value;
+    return KILN_STR_NULL;
+}
+
+unsigned kiln_header_count(kiln_ctx *c)
+{
+    return c->req.nheaders;
+}
+
+void kiln_header_at(kiln_ctx *c, unsigned i, kiln_str *name, kiln_str *value)
+{
+    if (i >= c->req.nheaders) {
+        *name = *value = KILN_STR_NULL;
+        return;
+    }
+    *name = c->req.headers[i].name;
+    *value = c->req.headers[i].value;
+}
+
+kiln_str kiln_trailer(kiln_ctx *c, const char *name)
+{
+    if (c->ntrailers < 0) {
+        c->ntrailers = 0;
+        if (c->trailers_buf.n) {
+            c->trailers = kiln_arena_alloc(&c->arena,
+                                           HTTP_MAX_HEADERS * sizeof(http_header));
+            if (c->trailers) {
+                int n = http_parse_fields(c->trailers_buf.p, c->trailers_buf.n,
+                                          c->trailers, HTTP_MAX_HEADERS);
+                c->ntrailers = n < 0 ? 0 : n;
+            }
+        }
+    }
+    kiln_str key = kiln_str_c(name);
+    for (int i = 0; i < c->ntrailers; i++)
+        if (kiln_str_ieq(c->trailers[i].name, key))
+            return c->trailers[i].value;
+    return KILN_STR_NULL;
+}
+
+/* Finds cookie name in one Cookie header value ("a=1; b=2"). */
+static kiln_str cookie_in(kiln_str v, kiln_str name)
+{
+    const char *p = v.p, *end = v.p + v.n;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ';'))
+            p++;
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        const char *semi = memchr(p, ';', (size_t)(end - p));
+        if (!semi)
+            semi = end;
+        if (eq && eq < semi) {
+            kiln_str k = {p, (size_t)(eq - p)};
+            while (k.n && (k.p[k.n - 1] == ' ' || k.p[k.n - 1] == '\t'))
+                k.n--;
+            if (kiln_str_eq(k, name)) {
+                const char *vs = eq + 1, *ve = semi;
+                while (vs < ve && (*vs == ' ' || *vs == '\t'))
+                    vs++;
+                while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t'))
+                    ve--;
+                if (ve - vs >= 2 && *vs == '"' && ve[-1] == '"') {
+                    vs++;
+                    ve--;
+                }
+                return (kiln_str){vs, (size_t)(ve - vs)};
+            }
+        }
+        p = semi;
+    }
+    return KILN_STR_NULL;
+}
+
+kiln_str kiln_cookie(kiln_ctx *c, const char *name)
+{
+    kiln_str key = kiln_str_c(name);
+    for (unsigned i = 0; i < c->req.nheaders; i++) {
+        if (!kiln_str_ieq(c->req.headers[i].name, KILN_STR("Cookie")))
+            continue;
+        kiln_str v = cookie_in(c->req.headers[i].value, key);
+        if (v.p) {
+            char *s = kiln_arena_strndup(&c->arena, v.p, v.n);
+            return s ? (kiln_str){s, v.n} : KILN_STR_NULL;
+        }
+    }
+    return KILN_STR_NULL;
+}
+
+kiln_str kiln_param(kiln_ctx *c, const char *name)
+{
+    kiln_str key = kiln_str_c(name);
+    for (unsigned i = 0; i < c->match.nparams; i++) {
+        if (kiln_str_eq(c->match.names[i], key)) {
+            kiln_str v = c->match.values[i];
+            char *s = kiln_arena_strndup(&c->arena, v.p, v.n);
+            return s ? (kiln_str){s, v.n} : KILN_STR_NULL;
+        }
+    }
+    return KILN_STR_NULL;
+}
+
+int64_t kiln_param_int(kiln_ctx *c, const char *name, int64_t def)
+{
+    int64_t v;
+    kiln_str s = kiln_param(c, name);
+    return s.p && kiln_str_to_i64(s, &v) == 0 ? v : def;
+}
+
+kiln_str kiln_body(kiln_ctx *c)
+{
+    return c->body;
+}
+
+const kiln_json *kiln_body_json(kiln_ctx *c, kiln_json_error *err)
+{
+    kiln_json *j = NULL;
+    if (kiln_json_parse(&c->arena, c->body.p ? c->body.p : "", c->body.n, 0,
+                        &j, err) != 0)
+        return NULL;
+    return j;
+}
+
+const char *kiln_request_id(kiln_ctx *c)
+{
+    if (!c->id_str[0])
+        snprintf(c->id_str, sizeof c->id_str, "w%d-%llu", c->w->id,
+                 (unsigned long long)c->id);
+    return c->id_str;
+}
+
+kiln_arena *kiln_ctx_arena(kiln_ctx *c)
+{
+    return &c->arena;
+}
+
+void *kiln_alloc(kiln_ctx *c, size_t n)
+{
+    return kiln_arena_alloc(&c->arena, n);
+}

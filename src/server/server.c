@@ -1,0 +1,340 @@
+/*
+ * server/server.c - the application object, server settings and the main
+ * thread: it opens one SO_REUSEPORT listener per worker, starts the worker
+ * threads, waits for SIGTERM/SIGINT, asks the workers to drain, and joins
+ * them. Signals are blocked in every worker, so only the main thread sees
+ * them (with sigwait: no async-signal-safety worries).
+ */
+#include "server/worker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+kiln_app *kiln_app_new(void)
+{
+    kiln_app *app = calloc(1, sizeof(*app));
+    if (!app)
+        return NULL;
+    app->routes = router_new();
+    if (!app->routes) {
+        free(app);
+        return NULL;
+    }
+    return app;
+}
+
+void kiln_app_free(kiln_app *app)
+{
+    if (!app)
+        return;
+    router_free(app->routes);
+    free(app);
+}
+
+int kiln_route(kiln_app *app, const char *method, const char *pattern,
+               kiln_handler h)
+{
+    if (!app)
+        return KILN_EINVAL;
+    return router_add(app->routes, method, pattern, h);
+}
+
+void kiln_server_opts_default(kiln_server_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->host = "127.0.0.1";
+    o->port = 8000;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    o->workers = n > 0 ? (int)n : 1;
+    o->header_timeout_ms = 10000;
+    o->idle_timeout_ms = 60000;
+    o->body_timeout_ms = 30000;
+    o->drain_timeout_ms = 10000;
+    o->max_body = 10 * 1024 * 1024;
+    o->max_target = 8192;
+    o->max_header_bytes = 16384;
+    o->max_headers = 100;
+    o->max_connections = 100000;
+    o->stack_size = 256 * 1024;
+    o->access_log = false;
+}
+
+/* Fills unset (<= 0) fields of o with the defaults. */
+static void opts_complete(kiln_server_opts *o)
+{
+    kiln_server_opts d;
+    kiln_server_opts_default(&d);
+    if (!o->host)
+        o->host = d.host;
+    if (o->port <= 0)
+        o->port = d.port;
+#define FILL(f)                                                               \
+    if (o->f <= 0)                                                            \
+    o->f = d.f
+    FILL(workers);
+    FILL(header_timeout_ms);
+    FILL(idle_timeout_ms);
+    FILL(body_timeout_ms);
+    FILL(drain_timeout_ms);
+    FILL(max_body);
+    FILL(max_target);
+    FILL(max_header_bytes);
+    FILL(max_headers);
+    FILL(max_connections);
+#undef FILL
+    if (o->stack_size == 0)
+        o->stack_size = d.stack_size;
+    if (o->max_headers > HTTP_MAX_HEADERS)
+        o->max_headers = HTTP_MAX_HEADERS;
+}
+
+/* Opens a listening socket with SO_REUSEPORT; returns fd or -1 (logged). */
+static int open_listener(const char *host, int port)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char ports[16];
+    snprintf(ports, sizeof ports, "%d", port);
+    int rc = getaddrinfo(host, ports, &hints, &res);
+    if (rc != 0) {
+        kiln_log(KILN_LOG_ERROR, "cannot resolve %s: %s", host,
+                 gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(res->ai_family,
+                    res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
+        listen(fd, 4096) != 0) {
+        kiln_log(KILN_LOG_ERROR, "cannot listen on %s:%d: %s", host, port,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+static void worker_deinit(worker *w)
+{
+    conn *c = w->conns;
+    while (c) { /* only after a drain that timed out */
+        conn *next = c->next;
+        free(c);
+        c = next;
+    }
+    if (w->listen_fd >= 0)
+        close(w->listen_fd);
+    if (w->wake_fd >= 0)
+        close(w->wake_fd);
+    loop_deinit(&w->loop);
+    timer_heap_deinit(&w->sleeps);
+    ctx_pool_free(w);
+    coro_pool_deinit(&w->coros);
+    for (unsigned i = 0; i < w->nbufs; i++)
+        free(w->bufs[i]);
+    w->nbufs = 0;
+}
+
+static int worker_init(worker *w, int id, const kiln_app *app,
+                       const kiln_server_opts *o)
+{
+    memset(w, 0, sizeof *w);
+    w->id = id;
+    w->app = app;
+    w->opts = o;
+    w->listen_fd = -1;
+    w->wake_fd = -1;
+    w->loop.fd = -1;
+    http_limits_default(&w->lim);
+    w->lim.max_body = (uint64_t)o->max_body;
+    w->lim.max_target = (size_t)o->max_target;
+    w->lim.max_header_bytes = (size_t)o->max_header_bytes;
+    w->lim.max_headers = (unsigned)o->max_headers;
+    timer_heap_init(&w->sleeps);
+    timer_list_init(&w->header_q, o->header_timeout_ms);
+    timer_list_init(&w->idle_q, o->idle_timeout_ms);
+    timer_list_init(&w->body_q, o->body_timeout_ms);
+    timer_list_init(&w->linger_q, 2000);
+    coro_pool_init(&w->coros, o->stack_size);
+    if (loop_init(&w->loop) != 0)
+        return KILN_EIO;
+    w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->wake_fd < 0)
+        return KILN_EIO;
+    w->listen_fd = open_listener(o->host, o->port);
+    return w->listen_fd < 0 ? KILN_EIO : 0;
+}
+
+int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
+{
+    kiln_server_opts o = *opts;
+    opts_complete(&o);
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+
+    worker *ws = calloc((size_t)o.workers, sizeof(*ws));
+    if (!ws)
+        return KILN_ENOMEM;
+    int rc = 0, started = 0;
+    for (int i = 0; i < o.workers && rc == 0; i++) {
+        rc = worker_init(&ws[i], i, app, &o);
+        if (rc)
+            worker_deinit(&ws[i]);
+        else
+            started = i + 1;
+    }
+    for (int i = 0; i < started && rc == 0; i++) {
+        if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0) {
+            kiln_log(KILN_LOG_ERROR, "cannot start worker thread %d", i);
+            rc = KILN_EIO;
+            started = i;
+            for (int j = i; j < o.workers; j++)
+                worker_deinit(&ws[j]);
+        }
+    }
+    if (rc == 0) {
+        kiln_log(KILN_LOG_INFO, "kiln listening on http://%s:%d/ (%d workers)",
+                 o.host, o.port, o.workers);
+        int sig = 0;
+        sigwait(&set, &sig);
+        kiln_log(KILN_LOG_INFO, "signal %d: draining (up to %d ms)", sig,
+                 o.drain_timeout_ms);
+    }
+    for (int i = 0; i < started; i++) {
+        uint64_t one = 1;
+        __atomic_store_n(&ws[i].stop, 1, __ATOMIC_RELEASE);
+        ssize_t r = write(ws[i].wake_fd, &one, sizeof one);
+        (void)r;
+    }
+    for (int i = 0; i < started; i++) {
+        pthread_join(ws[i].thread, NULL);
+        if (ws[i].exit_code)
+            rc = KILN_EIO;
+        worker_deinit(&ws[i]);
+    }
+    free(ws);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0)
+        kiln_log(KILN_LOG_INFO, "stopped");
+    return rc;
+}
+
+/* ---- command line ------------------------------------------------------ */
+
+static const char usage[] =
+    "options:\n"
+    "  --host ADDR             listen address (127.0.0.1)\n"
+    "  --port N                listen port (8000)\n"
+    "  --workers N             worker threads (one per core)\n"
+    "  --header-timeout-ms MS  request head deadline (10000)\n"
+    "  --idle-timeout-ms MS    idle keep-alive close (60000)\n"
+    "  --body-timeout-ms MS    body progress deadline (30000)\n"
+    "  --drain-ms MS           graceful shutdown limit (10000)\n"
+    "  --max-body BYTES        request body limit (10485760)\n"
+    "  --access-log            log one line per request\n"
+    "  --help                  this text\n";
+
+static int parse_num(const char *flag, const char *v, long long lo,
+                     long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = v ? strtoll(v, &end, 10) : 0;
+    if (!v || errno || *end || end == v || n < lo || n > hi) {
+        fprintf(stderr, "%s: expected a number from %lld to %lld, got '%s'\n",
+                flag, lo, hi, v ? v : "");
+        return KILN_EINVAL;
+    }
+    *out = n;
+    return 0;
+}
+
+int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long long n = 0;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("usage: %s [options]\n%s", argv[0], usage);
+            return 1;
+        } else if (strcmp(a, "--access-log") == 0) {
+            o->access_log = true;
+            continue;
+        } else if (strcmp(a, "--host") == 0) {
+            if (!v) {
+                fprintf(stderr, "--host: needs an address\n");
+                return KILN_EINVAL;
+            }
+            o->host = v;
+        } else {
+            static const struct {
+                const char *flag;
+                long long lo, hi;
+            } nums[] = {{"--port", 1, 65535},
+                        {"--workers", 1, 1024},
+                        {"--header-timeout-ms", 1, 86400000},
+                        {"--idle-timeout-ms", 1, 86400000},
+                        {"--body-timeout-ms", 1, 86400000},
+                        {"--drain-ms", 1, 86400000},
+                        {"--max-body", 1, (long long)1 << 40}};
+            size_t k;
+            for (k = 0; k < sizeof nums / sizeof nums[0]; k++)
+                if (strcmp(a, nums[k].flag) == 0)
+                    break;
+            if (k == sizeof nums / sizeof nums[0]) {
+                fprintf(stderr, "unknown option '%s' (see --help)\n", a);
+                return KILN_EINVAL;
+            }
+            if (parse_num(a, v, nums[k].lo, nums[k].hi, &n))
+                return KILN_EINVAL;
+            switch (k) {
+            case 0: o->port = (int)n; break;
+            case 1: o->workers = (int)n; break;
+            case 2: o->header_timeout_ms = (int)n; break;
+            case 3: o->idle_timeout_ms = (int)n; break;
+            case 4: o->body_timeout_ms = (int)n; break;
+            case 5: o->drain_timeout_ms = (int)n; break;
+            case 6: o->max_body = n; break;
+            }
+        }
+        i++;
+    }
+    return 0;
+}
+
+int kiln_main(kiln_app *app, int argc, char **argv)
+{
+    kiln_server_opts o;
+    kiln_server_opts_default(&o);
+    int rc = kiln_opts_parse(&o, argc, argv);
+    if (rc != 0) {
+        kiln_app_free(app);
+        return rc > 0 ? 0 : 2;
+    }
+    rc = kiln_serve(app, &o);
+    kiln_app_free(app);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,200 @@
+/*
+ * server/worker.h - the private structures of the server layer: the worker
+ * (one thread, one loop, one listener), its connections and the request
+ * context a handler sees as kiln_ctx. Nothing here is shared between
+ * workers; the app and its route table are read-only once serving starts.
+ *
+ * Life of a connection (conn.c):
+ *   HEAD    waiting for / parsing a request head (header timer armed from
+ *           the first byte; idle timer while nothing is buffered)
+ *   BODY    head parsed, body still arriving (body timer, re-armed on
+ *           progress); chunked framing is decoded as it arrives
+ *   HANDLER a handler coroutine owns the request; reading pauses, so the
+ *           request's views into the input buffer stay valid
+ *   LINGER  response sent, write side shut; unread input is drained for a
+ *           moment so the peer gets our answer instead of a reset
+ * Responses are appended to conn->out and written once per batch of
+ * pipelined requests (one write(2) in the common case).
+ */
+#ifndef KILN_SERVER_WORKER_H
+#define KILN_SERVER_WORKER_H
+
+#include <kiln/app.h>
+
+#include "coro/coro.h"
+#include "http/parse.h"
+#include "http/url.h"
+#include "loop/loop.h"
+#include "loop/timer.h"
+#include "router/router.h"
+
+#include <pthread.h>
+#include <time.h>
+
+typedef struct worker worker;
+typedef struct conn conn;
+
+/** An application: routes (read-only while serving). */
+struct kiln_app {
+    router *routes;
+};
+
+enum conn_state { CONN_HEAD, CONN_BODY, CONN_HANDLER, CONN_LINGER };
+
+/** One client connection. Owned by its worker; freed by conn_close. */
+struct conn {
+    loop_io io; /* first: the loop hands us &io */
+    worker *w;
+    conn *prev, *next; /* worker's list of connections */
+    timer t;           /* the one timeout armed for the current state */
+    kiln_buf in;       /* received bytes; [in_off, in.n) not yet consumed */
+    size_t in_off;
+    kiln_buf out; /* bytes to send; [out_off, out.n) not yet sent */
+    size_t out_off;
+    kiln_ctx *ctx;     /* the request in progress, if any */
+    coro *write_waiter; /* a streaming handler waiting for the socket */
+    uint8_t state;
+    bool readable;    /* the socket may have unread bytes */
+    bool eof;         /* the peer shut its write side */
+    bool close_after; /* close (linger) once out is sent */
+    bool dead;        /* closed; freed when nothing references it */
+    bool head_started; /* bytes of the next head have arrived */
+    bool reparse;     /* the input moved: parse the head again */
+    bool sent_continue;
+    size_t body_pos;   /* chunked: first undecoded byte in in */
+    http_chunked chunked;
+    uint64_t requests; /* served on this connection */
+};
+
+/** The request context behind kiln_ctx. Pooled per worker. */
+struct kiln_ctx {
+    worker *w;
+    conn *conn;
+    coro *co;
+    kiln_ctx *next_free;
+    http_request req; /* views into conn->in */
+    kiln_arena arena;
+    kiln_str path;    /* normalised, NUL-terminated, in arena */
+    route_match match;
+    kiln_str body;
+    kiln_buf body_buf;     /* decoded chunked body */
+    kiln_buf trailers_buf; /* raw trailer lines */
+    http_header *trailers;
+    int ntrailers;         /* -1: not parsed yet */
+    http_kv *query;
+    long nquery;           /* -1: not parsed yet */
+    /* response */
+    kiln_buf resp;         /* body buffer for kiln_send & co. */
+    kiln_buf resp_headers; /* extra "Name: value\r\n" lines */
+    int status;
+    char ctype[128];
+    bool responded;
+    bool streaming;
+    bool stream_close; /* HTTP/1.0 stream: delimit by closing */
+    bool head_only;
+    int handler_rc;
+    uint64_t id;
+    char id_str[32];
+    int64_t start_ms;
+};
+
+/** One worker thread. */
+struct worker {
+    int id;
+    pthread_t thread;
+    const kiln_app *app;
+    const kiln_server_opts *opts;
+    http_limits lim;
+    loop loop;
+    int listen_fd;
+    loop_io listen_io;
+    int wake_fd; /* eventfd: the main thread asks us to stop */
+    loop_io wake_io;
+    timer_heap sleeps;
+    timer_list header_q, idle_q, body_q, linger_q;
+    coro_pool coros;
+    int64_t now_ms;
+    time_t date_sec;
+    char date_hdr[48]; /* "Date: <IMF-fixdate>\r\n" */
+    size_t date_len;
+    kiln_ctx *free_ctx;
+    unsigned nfree_ctx;
+    char *bufs[64]; /* idle I/O buffers of WORKER_BUF bytes */
+    unsigned nbufs;
+    conn *conns;
+    unsigned nconns;
+    uint64_t next_id;
+    int stop; /* atomic: set by the main thread */
+    bool draining;
+    int64_t drain_deadline;
+    int exit_code;
+    struct waiter *waiters; /* coroutines waiting on fds or timers */
+};
+
+/** Size of pooled I/O buffers. */
+#define WORKER_BUF 16384
+
+/** A coroutine waiting for an fd and/or a deadline (on its own stack). */
+typedef struct waiter {
+    timer t;
+    loop_io io;
+    coro *co;
+    int result;
+    bool io_armed;
+    struct waiter *prev, *next;
+} waiter;
+
+/* worker.c */
+/** The worker running on this thread (NULL elsewhere). */
+worker *worker_current(void);
+/** Refreshes w->now_ms and the cached Date header. */
+void worker_update_clock(worker *w);
+/** Takes a pooled I/O buffer into b (if b has none). KILN_ENOMEM on failure. */
+int worker_buf_take(worker *w, kiln_buf *b);
+/** Gives b's memory back to the pool (b must be empty) or frees it. */
+void worker_buf_give(worker *w, kiln_buf *b);
+/** Runs the worker loop until it has drained; thread entry point. */
+void *worker_main(void *arg);
+/** Resumes a suspended handler coroutine and handles its outcome. */
+void worker_resume(worker *w, coro *co);
+
+/* conn.c */
+/** Accepts an already non-blocking socket fd as a new connection. */
+void conn_open(worker *w, int fd);
+/** Handles a timer of c that expired. */
+void conn_timeout(conn *c);
+/** Called when the handler coroutine of c finished or crashed. */
+void conn_handler_done(conn *c, int coro_state);
+/** Closes c now (no linger). */
+void conn_close(conn *c);
+/** Asks an idle connection to close (graceful shutdown); busy ones close after. */
+void conn_shutdown(conn *c);
+/** Flushes out; returns 0, 1 when bytes remain, or KILN_ECLOSED. */
+int conn_flush(conn *c);
+
+/* ctx.c */
+/** Takes a context from the pool for a request on c. NULL on failure. */
+kiln_ctx *ctx_acquire(worker *w, conn *c);
+/** Returns x to the pool, freeing its request memory. */
+void ctx_release(kiln_ctx *x);
+/** Releases every pooled context (worker exit). */
+void ctx_pool_free(worker *w);
+
+/* respond.c */
+/**
+ * Appends a complete response to x->conn->out: status line, Server, Date,
+ * Content-Type (if ctype), the handler's extra headers, Content-Length or
+ * chunked framing, Connection, then the body (unless HEAD). body_len < 0
+ * starts a chunked stream. Returns 0 or KILN_ENOMEM.
+ */
+int respond_head_body(kiln_ctx *x, int status, const char *ctype,
+                      const void *body, long long body_len);
+/** Sends a problem+json error response for x (status, detail). */
+int respond_problem(kiln_ctx *x, int status, const char *detail);
+/**
+ * Appends a minimal error response for a request that could not be parsed
+ * (no context), with Connection: close.
+ */
+int respond_raw_error(conn *c, int status);
+
+#endif

@@ -1,0 +1,25 @@
+"""13. The hello example (TechEmpower plaintext and json)."""
+
+from harness import server, build_request, expect, eq, check, common_headers
+
+
+def test_hello_plaintext_and_json():
+    with server(binary="examples/hello", workers=2) as s:
+        with s.connect() as c:
+            c.send(build_request("GET", "/plaintext"))
+            r = expect(c.read_response(), 200, "Hello, World!")
+            eq(r.header("Content-Type"), "text/plain", "plaintext Content-Type")
+            eq(r.header("Content-Length"), "13", "plaintext Content-Length")
+            common_headers(r)
+            c.send(build_request("GET", "/json"))
+            r = expect(c.read_response(), 200, '{"message":"Hello, World!"}')
+            eq(r.header("Content-Type"), "application/json", "json Content-Type")
+            eq(r.header("Content-Length"), "27", "json Content-Length")
+            common_headers(r)
+            # pipelined, TechEmpower style
+            c.send(build_request("GET", "/plaintext") * 16)
+            for _ in range(16):
+                expect(c.read_response(), 200, "Hello, World!")
+        eq(s.get("/nothing-here").status, 404, "unknown path status")
+        rc, err = s.stop()
+        eq(rc, 0, "hello exit code on SIGTERM (stderr: %s)" % err[-500:])

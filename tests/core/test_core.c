@@ -1,0 +1,231 @@
+/*
+ * tests/core/test_core.c - arenas, buffers, string views, timers, coroutines.
+ */
+#include "test.h"
+
+#include <kiln/core.h>
+
+#include "coro/coro.h"
+#include "loop/timer.h"
+
+#include <stdint.h>
+
+TEST(arena_alignment_and_growth)
+{
+    kiln_arena a;
+    kiln_arena_init(&a, 256);
+    char *prev = NULL;
+    for (int i = 0; i < 1000; i++) {
+        char *p = kiln_arena_alloc(&a, (size_t)(i % 37) + 1);
+        CHECK(p != NULL);
+        CHECK(((uintptr_t)p & 15) == 0);
+        memset(p, 0xab, (size_t)(i % 37) + 1);
+        CHECK(p != prev);
+        prev = p;
+    }
+    char *big = kiln_arena_alloc(&a, 100000); /* dedicated chunk */
+    CHECK(big != NULL);
+    memset(big, 1, 100000);
+    char *after = kiln_arena_alloc(&a, 8);
+    CHECK(after != NULL);
+    kiln_arena_reset(&a);
+    CHECK(kiln_arena_alloc(&a, 16) != NULL);
+    kiln_arena_deinit(&a);
+}
+
+TEST(arena_strings)
+{
+    kiln_arena a;
+    kiln_arena_init(&a, 0);
+    char *s = kiln_arena_strndup(&a, "hello world", 5);
+    CHECK_STR(s, "hello");
+    char *f = kiln_arena_printf(&a, "%d-%s", 42, "x");
+    CHECK_STR(f, "42-x");
+    char *z = kiln_arena_calloc(&a, 64);
+    for (int i = 0; i < 64; i++)
+        CHECK(z[i] == 0);
+    kiln_arena_deinit(&a);
+}
+
+TEST(buf_invariant)
+{
+    kiln_buf b;
+    kiln_buf_init(&b);
+    CHECK(b.p == NULL && b.n == 0);
+    for (int i = 0; i < 1000; i++)
+        CHECK(kiln_buf_putc(&b, (char)('a' + i % 26)) == 0);
+    CHECK_INT(b.n, 1000);
+    CHECK(b.p[b.n] == '\0');
+    CHECK(b.cap > b.n);
+    CHECK(kiln_buf_printf(&b, "%s=%d", "k", 7) == 0);
+    CHECK(memcmp(b.p + 1000, "k=7", 4) == 0);
+    kiln_buf_consume(&b, 1000);
+    CHECK_STR(b.p, "k=7");
+    kiln_buf_clear(&b);
+    CHECK(kiln_buf_put_i64(&b, INT64_MIN) == 0);
+    CHECK_STR(b.p, "-9223372036854775808");
+    kiln_buf_clear(&b);
+    kiln_buf_put_i64(&b, 0);
+    CHECK_STR(b.p, "0");
+    char *d = kiln_buf_detach(&b);
+    CHECK_STR(d, "0");
+    CHECK(b.p == NULL);
+    free(d);
+    kiln_buf_deinit(&b);
+}
+
+TEST(buf_printf_long)
+{
+    kiln_buf b;
+    kiln_buf_init(&b);
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    CHECK(kiln_buf_printf(&b, "[%s]", big) == 0);
+    CHECK_INT(b.n, 5001);
+    CHECK(b.p[0] == '[' && b.p[5000] == ']' && b.p[5001] == 0);
+    kiln_buf_deinit(&b);
+}
+
+TEST(str_helpers)
+{
+    CHECK(kiln_str_eq(KILN_STR("abc"), kiln_str_c("abc")));
+    CHECK(!kiln_str_eq(KILN_STR("abc"), KILN_STR("abd")));
+    CHECK(kiln_str_ieq(KILN_STR("Content-Length"), KILN_STR("content-LENGTH")));
+    CHECK(!kiln_str_ieq(KILN_STR("a"), KILN_STR("ab")));
+    int64_t v;
+    CHECK(kiln_str_to_i64(KILN_STR("9223372036854775807"), &v) == 0);
+    CHECK(v == INT64_MAX);
+    CHECK(kiln_str_to_i64(KILN_STR("-9223372036854775808"), &v) == 0);
+    CHECK(v == INT64_MIN);
+    CHECK(kiln_str_to_i64(KILN_STR("9223372036854775808"), &v) < 0);
+    CHECK(kiln_str_to_i64(KILN_STR(""), &v) < 0);
+    CHECK(kiln_str_to_i64(KILN_STR("-"), &v) < 0);
+    CHECK(kiln_str_to_i64(KILN_STR("12a"), &v) < 0);
+    CHECK(kiln_str_to_i64(KILN_STR("+1"), &v) < 0);
+    CHECK_STR(kiln_strerror(KILN_ENOMEM), "out of memory");
+}
+
+TEST(timer_heap_order_and_delete)
+{
+    timer_heap h;
+    timer_heap_init(&h);
+    timer ts[200];
+    memset(ts, 0, sizeof ts);
+    for (int i = 0; i < 200; i++)
+        CHECK(timer_heap_add(&h, &ts[i], (i * 7919) % 200) == 0);
+    for (int i = 0; i < 200; i += 3)
+        timer_heap_del(&h, &ts[i]);
+    int64_t last = -1;
+    timer *t;
+    int n = 0;
+    while ((t = timer_heap_top(&h))) {
+        CHECK(t->deadline >= last);
+        last = t->deadline;
+        timer_heap_del(&h, t);
+        n++;
+    }
+    CHECK_INT(n, 200 - 67);
+    timer_heap_deinit(&h);
+}
+
+TEST(timer_list_fifo)
+{
+    timer_list l;
+    timer_list_init(&l, 100);
+    timer a = {0}, b = {0}, c = {0};
+    timer_list_arm(&l, &a, 0);
+    timer_list_arm(&l, &b, 5);
+    timer_list_arm(&l, &c, 10);
+    CHECK(l.head == &a && l.tail == &c);
+    timer_list_arm(&l, &a, 20); /* moves to the tail */
+    CHECK(l.head == &b && l.tail == &a && a.deadline == 120);
+    timer_list_disarm(&b);
+    CHECK(l.head == &c);
+    timer_heap h;
+    timer_heap_init(&h);
+    timer_list *lists[] = {&l};
+    CHECK_INT(timer_next_ms(&h, lists, 1, 50, -1), 60);
+    timer_list_disarm(&c);
+    timer_list_disarm(&a);
+    CHECK(l.head == NULL && l.tail == NULL);
+    CHECK_INT(timer_next_ms(&h, lists, 1, 50, -1), -1);
+}
+
+static int trace[16];
+static int ntrace;
+
+static void body(void *arg)
+{
+    int id = *(int *)arg;
+    trace[ntrace++] = id;
+    coro_yield();
+    trace[ntrace++] = id + 10;
+}
+
+TEST(coro_interleave_and_reuse)
+{
+    coro_pool p;
+    coro_pool_init(&p, 0);
+    int a = 1, b = 2;
+    coro *x = coro_new(&p, body, &a), *y = coro_new(&p, body, &b);
+    CHECK(x && y);
+    CHECK_INT(coro_resume(x), CORO_SUSPENDED);
+    CHECK_INT(coro_resume(y), CORO_SUSPENDED);
+    CHECK_INT(coro_resume(x), CORO_DONE);
+    CHECK_INT(coro_resume(y), CORO_DONE);
+    CHECK_INT(ntrace, 4);
+    CHECK(trace[0] == 1 && trace[1] == 2 && trace[2] == 11 && trace[3] == 12);
+    coro_free(&p, x);
+    coro_free(&p, y);
+    /* a pooled coroutine runs a new body */
+    int c3 = 5;
+    coro *z = coro_new(&p, body, &c3);
+    CHECK(z == x || z == y);
+    CHECK_INT(coro_resume(z), CORO_SUSPENDED);
+    CHECK_INT(coro_resume(z), CORO_DONE);
+    CHECK(trace[4] == 5 && trace[5] == 15);
+    coro_free(&p, z);
+    CHECK_INT(p.live, 0);
+    coro_pool_deinit(&p);
+}
+
+static volatile int never;
+static int recurse(volatile char *prev, int n)
+{
+    volatile char frame[512];
+    frame[0] = (char)n;
+    frame[511] = prev ? prev[0] : 0;
+    if (never && n > never)
+        return 0;
+    return recurse(frame, n + 1) + frame[1];
+}
+
+static void overflow_body(void *arg)
+{
+    (void)arg;
+    recurse(NULL, 0);
+}
+
+TEST(coro_stack_overflow_is_caught)
+{
+    CHECK(coro_thread_init() == 0);
+    coro_pool p;
+    coro_pool_init(&p, 64 * 1024);
+    coro *x = coro_new(&p, overflow_body, NULL);
+    CHECK(x != NULL);
+    CHECK_INT(coro_resume(x), CORO_CRASHED);
+    coro_free(&p, x);
+    /* the thread keeps working, and can catch it again */
+    coro *y = coro_new(&p, overflow_body, NULL);
+    CHECK_INT(coro_resume(y), CORO_CRASHED);
+    coro_free(&p, y);
+    int a = 1;
+    ntrace = 0;
+    coro *z = coro_new(&p, body, &a);
+    CHECK_INT(coro_resume(z), CORO_SUSPENDED);
+    CHECK_INT(coro_resume(z), CORO_DONE);
+    coro_free(&p, z);
+    coro_pool_deinit(&p);
+    coro_thread_deinit();
+}

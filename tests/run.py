@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""tests/run.py - runs every Kiln test suite and prints one total.
+
+Suites (each prints "ok - NAME" / "not ok - NAME" lines):
+  unit        build/tests/*/test_*       (tests/test.h binaries)
+  blackbox    tests/blackbox/run.py      against build/tests/testapp
+  asan-unit   the unit tests built with AddressSanitizer + UBSan
+  asan-bb     the black-box tests against the sanitizer build
+  fuzz        scripts/fuzz.sh build-fuzz (FUZZ_SECONDS each)
+The last line is "N passed, N failed"; the exit status is 1 if any failed.
+Usage: tests/run.py [SUITE...]
+"""
+import glob
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.chdir(ROOT)
+
+SAN_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1:allow_user_segv_handler=1:"
+                    "handle_segv=0:detect_stack_use_after_return=0",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+}
+
+
+def unit_bins(build):
+    return sorted(b for b in glob.glob(f"{build}/tests/*/test_*")
+                  if os.access(b, os.X_OK) and not b.endswith(".p"))
+
+
+def run(prefix, cmd, env=None, timeout=900):
+    """Runs one suite command, echoing its output; returns (passed, failed)."""
+    e = dict(os.environ)
+    e.update(env or {})
+    start = time.time()
+    print(f"# {prefix}: {' '.join(cmd)}", flush=True)
+    try:
+        p = subprocess.run(cmd, env=e, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout)
+        out = p.stdout.decode("utf-8", "replace")
+        rc = p.returncode
+    except subprocess.TimeoutExpired as ex:
+        out = (ex.stdout or b"").decode("utf-8", "replace")
+        out += f"\nnot ok - {prefix} (suite timed out after {timeout}s)\n"
+        rc = 1
+    passed = failed = 0
+    for line in out.splitlines():
+        if line.startswith("ok - "):
+            passed += 1
+            print(f"ok - {prefix}/{line[5:]}")
+        elif line.startswith("not ok - "):
+            failed += 1
+            print(f"not ok - {prefix}/{line[9:]}")
+        elif line.strip() and not line.endswith(" failed"):
+            print(f"  {line}")
+    if rc != 0 and failed == 0:
+        failed += 1
+        print(f"not ok - {prefix} (exit status {rc} with no failing test)")
+    print(f"# {prefix}: {passed} passed, {failed} failed "
+          f"({time.time() - start:.1f}s)", flush=True)
+    return passed, failed
+
+
+def main():
+    want = set(sys.argv[1:])
+    total_p = total_f = 0
+
+    def add(r):
+        nonlocal total_p, total_f
+        total_p += r[0]
+        total_f += r[1]
+
+    if not want or "unit" in want:
+        for b in unit_bins("build"):
+            add(run("unit/" + os.path.basename(b), [b]))
+    if not want or "blackbox" in want:
+        add(run("blackbox", [sys.executable, "tests/blackbox/run.py",
+                             "--bin", "build"]))
+    if not want or "asan-unit" in want:
+        for b in unit_bins("build-asan"):
+            add(run("asan/" + os.path.basename(b), [b], SAN_ENV))
+    if not want or "asan-bb" in want:
+        env = dict(SAN_ENV, KILN_BB_ASAN="1")
+        add(run("asan/blackbox", [sys.executable, "tests/blackbox/run.py",
+                                  "--bin", "build-asan"], env))
+    if not want or "fuzz" in want:
+        add(run("fuzz", ["scripts/fuzz.sh", "build-fuzz"]))
+    print(f"{total_p} passed, {total_f} failed")
+    return 1 if total_f else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+/*
+ * tests/testapp.c - the server the black-box tests (tests/blackbox) run:
+ * one route per behaviour they check. Built to build/tests/testapp.
+ */
+#include <kiln.h>
+
+#include <stdio.h>
+#include <string.h>
+
+static KILN_HANDLER(plaintext)
+{
+    return kiln_respond(c, 200, "text/plain", "Hello, World!", 13);
+}
+
+static KILN_HANDLER(json)
+{
+    return kiln_jsonf(c, 200, "{message:%s}", "Hello, World!");
+}
+
+static KILN_HANDLER(echo)
+{
+    kiln_str b = kiln_body(c);
+    char n[32];
+    snprintf(n, sizeof n, "%zu", b.n);
+    kiln_set_header(c, "X-Body-Length", n);
+    return kiln_respond(c, 200, "application/octet-stream", b.p, b.n);
+}
+
+static KILN_HANDLER(sleep_ms)
+{
+    int64_t ms = kiln_query_int(c, "ms", 0);
+    kiln_sleep_ms(ms);
+    return kiln_text(c, 200, "slept %lld", (long long)ms);
+}
+
+static KILN_HANDLER(user_get)
+{
+    return kiln_text(c, 200, "user %s", kiln_param(c, "id").p);
+}
+
+static KILN_HANDLER(user_delete)
+{
+    return kiln_respond(c, 204, NULL, NULL, 0);
+}
+
+static KILN_HANDLER(files)
+{
+    return kiln_text(c, 200, "rest %s", kiln_param(c, "rest").p);
+}
+
+static KILN_HANDLER(path)
+{
+    kiln_str p = kiln_path(c);
+    return kiln_respond(c, 200, "text/plain", p.p, p.n);
+}
+
+static KILN_HANDLER(query)
+{
+    kiln_buf *b = kiln_body_buf(c);
+    kiln_str q = kiln_query_string(c);
+    kiln_buf_putc(b, '{');
+    /* walk the names in order; first value of each */
+    const char *p = q.p, *end = q.p + q.n;
+    int first = 1;
+    while (p && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *e = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(e - p));
+        size_t nl = (size_t)((eq ? eq : e) - p);
+        if (nl) {
+            char raw[256];
+            snprintf(raw, sizeof raw, "%.*s", (int)nl, p);
+            /* decode the name through a lookup of itself */
+            char *name = kiln_arena_strndup(kiln_ctx_arena(c), raw, strlen(raw));
+            for (char *s = name; *s; s++)
+                if (*s == '+')
+                    *s = ' ';
+            kiln_str v = kiln_query(c, name);
+            if (v.p) {
+                if (!first)
+                    kiln_buf_putc(b, ',');
+                first = 0;
+                kiln_json_put_str(b, name, strlen(name));
+                kiln_buf_putc(b, ':');
+                kiln_json_put_str(b, v.p, v.n);
+            }
+        }
+        p = amp ? amp + 1 : end;
+    }
+    kiln_buf_putc(b, '}');
+    kiln_set_type(c, "application/json");
+    return kiln_send(c);
+}
+
+static KILN_HANDLER(header)
+{
+    kiln_str name = kiln_query(c, "name");
+    kiln_str v = name.p ? kiln_header(c, name.p) : KILN_STR_NULL;
+    if (!v.p)
+        return kiln_problem(c, 404, "no such header");
+    return kiln_respond(c, 200, "text/plain", v.p, v.n);
+}
+
+static KILN_HANDLER(cookie)
+{
+    kiln_str name = kiln_query(c, "name");
+    kiln_str v = name.p ? kiln_cookie(c, name.p) : KILN_STR_NULL;
+    if (!v.p)
+        return kiln_problem(c, 404, "no such cookie");
+    return kiln_respond(c, 200, "text/plain", v.p, v.n);
+}
+
+static KILN_HANDLER(trailer)
+{
+    kiln_str name = kiln_query(c, "name");
+    kiln_str v = name.p ? kiln_trailer(c, name.p) : KILN_STR_NULL;
+    if (!v.p)
+        return kiln_problem(c, 404, "no such trailer");
+    return kiln_respond(c, 200, "text/plain", v.p, v.n);
+}
+
+static KILN_HANDLER(error)
+{
+    (void)c;
+    return KILN_EINVAL;
+}
+
+/* Never set: keeps the compiler from proving the recursion endless. */
+static volatile int overflow_limit = 0;
+
+/* Recurses until the coroutine stack overflows into its guard page. */
+static int deep(volatile char *prev, int n)
+{
+    volatile char frame[1024];
+    frame[0] = (char)n;
+    frame[1023] = prev ? prev[0] : 0;
+    if (overflow_limit && n > overflow_limit)
+        return 0;
+    return deep(frame, n + 1) + frame[1];
+}
+
+static KILN_HANDLER(overflow)
+{
+    (void)c;
+    return deep(NULL, 0);
+}
+
+static KILN_HANDLER(stream)
+{
+    int64_t n = kiln_query_int(c, "n", 3);
+    int rc = kiln_stream_start(c, 200, "text/plain");
+    for (int64_t i = 0; i < n && rc == 0; i++) {
+        char line[32];
+        int len = snprintf(line, sizeof line, "chunk %lld\n", (long long)i);
+        rc = kiln_stream_write(c, line, (size_t)len);
+        kiln_sleep_ms(10);
+    }
+    if (rc == 0)
+        rc = kiln_stream_end(c);
+    return rc;
+}
+
+static KILN_HANDLER(items)
+{
+    return kiln_text(c, 201, "created");
+}
+
+int main(int argc, char **argv)
+{
+    kiln_app *app = kiln_app_new();
+    if (!app)
+        return 1;
+    kiln_route(app, "GET", "/plaintext", plaintext);
+    kiln_route(app, "GET", "/json", json);
+    kiln_route(app, "POST", "/echo", echo);
+    kiln_route(app, "PUT", "/echo", echo);
+    kiln_route(app, "GET", "/sleep", sleep_ms);
+    kiln_route(app, "GET", "/users/{id}", user_get);
+    kiln_route(app, "DELETE", "/users/{id}", user_delete);
+    kiln_route(app, "GET", "/files/{...rest}", files);
+    kiln_route(app, "GET", "/path", path);
+    kiln_route(app, "GET", "/path/{...rest}", path);
+    kiln_route(app, "GET", "/query", query);
+    kiln_route(app, "GET", "/header", header);
+    kiln_route(app, "GET", "/cookie", cookie);
+    kiln_route(app, "POST", "/trailer", trailer);
+    kiln_route(app, "GET", "/error", error);
+    kiln_route(app, "GET", "/overflow", overflow);
+    kiln_route(app, "GET", "/stream", stream);
+    kiln_route(app, "POST", "/items", items);
+    return kiln_main(app, argc, argv);
+}
