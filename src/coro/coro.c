@@ -31,6 +31,7 @@
 #endif
 #endif
 #ifdef CORO_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -212,6 +213,12 @@ void coro_pool_init(coro_pool *p, size_t stack_size)
 
 static void coro_destroy(coro *co)
 {
+#ifdef CORO_ASAN
+    /* frames abandoned by a crash leave their redzones poisoned; clear the
+       shadow so a later mapping at this address starts clean */
+    ASAN_UNPOISON_MEMORY_REGION(co->map + CORO_GUARD,
+                                co->map_size - CORO_GUARD);
+#endif
     munmap(co->map, co->map_size);
     free(co);
 }

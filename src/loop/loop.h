@@ -26,10 +26,14 @@ struct loop_io {
     loop_cb cb; /**< called when ready */
 };
 
-/** An event loop; fields private to the backend. */
+/** An event loop; fields private to the backend unless noted. */
 struct loop {
     int fd;          /* epoll descriptor */
     unsigned nready; /* events returned by the last poll */
+    /** public: called after every wait, before any callback (the owner
+        refreshes its clock there); may be NULL */
+    void (*on_wake)(void *arg);
+    void *wake_arg; /**< public: argument of on_wake */
 };
 
 /** Creates the backend. Returns 0 or KILN_EIO. */
@@ -47,8 +51,8 @@ int loop_mod(loop *l, loop_io *io, unsigned events, int level);
 /** Unregisters io (closing the fd also does). */
 void loop_del(loop *l, loop_io *io);
 /**
- * Waits up to timeout_ms (-1 forever, 0 poll) and calls the callback of
- * every ready io. Returns the number dispatched, or KILN_EIO (EINTR gives 0).
+ * Waits up to timeout_ms (-1 forever, 0 poll), calls on_wake, then the
+ * callback of every ready io. Returns the number dispatched, or KILN_EIO (EINTR gives 0).
  */
 int loop_poll(loop *l, int timeout_ms);
 

@@ -15,6 +15,8 @@ int loop_init(loop *l)
 {
     l->fd = epoll_create1(EPOLL_CLOEXEC);
     l->nready = 0;
+    l->on_wake = NULL;
+    l->wake_arg = NULL;
     return l->fd < 0 ? KILN_EIO : 0;
 }
 
@@ -56,6 +58,8 @@ int loop_poll(loop *l, int timeout_ms)
 {
     struct epoll_event evs[LOOP_BATCH];
     int n = epoll_wait(l->fd, evs, LOOP_BATCH, timeout_ms);
+    if (l->on_wake)
+        l->on_wake(l->wake_arg);
     if (n < 0)
         return errno == EINTR ? 0 : KILN_EIO;
     l->nready = (unsigned)n;

@@ -281,9 +281,16 @@ static void on_wake(loop *l, loop_io *io, unsigned ev)
     (void)r;
 }
 
+static void on_loop_wake(void *arg)
+{
+    worker_update_clock(arg);
+}
+
 void *worker_main(void *arg)
 {
     worker *w = arg;
+    w->loop.on_wake = on_loop_wake;
+    w->loop.wake_arg = w;
     current_worker = w;
     if (coro_thread_init() != 0)
         kiln_log(KILN_LOG_WARN, "worker %d: no stack overflow guard", w->id);
@@ -317,8 +324,7 @@ void *worker_main(void *arg)
         }
         int cap = w->draining ? (int)(w->drain_deadline - w->now_ms) : -1;
         int timeout = timer_next_ms(&w->sleeps, lists, 4, w->now_ms, cap);
-        loop_poll(&w->loop, timeout);
-        worker_update_clock(w);
+        loop_poll(&w->loop, timeout); /* refreshes the clock first */
         run_timers(w);
     }
     /* close what is left (drain expired): idle and busy alike */

@@ -139,8 +139,8 @@ def test_query_parsing():
     eq(r.json(), {"a": "1", "c": '{"}', "empty": "", "e": "caf\u00e9"}, "query object")
     r = expect(s.get("/query"), 200)
     eq(r.json(), {}, "empty query")
-    r = expect(s.get("/query?k%20ey=v%26al%3D"), 200)
-    eq(r.json(), {"k ey": "v&al="}, "encoded name and value")
+    r = expect(s.get("/query?key=v%26al%3D%2B"), 200)
+    eq(r.json(), {"key": "v&al=+"}, "encoded reserved characters in a value")
 
 
 def test_header_lookup_case_insensitive():
