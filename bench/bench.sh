@@ -27,6 +27,8 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 WRK=${WRK:-/usr/bin/wrk}
 THREADS=2
 HELLO="$BUILD/examples/hello"
+# Meson builds examples/hello/hello.c into build/examples/hello/hello
+[ -d "$HELLO" ] && HELLO="$HELLO/hello"
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -36,6 +38,7 @@ command -v python3 >/dev/null || die "python3 not found"
 if [ ! -x "$HELLO" ]; then
     echo "bench: $HELLO missing, running make" >&2
     make >&2
+    [ -d "$HELLO" ] && HELLO="$HELLO/hello"
 fi
 [ -x "$HELLO" ] || die "$HELLO still missing after make"
 

@@ -91,6 +91,15 @@ def free_port():
 _live_servers = []
 
 
+def resolve_binary(binary):
+    """BIN_DIR/binary; Meson puts examples/hello/hello.c's executable at
+    examples/hello/hello, so a folder of that name means the file inside."""
+    path = os.path.join(BIN_DIR, binary)
+    if os.path.isdir(path):
+        path = os.path.join(path, os.path.basename(binary))
+    return path
+
+
 class Server:
     """A server binary running on 127.0.0.1:port.
 
@@ -100,7 +109,7 @@ class Server:
     def __init__(self, binary="tests/testapp", workers=2, args=(), port=None,
                  ready_timeout=None):
         self.binary = binary
-        self.path = os.path.join(BIN_DIR, binary)
+        self.path = resolve_binary(binary)
         self.workers = workers
         self.args = list(args)
         self.port = port

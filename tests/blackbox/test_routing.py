@@ -7,7 +7,8 @@ from harness import (shared_server, build_request, expect, check, eq, problem,
 def test_dot_segments():
     s = shared_server()
     expect(s.get("/path/a/../b"), 200, "/path/b", "text/plain")
-    expect(s.get("/path/./a/./b/."), 200, "/path/a/b")
+    # RFC 3986 5.2.4: a final "." leaves the trailing slash ("/a/b/")
+    expect(s.get("/path/./a/./b/."), 200, "/path/a/b/")
     expect(s.get("/path/a/b/../../c"), 200, "/path/c")
 
 

@@ -1,0 +1,144 @@
+/*
+ * http/url.c - percent-decoding, path normalisation and query parsing
+ * (see url.h). Decoding happens before dot-segment removal, so "%2e%2e" is
+ * resolved like ".." and no encoding can climb above "/"; "%2F" decodes to a
+ * '/' that then separates segments (as Django does). A backslash is an
+ * ordinary byte here; code mapping paths to files must treat it with care.
+ */
+#include "http/url.h"
+
+#include <string.h>
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+int http_path_normalize(const char *in, size_t n, char *out, size_t *out_n)
+{
+    if (n == 0 || in[0] != '/')
+        return -400;
+    /* pass 1: decode into out */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '%') {
+            if (i + 2 >= n)
+                return -400;
+            int h = hexval((unsigned char)in[i + 1]);
+            int l = hexval((unsigned char)in[i + 2]);
+            if (h < 0 || l < 0)
+                return -400;
+            c = (unsigned char)(h * 16 + l);
+            if (c == 0)
+                return -400;
+            i += 2;
+        } else if (c < 0x20 || c == 0x7f) {
+            return -400;
+        }
+        out[k++] = (char)c;
+    }
+    /* pass 2: remove dot segments and empty segments, in place; each
+       segment is copied down to w, so w <= r always holds */
+    size_t r = 0, w = 0;
+    while (r < k) {
+        /* here out[r] == '/' */
+        size_t s = r + 1;
+        size_t e = s;
+        while (e < k && out[e] != '/')
+            e++;
+        size_t len = e - s;
+        bool last = e >= k;
+        if (len == 0) {
+            if (last) { /* trailing slash */
+                out[w++] = '/';
+            }
+        } else if (len == 1 && out[s] == '.') {
+            if (last)
+                out[w++] = '/';
+        } else if (len == 2 && out[s] == '.' && out[s + 1] == '.') {
+            while (w > 0 && out[w - 1] != '/')
+                w--;
+            if (w > 0)
+                w--; /* drop the '/' before the removed segment */
+            if (last)
+                out[w++] = '/';
+        } else {
+            out[w++] = '/';
+            memmove(out + w, out + s, len);
+            w += len;
+        }
+        r = e;
+    }
+    if (w == 0)
+        out[w++] = '/';
+    out[w] = '\0';
+    *out_n = w;
+    return 0;
+}
+
+long http_query_decode(const char *in, size_t n, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = in[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            if (i + 2 >= n)
+                return -400;
+            int h = hexval((unsigned char)in[i + 1]);
+            int l = hexval((unsigned char)in[i + 2]);
+            if (h < 0 || l < 0)
+                return -400;
+            c = (char)(h * 16 + l);
+            i += 2;
+        }
+        out[k++] = c;
+    }
+    out[k] = '\0';
+    return (long)k;
+}
+
+long http_query_parse(kiln_arena *a, kiln_str query, http_kv **out)
+{
+    *out = NULL;
+    if (query.n == 0)
+        return 0;
+    size_t max = 1;
+    for (size_t i = 0; i < query.n; i++)
+        max += query.p[i] == '&';
+    http_kv *kv = kiln_arena_alloc(a, max * sizeof(*kv));
+    if (!kv)
+        return KILN_ENOMEM;
+    long k = 0;
+    const char *p = query.p, *end = query.p + query.n;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *e = amp ? amp : end;
+        if (e > p) {
+            const char *eq = memchr(p, '=', (size_t)(e - p));
+            const char *ne = eq ? eq : e;
+            char *name = kiln_arena_alloc(a, (size_t)(ne - p) + 1);
+            const char *vs = eq ? eq + 1 : e;
+            char *value = kiln_arena_alloc(a, (size_t)(e - vs) + 1);
+            if (!name || !value)
+                return KILN_ENOMEM;
+            long nl = http_query_decode(p, (size_t)(ne - p), name);
+            long vl = http_query_decode(vs, (size_t)(e - vs), value);
+            if (nl < 0 || vl < 0)
+                return -400;
+            kv[k].name = (kiln_str){name, (size_t)nl};
+            kv[k].value = (kiln_str){value, (size_t)vl};
+            k++;
+        }
+        p = amp ? amp + 1 : end;
+    }
+    *out = kv;
+    return k;
+}
