@@ -15,7 +15,8 @@
 enum {
     S_SIZE0,     /* first hex digit of a chunk size */
     S_SIZE,      /* more hex digits */
-    S_EXT_SEMI,  /* BWS before ';' or CR */
+    S_EXT_SEMI,  /* after the size or a value: ';', CR, or BWS */
+    S_EXT_WS,    /* BWS: only a ';' may follow */
     S_EXT_NAME0, /* BWS before an extension name */
     S_EXT_NAME,  /* in a name */
     S_EXT_EQ,    /* BWS after a name: '=' ';' or CR */
@@ -112,10 +113,17 @@ int http_chunked_feed(http_chunked *c, const http_limits *lim, const char *in,
             c->state = S_EXT_SEMI;
             continue; /* re-read this byte as framing */
         }
-        case S_EXT_SEMI:
+        case S_EXT_WS:
             if (is_ws(ch))
                 break;
-            if (ch == ';')
+            if (ch != ';')
+                return -400; /* BWS precedes only ';' and '=' */
+            c->state = S_EXT_NAME0;
+            break;
+        case S_EXT_SEMI:
+            if (is_ws(ch))
+                c->state = S_EXT_WS;
+            else if (ch == ';')
                 c->state = S_EXT_NAME0;
             else if (ch == '\r')
                 c->state = S_SIZE_LF;
@@ -150,10 +158,8 @@ int http_chunked_feed(http_chunked *c, const http_limits *lim, const char *in,
                 c->state = S_EXT_VAL0;
             else if (ch == ';')
                 c->state = S_EXT_NAME0;
-            else if (ch == '\r')
-                c->state = S_SIZE_LF;
             else
-                return -400;
+                return -400; /* BWS then CR: not in the grammar */
             break;
         case S_EXT_VAL0:
             if (is_ws(ch))
@@ -169,7 +175,7 @@ int http_chunked_feed(http_chunked *c, const http_limits *lim, const char *in,
             if (is_tchar(ch))
                 break;
             if (is_ws(ch))
-                c->state = S_EXT_SEMI;
+                c->state = S_EXT_WS;
             else if (ch == ';')
                 c->state = S_EXT_NAME0;
             else if (ch == '\r')

@@ -405,7 +405,11 @@ int http_parse_request(const char *buf, size_t len, const http_limits *lim,
             return -400;
     }
     if (len - i < 5) {
-        /* check what is there */
+        /* check what is there: a wrong version is known before its CRLF */
+        if (len - i >= 3 && buf[i] >= '0' && buf[i] <= '9' &&
+            buf[i + 1] == '.' && buf[i + 2] >= '0' && buf[i + 2] <= '9' &&
+            (buf[i] != '1' || (buf[i + 2] != '0' && buf[i + 2] != '1')))
+            return -505;
         for (size_t k = 0; i + k < len; k++) {
             char c = buf[i + k];
             if ((k == 0 || k == 2) && (c < '0' || c > '9'))

@@ -35,12 +35,12 @@ int http_path_normalize(const char *in, size_t n, char *out, size_t *out_n)
             if (h < 0 || l < 0)
                 return -400;
             c = (unsigned char)(h * 16 + l);
-            if (c == 0)
-                return -400;
             i += 2;
-        } else if (c < 0x20 || c == 0x7f) {
-            return -400;
         }
+        /* raw or encoded: a control byte has no business in a path (and
+           would reach logs and file names) */
+        if (c < 0x20 || c == 0x7f)
+            return -400;
         out[k++] = (char)c;
     }
     /* pass 2: remove dot segments and empty segments, in place; each

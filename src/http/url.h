@@ -12,8 +12,8 @@
  * dot-segments (RFC 3986 section 5.2.4) so the result can never climb above
  * "/", and merges repeated slashes. in must start with '/'. out must have room
  * for n + 1 bytes; the result is NUL-terminated and *out_n set to its length.
- * Returns 0, or -400 for a malformed escape, an encoded NUL (%00), a raw NUL
- * or control byte, or a path not starting with '/'.
+ * Returns 0, or -400 for a malformed escape, a control byte raw or encoded
+ * (%00, %0a...), or a path not starting with '/'.
  * Note: "%2F" decodes to '/' and then acts as a separator (as in Django).
  */
 int http_path_normalize(const char *in, size_t n, char *out, size_t *out_n);

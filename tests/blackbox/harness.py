@@ -90,6 +90,27 @@ def free_port():
 
 _live_servers = []
 
+# Sanitizer findings in the stderr of servers that have exited; the runner
+# turns them into failures of the test that ran the server.
+sanitizer_reports = []
+_SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                      "runtime error:", "WARNING: ThreadSanitizer",
+                      "ERROR: MemorySanitizer")
+
+
+def sanitizer_report(text):
+    """The first sanitizer report line in text, or None."""
+    for line in text.splitlines():
+        if any(m in line for m in _SANITIZER_MARKERS):
+            return line.strip()[:300]
+    return None
+
+
+def take_sanitizer_reports():
+    out = list(sanitizer_reports)
+    del sanitizer_reports[:]
+    return out
+
 
 def resolve_binary(binary):
     """BIN_DIR/binary; Meson puts examples/hello/hello.c's executable at
@@ -117,6 +138,7 @@ class Server:
         self.returncode = None
         self._stderr_file = None
         self._stdout_file = None
+        self._scanned = False
         self.ready_timeout = ready_timeout if ready_timeout else t(10)
 
     # lifecycle
@@ -211,6 +233,11 @@ class Server:
     def _forget(self):
         if self in _live_servers:
             _live_servers.remove(self)
+        if not self._scanned and self.proc is not None and self.proc.poll() is not None:
+            self._scanned = True
+            found = sanitizer_report(self.stderr())
+            if found:
+                sanitizer_reports.append("%s: %s" % (self.binary, found))
 
     def stderr(self):
         if self._stderr_file is None:
@@ -286,9 +313,16 @@ def check_shared_servers():
 
 
 def stop_shared_servers():
+    """Stop the shared servers; returns a list of problems (exit code not
+    0 on SIGTERM)."""
+    problems = []
     for key, s in list(_shared.items()):
-        s.stop(timeout=t(5))
+        rc, err = s.stop(timeout=t(5))
+        if rc != 0:
+            problems.append("shared server %s %s: exit code %r on SIGTERM; stderr: %s"
+                            % (key[0], " ".join(key[2]), rc, s.stderr_tail(800)))
         del _shared[key]
+    return problems
 
 
 # --- requests ------------------------------------------------------------------

@@ -73,7 +73,7 @@ def main():
         ok, reason, tb = run_one(fn, limit)
         dur = time.monotonic() - start
         harness.kill_all_servers()  # servers a failed test left behind
-        for dead in harness.check_shared_servers():
+        for dead in harness.check_shared_servers() + harness.take_sanitizer_reports():
             if ok:
                 ok, reason = False, dead
             else:
@@ -88,8 +88,17 @@ def main():
                 print("#   " + tb.rstrip().replace("\n", "\n#   "))
         sys.stdout.flush()
 
-    harness.stop_shared_servers()
-    harness.kill_all_servers()
+    if tests:
+        # The shared servers exit 0 on SIGTERM, without sanitizer reports.
+        problems = harness.stop_shared_servers()
+        harness.kill_all_servers()
+        problems += harness.take_sanitizer_reports()
+        if problems:
+            failed += 1
+            print("not ok - run.shared_servers_exit_cleanly: %s" % "; ".join(problems))
+        else:
+            passed += 1
+            print("ok - run.shared_servers_exit_cleanly")
     print("%d passed, %d failed" % (passed, failed))
     sys.stdout.flush()
     # Threads of timed-out tests may still be blocked; do not wait for them.
