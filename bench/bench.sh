@@ -184,6 +184,10 @@ errors_of() { # "Non-2xx" and socket error lines, if any
     grep -E 'Non-2xx|Socket errors' "$1" | tr -s ' ' | paste -sd';' - || true
 }
 
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$LOAD" 'BEGIN { exit !(l > 0.5) }'; then
+    echo "bench: warning: load average $LOAD before the run; other work on the machine skews the numbers" >&2
+fi
 echo "Kiln examples/hello vs nginx $("$NGINX" -v 2>&1 | sed 's|.*/||')," \
      "$WORKERS workers each, wrk $THREADS threads, ${DURATION}s per run, 127.0.0.1"
 echo

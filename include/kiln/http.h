@@ -140,7 +140,10 @@ enum { KILN_READABLE = 1, KILN_WRITABLE = 2 };
  * drain expiry, or KILN_EIO.
  */
 int kiln_wait_fd(int fd, int events, int64_t timeout_ms);
-/** Sleeps ms milliseconds (yielding inside a handler). Returns 0. */
+/**
+ * Sleeps ms milliseconds (yielding inside a handler). Returns 0, or
+ * KILN_ECANCELED once a shutdown has run out of drain time.
+ */
 int kiln_sleep_ms(int64_t ms);
 /** Milliseconds of a monotonic clock (cached once per loop turn in a worker). */
 int64_t kiln_now_ms(void);

@@ -281,6 +281,13 @@ void coro_free(coro_pool *p, coro *co)
     p->nfree++;
 }
 
+void coro_discard(coro_pool *p, coro *co)
+{
+    assert(co != current);
+    p->live--;
+    coro_destroy(co);
+}
+
 /* ---- stack overflow ---------------------------------------------------- */
 
 static void on_fault(int sig, siginfo_t *si, void *uctx)

@@ -61,6 +61,12 @@ coro *coro_new(coro_pool *p, coro_fn fn, void *arg);
 void coro_free(coro_pool *p, coro *co);
 
 /**
+ * Destroys a suspended coroutine without running it again (shutdown after
+ * the drain time: its stack is unmapped, nothing on it is unwound).
+ */
+void coro_discard(coro_pool *p, coro *co);
+
+/**
  * Runs co until it yields (CORO_SUSPENDED), returns (CORO_DONE) or overflows
  * its stack (CORO_CRASHED). Must be called from outside any coroutine.
  */

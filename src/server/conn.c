@@ -88,6 +88,27 @@ void conn_close(conn *c)
     conn_free(c);
 }
 
+void conn_abort(conn *c)
+{
+    if (c->state == CONN_HANDLER) {
+        if (c->ctx && c->ctx->co) {
+            coro_discard(&c->w->coros, c->ctx->co);
+            c->ctx->co = NULL;
+        }
+        c->write_waiter = NULL;
+        c->state = CONN_HEAD;
+        if (c->dead) {
+            if (c->ctx) {
+                ctx_release(c->ctx);
+                c->ctx = NULL;
+            }
+            conn_free(c);
+            return;
+        }
+    }
+    conn_close(c);
+}
+
 int conn_flush(conn *c)
 {
     while (c->out_off < c->out.n) {

@@ -134,12 +134,6 @@ static int open_listener(const char *host, int port)
 
 static void worker_deinit(worker *w)
 {
-    conn *c = w->conns;
-    while (c) { /* only after a drain that timed out */
-        conn *next = c->next;
-        free(c);
-        c = next;
-    }
     if (w->listen_fd >= 0)
         close(w->listen_fd);
     if (w->wake_fd >= 0)

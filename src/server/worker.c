@@ -197,6 +197,8 @@ int kiln_sleep_ms(int64_t ms)
             ;
         return 0;
     }
+    if (w->draining && w->now_ms >= w->drain_deadline)
+        return KILN_ECANCELED;
     waiter wt;
     memset(&wt, 0, sizeof wt);
     wt.co = co;
@@ -319,6 +321,9 @@ void *worker_main(void *arg)
                          "worker %d: drain time over, closing %u "
                          "connections",
                          w->id, w->nconns);
+                /* waiting handlers get KILN_ECANCELED and may finish */
+                while (w->waiters)
+                    waiter_wake(w, w->waiters, KILN_ECANCELED);
                 break;
             }
         }
@@ -328,17 +333,8 @@ void *worker_main(void *arg)
         run_timers(w);
     }
     /* close what is left (drain expired): idle and busy alike */
-    conn *c = w->conns;
-    while (c) {
-        conn *next = c->next;
-        if (c->state != CONN_HANDLER)
-            conn_close(c);
-        else if (!c->dead) {
-            c->dead = true;
-            close(c->io.fd);
-        }
-        c = next;
-    }
+    while (w->conns)
+        conn_abort(w->conns);
     coro_thread_deinit();
     current_worker = NULL;
     return NULL;

@@ -167,6 +167,11 @@ void conn_timeout(conn *c);
 void conn_handler_done(conn *c, int coro_state);
 /** Closes c now (no linger). */
 void conn_close(conn *c);
+/**
+ * Closes c and frees it even while a handler is suspended on it (its
+ * coroutine is discarded): the end of a drain that ran out of time.
+ */
+void conn_abort(conn *c);
 /** Asks an idle connection to close (graceful shutdown); busy ones close after. */
 void conn_shutdown(conn *c);
 /** Flushes out; returns 0, 1 when bytes remain, or KILN_ECLOSED. */

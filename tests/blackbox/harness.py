@@ -4,11 +4,9 @@ Python 3 standard library only.  Everything here has a bounded timeout: a
 read that does not complete raises TestTimeout instead of hanging.
 """
 
-import errno
 import json
 import os
 import resource
-import select
 import signal
 import socket
 import subprocess

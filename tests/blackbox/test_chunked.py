@@ -1,6 +1,6 @@
 """3. Chunked request bodies and trailers."""
 
-from harness import (shared_server, build_request, chunked, expect, eq, check)
+from harness import shared_server, build_request, chunked, expect, eq
 
 TE = [("Transfer-Encoding", "chunked")]
 

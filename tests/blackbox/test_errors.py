@@ -54,3 +54,17 @@ def test_overflow_on_keepalive_connection():
             problem(c.read_response(), 500)
             c.send(build_request("GET", "/plaintext"))
             expect(c.read_response(), 200, "Hello, World!")
+
+
+def test_handler_error_logged_with_request_id():
+    with server(workers=1) as s:
+        r = s.get("/error")
+        j = problem(r, 500)
+        rc, err = s.stop()
+        eq(rc, 0, "exit code")
+    lines = [l for l in err.splitlines() if "/error" in l]
+    check(lines, "no stderr line mentions the failed request /error; stderr: %s" % err[-800:])
+    rid = j.get("request_id")
+    if rid is not None:
+        check(any(str(rid) in l for l in lines),
+              "request_id %r of the response is not in the log line %r" % (rid, lines))

@@ -1,6 +1,6 @@
 """13. The hello example (TechEmpower plaintext and json)."""
 
-from harness import server, build_request, expect, eq, check, common_headers
+from harness import server, build_request, expect, eq, common_headers
 
 
 def test_hello_plaintext_and_json():

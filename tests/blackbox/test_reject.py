@@ -1,7 +1,7 @@
 """5. Malformed or forbidden requests: the status shown, then the
 connection is closed.  Plus positive controls just inside the limits."""
 
-from harness import (shared_server, build_request, chunked, expect, eq, check,
+from harness import (shared_server, build_request, chunked, expect, eq,
                      shorten, t)
 
 H = b"Host: 127.0.0.1\r\n"

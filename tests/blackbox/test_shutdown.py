@@ -1,12 +1,11 @@
 """10. Graceful shutdown on SIGTERM / SIGINT."""
 
-import errno
 import signal
 import socket
 import threading
 import time
 
-from harness import server, build_request, expect, check, eq, t, Conn
+from harness import server, build_request, expect, check, eq, t
 
 
 def _refused_soon(port, within):
