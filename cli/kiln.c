@@ -7,14 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char help[] =
-    "kiln - the Kiln web framework command\n"
-    "\n"
-    "usage: kiln <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  help         show this text\n"
-    "  --version    print the version\n";
+static const char help[] = "kiln - the Kiln web framework command\n"
+                           "\n"
+                           "usage: kiln <command> [options]\n"
+                           "\n"
+                           "commands:\n"
+                           "  help         show this text\n"
+                           "  --version    print the version\n";
 
 int main(int argc, char **argv)
 {

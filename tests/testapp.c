@@ -71,7 +71,8 @@ static KILN_HANDLER(query)
             char raw[256];
             snprintf(raw, sizeof raw, "%.*s", (int)nl, p);
             /* decode the name through a lookup of itself */
-            char *name = kiln_arena_strndup(kiln_ctx_arena(c), raw, strlen(raw));
+            char *name =
+                kiln_arena_strndup(kiln_ctx_arena(c), raw, strlen(raw));
             for (char *s = name; *s; s++)
                 if (*s == '+')
                     *s = ' ';

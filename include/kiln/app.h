@@ -39,20 +39,20 @@ int kiln_route(kiln_app *app, const char *method, const char *pattern,
 
 /** Server settings. Zero or negative values mean "the default". */
 typedef struct kiln_server_opts {
-    const char *host;          /**< listen address (default "127.0.0.1") */
-    int port;                  /**< listen port (default 8000) */
-    int workers;               /**< worker threads (default: one per core) */
-    int header_timeout_ms;     /**< request head must arrive within (10000) */
-    int idle_timeout_ms;       /**< idle keep-alive connection closed after (60000) */
-    int body_timeout_ms;       /**< body must keep arriving within (30000) */
-    int drain_timeout_ms;      /**< on SIGTERM, in-flight requests get (10000) */
-    int64_t max_body;          /**< request body bytes (10 MiB) */
-    int max_target;            /**< request-target bytes (8192) */
-    int max_header_bytes;      /**< header section bytes (16384) */
-    int max_headers;           /**< header fields (100) */
-    int max_connections;       /**< per worker (100000) */
-    size_t stack_size;         /**< coroutine stack bytes (256 KiB) */
-    bool access_log;           /**< one line per request to stderr */
+    const char *host;      /**< listen address (default "127.0.0.1") */
+    int port;              /**< listen port (default 8000) */
+    int workers;           /**< worker threads (default: one per core) */
+    int header_timeout_ms; /**< request head must arrive within (10000) */
+    int idle_timeout_ms; /**< idle keep-alive connection closed after (60000) */
+    int body_timeout_ms; /**< body must keep arriving within (30000) */
+    int drain_timeout_ms; /**< on SIGTERM, in-flight requests get (10000) */
+    int64_t max_body;     /**< request body bytes (10 MiB) */
+    int max_target;       /**< request-target bytes (8192) */
+    int max_header_bytes; /**< header section bytes (16384) */
+    int max_headers;      /**< header fields (100) */
+    int max_connections;  /**< per worker (100000) */
+    size_t stack_size;    /**< coroutine stack bytes (256 KiB) */
+    bool access_log;      /**< one line per request to stderr */
 } kiln_server_opts;
 
 /** Fills o with the defaults. */

@@ -3,12 +3,12 @@
  *
  * These are the types every other Kiln header builds on:
  *
- *   kiln_str    a view of bytes {p, n}; never owns memory, is not NUL-terminated
- *               unless documented.
- *   kiln_arena  a bump allocator; everything allocated from it is freed in one
- *               call (kiln_arena_reset / kiln_arena_deinit). Each request has one.
- *   kiln_buf    a growable, malloc-backed byte buffer with a documented
- *               invariant; its owner frees it with kiln_buf_deinit.
+ *   kiln_str    a view of bytes {p, n}; never owns memory, is not
+ * NUL-terminated unless documented. kiln_arena  a bump allocator; everything
+ * allocated from it is freed in one call (kiln_arena_reset /
+ * kiln_arena_deinit). Each request has one. kiln_buf    a growable,
+ * malloc-backed byte buffer with a documented invariant; its owner frees it
+ * with kiln_buf_deinit.
  *
  * Errors are values: functions return 0 (or a count) on success and a negative
  * KILN_E* code on failure; kiln_strerror() names it.
@@ -55,7 +55,8 @@ const char *kiln_strerror(int err);
 
 /* ---- string views ------------------------------------------------------ */
 
-/** A view of n bytes at p. Does not own its bytes; p may be NULL when n == 0. */
+/** A view of n bytes at p. Does not own its bytes; p may be NULL when n == 0.
+ */
 typedef struct kiln_str {
     const char *p; /**< public: first byte (not NUL-terminated in general) */
     size_t n;      /**< public: length in bytes */
@@ -163,7 +164,12 @@ static inline kiln_str kiln_buf_str(const kiln_buf *b)
 /* ---- logging ----------------------------------------------------------- */
 
 /** Log levels, most severe first. */
-enum kiln_log_level { KILN_LOG_ERROR, KILN_LOG_WARN, KILN_LOG_INFO, KILN_LOG_DEBUG };
+enum kiln_log_level {
+    KILN_LOG_ERROR,
+    KILN_LOG_WARN,
+    KILN_LOG_INFO,
+    KILN_LOG_DEBUG
+};
 
 /** Sets the most verbose level written (default KILN_LOG_INFO). */
 void kiln_log_set_level(int level);

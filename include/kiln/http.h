@@ -145,7 +145,8 @@ int kiln_wait_fd(int fd, int events, int64_t timeout_ms);
  * KILN_ECANCELED once a shutdown has run out of drain time.
  */
 int kiln_sleep_ms(int64_t ms);
-/** Milliseconds of a monotonic clock (cached once per loop turn in a worker). */
+/** Milliseconds of a monotonic clock (cached once per loop turn in a worker).
+ */
 int64_t kiln_now_ms(void);
 
 #ifdef __cplusplus

@@ -69,9 +69,10 @@ struct kiln_json {
     union {
         bool boolean; /**< KILN_JSON_BOOL */
         struct {
-            double d;     /**< the value as a double (may be +-inf if huge) */
-            int64_t i;    /**< the value as an integer when is_int */
-            bool is_int;  /**< written without fraction or exponent, fits int64_t */
+            double d;    /**< the value as a double (may be +-inf if huge) */
+            int64_t i;   /**< the value as an integer when is_int */
+            bool is_int; /**< written without fraction or exponent, fits int64_t
+                          */
             kiln_str raw; /**< the number's text as written */
         } number;
         kiln_str string; /**< decoded UTF-8, NUL-terminated (p[n] == 0) */
@@ -80,7 +81,8 @@ struct kiln_json {
             size_t n;
         } array;
         struct {
-            kiln_json_member *items; /**< n members in document order (NULL when n == 0) */
+            kiln_json_member
+                *items; /**< n members in document order (NULL when n == 0) */
             size_t n;
         } object;
     } u;
@@ -94,9 +96,9 @@ struct kiln_json_member {
 
 /** Where and why a parse failed. */
 typedef struct kiln_json_error {
-    size_t offset;   /**< byte offset of the error in the input */
-    int line, col;   /**< 1-based position of the error */
-    char msg[96];    /**< a short English description */
+    size_t offset; /**< byte offset of the error in the input */
+    int line, col; /**< 1-based position of the error */
+    char msg[96];  /**< a short English description */
 } kiln_json_error;
 
 /** Default maximum nesting depth of arrays and objects. */

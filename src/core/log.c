@@ -8,7 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int log_level = KILN_LOG_INFO; /* set once at start-up, read-only later */
+static int log_level =
+    KILN_LOG_INFO; /* set once at start-up, read-only later */
 
 void kiln_log_set_level(int level)
 {
@@ -27,7 +28,9 @@ void kiln_log(int level, const char *fmt, ...)
     gmtime_r(&ts.tv_sec, &tm);
     int n = (int)strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%SZ ", &tm);
     n += snprintf(line + n, sizeof line - (size_t)n, "%s ",
-                  names[level < 0 ? 0 : level > 3 ? 3 : level]);
+                  names[level < 0   ? 0
+                        : level > 3 ? 3
+                                    : level]);
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);

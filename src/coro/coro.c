@@ -53,16 +53,16 @@ struct coro {
 #else
     ucontext_t ctx, caller;
 #endif
-    char *map;        /* mapping start (guard first) */
-    size_t map_size;  /* guard + stack */
+    char *map;       /* mapping start (guard first) */
+    size_t map_size; /* guard + stack */
     coro_fn fn;
     void *arg;
     void *data;
     int state;
     coro *next; /* pool free list */
 #ifdef CORO_ASAN
-    void *fake_stack;                /* ASan fake stack of the coroutine */
-    const void *caller_bottom;       /* scheduler stack, for switching back */
+    void *fake_stack;          /* ASan fake stack of the coroutine */
+    const void *caller_bottom; /* scheduler stack, for switching back */
     size_t caller_size;
 #endif
 };
@@ -110,8 +110,7 @@ static void coro_main(void *arg)
 {
     coro *co = arg;
 #ifdef CORO_ASAN
-    __sanitizer_finish_switch_fiber(NULL, &co->caller_bottom,
-                                    &co->caller_size);
+    __sanitizer_finish_switch_fiber(NULL, &co->caller_bottom, &co->caller_size);
 #endif
     for (;;) {
         co->fn(co->arg);
@@ -137,15 +136,15 @@ static void coro_prepare(coro *co)
     /* popped by kiln_coro_switch: r15 r14 r13 r12 rbx rbp, then ret */
     void **sp = (void **)(t - 72);
     memset(sp, 0, 72);
-    sp[2] = co;                          /* r13: argument */
-    sp[3] = (void *)coro_main;           /* r12: function */
+    sp[2] = co;                           /* r13: argument */
+    sp[3] = (void *)coro_main;            /* r12: function */
     sp[6] = (void *)kiln_coro_trampoline; /* return address */
 #else
     /* restored by kiln_coro_switch: x19..x30, d8..d15 (160 bytes) */
     void **sp = (void **)(t - 160);
     memset(sp, 0, 160);
-    sp[0] = (void *)coro_main;            /* x19: function */
-    sp[1] = co;                           /* x20: argument */
+    sp[0] = (void *)coro_main;             /* x19: function */
+    sp[1] = co;                            /* x20: argument */
     sp[11] = (void *)kiln_coro_trampoline; /* x30 */
 #endif
     co->sp = sp;

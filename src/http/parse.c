@@ -32,21 +32,16 @@
 
 /* bit 1: tchar; bit 2: visible ASCII (target); bit 4: field value byte */
 static const unsigned char ctab[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    4, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6,
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6,
-    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7,
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 4, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6,
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7,
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7,
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+    7, 7, 7, 6, 7, 6, 7, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
     4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
 };
 
@@ -188,105 +183,93 @@ static bool host_ok(kiln_str h)
     return true;
 }
 
-/* Parses one Content-Length value list into *cl (all must agree). */
-static int parse_cl(kiln_str v, bool *seen, uint64_t *cl, const http_limits *lim)
+/* Walks the elements of a comma-separated field value (RFC 9110 5.6.1),
+ * each with its OWS trimmed; empty elements are returned too. */
+typedef struct list_iter {
+    const char *p, *end;
+    bool done;
+} list_iter;
+
+static bool list_next(list_iter *it, kiln_str *item)
 {
-    const char *p = v.p, *end = v.p + v.n;
-    if (p == end)
-        return -400;
-    while (p <= end) {
-        const char *e = memchr(p, ',', (size_t)(end - p));
-        if (!e)
-            e = end;
-        const char *s = p, *t = e;
-        while (s < t && (*s == ' ' || *s == '\t'))
-            s++;
-        while (t > s && (t[-1] == ' ' || t[-1] == '\t'))
-            t--;
-        if (s == t)
+    if (it->done)
+        return false;
+    const char *e = memchr(it->p, ',', (size_t)(it->end - it->p));
+    if (!e) {
+        e = it->end;
+        it->done = true;
+    }
+    const char *s = it->p, *t = e;
+    while (s < t && (*s == ' ' || *s == '\t'))
+        s++;
+    while (t > s && (t[-1] == ' ' || t[-1] == '\t'))
+        t--;
+    *item = (kiln_str){s, (size_t)(t - s)};
+    it->p = it->done ? e : e + 1;
+    return true;
+}
+
+/* Parses one Content-Length value list into *cl (all must agree). */
+static int parse_cl(kiln_str v, bool *seen, uint64_t *cl,
+                    const http_limits *lim)
+{
+    list_iter it = {v.p, v.p + v.n, false};
+    kiln_str item;
+    while (list_next(&it, &item)) {
+        if (item.n == 0)
             return -400;
         uint64_t n = 0;
-        bool big = false;
-        for (const char *d = s; d < t; d++) {
-            if (*d < '0' || *d > '9')
+        for (size_t i = 0; i < item.n; i++) {
+            if (item.p[i] < '0' || item.p[i] > '9')
                 return -400;
             if (n > (UINT64_MAX - 9) / 10)
-                big = true;
+                n = UINT64_MAX; /* too big: 413 below, no overflow */
             else
-                n = n * 10 + (uint64_t)(*d - '0');
+                n = n * 10 + (uint64_t)(item.p[i] - '0');
         }
-        if (big)
-            n = UINT64_MAX;
         if (*seen && n != *cl)
             return -400;
         *seen = true;
         *cl = n;
-        if (e == end)
-            break;
-        p = e + 1;
     }
-    if (*cl > lim->max_body)
-        return -413;
-    return 0;
+    return *cl > lim->max_body ? -413 : 0;
 }
 
 /* Adds the codings of one Transfer-Encoding value. *state: 0 none yet,
  * 1 last was chunked, 2 last was something else. */
 static int parse_te(kiln_str v, int *state, bool *other)
 {
-    const char *p = v.p, *end = v.p + v.n;
+    list_iter it = {v.p, v.p + v.n, false};
+    kiln_str tok;
     bool any = false;
-    while (p <= end) {
-        const char *e = memchr(p, ',', (size_t)(end - p));
-        if (!e)
-            e = end;
-        const char *s = p, *t = e;
-        while (s < t && (*s == ' ' || *s == '\t'))
-            s++;
-        while (t > s && (t[-1] == ' ' || t[-1] == '\t'))
-            t--;
-        if (s < t) {
-            kiln_str tok = {s, (size_t)(t - s)};
-            for (size_t i = 0; i < tok.n; i++)
-                if (!IS_TCHAR(tok.p[i]))
-                    return -400; /* parameters or junk */
-            any = true;
-            if (IEQ(tok, "chunked")) {
-                if (*state == 1)
-                    return -400; /* chunked twice */
-                *state = 1;
-            } else {
-                if (*state == 1)
-                    return -400; /* something after chunked */
-                *state = 2;
-                *other = true;
-            }
+    while (list_next(&it, &tok)) {
+        if (tok.n == 0)
+            continue;
+        for (size_t i = 0; i < tok.n; i++)
+            if (!IS_TCHAR(tok.p[i]))
+                return -400; /* parameters or junk */
+        any = true;
+        if (*state == 1)
+            return -400; /* a coding after chunked, or chunked twice */
+        if (IEQ(tok, "chunked")) {
+            *state = 1;
+        } else {
+            *state = 2;
+            *other = true;
         }
-        if (e == end)
-            break;
-        p = e + 1;
     }
     return any ? 0 : -400;
 }
 
 static void parse_connection(kiln_str v, bool *close, bool *keep)
 {
-    const char *p = v.p, *end = v.p + v.n;
-    while (p < end) {
-        const char *e = memchr(p, ',', (size_t)(end - p));
-        if (!e)
-            e = end;
-        const char *s = p, *t = e;
-        while (s < t && (*s == ' ' || *s == '\t'))
-            s++;
-        while (t > s && (t[-1] == ' ' || t[-1] == '\t'))
-            t--;
-        kiln_str tok = {s, (size_t)(t - s)};
+    list_iter it = {v.p, v.p + v.n, false};
+    kiln_str tok;
+    while (list_next(&it, &tok)) {
         if (IEQ(tok, "close"))
             *close = true;
         else if (IEQ(tok, "keep-alive"))
             *keep = true;
-        p = e == end ? end : e + 1;
     }
 }
 

@@ -20,10 +20,12 @@
 
 /** Limits applied while parsing. */
 typedef struct http_limits {
-    size_t max_target;       /**< request-target bytes (8192); more: 414 */
-    size_t max_header_bytes; /**< header field section bytes (16384); more: 431 */
-    unsigned max_headers;    /**< fields (100, at most HTTP_MAX_HEADERS); more: 431 */
-    uint64_t max_body;       /**< body bytes (10 MiB); more: 413 */
+    size_t max_target; /**< request-target bytes (8192); more: 414 */
+    size_t
+        max_header_bytes; /**< header field section bytes (16384); more: 431 */
+    unsigned
+        max_headers;   /**< fields (100, at most HTTP_MAX_HEADERS); more: 431 */
+    uint64_t max_body; /**< body bytes (10 MiB); more: 413 */
 } http_limits;
 
 /** Fills l with the defaults above. */
@@ -37,9 +39,9 @@ typedef struct http_header {
 
 /** How the request body is framed. */
 typedef enum http_body_kind {
-    HTTP_BODY_NONE,    /**< no body */
-    HTTP_BODY_LENGTH,  /**< Content-Length bytes follow */
-    HTTP_BODY_CHUNKED  /**< Transfer-Encoding: chunked */
+    HTTP_BODY_NONE,   /**< no body */
+    HTTP_BODY_LENGTH, /**< Content-Length bytes follow */
+    HTTP_BODY_CHUNKED /**< Transfer-Encoding: chunked */
 } http_body_kind;
 
 /**
@@ -47,12 +49,13 @@ typedef enum http_body_kind {
  * must outlive the struct.
  */
 typedef struct http_request {
-    kiln_str method;         /**< token, case-sensitive */
-    kiln_str target;         /**< the request-target as sent */
-    kiln_str path;           /**< raw path of target (absolute-form: after authority; "*" for asterisk-form) */
-    kiln_str query;          /**< raw query without '?' (empty if none) */
-    bool has_query;          /**< a '?' was present */
-    int minor;               /**< 0 for HTTP/1.0, 1 for HTTP/1.1 */
+    kiln_str method; /**< token, case-sensitive */
+    kiln_str target; /**< the request-target as sent */
+    kiln_str path;  /**< raw path of target (absolute-form: after authority; "*"
+                       for asterisk-form) */
+    kiln_str query; /**< raw query without '?' (empty if none) */
+    bool has_query; /**< a '?' was present */
+    int minor;      /**< 0 for HTTP/1.0, 1 for HTTP/1.1 */
     http_header headers[HTTP_MAX_HEADERS];
     unsigned nheaders;
     kiln_str host;           /**< Host field value (empty when absent on 1.0) */

@@ -19,6 +19,17 @@ static int hexval(unsigned char c)
     return -1;
 }
 
+/* Decodes the escape at in[i] ('%' already seen): returns the byte, or -1
+ * when fewer than two hex digits follow. */
+static int pct_byte(const char *in, size_t n, size_t i)
+{
+    if (i + 2 >= n)
+        return -1;
+    int h = hexval((unsigned char)in[i + 1]);
+    int l = hexval((unsigned char)in[i + 2]);
+    return h < 0 || l < 0 ? -1 : h * 16 + l;
+}
+
 int http_path_normalize(const char *in, size_t n, char *out, size_t *out_n)
 {
     if (n == 0 || in[0] != '/')
@@ -28,13 +39,10 @@ int http_path_normalize(const char *in, size_t n, char *out, size_t *out_n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)in[i];
         if (c == '%') {
-            if (i + 2 >= n)
+            int v = pct_byte(in, n, i);
+            if (v < 0)
                 return -400;
-            int h = hexval((unsigned char)in[i + 1]);
-            int l = hexval((unsigned char)in[i + 2]);
-            if (h < 0 || l < 0)
-                return -400;
-            c = (unsigned char)(h * 16 + l);
+            c = (unsigned char)v;
             i += 2;
         }
         /* raw or encoded: a control byte has no business in a path (and
@@ -90,13 +98,10 @@ long http_query_decode(const char *in, size_t n, char *out)
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            if (i + 2 >= n)
+            int v = pct_byte(in, n, i);
+            if (v < 0)
                 return -400;
-            int h = hexval((unsigned char)in[i + 1]);
-            int l = hexval((unsigned char)in[i + 2]);
-            if (h < 0 || l < 0)
-                return -400;
-            c = (char)(h * 16 + l);
+            c = (char)v;
             i += 2;
         }
         out[k++] = c;

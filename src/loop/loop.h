@@ -22,7 +22,7 @@ typedef void (*loop_cb)(loop *l, loop_io *io, unsigned events);
 
 /** A registered descriptor; embedded in its owner (conn, waiter, ...). */
 struct loop_io {
-    int fd;    /**< the descriptor */
+    int fd;     /**< the descriptor */
     loop_cb cb; /**< called when ready */
 };
 
@@ -52,7 +52,8 @@ int loop_mod(loop *l, loop_io *io, unsigned events, int level);
 void loop_del(loop *l, loop_io *io);
 /**
  * Waits up to timeout_ms (-1 forever, 0 poll), calls on_wake, then the
- * callback of every ready io. Returns the number dispatched, or KILN_EIO (EINTR gives 0).
+ * callback of every ready io. Returns the number dispatched, or KILN_EIO (EINTR
+ * gives 0).
  */
 int loop_poll(loop *l, int timeout_ms);
 

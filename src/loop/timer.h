@@ -19,10 +19,10 @@
 
 /** A timer in a heap or a list; embed it in its owner. Fields private. */
 typedef struct timer {
-    int64_t deadline;           /* monotonic ms */
-    size_t index;               /* heap slot + 1; 0 when not in a heap */
-    struct timer *prev, *next;  /* list links (NULL when not listed) */
-    struct timer_list *list;    /* the list it is on, or NULL */
+    int64_t deadline;          /* monotonic ms */
+    size_t index;              /* heap slot + 1; 0 when not in a heap */
+    struct timer *prev, *next; /* list links (NULL when not listed) */
+    struct timer_list *list;   /* the list it is on, or NULL */
 } timer;
 
 /** A growable min-heap of timer pointers. */

@@ -13,15 +13,15 @@ typedef struct route_method {
 
 typedef struct rnode rnode;
 struct rnode {
-    kiln_str seg;       /* literal segment, or the parameter name */
-    char *seg_mem;      /* owns seg */
-    rnode **lits;       /* literal children sorted by seg */
+    kiln_str seg;  /* literal segment, or the parameter name */
+    char *seg_mem; /* owns seg */
+    rnode **lits;  /* literal children sorted by seg */
     size_t nlits;
-    rnode *param;       /* {name} child */
-    rnode *rest;        /* {...name} child (a leaf) */
+    rnode *param; /* {name} child */
+    rnode *rest;  /* {...name} child (a leaf) */
     route_method *methods;
     size_t nmethods;
-    char *pattern;      /* the pattern that created the resource */
+    char *pattern; /* the pattern that created the resource */
 };
 
 struct router {
@@ -209,11 +209,11 @@ typedef struct match_state {
     kiln_str method;
     bool is_head, is_options;
     route_match *m;
-    unsigned allow_bits;  /* methods seen on path-matching resources */
-    const rnode *first;   /* first path-matching resource (for OPTIONS) */
+    unsigned allow_bits; /* methods seen on path-matching resources */
+    const rnode *first;  /* first path-matching resource (for OPTIONS) */
 } match_state;
 
-static const char *const known[] = {"GET",   "HEAD",   "POST",  "PUT",
+static const char *const known[] = {"GET",   "HEAD",   "POST",   "PUT",
                                     "PATCH", "DELETE", "OPTIONS"};
 
 static void note_allow(match_state *st, const rnode *n)
@@ -295,7 +295,7 @@ static bool match_from(match_state *st, const rnode *n, const char *p,
 static void build_allow(route_match *m, unsigned bits)
 {
     if (bits & 1u)
-        bits |= 2u; /* HEAD comes with GET */
+        bits |= 2u;  /* HEAD comes with GET */
     bits |= 1u << 6; /* OPTIONS is always answered */
     size_t off = 0;
     m->allow[0] = '\0';

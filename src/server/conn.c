@@ -112,8 +112,8 @@ void conn_abort(conn *c)
 int conn_flush(conn *c)
 {
     while (c->out_off < c->out.n) {
-        ssize_t n = write(c->io.fd, c->out.p + c->out_off,
-                          c->out.n - c->out_off);
+        ssize_t n =
+            write(c->io.fd, c->out.p + c->out_off, c->out.n - c->out_off);
         if (n > 0) {
             c->out_off += (size_t)n;
             continue;
@@ -310,15 +310,17 @@ static int dispatch(conn *c)
 
     if (r->path.n == 1 && r->path.p[0] == '*') {
         /* asterisk-form: only OPTIONS gets here (the parser checks) */
-        kiln_set_header(x, "Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, "
-                                    "OPTIONS");
+        kiln_set_header(x, "Allow",
+                        "GET, HEAD, POST, PUT, PATCH, DELETE, "
+                        "OPTIONS");
         respond_head_body(x, 204, NULL, NULL, 0);
         request_finish(c);
         return PROC_MORE;
     }
     if (r->path.n == 0 || r->path.p[0] != '/') {
-        respond_problem(x, 400, "Only origin-form and absolute-form request "
-                                "targets are served.");
+        respond_problem(x, 400,
+                        "Only origin-form and absolute-form request "
+                        "targets are served.");
         c->close_after = true;
         request_finish(c);
         return PROC_MORE;
@@ -398,8 +400,7 @@ static int feed_chunked(conn *c)
                                avail, &used, &x->body_buf, &x->trailers_buf);
     if (rc < 0)
         return rc;
-    memmove(c->in.p + c->body_pos, c->in.p + c->body_pos + used,
-            avail - used);
+    memmove(c->in.p + c->body_pos, c->in.p + c->body_pos + used, avail - used);
     c->in.n -= used;
     c->in.p[c->in.n] = '\0';
     if (rc == 1)
@@ -599,8 +600,7 @@ static void conn_on_event(loop *l, loop_io *io, unsigned ev)
             c->eof = true;
         }
     }
-    if (c->write_waiter &&
-        (c->out.n - c->out_off <= OUT_HIGH / 2 || c->eof)) {
+    if (c->write_waiter && (c->out.n - c->out_off <= OUT_HIGH / 2 || c->eof)) {
         coro *co = c->write_waiter;
         c->write_waiter = NULL;
         worker_resume(c->w, co);

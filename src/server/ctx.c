@@ -48,6 +48,17 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     return x;
 }
 
+/* Frees a context and everything it owns. */
+static void ctx_destroy(kiln_ctx *x)
+{
+    kiln_arena_deinit(&x->arena);
+    kiln_buf_deinit(&x->body_buf);
+    kiln_buf_deinit(&x->trailers_buf);
+    kiln_buf_deinit(&x->resp);
+    kiln_buf_deinit(&x->resp_headers);
+    free(x);
+}
+
 static void buf_trim(kiln_buf *b)
 {
     kiln_buf_clear(b);
@@ -64,12 +75,7 @@ void ctx_release(kiln_ctx *x)
     buf_trim(&x->resp);
     buf_trim(&x->resp_headers);
     if (w->nfree_ctx >= CTX_POOL_MAX) {
-        kiln_arena_deinit(&x->arena);
-        kiln_buf_deinit(&x->body_buf);
-        kiln_buf_deinit(&x->trailers_buf);
-        kiln_buf_deinit(&x->resp);
-        kiln_buf_deinit(&x->resp_headers);
-        free(x);
+        ctx_destroy(x);
         return;
     }
     x->next_free = w->free_ctx;
@@ -82,12 +88,7 @@ void ctx_pool_free(worker *w)
     while (w->free_ctx) {
         kiln_ctx *x = w->free_ctx;
         w->free_ctx = x->next_free;
-        kiln_arena_deinit(&x->arena);
-        kiln_buf_deinit(&x->body_buf);
-        kiln_buf_deinit(&x->trailers_buf);
-        kiln_buf_deinit(&x->resp);
-        kiln_buf_deinit(&x->resp_headers);
-        free(x);
+        ctx_destroy(x);
     }
     w->nfree_ctx = 0;
 }
@@ -168,8 +169,8 @@ kiln_str kiln_trailer(kiln_ctx *c, const char *name)
     if (c->ntrailers < 0) {
         c->ntrailers = 0;
         if (c->trailers_buf.n) {
-            c->trailers = kiln_arena_alloc(&c->arena,
-                                           HTTP_MAX_HEADERS * sizeof(http_header));
+            c->trailers = kiln_arena_alloc(&c->arena, HTTP_MAX_HEADERS *
+                                                          sizeof(http_header));
             if (c->trailers) {
                 int n = http_parse_fields(c->trailers_buf.p, c->trailers_buf.n,
                                           c->trailers, HTTP_MAX_HEADERS);
@@ -260,8 +261,8 @@ kiln_str kiln_body(kiln_ctx *c)
 const kiln_json *kiln_body_json(kiln_ctx *c, kiln_json_error *err)
 {
     kiln_json *j = NULL;
-    if (kiln_json_parse(&c->arena, c->body.p ? c->body.p : "", c->body.n, 0,
-                        &j, err) != 0)
+    if (kiln_json_parse(&c->arena, c->body.p ? c->body.p : "", c->body.n, 0, &j,
+                        err) != 0)
         return NULL;
     return j;
 }

@@ -92,8 +92,9 @@ int respond_problem(kiln_ctx *x, int status, const char *detail)
 {
     kiln_buf *b = &x->resp;
     kiln_buf_clear(b);
-    int rc = kiln_json_format(b, "{type:%s,title:%s,status:%d,detail:%s,"
-                                 "instance:%S,request_id:%s}",
+    int rc = kiln_json_format(b,
+                              "{type:%s,title:%s,status:%d,detail:%s,"
+                              "instance:%S,request_id:%s}",
                               "about:blank", problem_title(status), status,
                               detail, x->path.p ? x->path : x->req.target,
                               kiln_request_id(x));

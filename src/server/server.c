@@ -77,8 +77,8 @@ static void opts_complete(kiln_server_opts *o)
         o->host = d.host;
     if (o->port <= 0)
         o->port = d.port;
-#define FILL(f)                                                               \
-    if (o->f <= 0)                                                            \
+#define FILL(f)                                                                \
+    if (o->f <= 0)                                                             \
     o->f = d.f
     FILL(workers);
     FILL(header_timeout_ms);
@@ -119,8 +119,7 @@ static int open_listener(const char *host, int port)
     if (fd < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
-        listen(fd, 4096) != 0) {
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
         kiln_log(KILN_LOG_ERROR, "cannot listen on %s:%d: %s", host, port,
                  strerror(errno));
         if (fd >= 0)
@@ -305,13 +304,27 @@ int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv)
             if (parse_num(a, v, nums[k].lo, nums[k].hi, &n))
                 return KILN_EINVAL;
             switch (k) {
-            case 0: o->port = (int)n; break;
-            case 1: o->workers = (int)n; break;
-            case 2: o->header_timeout_ms = (int)n; break;
-            case 3: o->idle_timeout_ms = (int)n; break;
-            case 4: o->body_timeout_ms = (int)n; break;
-            case 5: o->drain_timeout_ms = (int)n; break;
-            case 6: o->max_body = n; break;
+            case 0:
+                o->port = (int)n;
+                break;
+            case 1:
+                o->workers = (int)n;
+                break;
+            case 2:
+                o->header_timeout_ms = (int)n;
+                break;
+            case 3:
+                o->idle_timeout_ms = (int)n;
+                break;
+            case 4:
+                o->body_timeout_ms = (int)n;
+                break;
+            case 5:
+                o->drain_timeout_ms = (int)n;
+                break;
+            case 6:
+                o->max_body = n;
+                break;
             }
         }
         i++;

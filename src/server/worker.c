@@ -73,8 +73,7 @@ void worker_buf_give(worker *w, kiln_buf *b)
 {
     if (!b->p)
         return;
-    if (b->cap == WORKER_BUF &&
-        w->nbufs < sizeof w->bufs / sizeof w->bufs[0]) {
+    if (b->cap == WORKER_BUF && w->nbufs < sizeof w->bufs / sizeof w->bufs[0]) {
         w->bufs[w->nbufs++] = b->p;
         kiln_buf_init(b);
         return;
@@ -213,8 +212,7 @@ int kiln_sleep_ms(int64_t ms)
 
 static void run_timers(worker *w)
 {
-    timer_list *lists[] = {&w->header_q, &w->idle_q, &w->body_q,
-                           &w->linger_q};
+    timer_list *lists[] = {&w->header_q, &w->idle_q, &w->body_q, &w->linger_q};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         timer_list *l = lists[i];
         while (l->head && l->head->deadline <= w->now_ms) {
@@ -237,8 +235,8 @@ static void on_accept(loop *l, loop_io *io, unsigned ev)
     (void)ev;
     worker *w = (worker *)((char *)io - offsetof(worker, listen_io));
     for (int i = 0; i < 128 && w->listen_fd >= 0; i++) {
-        int fd = accept4(w->listen_fd, NULL, NULL,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd =
+            accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
@@ -303,13 +301,11 @@ void *worker_main(void *arg)
     w->wake_io.cb = on_wake;
     if (loop_add(&w->loop, &w->listen_io, LOOP_READ, 1) != 0 ||
         loop_add(&w->loop, &w->wake_io, LOOP_READ, 1) != 0) {
-        kiln_log(KILN_LOG_ERROR, "worker %d: cannot register listener",
-                 w->id);
+        kiln_log(KILN_LOG_ERROR, "worker %d: cannot register listener", w->id);
         w->exit_code = 1;
         return NULL;
     }
-    timer_list *lists[] = {&w->header_q, &w->idle_q, &w->body_q,
-                           &w->linger_q};
+    timer_list *lists[] = {&w->header_q, &w->idle_q, &w->body_q, &w->linger_q};
     for (;;) {
         if (!w->draining && __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
             begin_drain(w);

@@ -51,17 +51,17 @@ struct conn {
     size_t in_off;
     kiln_buf out; /* bytes to send; [out_off, out.n) not yet sent */
     size_t out_off;
-    kiln_ctx *ctx;     /* the request in progress, if any */
+    kiln_ctx *ctx;      /* the request in progress, if any */
     coro *write_waiter; /* a streaming handler waiting for the socket */
     uint8_t state;
-    bool readable;    /* the socket may have unread bytes */
-    bool eof;         /* the peer shut its write side */
-    bool close_after; /* close (linger) once out is sent */
-    bool dead;        /* closed; freed when nothing references it */
+    bool readable;     /* the socket may have unread bytes */
+    bool eof;          /* the peer shut its write side */
+    bool close_after;  /* close (linger) once out is sent */
+    bool dead;         /* closed; freed when nothing references it */
     bool head_started; /* bytes of the next head have arrived */
-    bool reparse;     /* the input moved: parse the head again */
+    bool reparse;      /* the input moved: parse the head again */
     bool sent_continue;
-    size_t body_pos;   /* chunked: first undecoded byte in in */
+    size_t body_pos; /* chunked: first undecoded byte in in */
     http_chunked chunked;
     uint64_t requests; /* served on this connection */
 };
@@ -74,15 +74,15 @@ struct kiln_ctx {
     kiln_ctx *next_free;
     http_request req; /* views into conn->in */
     kiln_arena arena;
-    kiln_str path;    /* normalised, NUL-terminated, in arena */
+    kiln_str path; /* normalised, NUL-terminated, in arena */
     route_match match;
     kiln_str body;
     kiln_buf body_buf;     /* decoded chunked body */
     kiln_buf trailers_buf; /* raw trailer lines */
     http_header *trailers;
-    int ntrailers;         /* -1: not parsed yet */
+    int ntrailers; /* -1: not parsed yet */
     http_kv *query;
-    long nquery;           /* -1: not parsed yet */
+    long nquery; /* -1: not parsed yet */
     /* response */
     kiln_buf resp;         /* body buffer for kiln_send & co. */
     kiln_buf resp_headers; /* extra "Name: value\r\n" lines */
@@ -172,7 +172,8 @@ void conn_close(conn *c);
  * coroutine is discarded): the end of a drain that ran out of time.
  */
 void conn_abort(conn *c);
-/** Asks an idle connection to close (graceful shutdown); busy ones close after. */
+/** Asks an idle connection to close (graceful shutdown); busy ones close after.
+ */
 void conn_shutdown(conn *c);
 /** Flushes out; returns 0, 1 when bytes remain, or KILN_ECLOSED. */
 int conn_flush(conn *c);

@@ -56,13 +56,15 @@ static void expect_status(const char *s, int status)
 
 TEST(parse_rejections)
 {
-    expect_status("GET / HTTP/1.1\r\n\r\n", 400);                 /* no Host */
+    expect_status("GET / HTTP/1.1\r\n\r\n", 400); /* no Host */
     expect_status("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
-                  "Transfer-Encoding: chunked\r\n\r\n", 400);
+                  "Transfer-Encoding: chunked\r\n\r\n",
+                  400);
     expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
-                  "Content-Length: 2\r\n\r\n", 400);
+                  "Content-Length: 2\r\n\r\n",
+                  400);
     expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 2\r\n\r\n",
                   400);
     expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n",
@@ -162,7 +164,8 @@ TEST(parse_accepts)
                 "Expect: 100-Continue\r\n\r\n") > 0);
     CHECK_INT(req.body, HTTP_BODY_CHUNKED);
     CHECK(req.expect_continue);
-    CHECK(parse("GET / HTTP/1.1\r\nHost: a\r\nX: caf\xc3\xa9\r\nY:\r\n\r\n") > 0);
+    CHECK(parse("GET / HTTP/1.1\r\nHost: a\r\nX: caf\xc3\xa9\r\nY:\r\n\r\n") >
+          0);
     CHECK_VIEW(req.headers[2].value, "");
     check_prefixes("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n");
 }

@@ -1,6 +1,7 @@
 /*
  * tests/http/test_llhttp.c - the request cases of llhttp
- * (the .md files of ../shared/conformance/http-parser; its README gives the format).
+ * (the .md files of ../shared/conformance/http-parser; its README gives the
+ * format).
  *
  * Each case is decoded to bytes and run through Kiln's parser the way the
  * server does: head, then body (Content-Length or chunked), then the next
@@ -108,8 +109,10 @@ static void decode_block(const char *s, size_t n, kiln_buf *out)
         }
         char e = a.p[i + 1];
         if (e == 'r' || e == 'n' || e == 't' || e == 'f') {
-            kiln_buf_putc(out, e == 'r' ? '\r' : e == 'n' ? '\n'
-                                : e == 't' ? '\t' : '\f');
+            kiln_buf_putc(out, e == 'r'   ? '\r'
+                               : e == 'n' ? '\n'
+                               : e == 't' ? '\t'
+                                          : '\f');
             i++;
         } else if (e == 'x' && i + 3 < a.n) {
             char hex[3] = {a.p[i + 2], a.p[i + 3], 0};
@@ -190,8 +193,8 @@ static int run_messages(const char *p, size_t n, int *rejected)
             kiln_buf_init(&b);
             kiln_buf_init(&t);
             size_t u = 0;
-            int cr = http_chunked_feed(&c, &lim, p + off + used,
-                                       n - off - used, &u, &b, &t);
+            int cr = http_chunked_feed(&c, &lim, p + off + used, n - off - used,
+                                       &u, &b, &t);
             kiln_buf_deinit(&b);
             kiln_buf_deinit(&t);
             if (cr < 0) {
@@ -269,7 +272,8 @@ TEST(llhttp_request_cases)
                 bool want_err = false, upgrade = false;
                 for (char *l = log + 7; l < lend;) {
                     char *le = strchr(l, '\n');
-                    if (strstr(l, "message complete") && strstr(l, "message complete") < le)
+                    if (strstr(l, "message complete") &&
+                        strstr(l, "message complete") < le)
                         want_msgs++;
                     char *er = strstr(l, " error code=");
                     if (er && er < le) {
@@ -302,15 +306,16 @@ TEST(llhttp_request_cases)
                     differ++;
                 } else if (ok && why) {
                     failed++;
-                    fprintf(stderr, "  %s: \"%s\" is listed as different but "
-                                    "agrees\n", e->d_name, heading);
+                    fprintf(stderr,
+                            "  %s: \"%s\" is listed as different but "
+                            "agrees\n",
+                            e->d_name, heading);
                 } else {
                     failed++;
                     fprintf(stderr,
                             "  %s: \"%s\" (%s): want %s%d msgs, got %s%d\n",
-                            e->d_name, heading, type,
-                            want_err ? "reject " : "", want_msgs,
-                            rejected ? "reject after " : "", got);
+                            e->d_name, heading, type, want_err ? "reject " : "",
+                            want_msgs, rejected ? "reject after " : "", got);
                 }
                 kiln_buf_deinit(&bytes);
                 p = lend + 4;
@@ -319,8 +324,9 @@ TEST(llhttp_request_cases)
         free(text);
     }
     closedir(d);
-    fprintf(stderr, "  llhttp cases: %d, agree %d, differ (listed) %d, "
-                    "failed %d\n",
+    fprintf(stderr,
+            "  llhttp cases: %d, agree %d, differ (listed) %d, "
+            "failed %d\n",
             cases, agree, differ, failed);
     CHECK(cases >= 150);
     CHECK_INT(failed, 0);

@@ -6,10 +6,26 @@
 
 #include "router/router.h"
 
-static int h_a(kiln_ctx *c) { (void)c; return 1; }
-static int h_b(kiln_ctx *c) { (void)c; return 2; }
-static int h_c(kiln_ctx *c) { (void)c; return 3; }
-static int h_d(kiln_ctx *c) { (void)c; return 4; }
+static int h_a(kiln_ctx *c)
+{
+    (void)c;
+    return 1;
+}
+static int h_b(kiln_ctx *c)
+{
+    (void)c;
+    return 2;
+}
+static int h_c(kiln_ctx *c)
+{
+    (void)c;
+    return 3;
+}
+static int h_d(kiln_ctx *c)
+{
+    (void)c;
+    return 4;
+}
 
 static route_match m;
 
