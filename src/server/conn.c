@@ -554,9 +554,18 @@ static void conn_drive(conn *c)
             return;
         if (r == PROC_BUSY)
             break;
+        if (c->out.n - c->out_off > OUT_HIGH) {
+            /* backpressure: write before handling more buffered requests */
+            int f = conn_flush(c);
+            if (f < 0) {
+                conn_close(c);
+                return;
+            }
+            if (f == 1)
+                break; /* the write event resumes us */
+            continue;
+        }
         if (c->close_after || !c->readable)
-            break;
-        if (c->out.n - c->out_off > OUT_HIGH)
             break;
         int rr = conn_read(c);
         if (rr == RD_AGAIN)

@@ -83,3 +83,29 @@ def test_pipeline_split_across_sends():
         c.send(reqs, split=cuts, delay=0.002)
         for i in range(10):
             expect(c.read_response(), 200, "user %d" % i)
+
+
+def test_deep_pipeline_with_backpressure():
+    # 20,000 requests sent while the client reads concurrently: the server
+    # stops handling input while its unsent output is large, and must resume
+    # once the client has read it (a stall here once lost the connection).
+    import socket
+    import threading
+    s = shared_server()
+    n = 20000
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=t(10))
+    try:
+        data = build_request("GET", "/plaintext") * n
+        sender = threading.Thread(target=sock.sendall, args=(data,),
+                                  daemon=True)
+        sender.start()
+        got = 0
+        deadline = time.monotonic() + t(20)
+        while got < n and time.monotonic() < deadline:
+            chunk = sock.recv(1 << 20)
+            if not chunk:
+                break
+            got += chunk.count(b"Hello, World!")
+        eq(got, n, "responses to a deep pipeline")
+    finally:
+        sock.close()
