@@ -35,7 +35,7 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-#if defined(__x86_64__) || defined(__aarch64__)
+#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(KILN_CORO_UCONTEXT)
 #define CORO_ASM 1
 void kiln_coro_switch(void **save_sp, void *load_sp);
 void kiln_coro_trampoline(void);
@@ -129,8 +129,8 @@ static void coro_main_uctx(unsigned hi, unsigned lo)
 /* Prepares a fresh stack so that the first resume enters coro_main(co). */
 static void coro_prepare(coro *co)
 {
-    char *top = co->map + co->map_size;
 #ifdef CORO_ASM
+    char *top = co->map + co->map_size;
     uintptr_t t = (uintptr_t)top & ~(uintptr_t)15;
 #if defined(__x86_64__)
     /* popped by kiln_coro_switch: r15 r14 r13 r12 rbx rbp, then ret */
