@@ -14,8 +14,12 @@ fail=0
 for t in "${targets[@]}"; do
     corpus="$dir/corpus/$t"
     mkdir -p "$corpus"
-    seeds="fuzz/seeds/$t"
-    [ -d "$seeds" ] || seeds=""
+    seeds=""
+    [ -d "fuzz/seeds/$t" ] && seeds="fuzz/seeds/$t"
+    # the JSON target also starts from the JSONTestSuite files
+    if [ "$t" = fuzz_json ] && [ -d ../shared/conformance/json-test-suite ]; then
+        seeds="$seeds ../shared/conformance/json-test-suite"
+    fi
     log="$dir/fuzz-$t.log"
     if ASAN_OPTIONS=detect_leaks=1 "$dir/fuzz/$t" -max_total_time="$secs" \
         -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
