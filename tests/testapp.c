@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static KILN_HANDLER(plaintext)
 {
@@ -161,6 +163,28 @@ static KILN_HANDLER(stream)
     return rc;
 }
 
+/* Waits on a socket: first a timeout, then readiness after a write. */
+static KILN_HANDLER(waitfd)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0)
+        return KILN_EIO;
+    int64_t t0 = kiln_now_ms();
+    int first = kiln_wait_fd(sv[0], KILN_READABLE, 50);
+    int64_t waited = kiln_now_ms() - t0;
+    int w = kiln_wait_fd(sv[1], KILN_WRITABLE, 1000);
+    ssize_t n = write(sv[1], "x", 1);
+    int second = kiln_wait_fd(sv[0], KILN_READABLE, 1000);
+    close(sv[0]);
+    close(sv[1]);
+    return kiln_jsonf(c, 200,
+                      "{timedout:%b, waited_ms:%lld, writable:%b, "
+                      "readable:%b}",
+                      first == KILN_ETIMEDOUT, (long long)waited,
+                      w > 0 && (w & KILN_WRITABLE) && n == 1,
+                      second > 0 && (second & KILN_READABLE));
+}
+
 static KILN_HANDLER(items)
 {
     return kiln_text(c, 201, "created");
@@ -189,5 +213,6 @@ int main(int argc, char **argv)
     kiln_route(app, "GET", "/overflow", overflow);
     kiln_route(app, "GET", "/stream", stream);
     kiln_route(app, "POST", "/items", items);
+    kiln_route(app, "GET", "/waitfd", waitfd);
     return kiln_main(app, argc, argv);
 }

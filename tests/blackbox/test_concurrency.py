@@ -5,7 +5,7 @@ import selectors
 import socket
 import time
 
-from harness import server, check, eq, t, scaled, ASAN
+from harness import server, check, eq, t, scaled, ASAN, build_request, expect
 
 
 def _run_many(port, n, target, max_pending=256, timeout=15.0):
@@ -125,3 +125,23 @@ def test_fast_requests_not_blocked_by_sleepers():
             r = c.read_response(timeout=t(5))
             eq(r.body, b"slept 1500", "sleeper body")
             c.close()
+
+
+def test_wait_fd_timeout_and_readiness():
+    # kiln_wait_fd inside a handler: a 50 ms timeout on an idle socket, then
+    # writability and readability; meanwhile the worker serves others.
+    import json as _json
+    with server(workers=1) as s:
+        with s.connect() as c:
+            c.send(build_request("GET", "/waitfd"))
+            a = time.monotonic()
+            expect(s.get("/plaintext"), 200, "Hello, World!")
+            r = c.read_response()
+            eq(r.status, 200, "status of /waitfd")
+            body = _json.loads(r.body)
+            check(body["timedout"] is True, "first wait timed out: %r" % body)
+            check(40 <= body["waited_ms"] <= 1000,
+                  "waited %r ms, want about 50" % body["waited_ms"])
+            check(body["writable"] is True and body["readable"] is True,
+                  "readiness after a write: %r" % body)
+            check(time.monotonic() - a < t(2), "wait_fd took too long")
