@@ -151,8 +151,20 @@ static KILN_HANDLER(overflow)
 static KILN_HANDLER(stream)
 {
     int64_t n = kiln_query_int(c, "n", 3);
+    int64_t size = kiln_query_int(c, "size", 0); /* big chunks, no sleep */
+    char *big = NULL;
+    if (size > 0 && size <= (1 << 20)) {
+        big = kiln_alloc(c, (size_t)size);
+        if (!big)
+            return KILN_ENOMEM;
+        memset(big, 'x', (size_t)size);
+    }
     int rc = kiln_stream_start(c, 200, "text/plain");
     for (int64_t i = 0; i < n && rc == 0; i++) {
+        if (big) {
+            rc = kiln_stream_write(c, big, (size_t)size);
+            continue;
+        }
         char line[32];
         int len = snprintf(line, sizeof line, "chunk %lld\n", (long long)i);
         rc = kiln_stream_write(c, line, (size_t)len);
@@ -160,6 +172,9 @@ static KILN_HANDLER(stream)
     }
     if (rc == 0)
         rc = kiln_stream_end(c);
+    else
+        kiln_log(KILN_LOG_INFO, "%s: stream ended: %s", kiln_request_id(c),
+                 kiln_strerror(rc));
     return rc;
 }
 

@@ -631,6 +631,14 @@ void conn_timeout(conn *c)
     } else if (which == &w->body_q && c->state == CONN_BODY) {
         conn_error(c, 408);
         conn_after(c);
+    } else if (c->state == CONN_HANDLER) {
+        /* a streaming handler waits on a peer that does not read */
+        c->eof = true;
+        if (c->write_waiter) {
+            coro *co = c->write_waiter;
+            c->write_waiter = NULL;
+            worker_resume(w, co);
+        }
     } else {
         conn_close(c);
     }

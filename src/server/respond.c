@@ -253,8 +253,11 @@ static int stream_flush(kiln_ctx *c)
             return 0;
         if (!coro_current())
             return KILN_ESTATE;
+        /* a peer that stops reading gets the body timeout, then we give up */
+        timer_list_arm(&k->w->body_q, &k->t, k->w->now_ms);
         k->write_waiter = coro_current();
         coro_yield();
+        timer_list_disarm(&k->t);
     }
 }
 

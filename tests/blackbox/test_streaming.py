@@ -1,6 +1,8 @@
 """12. Chunked streaming responses."""
 
-from harness import shared_server, build_request, expect, eq, check, t
+import time
+
+from harness import shared_server, server, build_request, expect, eq, check, t
 
 
 def test_stream_chunks():
@@ -59,3 +61,37 @@ def test_stream_pipelined():
         expect(c.read_response(timeout=t(10)), 200, b"chunk 0\nchunk 1\nchunk 2\n")
         expect(c.read_response(), 200, "user 3")
         expect(c.read_response(timeout=t(10)), 200, b"chunk 0\nchunk 1\n")
+
+
+def test_stream_to_a_peer_that_does_not_read():
+    # The handler streams far more than the socket buffers hold; the client
+    # reads nothing. After the body timeout the handler's write fails, the
+    # connection is closed, and the server goes on and exits cleanly.
+    import socket
+    with server(workers=1, args=["--body-timeout-ms", "500"]) as s:
+        sock = socket.create_connection(("127.0.0.1", s.port), timeout=t(10))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(build_request("GET", "/stream?n=2000&size=65536"))
+        expect(s.get("/plaintext"), 200, "Hello, World!")
+        # the socket stays open and unread: only the timeout can end it
+        deadline = time.monotonic() + t(5)
+        while "stream ended" not in s.stderr() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check("stream ended" in s.stderr(),
+              "the handler's write never failed: %s" % s.stderr()[-500:])
+        expect(s.get("/plaintext"), 200, "Hello, World!")
+        # the server gave up on us: draining what is buffered ends in EOF
+        total, deadline = 0, time.monotonic() + t(10)
+        while time.monotonic() < deadline:
+            try:
+                d = sock.recv(1 << 20)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not d:
+                break
+            total += len(d)
+        check(total < 2000 * 65536, "the whole stream was sent (%d bytes)"
+              % total)
+        sock.close()
+        rc, err = s.stop()
+        eq(rc, 0, "exit code (stderr: %s)" % err[-500:])
