@@ -20,6 +20,9 @@ for t in "${targets[@]}"; do
     if [ "$t" = fuzz_json ] && [ -d ../shared/conformance/json-test-suite ]; then
         seeds="$seeds ../shared/conformance/json-test-suite"
     fi
+    if [ "$t" = fuzz_toml ] && [ -d ../shared/conformance/toml-test/valid ]; then
+        seeds="$seeds $(find ../shared/conformance/toml-test/valid -type d | tr '\n' ' ')"
+    fi
     log="$dir/fuzz-$t.log"
     if ASAN_OPTIONS=detect_leaks=1 "$dir/fuzz/$t" -max_total_time="$secs" \
         -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
