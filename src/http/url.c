@@ -1,14 +1,28 @@
 /*
  * http/url.c - percent-decoding, path normalisation and query parsing
- * (see url.h). Decoding happens before dot-segment removal, so "%2e%2e" is
- * resolved like ".." and no encoding can climb above "/"; "%2F" decodes to a
- * '/' that then separates segments (as Django does). A backslash is an
- * ordinary byte here; code mapping paths to files must treat it with care.
+ * (see url.h).
+ *
+ * Path normalisation, and why:
+ * - Decoding happens before dot-segment removal, so "%2e%2e" is resolved
+ *   like ".." and no encoding can climb above "/" (the classic traversal
+ *   "/%2e%2e/%2e%2e/etc/passwd" becomes "/etc/passwd").
+ * - "%2F" decodes to a '/' that then separates segments (as Django does):
+ *   handlers never see a '/' inside a segment, so no layer can read a
+ *   segment boundary differently.
+ * - Empty segments ("//") are merged before dot-segments apply, so
+ *   "/a//.." is "/", not "/a/".
+ * - A backslash (raw or "%5C") is an ordinary byte, not a separator: Kiln
+ *   does not act on Windows paths; code mapping paths to files must not hand
+ *   one to an API that treats '\' as a separator.
+ * - Control bytes (raw or encoded, %00 included) are rejected: they have no
+ *   business in a path and would reach logs and file names.
  */
 #include "http/url.h"
 
+#include <assert.h>
 #include <string.h>
 
+/* The value of hex digit c, or -1. */
 static int hexval(unsigned char c)
 {
     if (c >= '0' && c <= '9')
@@ -30,8 +44,11 @@ static int pct_byte(const char *in, size_t n, size_t i)
     return h < 0 || l < 0 ? -1 : h * 16 + l;
 }
 
+/* Contract in url.h. */
 int http_path_normalize(const char *in, size_t n, char *out, size_t *out_n)
 {
+    assert(out && out_n);
+    assert(in || n == 0);
     if (n == 0 || in[0] != '/')
         return -400;
     /* pass 1: decode into out */
@@ -55,7 +72,7 @@ int http_path_normalize(const char *in, size_t n, char *out, size_t *out_n)
        segment is copied down to w, so w <= r always holds */
     size_t r = 0, w = 0;
     while (r < k) {
-        /* here out[r] == '/' */
+        assert(out[r] == '/' && w <= r);
         size_t s = r + 1;
         size_t e = s;
         while (e < k && out[e] != '/')
@@ -90,8 +107,11 @@ int http_path_normalize(const char *in, size_t n, char *out, size_t *out_n)
     return 0;
 }
 
+/* Contract in url.h. */
 long http_query_decode(const char *in, size_t n, char *out)
 {
+    assert(out);
+    assert(in || n == 0);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         char c = in[i];
@@ -110,8 +130,11 @@ long http_query_decode(const char *in, size_t n, char *out)
     return (long)k;
 }
 
+/* Contract in url.h. The pairs array has one slot per '&' plus one; names
+ * and values are decoded into their own arena strings (NUL-terminated). */
 long http_query_parse(kiln_arena *a, kiln_str query, http_kv **out)
 {
+    assert(a && out);
     *out = NULL;
     if (query.n == 0)
         return 0;
