@@ -22,7 +22,6 @@
  */
 #include "config/toml.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,11 +102,7 @@ static void fuzz_walk(const toml_value *v, int depth)
         break;
     case TOML_INTEGER:
     case TOML_BOOLEAN:
-        break;
     case TOML_FLOAT:
-        /* a finite literal never overflows to infinity */
-        FUZZ_CHECK(isnan(v->u.floating) || isinf(v->u.floating) ||
-                   fabs(v->u.floating) <= 1.7976931348623157e308);
         break;
     case TOML_DATETIME:
     case TOML_DATETIME_LOCAL:

@@ -36,7 +36,7 @@
 #include <string.h>
 
 /* Room for a key or header path in a message (then it is shortened). */
-#define TOML_NAME_MAX 96
+#define TOML_NAME_MAX 72
 
 /* ---- positions and errors ---------------------------------------------- */
 
@@ -148,11 +148,6 @@ static const char *toml_escape(kiln_str s, char *buf, size_t size, bool quotes)
         buf[o++] = '"';
     buf[o] = '\0';
     return buf;
-}
-
-const char *toml_quote(kiln_str s, char *buf, size_t size)
-{
-    return toml_escape(s, buf, size, true);
 }
 
 /*
@@ -392,10 +387,10 @@ static int toml_parse_inline_table(toml_parser *P, toml_value *t, int depth)
         if (P->p < P->end && *P->p == '}')
             break;
         if (P->p < P->end && *P->p == ',') {
-            P->p++;
+            const char *comma = P->p++;
             toml_skip_ws(P);
             if (P->p < P->end && *P->p == '}')
-                return toml_fail(P, P->p - 1, KILN_EPARSE,
+                return toml_fail(P, comma, KILN_EPARSE,
                                  "trailing comma in inline table (not "
                                  "allowed in TOML 1.0)");
             continue;

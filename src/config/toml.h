@@ -34,6 +34,24 @@
  * (Unicode code points: a tab, an 'a' and an 'e with acute' are one column
  * each), so it matches what an editor shows for the line. A BOM is not
  * counted.
+ *
+ * Reading a file:
+ *
+ *   toml_value *root;
+ *   toml_error err;
+ *   if (toml_parse(&arena, text, len, "kiln.toml", &root, &err) != 0) {
+ *       toml_error_format(&err, &msg);  // "kiln.toml:3:8: expected ..."
+ *       ...
+ *   }
+ *   const toml_value *port = toml_get_path(root, "server.port");
+ *   if (port && port->type == TOML_INTEGER)
+ *       use(port->u.integer);
+ *   const toml_value *srv = toml_get(root, "server");
+ *   for (size_t i = 0; srv && srv->type == TOML_TABLE &&
+ *                      i < srv->u.table.n; i++) {
+ *       const toml_entry *e = &srv->u.table.items[i];
+ *       // e->key, e->value, and e->line:e->column where the key is written
+ *   }
  */
 #ifndef KILN_CONFIG_TOML_H
 #define KILN_CONFIG_TOML_H
@@ -162,7 +180,7 @@ typedef struct toml_error {
                                valid as long as the caller's string is */
     int line;             /**< 1-based */
     int column;           /**< 1-based, in characters (see file comment) */
-    char message[200];    /**< NUL-terminated */
+    char message[320];    /**< NUL-terminated; long keys are shortened */
 } toml_error;
 
 /**

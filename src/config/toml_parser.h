@@ -61,13 +61,9 @@ int toml_nomem(toml_parser *P);
 /*
  * Describes the input at position at for a message: "'x'", "end of line",
  * "end of input", "control character U+0001", "'é'", "invalid UTF-8 byte
- * 0xff". Writes into buf (size >= 32) and returns it.
+ * 0xff". Returns buf (size >= 32), which it wrote, or a static string.
  */
 const char *toml_describe(toml_parser *P, const char *at, char *buf);
-
-/* Writes s as a quoted, escaped key into buf (at most size bytes, shortened
- * with "..." when long) and returns buf. */
-const char *toml_quote(kiln_str s, char *buf, size_t size);
 
 /* ---- lexical pieces (toml_lex.c) --------------------------------------- */
 

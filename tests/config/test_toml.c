@@ -329,6 +329,58 @@ TEST(bom_crlf_and_empty)
     parsed_free(&t);
 }
 
+TEST(tree_does_not_point_into_source)
+{
+    static const char text[] = "[srv]\nname = 'kiln'\n'quoted key' = 1\n"
+                               "list = [\"a\", {b = 'c'}]";
+    size_t n = sizeof(text) - 1;
+    char *src = malloc(n); /* no NUL after it */
+    CHECK(src != NULL);
+    memcpy(src, text, n);
+    kiln_arena a;
+    kiln_arena_init(&a, 0);
+    toml_value *root;
+    CHECK_INT(toml_parse(&a, src, n, NULL, &root, NULL), 0);
+    memset(src, 'x', n);
+    free(src);
+    CHECK_VIEW(must_get(root, "srv.name", TOML_STRING)->u.string, "kiln");
+    CHECK(toml_get_path(root, "srv.quoted key") != NULL);
+    const toml_value *list = must_get(root, "srv.list", TOML_ARRAY);
+    CHECK_VIEW(list->u.array.items[0]->u.string, "a");
+    CHECK_VIEW(toml_get(list->u.array.items[1], "b")->u.string, "c");
+    CHECK_VIEW(toml_get(root, "srv")->u.table.items[0].key, "name");
+    kiln_arena_deinit(&a);
+}
+
+TEST(crlf_positions)
+{
+    PARSE_ERR("a = 1\r\n# note\r\n\r\nb = \r\n", KILN_EPARSE,
+              "test.toml:4:5: expected a value, found end of line");
+    PARSE_ERR("s = '''\r\none\r\n\r\n", KILN_EPARSE,
+              "test.toml:1:5: unterminated multi-line literal string (no "
+              "closing ''')");
+}
+
+TEST(long_keys_are_shortened_in_messages)
+{
+    kiln_buf src;
+    kiln_buf_init(&src);
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < 300; i++)
+            CHECK_INT(kiln_buf_putc(&src, (char)('a' + i % 26)), 0);
+        CHECK_INT(kiln_buf_puts(&src, " = 1\n"), 0);
+    }
+    parsed t;
+    parse_text(&t, src.p, src.n);
+    CHECK_INT(t.rc, KILN_EPARSE);
+    CHECK_INT(t.err.line, 2);
+    CHECK(strncmp(t.err.message, "duplicate key \"abcdef", 21) == 0);
+    CHECK(strstr(t.err.message, "...\" (first defined at 1:1)") != NULL);
+    CHECK(strlen(t.err.message) < 120);
+    parsed_free(&t);
+    kiln_buf_deinit(&src);
+}
+
 /* ---- errors ------------------------------------------------------------ */
 
 TEST(error_messages_syntax)
@@ -361,7 +413,7 @@ TEST(error_messages_syntax)
     PARSE_ERR("x = [1 2]", KILN_EPARSE,
               "test.toml:1:8: expected ',' or ']' after an array element, "
               "found '2'");
-    PARSE_ERR("x = {a = 1,}", KILN_EPARSE,
+    PARSE_ERR("x = {a = 1, }", KILN_EPARSE,
               "test.toml:1:11: trailing comma in inline table (not allowed "
               "in TOML 1.0)");
     PARSE_ERR("x = {a = 1,\nb = 2}", KILN_EPARSE,
