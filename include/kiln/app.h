@@ -37,6 +37,14 @@ void kiln_app_free(kiln_app *app);
 int kiln_route(kiln_app *app, const char *method, const char *pattern,
                kiln_handler h);
 
+/**
+ * kiln_route with a pointer the handler gets back from kiln_route_data():
+ * one handler serving many routes (a page, a static mount). The app does
+ * not own data; it must outlive the server.
+ */
+int kiln_route_with(kiln_app *app, const char *method, const char *pattern,
+                    kiln_handler h, void *data);
+
 /** Server settings. Zero or negative values mean "the default". */
 typedef struct kiln_server_opts {
     const char *host;      /**< listen address (default "127.0.0.1") */

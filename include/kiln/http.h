@@ -67,6 +67,10 @@ kiln_str kiln_cookie(kiln_ctx *c, const char *name);
 kiln_str kiln_param(kiln_ctx *c, const char *name);
 /** kiln_param parsed as an integer; def when absent or not a number. */
 int64_t kiln_param_int(kiln_ctx *c, const char *name, int64_t def);
+/** The data given to kiln_route_with() for the matched route (else NULL). */
+void *kiln_route_data(kiln_ctx *c);
+/** The matched route's pattern ("/users/{id}"), NULL before routing. */
+const char *kiln_route_pattern(kiln_ctx *c);
 /** The whole request body (empty when none); valid until the response ends. */
 kiln_str kiln_body(kiln_ctx *c);
 /**

@@ -9,6 +9,7 @@
 typedef struct route_method {
     char method[16];
     kiln_handler h;
+    void *data;
 } route_method;
 
 typedef struct rnode rnode;
@@ -134,7 +135,7 @@ static bool valid_method(const char *m)
 }
 
 int router_add(router *r, const char *method, const char *pattern,
-               kiln_handler h)
+               kiln_handler h, void *data)
 {
     if (!r || !method || !pattern || !h || pattern[0] != '/' ||
         !valid_method(method))
@@ -197,6 +198,7 @@ int router_add(router *r, const char *method, const char *pattern,
     memset(&ms[n->nmethods], 0, sizeof(ms[0]));
     strcpy(ms[n->nmethods].method, method);
     ms[n->nmethods].h = h;
+    ms[n->nmethods].data = data;
     n->nmethods++;
     if (!n->pattern && !(n->pattern = strdup(pattern)))
         return KILN_ENOMEM;
@@ -224,12 +226,12 @@ static void note_allow(match_state *st, const rnode *n)
                 st->allow_bits |= 1u << k;
 }
 
-static kiln_handler find_method(const rnode *n, kiln_str m)
+static const route_method *find_method(const rnode *n, kiln_str m)
 {
     for (size_t i = 0; i < n->nmethods; i++)
         if (strlen(n->methods[i].method) == m.n &&
             memcmp(n->methods[i].method, m.p, m.n) == 0)
-            return n->methods[i].h;
+            return &n->methods[i];
     return NULL;
 }
 
@@ -240,13 +242,14 @@ static bool try_resource(match_state *st, const rnode *n)
         return false;
     if (!st->first)
         st->first = n;
-    kiln_handler h = find_method(n, st->method);
+    const route_method *h = find_method(n, st->method);
     if (!h && st->is_head) {
         h = find_method(n, KILN_STR("GET"));
         st->m->head_from_get = h != NULL;
     }
     if (h) {
-        st->m->handler = h;
+        st->m->handler = h->h;
+        st->m->data = h->data;
         st->m->status = 200;
         st->m->pattern = n->pattern;
         return true;
@@ -319,6 +322,7 @@ void router_match(const router *r, kiln_str method, kiln_str path,
                   route_match *m)
 {
     m->handler = NULL;
+    m->data = NULL;
     m->status = 404;
     m->head_from_get = false;
     m->allow[0] = '\0';

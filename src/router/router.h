@@ -22,6 +22,7 @@ typedef struct router router;
 /** One match: the handler and the captured parameters (views into path). */
 typedef struct route_match {
     kiln_handler handler; /**< NULL unless status == 200 */
+    void *data;           /**< the route's data (kiln_route_with) */
     int status;           /**< 200, 404 or 405 */
     bool head_from_get;   /**< HEAD served by the GET handler */
     char allow[96];       /**< for 405 and OPTIONS: "GET, HEAD, OPTIONS" */
@@ -35,9 +36,12 @@ typedef struct route_match {
 router *router_new(void);
 /** Frees the table. */
 void router_free(router *r);
-/** Adds a route (see kiln_route for the rules and return codes). */
+/**
+ * Adds a route (see kiln_route for the rules and return codes). data is
+ * handed back in route_match.data; the router does not own it.
+ */
 int router_add(router *r, const char *method, const char *pattern,
-               kiln_handler h);
+               kiln_handler h, void *data);
 /**
  * Matches method and a normalised path. Fills m (status 200 with handler and
  * params, 404, or 405 with allow). OPTIONS without its own route matches with

@@ -233,6 +233,16 @@ kiln_str kiln_cookie(kiln_ctx *c, const char *name)
     return KILN_STR_NULL;
 }
 
+void *kiln_route_data(kiln_ctx *c)
+{
+    return c->match.data;
+}
+
+const char *kiln_route_pattern(kiln_ctx *c)
+{
+    return c->match.pattern;
+}
+
 kiln_str kiln_param(kiln_ctx *c, const char *name)
 {
     kiln_str key = kiln_str_c(name);

@@ -45,7 +45,15 @@ int kiln_route(kiln_app *app, const char *method, const char *pattern,
 {
     if (!app)
         return KILN_EINVAL;
-    return router_add(app->routes, method, pattern, h);
+    return router_add(app->routes, method, pattern, h, NULL);
+}
+
+int kiln_route_with(kiln_app *app, const char *method, const char *pattern,
+                    kiln_handler h, void *data)
+{
+    if (!app)
+        return KILN_EINVAL;
+    return router_add(app->routes, method, pattern, h, data);
 }
 
 void kiln_server_opts_default(kiln_server_opts *o)

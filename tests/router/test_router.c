@@ -37,10 +37,10 @@ static void match(router *r, const char *method, const char *path)
 TEST(router_literals_params_rest)
 {
     router *r = router_new();
-    CHECK(router_add(r, "GET", "/", h_a) == 0);
-    CHECK(router_add(r, "GET", "/users/me", h_b) == 0);
-    CHECK(router_add(r, "GET", "/users/{id}", h_c) == 0);
-    CHECK(router_add(r, "GET", "/files/{...path}", h_d) == 0);
+    CHECK(router_add(r, "GET", "/", h_a, NULL) == 0);
+    CHECK(router_add(r, "GET", "/users/me", h_b, NULL) == 0);
+    CHECK(router_add(r, "GET", "/users/{id}", h_c, NULL) == 0);
+    CHECK(router_add(r, "GET", "/files/{...path}", h_d, NULL) == 0);
     match(r, "GET", "/");
     CHECK(m.status == 200 && m.handler == h_a);
     match(r, "GET", "/users/me");
@@ -65,8 +65,8 @@ TEST(router_literals_params_rest)
 TEST(router_backtracks_to_param)
 {
     router *r = router_new();
-    CHECK(router_add(r, "GET", "/a/b/c", h_a) == 0);
-    CHECK(router_add(r, "GET", "/a/{x}/d", h_b) == 0);
+    CHECK(router_add(r, "GET", "/a/b/c", h_a, NULL) == 0);
+    CHECK(router_add(r, "GET", "/a/{x}/d", h_b, NULL) == 0);
     match(r, "GET", "/a/b/d");
     CHECK(m.status == 200 && m.handler == h_b);
     CHECK_VIEW(m.values[0], "b");
@@ -76,8 +76,8 @@ TEST(router_backtracks_to_param)
 TEST(router_405_head_options)
 {
     router *r = router_new();
-    CHECK(router_add(r, "GET", "/users/{id}", h_a) == 0);
-    CHECK(router_add(r, "DELETE", "/users/{id}", h_b) == 0);
+    CHECK(router_add(r, "GET", "/users/{id}", h_a, NULL) == 0);
+    CHECK(router_add(r, "DELETE", "/users/{id}", h_b, NULL) == 0);
     match(r, "POST", "/users/1");
     CHECK_INT(m.status, 405);
     CHECK_STR(m.allow, "GET, HEAD, DELETE, OPTIONS");
@@ -94,8 +94,8 @@ TEST(router_405_head_options)
 TEST(router_method_on_lower_priority_route)
 {
     router *r = router_new();
-    CHECK(router_add(r, "GET", "/users/me", h_a) == 0);
-    CHECK(router_add(r, "DELETE", "/users/{id}", h_b) == 0);
+    CHECK(router_add(r, "GET", "/users/me", h_a, NULL) == 0);
+    CHECK(router_add(r, "DELETE", "/users/{id}", h_b, NULL) == 0);
     match(r, "DELETE", "/users/me");
     CHECK(m.status == 200 && m.handler == h_b);
     match(r, "PUT", "/users/me");
@@ -107,17 +107,17 @@ TEST(router_method_on_lower_priority_route)
 TEST(router_rejects_bad_patterns_and_conflicts)
 {
     router *r = router_new();
-    CHECK(router_add(r, "GET", "users", h_a) == KILN_EINVAL);
-    CHECK(router_add(r, "GET", "/a//b", h_a) == KILN_EINVAL);
-    CHECK(router_add(r, "GET", "/a/{}", h_a) == KILN_EINVAL);
-    CHECK(router_add(r, "GET", "/a/{x", h_a) == KILN_EINVAL);
-    CHECK(router_add(r, "GET", "/a/{...r}/b", h_a) == KILN_EINVAL);
-    CHECK(router_add(r, "get", "/a", h_a) == KILN_EINVAL);
-    CHECK(router_add(r, "GET", "/a/{x}", h_a) == 0);
-    CHECK(router_add(r, "GET", "/a/{x}", h_b) == KILN_ESTATE);
-    CHECK(router_add(r, "GET", "/a/{y}/z", h_b) == KILN_ESTATE);
-    CHECK(router_add(r, "GET", "/a/{x}/", h_b) == KILN_ESTATE);
-    CHECK(router_add(r, "POST", "/a/{x}", h_b) == 0);
+    CHECK(router_add(r, "GET", "users", h_a, NULL) == KILN_EINVAL);
+    CHECK(router_add(r, "GET", "/a//b", h_a, NULL) == KILN_EINVAL);
+    CHECK(router_add(r, "GET", "/a/{}", h_a, NULL) == KILN_EINVAL);
+    CHECK(router_add(r, "GET", "/a/{x", h_a, NULL) == KILN_EINVAL);
+    CHECK(router_add(r, "GET", "/a/{...r}/b", h_a, NULL) == KILN_EINVAL);
+    CHECK(router_add(r, "get", "/a", h_a, NULL) == KILN_EINVAL);
+    CHECK(router_add(r, "GET", "/a/{x}", h_a, NULL) == 0);
+    CHECK(router_add(r, "GET", "/a/{x}", h_b, NULL) == KILN_ESTATE);
+    CHECK(router_add(r, "GET", "/a/{y}/z", h_b, NULL) == KILN_ESTATE);
+    CHECK(router_add(r, "GET", "/a/{x}/", h_b, NULL) == KILN_ESTATE);
+    CHECK(router_add(r, "POST", "/a/{x}", h_b, NULL) == 0);
     router_free(r);
 }
 
@@ -128,7 +128,7 @@ TEST(router_many_literals_sorted)
     static kiln_handler hs[] = {h_a, h_b, h_c, h_d};
     for (int i = 0; i < 200; i++) {
         snprintf(pat, sizeof pat, "/r%d", (i * 37) % 200);
-        CHECK(router_add(r, "GET", pat, hs[((i * 37) % 200) % 4]) == 0);
+        CHECK(router_add(r, "GET", pat, hs[((i * 37) % 200) % 4], NULL) == 0);
     }
     for (int i = 0; i < 200; i++) {
         snprintf(pat, sizeof pat, "/r%d", i);
