@@ -7,12 +7,14 @@
 #   make bench      run bench/bench.sh (Kiln against nginx, same run)
 #   make fuzz       run the fuzz targets for FUZZ_SECONDS (default 300)
 #   make install    install kiln, libkiln, headers, kiln.pc under PREFIX
+#                   (default /usr/local; e.g. make install PREFIX=~/.local)
 #   make format     clang-format every C file
 
 PREFIX       ?= /usr/local
 FUZZ_SECONDS ?= 20
 PORT         ?= 8000
 MESON_FLAGS  ?=
+BUILD        ?= build
 
 .PHONY: all deps deps-test build demo check bench fuzz install format clean
 
@@ -52,8 +54,17 @@ fuzz: deps-test build-fuzz/build.ninja
 	ninja -C build-fuzz
 	FUZZ_SECONDS=$(or $(filter-out 20,$(FUZZ_SECONDS)),300) scripts/fuzz.sh build-fuzz
 
-install: build
-	meson install -C build --destdir "$(DESTDIR)"
+# Configures (or re-configures) $(BUILD) for PREFIX, so the installed kiln
+# looks for its headers and libkiln under PREFIX.
+install: deps
+	@if [ -f $(BUILD)/build.ninja ]; then \
+	    meson configure $(BUILD) -Dprefix=$(abspath $(PREFIX)); \
+	else \
+	    meson setup $(BUILD) --prefix=$(abspath $(PREFIX)) $(MESON_FLAGS); \
+	fi
+	ninja -C $(BUILD)
+	meson install -C $(BUILD) --destdir "$(DESTDIR)"
+	@echo "installed under $(PREFIX): make sure $(PREFIX)/bin is on your PATH"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -5,6 +5,10 @@
  *   kiln/json.h  JSON writer, format helper and parser
  *   kiln/http.h  the request/response API of a handler; waiting calls
  *   kiln/app.h   routes and the server
+ *   kiln/config.h    settings (kiln.toml, .env, environment, flags)
+ *   kiln/static.h    static files
+ *   kiln/project.h   what a generated project's main() calls
+ *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
  */
 #ifndef KILN_H
 #define KILN_H
@@ -13,6 +17,10 @@
 #include "kiln/json.h"
 #include "kiln/http.h"
 #include "kiln/app.h"
+#include "kiln/config.h"
+#include "kiln/static.h"
+#include "kiln/project.h"
+#include "kiln/handler.h"
 
 /** The Kiln version, "MAJOR.MINOR.PATCH". */
 #define KILN_VERSION "0.1.0"

@@ -7,6 +7,8 @@ Suites (each prints "ok - NAME" / "not ok - NAME" lines):
   asan-unit   the unit tests built with AddressSanitizer + UBSan
   asan-bb     the black-box tests against the sanitizer build
   fuzz        scripts/fuzz.sh build-fuzz (FUZZ_SECONDS each)
+  install     tests/install_test.sh: make install to a temporary prefix,
+              then kiln new/build/run with only what was installed
 The last line is "N passed, N failed"; the exit status is 1 if any failed.
 Usage: tests/run.py [SUITE...]
 """
@@ -86,6 +88,8 @@ def main():
         env = dict(SAN_ENV, KILN_BB_ASAN="1")
         add(run("asan/blackbox", [sys.executable, "tests/blackbox/run.py",
                                   "--bin", "build-asan"], env))
+    if not want or "install" in want:
+        add(run("install", ["sh", "tests/install_test.sh", ROOT]))
     if not want or "fuzz" in want:
         add(run("fuzz", ["scripts/fuzz.sh", "build-fuzz"]))
     print(f"{total_p} passed, {total_f} failed")

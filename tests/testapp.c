@@ -3,8 +3,10 @@
  * one route per behaviour they check. Built to build/tests/testapp.
  */
 #include <kiln.h>
+#include <kiln/static.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -205,11 +207,69 @@ static KILN_HANDLER(items)
     return kiln_text(c, 201, "created");
 }
 
+/* Embedded files for --static-embedded (kiln_static_opts.files). */
+static const unsigned char emb_app_js[] = "console.log('embedded');\n";
+static const unsigned char emb_app_js_gz[] = "gz-bytes";
+static const kiln_static_file emb_files[] = {
+    {"app.js", emb_app_js, sizeof emb_app_js - 1, 1700000000},
+    {"app.js.gz", emb_app_js_gz, sizeof emb_app_js_gz - 1, 1700000000},
+    {"css/site.css", (const unsigned char *)"body{}", 6, 0},
+};
+
+/* kiln_static_send: a generated page with the file semantics. */
+static KILN_HANDLER(page)
+{
+    static const char body[] = "<h1>page</h1>\n";
+    kiln_set_header(c, "Cache-Control", "no-cache");
+    return kiln_static_send(c, body, sizeof body - 1,
+                            "text/html; charset=utf-8", 1700000000);
+}
+
+/*
+ * Takes the testapp's own flags out of argv (kiln_main rejects unknown
+ * ones): --static DIR mounts DIR at /static/, --static-immutable marks
+ * hashed names immutable, --static-max-age N sets max-age.
+ */
+static int static_flags(kiln_app *app, int *argc, char **argv)
+{
+    kiln_static_opts so = {0};
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--static") == 0 && i + 1 < *argc) {
+            so.dir = argv[++i];
+        } else if (strcmp(argv[i], "--static-immutable") == 0) {
+            so.immutable_hashed = true;
+        } else if (strcmp(argv[i], "--static-max-age") == 0 && i + 1 < *argc) {
+            so.max_age = atoll(argv[++i]);
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    *argc = out;
+    argv[out] = NULL;
+    if (so.dir) {
+        int rc = kiln_static_mount(app, "/static/", &so);
+        if (rc) {
+            fprintf(stderr, "--static %s: %s\n", so.dir, kiln_strerror(rc));
+            return rc;
+        }
+    }
+    kiln_static_opts eo = {.files = emb_files,
+                           .nfiles = sizeof emb_files / sizeof emb_files[0],
+                           .max_age = 60};
+    return kiln_static_mount(app, "/embedded", &eo);
+}
+
 int main(int argc, char **argv)
 {
     kiln_app *app = kiln_app_new();
     if (!app)
         return 1;
+    if (static_flags(app, &argc, argv) != 0) {
+        kiln_app_free(app);
+        return 2;
+    }
+    kiln_route(app, "GET", "/page", page);
     kiln_route(app, "GET", "/plaintext", plaintext);
     kiln_route(app, "GET", "/json", json);
     kiln_route(app, "POST", "/echo", echo);

@@ -72,6 +72,12 @@ void kiln_server_opts_default(kiln_server_opts *o);
  * signal it stops accepting, lets requests in flight finish within
  * drain_timeout_ms, and returns 0. Returns a negative code if it cannot
  * start (the reason is logged).
+ *
+ * Handed-over socket: when LISTEN_PID is this process and LISTEN_FDS >= 1
+ * (systemd socket activation), fd 3 is served instead of opening host:port;
+ * the workers share it. When KILN_READY_FD names a pipe, "ready\n" is
+ * written to it once the workers accept. `kiln dev` uses both to restart an
+ * app without refusing a connection.
  */
 int kiln_serve(kiln_app *app, const kiln_server_opts *o);
 

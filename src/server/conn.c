@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ void conn_open(worker *w, int fd)
     }
     c->io.fd = fd;
     c->io.cb = conn_on_event;
+    c->file_fd = -1;
     c->w = w;
     kiln_buf_init(&c->in);
     kiln_buf_init(&c->out);
@@ -54,10 +56,20 @@ void conn_open(worker *w, int fd)
     timer_list_arm(&w->header_q, &c->t, w->now_ms);
 }
 
+/* Drops the file body of c (sent, or the connection is going away). */
+static void file_body_drop(conn *c)
+{
+    if (c->file_fd >= 0)
+        close(c->file_fd);
+    c->file_fd = -1;
+    c->file_left = 0;
+}
+
 /* Frees c's memory; the fd is already closed and nothing refers to c. */
 static void conn_free(conn *c)
 {
     worker *w = c->w;
+    file_body_drop(c);
     timer_list_disarm(&c->t);
     if (c->prev)
         c->prev->next = c->next;
@@ -79,6 +91,7 @@ void conn_close(conn *c)
     c->dead = true;
     timer_list_disarm(&c->t);
     close(c->io.fd);
+    file_body_drop(c);
     if (c->state == CONN_HANDLER)
         return; /* freed when the handler finishes */
     if (c->ctx) {
@@ -109,11 +122,39 @@ void conn_abort(conn *c)
     conn_close(c);
 }
 
+/* Sends the file body after out: returns 0 when it is all sent (the fd is
+ * closed), 1 when the socket is full, or KILN_ECLOSED. */
+static int file_body_send(conn *c)
+{
+    while (c->file_left > 0) {
+        off_t off = (off_t)c->file_off;
+        size_t want =
+            c->file_left > (1 << 30) ? (size_t)1 << 30 : (size_t)c->file_left;
+        ssize_t n = sendfile(c->io.fd, c->file_fd, &off, want);
+        if (n > 0) {
+            c->file_off += n;
+            c->file_left -= n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 1;
+        /* n == 0: the file shrank under us; the promised length cannot be
+           kept, so the connection must end (as nginx does) */
+        file_body_drop(c);
+        return KILN_ECLOSED;
+    }
+    file_body_drop(c);
+    return 0;
+}
+
 int conn_flush(conn *c)
 {
     while (c->out_off < c->out.n) {
-        ssize_t n =
-            write(c->io.fd, c->out.p + c->out_off, c->out.n - c->out_off);
+        /* MSG_MORE: the head of a file body leaves with its first bytes */
+        ssize_t n = send(c->io.fd, c->out.p + c->out_off, c->out.n - c->out_off,
+                         MSG_NOSIGNAL | (c->file_left > 0 ? MSG_MORE : 0));
         if (n > 0) {
             c->out_off += (size_t)n;
             continue;
@@ -128,7 +169,7 @@ int conn_flush(conn *c)
     kiln_buf_clear(&c->out);
     if (c->out.cap > 4 * WORKER_BUF)
         kiln_buf_deinit(&c->out); /* do not keep a big buffer per idle conn */
-    return 0;
+    return c->file_left > 0 ? file_body_send(c) : 0;
 }
 
 /* Starts the lingering close: our answer is out, the write side is shut,
@@ -417,8 +458,8 @@ static int conn_process(conn *c)
             return PROC_CLOSED;
         if (c->close_after || c->state == CONN_HANDLER)
             return c->state == CONN_HANDLER ? PROC_BUSY : PROC_MORE;
-        if (c->out.n - c->out_off > OUT_HIGH)
-            return PROC_MORE;
+        if (c->out.n - c->out_off > OUT_HIGH || c->file_left > 0)
+            return PROC_MORE; /* a file body goes out before what follows */
         size_t avail = c->in.n - c->in_off;
         const char *p = c->in.p + c->in_off;
         if (c->state == CONN_HEAD) {
@@ -502,7 +543,7 @@ static void conn_after(conn *c)
     worker *w = c->w;
     if (c->dead || c->state == CONN_HANDLER)
         return;
-    if (c->out_off < c->out.n) {
+    if (conn_pending(c)) {
         int r = conn_flush(c);
         if (r < 0) {
             conn_close(c);
@@ -554,7 +595,7 @@ static void conn_drive(conn *c)
             return;
         if (r == PROC_BUSY)
             break;
-        if (c->out.n - c->out_off > OUT_HIGH) {
+        if (c->out.n - c->out_off > OUT_HIGH || c->file_left > 0) {
             /* backpressure: write before handling more buffered requests */
             int f = conn_flush(c);
             if (f < 0) {
@@ -598,7 +639,7 @@ static void conn_on_event(loop *l, loop_io *io, unsigned ev)
         return;
     if (ev & LOOP_READ)
         c->readable = true;
-    if ((ev & LOOP_WRITE) && c->out_off < c->out.n) {
+    if ((ev & LOOP_WRITE) && conn_pending(c)) {
         int r = conn_flush(c);
         if (r < 0 && c->state != CONN_HANDLER) {
             conn_close(c);
@@ -648,8 +689,20 @@ void conn_shutdown(conn *c)
 {
     if (c->dead)
         return;
-    if (c->state == CONN_HEAD && c->out_off == c->out.n) {
-        conn_close(c);
+    if (c->state == CONN_HEAD && !conn_pending(c)) {
+        if (c->in.n > c->in_off)
+            return; /* a head is arriving: answer it (Connection: close) */
+        if (c->requests == 0) {
+            /*
+             * Accepted, nothing read yet: the client connected to send a
+             * request, which may be in flight. Closing now would lose it
+             * (and `kiln dev` restarts this way), so it gets the linger
+             * grace (2 s) to start one.
+             */
+            timer_list_arm(&c->w->linger_q, &c->t, c->w->now_ms);
+            return;
+        }
+        conn_close(c); /* idle keep-alive: clients retry on a new one */
         return;
     }
     c->close_after = c->state != CONN_BODY;

@@ -10,9 +10,11 @@
 
 #include "http/status.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SERVER_LINE "Server: kiln\r\n"
 
@@ -37,16 +39,16 @@ static bool closing(kiln_ctx *x)
     return !x->req.keep_alive || x->conn->close_after || x->w->draining;
 }
 
-int respond_head_body(kiln_ctx *x, int status, const char *ctype,
-                      const void *body, long long body_len)
+/* Appends the status line and headers of a response whose body is body_len
+ * bytes (< 0: a chunked stream), reserving room for extra more bytes. */
+static int put_head(kiln_ctx *x, int status, const char *ctype,
+                    long long body_len, size_t extra)
 {
     conn *c = x->conn;
     worker *w = x->w;
     kiln_buf *b = &c->out;
     size_t ct_len = ctype ? strlen(ctype) : 0;
-    size_t need = 160 + ct_len + x->resp_headers.n +
-                  (body_len > 0 && !x->head_only ? (size_t)body_len : 0);
-    if (kiln_buf_reserve(b, need) != 0)
+    if (kiln_buf_reserve(b, 160 + ct_len + x->resp_headers.n + extra) != 0)
         return KILN_ENOMEM;
     x->status = status;
     x->responded = true;
@@ -78,8 +80,40 @@ int respond_head_body(kiln_ctx *x, int status, const char *ctype,
     else if (x->req.minor == 0)
         kiln_buf_append(b, "Connection: keep-alive\r\n", 24);
     kiln_buf_append(b, "\r\n", 2);
-    if (body_len > 0 && !x->head_only && !no_body)
-        kiln_buf_append(b, body, (size_t)body_len);
+    return 0;
+}
+
+/* True when a response with this status carries the body bytes. */
+static bool sends_body(kiln_ctx *x, int status)
+{
+    return !x->head_only && status != 204 && status != 304 && status >= 200;
+}
+
+int respond_head_body(kiln_ctx *x, int status, const char *ctype,
+                      const void *body, long long body_len)
+{
+    bool with_body = body_len > 0 && sends_body(x, status);
+    int rc =
+        put_head(x, status, ctype, body_len, with_body ? (size_t)body_len : 0);
+    if (rc == 0 && with_body)
+        kiln_buf_append(&x->conn->out, body, (size_t)body_len);
+    return rc;
+}
+
+int respond_file(kiln_ctx *x, int status, const char *ctype, int fd,
+                 int64_t off, int64_t len)
+{
+    conn *c = x->conn;
+    assert(fd >= 0 && off >= 0 && len >= 0);
+    assert(c->file_fd < 0 && c->file_left == 0); /* one file body at a time */
+    int rc = put_head(x, status, ctype, len, 0);
+    if (rc != 0 || len == 0 || !sends_body(x, status)) {
+        close(fd);
+        return rc;
+    }
+    c->file_fd = fd;
+    c->file_off = off;
+    c->file_left = len;
     return 0;
 }
 

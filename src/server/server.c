@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -37,6 +38,7 @@ void kiln_app_free(kiln_app *app)
     if (!app)
         return;
     router_free(app->routes);
+    static_mounts_free(app);
     free(app);
 }
 
@@ -139,6 +141,52 @@ static int open_listener(const char *host, int port)
     return fd;
 }
 
+/*
+ * A listening socket handed over by the parent, as in systemd's socket
+ * activation: LISTEN_PID is our pid and LISTEN_FDS >= 1, the socket is fd 3.
+ * `kiln dev` uses it to keep the port open across restarts. Returns the fd
+ * (made non-blocking and close-on-exec) or -1; the variables are removed so
+ * that children of the app do not take them for theirs.
+ */
+static int inherited_listener(void)
+{
+    const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+    if (!pid || !n)
+        return -1;
+    bool ours = strtol(pid, NULL, 10) == (long)getpid() && atoi(n) >= 1;
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    int acc = 0;
+    socklen_t len = sizeof acc;
+    if (!ours || getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) != 0 ||
+        !acc) {
+        if (ours)
+            kiln_log(KILN_LOG_WARN, "LISTEN_FDS: fd 3 is not a listening "
+                                    "socket; opening our own");
+        return -1;
+    }
+    int fl = fcntl(3, F_GETFL);
+    fcntl(3, F_SETFL, fl | O_NONBLOCK);
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+    return 3;
+}
+
+/* Tells the parent we accept connections: KILN_READY_FD names a pipe. */
+static void notify_ready(void)
+{
+    const char *v = getenv("KILN_READY_FD");
+    if (!v)
+        return;
+    int fd = atoi(v);
+    unsetenv("KILN_READY_FD");
+    if (fd > 2) {
+        ssize_t r = write(fd, "ready\n", 6);
+        (void)r;
+        close(fd);
+    }
+}
+
 static void worker_deinit(worker *w)
 {
     if (w->listen_fd >= 0)
@@ -155,7 +203,7 @@ static void worker_deinit(worker *w)
 }
 
 static int worker_init(worker *w, int id, const kiln_app *app,
-                       const kiln_server_opts *o)
+                       const kiln_server_opts *o, int shared_fd)
 {
     memset(w, 0, sizeof *w);
     w->id = id;
@@ -180,7 +228,10 @@ static int worker_init(worker *w, int id, const kiln_app *app,
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (w->wake_fd < 0)
         return KILN_EIO;
-    w->listen_fd = open_listener(o->host, o->port);
+    if (shared_fd >= 0)
+        w->listen_fd = fcntl(shared_fd, F_DUPFD_CLOEXEC, 3);
+    else
+        w->listen_fd = open_listener(o->host, o->port);
     return w->listen_fd < 0 ? KILN_EIO : 0;
 }
 
@@ -199,8 +250,9 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
     if (!ws)
         return KILN_ENOMEM;
     int rc = 0, started = 0;
+    int shared_fd = inherited_listener();
     for (int i = 0; i < o.workers && rc == 0; i++) {
-        rc = worker_init(&ws[i], i, app, &o);
+        rc = worker_init(&ws[i], i, app, &o, shared_fd);
         if (rc)
             worker_deinit(&ws[i]);
         else
@@ -216,8 +268,15 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
         }
     }
     if (rc == 0) {
-        kiln_log(KILN_LOG_INFO, "kiln listening on http://%s:%d/ (%d workers)",
-                 o.host, o.port, o.workers);
+        if (shared_fd >= 0)
+            kiln_log(KILN_LOG_INFO,
+                     "kiln serving the inherited socket (%d workers)",
+                     o.workers);
+        else
+            kiln_log(KILN_LOG_INFO,
+                     "kiln listening on http://%s:%d/ (%d workers)", o.host,
+                     o.port, o.workers);
+        notify_ready();
         int sig = 0;
         sigwait(&set, &sig);
         kiln_log(KILN_LOG_INFO, "signal %d: draining (up to %d ms)", sig,
@@ -236,6 +295,8 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
         worker_deinit(&ws[i]);
     }
     free(ws);
+    if (shared_fd >= 0)
+        close(shared_fd);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc == 0)
         kiln_log(KILN_LOG_INFO, "stopped");

@@ -14,7 +14,10 @@
  *   LINGER  response sent, write side shut; unread input is drained for a
  *           moment so the peer gets our answer instead of a reset
  * Responses are appended to conn->out and written once per batch of
- * pipelined requests (one write(2) in the common case).
+ * pipelined requests (one write(2) in the common case). A response may end
+ * in a file body (file_fd, respond_file): it is sent with sendfile(2) right
+ * after out, and no further pipelined request is handled until it is sent,
+ * so responses stay in order.
  */
 #ifndef KILN_SERVER_WORKER_H
 #define KILN_SERVER_WORKER_H
@@ -34,9 +37,12 @@
 typedef struct worker worker;
 typedef struct conn conn;
 
+struct static_mount;
+
 /** An application: routes (read-only while serving). */
 struct kiln_app {
     router *routes;
+    struct static_mount *statics; /* kiln_static_mount; static_mounts_free */
 };
 
 enum conn_state { CONN_HEAD, CONN_BODY, CONN_HANDLER, CONN_LINGER };
@@ -61,7 +67,10 @@ struct conn {
     bool head_started; /* bytes of the next head have arrived */
     bool reparse;      /* the input moved: parse the head again */
     bool sent_continue;
-    size_t body_pos; /* chunked: first undecoded byte in in */
+    int file_fd;       /* file body sent after out, or -1; owned */
+    int64_t file_off;  /* next byte of file_fd to send */
+    int64_t file_left; /* bytes of file_fd still to send */
+    size_t body_pos;   /* chunked: first undecoded byte in in */
     http_chunked chunked;
     uint64_t requests; /* served on this connection */
 };
@@ -172,11 +181,19 @@ void conn_close(conn *c);
  * coroutine is discarded): the end of a drain that ran out of time.
  */
 void conn_abort(conn *c);
-/** Asks an idle connection to close (graceful shutdown); busy ones close after.
- */
+/** Graceful shutdown: closes an idle keep-alive connection; one that is
+    mid-request, or accepted and silent so far (2 s grace), closes after. */
 void conn_shutdown(conn *c);
-/** Flushes out; returns 0, 1 when bytes remain, or KILN_ECLOSED. */
+/**
+ * Flushes out, then the file body if any (closing its fd once sent);
+ * returns 0, 1 when bytes remain, or KILN_ECLOSED.
+ */
 int conn_flush(conn *c);
+/** True while c has output (bytes or a file body) not yet sent. */
+static inline bool conn_pending(const conn *c)
+{
+    return c->out_off < c->out.n || c->file_left > 0;
+}
 
 /* ctx.c */
 /** Takes a context from the pool for a request on c. NULL on failure. */
@@ -195,6 +212,15 @@ void ctx_pool_free(worker *w);
  */
 int respond_head_body(kiln_ctx *x, int status, const char *ctype,
                       const void *body, long long body_len);
+/**
+ * Like respond_head_body with a body of len bytes of the open file fd from
+ * offset off, sent with sendfile(2) after the head (see conn.c). fd is owned
+ * by the connection from this call on, also on failure: it is closed once
+ * sent, at once for HEAD, or when the connection closes. Returns 0 or
+ * KILN_ENOMEM.
+ */
+int respond_file(kiln_ctx *x, int status, const char *ctype, int fd,
+                 int64_t off, int64_t len);
 /** Sends a problem+json error response for x (status, detail). */
 int respond_problem(kiln_ctx *x, int status, const char *detail);
 /**
@@ -202,5 +228,9 @@ int respond_problem(kiln_ctx *x, int status, const char *detail);
  * (no context), with Connection: close.
  */
 int respond_raw_error(conn *c, int status);
+
+/* static/static.c */
+/** Frees the static mounts of app (kiln_app_free). */
+void static_mounts_free(kiln_app *app);
 
 #endif

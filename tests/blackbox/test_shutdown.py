@@ -125,3 +125,41 @@ def test_request_during_drain_on_open_connection():
             check(closed, "connection not closed after its in-flight request during drain")
         rc = s.wait_exit(t(5))
         eq(rc, 0, "exit code")
+
+
+def test_silent_new_connection_gets_a_grace_on_drain():
+    # A connection accepted just before SIGTERM, whose request is still on
+    # its way, is answered (with Connection: close) instead of dropped; this
+    # is what lets `kiln dev` restart without losing requests. A connection
+    # with half a request head when SIGTERM comes is answered too.
+    with server(workers=1, args=["--drain-ms", "5000"]) as s:
+        silent = s.connect(timeout=t(5))
+        half = s.connect(timeout=t(5))
+        half.send(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(0.3)  # both accepted
+        s.signal(signal.SIGTERM)
+        time.sleep(0.3)
+        silent.send(build_request("GET", "/plaintext"))
+        r = silent.read_response()
+        eq(r.status, 200, "late request on a silent new connection")
+        eq((r.header("Connection") or "").lower(), "close", "Connection")
+        half.send(b"\r\n")
+        eq(half.read_response().status, 200, "the rest of a half head")
+        silent.close()
+        half.close()
+        eq(s.wait_exit(t(5)), 0, "exit code")
+
+
+def test_silent_new_connection_does_not_hold_shutdown():
+    # ... but a connection that never sends anything is closed after the
+    # 2 s grace, well before the drain limit.
+    with server(workers=1, args=["--drain-ms", "20000"]) as s:
+        with s.connect(timeout=t(10)) as c:
+            time.sleep(0.2)
+            start = time.monotonic()
+            s.signal(signal.SIGTERM)
+            closed, _ = c.wait_closed(t(6))
+            check(closed, "silent connection closed after the grace")
+            eq(s.wait_exit(t(5)), 0, "exit code")
+            check(time.monotonic() - start < t(5),
+                  "shutdown took %.1fs" % (time.monotonic() - start))

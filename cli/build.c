@@ -1,0 +1,448 @@
+/*
+ * cli/build.c - compiles a project: the route table from the scan, the
+ * author's .c files (only those that changed, in parallel), one link
+ * against libkiln. Output of the compiler goes to stderr as each file
+ * finishes and into the result's log (the dev error page shows it).
+ *
+ * Layout under the project: .kiln/dev/ or .kiln/release/ with gen/routes.c,
+ * obj/<source>.o and .d (dependencies from -MMD), flags (the compile flags
+ * of the objects: a change rebuilds everything) and link (the last link
+ * line). The development binary is .kiln/dev/<name>; a release goes to
+ * dist/<name>.
+ *
+ * libkiln and its headers: from the Kiln checkout when this kiln runs from
+ * its build folder, else through pkg-config (kiln.pc), else the prefix kiln
+ * was installed to.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef KILN_SOURCE_DIR
+#define KILN_SOURCE_DIR ""
+#endif
+#ifndef KILN_BUILD_DIR
+#define KILN_BUILD_DIR ""
+#endif
+#ifndef KILN_INCLUDEDIR
+#define KILN_INCLUDEDIR "/usr/local/include"
+#endif
+#ifndef KILN_LIBDIR
+#define KILN_LIBDIR "/usr/local/lib"
+#endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SAN_FLAGS " -fsanitize=address,undefined"
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SAN_FLAGS " -fsanitize=address,undefined"
+#endif
+#endif
+#ifndef SAN_FLAGS
+#define SAN_FLAGS ""
+#endif
+
+typedef struct toolchain {
+    char cc[256];
+    char incdir[PATH_MAX];
+    char lib[PATH_MAX]; /* libkiln.a */
+} toolchain;
+
+/* Runs a shell-free `pkg-config --variable=NAME kiln`; 0 or -1. */
+static int pkg_var(const char *name, char *out, size_t cap)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        int dn = open("/dev/null", O_WRONLY);
+        if (dn >= 0)
+            dup2(dn, 2);
+        close(fds[0]);
+        char var[64];
+        snprintf(var, sizeof var, "--variable=%s", name);
+        execlp("pkg-config", "pkg-config", var, "kiln", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < cap && (r = read(fds[0], out + n, cap - 1 - n)) > 0)
+        n += (size_t)r;
+    close(fds[0]);
+    out[n] = 0;
+    while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
+        out[--n] = 0;
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
+        WEXITSTATUS(st) != 0 || n == 0)
+        return -1;
+    return 0;
+}
+
+static int find_toolchain(toolchain *t, kiln_buf *log)
+{
+    const char *cc = getenv("CC");
+    snprintf(t->cc, sizeof t->cc, "%s", cc && *cc ? cc : "cc");
+    char exe[PATH_MAX], bdir[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    if (*KILN_BUILD_DIR && realpath(KILN_BUILD_DIR, bdir) &&
+        strcmp(bdir, exe) == 0) {
+        snprintf(t->incdir, sizeof t->incdir, "%s/include", KILN_SOURCE_DIR);
+        snprintf(t->lib, sizeof t->lib, "%s/libkiln.a", KILN_BUILD_DIR);
+    } else {
+        char inc[PATH_MAX], lib[PATH_MAX];
+        if (pkg_var("includedir", inc, sizeof inc) == 0 &&
+            pkg_var("libdir", lib, sizeof lib) == 0) {
+            snprintf(t->incdir, sizeof t->incdir, "%s", inc);
+            cli_pathf(t->lib, sizeof t->lib, "%s/libkiln.a", lib);
+        } else {
+            snprintf(t->incdir, sizeof t->incdir, "%s", KILN_INCLUDEDIR);
+            snprintf(t->lib, sizeof t->lib, "%s/libkiln.a", KILN_LIBDIR);
+        }
+    }
+    char probe[PATH_MAX + 16];
+    snprintf(probe, sizeof probe, "%s/kiln.h", t->incdir);
+    if (!cli_exists(probe) || !cli_exists(t->lib)) {
+        kiln_buf_printf(log,
+                        "cannot find libkiln (looked for %s and %s): install "
+                        "Kiln with 'make install', or run the kiln of a "
+                        "built checkout\n",
+                        probe, t->lib);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- dependencies ------------------------------------------------------ */
+
+/* True when obj is missing or older than src or anything in its .d file. */
+static bool stale(const char *root, const char *src, const char *obj,
+                  const char *dep)
+{
+    long long to = cli_mtime(obj);
+    if (to < 0 || cli_mtime(src) > to)
+        return true;
+    char *d = cli_read_file(dep, NULL);
+    if (!d)
+        return true;
+    char *p = strchr(d, ':');
+    bool old = p == NULL;
+    while (p && !old) {
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (p[0] == '\\' && (p[1] == '\n' || p[1] == '\r')) {
+            p += p[1] == '\r' ? 2 : 1;
+            continue;
+        }
+        if (*p == '\n' || *p == '\r' || !*p)
+            break; /* the end of the first rule */
+        char *s = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            p++;
+        char save = *p;
+        *p = 0;
+        char path[PATH_MAX * 2];
+        if (*s == '/')
+            snprintf(path, sizeof path, "%s", s);
+        else
+            snprintf(path, sizeof path, "%s/%s", root, s);
+        long long m = cli_mtime(path);
+        old = m < 0 || m > to;
+        *p = save;
+        p--;
+    }
+    free(d);
+    return old;
+}
+
+/* ---- running the compiler ---------------------------------------------- */
+
+typedef struct job {
+    pid_t pid;
+    char log[PATH_MAX];
+    const char *what;
+} job;
+
+/* Splits a flags string on spaces into argv (appending); strings are
+   strdup'd into owned. */
+static void split_into(cli_strs *argv, const char *s)
+{
+    while (s && *s) {
+        while (*s == ' ')
+            s++;
+        const char *e = s;
+        while (*e && *e != ' ')
+            e++;
+        if (e > s)
+            cli_strs_addf(argv, "%.*s", (int)(e - s), s);
+        s = e;
+    }
+}
+
+/* Starts argv in root with stdout+stderr to log_path. */
+static pid_t spawn(const char *root, cli_strs *argv, const char *log_path)
+{
+    if (cli_strs_addf(argv, "%s", "") != 0)
+        return -1;
+    free(argv->v[argv->n - 1]);
+    argv->v[argv->n - 1] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        if (chdir(root) != 0)
+            _exit(126);
+        execvp(argv->v[0], argv->v);
+        fprintf(stderr, "cannot run %s: %s\n", argv->v[0], strerror(errno));
+        _exit(127);
+    }
+    argv->n--; /* the NULL slot is not a string to free */
+    return pid;
+}
+
+/* Waits for job j; appends its output to log and stderr. 0 if it passed. */
+static int finish(job *j, kiln_buf *log)
+{
+    int st = 0;
+    while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    size_t n = 0;
+    char *out = cli_read_file(j->log, &n);
+    if (out && n) {
+        fwrite(out, 1, n, stderr);
+        kiln_buf_append(log, out, n);
+    }
+    free(out);
+    unlink(j->log);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+            kiln_buf_printf(log, "%s: the C compiler could not be run\n",
+                            j->what);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the build ------------------------------------------------------------
+ */
+
+static char *kbuf_take(kiln_buf *b)
+{
+    if (!b->p)
+        return strdup("");
+    return kiln_buf_detach(b);
+}
+
+int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
+{
+    memset(r, 0, sizeof *r);
+    kiln_buf log;
+    kiln_buf_init(&log);
+    cli_scan s;
+    toolchain tc;
+    int rc = 1;
+    char name[128];
+    cli_project_name(root, name, sizeof name);
+    cli_scan_project(root, &s);
+    if (s.errors.n) {
+        for (size_t i = 0; i < s.errors.n; i++)
+            kiln_buf_printf(&log, "error: %s\n", s.errors.v[i]);
+        cli_scan_report(&s);
+        goto out;
+    }
+    if (find_toolchain(&tc, &log) != 0) {
+        fputs(log.p, stderr);
+        goto out;
+    }
+    const char *mode = o->release ? "release" : "dev";
+    char dir[PATH_MAX], gen[PATH_MAX + 64], objdir[PATH_MAX + 64];
+    snprintf(dir, sizeof dir, "%s/.kiln/%s", root, mode);
+    snprintf(gen, sizeof gen, "%s/gen", dir);
+    snprintf(objdir, sizeof objdir, "%s/obj", dir);
+    if (cli_mkdirs(gen) != 0 || cli_mkdirs(objdir) != 0) {
+        kiln_buf_printf(&log, "cannot create %s: %s\n", dir, strerror(errno));
+        fputs(log.p, stderr);
+        goto out;
+    }
+    /* .kiln/ holds generated files only: keep it out of version control */
+    char ign[PATH_MAX + 32];
+    snprintf(ign, sizeof ign, "%s/.kiln/.gitignore", root);
+    if (!cli_exists(ign))
+        cli_write_file(ign, "*\n", 2, 0644);
+
+    /* the compile flags; a change rebuilds every object */
+    kiln_buf flags;
+    kiln_buf_init(&flags);
+    kiln_buf_printf(&flags, "%s -std=gnu17 -Wall -Wextra %s -I. -I%s%s", tc.cc,
+                    o->release ? "-O2 -g -DNDEBUG" : "-O0 -g", tc.incdir,
+                    SAN_FLAGS);
+    const char *ucf = getenv("CFLAGS");
+    if (ucf && *ucf)
+        kiln_buf_printf(&flags, " %s", ucf);
+    char fpath[PATH_MAX + 64];
+    snprintf(fpath, sizeof fpath, "%s/flags", dir);
+    bool all = cli_write_if_changed(fpath, flags.p, flags.n) != 0;
+
+    char routes[PATH_MAX + 64];
+    cli_pathf(routes, sizeof routes, "%s/routes.c", gen);
+    int g = cli_gen_routes(root, name, &s, o, routes);
+    if (g < 0) {
+        kiln_buf_printf(&log, "cannot write %s: %s\n", routes, strerror(errno));
+        fputs(log.p, stderr);
+        kiln_buf_deinit(&flags);
+        goto out;
+    }
+
+    /* sources: the author's files, then the generated table */
+    cli_strs srcs = {0}, units = {0};
+    for (size_t i = 0; i < s.sources.n; i++) {
+        cli_strs_addf(&srcs, "%s", s.sources.v[i]);
+        cli_strs_addf(&units, "%s", s.units.v[i]);
+    }
+    cli_strs_addf(&srcs, ".kiln/%s/gen/routes.c", mode);
+    cli_strs_addf(&units, "%s", "");
+
+    cli_strs objs = {0};
+    int maxjobs = cli_ncpu() + 1, running = 0, failed = 0;
+    job *jobs = calloc((size_t)maxjobs, sizeof(job));
+    for (size_t i = 0; i < srcs.n && jobs; i++) {
+        char src[PATH_MAX * 2], obj[PATH_MAX * 2], dep[PATH_MAX * 2];
+        snprintf(src, sizeof src, "%s/%s", root, srcs.v[i]);
+        const char *rel = srcs.v[i];
+        if (strncmp(rel, ".kiln/", 6) == 0)
+            rel = "routes.c"; /* gen file: obj/routes.c.o */
+        snprintf(obj, sizeof obj, "%s/%s.o", objdir, rel);
+        snprintf(dep, sizeof dep, "%s/%s.d", objdir, rel);
+        cli_strs_addf(&objs, "%s", obj);
+        bool gen_file = !*units.v[i];
+        if (!all && !(gen_file && o->release) && !stale(root, src, obj, dep))
+            continue;
+        char *slash = strrchr(obj, '/');
+        *slash = 0;
+        cli_mkdirs(obj);
+        *slash = '/';
+        if (running == maxjobs) { /* wait for the oldest */
+            failed |= finish(&jobs[0], &log) != 0;
+            memmove(jobs, jobs + 1, (size_t)(maxjobs - 1) * sizeof(job));
+            running--;
+        }
+        cli_strs argv = {0};
+        split_into(&argv, flags.p);
+        if (o->color)
+            cli_strs_addf(&argv, "-fdiagnostics-color=always");
+        if (*units.v[i])
+            cli_strs_addf(&argv, "-DKILN_UNIT=%s", units.v[i]);
+        cli_strs_addf(&argv, "-MMD");
+        cli_strs_addf(&argv, "-MF");
+        cli_strs_addf(&argv, "%s", dep);
+        cli_strs_addf(&argv, "-c");
+        cli_strs_addf(&argv, "%s", srcs.v[i]);
+        cli_strs_addf(&argv, "-o");
+        cli_strs_addf(&argv, "%s", obj);
+        job *j = &jobs[running];
+        cli_pathf(j->log, sizeof j->log, "%s.log", obj);
+        j->what = srcs.v[i];
+        unlink(obj); /* a failed compile must not leave an old object */
+        j->pid = spawn(root, &argv, j->log);
+        cli_strs_free(&argv);
+        if (j->pid < 0) {
+            kiln_buf_printf(&log, "cannot start the compiler: %s\n",
+                            strerror(errno));
+            failed = 1;
+            break;
+        }
+        running++;
+        r->ncompiled++;
+    }
+    for (int i = 0; i < running; i++)
+        failed |= finish(&jobs[i], &log) != 0;
+    free(jobs);
+
+    char out_bin[PATH_MAX * 2];
+    if (o->release) {
+        char dist[PATH_MAX + 16];
+        snprintf(dist, sizeof dist, "%s/dist", root);
+        cli_mkdirs(dist);
+        snprintf(out_bin, sizeof out_bin, "%s/%s", dist, name);
+    } else {
+        snprintf(out_bin, sizeof out_bin, "%s/%s", dir, name);
+    }
+    cli_pathf(r->binary, sizeof r->binary, "%s", out_bin);
+    if (!failed) {
+        cli_strs argv = {0};
+        cli_strs_addf(&argv, "%s", tc.cc);
+        split_into(&argv, SAN_FLAGS);
+        cli_strs_addf(&argv, "-o");
+        cli_strs_addf(&argv, "%s.tmp", out_bin);
+        for (size_t i = 0; i < objs.n; i++)
+            cli_strs_addf(&argv, "%s", objs.v[i]);
+        cli_strs_addf(&argv, "%s", tc.lib);
+        split_into(&argv, getenv("LDFLAGS"));
+        split_into(&argv, getenv("LDLIBS"));
+        cli_strs_addf(&argv, "-lpthread");
+        cli_strs_addf(&argv, "-lm");
+        kiln_buf line;
+        kiln_buf_init(&line);
+        for (size_t i = 0; i < argv.n; i++)
+            kiln_buf_printf(&line, "%s\n", argv.v[i]);
+        char lpath[PATH_MAX + 64];
+        snprintf(lpath, sizeof lpath, "%s/link", dir);
+        long long bt = cli_mtime(out_bin);
+        bool line_changed = cli_write_if_changed(lpath, line.p, line.n) != 0;
+        bool relink = line_changed || r->ncompiled > 0 || bt < 0 ||
+                      cli_mtime(tc.lib) > bt;
+        kiln_buf_deinit(&line);
+        if (relink) {
+            job j = {.what = "link"};
+            cli_pathf(j.log, sizeof j.log, "%s/link.log", dir);
+            j.pid = spawn(root, &argv, j.log);
+            if (j.pid < 0 || finish(&j, &log) != 0) {
+                failed = 1;
+                unlink(lpath); /* link again next time */
+            } else {
+                char tmp[PATH_MAX * 2 + 8];
+                snprintf(tmp, sizeof tmp, "%s.tmp", out_bin);
+                if (rename(tmp, out_bin) != 0) {
+                    kiln_buf_printf(&log, "cannot write %s: %s\n", out_bin,
+                                    strerror(errno));
+                    failed = 1;
+                } else {
+                    r->linked = true;
+                }
+            }
+        }
+        cli_strs_free(&argv);
+    }
+    cli_strs_free(&objs);
+    cli_strs_free(&srcs);
+    cli_strs_free(&units);
+    kiln_buf_deinit(&flags);
+    rc = failed ? 1 : 0;
+out:
+    r->log = kbuf_take(&log);
+    cli_scan_free(&s);
+    return rc;
+}
+
+void cli_build_result_free(cli_build_result *r)
+{
+    free(r->log);
+    r->log = NULL;
+}

@@ -1,0 +1,164 @@
+/*
+ * cli/cli.h - what the `kiln` commands share: messages, paths, processes,
+ * the project scan (file-system routing) and the build.
+ *
+ * Every command is `int cmd_<name>(int argc, char **argv)` (argv[0] is the
+ * command's name) returning the exit status: 0, 1 for a failure reported
+ * with one line "kiln <cmd>: reason", 2 for a usage error.
+ */
+#ifndef KILN_CLI_H
+#define KILN_CLI_H
+
+#include <kiln.h>
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* ---- messages ------------------------------------------------------------ */
+
+/** The command being run ("dev"), for messages. */
+extern const char *cli_cmd;
+/** Prints "kiln <cmd>: <message>" to stderr; returns 1. */
+int cli_fail(const char *fmt, ...) KILN_PRINTF(1, 2);
+/** Prints "kiln <cmd>: <message>" and the usage hint; returns 2. */
+int cli_usage_error(const char *fmt, ...) KILN_PRINTF(1, 2);
+/** Prints a progress line "  <message>" to stderr (unless quiet). */
+void cli_progress(const char *fmt, ...) KILN_PRINTF(1, 2);
+/** True when progress lines are suppressed (KILN_QUIET=1). */
+extern bool cli_quiet;
+/** True when argv has -h or --help (the command then prints its help). */
+bool cli_wants_help(int argc, char **argv);
+
+/* ---- files --------------------------------------------------------------- */
+
+/**
+ * snprintf for paths: 0, or -1 with errno ENAMETOOLONG when the result did
+ * not fit (out then holds "" so that it names nothing).
+ */
+int cli_pathf(char *out, size_t n, const char *fmt, ...) KILN_PRINTF(3, 4);
+/** mkdir -p with mode 0755; 0 or -1 (errno set). */
+int cli_mkdirs(const char *path);
+/** Reads a whole file into a malloc'd NUL-terminated buffer (caller frees);
+    NULL on failure (errno set). *n gets the length when n is not NULL. */
+char *cli_read_file(const char *path, size_t *n);
+/** Writes data to path through a temporary file and rename(2), so readers
+    never see half a file. Returns 0 or -1 (errno set). */
+int cli_write_file(const char *path, const void *data, size_t n, int mode);
+/** Writes path only when its contents differ; 1 written, 0 same, -1 error. */
+int cli_write_if_changed(const char *path, const void *data, size_t n);
+/** Modification time of path in nanoseconds, or -1 when missing. */
+long long cli_mtime(const char *path);
+/** True when path is a folder. */
+bool cli_is_dir(const char *path);
+/** True when path exists (any type, symlinks not followed). */
+bool cli_exists(const char *path);
+/** Number of online cores (at least 1). */
+int cli_ncpu(void);
+
+/* ---- a growable array of strings ---------------------------------------- */
+
+/** Strings owned by the list (each malloc'd). */
+typedef struct cli_strs {
+    char **v;
+    size_t n, cap;
+} cli_strs;
+/** Appends a copy of s (printf-style); 0 or -1 on allocation failure. */
+int cli_strs_addf(cli_strs *l, const char *fmt, ...) KILN_PRINTF(2, 3);
+/** Frees every string and the array. */
+void cli_strs_free(cli_strs *l);
+
+/* ---- the project --------------------------------------------------------- */
+
+/**
+ * Finds the project folder: the nearest folder from the current one upward
+ * holding kiln.toml, else the current folder when it has api/ or pages/.
+ * Writes its absolute path into root. Returns 0, or 1 with a message.
+ */
+int cli_find_root(char root[PATH_MAX]);
+/** The project's name: app.name from kiln.toml if it parses, else the
+    folder's base name. Writes into name (size n). */
+void cli_project_name(const char *root, char *name, size_t n);
+
+/** One route found in api/ or pages/. All strings owned by the scan. */
+typedef struct cli_route {
+    char method[8];
+    char *pattern; /**< "/api/posts/{id}" */
+    char *file;    /**< "api/posts/[id].c", relative to the root */
+    char *unit;    /**< symbol prefix of a .c file; NULL for a page */
+    bool page;     /**< a pages/ .html served for GET */
+} cli_route;
+
+/** The result of scanning a project. */
+typedef struct cli_scan {
+    cli_route *routes; /**< sorted by pattern, then method */
+    size_t nroutes;
+    cli_strs sources; /**< every .c to compile, relative to the root */
+    cli_strs units;   /**< KILN_UNIT of each source (parallel to sources) */
+    cli_strs pages;   /**< every pages/ .html (routed or not) */
+    cli_strs errors;  /**< build errors: "api/a.c: ..." (empty when fine) */
+} cli_scan;
+
+/**
+ * Scans root's api/ and pages/ (a missing folder is fine). Conventions that
+ * break the rules, route conflicts (naming both files) and .c files without
+ * a handler are appended to s->errors. Returns 0 (look at s->errors), or -1
+ * when memory or a folder read failed (also in s->errors).
+ */
+int cli_scan_project(const char *root, cli_scan *s);
+/** Frees what a scan holds. */
+void cli_scan_free(cli_scan *s);
+/** Prints the scan's errors to stderr, "kiln <cmd>: error: ..." each. */
+void cli_scan_report(const cli_scan *s);
+/** The KILN_UNIT symbol for a source path (malloc'd, caller frees). */
+char *cli_unit_symbol(const char *relpath);
+
+/* ---- the build ----------------------------------------------------------- */
+
+/** How to build. */
+typedef struct cli_build_opts {
+    bool release;      /**< -O2, pages compiled in, to dist/<name> */
+    bool embed_static; /**< also compile static/ in (release only) */
+    bool color;        /**< compiler diagnostics in colour */
+} cli_build_opts;
+
+/** What a build produced. */
+typedef struct cli_build_result {
+    char binary[PATH_MAX]; /**< the linked app */
+    char *log;     /**< compiler/linker output or scan errors (malloc'd) */
+    int ncompiled; /**< files compiled this time */
+    bool linked;   /**< the binary was (re)linked */
+} cli_build_result;
+
+/**
+ * Scans and builds the project at root into root/.kiln/<dev|release>/:
+ * regenerates the route table, compiles only what changed (sources newer
+ * than their objects or than any header they include, or new flags), in
+ * parallel, and links. Compiler output is shown on stderr as it comes and
+ * kept in r->log. Returns 0, or 1 after a failure (r->log says why).
+ */
+int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r);
+/**
+ * Writes the route table and main() of scan s (gen.c) into path. Returns 1
+ * when written, 0 when unchanged, -1 on failure.
+ */
+int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
+                   const cli_build_opts *o, const char *path);
+/** Frees r->log. */
+void cli_build_result_free(cli_build_result *r);
+
+/* ---- commands ------------------------------------------------------------ */
+
+int cmd_new(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_dev(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_routes(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+/** Hidden: serves an error page on an inherited socket (kiln dev). */
+int cmd_errpage(int argc, char **argv);
+
+#endif

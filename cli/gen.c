@@ -1,0 +1,244 @@
+/*
+ * cli/gen.c - writes a project's route table and main() as C
+ * (.kiln/<mode>/gen/routes.c): readable, commented, regenerated on every
+ * build and rewritten only when it changes (so it recompiles only then).
+ * A release build also compiles pages (and, when asked, static/) into the
+ * binary with the assembler's .incbin.
+ */
+#include "cli.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Appends s as a C string literal. */
+static void put_cstr(kiln_buf *b, const char *s)
+{
+    kiln_buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            kiln_buf_printf(b, "\\%c", *p);
+        else if (*p < 0x20 || *p >= 0x7f)
+            kiln_buf_printf(b, "\\%03o", *p);
+        else
+            kiln_buf_putc(b, (char)*p);
+    }
+    kiln_buf_putc(b, '"');
+}
+
+/* Comments must not be closed by a file name. */
+static void put_comment_text(kiln_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        kiln_buf_putc(b, *s);
+        if (s[0] == '*' && s[1] == '/')
+            kiln_buf_putc(b, ' ');
+    }
+}
+
+/* Appends the assembly that embeds file (absolute path) as symbol sym. */
+static void put_incbin(kiln_buf *b, const char *sym, const char *abs)
+{
+    kiln_buf_printf(b,
+                    "__asm__(\".section .rodata.kiln_embed,\\\"a\\\"\\n\"\n"
+                    "        \".balign 16\\n.globl %s\\n.hidden %s\\n%s:\\n\"\n"
+                    "        \".incbin \\\"",
+                    sym, sym, sym);
+    /* the path inside an assembler string inside a C string */
+    for (const unsigned char *p = (const unsigned char *)abs; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            kiln_buf_printf(b, "\\\\\\%c", *p);
+        else if (*p < 0x20 || *p >= 0x7f)
+            kiln_buf_printf(b, "\\\\%03o", *p);
+        else
+            kiln_buf_putc(b, (char)*p);
+    }
+    kiln_buf_printf(b,
+                    "\\\"\\n.byte 0\\n.previous\\n\");\n"
+                    "extern const unsigned char %s[];\n",
+                    sym);
+}
+
+/* Collects static/ files (relative to static/), skipping dotfiles. */
+static int list_static(const char *dir, const char *rel, cli_strs *out)
+{
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof path, "%s%s%s", dir, *rel ? "/" : "", rel);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char crel[PATH_MAX];
+        snprintf(crel, sizeof crel, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+        char cpath[PATH_MAX * 3];
+        snprintf(cpath, sizeof cpath, "%s/%s", dir, crel);
+        struct stat st;
+        if (stat(cpath, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            rc = list_static(dir, crel, out);
+        else if (S_ISREG(st.st_mode))
+            rc = cli_strs_addf(out, "%s", crel);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
+                   const cli_build_opts *o, const char *path)
+{
+    kiln_buf b;
+    kiln_buf_init(&b);
+    kiln_buf_puts(&b, "/*\n * The route table of ");
+    put_comment_text(&b, name);
+    kiln_buf_printf(&b,
+                    ", written by `kiln %s` from api/ and pages/.\n"
+                    " * It is regenerated on every build: edit those files, "
+                    "not this one.\n *\n",
+                    o->release ? "build" : "dev");
+    for (size_t i = 0; i < s->nroutes; i++) {
+        kiln_buf_printf(&b, " *   %-7s %-30s ", s->routes[i].method,
+                        s->routes[i].pattern);
+        put_comment_text(&b, s->routes[i].file);
+        kiln_buf_putc(&b, '\n');
+    }
+    if (!s->nroutes)
+        kiln_buf_puts(&b,
+                      " *   (no routes yet: add api/*.c or pages/*.html)\n");
+    kiln_buf_puts(&b, " */\n#include <kiln.h>\n\n");
+
+    /* handlers */
+    bool any = false;
+    for (size_t i = 0; i < s->nroutes; i++) {
+        const cli_route *r = &s->routes[i];
+        if (r->page)
+            continue;
+        if (!any)
+            kiln_buf_puts(&b, "/* handlers: KILN_<METHOD>(name) in each file "
+                              "defines <unit>_<METHOD> */\n");
+        any = true;
+        kiln_buf_printf(&b, "int %s_%s(kiln_ctx *c); /* ", r->unit, r->method);
+        put_comment_text(&b, r->file);
+        kiln_buf_puts(&b, " */\n");
+    }
+    if (any)
+        kiln_buf_putc(&b, '\n');
+
+    /* pages */
+    size_t npage = 0;
+    for (size_t i = 0; i < s->nroutes; i++) {
+        const cli_route *r = &s->routes[i];
+        if (!r->page)
+            continue;
+        if (npage == 0)
+            kiln_buf_puts(&b, o->release
+                                  ? "/* pages, compiled in */\n"
+                                  : "/* pages, read from the project folder "
+                                    "on every request */\n");
+        char sym[32];
+        snprintf(sym, sizeof sym, "kiln_page_%zu", npage);
+        if (o->release) {
+            char abs[PATH_MAX * 2];
+            snprintf(abs, sizeof abs, "%s/%s", root, r->file);
+            struct stat st;
+            if (stat(abs, &st) != 0) {
+                kiln_buf_deinit(&b);
+                return -1;
+            }
+            char data[48];
+            snprintf(data, sizeof data, "%s_data", sym);
+            put_incbin(&b, data, abs);
+            kiln_buf_printf(&b, "static const kiln_page %s = {", sym);
+            put_cstr(&b, r->file);
+            kiln_buf_printf(&b, ", %s, %lld, %lld};\n", data,
+                            (long long)st.st_size, (long long)st.st_mtime);
+        } else {
+            kiln_buf_printf(&b, "static const kiln_page %s = {", sym);
+            put_cstr(&b, r->file);
+            kiln_buf_puts(&b, ", NULL, 0, 0};\n");
+        }
+        npage++;
+    }
+    if (npage)
+        kiln_buf_putc(&b, '\n');
+
+    /* static files compiled in */
+    size_t nstatic = 0;
+    if (o->release && o->embed_static) {
+        char sdir[PATH_MAX * 2];
+        snprintf(sdir, sizeof sdir, "%s/static", root);
+        cli_strs files = {0};
+        list_static(sdir, "", &files);
+        if (files.n)
+            qsort(files.v, files.n, sizeof(char *), cmp_str);
+        for (size_t i = 0; i < files.n; i++) {
+            char abs[PATH_MAX * 3], sym[40];
+            snprintf(abs, sizeof abs, "%s/%s", sdir, files.v[i]);
+            snprintf(sym, sizeof sym, "kiln_static_%zu", i);
+            put_incbin(&b, sym, abs);
+        }
+        if (files.n) {
+            kiln_buf_puts(&b, "\n/* static/, compiled in */\n"
+                              "static const kiln_static_file statics[] = {\n");
+            for (size_t i = 0; i < files.n; i++) {
+                char abs[PATH_MAX * 3];
+                snprintf(abs, sizeof abs, "%s/%s", sdir, files.v[i]);
+                struct stat st;
+                if (stat(abs, &st) != 0)
+                    continue;
+                kiln_buf_puts(&b, "    {");
+                put_cstr(&b, files.v[i]);
+                kiln_buf_printf(&b, ", kiln_static_%zu, %lld, %lld},\n", i,
+                                (long long)st.st_size, (long long)st.st_mtime);
+                nstatic++;
+            }
+            kiln_buf_puts(&b, "};\n\n");
+        }
+        cli_strs_free(&files);
+    }
+
+    /* the table */
+    kiln_buf_puts(&b, "static const kiln_route_def routes[] = {\n");
+    npage = 0;
+    for (size_t i = 0; i < s->nroutes; i++) {
+        const cli_route *r = &s->routes[i];
+        kiln_buf_printf(&b, "    {\"%s\", ", r->method);
+        put_cstr(&b, r->pattern);
+        if (r->page)
+            kiln_buf_printf(&b, ", NULL, &kiln_page_%zu, ", npage++);
+        else
+            kiln_buf_printf(&b, ", %s_%s, NULL, ", r->unit, r->method);
+        put_cstr(&b, r->file);
+        kiln_buf_puts(&b, "},\n");
+    }
+    if (!s->nroutes)
+        kiln_buf_puts(&b, "    {NULL, NULL, NULL, NULL, NULL},\n");
+    kiln_buf_puts(&b, "};\n\nstatic const kiln_project project = {\n"
+                      "    .name = ");
+    put_cstr(&b, name);
+    kiln_buf_puts(&b, ",\n    .root = ");
+    put_cstr(&b, root);
+    kiln_buf_printf(&b,
+                    ",\n    .release = %s,\n    .routes = routes,\n"
+                    "    .nroutes = %zu,\n",
+                    o->release ? "true" : "false", s->nroutes);
+    if (nstatic)
+        kiln_buf_printf(&b, "    .statics = statics,\n    .nstatics = %zu,\n",
+                        nstatic);
+    kiln_buf_puts(&b, "};\n\nint main(int argc, char **argv)\n{\n"
+                      "    return kiln_project_main(&project, argc, argv);\n"
+                      "}\n");
+    int rc = b.n ? cli_write_if_changed(path, b.p, b.n) : -1;
+    kiln_buf_deinit(&b);
+    return rc;
+}

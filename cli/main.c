@@ -1,0 +1,76 @@
+/*
+ * cli/main.c - the `kiln` command: dispatches to cmd_<name> (one file per
+ * group of commands), prints the overview and the version.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"new", cmd_new, "create a project: kiln new NAME"},
+    {"dev", cmd_dev, "build, run, and rebuild on every change"},
+    {"build", cmd_build, "build a release binary into dist/"},
+    {"run", cmd_run, "run the release binary"},
+    {"routes", cmd_routes, "print the route table (method, path, file)"},
+    {"config", cmd_config, "print the effective settings and their origin"},
+    {"gen", cmd_gen, "add a file: kiln gen api|page NAME"},
+    {"__errpage", cmd_errpage, NULL},
+};
+
+static void overview(FILE *f)
+{
+    fprintf(f,
+            "kiln %s - the Kiln web framework\n\n"
+            "usage: kiln <command> [options]\n\ncommands:\n",
+            KILN_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (commands[i].summary)
+            fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  help     this text (kiln help COMMAND: that command's)\n"
+               "\n'kiln COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *q = getenv("KILN_QUIET");
+    cli_quiet = q && *q && strcmp(q, "0") != 0;
+    if (argc < 2) {
+        overview(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0 ||
+        strcmp(cmd, "-V") == 0) {
+        printf("kiln %s\n", KILN_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+        strcmp(cmd, "-h") == 0) {
+        if (argc > 2 && strcmp(cmd, "help") == 0) {
+            char *hargv[] = {argv[2], "--help", NULL};
+            for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+                if (commands[i].summary &&
+                    strcmp(commands[i].name, argv[2]) == 0) {
+                    cli_cmd = commands[i].name;
+                    return commands[i].run(2, hargv);
+                }
+            fprintf(stderr, "kiln: unknown command '%s' (see 'kiln help')\n",
+                    argv[2]);
+            return 2;
+        }
+        overview(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, cmd) == 0) {
+            cli_cmd = commands[i].name;
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    fprintf(stderr, "kiln: unknown command '%s' (see 'kiln help')\n", cmd);
+    return 2;
+}

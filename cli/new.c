@@ -1,0 +1,309 @@
+/*
+ * cli/new.c - `kiln new NAME` (a working project) and `kiln gen api|page
+ * NAME` (one more file in the right place).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char new_help[] =
+    "usage: kiln new NAME\n\n"
+    "Creates the folder NAME with a project that runs: kiln.toml, "
+    "api/hello.c,\npages/index.html, static/, tests/, .gitignore and a "
+    "README. NAME is a\nfolder name (letters, digits, '-', '_', '.'); the "
+    "folder must not exist\nor must be empty.\n";
+
+static const char toml_tpl[] =
+    "# Settings of %s. Every key is optional: `kiln config` lists them all\n"
+    "# with their values and where each came from. The environment overrides\n"
+    "# any key as KILN_<SECTION>_<KEY> (for example KILN_SERVER_PORT=9000).\n"
+    "\n"
+    "[app]\n"
+    "name = \"%s\"\n"
+    "# secret_key: generated for `kiln dev`; a production run needs one,\n"
+    "# preferably from the environment (KILN_APP_SECRET_KEY).\n"
+    "\n"
+    "[server]\n"
+    "host = \"127.0.0.1\"\n"
+    "port = 8000\n";
+
+static const char hello_c[] =
+    "/*\n"
+    " * GET /api/hello?name=you  ->  {\"message\":\"Hello, you!\"}\n"
+    " *\n"
+    " * A file under api/ is a route: its path is the URL, and each\n"
+    " * KILN_<METHOD>(name) { ... } in it handles one HTTP method. The\n"
+    " * request is `c`; return what a kiln_* response call returns.\n"
+    " */\n"
+    "#include <kiln.h>\n"
+    "\n"
+    "KILN_GET(hello)\n"
+    "{\n"
+    "    kiln_str name = kiln_query(c, \"name\");\n"
+    "    if (!name.p || !name.n)\n"
+    "        name = KILN_STR(\"world\");\n"
+    "    char msg[256];\n"
+    "    snprintf(msg, sizeof msg, \"Hello, %%.*s!\", (int)name.n, name.p);\n"
+    "    return kiln_jsonf(c, 200, \"{message:%%s}\", msg);\n"
+    "}\n";
+
+static const char index_html[] =
+    "<!doctype html>\n"
+    "<html lang=\"en\">\n"
+    "<head>\n"
+    "  <meta charset=\"utf-8\">\n"
+    "  <meta name=\"viewport\" content=\"width=device-width, "
+    "initial-scale=1\">\n"
+    "  <title>%s</title>\n"
+    "  <link rel=\"stylesheet\" href=\"/static/style.css\">\n"
+    "</head>\n"
+    "<body>\n"
+    "  <h1>%s</h1>\n"
+    "  <p>This page is <code>pages/index.html</code>. The API says:\n"
+    "     <output id=\"msg\">&hellip;</output></p>\n"
+    "  <script>\n"
+    "    fetch('/api/hello?name=Kiln').then(r => r.json())\n"
+    "      .then(j => { document.getElementById('msg').textContent = "
+    "j.message; });\n"
+    "  </script>\n"
+    "</body>\n"
+    "</html>\n";
+
+static const char style_css[] =
+    "body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; "
+    "margin: 3rem auto; padding: 0 1rem; }\n"
+    "code { background: #f2f2f2; padding: 0 .25em; }\n";
+
+static const char gitignore[] = "# built by kiln\n.kiln/\ndist/\n"
+                                "# local settings and data\n.env\n*.db\n"
+                                "*.db-shm\n*.db-wal\n";
+
+static const char readme_tpl[] =
+    "# %s\n"
+    "\n"
+    "A [Kiln](https://example.invalid/kiln) app.\n"
+    "\n"
+    "    kiln dev        # build, run on http://127.0.0.1:8000/, rebuild on "
+    "change\n"
+    "    kiln routes     # what is routed where\n"
+    "    kiln config     # the effective settings\n"
+    "    kiln build      # a release binary in dist/\n"
+    "    KILN_APP_SECRET_KEY=... kiln run   # run it\n"
+    "\n"
+    "## Layout\n"
+    "\n"
+    "- `kiln.toml`: settings (all optional; `KILN_<SECTION>_<KEY>` in the\n"
+    "  environment or in `.env` overrides them during development).\n"
+    "- `api/`: one C file per route. `api/hello.c` is `/api/hello`,\n"
+    "  `api/posts/[id].c` is `/api/posts/{id}`, `api/files/[...path].c`\n"
+    "  takes the rest of the path, `index.c` is its folder. Each\n"
+    "  `KILN_GET(name) { ... }` (POST, PUT, PATCH, DELETE...) handles one\n"
+    "  method. Files and folders starting with `_` are helpers: compiled,\n"
+    "  not routed.\n"
+    "- `pages/`: HTML pages by the same rules (`pages/index.html` is `/`).\n"
+    "  `pages/_layout.html` is reserved for templates.\n"
+    "- `static/`: served at `/static/`.\n"
+    "- `tests/`: `tests/smoke.sh` checks a running app (`kiln dev` in one\n"
+    "  terminal, `sh tests/smoke.sh` in another).\n";
+
+static const char smoke_sh[] =
+    "#!/bin/sh\n"
+    "# Checks a running app: sh tests/smoke.sh [BASE_URL]\n"
+    "set -eu\n"
+    "base=${1:-http://127.0.0.1:8000}\n"
+    "fail() { echo \"FAIL: $*\" >&2; exit 1; }\n"
+    "body=$(curl -fsS \"$base/api/hello?name=test\") || fail \"GET "
+    "/api/hello\"\n"
+    "[ \"$body\" = '{\"message\":\"Hello, test!\"}' ] || fail \"unexpected "
+    "body: $body\"\n"
+    "curl -fsS \"$base/\" | grep -q '<h1>' || fail \"GET /\"\n"
+    "curl -fsS \"$base/static/style.css\" >/dev/null || fail \"GET "
+    "/static/style.css\"\n"
+    "echo \"ok: $base\"\n";
+
+static bool valid_name(const char *s)
+{
+    if (!*s || strlen(s) > 100 || s[0] == '.' || s[0] == '-')
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+            return false;
+    return true;
+}
+
+/* Writes dir/rel with printf-style contents; refuses to overwrite. */
+static int put(const char *dir, const char *rel, int mode, const char *fmt, ...)
+    KILN_PRINTF(4, 5);
+static int put(const char *dir, const char *rel, int mode, const char *fmt, ...)
+{
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    char *slash = strrchr(path, '/');
+    *slash = 0;
+    if (cli_mkdirs(path) != 0)
+        return cli_fail("cannot create %s: %s", path, strerror(errno));
+    *slash = '/';
+    if (cli_exists(path))
+        return cli_fail("%s already exists; not overwriting it", path);
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = NULL;
+    int n = vasprintf(&text, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return cli_fail("out of memory");
+    int rc = cli_write_file(path, text, (size_t)n, mode);
+    free(text);
+    if (rc != 0)
+        return cli_fail("cannot write %s: %s", path, strerror(errno));
+    return 0;
+}
+
+int cmd_new(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(new_help, stdout);
+        return 0;
+    }
+    if (argc != 2 || argv[1][0] == '-')
+        return cli_usage_error(argc < 2 ? "needs a NAME"
+                                        : "takes exactly one NAME");
+    const char *dir = argv[1];
+    const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    if (!valid_name(name))
+        return cli_usage_error("'%s' is not a usable name: use letters, "
+                               "digits, '-', '_' or '.' (not first)",
+                               name);
+    if (cli_exists(dir)) {
+        if (!cli_is_dir(dir))
+            return cli_fail("%s exists and is not a folder", dir);
+        char probe[PATH_MAX + 16];
+        snprintf(probe, sizeof probe, "%s/kiln.toml", dir);
+        if (cli_exists(probe))
+            return cli_fail("%s is already a Kiln project", dir);
+    }
+    int rc = put(dir, "kiln.toml", 0644, toml_tpl, name, name) ||
+             put(dir, "api/hello.c", 0644, hello_c) ||
+             put(dir, "pages/index.html", 0644, index_html, name, name) ||
+             put(dir, "static/style.css", 0644, "%s", style_css) ||
+             put(dir, "tests/smoke.sh", 0755, "%s", smoke_sh) ||
+             put(dir, ".gitignore", 0644, "%s", gitignore) ||
+             put(dir, "README.md", 0644, readme_tpl, name);
+    if (rc)
+        return 1;
+    printf("created %s/\n\n  cd %s\n  kiln dev\n\nthen open "
+           "http://127.0.0.1:8000/\n",
+           dir, dir);
+    return 0;
+}
+
+/* ---- kiln gen -------------------------------------------------------------
+ */
+
+static const char gen_help[] =
+    "usage: kiln gen api NAME   adds api/NAME.c (GET /api/NAME)\n"
+    "       kiln gen page NAME  adds pages/NAME.html (GET /NAME)\n\n"
+    "NAME may have folders and parameters: kiln gen api posts/[id]\n";
+
+static const char gen_api[] = "/* %s %s */\n"
+                              "#include <kiln.h>\n"
+                              "\n"
+                              "KILN_GET(%s)\n"
+                              "{\n"
+                              "%s"
+                              "}\n";
+
+static const char gen_page[] = "<!doctype html>\n"
+                               "<html lang=\"en\">\n"
+                               "<head>\n"
+                               "  <meta charset=\"utf-8\">\n"
+                               "  <title>%s</title>\n"
+                               "</head>\n"
+                               "<body>\n"
+                               "  <h1>%s</h1>\n"
+                               "</body>\n"
+                               "</html>\n";
+
+int cmd_gen(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(gen_help, stdout);
+        return 0;
+    }
+    if (argc != 3)
+        return cli_usage_error("needs a kind (api or page) and a NAME");
+    const char *kind = argv[1];
+    char name[PATH_MAX];
+    snprintf(name, sizeof name, "%s", argv[2]);
+    size_t n = strlen(name);
+    while (n && name[n - 1] == '/')
+        name[--n] = 0;
+    const char *ext = strcmp(kind, "api") == 0    ? ".c"
+                      : strcmp(kind, "page") == 0 ? ".html"
+                                                  : NULL;
+    if (!ext)
+        return cli_usage_error("unknown kind '%s': use api or page", kind);
+    if (n > strlen(ext) && strcmp(name + n - strlen(ext), ext) == 0)
+        name[n - strlen(ext)] = 0;
+    if (!*name || name[0] == '/' || strstr(name, "..") || strstr(name, "//"))
+        return cli_usage_error("'%s' is not a usable name", argv[2]);
+    char root[PATH_MAX];
+    if (cli_find_root(root))
+        return 1;
+    char rel[PATH_MAX + 16];
+    snprintf(rel, sizeof rel, "%s/%s%s",
+             *ext == '.' && ext[1] == 'c' ? "api" : "pages", name, ext);
+    /* check the name against the routing rules before writing */
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    char fn[128];
+    size_t k = 0;
+    for (const char *p = base; *p && k + 1 < sizeof fn; p++)
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= '0' && *p <= '9') || *p == '_')
+            fn[k++] = *p;
+        else if (k && fn[k - 1] != '_')
+            fn[k++] = '_';
+    fn[k] = 0;
+    if (!k || (fn[0] >= '0' && fn[0] <= '9'))
+        snprintf(fn, sizeof fn, "get");
+    int rc;
+    if (ext[1] == 'c') {
+        char url[PATH_MAX + 8];
+        snprintf(url, sizeof url, "/api/%s", name);
+        const char *body =
+            strchr(name, '[')
+                ? "    /* parameters: kiln_param(c, \"name\"), "
+                  "kiln_param_int(c, \"id\", 0) */\n"
+                  "    return kiln_jsonf(c, 200, \"{path:%s}\", "
+                  "kiln_path(c).p);\n"
+                : "    return kiln_jsonf(c, 200, \"{ok:%b}\", true);\n";
+        rc = put(root, rel, 0644, gen_api, "GET", url, fn, body);
+    } else {
+        rc = put(root, rel, 0644, gen_page, base, base);
+    }
+    if (rc)
+        return 1;
+    cli_scan s;
+    cli_scan_project(root, &s);
+    bool bad = false;
+    for (size_t i = 0; i < s.errors.n; i++)
+        if (strstr(s.errors.v[i], rel)) {
+            bad = true;
+            cli_fail("error: %s", s.errors.v[i]);
+        }
+    cli_scan_free(&s);
+    if (bad) {
+        char path[PATH_MAX * 2];
+        cli_pathf(path, sizeof path, "%s/%s", root, rel);
+        unlink(path);
+        return cli_fail("%s was not added", rel);
+    }
+    printf("created %s\n", rel);
+    return 0;
+}

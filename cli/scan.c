@@ -1,0 +1,480 @@
+/*
+ * cli/scan.c - file-system routing: api/ and pages/ to a route table.
+ *
+ *   api/hello.c             /api/hello          one handler per method
+ *   api/index.c             /api
+ *   api/posts/[id].c        /api/posts/{id}     a parameter (one segment)
+ *   api/files/[...path].c   /api/files/{...path} the rest of the path (last)
+ *   api/_db.c, api/_lib/    compiled, not routed (helpers)
+ *   pages/index.html        GET /
+ *   pages/posts/[id].html   GET /posts/{id}
+ *   pages/about.c           other methods (form posts) at /about
+ *   pages/_layout.html      reserved for templates; pages/_* is not routed
+ *
+ * Names that break these rules, two files giving the same method and path,
+ * and two parameters named differently at the same place are build errors
+ * naming the files. A .c file's methods are found by reading it for
+ * KILN_GET( ... KILN_OPTIONS( outside comments and strings.
+ */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const methods[] = {"GET",    "POST", "PUT",    "PATCH",
+                                      "DELETE", "HEAD", "OPTIONS"};
+#define NMETHODS (sizeof methods / sizeof methods[0])
+
+char *cli_unit_symbol(const char *rel)
+{
+    size_t n = strlen(rel);
+    char *out = malloc(5 + n * 4 + 1), *o = out;
+    if (!out)
+        return NULL;
+    o += sprintf(o, "kiln_");
+    if (n > 2 && strcmp(rel + n - 2, ".c") == 0)
+        n -= 2;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)rel[i];
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+            (ch >= '0' && ch <= '9'))
+            *o++ = (char)ch;
+        else if (ch == '/')
+            o += sprintf(o, "_s");
+        else if (ch == '_')
+            o += sprintf(o, "_u");
+        else if (ch == '[')
+            o += sprintf(o, "_o");
+        else if (ch == ']')
+            o += sprintf(o, "_c");
+        else if (ch == '.')
+            o += sprintf(o, "_d");
+        else if (ch == '-')
+            o += sprintf(o, "_h");
+        else
+            o += sprintf(o, "_x%02x", ch);
+    }
+    *o = 0;
+    return out;
+}
+
+/* ---- reading a handler file for its methods ----------------------------- */
+
+/* Sets bit i of *found for every KILN_<methods[i]>( in src. */
+static void find_methods(const char *src, unsigned *found)
+{
+    const char *p = src;
+    *found = 0;
+    while (*p) {
+        if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+        } else if (p[0] == '/' && p[1] == '/') {
+            while (*p && *p != '\n')
+                p++;
+        } else if (*p == '"' || *p == '\'') {
+            char q = *p++;
+            while (*p && *p != q && *p != '\n')
+                p += p[0] == '\\' && p[1] ? 2 : 1;
+            if (*p)
+                p++;
+        } else if (*p == '#') { /* a preprocessor line (with continuations) */
+            while (*p && *p != '\n')
+                p += p[0] == '\\' && p[1] ? 2 : 1;
+        } else if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                   *p == '_') {
+            const char *s = p;
+            while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                   (*p >= '0' && *p <= '9') || *p == '_')
+                p++;
+            size_t n = (size_t)(p - s);
+            if (n > 5 && memcmp(s, "KILN_", 5) == 0) {
+                const char *q = p;
+                while (*q == ' ' || *q == '\t')
+                    q++;
+                for (unsigned i = 0; *q == '(' && i < NMETHODS; i++)
+                    if (strlen(methods[i]) == n - 5 &&
+                        memcmp(s + 5, methods[i], n - 5) == 0)
+                        *found |= 1u << i;
+            }
+        } else {
+            p++;
+        }
+    }
+}
+
+/* ---- path segments ----------------------------------------------------- */
+
+static bool ident(const char *s, size_t n)
+{
+    if (n == 0 || n > 64 || (s[0] >= '0' && s[0] <= '9'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return false;
+    return true;
+}
+
+/* Literal URL segments: RFC 3986 unreserved characters only. */
+static bool literal_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.' ||
+              s[i] == '_' || s[i] == '~'))
+            return false;
+    return n > 0;
+}
+
+typedef struct walk {
+    const char *root;
+    cli_scan *s;
+    int failed;
+} walk;
+
+/*
+ * Turns one path segment (a folder name or a file stem) into its URL form:
+ * appends to pat. Returns 0, or 1 after adding an error for file.
+ */
+static int add_segment(walk *w, const char *file, const char *seg, char *pat,
+                       size_t cap, bool *rest_seen)
+{
+    size_t n = strlen(seg), len = strlen(pat);
+    char piece[300];
+    if (*rest_seen) {
+        cli_strs_addf(&w->s->errors,
+                      "%s: a catch-all [...name] must be the last part of "
+                      "the path",
+                      file);
+        return 1;
+    }
+    if (seg[0] == '[') {
+        bool rest = n > 5 && memcmp(seg, "[...", 4) == 0;
+        const char *name = seg + (rest ? 4 : 1);
+        size_t nn = n - (rest ? 5 : 2);
+        if (seg[n - 1] != ']' || !ident(name, nn)) {
+            cli_strs_addf(&w->s->errors,
+                          "%s: '%s' is not a parameter: write [name] or "
+                          "[...name] with a C identifier inside",
+                          file, seg);
+            return 1;
+        }
+        snprintf(piece, sizeof piece, "/{%s%.*s}", rest ? "..." : "", (int)nn,
+                 name);
+        *rest_seen = rest;
+        /* the same name twice in one path */
+        char probe[80];
+        snprintf(probe, sizeof probe, "{%.*s}", (int)nn, name);
+        char probe2[84];
+        snprintf(probe2, sizeof probe2, "{...%.*s}", (int)nn, name);
+        if (strstr(pat, probe) || strstr(pat, probe2)) {
+            cli_strs_addf(&w->s->errors,
+                          "%s: the parameter '%.*s' appears twice in the path",
+                          file, (int)nn, name);
+            return 1;
+        }
+    } else {
+        if (!literal_ok(seg, n) || strchr(seg, '[') || strchr(seg, ']')) {
+            cli_strs_addf(&w->s->errors,
+                          "%s: '%s' cannot be part of a URL: use letters, "
+                          "digits, '-', '.', '_' or '~', or a whole-segment "
+                          "[param]",
+                          file, seg);
+            return 1;
+        }
+        snprintf(piece, sizeof piece, "/%s", seg);
+    }
+    if (len + strlen(piece) >= cap) {
+        cli_strs_addf(&w->s->errors, "%s: the path is too long", file);
+        return 1;
+    }
+    strcat(pat, piece);
+    return 0;
+}
+
+static int add_route(walk *w, const char *method, const char *pattern,
+                     const char *file, const char *unit, bool page)
+{
+    cli_scan *s = w->s;
+    cli_route *r = realloc(s->routes, (s->nroutes + 1) * sizeof(*r));
+    if (!r)
+        return -1;
+    s->routes = r;
+    r = &s->routes[s->nroutes];
+    memset(r, 0, sizeof *r);
+    snprintf(r->method, sizeof r->method, "%s", method);
+    r->pattern = strdup(pattern);
+    r->file = strdup(file);
+    r->unit = unit ? strdup(unit) : NULL;
+    r->page = page;
+    s->nroutes++;
+    return r->pattern && r->file && (!unit || r->unit) ? 0 : -1;
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* Editor droppings and hidden files are not part of the app. */
+static bool ignored(const char *name)
+{
+    return name[0] == '.' || name[0] == '#' || ends_with(name, "~") ||
+           ends_with(name, ".swp") || ends_with(name, ".swx") ||
+           ends_with(name, ".tmp");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds a .c source (to compile) and, when routed, its methods. */
+static int add_source(walk *w, const char *rel, const char *pattern,
+                      bool routed, bool page_dir)
+{
+    char *unit = cli_unit_symbol(rel);
+    if (!unit || cli_strs_addf(&w->s->sources, "%s", rel) ||
+        cli_strs_addf(&w->s->units, "%s", unit)) {
+        free(unit);
+        return -1;
+    }
+    if (routed) {
+        char path[PATH_MAX * 2];
+        snprintf(path, sizeof path, "%s/%s", w->root, rel);
+        char *src = cli_read_file(path, NULL);
+        unsigned found = 0;
+        if (!src) {
+            cli_strs_addf(&w->s->errors, "%s: cannot read: %s", rel,
+                          strerror(errno));
+        } else {
+            find_methods(src, &found);
+            free(src);
+            if (!found)
+                cli_strs_addf(&w->s->errors,
+                              "%s: no handler here: define one per method, "
+                              "e.g. KILN_GET(name) { ... } (files starting "
+                              "with '_' are helpers and are not routed)",
+                              rel);
+        }
+        for (unsigned i = 0; i < NMETHODS; i++)
+            if ((found & (1u << i)) &&
+                add_route(w, methods[i], pattern, rel, unit, false)) {
+                free(unit);
+                return -1;
+            }
+    }
+    (void)page_dir;
+    free(unit);
+    return 0;
+}
+
+/*
+ * Walks dir (relative to root; "api" or "pages"), building URL patterns.
+ * helper: inside a '_' folder (compiled, never routed).
+ */
+static int walk_dir(walk *w, const char *rel, const char *pat, bool rest_seen,
+                    bool helper, bool pages)
+{
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof path, "%s/%s", w->root, rel);
+    DIR *d = opendir(path);
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        cli_strs_addf(&w->s->errors, "%s: cannot read: %s", rel,
+                      strerror(errno));
+        return -1;
+    }
+    cli_strs names = {0};
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (!ignored(e->d_name) && cli_strs_addf(&names, "%s", e->d_name)) {
+            closedir(d);
+            cli_strs_free(&names);
+            return -1;
+        }
+    closedir(d);
+    if (names.n)
+        qsort(names.v, names.n, sizeof(char *), cmp_str);
+    int rc = 0;
+    for (size_t i = 0; i < names.n && rc == 0; i++) {
+        const char *name = names.v[i];
+        char crel[PATH_MAX], cpath[PATH_MAX * 3];
+        snprintf(crel, sizeof crel, "%s/%s", rel, name);
+        snprintf(cpath, sizeof cpath, "%s/%s", w->root, crel);
+        bool priv = helper || name[0] == '_';
+        if (cli_is_dir(cpath)) {
+            char cpat[1024];
+            snprintf(cpat, sizeof cpat, "%s", pat);
+            bool rs = rest_seen;
+            if (!priv && add_segment(w, crel, name, cpat, sizeof cpat, &rs))
+                continue;
+            rc = walk_dir(w, crel, cpat, rs, priv, pages);
+            continue;
+        }
+        const char *dot = strrchr(name, '.');
+        char stem[256];
+        snprintf(stem, sizeof stem, "%.*s",
+                 (int)(dot ? (size_t)(dot - name) : strlen(name)), name);
+        char fpat[1024];
+        snprintf(fpat, sizeof fpat, "%s", pat);
+        bool rs = rest_seen;
+        bool is_c = dot && strcmp(dot, ".c") == 0;
+        bool is_html = pages && dot && strcmp(dot, ".html") == 0;
+        if (dot &&
+            (strcmp(dot, ".h") == 0 || (!pages && strcmp(dot, ".toml") == 0)))
+            continue; /* headers; endpoint schemas (a later issue) */
+        if (!is_c && !is_html) {
+            cli_strs_addf(&w->s->errors, "%s: unknown file in %s/: %s", crel,
+                          pages ? "pages" : "api",
+                          pages ? "pages are .html (with an optional .c "
+                                  "beside them); assets go in static/"
+                                : "handlers are .c files (helpers start "
+                                  "with '_')");
+            continue;
+        }
+        if (is_html)
+            cli_strs_addf(&w->s->pages, "%s", crel);
+        if (priv) {
+            if (is_c)
+                rc = add_source(w, crel, NULL, false, pages);
+            continue;
+        }
+        if (strcmp(stem, "index") != 0 &&
+            add_segment(w, crel, stem, fpat, sizeof fpat, &rs))
+            continue;
+        if (!fpat[0])
+            snprintf(fpat, sizeof fpat, "/");
+        if (is_c)
+            rc = add_source(w, crel, fpat, true, pages);
+        else
+            rc = add_route(w, "GET", fpat, crel, NULL, true);
+    }
+    cli_strs_free(&names);
+    return rc;
+}
+
+/* The pattern with parameter names blanked: routes equal in shape clash. */
+static void shape(const char *pat, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *p = pat; *p && o + 4 < cap; p++) {
+        if (*p == '{') {
+            bool rest = strncmp(p, "{...", 4) == 0;
+            out[o++] = rest ? '*' : '?';
+            while (*p && *p != '}')
+                p++;
+            if (!*p)
+                break;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = 0;
+}
+
+static int cmp_route(const void *a, const void *b)
+{
+    const cli_route *x = a, *y = b;
+    int c = strcmp(x->pattern, y->pattern);
+    return c ? c : strcmp(x->method, y->method);
+}
+
+/* Reports same-method same-shape routes and differently named params. */
+static void find_conflicts(cli_scan *s)
+{
+    for (size_t i = 0; i < s->nroutes; i++) {
+        char si[1024];
+        shape(s->routes[i].pattern, si, sizeof si);
+        for (size_t j = i + 1; j < s->nroutes; j++) {
+            const cli_route *a = &s->routes[i], *b = &s->routes[j];
+            char sj[1024];
+            shape(b->pattern, sj, sizeof sj);
+            if (strcmp(si, sj) == 0 && strcmp(a->method, b->method) == 0 &&
+                strcmp(a->file, b->file) != 0) {
+                cli_strs_addf(&s->errors,
+                              "route conflict: %s %s comes from both %s and "
+                              "%s; remove or rename one",
+                              a->method, a->pattern, a->file, b->file);
+                continue;
+            }
+            /* a parameter at the same place under two names */
+            const char *pa = a->pattern, *pb = b->pattern;
+            size_t k = 0;
+            while (pa[k] && pa[k] == pb[k])
+                k++;
+            size_t seg = k;
+            while (seg > 0 && pa[seg - 1] != '/')
+                seg--;
+            const char *p = pa + seg, *q = pb + seg;
+            if (pa[k] && pb[k] && *p == '{' && *q == '{' &&
+                (strncmp(p, "{...", 4) == 0) == (strncmp(q, "{...", 4) == 0) &&
+                strcmp(a->file, b->file) != 0) {
+                const char *pe = strchr(p, '}'), *qe = strchr(q, '}');
+                if (pe && qe)
+                    cli_strs_addf(&s->errors,
+                                  "route conflict: %s and %s name the same "
+                                  "path segment differently (%.*s and %.*s); "
+                                  "use one name",
+                                  a->file, b->file, (int)(pe - p + 1), p,
+                                  (int)(qe - q + 1), q);
+            }
+        }
+    }
+}
+
+int cli_scan_project(const char *root, cli_scan *s)
+{
+    memset(s, 0, sizeof *s);
+    walk w = {.root = root, .s = s};
+    int rc = walk_dir(&w, "api", "/api", false, false, false);
+    if (rc == 0)
+        rc = walk_dir(&w, "pages", "", false, false, true);
+    if (rc == 0 && s->nroutes > 1)
+        qsort(s->routes, s->nroutes, sizeof(cli_route), cmp_route);
+    if (rc == 0) {
+        find_conflicts(s);
+        /* one message per problem, even when several methods repeat it */
+        size_t o = 0;
+        for (size_t i = 0; i < s->errors.n; i++) {
+            bool dup = false;
+            for (size_t j = 0; j < o && !dup; j++)
+                dup = strcmp(s->errors.v[j], s->errors.v[i]) == 0;
+            if (dup)
+                free(s->errors.v[i]);
+            else
+                s->errors.v[o++] = s->errors.v[i];
+        }
+        s->errors.n = o;
+    }
+    if (rc)
+        cli_strs_addf(&s->errors, "scanning the project failed: %s",
+                      strerror(errno ? errno : ENOMEM));
+    return rc ? -1 : 0;
+}
+
+void cli_scan_free(cli_scan *s)
+{
+    for (size_t i = 0; i < s->nroutes; i++) {
+        free(s->routes[i].pattern);
+        free(s->routes[i].file);
+        free(s->routes[i].unit);
+    }
+    free(s->routes);
+    cli_strs_free(&s->sources);
+    cli_strs_free(&s->units);
+    cli_strs_free(&s->pages);
+    cli_strs_free(&s->errors);
+    memset(s, 0, sizeof *s);
+}
+
+void cli_scan_report(const cli_scan *s)
+{
+    for (size_t i = 0; i < s->errors.n; i++)
+        cli_fail("error: %s", s->errors.v[i]);
+}

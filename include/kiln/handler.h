@@ -1,0 +1,60 @@
+/*
+ * kiln/handler.h - handlers in a project's api/ (and pages/) files, one per
+ * HTTP method, found by file-system routing:
+ *
+ *   // api/posts/[id].c  ->  GET and DELETE /api/posts/{id}
+ *   #include <kiln.h>
+ *
+ *   KILN_GET(show_post) {
+ *       return kiln_jsonf(c, 200, "{id:%lld}",
+ *                         (long long)kiln_param_int(c, "id", 0));
+ *   }
+ *   KILN_DELETE(delete_post) { return kiln_respond(c, 204, NULL, "", 0); }
+ *
+ * The name is the author's (it shows in debuggers); the body receives the
+ * request as `c`. `kiln` compiles each file with -DKILN_UNIT=<a symbol made
+ * from its path>, so two files may use the same names: the functions are
+ * static, and each macro also defines the external entry point
+ * <KILN_UNIT>_<METHOD> that the generated route table calls.
+ */
+#ifndef KILN_HANDLER_H
+#define KILN_HANDLER_H
+
+#include "http.h"
+
+#define KILN__CAT2(a, b) a##_##b
+#define KILN__CAT(a, b) KILN__CAT2(a, b)
+
+#ifdef KILN_UNIT
+/** Defines the handler for one method of this file's route. */
+#define KILN__ROUTE(M, name)                                                   \
+    static int name(kiln_ctx *c);                                              \
+    int KILN__CAT(KILN_UNIT, M)(kiln_ctx * c);                                 \
+    int KILN__CAT(KILN_UNIT, M)(kiln_ctx * c)                                  \
+    {                                                                          \
+        return name(c);                                                        \
+    }                                                                          \
+    static int name(kiln_ctx *c)
+#else
+#define KILN__ROUTE(M, name)                                                   \
+    _Static_assert(0, "KILN_" #M " is for files under api/ or pages/ built "   \
+                      "by the kiln command (KILN_UNIT is not defined)");       \
+    static int name(kiln_ctx *c)
+#endif
+
+/** GET (and HEAD, unless KILN_HEAD is also defined). */
+#define KILN_GET(name) KILN__ROUTE(GET, name)
+/** POST. */
+#define KILN_POST(name) KILN__ROUTE(POST, name)
+/** PUT. */
+#define KILN_PUT(name) KILN__ROUTE(PUT, name)
+/** PATCH. */
+#define KILN_PATCH(name) KILN__ROUTE(PATCH, name)
+/** DELETE. */
+#define KILN_DELETE(name) KILN__ROUTE(DELETE, name)
+/** HEAD, when it must differ from GET without a body. */
+#define KILN_HEAD(name) KILN__ROUTE(HEAD, name)
+/** OPTIONS, replacing the automatic answer. */
+#define KILN_OPTIONS(name) KILN__ROUTE(OPTIONS, name)
+
+#endif

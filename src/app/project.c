@@ -1,0 +1,200 @@
+/*
+ * app/project.c - kiln_project_main: the run-time side of a generated
+ * project. Settings in, routes and static mount registered, server run.
+ */
+#include <kiln.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Set once before serving, read-only while serving. */
+static const kiln_settings *g_settings;
+static char g_root[PATH_MAX];
+
+const kiln_settings *kiln_project_settings(void)
+{
+    return g_settings;
+}
+
+static const char page_type[] = "text/html; charset=utf-8";
+
+/* Reads root/file into the request arena. Returns its length or -1. */
+static long read_page(kiln_ctx *c, const char *file, char **out, int64_t *mt)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", g_root, file) >= (int)sizeof path)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size > (off_t)64 * 1024 * 1024) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    char *buf = kiln_alloc(c, (size_t)st.st_size + 1);
+    size_t got = 0;
+    while (buf && got < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (!buf)
+        return -1;
+    *out = buf;
+    *mt = (int64_t)st.st_mtime;
+    return (long)got;
+}
+
+/* GET on a page: its compiled-in bytes, or the file as it is now. */
+static int serve_page(kiln_ctx *c)
+{
+    const kiln_page *pg = kiln_route_data(c);
+    if (pg->data)
+        return kiln_static_send(c, pg->data, pg->len, page_type, pg->mtime);
+    char *buf;
+    int64_t mt;
+    long n = read_page(c, pg->file, &buf, &mt);
+    if (n < 0)
+        return kiln_problem(c, 404, "%s is gone", pg->file);
+    return kiln_static_send(c, buf, (size_t)n, page_type, mt);
+}
+
+/* Chooses the project folder: --root, $KILN_ROOT, build folder, cwd. */
+static void choose_root(const kiln_project *p, const char *flag)
+{
+    const char *r = flag ? flag : getenv("KILN_ROOT");
+    if (!r && !p->release && p->root)
+        r = p->root;
+    if (!r)
+        r = ".";
+    if (!realpath(r, g_root))
+        snprintf(g_root, sizeof g_root, "%s", r);
+}
+
+static int add_routes(kiln_app *app, const kiln_project *p)
+{
+    for (size_t i = 0; i < p->nroutes; i++) {
+        const kiln_route_def *d = &p->routes[i];
+        int rc = d->handler ? kiln_route(app, d->method, d->pattern, d->handler)
+                            : kiln_route_with(app, d->method, d->pattern,
+                                              serve_page, (void *)d->page);
+        if (rc) {
+            fprintf(stderr, "%s: cannot route %s %s: %s\n", d->file, d->method,
+                    d->pattern, kiln_strerror(rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int mount_static(kiln_app *app, const kiln_project *p,
+                        const kiln_settings *s, bool dev)
+{
+    kiln_static_opts so = {0};
+    so.max_age = kiln_settings_int(s, "static.max_age");
+    so.immutable_hashed = !dev;
+    char dir[PATH_MAX];
+    if (p->nstatics) {
+        so.files = p->statics;
+        so.nfiles = p->nstatics;
+    } else {
+        const char *d = kiln_settings_str(s, "static.dir");
+        if (!d || !*d)
+            return 0;
+        int w = d[0] == '/'
+                    ? snprintf(dir, sizeof dir, "%s", d)
+                    : snprintf(dir, sizeof dir, "%.2048s/%.2000s", g_root, d);
+        struct stat st;
+        if (w < 0 || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+            return 0; /* no static folder: nothing to serve */
+        so.dir = dir;
+    }
+    const char *url = kiln_settings_str(s, "static.url");
+    int rc = kiln_static_mount(app, url && *url ? url : "/static/", &so);
+    if (rc)
+        fprintf(stderr, "static.url '%s': cannot mount: %s\n", url,
+                kiln_strerror(rc));
+    return rc;
+}
+
+static int log_level(const char *name)
+{
+    static const struct {
+        const char *name;
+        int level;
+    } levels[] = {{"error", KILN_LOG_ERROR},
+                  {"warn", KILN_LOG_WARN},
+                  {"info", KILN_LOG_INFO},
+                  {"debug", KILN_LOG_DEBUG}};
+    for (size_t i = 0; name && i < sizeof levels / sizeof levels[0]; i++)
+        if (strcmp(name, levels[i].name) == 0)
+            return levels[i].level;
+    return KILN_LOG_INFO;
+}
+
+int kiln_project_main(const kiln_project *p, int argc, char **argv)
+{
+    bool dev = false;
+    const char *root = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--dev") == 0)
+            dev = true;
+        else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
+            root = argv[++i];
+        else if (strncmp(argv[i], "--root=", 7) == 0)
+            root = argv[i] + 7;
+    }
+    choose_root(p, root);
+    kiln_settings_in in = {
+        .root = g_root, .dev = dev, .argc = argc, .argv = argv};
+    kiln_settings *s = NULL;
+    char err[1024];
+    int rc = kiln_settings_load(&in, &s, err, sizeof err);
+    if (rc == 1) {
+        printf("  --dev                   development mode (.env, debug, "
+               "generated secret key)\n"
+               "  --root DIR              the project folder\n");
+        return 0;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "error: %s\n", err);
+        return 2;
+    }
+    if (!dev && kiln_settings_check_production(s, err, sizeof err) != 0) {
+        fprintf(stderr, "error: %s\n", err);
+        kiln_settings_free(s);
+        return 2;
+    }
+    kiln_log_set_level(log_level(kiln_settings_str(s, "logging.level")));
+    g_settings = s;
+    kiln_app *app = kiln_app_new();
+    if (!app || add_routes(app, p) || mount_static(app, p, s, dev)) {
+        kiln_app_free(app);
+        kiln_settings_free(s);
+        g_settings = NULL;
+        return app ? 2 : 1;
+    }
+    kiln_server_opts o;
+    kiln_server_opts_default(&o);
+    kiln_settings_server_opts(s, &o);
+    const char *name = kiln_settings_str(s, "app.name");
+    kiln_log(KILN_LOG_INFO, "%s (%s, %zu routes) in %s",
+             name && *name ? name : p->name, dev ? "development" : "production",
+             p->nroutes, g_root);
+    rc = kiln_serve(app, &o);
+    kiln_app_free(app);
+    g_settings = NULL;
+    kiln_settings_free(s);
+    return rc == 0 ? 0 : 1;
+}

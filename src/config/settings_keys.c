@@ -1,0 +1,343 @@
+/*
+ * config/settings_keys.c - the one table of known settings, key lookup with
+ * "did you mean" suggestions, and the parsers of values written as text
+ * (environment, .env, flags, and size strings in kiln.toml).
+ *
+ * Adding a setting is one row here (plus a getter call where it is used);
+ * the loader, --help, kiln_settings_print and the KILN_<SECTION>_<KEY>
+ * variable all follow from the row.
+ */
+#include "config/settings.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MS_MAX 86400000 /* timeouts: at most a day */
+#define I32_MAX 2147483647
+
+static const char *const level_choices[] = {"debug", "info", "warn", "error",
+                                            NULL};
+
+/* clang-format off */
+const settings_key settings_keys[] = {
+    {"server", "host", "server.host", SETTINGS_STRING, "127.0.0.1", 0, 0,
+     "--host", "listen address", false, NULL},
+    {"server", "port", "server.port", SETTINGS_INT, "8000", 1, 65535,
+     "--port", "listen port", false, NULL},
+    {"server", "workers", "server.workers", SETTINGS_INT, "0", 0, 1024,
+     "--workers", "worker threads, 0 for one per core", false, NULL},
+    {"server", "header_timeout_ms", "server.header_timeout_ms", SETTINGS_INT,
+     "10000", 1, MS_MAX, "--header-timeout-ms",
+     "ms for the request head to arrive", false, NULL},
+    {"server", "idle_timeout_ms", "server.idle_timeout_ms", SETTINGS_INT,
+     "60000", 1, MS_MAX, "--idle-timeout-ms",
+     "ms before an idle connection is closed", false, NULL},
+    {"server", "body_timeout_ms", "server.body_timeout_ms", SETTINGS_INT,
+     "30000", 1, MS_MAX, "--body-timeout-ms",
+     "ms for the request body to keep arriving", false, NULL},
+    {"server", "drain_timeout_ms", "server.drain_timeout_ms", SETTINGS_INT,
+     "10000", 1, MS_MAX, "--drain-ms",
+     "ms for requests in flight on SIGTERM", false, NULL},
+    {"server", "max_body", "server.max_body", SETTINGS_SIZE, "10485760", 1,
+     INT64_C(1) << 40, "--max-body", "largest request body in bytes, e.g. 10MiB",
+     false, NULL},
+    {"server", "max_target", "server.max_target", SETTINGS_SIZE, "8192", 1,
+     I32_MAX, NULL, "longest request-target (bytes)", false, NULL},
+    {"server", "max_header_bytes", "server.max_header_bytes", SETTINGS_SIZE,
+     "16384", 1, I32_MAX, NULL, "largest header section (bytes)", false, NULL},
+    {"server", "max_headers", "server.max_headers", SETTINGS_INT, "100", 1,
+     10000, NULL, "most header fields in a request", false, NULL},
+    {"server", "max_connections", "server.max_connections", SETTINGS_INT,
+     "100000", 1, 10000000, NULL, "open connections per worker", false, NULL},
+    {"database", "url", "database.url", SETTINGS_STRING, "sqlite://./app.db",
+     0, 0, "--db", "database URL", false, NULL},
+    {"app", "name", "app.name", SETTINGS_STRING, "", 0, 0, NULL,
+     "the app's name (empty: the project folder's name)", false, NULL},
+    {"app", "debug", "app.debug", SETTINGS_BOOL, NULL, 0, 1, "--debug",
+     "debug mode (default: on in development)", false, NULL},
+    {"app", "secret_key", "app.secret_key", SETTINGS_STRING, NULL, 0, 0, NULL,
+     "key for signing sessions and tokens (32+ characters)", true, NULL},
+    {"static", "dir", "static.dir", SETTINGS_STRING, "static", 0, 0, NULL,
+     "folder of static files", false, NULL},
+    {"static", "url", "static.url", SETTINGS_STRING, "/static/", 0, 0, NULL,
+     "URL prefix of static files", false, NULL},
+    {"static", "embed", "static.embed", SETTINGS_BOOL, "false", 0, 1, NULL,
+     "serve static files embedded in the binary", false, NULL},
+    {"static", "max_age", "static.max_age", SETTINGS_INT, "0", 0, I32_MAX,
+     NULL, "Cache-Control max-age of static files (seconds)", false, NULL},
+    {"logging", "level", "logging.level", SETTINGS_STRING, "info", 0, 0, NULL,
+     "debug, info, warn or error", false, level_choices},
+    {"logging", "access_log", "logging.access_log", SETTINGS_BOOL, "false", 0,
+     1, "--access-log", "one line per request to stderr", false, NULL},
+};
+/* clang-format on */
+
+const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
+
+const char *const settings_sections[] = {"server",  "database", "app", "static",
+                                         "logging", "extra",    NULL};
+
+int settings_key_find(const char *section, size_t sn, const char *key,
+                      size_t kn)
+{
+    for (size_t i = 0; i < settings_nkeys; i++) {
+        const settings_key *k = &settings_keys[i];
+        if (strlen(k->section) == sn && memcmp(k->section, section, sn) == 0 &&
+            strlen(k->key) == kn && memcmp(k->key, key, kn) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+int settings_key_find_name(const char *name)
+{
+    for (size_t i = 0; i < settings_nkeys; i++)
+        if (strcmp(settings_keys[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+#define DIST_MAX 64
+
+size_t settings_distance(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an > DIST_MAX || bn > DIST_MAX)
+        return SIZE_MAX;
+    /* d[i][j]: distance between a[0..i) and b[0..j). */
+    size_t d[DIST_MAX + 1][DIST_MAX + 1];
+    for (size_t i = 0; i <= an; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= bn; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= an; i++) {
+        for (size_t j = 1; j <= bn; j++) {
+            int ca = tolower((unsigned char)a[i - 1]);
+            int cb = tolower((unsigned char)b[j - 1]);
+            size_t cost = ca != cb;
+            size_t v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[an][bn];
+}
+
+/* How far a word of n bytes may be from a suggestion: about a third. */
+static size_t close_enough(size_t n)
+{
+    return n <= 3 ? 1 : n <= 8 ? 2 : 3;
+}
+
+int settings_key_suggest(const char *section, const char *key, size_t kn,
+                         bool full)
+{
+    int best = -1;
+    size_t best_d = SIZE_MAX;
+    bool best_same = false;
+    for (size_t i = 0; i < settings_nkeys; i++) {
+        const settings_key *k = &settings_keys[i];
+        const char *cand = full ? k->name : k->key;
+        size_t d = settings_distance(key, kn, cand, strlen(cand));
+        bool same = section && strcmp(section, k->section) == 0;
+        /* A key of the same section wins a tie. */
+        if (d < best_d || (d == best_d && same && !best_same)) {
+            best_d = d;
+            best = (int)i;
+            best_same = same;
+        }
+    }
+    if (best < 0 || best_d > close_enough(kn))
+        return -1;
+    return best;
+}
+
+const char *settings_section_suggest(const char *s, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; settings_sections[i]; i++) {
+        const char *c = settings_sections[i];
+        size_t d = settings_distance(s, n, c, strlen(c));
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best_d <= close_enough(n) ? best : NULL;
+}
+
+int settings_parse_bool(const char *s, size_t n, bool *out)
+{
+    static const char *const yes[] = {"true", "1", "yes", "on"};
+    static const char *const no[] = {"false", "0", "no", "off"};
+    kiln_str v = {s, n};
+    for (size_t i = 0; i < 4; i++) {
+        if (kiln_str_ieq_c(v, yes[i])) {
+            *out = true;
+            return 0;
+        }
+        if (kiln_str_ieq_c(v, no[i])) {
+            *out = false;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The text shown for a bad value: at most 40 bytes, NUL-free. */
+static int shown(size_t n)
+{
+    return n > 40 ? 40 : (int)n;
+}
+
+int settings_parse_size(const char *s, size_t n, int64_t *out, char *why,
+                        size_t whylen)
+{
+    static const struct {
+        const char *unit;
+        int64_t mult;
+    } units[] = {
+        {"b", 1},
+        {"kb", 1000},
+        {"kib", INT64_C(1) << 10},
+        {"mb", 1000 * 1000},
+        {"mib", INT64_C(1) << 20},
+        {"gb", INT64_C(1000) * 1000 * 1000},
+        {"gib", INT64_C(1) << 30},
+        {"tb", INT64_C(1000) * 1000 * 1000 * 1000},
+        {"tib", INT64_C(1) << 40},
+    };
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i < n && s[i] == '-') {
+        snprintf(why, whylen, "a size must not be negative, not '%.*s'",
+                 shown(n), s);
+        return KILN_EINVAL;
+    }
+    if (i < n && s[i] == '+')
+        i++;
+    if (i == n || !isdigit((unsigned char)s[i])) {
+        snprintf(why, whylen,
+                 "'%.*s' is not a size (write bytes, or a number with a unit "
+                 "such as 512KiB or 10MiB)",
+                 shown(n), s);
+        return KILN_EINVAL;
+    }
+    int64_t v = 0;
+    for (; i < n && isdigit((unsigned char)s[i]); i++) {
+        int dgt = s[i] - '0';
+        if (v > (INT64_MAX - dgt) / 10) {
+            snprintf(why, whylen, "size '%.*s' is too large", shown(n), s);
+            return KILN_EINVAL;
+        }
+        v = v * 10 + dgt;
+    }
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    size_t ue = n;
+    while (ue > i && (s[ue - 1] == ' ' || s[ue - 1] == '\t'))
+        ue--;
+    int64_t mult = 1;
+    if (ue > i) {
+        kiln_str u = {s + i, ue - i};
+        size_t k = 0;
+        for (; k < sizeof units / sizeof units[0]; k++)
+            if (kiln_str_ieq_c(u, units[k].unit))
+                break;
+        if (k == sizeof units / sizeof units[0]) {
+            snprintf(why, whylen,
+                     "unknown size unit '%.*s' in '%.*s' (use B, kB, KiB, MB, "
+                     "MiB, GB, GiB, TB or TiB)",
+                     shown(u.n), u.p, shown(n), s);
+            return KILN_EINVAL;
+        }
+        mult = units[k].mult;
+    }
+    if (v > INT64_MAX / mult) {
+        snprintf(why, whylen, "size '%.*s' is too large", shown(n), s);
+        return KILN_EINVAL;
+    }
+    *out = v * mult;
+    return 0;
+}
+
+int settings_check_range(const settings_key *k, int64_t v, char *why,
+                         size_t whylen)
+{
+    if (v >= k->min && v <= k->max)
+        return 0;
+    snprintf(why, whylen,
+             "%s must be between %" PRId64 " and %" PRId64 ", not %" PRId64,
+             k->name, k->min, k->max, v);
+    return KILN_EINVAL;
+}
+
+int settings_parse_text(const settings_key *k, const char *s, size_t n,
+                        settings_parsed *out, char *why, size_t whylen)
+{
+    memset(out, 0, sizeof *out);
+    if (memchr(s, '\0', n)) {
+        snprintf(why, whylen, "%s must not contain a NUL byte", k->name);
+        return KILN_EINVAL;
+    }
+    switch (k->type) {
+    case SETTINGS_STRING:
+        for (size_t i = 0; k->choices && k->choices[i]; i++)
+            if (kiln_str_ieq_c((kiln_str){s, n}, k->choices[i])) {
+                out->text = k->choices[i];
+                return 0;
+            }
+        if (k->choices) {
+            char list[100] = "";
+            for (size_t i = 0; k->choices[i]; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list),
+                         "%s%s", i ? ", " : "", k->choices[i]);
+            snprintf(why, whylen, "%s must be one of %s, not '%.*s'", k->name,
+                     list, shown(n), s);
+            return KILN_EINVAL;
+        }
+        return 0;
+    case SETTINGS_BOOL:
+        if (settings_parse_bool(s, n, &out->b) != 0) {
+            snprintf(why, whylen,
+                     "%s must be a boolean (true/false, 1/0, yes/no, on/off), "
+                     "not '%.*s'",
+                     k->name, shown(n), s);
+            return KILN_EINVAL;
+        }
+        out->i = out->b;
+        return 0;
+    case SETTINGS_INT: {
+        kiln_str t = {s, n};
+        while (t.n && (*t.p == ' ' || *t.p == '\t'))
+            t.p++, t.n--;
+        while (t.n && (t.p[t.n - 1] == ' ' || t.p[t.n - 1] == '\t'))
+            t.n--;
+        if (kiln_str_to_i64(t, &out->i) != 0) {
+            snprintf(why, whylen, "%s must be an integer, not '%.*s'", k->name,
+                     shown(n), s);
+            return KILN_EINVAL;
+        }
+        return settings_check_range(k, out->i, why, whylen);
+    }
+    case SETTINGS_SIZE: {
+        char sub[200];
+        if (settings_parse_size(s, n, &out->i, sub, sizeof sub) != 0) {
+            snprintf(why, whylen, "%s: %s", k->name, sub);
+            return KILN_EINVAL;
+        }
+        return settings_check_range(k, out->i, why, whylen);
+    }
+    }
+    return KILN_EINVAL;
+}

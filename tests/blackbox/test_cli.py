@@ -1,0 +1,455 @@
+"""20. The `kiln` command end to end: new, dev (rebuild, restart, errors),
+routes, gen, config, build, run. Each test works in a temporary folder.
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import harness
+from harness import check, eq, t
+from kilncli import Dev, Project, kiln_bin, run
+
+
+def timeout(seconds):
+    def deco(fn):
+        fn.timeout = seconds
+        return fn
+    return deco
+
+
+# ---- commands that need no project -------------------------------------------
+
+def test_version_and_help():
+    rc, out, err = run(["--version"], "/")
+    eq(rc, 0, "--version status")
+    check(re.match(r"kiln \d+\.\d+\.\d+\n$", out), "version line: %r" % out)
+    rc, out, err = run(["help"], "/")
+    eq(rc, 0, "help status")
+    for cmd in ("new", "dev", "build", "run", "routes", "config", "gen"):
+        check(("  %s " % cmd) in out, "help lists %s: %s" % (cmd, out))
+        rc2, out2, err2 = run([cmd, "--help"], "/")
+        eq(rc2, 0, "kiln %s --help status (%s)" % (cmd, err2))
+        check(out2.startswith("usage: kiln %s" % cmd),
+              "kiln %s --help text: %r" % (cmd, out2[:80]))
+    rc, out, err = run(["frobnicate"], "/")
+    eq(rc, 2, "unknown command status")
+    check("unknown command 'frobnicate'" in err, "unknown command message")
+    check(err.count("\n") == 1, "one line: %r" % err)
+
+
+def test_outside_a_project():
+    d = tempfile.mkdtemp(prefix="kiln-none-")
+    try:
+        for cmd in (["routes"], ["build"], ["dev"], ["config"], ["run"]):
+            rc, out, err = run(cmd, d)
+            eq(rc, 1, "kiln %s outside a project" % cmd[0])
+            check("not a Kiln project" in err and err.count("\n") == 1,
+                  "one-line reason: %r" % err)
+    finally:
+        os.rmdir(d)
+
+
+def test_new_refuses_bad_names_and_existing_projects():
+    with Project() as p:
+        rc, out, err = run(["new", "app"], p.parent)
+        eq(rc, 1, "new over an existing project")
+        check("already a Kiln project" in err, err)
+        for bad in ("", "-x", "a b", "../x/.."):
+            rc, out, err = run(["new", bad], p.parent)
+            check(rc == 2, "kiln new %r: status %d" % (bad, rc))
+        rc, out, err = run(["new"], p.parent)
+        eq(rc, 2, "new without a name")
+
+
+def test_new_scaffold_contents():
+    with Project("shop") as p:
+        for f in ("kiln.toml", "api/hello.c", "pages/index.html",
+                  "static/style.css", "tests/smoke.sh", ".gitignore",
+                  "README.md"):
+            check(os.path.isfile(p.path(f)), "kiln new made %s" % f)
+        check('name = "shop"' in p.read("kiln.toml"), "app name in kiln.toml")
+        check(".kiln/" in p.read(".gitignore"), ".gitignore lists .kiln/")
+
+
+# ---- routes --------------------------------------------------------------------
+
+def test_routes_table():
+    with Project() as p:
+        p.write("api/posts/[id].c", "#include <kiln.h>\n"
+                "KILN_GET(show) { return kiln_text(c, 200, \"%s\", \"x\"); }\n"
+                "/* KILN_PUT(not_this) is a comment */\n"
+                "KILN_DELETE(del) { return kiln_text(c, 200, \"%s\", \"x\"); }\n")
+        p.write("api/files/[...path].c", "#include <kiln.h>\n"
+                "KILN_GET(get) { return kiln_text(c, 200, \"%s\", \"x\"); }\n")
+        p.write("api/index.c", "#include <kiln.h>\n"
+                "KILN_POST(post) { return kiln_text(c, 200, \"%s\", \"x\"); }\n")
+        p.write("api/_util.c", "int util(void) { return 1; }\n")
+        p.write("pages/about/index.html", "<p>about</p>\n")
+        p.write("pages/_layout.html", "<html></html>\n")
+        p.write("pages/blog/[slug].html", "<p>post</p>\n")
+        rc, out, err = p.kiln("routes")
+        eq(rc, 0, "kiln routes status (%s)" % err)
+        rows = [l.split() for l in out.splitlines()[1:]]
+        want = [
+            ["GET", "/", "pages/index.html"],
+            ["GET", "/about", "pages/about/index.html"],
+            ["POST", "/api", "api/index.c"],
+            ["GET", "/api/files/{...path}", "api/files/[...path].c"],
+            ["GET", "/api/hello", "api/hello.c"],
+            ["DELETE", "/api/posts/{id}", "api/posts/[id].c"],
+            ["GET", "/api/posts/{id}", "api/posts/[id].c"],
+            ["GET", "/blog/{slug}", "pages/blog/[slug].html"],
+        ]
+        for w in want:
+            check(w in rows, "route %s in:\n%s" % (w, out))
+        check(not any("_util" in " ".join(r) or "_layout" in " ".join(r)
+                      for r in rows), "helpers are not routed:\n" + out)
+        check(not any(r[0] == "PUT" for r in rows), "commented-out handler")
+
+
+def test_route_conflicts_and_bad_conventions():
+    cases = [
+        ({"api/users.c": "KILN_GET(a){return 0;}",
+          "api/users/index.c": "KILN_GET(b){return 0;}"},
+         ["route conflict", "api/users.c", "api/users/index.c"]),
+        ({"api/[id].c": "KILN_GET(a){return 0;}",
+          "api/[slug]/x.c": "KILN_GET(b){return 0;}"},
+         ["route conflict", "api/[id].c", "api/[slug]/x.c"]),
+        ({"pages/about.html": "x", "pages/about/index.html": "y"},
+         ["route conflict", "pages/about.html", "pages/about/index.html"]),
+        ({"pages/api/hello.html": "x"},
+         ["route conflict", "api/hello.c", "pages/api/hello.html"]),
+        ({"api/[id.c": "KILN_GET(a){return 0;}"}, ["api/[id.c", "parameter"]),
+        ({"api/[...rest]/more.c": "KILN_GET(a){return 0;}"},
+         ["api/[...rest]/more.c", "last"]),
+        ({"api/tool.py": "print(1)"}, ["api/tool.py", "unknown file"]),
+        ({"api/empty.c": "int x;"}, ["api/empty.c", "no handler"]),
+        ({"api/a b.c": "KILN_GET(a){return 0;}"}, ["api/a b.c"]),
+        ({"pages/logo.png": "x"}, ["pages/logo.png", "static/"]),
+        ({"api/[id]/[id].c": "KILN_GET(a){return 0;}"}, ["twice"]),
+    ]
+    for files, needles in cases:
+        with Project() as p:
+            for f, text in files.items():
+                p.write(f, "#include <kiln.h>\n" + text + "\n")
+            rc, out, err = p.kiln("routes")
+            eq(rc, 1, "kiln routes with %s" % list(files))
+            for n in needles:
+                check(n in err, "%r in the error for %s: %r" % (n, list(files),
+                                                              err))
+            rc, out, err2 = p.kiln("build")
+            eq(rc, 1, "kiln build with %s" % list(files))
+            check(needles[0] in err2, "build names it too: %r" % err2)
+
+
+def test_gen_adds_files_in_place():
+    with Project() as p:
+        rc, out, err = p.kiln("gen", "api", "users/[id]")
+        eq(rc, 0, "gen api status (%s)" % err)
+        check(os.path.isfile(p.path("api/users/[id].c")), "api file made")
+        rc, out, err = p.kiln("gen", "page", "about")
+        eq(rc, 0, "gen page status (%s)" % err)
+        check(os.path.isfile(p.path("pages/about.html")), "page made")
+        rc, out, err = p.kiln("gen", "page", "about")
+        eq(rc, 1, "gen over an existing file")
+        rc, out, err = p.kiln("gen", "model", "x")
+        eq(rc, 2, "gen of an unknown kind")
+        rc, out, err = p.kiln("gen", "api", "bad[name")
+        eq(rc, 1, "gen with a name that breaks the rules")
+        check(not os.path.exists(p.path("api/bad[name.c")), "not left behind")
+        rc, out, err = p.kiln("routes")
+        check("/api/users/{id}" in out and "/about" in out, out)
+
+
+# ---- config --------------------------------------------------------------------
+
+def test_config_precedence_and_origins():
+    with Project() as p:
+        p.write("kiln.toml", '[app]\nname = "app"\n[server]\nport = 8100\n'
+                'workers = 3\nhost = "127.0.0.1"\n')
+        p.write(".env", "KILN_SERVER_WORKERS=4\nKILN_SERVER_IDLE_TIMEOUT_MS=5000\n")
+        rc, out, err = p.kiln("config", "--port", "8300",
+                              env={"KILN_SERVER_IDLE_TIMEOUT_MS": "7000"})
+        eq(rc, 0, "kiln config status (%s)" % err)
+        lines = {l.split(" = ")[0].strip(): l for l in out.splitlines()
+                 if " = " in l}
+        check("8300" in lines["server.port"] and "--port" in lines["server.port"],
+              lines.get("server.port"))
+        check("4" in lines["server.workers"] and ".env:1" in lines["server.workers"],
+              lines.get("server.workers"))
+        check("7000" in lines["server.idle_timeout_ms"] and
+              "KILN_SERVER_IDLE_TIMEOUT_MS" in lines["server.idle_timeout_ms"],
+              lines.get("server.idle_timeout_ms"))
+        check("kiln.toml:6" in lines["server.host"], lines.get("server.host"))
+        check("default" in lines["server.max_body"], lines.get("server.max_body"))
+        sk = lines["app.secret_key"]
+        check("generated" in sk and "****" in sk, sk)
+        # production: no .env, no generated key, and it says how to set one
+        rc, out, err = p.kiln("config", "--prod")
+        eq(rc, 1, "config --prod without a secret key")
+        check("KILN_APP_SECRET_KEY" in err, err)
+
+
+def test_config_errors_name_the_place():
+    with Project() as p:
+        p.write("kiln.toml", '[server]\nprot = 8000\n')
+        rc, out, err = p.kiln("config")
+        eq(rc, 1, "unknown key status")
+        check("kiln.toml:2" in err and "prot" in err and "port" in err,
+              "unknown key message: %r" % err)
+        p.write("kiln.toml", '[server]\nport = "eighty"\n')
+        rc, out, err = p.kiln("config")
+        eq(rc, 1, "wrong type status")
+        check("kiln.toml:2" in err and "server.port" in err or "port" in err,
+              "wrong type message: %r" % err)
+        p.write("kiln.toml", '[server\nport = 1\n')
+        rc, out, err = p.kiln("config")
+        eq(rc, 1, "bad TOML status")
+        check(re.search(r"kiln\.toml:1:\d+", err), "file:line:col: %r" % err)
+
+
+# ---- dev -----------------------------------------------------------------------
+
+HELLO_V2 = """#include <kiln.h>
+KILN_GET(hello) { return kiln_jsonf(c, 200, "{message:%s}", "version two"); }
+"""
+
+
+@timeout(180)
+def test_dev_serves_and_rebuilds():
+    with Project() as p, Dev(p) as d:
+        r = d.wait_for("/api/hello?name=you", lambda r: r.status == 200,
+                       "the first build")
+        eq(r.json(), {"message": "Hello, you!"}, "api/hello.c answer")
+        eq(r.header("Content-Type"), "application/json", "JSON type")
+        r = d.get("/")
+        eq(r.status, 200, "GET / (pages/index.html)")
+        check(b"<h1>app</h1>" in r.body, "index page body")
+        check(r.header("Content-Type").startswith("text/html"), "page type")
+        r = d.get("/static/style.css")
+        eq(r.status, 200, "static file")
+        check(r.header("Content-Type").startswith("text/css"), "css type")
+        eq(d.get("/nope").status, 404, "unknown path")
+        # edit a handler: the change is served after a rebuild
+        p.write("api/hello.c", HELLO_V2)
+        r = d.wait_for("/api/hello", lambda r: b"version two" in r.body,
+                       "the edited handler")
+        # edit a page: the next request sees it, no rebuild needed
+        p.write("pages/index.html", "<h1>edited</h1>\n")
+        r = d.get("/")
+        eq(r.body, b"<h1>edited</h1>\n", "the edited page, at once")
+        # a new file is a new route
+        p.write("api/posts/[id].c", "#include <kiln.h>\nKILN_GET(show) {\n"
+                "    return kiln_jsonf(c, 200, \"{id:%lld}\",\n"
+                "        (long long)kiln_param_int(c, \"id\", -1));\n}\n")
+        r = d.wait_for("/api/posts/42", lambda r: r.status == 200,
+                       "the new route")
+        eq(r.json(), {"id": 42}, "param from the path")
+        # a conflict is an error page naming both files, then recovers
+        p.write("api/posts/[id]/index.c", "#include <kiln.h>\n"
+                "KILN_GET(x) { return kiln_text(c, 200, \"%s\", \"x\"); }\n")
+        r = d.wait_for("/", lambda r: r.status == 500, "the conflict page")
+        check(b"api/posts/[id].c" in r.body and
+              b"api/posts/[id]/index.c" in r.body, "both files named")
+        check("route conflict" in d.output(), "terminal shows the conflict")
+        r = d.get("/api/hello", headers={"Accept": "application/json"})
+        eq(r.status, 500, "API clients get the error too")
+        eq(r.header("Content-Type"), "application/problem+json", "as JSON")
+        p.remove("api/posts/[id]")
+        d.wait_for("/api/posts/7", lambda r: r.status == 200, "recovery")
+        # a compile error: the author's path, line in terminal and page
+        p.write("api/hello.c", "#include <kiln.h>\nKILN_GET(hello) {\n"
+                "    return nonsense(c);\n}\n")
+        r = d.wait_for("/", lambda r: r.status == 500, "the compile error")
+        check(re.search(rb"api/hello\.c:3:\d+", r.body),
+              "page shows api/hello.c:3:col: %s" % r.body[:600])
+        check(re.search(r"api/hello\.c:3:\d+", d.output()), "terminal too")
+        check(b"<script" not in r.body.split(b"<pre>")[1].split(b"</pre>")[0],
+              "compiler output is escaped")
+        p.write("api/hello.c", HELLO_V2)
+        d.wait_for("/api/hello", lambda r: r.status == 200, "fixed again")
+        # bad TOML: file:line:col, then fixed
+        p.write("kiln.toml", '[app]\nname = "app"\n[server\n')
+        r = d.wait_for("/", lambda r: r.status == 500, "the settings error")
+        check(re.search(rb"kiln\.toml:3:\d+", r.body), "page: %s" % r.body[:500])
+        p.write("kiln.toml", '[app]\nname = "app"\n')
+        d.wait_for("/api/hello", lambda r: r.status == 200, "settings fixed")
+    eq(d.proc.returncode, 0, "kiln dev exits 0 on Ctrl-C")
+
+
+@timeout(180)
+def test_dev_restart_refuses_no_connection():
+    with Project() as p, Dev(p) as d:
+        d.wait_for("/api/hello", lambda r: r.status == 200, "the first build")
+        stop = threading.Event()
+        errors, answers = [], []
+
+        def hammer():
+            while not stop.is_set():
+                try:
+                    r = d.get("/api/hello", timeout=20)
+                    answers.append(r.status)
+                except Exception as e:  # refused, reset, timeout
+                    errors.append(repr(e))
+
+        threads = [threading.Thread(target=hammer) for _ in range(4)]
+        for th in threads:
+            th.start()
+        try:
+            for i in range(3):
+                p.write("api/hello.c", "#include <kiln.h>\nKILN_GET(hello) {"
+                        " return kiln_jsonf(c, 200, \"{v:%d}\", " + str(i) +
+                        "); }\n")
+                d.wait_for("/api/hello", lambda r, i=i: r.body ==
+                           ('{"v":%d}' % i).encode(), "restart %d" % i)
+        finally:
+            stop.set()
+            for th in threads:
+                th.join()
+        eq(errors, [], "connection errors during restarts")
+        check(len(answers) > 20 and all(a == 200 for a in answers),
+              "answers during restarts: %d, %s" % (len(answers),
+                                                  set(answers)))
+
+
+@timeout(120)
+def test_dev_app_crash_shows_error():
+    with Project() as p:
+        p.write("api/crash.c", "#include <kiln.h>\n#include <stdlib.h>\n"
+                "KILN_GET(crash) { abort(); }\n")
+        with Dev(p) as d:
+            d.wait_for("/api/hello", lambda r: r.status == 200, "first build")
+            try:
+                d.get("/api/crash", timeout=5)
+            except Exception:
+                pass
+            r = d.wait_for("/", lambda r: r.status == 500, "the crash page")
+            check(b"signal 6" in r.body, "says how it died: %s" % r.body[:400])
+            p.write("api/crash.c", "#include <kiln.h>\n"
+                    "KILN_GET(crash) { return kiln_text(c, 200, \"%s\", \"ok\"); }\n")
+            r = d.wait_for("/api/crash", lambda r: r.status == 200, "restart")
+
+
+@timeout(120)
+def test_dev_same_handler_names_in_two_files():
+    with Project() as p:
+        for f in ("api/a.c", "api/b.c"):
+            p.write(f, "#include <kiln.h>\nstatic const char *who = \"%s\";\n"
+                    "KILN_GET(get) { return kiln_text(c, 200, \"%%s\", who); }\n"
+                    % f)
+        with Dev(p) as d:
+            eq(d.wait_for("/api/a", lambda r: r.status == 200, "a").body,
+               b"api/a.c", "api/a.c")
+            eq(d.get("/api/b").body, b"api/b.c", "api/b.c")
+
+
+# ---- build and run -------------------------------------------------------------
+
+@timeout(180)
+def test_build_and_run_release():
+    with Project() as p:
+        p.write("static/app.0123abcd.js", "console.log(1)\n")
+        rc, out, err = p.kiln("build", "--embed-static")
+        eq(rc, 0, "kiln build status (%s)" % err)
+        binary = p.path("dist/app")
+        check(os.access(binary, os.X_OK), "dist/app built: " + out)
+        # production without a secret key: refuses, says how
+        port = harness.free_port()
+        pr = subprocess.run([binary, "--port", str(port)], cwd=p.root,
+                                    env=kilncli_env(), capture_output=True,
+                                    timeout=t(20))
+        eq(pr.returncode, 2, "no secret key: exit status")
+        check(b"KILN_APP_SECRET_KEY" in pr.stderr, pr.stderr[-300:])
+        # move it away from the project: pages and static/ are compiled in
+        elsewhere = tempfile.mkdtemp(prefix="kiln-run-")
+        moved = os.path.join(elsewhere, "app")
+        os.rename(binary, moved)
+        p.remove("static")
+        p.remove("pages")
+        env = kilncli_env({"KILN_APP_SECRET_KEY": "k" * 20 + "Q7x!" + "z" * 20})
+        srv = subprocess.Popen([moved, "--port", str(port),
+                                        "--workers", "1"], cwd=elsewhere,
+                                       env=env, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + t(10)
+            r = None
+            while time.monotonic() < deadline:
+                try:
+                    c = harness.Conn(port, timeout=t(5))
+                    c.send(harness.build_request("GET", "/"))
+                    r = c.read_response()
+                    c.close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            check(r is not None, "the release binary answers")
+            eq(r.status, 200, "GET / from the compiled-in page")
+            check(b"<h1>app</h1>" in r.body, "page body")
+            check(r.header("ETag"), "pages carry an ETag")
+
+            def get(target, headers=None):
+                c = harness.Conn(port, timeout=t(5))
+                try:
+                    c.send(harness.build_request("GET", target, headers=headers))
+                    return c.read_response()
+                finally:
+                    c.close()
+            r2 = get("/", {"If-None-Match": r.header("ETag")})
+            eq(r2.status, 304, "conditional GET of a page")
+            r = get("/static/app.0123abcd.js")
+            eq(r.status, 200, "embedded static file")
+            eq(r.body, b"console.log(1)\n", "embedded static body")
+            check("immutable" in (r.header("Cache-Control") or ""),
+                  "hashed name is immutable in release: %s" %
+                  r.header("Cache-Control"))
+            eq(get("/api/hello?name=x").json(), {"message": "Hello, x!"},
+               "handler in release")
+        finally:
+            srv.terminate()
+            srv.wait(timeout=t(20))
+            shutil.rmtree(elsewhere, ignore_errors=True)
+        eq(srv.returncode, 0, "release binary exits 0 on SIGTERM")
+
+
+def kilncli_env(extra=None):
+    import kilncli
+    return kilncli.env_for(extra)
+
+
+@timeout(120)
+def test_run_needs_a_build_then_runs():
+    with Project() as p:
+        rc, out, err = p.kiln("run")
+        eq(rc, 1, "run before build")
+        check("kiln build" in err, err)
+        rc, out, err = p.kiln("build")
+        eq(rc, 0, "build (%s)" % err)
+        rc, out, err = p.kiln("run", "--port", "1", "--workers", "x",
+                              env={"KILN_APP_SECRET_KEY": "s" * 10 + "9Kd" + "w" * 30})
+        eq(rc, 2, "run with a bad flag")
+        check("--workers" in err, err)
+
+
+@timeout(120)
+def test_incremental_build_compiles_only_changes():
+    with Project() as p:
+        for i in range(6):
+            p.write("api/n%d.c" % i, "#include <kiln.h>\nKILN_GET(g) "
+                    "{ return kiln_text(c, 200, \"%%d\", %d); }\n" % i)
+        rc, out, err = p.kiln("build")
+        eq(rc, 0, "first build (%s)" % err)
+        check("8 files compiled" in out, out)  # 7 handlers + the route table
+        rc, out, err = p.kiln("build")
+        check("(1 file compiled)" in out, "only the route table: " + out)
+        time.sleep(0.01)
+        p.write("api/n3.c", "#include <kiln.h>\nKILN_GET(g) "
+                "{ return kiln_text(c, 200, \"%d\", 33); }\n")
+        rc, out, err = p.kiln("build")
+        check("(2 files compiled)" in out, "n3 and the table: " + out)
