@@ -4,7 +4,8 @@
 #   make demo       install what is missing, build, run examples/hello on 127.0.0.1:8000
 #   make check      install what is missing, build, run every test (also under
 #                   ASan+UBSan, plus each libFuzzer target for FUZZ_SECONDS)
-#   make bench      run bench/bench.sh (Kiln against nginx, same run)
+#   make bench      run bench/ (hello and static files against nginx in the same
+#                   run; kiln dev rebuild latency)
 #   make fuzz       run the fuzz targets for FUZZ_SECONDS (default 300)
 #   make install    install kiln, libkiln, headers, kiln.pc under PREFIX
 #                   (default /usr/local; e.g. make install PREFIX=~/.local)
@@ -49,6 +50,8 @@ check: deps-test build build-asan/build.ninja build-fuzz/build.ninja
 bench: build
 	@scripts/deps.sh bench
 	bench/bench.sh
+	bench/static_bench.sh
+	python3 bench/dev_bench.py --kiln $(BUILD)/kiln
 
 fuzz: deps-test build-fuzz/build.ninja
 	ninja -C build-fuzz

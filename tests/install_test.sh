@@ -7,7 +7,7 @@
 set -u
 src=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 tmp=$(mktemp -d /tmp/kiln-install-XXXXXX)
-trap 'kill $app 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $app 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 app=
 prefix=$tmp/prefix
 ok() { echo "ok - install/$1"; }

@@ -37,8 +37,12 @@ def run(args, cwd, env=None, timeout=60, input=None):
     p = subprocess.run([kiln_bin()] + list(args), cwd=cwd, env=env_for(env),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=t(timeout), input=input)
-    return (p.returncode, p.stdout.decode("utf-8", "replace"),
-            p.stderr.decode("utf-8", "replace"))
+    err = p.stderr.decode("utf-8", "replace")
+    report = harness.sanitizer_report(err)
+    if report:
+        raise TestFailure("sanitizer report from kiln %s: %s" % (
+            " ".join(args), report))
+    return (p.returncode, p.stdout.decode("utf-8", "replace"), err)
 
 
 class Project:
@@ -171,6 +175,8 @@ class Dev:
 
     def __exit__(self, *exc):
         self.stop()
-        if self.proc.returncode not in (0, None):
-            pass
+        report = harness.sanitizer_report(self.output())
+        if report and exc[0] is None:
+            raise TestFailure("sanitizer report from kiln dev or its app: "
+                              + report)
         return False
