@@ -129,7 +129,7 @@ int cmd_routes(int argc, char **argv)
                s.routes[i].pattern, s.routes[i].file);
     char name[128];
     cli_project_name(root, name, sizeof name);
-    kiln_settings_in in = {.root = root, .dev = true};
+    kiln_settings_in in = {.root = root}; /* no .env, no key generated */
     kiln_settings *st = NULL;
     char err[512];
     if (kiln_settings_load(&in, &st, err, sizeof err) == 0) {

@@ -260,6 +260,41 @@ static int static_flags(kiln_app *app, int *argc, char **argv)
     return kiln_static_mount(app, "/embedded", &eo);
 }
 
+/* kiln_defer: counts how handlers ended, by the rc the callback saw */
+static long defer_ok, defer_failed, defer_unanswered;
+
+static void defer_count(void *arg, int rc)
+{
+    (void)arg;
+    if (rc == 0)
+        __atomic_add_fetch(&defer_ok, 1, __ATOMIC_RELAXED);
+    else if (rc == KILN_ESTATE)
+        __atomic_add_fetch(&defer_unanswered, 1, __ATOMIC_RELAXED);
+    else
+        __atomic_add_fetch(&defer_failed, 1, __ATOMIC_RELAXED);
+}
+
+/* GET /defer?mode=ok|fail|silent: registers defer_count, then ends so */
+static KILN_HANDLER(defer_route)
+{
+    if (kiln_defer(c, defer_count, NULL) != 0)
+        return KILN_ENOMEM;
+    kiln_str mode = kiln_query(c, "mode");
+    if (mode.p && kiln_str_eq(mode, KILN_STR("fail")))
+        return KILN_EIO;
+    if (mode.p && kiln_str_eq(mode, KILN_STR("silent")))
+        return 0;
+    return kiln_text(c, 200, "deferred");
+}
+
+static KILN_HANDLER(defer_stats)
+{
+    return kiln_jsonf(c, 200, "{ok:%ld, failed:%ld, unanswered:%ld}",
+                      __atomic_load_n(&defer_ok, __ATOMIC_RELAXED),
+                      __atomic_load_n(&defer_failed, __ATOMIC_RELAXED),
+                      __atomic_load_n(&defer_unanswered, __ATOMIC_RELAXED));
+}
+
 int main(int argc, char **argv)
 {
     kiln_app *app = kiln_app_new();
@@ -271,6 +306,8 @@ int main(int argc, char **argv)
     }
     kiln_route(app, "GET", "/page", page);
     kiln_route(app, "GET", "/plaintext", plaintext);
+    kiln_route(app, "GET", "/defer", defer_route);
+    kiln_route(app, "GET", "/defer-stats", defer_stats);
     kiln_route(app, "GET", "/json", json);
     kiln_route(app, "POST", "/echo", echo);
     kiln_route(app, "PUT", "/echo", echo);

@@ -80,6 +80,16 @@ kiln_str kiln_body(kiln_ctx *c);
 const kiln_json *kiln_body_json(kiln_ctx *c, kiln_json_error *err);
 /** A process-unique id for this request ("w0-123"), used in logs. */
 const char *kiln_request_id(kiln_ctx *c);
+/**
+ * Registers fn(arg, rc) to run when the handler has returned, newest first,
+ * still inside its coroutine (so fn may wait, e.g. roll back a database
+ * transaction). rc is the handler's return value, or KILN_ESTATE when it
+ * returned 0 without answering. If the handler never returns (its
+ * coroutine crashed, or a shutdown ran out of time), fn runs later, outside
+ * any coroutine, with rc KILN_ECANCELED: it must not wait then. Returns 0
+ * or KILN_ENOMEM.
+ */
+int kiln_defer(kiln_ctx *c, void (*fn)(void *arg, int rc), void *arg);
 /** The request's arena (freed when the response is done). */
 kiln_arena *kiln_ctx_arena(kiln_ctx *c);
 /** Allocates n bytes in the request's arena; NULL on failure. */

@@ -266,6 +266,10 @@ static void run_handler(void *arg)
 {
     kiln_ctx *x = arg;
     x->handler_rc = x->match.handler(x);
+    int rc = x->handler_rc;
+    if (rc == 0 && !x->responded)
+        rc = KILN_ESTATE; /* returned without an answer: a failure */
+    ctx_run_defers(x, rc);
 }
 
 static void access_log(kiln_ctx *x)

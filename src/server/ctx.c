@@ -42,6 +42,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->ctype[0] = '\0';
     x->responded = x->streaming = x->stream_close = x->head_only = false;
     x->handler_rc = 0;
+    x->defers = NULL;
     x->id = ++w->next_id;
     x->id_str[0] = '\0';
     x->match.nparams = 0;
@@ -66,9 +67,37 @@ static void buf_trim(kiln_buf *b)
         kiln_buf_deinit(b);
 }
 
+typedef struct ctx_defer {
+    void (*fn)(void *arg, int rc);
+    void *arg;
+    struct ctx_defer *next;
+} ctx_defer;
+
+int kiln_defer(kiln_ctx *c, void (*fn)(void *arg, int rc), void *arg)
+{
+    ctx_defer *d = kiln_alloc(c, sizeof *d);
+    if (!d)
+        return KILN_ENOMEM;
+    d->fn = fn;
+    d->arg = arg;
+    d->next = c->defers;
+    c->defers = d;
+    return 0;
+}
+
+void ctx_run_defers(kiln_ctx *x, int rc)
+{
+    while (x->defers) {
+        ctx_defer *d = x->defers;
+        x->defers = d->next;
+        d->fn(d->arg, rc);
+    }
+}
+
 void ctx_release(kiln_ctx *x)
 {
     worker *w = x->w;
+    ctx_run_defers(x, KILN_ECANCELED); /* its coroutine was lost */
     kiln_arena_reset(&x->arena);
     buf_trim(&x->body_buf);
     buf_trim(&x->trailers_buf);

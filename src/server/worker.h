@@ -102,6 +102,7 @@ struct kiln_ctx {
     bool stream_close; /* HTTP/1.0 stream: delimit by closing */
     bool head_only;
     int handler_rc;
+    struct ctx_defer *defers; /* kiln_defer callbacks, newest first */
     uint64_t id;
     char id_str[32];
     int64_t start_ms;
@@ -198,6 +199,10 @@ static inline bool conn_pending(const conn *c)
 /* ctx.c */
 /** Takes a context from the pool for a request on c. NULL on failure. */
 kiln_ctx *ctx_acquire(worker *w, conn *c);
+/** Runs x's kiln_defer callbacks (newest first) with rc, then forgets
+    them. Called in the handler's coroutine, or with KILN_ECANCELED by
+    ctx_release when the coroutine was lost. */
+void ctx_run_defers(kiln_ctx *x, int rc);
 /** Returns x to the pool, freeing its request memory. */
 void ctx_release(kiln_ctx *x);
 /** Releases every pooled context (worker exit). */
