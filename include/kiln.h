@@ -18,6 +18,7 @@
 #include "kiln/http.h"
 #include "kiln/app.h"
 #include "kiln/config.h"
+#include "kiln/db.h"
 #include "kiln/static.h"
 #include "kiln/project.h"
 #include "kiln/handler.h"

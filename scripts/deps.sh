@@ -2,14 +2,15 @@
 # scripts/deps.sh GROUP... - installs the Debian packages Kiln needs that are
 # missing (apt-get; sudo when not root). Groups:
 #   build  compiler and build system
-#   test   + what `make check` uses (python3, clang + libFuzzer, sanitizers)
-#   bench  + nginx and wrk for bench/
+#   test   + what `make check` uses (python3, clang + libFuzzer, sanitizers,
+#          PostgreSQL: the tests start their own server)
+#   bench  + nginx, wrk, PostgreSQL (pgbench), Django + gunicorn for bench/
 # Safe to run again: it only installs what dpkg does not already have.
 set -euo pipefail
 
-pkgs_build="gcc libc6-dev make meson ninja-build pkg-config"
-pkgs_test="python3 clang libfuzzer-14-dev libclang-rt-14-dev"
-pkgs_bench="nginx-light wrk python3"
+pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev"
+pkgs_test="python3 clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3"
+pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2"
 
 want=""
 for g in "${@:-build}"; do

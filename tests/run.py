@@ -7,6 +7,9 @@ Suites (each prints "ok - NAME" / "not ok - NAME" lines):
   asan-unit   the unit tests built with AddressSanitizer + UBSan
   asan-bb     the black-box tests against the sanitizer build
   fuzz        scripts/fuzz.sh build-fuzz (FUZZ_SECONDS each)
+  db          the database tests again on PostgreSQL: a private server
+              (tests/pg_server.py) for test_db, the db and techempower
+              black-box tests, and test_db under the sanitizers
   install     tests/install_test.sh: make install to a temporary prefix,
               then kiln new/build/run with only what was installed
 The last line is "N passed, N failed"; the exit status is 1 if any failed.
@@ -66,6 +69,39 @@ def run(prefix, cmd, env=None, timeout=900):
     return passed, failed
 
 
+def db_suites():
+    """The database tests against a PostgreSQL server started here."""
+    import tempfile
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import pg_server
+    top = tempfile.mkdtemp(prefix="kiln-pg-suite-")
+    folder = os.path.join(top, "pg")
+    p = f = 0
+    try:
+        url = pg_server.start(folder)
+    except Exception as e:  # noqa: BLE001 - reported as a failure
+        print(f"not ok - db/postgres-start ({e})")
+        return 0, 1
+    try:
+        env = {"KILN_TEST_DB_URL": url}
+        runs = [("db-pg/test_db", ["build/tests/db/test_db"], env),
+                ("db-pg/blackbox", [sys.executable, "tests/blackbox/run.py",
+                                    "--bin", "build", "test_db.",
+                                    "test_techempower"], env)]
+        if os.path.exists("build-asan/tests/db/test_db"):
+            runs.append(("asan/db-pg/test_db",
+                         ["build-asan/tests/db/test_db"], dict(SAN_ENV, **env)))
+        for name, cmd, e in runs:
+            a, b = run(name, cmd, e)
+            p += a
+            f += b
+    finally:
+        pg_server.stop(folder)
+        import shutil
+        shutil.rmtree(top, ignore_errors=True)
+    return p, f
+
+
 def main():
     want = set(sys.argv[1:])
     total_p = total_f = 0
@@ -88,6 +124,8 @@ def main():
         env = dict(SAN_ENV, KILN_BB_ASAN="1")
         add(run("asan/blackbox", [sys.executable, "tests/blackbox/run.py",
                                   "--bin", "build-asan"], env))
+    if not want or "db" in want:
+        add(db_suites())
     if not want or "install" in want:
         add(run("install", ["sh", "tests/install_test.sh", ROOT]))
     if not want or "fuzz" in want:

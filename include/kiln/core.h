@@ -47,7 +47,10 @@ enum kiln_error {
     KILN_ENOTFOUND = -7, /**< no such item */
     KILN_EPARSE = -8,    /**< malformed input */
     KILN_ESTATE = -9,    /**< the call is not valid in the current state */
-    KILN_ECANCELED = -10 /**< the operation was cancelled (shutdown) */
+    KILN_ECANCELED = -10, /**< the operation was cancelled (shutdown) */
+    KILN_EUNAVAIL = -11,  /**< a service (the database) cannot be reached */
+    KILN_EDB = -12        /**< the database refused a statement (SQL error,
+                               constraint violation); see kiln_db_errmsg */
 };
 
 /** Returns a static, human-readable name for a KILN_E* code (never NULL). */

@@ -143,6 +143,39 @@ static int log_level(const char *name)
     return KILN_LOG_INFO;
 }
 
+/*
+ * The pool for database.url; a relative SQLite path is taken from the
+ * project folder (sqlite://./app.db is <root>/app.db wherever the binary
+ * runs). NULL with err filled.
+ */
+static kiln_db_pool *open_database(const kiln_settings *s, char *err,
+                                   size_t errlen)
+{
+    const char *url = kiln_settings_str(s, "database.url");
+    int pool = (int)kiln_settings_int(s, "database.pool");
+    if (!url || !*url) {
+        snprintf(err, errlen, "database.url is empty");
+        return NULL;
+    }
+    char buf[PATH_MAX + 16];
+    const char *path = strncmp(url, "sqlite://", 9) == 0   ? url + 9
+                       : strncmp(url, "sqlite:", 7) == 0 &&
+                               strcmp(url, "sqlite::memory:") != 0
+                           ? url + 7
+                           : NULL;
+    if (path && *path && *path != '/' && strcmp(path, ":memory:") != 0) {
+        if (strncmp(path, "./", 2) == 0)
+            path += 2;
+        snprintf(buf, sizeof buf, "sqlite://%s/%s", g_root, path);
+        url = buf;
+    }
+    char e[512];
+    kiln_db_pool *db = kiln_db_pool_new(url, pool, e, sizeof e);
+    if (!db)
+        snprintf(err, errlen, "database.url: %s", e);
+    return db;
+}
+
 int kiln_project_main(const kiln_project *p, int argc, char **argv)
 {
     bool dev = false;
@@ -185,6 +218,15 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
         g_settings = NULL;
         return app ? 2 : 1;
     }
+    kiln_db_pool *db = open_database(s, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "error: %s\n", err);
+        kiln_app_free(app);
+        kiln_settings_free(s);
+        g_settings = NULL;
+        return 2;
+    }
+    kiln_db_set_default(db);
     kiln_server_opts o;
     kiln_server_opts_default(&o);
     kiln_settings_server_opts(s, &o);
@@ -193,6 +235,8 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
              name && *name ? name : p->name, dev ? "development" : "production",
              p->nroutes, g_root);
     rc = kiln_serve(app, &o);
+    kiln_db_set_default(NULL);
+    kiln_db_pool_free(db);
     kiln_app_free(app);
     g_settings = NULL;
     kiln_settings_free(s);

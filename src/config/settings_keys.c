@@ -53,6 +53,8 @@ const settings_key settings_keys[] = {
      "100000", 1, 10000000, NULL, "open connections per worker", false, NULL},
     {"database", "url", "database.url", SETTINGS_STRING, "sqlite://./app.db",
      0, 0, "--db", "database URL", false, NULL},
+    {"database", "pool", "database.pool", SETTINGS_INT, "4", 1, 1000, NULL,
+     "PostgreSQL connections per worker (SQLite uses one)", false, NULL},
     {"app", "name", "app.name", SETTINGS_STRING, "", 0, 0, NULL,
      "the app's name (empty: the project folder's name)", false, NULL},
     {"app", "debug", "app.debug", SETTINGS_BOOL, NULL, 0, 1, "--debug",

@@ -28,6 +28,10 @@ const char *kiln_strerror(int err)
         return "invalid in the current state";
     case KILN_ECANCELED:
         return "cancelled";
+    case KILN_EUNAVAIL:
+        return "service unavailable";
+    case KILN_EDB:
+        return "database error";
     }
     return "unknown error";
 }

@@ -43,6 +43,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->responded = x->streaming = x->stream_close = x->head_only = false;
     x->handler_rc = 0;
     x->defers = NULL;
+    x->db = NULL;
     x->id = ++w->next_id;
     x->id_str[0] = '\0';
     x->match.nparams = 0;

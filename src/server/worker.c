@@ -184,6 +184,28 @@ int kiln_wait_fd(int fd, int events, int64_t timeout_ms)
     return wt.result;
 }
 
+int worker_park(waiter *wt, int64_t timeout_ms)
+{
+    worker *w = current_worker;
+    memset(wt, 0, sizeof *wt);
+    wt->co = coro_current();
+    if (!w || !wt->co)
+        return KILN_ESTATE;
+    if (w->draining && w->now_ms >= w->drain_deadline)
+        return KILN_ECANCELED;
+    if (timeout_ms >= 0 &&
+        timer_heap_add(&w->sleeps, &wt->t, w->now_ms + timeout_ms) != 0)
+        return KILN_ENOMEM;
+    waiter_link(w, wt);
+    coro_yield();
+    return wt->result;
+}
+
+void worker_unpark(waiter *wt, int result)
+{
+    waiter_wake(current_worker, wt, result);
+}
+
 int kiln_sleep_ms(int64_t ms)
 {
     worker *w = current_worker;

@@ -103,6 +103,7 @@ struct kiln_ctx {
     bool head_only;
     int handler_rc;
     struct ctx_defer *defers; /* kiln_defer callbacks, newest first */
+    void *db;                 /* db/db.c: the request's kiln_dbc, if any */
     uint64_t id;
     char id_str[32];
     int64_t start_ms;
@@ -155,6 +156,16 @@ typedef struct waiter {
 } waiter;
 
 /* worker.c */
+/**
+ * Parks the running handler coroutine on wt (storage owned by the caller,
+ * usually on its stack) until worker_unpark(wt, result), the timeout
+ * (KILN_ETIMEDOUT; -1 for none) or the end of a shutdown's drain time
+ * (KILN_ECANCELED). Returns the result; KILN_ESTATE outside a coroutine.
+ */
+int worker_park(waiter *wt, int64_t timeout_ms);
+/** Resumes the coroutine parked on wt with result. Only from the loop
+    (outside any coroutine). */
+void worker_unpark(waiter *wt, int result);
 /** The worker running on this thread (NULL elsewhere). */
 worker *worker_current(void);
 /** Refreshes w->now_ms and the cached Date header. */
