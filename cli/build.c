@@ -396,6 +396,8 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         cli_strs_addf(&argv, "%s", tc.lib);
         split_into(&argv, getenv("LDFLAGS"));
         split_into(&argv, getenv("LDLIBS"));
+        cli_strs_addf(&argv, "-lsqlite3"); /* libkiln's data layer */
+        cli_strs_addf(&argv, "-lpq");
         cli_strs_addf(&argv, "-lpthread");
         cli_strs_addf(&argv, "-lm");
         kiln_buf line;

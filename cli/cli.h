@@ -157,6 +157,8 @@ int cmd_dev(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
+/** kiln migrate [--status|--check]: cli/migrate.c. */
+int cmd_migrate(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 /** Hidden: serves an error page on an inherited socket (kiln dev). */
 int cmd_errpage(int argc, char **argv);

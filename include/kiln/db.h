@@ -40,6 +40,8 @@
 
 #include "http.h"
 
+#include <stdio.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -239,6 +241,43 @@ const char *kiln_db_errmsg(const kiln_dbc *db);
  * kiln_db returned).
  */
 int kiln_db_fail(kiln_ctx *c, kiln_dbc *db);
+
+/* ---- URLs ----------------------------------------------------------------- */
+
+/**
+ * Resolves a relative SQLite path of url against the folder root
+ * ("sqlite://./app.db" in /srv/app is "sqlite:///srv/app/app.db"); other
+ * URLs are copied. Returns 0, or KILN_ELIMIT when out (n bytes) is short.
+ */
+int kiln_db_url_in(const char *url, const char *root, char *out, size_t n);
+
+/* ---- migrations ---------------------------------------------------------- */
+
+/** What kiln_db_migrate does. */
+typedef enum kiln_migrate_mode {
+    KILN_MIGRATE_APPLY,  /**< apply what is pending */
+    KILN_MIGRATE_STATUS, /**< list applied and pending */
+    KILN_MIGRATE_CHECK   /**< as STATUS; the caller fails when any pending */
+} kiln_migrate_mode;
+
+/**
+ * Migrations: dir holds NNNN_name.sql files (name: letters, digits, '_',
+ * '-'), applied in number order, each in its own transaction together with
+ * its row in the kiln_migrations table (number, name, the file's SHA-256,
+ * time). A file whose first line is "-- kiln:no-transaction" runs without
+ * one (PostgreSQL's CREATE INDEX CONCURRENTLY needs that). Concurrent runs
+ * are serialised (an advisory lock on PostgreSQL, the write lock on
+ * SQLite). db must come from kiln_dbc_open.
+ *
+ * Reports one line per migration to out (may be NULL). Returns the number
+ * applied (APPLY) or pending (STATUS, CHECK), or a negative error with a
+ * one-line message in err: a malformed file name, two files with one
+ * number, an applied migration edited or deleted since, or the failing
+ * statement of a migration as FILE:LINE: message (that migration is rolled
+ * back; the ones before it stay applied).
+ */
+int kiln_db_migrate(kiln_dbc *db, const char *dir, kiln_migrate_mode mode,
+                    FILE *out, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

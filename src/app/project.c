@@ -157,18 +157,12 @@ static kiln_db_pool *open_database(const kiln_settings *s, char *err,
         snprintf(err, errlen, "database.url is empty");
         return NULL;
     }
-    char buf[PATH_MAX + 16];
-    const char *path = strncmp(url, "sqlite://", 9) == 0   ? url + 9
-                       : strncmp(url, "sqlite:", 7) == 0 &&
-                               strcmp(url, "sqlite::memory:") != 0
-                           ? url + 7
-                           : NULL;
-    if (path && *path && *path != '/' && strcmp(path, ":memory:") != 0) {
-        if (strncmp(path, "./", 2) == 0)
-            path += 2;
-        snprintf(buf, sizeof buf, "sqlite://%s/%s", g_root, path);
-        url = buf;
+    char buf[PATH_MAX + 64];
+    if (kiln_db_url_in(url, g_root, buf, sizeof buf) != 0) {
+        snprintf(err, errlen, "database.url is too long");
+        return NULL;
     }
+    url = buf;
     char e[512];
     kiln_db_pool *db = kiln_db_pool_new(url, pool, e, sizeof e);
     if (!db)

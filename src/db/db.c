@@ -122,6 +122,24 @@ void db_url_free(db_url *u)
     memset(u, 0, sizeof *u);
 }
 
+int kiln_db_url_in(const char *url, const char *root, char *out, size_t n)
+{
+    const char *path = NULL;
+    if (strncmp(url, "sqlite://", 9) == 0)
+        path = url + 9;
+    else if (strncmp(url, "sqlite:", 7) == 0 && url[7] != ':')
+        path = url + 7;
+    int k;
+    if (path && *path && *path != '/' && strcmp(path, ":memory:") != 0 &&
+        root && *root) {
+        if (strncmp(path, "./", 2) == 0)
+            path += 2;
+        k = snprintf(out, n, "sqlite://%s/%s", root, path);
+    } else
+        k = snprintf(out, n, "%s", url);
+    return k < 0 || (size_t)k >= n ? KILN_ELIMIT : 0;
+}
+
 static const db_ops *ops_for(const db_url *u)
 {
     return u->kind == DB_SQLITE ? &db_sqlite_ops : &db_pg_ops;

@@ -131,6 +131,11 @@ struct db_ops {
         updates depth): depth 0 BEGIN, deeper ones SAVEPOINT kiln_sN. The
         backend also pins a connection for the transaction (PostgreSQL). */
     int (*tx)(kiln_dbc *db, enum db_tx step);
+    /** Runs several ;-separated statements without parameters (migration
+        files; kiln_dbc_open connections only). On failure *err_off is the
+        byte offset in sql where the failing statement or token starts, or
+        (size_t)-1 when unknown. */
+    int (*script)(kiln_dbc *db, const char *sql, size_t *err_off);
 
     bool (*next)(kiln_rows *r);
     void (*rows_close)(kiln_rows *r);

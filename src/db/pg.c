@@ -250,17 +250,23 @@ static void pgc_broken(pg_conn *c, const char *why)
     pg_op *op = c->head;
     c->head = c->tail = NULL;
     c->nops = 0;
+    if (c->pc)
+        PQfinish(c->pc);
+    c->pc = NULL;
+    /* completing an operation resumes its coroutine, which may end its
+       request and unpin c: keep c alive until the loop is done */
+    c->reading++;
     while (op) {
         pg_op *next = op->next;
         op_fail(op, KILN_EUNAVAIL, msg);
         op_complete(op);
         op = next;
     }
-    if (c->pc)
-        PQfinish(c->pc);
-    c->pc = NULL;
-    if (!c->pinned)
+    c->reading--;
+    if (!c->pinned || c->free_pending) {
+        c->free_pending = false;
         pgc_free(c);
+    }
 }
 
 static const char *pq_msg(PGconn *pc)
@@ -520,6 +526,8 @@ static pg_conn *pick(pg_dbc *d, bool pin)
                 }
                 return n;
             }
+            /* connecting yielded: what c pointed to may be gone */
+            c = least_busy(pw);
             if (c) {
                 if (pin) {
                     c->pinned = &d->base;
@@ -1112,6 +1120,53 @@ static int pg_tx(kiln_dbc *db, enum db_tx step)
     return rc;
 }
 
+static int pg_script(kiln_dbc *db, const char *sql, size_t *err_off)
+{
+    pg_dbc *d = (pg_dbc *)db;
+    *err_off = (size_t)-1;
+    pg_conn *c = d->own;
+    if (!c || c->broken || c->head)
+        return db_set_err(db, KILN_ESTATE,
+                          "scripts run on an idle kiln_dbc_open connection");
+    /* the simple-query protocol (several statements) is not allowed in
+       pipeline mode: leave it for the script */
+    if (!PQexitPipelineMode(c->pc))
+        return db_set_err(db, KILN_EDB, "%s", pq_msg(c->pc));
+    PGresult *res = PQexec(c->pc, sql);
+    int rc = 0;
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+        st != PGRES_EMPTY_QUERY) {
+        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+                                : NULL;
+        const char *m =
+            res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+        const char *pos =
+            res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+        if (pos) {
+            /* a 1-based character position: count UTF-8 characters */
+            long want = strtol(pos, NULL, 10) - 1, chars = 0;
+            size_t i = 0;
+            for (; sql[i]; i++) {
+                if (((unsigned char)sql[i] & 0xc0) == 0x80)
+                    continue; /* inside a character */
+                if (chars == want)
+                    break;
+                chars++;
+            }
+            *err_off = i;
+        }
+        rc = db_set_err(db, sqlstate_code(state), "%s (SQLSTATE %s)",
+                        m ? m : pq_msg(c->pc), state ? state : "?");
+    }
+    PQclear(res);
+    while ((res = PQgetResult(c->pc)))
+        PQclear(res);
+    if (PQenterPipelineMode(c->pc) != 1)
+        pgc_broken(c, pq_msg(c->pc));
+    return rc;
+}
+
 /* ---- rows --------------------------------------------------------------- */
 
 static bool pg_next(kiln_rows *rr)
@@ -1262,6 +1317,7 @@ const db_ops db_pg_ops = {
     .exec = pg_exec,
     .batch_run = pg_batch_run,
     .tx = pg_tx,
+    .script = pg_script,
     .next = pg_next,
     .rows_close = pg_rows_close,
     .ncols = pg_ncols,

@@ -558,6 +558,42 @@ static int sq_tx(kiln_dbc *db, enum db_tx step)
     return out;
 }
 
+static int sq_script(kiln_dbc *db, const char *sql, size_t *err_off)
+{
+    sq_dbc *d = (sq_dbc *)db;
+    *err_off = (size_t)-1;
+    const char *p = sql;
+    while (*p) {
+        sqlite3_stmt *st = NULL;
+        const char *tail = NULL;
+        int rc = sqlite3_prepare_v2(d->c->h, p, -1, &st, &tail);
+        if (rc != SQLITE_OK) {
+            int off = sqlite3_error_offset(d->c->h);
+            *err_off = (size_t)(p - sql) + (off >= 0 ? (size_t)off : 0);
+            while (off < 0 && sql[*err_off] && strchr(" \t\r\n", sql[*err_off]))
+                (*err_off)++;
+            return sq_err(db, d->c->h, rc, NULL);
+        }
+        if (!st) { /* whitespace or a comment */
+            p = tail;
+            continue;
+        }
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            ;
+        if (rc != SQLITE_DONE) {
+            *err_off = (size_t)(p - sql);
+            while (sql[*err_off] && strchr(" \t\r\n;", sql[*err_off]))
+                (*err_off)++;
+            sq_err(db, d->c->h, rc, NULL);
+            sqlite3_finalize(st);
+            return db->last_rc;
+        }
+        sqlite3_finalize(st);
+        p = tail;
+    }
+    return 0;
+}
+
 /* ---- rows --------------------------------------------------------------- */
 
 static bool sq_next(kiln_rows *rr)
@@ -694,6 +730,7 @@ const db_ops db_sqlite_ops = {
     .exec = sq_exec,
     .batch_run = sq_batch_run,
     .tx = sq_tx,
+    .script = sq_script,
     .next = sq_next,
     .rows_close = sq_rows_close,
     .ncols = sq_ncols,

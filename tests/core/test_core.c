@@ -229,3 +229,41 @@ TEST(coro_stack_overflow_is_caught)
     coro_pool_deinit(&p);
     coro_thread_deinit();
 }
+
+/* ---- sha256 (FIPS 180-4 test vectors) ----------------------------------- */
+
+#include "core/sha256.h"
+
+TEST(sha256_vectors)
+{
+    char hex[65];
+    sha256_hex("", 0, hex);
+    CHECK_STR(hex,
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sha256_hex("abc", 3, hex);
+    CHECK_STR(hex,
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    sha256_hex(two, strlen(two), hex);
+    CHECK_STR(hex,
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    /* a million 'a's, fed in uneven pieces */
+    sha256_ctx c;
+    sha256_init(&c);
+    char a[1000];
+    memset(a, 'a', sizeof a);
+    size_t left = 1000000, step = 1;
+    while (left) {
+        size_t k = step < left ? step : left;
+        if (k > sizeof a)
+            k = sizeof a;
+        sha256_update(&c, a, k);
+        left -= k;
+        step = step % 997 + 13;
+    }
+    uint8_t d[32];
+    sha256_final(&c, d);
+    CHECK_INT(d[0], 0xcd);
+    CHECK_INT(d[1], 0xc7);
+    CHECK_INT(d[31], 0xd0);
+}
