@@ -185,6 +185,20 @@ static KILN_HANDLER(sleep)
     return kiln_text(c, 200, "slept");
 }
 
+/* GET /div?n=N&d=D: SELECT n / d; D = 0 makes PostgreSQL fail the query */
+static KILN_HANDLER(divide)
+{
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    int64_t q = 0;
+    if (kiln_db_scalar_int(db, &q, "SELECT CAST($1 AS bigint) / $2",
+                           KILN_INT(kiln_query_int(c, "n", 0)),
+                           KILN_INT(kiln_query_int(c, "d", 1))) != 0)
+        return kiln_db_fail(c, db);
+    return kiln_text(c, 200, "%lld", (long long)q);
+}
+
 static KILN_HANDLER(plaintext)
 {
     return kiln_text(c, 200, "Hello, World!");
@@ -221,6 +235,7 @@ int main(int argc, char **argv)
     kiln_route(app, "POST", "/tx/{how}", tx);
     kiln_route(app, "GET", "/sleep", sleep);
     kiln_route(app, "GET", "/plaintext", plaintext);
+    kiln_route(app, "GET", "/div", divide);
     int rc = kiln_main(app, argc, argv);
     kiln_db_pool_free(db);
     return rc;

@@ -19,7 +19,7 @@
  * statement fails cannot make another's Prepare fail.
  *
  * Connections are made on demand, in the requesting coroutine (every wait
- * yields). A failed attempt starts a backoff (50 ms doubling to 2 s) during
+ * yields). A failed attempt starts a backoff (50 ms doubling to 1 s) during
  * which leases fail at once: kiln_db() answers 503 promptly while the
  * database is down and the pool reconnects by itself when it is back.
  *
@@ -31,17 +31,20 @@
 #include "coro/coro.h"
 #include "server/worker.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PG_CONNECT_MS 5000  /* giving up on a connection attempt */
 #define PG_POOL_WAIT_MS 5000 /* waiting for a connection of a full pool */
 #define PG_CACHE_MAX 512     /* prepared statements per connection */
+#define PG_GROUP_MAX 64       /* grouped SELECTs per Sync */
 #define PG_BACKOFF_MIN 50
-#define PG_BACKOFF_MAX 2000
+#define PG_BACKOFF_MAX 1000
 
 typedef struct pg_conn pg_conn;
 typedef struct pg_worker pg_worker;
@@ -65,6 +68,13 @@ typedef struct pg_op {
     int rc;          /* 0 or the first error */
     bool done;       /* the Sync arrived (or the connection failed) */
     bool abandoned;  /* nobody will read it: free on completion */
+    bool seg_end;    /* the last operation before a Sync */
+    /* a grouped SELECT (see send_op): what it takes to send it again */
+    bool grouped;
+    char name[16];
+    const char *const *vals;
+    const int *lens, *fmts;
+    int nparams;
     char err[256];
     PGresult *res[]; /* nq results */
 } pg_op;
@@ -79,6 +89,9 @@ struct pg_conn {
     kiln_dbc *pinned; /* the request whose transaction holds it */
     bool registered;  /* io is in the loop */
     bool want_write;
+    bool dirty; /* queued bytes not flushed yet (sent at the turn's end) */
+    int group_n;  /* grouped operations sent since the last Sync */
+    pg_op *rcur;  /* the operation receiving results in this segment */
     bool broken;
     int reading;       /* pgc_read is on the stack: free later */
     bool free_pending; /* pgc_drop ran while reading */
@@ -95,6 +108,7 @@ struct pg_conn {
 struct pg_worker {
     kiln_db_pool *pool;
     worker *w;
+    worker_hook hook; /* flushes what the turn queued (pw_turn_end) */
     pg_conn *conns;
     int nconns, connecting;
     int64_t retry_at; /* no new attempt before (backoff) */
@@ -275,6 +289,79 @@ static const char *pq_msg(PGconn *pc)
     return m && *m ? m : "connection failed";
 }
 
+static void enqueue(pg_conn *c, pg_op *op);
+
+/* Ends the open group of SELECTs with a Sync (see send_op). */
+static void close_group(pg_conn *c)
+{
+    if (c->group_n == 0)
+        return;
+    c->group_n = 0;
+    c->tail->seg_end = true;
+    if (!PQpipelineSync(c->pc))
+        c->dirty = true; /* the flush at the turn's end sees the error */
+}
+
+/* Sends a grouped operation again, alone in its segment. */
+static bool resend_alone(pg_conn *c, pg_op *op)
+{
+    close_group(c);
+    op->got = 0;
+    op->rc = 0;
+    op->err[0] = '\0';
+    op->grouped = false;
+    op->seg_end = true;
+    if (!PQsendQueryPrepared(c->pc, op->name, op->nparams, op->vals,
+                             op->lens, op->fmts, 0) ||
+        !PQpipelineSync(c->pc))
+        return false;
+    enqueue(c, op);
+    c->dirty = true;
+    return true;
+}
+
+/*
+ * A Sync arrived: the operations of its segment are done. When several
+ * requests' SELECTs shared the segment (one implicit transaction) and one
+ * failed, none of them is trusted: each is sent again alone, so a request
+ * sees only its own statement's outcome.
+ */
+static void segment_done(pg_conn *c)
+{
+    pg_op *first = c->head, *last = first;
+    size_t n = 1;
+    bool failed = first->rc != 0;
+    while (!last->seg_end && last->next) {
+        last = last->next;
+        n++;
+        failed |= last->rc != 0;
+    }
+    c->head = last->next;
+    if (!c->head)
+        c->tail = NULL;
+    c->nops -= (int)n;
+    last->next = NULL;
+    bool retry = failed && n > 1;
+    if (retry)
+        kiln_log(KILN_LOG_DEBUG,
+                 "postgres: a statement of a group of %zu failed; sending "
+                 "them again one by one",
+                 n);
+    for (pg_op *op = first, *next; op; op = next) {
+        next = op->next;
+        if (retry && !op->abandoned && op->grouped) {
+            for (size_t k = 0; k < op->nq; k++) {
+                PQclear(op->res[k]);
+                op->res[k] = NULL;
+            }
+            if (resend_alone(c, op))
+                continue;
+            op_fail(op, KILN_EUNAVAIL, pq_msg(c->pc));
+        }
+        op_complete(op);
+    }
+}
+
 /* Reads what arrived and hands results to the operations in flight.
    Completing an operation resumes its coroutine, which may send more on
    c (never free it: pgc_drop waits for reading to end). */
@@ -296,20 +383,22 @@ static void pgc_read(pg_conn *c)
         }
         nulls = 0;
         ExecStatusType st = PQresultStatus(res);
-        pg_op *op = c->head;
-        if (!op) { /* nothing asked for it: ignore */
+        if (!c->head) { /* nothing asked for it: ignore */
             PQclear(res);
             continue;
         }
         if (st == PGRES_PIPELINE_SYNC) {
             PQclear(res);
-            c->head = op->next;
-            if (!c->head)
-                c->tail = NULL;
-            c->nops--;
-            op_complete(op);
+            c->rcur = NULL;
+            segment_done(c);
             continue;
         }
+        /* the operation this result belongs to: results arrive in the
+           order of the segment's operations */
+        pg_op *op = c->rcur ? c->rcur : c->head;
+        while (!op->is_prep && op->got >= op->nq && !op->seg_end && op->next)
+            op = op->next;
+        c->rcur = op;
         if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR ||
             st == PGRES_BAD_RESPONSE) {
             const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -381,6 +470,27 @@ static void on_notice(void *arg, const char *msg)
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         n--;
     kiln_log(KILN_LOG_DEBUG, "postgres: %.*s", (int)n, msg);
+}
+
+/* The end of a loop turn: sends what requests queued during it. */
+static void pw_turn_end(void *arg)
+{
+    pg_worker *pw = arg;
+    /* a broken connection resumes its requests, which may queue more */
+    for (bool again = true; again;) {
+        again = false;
+        for (pg_conn *c = pw->conns; c; c = c->next) {
+            if (!c->dirty)
+                continue;
+            c->dirty = false;
+            close_group(c);
+            if (pgc_flush(c) != 0) {
+                pgc_broken(c, pq_msg(c->pc));
+                again = true;
+                break; /* the list changed */
+            }
+        }
+    }
 }
 
 /* Connects (every wait yields in a coroutine; blocks in a tool). */
@@ -502,8 +612,14 @@ static pg_conn *pick(pg_dbc *d, bool pin)
     int64_t start = kiln_now_ms();
     for (;;) {
         pg_conn *c = least_busy(pw);
+        /* a SELECT group open this turn takes more (see send_op) */
+        for (pg_conn *g = pw->conns; g && !pin; g = g->next)
+            if (!g->pinned && !g->broken && g->group_n > 0) {
+                c = g;
+                break;
+            }
         bool room = pw->nconns + pw->connecting < pw->pool->max_per_worker;
-        if (c && (c->nops == 0 || !room)) {
+        if (c && (c->nops == 0 || c->group_n > 0 || !room)) {
             /* a transaction must not strand the last shared connection
                when others could be opened */
             if (pin)
@@ -683,9 +799,20 @@ static int prepare(pg_conn *c, const char *sql, size_t nparams,
     c->count++;
     op->is_prep = true;
     op->prep = s;
+    op->seg_end = true;
     enqueue(c, op);
     *out = s;
     return 0;
+}
+
+/* True for a statement that starts with SELECT. */
+static bool is_select(const char *sql)
+{
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r' ||
+           *sql == '(')
+        sql++;
+    return strncasecmp(sql, "select", 6) == 0 &&
+           !(isalnum((unsigned char)sql[6]) || sql[6] == '_');
 }
 
 /* Sends the queries of one operation on c (Prepares first where needed).
@@ -709,6 +836,35 @@ static int send_op(pg_dbc *d, pg_conn *c, pg_op *op, const char *const *sqls,
             return rc;
         }
     }
+    pg_stmt *gs = c->pw && !c->pinned && nq == 1 && is_select(sqls[0])
+                      ? stmt_find(c, sqls[0], hash_sql(sqls[0]))
+                      : NULL;
+    if (gs) {
+        /*
+         * A SELECT outside a transaction, already prepared here: it joins
+         * the group of this turn's SELECTs on c, ended by one Sync at the
+         * turn's end (pw_turn_end): fewer round trips for the server. A
+         * group is one implicit transaction; segment_done re-sends every
+         * member alone when any of them failed.
+         */
+        if (!PQsendQueryPrepared(c->pc, gs->name, (int)nparams[0], v[0], l[0],
+                                 f[0], 0)) {
+            free(op);
+            return db_set_err(db, KILN_EUNAVAIL, "%s", pq_msg(c->pc));
+        }
+        op->grouped = true;
+        memcpy(op->name, gs->name, sizeof op->name);
+        op->vals = v[0];
+        op->lens = l[0];
+        op->fmts = f[0];
+        op->nparams = (int)nparams[0];
+        enqueue(c, op);
+        c->dirty = true;
+        if (++c->group_n >= PG_GROUP_MAX)
+            close_group(c);
+        return 0;
+    }
+    close_group(c);
     for (size_t i = 0; i < nq; i++) {
         pg_stmt *s = NULL;
         if (prepare(c, sqls[i], nparams[i], &s) != 0) {
@@ -731,7 +887,13 @@ static int send_op(pg_dbc *d, pg_conn *c, pg_op *op, const char *const *sqls,
         free(op);
         return db_set_err(db, KILN_EUNAVAIL, "%s", pq_msg(c->pc));
     }
+    op->seg_end = true;
     enqueue(c, op);
+    if (c->pw) {
+        /* requests of this loop turn go out together (pw_turn_end) */
+        c->dirty = true;
+        return 0;
+    }
     if (pgc_flush(c) != 0) {
         op->abandoned = true;
         return db_set_err(db, KILN_EUNAVAIL, "%s", pq_msg(c->pc));
@@ -942,6 +1104,9 @@ static kiln_dbc *pg_lease(kiln_db_pool *p, kiln_ctx *ctx, char *err,
         }
         pw->pool = p;
         pw->w = w;
+        pw->hook.fn = pw_turn_end;
+        pw->hook.arg = pw;
+        worker_hook_add(w, &pw->hook);
         p->per_worker[w->id] = pw;
     }
     /* no connection and still backing off: fail at once */

@@ -184,6 +184,12 @@ int kiln_wait_fd(int fd, int events, int64_t timeout_ms)
     return wt.result;
 }
 
+void worker_hook_add(worker *w, worker_hook *h)
+{
+    h->next = w->hooks;
+    w->hooks = h;
+}
+
 int worker_park(waiter *wt, int64_t timeout_ms)
 {
     worker *w = current_worker;
@@ -345,6 +351,8 @@ void *worker_main(void *arg)
                 break;
             }
         }
+        for (worker_hook *h = w->hooks; h; h = h->next)
+            h->fn(h->arg);
         int cap = w->draining ? (int)(w->drain_deadline - w->now_ms) : -1;
         int timeout = timer_next_ms(&w->sleeps, lists, 4, w->now_ms, cap);
         loop_poll(&w->loop, timeout); /* refreshes the clock first */

@@ -109,6 +109,14 @@ struct kiln_ctx {
     int64_t start_ms;
 };
 
+/** A callback run at the end of each loop turn, before the worker waits
+    (the data layer sends what requests queued during the turn). */
+typedef struct worker_hook {
+    void (*fn)(void *arg);
+    void *arg;
+    struct worker_hook *next;
+} worker_hook;
+
 /** One worker thread. */
 struct worker {
     int id;
@@ -140,6 +148,7 @@ struct worker {
     int64_t drain_deadline;
     int exit_code;
     struct waiter *waiters; /* coroutines waiting on fds or timers */
+    worker_hook *hooks;     /* worker_hook_add; owned by who added them */
 };
 
 /** Size of pooled I/O buffers. */
@@ -156,6 +165,9 @@ typedef struct waiter {
 } waiter;
 
 /* worker.c */
+/** Runs h->fn(h->arg) at the end of every loop turn of w from now on. h is
+    the caller's and stays valid as long as the worker runs. */
+void worker_hook_add(worker *w, worker_hook *h);
 /**
  * Parks the running handler coroutine on wt (storage owned by the caller,
  * usually on its stack) until worker_unpark(wt, result), the timeout

@@ -69,6 +69,38 @@ def test_queries_yield_the_worker():
 test_queries_yield_the_worker.timeout = 90
 
 
+def test_failing_queries_do_not_touch_others():
+    """Concurrent SELECTs of one worker share round trips; one that fails
+    (division by zero) must fail alone: every other request gets its own
+    correct answer."""
+    n = harness.scaled(400, 100)
+    with PG() as pg, server(binary="tests/dbapp", workers=1,
+                            args=["--db", pg.url, "--pool", "2"]) as s:
+        eq(s.get("/div?n=1&d=1").status, 200, "warm-up (prepares)")
+        bad = []
+        lock = threading.Lock()
+
+        def go(k):
+            for i in range(k, n, 16):
+                d = 0 if i % 7 == 0 else (i % 5) + 1
+                r = s.get("/div?n=%d&d=%d" % (i * 10, d), timeout=t(30))
+                want = 500 if d == 0 else 200
+                ok = r.status == want and (
+                    d == 0 or r.text() == str(i * 10 // d))
+                if not ok:
+                    with lock:
+                        bad.append((i, d, r.status, r.body[:100]))
+        ts = [threading.Thread(target=go, args=(k,)) for k in range(16)]
+        for th in ts:
+            th.start()
+        for th in ts:
+            th.join(t(60))
+        eq(bad, [], "wrong answers")
+        check("division by zero" in s.stderr(),
+              "the failing statement is logged")
+test_failing_queries_do_not_touch_others.timeout = 90
+
+
 def test_database_down_gives_503_then_recovers():
     with PG() as pg, server(binary="tests/dbapp", workers=2,
                             args=["--db", pg.url]) as s:
@@ -128,7 +160,11 @@ def test_database_down_gives_503_then_recovers():
         eq(seen["other"], [], "no errors other than 503")
         eq(seen["slow"], [], "no slow 503s")
         check(s.alive(), "the server kept running")
-        eq(s.get("/count").text(), "1", "the data is still there")
+        # every worker is back within its reconnect backoff (at most 1 s)
+        time.sleep(1.2)
+        for _ in range(8):
+            r = s.get("/count")
+            eq((r.status, r.text()), (200, "1"), "the data is still there")
 test_database_down_gives_503_then_recovers.timeout = 120
 
 
