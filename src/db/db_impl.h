@@ -156,6 +156,13 @@ extern const db_ops db_pg_ops;
 /** Sets db->err from a format; returns code (a negative KILN_E*). */
 int db_set_err(kiln_dbc *db, int code, const char *fmt, ...) KILN_PRINTF(3, 4);
 
+/**
+ * Rewrites $N parameters to ?N outside strings, quoted names and comments
+ * (SQLite reads "$1" as a named parameter numbered by first appearance).
+ * Returns a malloc'd string of the same length, or NULL.
+ */
+char *db_sqlite_params(const char *sql);
+
 /** Timestamps as text: "YYYY-MM-DD HH:MM:SS.ffffff+00" (UTC) into out
     (at least 40 bytes); parsing accepts ISO 8601 / PostgreSQL forms with
     'T' or ' ', optional fraction and offset. 0 or KILN_EPARSE. */

@@ -134,12 +134,7 @@ static sq_conn *sqc_open(const db_url *u, char *err, size_t errlen)
     return c;
 }
 
-/*
- * Rewrites $N parameters to ?N outside strings, quoted names and comments
- * (SQLite reads "$1" as a named parameter numbered by first appearance).
- * Returns a malloc'd string.
- */
-static char *rewrite_params(const char *sql)
+char *db_sqlite_params(const char *sql)
 {
     size_t n = strlen(sql);
     char *out = malloc(n + 1);
@@ -227,7 +222,7 @@ static sqlite3_stmt *get_stmt(kiln_dbc *db, sq_conn *c, const char *sql,
         *cached = s;
         return s->st;
     }
-    char *text = rewrite_params(sql);
+    char *text = db_sqlite_params(sql);
     if (!text) {
         db_set_err(db, KILN_ENOMEM, "out of memory");
         return NULL;
