@@ -71,16 +71,15 @@ int cmd_migrate(int argc, char **argv)
         return cli_fail("%s", err);
     if (mode != KILN_MIGRATE_APPLY)
         printf("migrations (%s):\n", kiln_dbc_backend(db));
-    int n = kiln_db_migrate(db, dir, mode, mode == KILN_MIGRATE_APPLY ? stderr
-                                                                     : stdout,
-                            err, sizeof err);
+    int n = kiln_db_migrate(db, dir, mode,
+                            mode == KILN_MIGRATE_APPLY ? stderr : stdout, err,
+                            sizeof err);
     kiln_dbc_close(db);
     if (n < 0) {
         /* name files relative to the project */
         size_t k = strlen(root);
-        const char *msg = strncmp(err, root, k) == 0 && err[k] == '/'
-                              ? err + k + 1
-                              : err;
+        const char *msg =
+            strncmp(err, root, k) == 0 && err[k] == '/' ? err + k + 1 : err;
         return cli_fail("%s", msg);
     }
     if (mode == KILN_MIGRATE_APPLY) {

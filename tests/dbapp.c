@@ -38,9 +38,9 @@ static KILN_HANDLER(note_add)
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
-    kiln_rows *r = kiln_db_query(
-        db, "INSERT INTO notes (body) VALUES ($1) RETURNING id",
-        KILN_STRV(kiln_body(c)));
+    kiln_rows *r =
+        kiln_db_query(db, "INSERT INTO notes (body) VALUES ($1) RETURNING id",
+                      KILN_STRV(kiln_body(c)));
     if (!r || !kiln_rows_next(r))
         return kiln_db_fail(c, db);
     return kiln_jsonf(c, 201, "{id:%lld}", (long long)kiln_row_int(r, 0));
@@ -147,8 +147,9 @@ static KILN_HANDLER(tx)
     }
     if (strcmp(how, "nested") == 0) {
         /* outer insert kept, inner savepoint rolled back */
-        if (begin_and_add(db, "outer") != 0 || begin_and_add(db, "inner") != 0 ||
-            kiln_db_rollback(db) != 0 || kiln_db_commit(db) != 0)
+        if (begin_and_add(db, "outer") != 0 ||
+            begin_and_add(db, "inner") != 0 || kiln_db_rollback(db) != 0 ||
+            kiln_db_commit(db) != 0)
             return kiln_db_fail(c, db);
         return kiln_text(c, 201, "nested");
     }

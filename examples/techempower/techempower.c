@@ -49,7 +49,8 @@ static int query_count(kiln_ctx *c, const char *name)
     return n < 1 ? 1 : n > MAX_QUERIES ? MAX_QUERIES : (int)n;
 }
 
-/* ---- /db, /queries -------------------------------------------------------- */
+/* ---- /db, /queries --------------------------------------------------------
+ */
 
 static const char select_world[] =
     "SELECT id, randomNumber FROM World WHERE id = $1";
@@ -114,7 +115,8 @@ static KILN_HANDLER(multiple_queries)
     return send_worlds(c, n, ids, nums);
 }
 
-/* ---- /updates ------------------------------------------------------------- */
+/* ---- /updates -------------------------------------------------------------
+ */
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -161,7 +163,8 @@ static KILN_HANDLER(updates)
     kiln_buf_init(&sql);
     kiln_buf_puts(&sql, "WITH v(id, r) AS (VALUES ");
     for (size_t k = 0; k < np; k += 2)
-        kiln_buf_printf(&sql, "%s(CAST($%zu AS INTEGER), CAST($%zu AS INTEGER))",
+        kiln_buf_printf(&sql,
+                        "%s(CAST($%zu AS INTEGER), CAST($%zu AS INTEGER))",
                         k ? ", " : "", k + 1, k + 2);
     kiln_buf_puts(&sql, ") UPDATE World SET randomNumber = v.r FROM v "
                         "WHERE World.id = v.id");
@@ -172,7 +175,8 @@ static KILN_HANDLER(updates)
     return send_worlds(c, n, ids, nums);
 }
 
-/* ---- /fortunes ------------------------------------------------------------ */
+/* ---- /fortunes ------------------------------------------------------------
+ */
 
 typedef struct fortune {
     int64_t id;
@@ -184,7 +188,8 @@ static int cmp_fortune(const void *a, const void *b)
     const fortune *x = a, *y = b;
     size_t n = x->message.n < y->message.n ? x->message.n : y->message.n;
     int c = memcmp(x->message.p, y->message.p, n);
-    return c ? c : (x->message.n > y->message.n) - (x->message.n < y->message.n);
+    return c ? c
+             : (x->message.n > y->message.n) - (x->message.n < y->message.n);
 }
 
 /* Appends s with & < > " ' escaped for HTML text and attributes. */
@@ -265,7 +270,8 @@ static KILN_HANDLER(fortunes)
     return kiln_send(c);
 }
 
-/* ---- /cached-queries ------------------------------------------------------ */
+/* ---- /cached-queries ------------------------------------------------------
+ */
 
 /* World, loaded once before serving; read-only afterwards. */
 static int32_t world_cache[WORLD_ROWS + 1];
@@ -308,7 +314,8 @@ static KILN_HANDLER(cached_queries)
     return send_worlds(c, n, ids, nums);
 }
 
-/* ---- /plaintext, /json ------------------------------------------------------ */
+/* ---- /plaintext, /json ------------------------------------------------------
+ */
 
 static KILN_HANDLER(plaintext)
 {
@@ -320,7 +327,8 @@ static KILN_HANDLER(json)
     return kiln_jsonf(c, 200, "{message:%s}", "Hello, World!");
 }
 
-/* ---- seeding ---------------------------------------------------------------- */
+/* ---- seeding ----------------------------------------------------------------
+ */
 
 static const char *const fortune_text[] = {
     "fortune: No such file or directory",
@@ -360,13 +368,14 @@ static int seed(const char *url)
                               "NULL)") < 0 ||
              kiln_db_begin(db) != 0;
     for (int id = 1; !rc && id <= WORLD_ROWS; id++)
+        rc = kiln_db_exec(
+                 db, "INSERT INTO World (id, randomNumber) VALUES ($1, $2)",
+                 KILN_INT(id), KILN_INT(random_id())) != 1;
+    for (size_t i = 0; !rc && i < sizeof fortune_text / sizeof fortune_text[0];
+         i++)
         rc = kiln_db_exec(db,
-                          "INSERT INTO World (id, randomNumber) VALUES ($1, $2)",
-                          KILN_INT(id), KILN_INT(random_id())) != 1;
-    for (size_t i = 0;
-         !rc && i < sizeof fortune_text / sizeof fortune_text[0]; i++)
-        rc = kiln_db_exec(db, "INSERT INTO Fortune (id, message) VALUES ($1, "
-                              "$2)",
+                          "INSERT INTO Fortune (id, message) VALUES ($1, "
+                          "$2)",
                           KILN_INT(i + 1), KILN_TEXT(fortune_text[i])) != 1;
     if (!rc)
         rc = kiln_db_commit(db) != 0;
@@ -410,9 +419,11 @@ int main(int argc, char **argv)
     int rc = kiln_opts_parse(&o, nrest, rest);
     if (rc != 0) {
         if (rc > 0)
-            printf("  --db URL                database (sqlite://./techempower.db)\n"
-                   "  --pool N                PostgreSQL connections per worker\n"
-                   "  --seed                  create and fill the tables, exit\n");
+            printf(
+                "  --db URL                database "
+                "(sqlite://./techempower.db)\n"
+                "  --pool N                PostgreSQL connections per worker\n"
+                "  --seed                  create and fill the tables, exit\n");
         free(rest);
         return rc > 0 ? 0 : 2;
     }

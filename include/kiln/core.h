@@ -38,15 +38,15 @@ extern "C" {
 /** Error codes returned (negated) by Kiln functions. 0 means success. */
 enum kiln_error {
     KILN_OK = 0,
-    KILN_ENOMEM = -1,    /**< an allocation failed */
-    KILN_EINVAL = -2,    /**< an argument or an input is invalid */
-    KILN_ETIMEDOUT = -3, /**< a wait ran past its deadline */
-    KILN_EIO = -4,       /**< a system call failed (errno has the detail) */
-    KILN_ELIMIT = -5,    /**< a configured limit was exceeded */
-    KILN_ECLOSED = -6,   /**< the peer closed the connection */
-    KILN_ENOTFOUND = -7, /**< no such item */
-    KILN_EPARSE = -8,    /**< malformed input */
-    KILN_ESTATE = -9,    /**< the call is not valid in the current state */
+    KILN_ENOMEM = -1,     /**< an allocation failed */
+    KILN_EINVAL = -2,     /**< an argument or an input is invalid */
+    KILN_ETIMEDOUT = -3,  /**< a wait ran past its deadline */
+    KILN_EIO = -4,        /**< a system call failed (errno has the detail) */
+    KILN_ELIMIT = -5,     /**< a configured limit was exceeded */
+    KILN_ECLOSED = -6,    /**< the peer closed the connection */
+    KILN_ENOTFOUND = -7,  /**< no such item */
+    KILN_EPARSE = -8,     /**< malformed input */
+    KILN_ESTATE = -9,     /**< the call is not valid in the current state */
     KILN_ECANCELED = -10, /**< the operation was cancelled (shutdown) */
     KILN_EUNAVAIL = -11,  /**< a service (the database) cannot be reached */
     KILN_EDB = -12        /**< the database refused a statement (SQL error,

@@ -22,13 +22,14 @@
  * transaction, PostgreSQL statements from concurrent requests of one worker
  * share connections and are pipelined together (one round trip for many
  * requests); kiln_db_begin takes a connection for the request alone until
- * the transaction ends. Everything is given back when the handler returns. A transaction still open then is
- * rolled back (a handler that fails midway leaves nothing half-written; one
- * that forgets to commit is logged). In PostgreSQL every wait (connecting,
- * sending, reading results) yields the handler's coroutine: the worker
- * serves other requests meanwhile. While the database cannot be reached,
- * kiln_db() answers 503 application/problem+json itself and returns NULL
- * (handlers just `if (!db) return 0;`), and the pool reconnects with backoff.
+ * the transaction ends. Everything is given back when the handler returns. A
+ * transaction still open then is rolled back (a handler that fails midway
+ * leaves nothing half-written; one that forgets to commit is logged). In
+ * PostgreSQL every wait (connecting, sending, reading results) yields the
+ * handler's coroutine: the worker serves other requests meanwhile. While the
+ * database cannot be reached, kiln_db() answers 503 application/problem+json
+ * itself and returns NULL (handlers just `if (!db) return 0;`), and the pool
+ * reconnects with backoff.
  *
  * URLs: "sqlite://./app.db" (relative to the project folder),
  * "sqlite:///abs/path.db", "sqlite::memory:",
@@ -102,8 +103,8 @@ kiln_db_param kiln_db_text(const char *s);
  * each worker (0: 4); SQLite uses one per worker. Returns NULL with a
  * one-line reason in err for a malformed or unsupported URL.
  */
-kiln_db_pool *kiln_db_pool_new(const char *url, int max_per_worker,
-                               char *err, size_t errlen);
+kiln_db_pool *kiln_db_pool_new(const char *url, int max_per_worker, char *err,
+                               size_t errlen);
 /** Frees a pool (after the server stopped) and closes its connections. */
 void kiln_db_pool_free(kiln_db_pool *p);
 /** Makes p the database kiln_db() serves (the project runtime does this
@@ -153,7 +154,7 @@ int64_t kiln_db_exec_a(kiln_dbc *db, const char *sql,
     kiln_db_exec_a((db), (sql), KILN__DB_PARAMS(__VA_ARGS__))
 
 /** Runs sql, reads the first column of the first row as an integer into
-    *out. 0, KILN_ENOTFOUND (no row or NULL), or a negative error. */
+ *out. 0, KILN_ENOTFOUND (no row or NULL), or a negative error. */
 int kiln_db_scalar_int_a(kiln_dbc *db, int64_t *out, const char *sql,
                          const kiln_db_param *params, size_t n);
 #define kiln_db_scalar_int(db, out, sql, ...)                                  \
@@ -162,8 +163,8 @@ int kiln_db_scalar_int_a(kiln_dbc *db, int64_t *out, const char *sql,
 /* the parameter list of the macros above: an array and its length */
 #define KILN__DB_PARAMS(...)                                                   \
     ((const kiln_db_param[]){{.type = KILN_DB_NULL}, ##__VA_ARGS__}) + 1,      \
-        (sizeof((const kiln_db_param[]){{.type = KILN_DB_NULL},                \
-                                        ##__VA_ARGS__}) /                      \
+        (sizeof(                                                               \
+             (const kiln_db_param[]){{.type = KILN_DB_NULL}, ##__VA_ARGS__}) / \
              sizeof(kiln_db_param) -                                           \
          1)
 
@@ -242,7 +243,8 @@ const char *kiln_db_errmsg(const kiln_dbc *db);
  */
 int kiln_db_fail(kiln_ctx *c, kiln_dbc *db);
 
-/* ---- URLs ----------------------------------------------------------------- */
+/* ---- URLs -----------------------------------------------------------------
+ */
 
 /**
  * Resolves a relative SQLite path of url against the folder root

@@ -79,8 +79,7 @@ int db_url_parse(const char *url, db_url *u, char *err, size_t errlen)
         }
         if (p[n]) {
             snprintf(err, errlen,
-                     "database URL '%s': SQLite URLs take no parameters",
-                     url);
+                     "database URL '%s': SQLite URLs take no parameters", url);
             return KILN_EINVAL;
         }
         u->kind = DB_SQLITE;
@@ -196,8 +195,7 @@ int db_time_parse(kiln_str s, int64_t *us)
     const char *p = s.p, *e = s.p + s.n;
     int Y, M, D, h = 0, mi = 0, sc = 0;
     if (!p || digits(&p, e, 4, &Y) || p >= e || *p++ != '-' ||
-        digits(&p, e, 2, &M) || p >= e || *p++ != '-' ||
-        digits(&p, e, 2, &D))
+        digits(&p, e, 2, &M) || p >= e || *p++ != '-' || digits(&p, e, 2, &D))
         return KILN_EPARSE;
     if (M < 1 || M > 12 || D < 1 || D > 31)
         return KILN_EPARSE;
@@ -254,8 +252,8 @@ static void close_open(kiln_dbc *db);
 
 /* ---- pools -------------------------------------------------------------- */
 
-kiln_db_pool *kiln_db_pool_new(const char *url, int max_per_worker,
-                               char *err, size_t errlen)
+kiln_db_pool *kiln_db_pool_new(const char *url, int max_per_worker, char *err,
+                               size_t errlen)
 {
     kiln_db_pool *p = calloc(1, sizeof *p);
     if (!p) {
@@ -543,8 +541,7 @@ const char *kiln_rows_colname(const kiln_rows *r, int i)
 /* A getter may only read a column of a row that is there. */
 static bool col_ok(kiln_rows *r, int i)
 {
-    return r && !r->closed && r->has_row && i >= 0 &&
-           i < r->db->ops->ncols(r);
+    return r && !r->closed && r->has_row && i >= 0 && i < r->db->ops->ncols(r);
 }
 
 bool kiln_row_is_null(kiln_rows *r, int i)
@@ -628,8 +625,8 @@ int kiln_db_batch_add_a(kiln_db_batch *b, const char *sql,
         if ((params[i].type == KILN_DB_TEXT ||
              params[i].type == KILN_DB_BLOB) &&
             params[i].v.s.p) {
-            char *copy = kiln_arena_strndup(db->arena, params[i].v.s.p,
-                                            params[i].v.s.n);
+            char *copy =
+                kiln_arena_strndup(db->arena, params[i].v.s.p, params[i].v.s.n);
             if (!copy)
                 return db_set_err(db, KILN_ENOMEM, "out of memory");
             it->params[i].v.s.p = copy;

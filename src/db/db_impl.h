@@ -35,24 +35,24 @@ void db_url_free(db_url *u);
 /** The common part of a connection handle. */
 struct kiln_dbc {
     const db_ops *ops;
-    kiln_db_pool *pool; /**< NULL for kiln_dbc_open */
-    kiln_ctx *ctx;      /**< the request (kiln_db), else NULL */
-    kiln_arena *arena;  /**< where rows and strings go */
-    kiln_arena own;     /**< the arena of a kiln_dbc_open connection */
-    int depth;          /**< open transactions (savepoints beyond 1) */
+    kiln_db_pool *pool;   /**< NULL for kiln_dbc_open */
+    kiln_ctx *ctx;        /**< the request (kiln_db), else NULL */
+    kiln_arena *arena;    /**< where rows and strings go */
+    kiln_arena own;       /**< the arena of a kiln_dbc_open connection */
+    int depth;            /**< open transactions (savepoints beyond 1) */
     kiln_rows *open_rows; /**< the result being read, if any */
     struct kiln_db_batch *open_batch; /**< the last batch run, if any */
-    int last_rc;          /**< the code of err (db_set_err) */
-    char err[512];        /**< last error message ("" when none) */
+    int last_rc;                      /**< the code of err (db_set_err) */
+    char err[512];                    /**< last error message ("" when none) */
 };
 
 /** The common part of a result. */
 struct kiln_rows {
     kiln_dbc *db;
-    int error;    /**< 0, or the negative code that stopped reading */
-    bool done;    /**< no more rows */
-    bool closed;  /**< rows_close ran */
-    bool has_row; /**< next returned true: getters may read */
+    int error;       /**< 0, or the negative code that stopped reading */
+    bool done;       /**< no more rows */
+    bool closed;     /**< rows_close ran */
+    bool has_row;    /**< next returned true: getters may read */
     int64_t changes; /**< rows changed (exec) */
 };
 
@@ -112,8 +112,7 @@ struct db_ops {
      * arena or pooled). NULL when no connection can be had: the backend
      * fills err with the reason (db.c answers 503).
      */
-    kiln_dbc *(*lease)(kiln_db_pool *p, kiln_ctx *c, char *err,
-                       size_t errlen);
+    kiln_dbc *(*lease)(kiln_db_pool *p, kiln_ctx *c, char *err, size_t errlen);
     /** Gives the handle back at the end of the request (after db.c rolled
         back what was open). rc < 0: the handler failed or the coroutine is
         gone (KILN_ECANCELED: must not wait; close what is unsafe). */

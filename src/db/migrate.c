@@ -236,8 +236,8 @@ static int apply(kiln_dbc *db, const char *dir, mig *g, char *err,
     static const char no_tx[] = "-- kiln:no-transaction";
     bool tx = strncmp(g->sql, no_tx, sizeof no_tx - 1) != 0;
     if (tx && kiln_db_begin(db) != 0)
-        return fail(err, errlen, db->last_rc, "%s/%s: BEGIN: %s", dir,
-                    g->file, db->err);
+        return fail(err, errlen, db->last_rc, "%s/%s: BEGIN: %s", dir, g->file,
+                    db->err);
     /* another run may have applied it meanwhile (we hold the lock now) */
     int64_t seen = 0;
     int rc = kiln_db_scalar_int(db, &seen,
@@ -276,12 +276,12 @@ static int apply(kiln_dbc *db, const char *dir, mig *g, char *err,
         if (tx)
             kiln_db_rollback(db);
         return fail(err, errlen, KILN_EDB,
-                    "%s/%s: recording it in kiln_migrations: %s", dir,
-                    g->file, msg);
+                    "%s/%s: recording it in kiln_migrations: %s", dir, g->file,
+                    msg);
     }
     if (tx && kiln_db_commit(db) != 0)
-        return fail(err, errlen, db->last_rc, "%s/%s: COMMIT: %s", dir,
-                    g->file, db->err);
+        return fail(err, errlen, db->last_rc, "%s/%s: COMMIT: %s", dir, g->file,
+                    db->err);
     g->applied = true;
     return 0;
 }
@@ -311,8 +311,7 @@ int kiln_db_migrate(kiln_dbc *db, const char *dir, kiln_migrate_mode mode,
     /* one migrator at a time: PostgreSQL's advisory lock, held by this
        session until it closes; SQLite serialises the transactions */
     if (pg(db) && mode == KILN_MIGRATE_APPLY &&
-        db->ops->script(db, "SELECT pg_advisory_lock(4812375101)", &off) !=
-            0) {
+        db->ops->script(db, "SELECT pg_advisory_lock(4812375101)", &off) != 0) {
         rc = fail(err, errlen, db->last_rc, "taking the migration lock: %s",
                   db->err);
         goto out;

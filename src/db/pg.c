@@ -39,10 +39,10 @@
 #include <string.h>
 #include <strings.h>
 
-#define PG_CONNECT_MS 5000  /* giving up on a connection attempt */
+#define PG_CONNECT_MS 5000   /* giving up on a connection attempt */
 #define PG_POOL_WAIT_MS 5000 /* waiting for a connection of a full pool */
 #define PG_CACHE_MAX 512     /* prepared statements per connection */
-#define PG_GROUP_MAX 64       /* grouped SELECTs per Sync */
+#define PG_GROUP_MAX 64      /* grouped SELECTs per Sync */
 #define PG_BACKOFF_MIN 50
 #define PG_BACKOFF_MAX 1000
 
@@ -61,14 +61,14 @@ typedef struct pg_stmt {
    request that sent it (a cancelled request abandons it). */
 typedef struct pg_op {
     struct pg_op *next;
-    waiter *wt;      /* the parked coroutine, or NULL */
-    bool is_prep;    /* a Prepare segment (nobody waits for it) */
-    pg_stmt *prep;   /* the statement it prepares (NULL once forgotten) */
-    size_t nq, got;  /* queries sent, results seen */
-    int rc;          /* 0 or the first error */
-    bool done;       /* the Sync arrived (or the connection failed) */
-    bool abandoned;  /* nobody will read it: free on completion */
-    bool seg_end;    /* the last operation before a Sync */
+    waiter *wt;     /* the parked coroutine, or NULL */
+    bool is_prep;   /* a Prepare segment (nobody waits for it) */
+    pg_stmt *prep;  /* the statement it prepares (NULL once forgotten) */
+    size_t nq, got; /* queries sent, results seen */
+    int rc;         /* 0 or the first error */
+    bool done;      /* the Sync arrived (or the connection failed) */
+    bool abandoned; /* nobody will read it: free on completion */
+    bool seg_end;   /* the last operation before a Sync */
     /* a grouped SELECT (see send_op): what it takes to send it again */
     bool grouped;
     char name[16];
@@ -80,7 +80,7 @@ typedef struct pg_op {
 } pg_op;
 
 struct pg_conn {
-    loop_io io; /* first: the loop hands us &io */
+    loop_io io;    /* first: the loop hands us &io */
     pg_worker *pw; /* NULL for a tool connection */
     pg_conn *next;
     PGconn *pc;
@@ -89,9 +89,9 @@ struct pg_conn {
     kiln_dbc *pinned; /* the request whose transaction holds it */
     bool registered;  /* io is in the loop */
     bool want_write;
-    bool dirty; /* queued bytes not flushed yet (sent at the turn's end) */
-    int group_n;  /* grouped operations sent since the last Sync */
-    pg_op *rcur;  /* the operation receiving results in this segment */
+    bool dirty;  /* queued bytes not flushed yet (sent at the turn's end) */
+    int group_n; /* grouped operations sent since the last Sync */
+    pg_op *rcur; /* the operation receiving results in this segment */
     bool broken;
     int reading;       /* pgc_read is on the stack: free later */
     bool free_pending; /* pgc_drop ran while reading */
@@ -311,8 +311,8 @@ static bool resend_alone(pg_conn *c, pg_op *op)
     op->err[0] = '\0';
     op->grouped = false;
     op->seg_end = true;
-    if (!PQsendQueryPrepared(c->pc, op->name, op->nparams, op->vals,
-                             op->lens, op->fmts, 0) ||
+    if (!PQsendQueryPrepared(c->pc, op->name, op->nparams, op->vals, op->lens,
+                             op->fmts, 0) ||
         !PQpipelineSync(c->pc))
         return false;
     enqueue(c, op);
@@ -405,9 +405,8 @@ static void pgc_read(pg_conn *c)
             const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
             const char *det = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
             char msg[256];
-            snprintf(msg, sizeof msg, "%s%s%s (SQLSTATE %s)",
-                     m ? m : "error", det ? ": " : "", det ? det : "",
-                     state ? state : "?");
+            snprintf(msg, sizeof msg, "%s%s%s (SQLSTATE %s)", m ? m : "error",
+                     det ? ": " : "", det ? det : "", state ? state : "?");
             if (op->is_prep) {
                 snprintf(c->prep_err, sizeof c->prep_err, "%s", msg);
                 c->prep_rc = sqlstate_code(state);
@@ -517,12 +516,12 @@ static pg_conn *pgc_new(const char *conninfo, char *err, size_t errlen)
             return NULL;
         }
         int64_t left = deadline - kiln_now_ms();
-        int r = left <= 0 ? KILN_ETIMEDOUT
-                          : kiln_wait_fd(PQsocket(pc),
-                                         ps == PGRES_POLLING_READING
-                                             ? KILN_READABLE
-                                             : KILN_WRITABLE,
-                                         left);
+        int r = left <= 0
+                    ? KILN_ETIMEDOUT
+                    : kiln_wait_fd(PQsocket(pc),
+                                   ps == PGRES_POLLING_READING ? KILN_READABLE
+                                                               : KILN_WRITABLE,
+                                   left);
         if (r < 0) {
             snprintf(err, errlen, "connecting: %s",
                      r == KILN_ETIMEDOUT ? "timed out" : kiln_strerror(r));
@@ -762,8 +761,7 @@ static int to_values(kiln_dbc *db, const kiln_db_param *p, size_t n,
 
 /* Makes sure sql is prepared on c (sending a Prepare segment first if
    not). Returns the statement, or NULL to send it unnamed (cache full). */
-static int prepare(pg_conn *c, const char *sql, size_t nparams,
-                   pg_stmt **out)
+static int prepare(pg_conn *c, const char *sql, size_t nparams, pg_stmt **out)
 {
     uint64_t h = hash_sql(sql);
     pg_stmt *s = stmt_find(c, sql, h);
@@ -992,7 +990,8 @@ static int run(pg_dbc *d, const char *const *sqls,
     return rc;
 }
 
-/* ---- the backend ops ------------------------------------------------------ */
+/* ---- the backend ops ------------------------------------------------------
+ */
 
 static int pg_pool_new(kiln_db_pool *p, char *err, size_t errlen)
 {
@@ -1302,8 +1301,8 @@ static int pg_script(kiln_dbc *db, const char *sql, size_t *err_off)
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
         st != PGRES_EMPTY_QUERY) {
-        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-                                : NULL;
+        const char *state =
+            res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
         const char *m =
             res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
         const char *pos =

@@ -112,8 +112,8 @@ static sq_conn *sqc_open(const db_url *u, char *err, size_t errlen)
     }
     c->nbuckets = 64;
     c->tab = calloc(c->nbuckets, sizeof *c->tab);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                SQLITE_OPEN_NOMUTEX;
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const char *path = u->memory ? ":memory:" : u->path;
     int rc = c->tab ? sqlite3_open_v2(path, &c->h, flags, NULL) : SQLITE_NOMEM;
     if (rc != SQLITE_OK) {
@@ -199,8 +199,9 @@ static int wait_owner(kiln_dbc *db, sq_conn *c)
                               "transaction");
         int rc = kiln_sleep_ms(1);
         if (rc != 0)
-            return db_set_err(db, rc, "cancelled while waiting for a "
-                                      "transaction of another request");
+            return db_set_err(db, rc,
+                              "cancelled while waiting for a "
+                              "transaction of another request");
         waited++;
     }
     return 0;
@@ -229,8 +230,8 @@ static sqlite3_stmt *get_stmt(kiln_dbc *db, sq_conn *c, const char *sql,
     }
     sqlite3_stmt *st = NULL;
     const char *tail = NULL;
-    int rc = sqlite3_prepare_v3(c->h, text, -1, s ? 0 : SQLITE_PREPARE_PERSISTENT,
-                                &st, &tail);
+    int rc = sqlite3_prepare_v3(c->h, text, -1,
+                                s ? 0 : SQLITE_PREPARE_PERSISTENT, &st, &tail);
     if (rc != SQLITE_OK) {
         sq_err(db, c->h, rc, NULL);
         free(text);
@@ -290,8 +291,8 @@ static int bind_all(kiln_dbc *db, sqlite3 *h, sqlite3_stmt *st,
     int want = sqlite3_bind_parameter_count(st);
     if ((size_t)want != n)
         return db_set_err(db, KILN_EINVAL,
-                          "the statement takes %d parameter%s, %zu given",
-                          want, want == 1 ? "" : "s", n);
+                          "the statement takes %d parameter%s, %zu given", want,
+                          want == 1 ? "" : "s", n);
     for (size_t i = 0; i < n; i++) {
         int k = (int)i + 1, rc = SQLITE_OK;
         char tbuf[40];
@@ -309,9 +310,8 @@ static int bind_all(kiln_dbc *db, sqlite3 *h, sqlite3_stmt *st,
             rc = sqlite3_bind_int(st, k, p[i].v.b ? 1 : 0);
             break;
         case KILN_DB_TEXT:
-            rc = p[i].v.s.p ? sqlite3_bind_text64(st, k, p[i].v.s.p,
-                                                  p[i].v.s.n, SQLITE_TRANSIENT,
-                                                  SQLITE_UTF8)
+            rc = p[i].v.s.p ? sqlite3_bind_text64(st, k, p[i].v.s.p, p[i].v.s.n,
+                                                  SQLITE_TRANSIENT, SQLITE_UTF8)
                             : sqlite3_bind_null(st, k);
             break;
         case KILN_DB_BLOB:
@@ -531,9 +531,8 @@ static int sq_tx(kiln_dbc *db, enum db_tx step)
         if (depth == 1)
             snprintf(sql, sizeof sql, "ROLLBACK");
         else
-            snprintf(sql, sizeof sql,
-                     "ROLLBACK TO kiln_s%d; RELEASE kiln_s%d", depth - 1,
-                     depth - 1);
+            snprintf(sql, sizeof sql, "ROLLBACK TO kiln_s%d; RELEASE kiln_s%d",
+                     depth - 1, depth - 1);
     }
     char *msg = NULL;
     int rc = sqlite3_exec(c->h, sql, NULL, NULL, &msg);
@@ -542,8 +541,7 @@ static int sq_tx(kiln_dbc *db, enum db_tx step)
         out = sq_err(db, NULL, rc, NULL);
         db_set_err(db, out, "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
-        if (step == DB_COMMIT && depth == 1 &&
-            !sqlite3_get_autocommit(c->h))
+        if (step == DB_COMMIT && depth == 1 && !sqlite3_get_autocommit(c->h))
             sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
     }
     if (step == DB_BEGIN && depth == 0 && out == 0)
@@ -657,8 +655,8 @@ static bool sq_get_bool(kiln_rows *rr, int i)
     sqlite3_stmt *st = ((sq_rows *)rr)->st;
     if (sqlite3_column_type(st, i) == SQLITE_TEXT) {
         const char *t = (const char *)sqlite3_column_text(st, i);
-        return t && (t[0] == 't' || t[0] == 'T' || t[0] == 'y' ||
-                     t[0] == 'Y' || (t[0] >= '1' && t[0] <= '9'));
+        return t && (t[0] == 't' || t[0] == 'T' || t[0] == 'y' || t[0] == 'Y' ||
+                     (t[0] >= '1' && t[0] <= '9'));
     }
     return sqlite3_column_int64(st, i) != 0;
 }
@@ -702,8 +700,7 @@ static int64_t sq_get_time(kiln_rows *rr, int i)
         kiln_str s = {(const char *)sqlite3_column_text(st, i),
                       (size_t)sqlite3_column_bytes(st, i)};
         if (db_time_parse(s, &us) != 0) {
-            db_set_err(rr->db, KILN_EPARSE, "column %d is not a timestamp",
-                       i);
+            db_set_err(rr->db, KILN_EPARSE, "column %d is not a timestamp", i);
             return 0;
         }
         return us;

@@ -119,7 +119,8 @@ TEST(crud)
         CHECK_INT(kiln_db_exec(db,
                                "INSERT INTO t_crud (id, name, score) VALUES "
                                "($1, $2, $3)",
-                               KILN_INT(i), KILN_TEXT(name), KILN_FLOAT(i * 1.5)),
+                               KILN_INT(i), KILN_TEXT(name),
+                               KILN_FLOAT(i * 1.5)),
                   1);
     }
     kiln_rows *r = kiln_db_query(db,
@@ -142,8 +143,7 @@ TEST(crud)
                            KILN_TEXT("renamed"), KILN_INT(1)),
               1);
     CHECK_INT(kiln_db_exec(db, "UPDATE t_crud SET score = 0"), 3);
-    CHECK_INT(kiln_db_exec(db, "DELETE FROM t_crud WHERE id > $1",
-                           KILN_INT(1)),
+    CHECK_INT(kiln_db_exec(db, "DELETE FROM t_crud WHERE id > $1", KILN_INT(1)),
               2);
     CHECK_INT(count(db, "SELECT count(*) FROM t_crud"), 1);
     r = kiln_db_query(db, "SELECT name FROM t_crud");
@@ -170,8 +170,8 @@ TEST(nulls)
             "($1, $2, $3, $4, $5, $6)",
             KILN_INT(1), KILN_TEXT(NULL), KILN_NULL, KILN_NULL,
             KILN_BLOB(NULL, 0), KILN_NULL);
-    kiln_rows *r = kiln_db_query(
-        db, "SELECT id, name, score, flag, data, at FROM t_null");
+    kiln_rows *r =
+        kiln_db_query(db, "SELECT id, name, score, flag, data, at FROM t_null");
     CHECK(kiln_rows_next(r));
     CHECK(!kiln_row_is_null(r, 0));
     for (int i = 1; i < 6; i++)
@@ -203,8 +203,8 @@ TEST(types_round_trip)
     make_table(db, "t_types");
     const int64_t ints[] = {INT64_MIN, -1, 0, 1, INT64_MAX};
     const double floats[] = {-0.5, 3.141592653589793, 1e308, -2.5e-300, 0};
-    const char *texts[] = {"héllo ✓ 日本語", "", "line\nbreak\ttab",
-                           "emoji 🎉", "quote ' and \" and \\"};
+    const char *texts[] = {"héllo ✓ 日本語", "", "line\nbreak\ttab", "emoji 🎉",
+                           "quote ' and \" and \\"};
     const unsigned char blob[] = {0, 1, 2, 0xff, 0, 0x80, '\\', 'x'};
     const int64_t times[] = {0, 1700000000123456LL, -86400000000LL,
                              4102444800000001LL, 951782400000000LL};
@@ -236,10 +236,9 @@ TEST(types_round_trip)
         CHECK(!kiln_rows_next(r));
     }
     /* an empty blob is not NULL */
-    EXEC_OK(db, "INSERT INTO t_types (id, data) VALUES ($1, $2)",
-            KILN_INT(42), KILN_BLOB("", 0));
-    kiln_rows *r =
-        kiln_db_query(db, "SELECT data FROM t_types WHERE id = 42");
+    EXEC_OK(db, "INSERT INTO t_types (id, data) VALUES ($1, $2)", KILN_INT(42),
+            KILN_BLOB("", 0));
+    kiln_rows *r = kiln_db_query(db, "SELECT data FROM t_types WHERE id = 42");
     CHECK(kiln_rows_next(r));
     CHECK(!kiln_row_is_null(r, 0));
     CHECK_INT(kiln_row_blob(r, 0).n, 0);
@@ -251,12 +250,15 @@ TEST(parameters_are_data)
 {
     kiln_dbc *db = open_db();
     make_table(db, "t_inj");
-    const char *evil[] = {"x'); DROP TABLE t_inj; --", "' OR '1'='1",
-                          "\"; DELETE FROM t_inj; --", "$1", "?",
+    const char *evil[] = {"x'); DROP TABLE t_inj; --",
+                          "' OR '1'='1",
+                          "\"; DELETE FROM t_inj; --",
+                          "$1",
+                          "?",
                           "Robert'); DROP TABLE students;--"};
     for (int i = 0; i < 6; i++)
-        EXEC_OK(db, "INSERT INTO t_inj (id, name) VALUES ($1, $2)",
-                KILN_INT(i), KILN_TEXT(evil[i]));
+        EXEC_OK(db, "INSERT INTO t_inj (id, name) VALUES ($1, $2)", KILN_INT(i),
+                KILN_TEXT(evil[i]));
     CHECK_INT(count(db, "SELECT count(*) FROM t_inj"), 6);
     for (int i = 0; i < 6; i++) {
         int64_t id = -1;
@@ -269,9 +271,8 @@ TEST(parameters_are_data)
     /* no row matches the classic tautology */
     CHECK_INT(count(db, "SELECT count(*) FROM t_inj WHERE name = 'x'"), 0);
     /* $1 inside a literal, a quoted name or a comment is not a parameter */
-    kiln_rows *r = kiln_db_query(db,
-                                 "SELECT '$1' AS \"$2\", $1 /* $2 */ -- $3\n",
-                                 KILN_TEXT("p"));
+    kiln_rows *r = kiln_db_query(
+        db, "SELECT '$1' AS \"$2\", $1 /* $2 */ -- $3\n", KILN_TEXT("p"));
     CHECK(r != NULL);
     CHECK(kiln_rows_next(r));
     CHECK_VIEW(kiln_row_text(r, 0), "$1");
@@ -299,8 +300,9 @@ TEST(errors_name_the_cause)
     kiln_dbc *db = open_db();
     make_table(db, "t_err");
     EXEC_OK(db, "INSERT INTO t_err (id, name) VALUES (1, 'a')");
-    int64_t rc = kiln_db_exec(db, "INSERT INTO t_err (id, name) VALUES ($1, $2)",
-                              KILN_INT(2), KILN_TEXT("a"));
+    int64_t rc =
+        kiln_db_exec(db, "INSERT INTO t_err (id, name) VALUES ($1, $2)",
+                     KILN_INT(2), KILN_TEXT("a"));
     CHECK_INT(rc, KILN_EDB);
     CHECK(strstr(kiln_db_errmsg(db), "UNIQUE") ||
           strstr(kiln_db_errmsg(db), "unique") ||
@@ -333,7 +335,7 @@ TEST(transactions_and_savepoints)
     EXEC_OK(db, "INSERT INTO t_tx (id) VALUES (2)");
     CHECK_INT(kiln_db_begin(db), 0);
     EXEC_OK(db, "INSERT INTO t_tx (id) VALUES (3)");
-    CHECK_INT(kiln_db_commit(db), 0); /* 3 kept within 2 */
+    CHECK_INT(kiln_db_commit(db), 0);   /* 3 kept within 2 */
     CHECK_INT(kiln_db_rollback(db), 0); /* 2 and 3 undone */
     CHECK_INT(kiln_db_depth(db), 1);
     CHECK_INT(count(db, "SELECT count(*) FROM t_tx"), 1);
@@ -440,8 +442,7 @@ TEST(many_rows_stream)
         EXEC_OK(db, "INSERT INTO t_many (id, name) VALUES ($1, $2)",
                 KILN_INT(i), KILN_NULL);
     CHECK_INT(kiln_db_commit(db), 0);
-    kiln_rows *r =
-        kiln_db_query(db, "SELECT id, name FROM t_many ORDER BY id");
+    kiln_rows *r = kiln_db_query(db, "SELECT id, name FROM t_many ORDER BY id");
     int64_t n = 0, sum = 0;
     while (kiln_rows_next(r)) {
         sum += kiln_row_int(r, 0);
@@ -490,8 +491,7 @@ TEST(sqlite_pragmas)
     EXEC_OK(db, "CREATE TABLE t_parent (id INTEGER PRIMARY KEY)");
     EXEC_OK(db, "CREATE TABLE t_child (id INTEGER PRIMARY KEY, parent "
                 "INTEGER REFERENCES t_parent(id))");
-    CHECK_INT(kiln_db_exec(db, "INSERT INTO t_child VALUES (1, 99)"),
-              KILN_EDB);
+    CHECK_INT(kiln_db_exec(db, "INSERT INTO t_child VALUES (1, 99)"), KILN_EDB);
     CHECK(strstr(kiln_db_errmsg(db), "FOREIGN KEY"));
     close_db(db);
 }
