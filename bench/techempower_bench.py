@@ -36,6 +36,8 @@ ap.add_argument("--seconds", type=int, default=10)
 ap.add_argument("--conns", type=int, default=64)
 ap.add_argument("--build", default=os.path.join(ROOT, "build"))
 ap.add_argument("--workers", type=int, default=2)
+ap.add_argument("--pool", type=int, default=2,
+                help="kiln's PostgreSQL connections per worker")
 opts = ap.parse_args()
 
 TE = os.path.join(opts.build, "examples", "techempower")
@@ -92,7 +94,7 @@ def stop(p):
 def run_backend(label, kiln_url, django_url, rows):
     kp = free_port()
     k = start([TE, "--db", kiln_url, "--port", str(kp), "--workers",
-               str(opts.workers)])
+               str(opts.workers), "--pool", str(opts.pool)])
     dp = free_port()
     env = dict(os.environ, TE_DB=django_url,
                PYTHONPATH=os.path.join(ROOT, "bench", "django_te"))
@@ -130,9 +132,10 @@ def main():
         subprocess.run([TE, "--db", "sqlite://" + sq, "--seed"], check=True,
                        stdout=subprocess.DEVNULL)
         os.chmod(tmp, 0o755)
-        print("wrk: 2 threads, %d connections, %d s per row; kiln %d workers; "
-              "django gunicorn %d sync workers" % (
-                  opts.conns, opts.seconds, opts.workers, 2 * os.cpu_count()))
+        print("wrk: 2 threads, %d connections, %d s per row; kiln %d workers "
+              "(%d PostgreSQL connections each); django gunicorn %d sync "
+              "workers" % (opts.conns, opts.seconds, opts.workers, opts.pool,
+                           2 * os.cpu_count()))
         run_backend("postgres", url, url, rows)
         run_backend("sqlite", "sqlite://" + sq, "sqlite://" + sq, rows)
         # the database's own limit: pgbench select-only, prepared
@@ -141,17 +144,20 @@ def main():
                    PGUSER=u.username or "", PGDATABASE=u.path.lstrip("/"))
         subprocess.run(["pgbench", "-i", "-q", "-s", "1"], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        out = subprocess.run(["pgbench", "-S", "-M", "prepared", "-c",
-                              str(opts.conns), "-j", "2", "-T",
-                              str(opts.seconds)], env=env,
-                             capture_output=True, text=True).stdout
-        m = re.search(r"tps = ([\d.]+)", out)
-        tps = float(m.group(1)) if m else 0.0
         db_pg = [r for r in rows if r[0] == "postgres" and r[1] == "/db"]
-        print("pgbench -S -M prepared -c %d: %.0f selects/s; kiln /db on "
-              "postgres / pgbench = %.2f" % (opts.conns, tps,
-                                             db_pg[0][2][0] / tps if tps
-                                             and db_pg else 0.0))
+        kiln_db = db_pg[0][2][0] if db_pg else 0.0
+        # with kiln's number of database connections, and with wrk's
+        for clients in sorted({opts.workers * opts.pool, opts.conns}):
+            out = subprocess.run(["pgbench", "-n", "-S", "-M", "prepared",
+                                  "-c", str(clients), "-j", "2", "-T",
+                                  str(opts.seconds)], env=env,
+                                 capture_output=True, text=True).stdout
+            m = re.search(r"tps = ([\d.]+)", out)
+            tps = float(m.group(1)) if m else 0.0
+            print("pgbench -S -M prepared -c %d: %.0f selects/s; kiln /db on "
+                  "postgres / pgbench = %.2f" % (clients, tps,
+                                                 kiln_db / tps if tps else 0),
+                  flush=True)
     finally:
         if pg:
             pg_server.stop(pg)

@@ -192,8 +192,8 @@ static void pgc_free(pg_conn *c)
 
 static int sqlstate_code(const char *state)
 {
-    if (!state)
-        return KILN_EDB;
+    if (!state) /* made by libpq itself: the connection failed */
+        return KILN_EUNAVAIL;
     /* 08: connection exception; 57P01-03: shutdown, crash, not yet up */
     if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
         strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0)
@@ -256,6 +256,7 @@ static void pgc_broken(pg_conn *c, const char *why)
     c->broken = true;
     char msg[256];
     snprintf(msg, sizeof msg, "lost the database connection: %s", why);
+    msg[strcspn(msg, "\n")] = '\0'; /* libpq's messages run on */
     kiln_log(KILN_LOG_WARN, "postgres: %s", msg);
     pgc_unlink(c);
     if (c->registered && c->pw)
@@ -272,6 +273,7 @@ static void pgc_broken(pg_conn *c, const char *why)
     c->reading++;
     while (op) {
         pg_op *next = op->next;
+        op->rc = 0; /* what its unfinished segment said is moot now */
         op_fail(op, KILN_EUNAVAIL, msg);
         op_complete(op);
         op = next;
@@ -417,7 +419,10 @@ static void pgc_read(pg_conn *c)
             else
                 op_fail(op, sqlstate_code(state), msg);
         } else if (st == PGRES_PIPELINE_ABORTED) {
-            op_fail(op, KILN_EDB, "an earlier statement failed");
+            op_fail(op,
+                    PQstatus(c->pc) == CONNECTION_BAD ? KILN_EUNAVAIL
+                                                      : KILN_EDB,
+                    "an earlier statement failed");
         } else if (!op->is_prep && op->got < op->nq) {
             op->res[op->got++] = res;
             continue;
