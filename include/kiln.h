@@ -19,6 +19,7 @@
 #include "kiln/app.h"
 #include "kiln/config.h"
 #include "kiln/db.h"
+#include "kiln/tpl.h"
 #include "kiln/static.h"
 #include "kiln/project.h"
 #include "kiln/handler.h"

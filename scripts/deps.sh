@@ -9,7 +9,7 @@
 set -euo pipefail
 
 pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev"
-pkgs_test="python3 clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3"
+pkgs_test="python3 python3-jinja2 clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3"
 pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2"
 
 want=""

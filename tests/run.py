@@ -2,7 +2,8 @@
 """tests/run.py - runs every Kiln test suite and prints one total.
 
 Suites (each prints "ok - NAME" / "not ok - NAME" lines):
-  unit        build/tests/*/test_*       (tests/test.h binaries)
+  unit        build/tests/*/test_*       (tests/test.h binaries), and
+              tests/tpl/diff_jinja.py: templates against Jinja2
   blackbox    tests/blackbox/run.py      against build/tests/testapp
   asan-unit   the unit tests built with AddressSanitizer + UBSan
   asan-bb     the black-box tests against the sanitizer build
@@ -114,6 +115,9 @@ def main():
     if not want or "unit" in want:
         for b in unit_bins("build"):
             add(run("unit/" + os.path.basename(b), [b]))
+        # templates: byte-identical output with Jinja2 over the corpus
+        add(run("tpl-jinja", [sys.executable, "tests/tpl/diff_jinja.py",
+                              "--driver", "build/tests/tpl/tpl_render"]))
     if not want or "blackbox" in want:
         add(run("blackbox", [sys.executable, "tests/blackbox/run.py",
                              "--bin", "build"]))

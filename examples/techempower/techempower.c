@@ -178,51 +178,19 @@ static KILN_HANDLER(updates)
 /* ---- /fortunes ------------------------------------------------------------
  */
 
-typedef struct fortune {
-    int64_t id;
-    kiln_str message;
-} fortune;
+/*
+ * The page is a template (kiln/tpl.h), compiled once at start-up; the rows
+ * go in as they come (kiln_value_from_rows), the template sorts them and
+ * escapes every message.
+ */
+static const char fortunes_html[] =
+    "<!DOCTYPE html><html><head><title>Fortunes</title></head><body><table>"
+    "<tr><th>id</th><th>message</th></tr>"
+    "{% for f in fortunes|sort(attribute='message', case_sensitive=true) %}"
+    "<tr><td>{{ f.id }}</td><td>{{ f.message }}</td></tr>"
+    "{% endfor %}</table></body></html>";
 
-static int cmp_fortune(const void *a, const void *b)
-{
-    const fortune *x = a, *y = b;
-    size_t n = x->message.n < y->message.n ? x->message.n : y->message.n;
-    int c = memcmp(x->message.p, y->message.p, n);
-    return c ? c
-             : (x->message.n > y->message.n) - (x->message.n < y->message.n);
-}
-
-/* Appends s with & < > " ' escaped for HTML text and attributes. */
-static void put_escaped(kiln_buf *b, kiln_str s)
-{
-    size_t start = 0;
-    for (size_t i = 0; i < s.n; i++) {
-        const char *rep = NULL;
-        switch (s.p[i]) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        default:
-            continue;
-        }
-        kiln_buf_append(b, s.p + start, i - start);
-        kiln_buf_puts(b, rep);
-        start = i + 1;
-    }
-    kiln_buf_append(b, s.p + start, s.n - start);
-}
+static kiln_tpl_set *templates;
 
 static KILN_HANDLER(fortunes)
 {
@@ -232,40 +200,23 @@ static KILN_HANDLER(fortunes)
     kiln_rows *r = kiln_db_query(db, "SELECT id, message FROM Fortune");
     if (!r)
         return kiln_db_fail(c, db);
-    size_t n = 0, cap = 16;
-    fortune *f = kiln_alloc(c, cap * sizeof *f);
-    while (f && kiln_rows_next(r)) {
-        if (n + 1 == cap) {
-            fortune *g = kiln_alloc(c, 2 * cap * sizeof *g);
-            if (g)
-                memcpy(g, f, n * sizeof *f);
-            f = g;
-            cap *= 2;
-            if (!f)
-                break;
-        }
-        f[n].id = kiln_row_int(r, 0);
-        f[n].message = kiln_row_text(r, 1);
-        n++;
-    }
-    if (!f)
-        return KILN_ENOMEM;
-    if (kiln_rows_error(r) < 0)
+    kiln_arena *a = kiln_ctx_arena(c);
+    kiln_value list;
+    int rc = kiln_value_from_rows(a, r, &list);
+    if (rc != 0)
         return kiln_db_fail(c, db);
-    f[n].id = 0;
-    f[n].message = KILN_STR("Additional fortune added at request time.");
-    n++;
-    qsort(f, n, sizeof *f, cmp_fortune);
-    kiln_buf *out = kiln_body_buf(c);
-    kiln_buf_puts(out, "<!DOCTYPE html><html><head><title>Fortunes</title>"
-                       "</head><body><table><tr><th>id</th><th>message</th>"
-                       "</tr>");
-    for (size_t i = 0; i < n; i++) {
-        kiln_buf_printf(out, "<tr><td>%lld</td><td>", (long long)f[i].id);
-        put_escaped(out, f[i].message);
-        kiln_buf_puts(out, "</td></tr>");
-    }
-    kiln_buf_puts(out, "</table></body></html>");
+    kiln_value extra = kiln_value_map(a);
+    kiln_value_set(extra, "id", kiln_value_int(0));
+    kiln_value_set(
+        extra, "message",
+        kiln_value_cstr("Additional fortune added at request time."));
+    kiln_value_push(list, extra);
+    kiln_value ctx = kiln_value_map(a);
+    kiln_value_set(ctx, "fortunes", list);
+    kiln_tpl_error err;
+    if (kiln_tpl_render(templates, "fortunes.html", ctx, a, kiln_body_buf(c),
+                        &err) != 0)
+        return kiln_problem(c, 500, "template: %s", err.msg);
     kiln_set_type(c, "text/html; charset=utf-8");
     return kiln_send(c);
 }
@@ -439,6 +390,15 @@ int main(int argc, char **argv)
         return 2;
     }
     kiln_db_set_default(p);
+    kiln_tpl_error terr;
+    templates = kiln_tpl_set_new(NULL);
+    if (!templates ||
+        kiln_tpl_set_add(templates, "fortunes.html", fortunes_html,
+                         sizeof fortunes_html - 1, &terr) != 0) {
+        fprintf(stderr, "techempower: %s\n",
+                templates ? terr.text : "out of memory");
+        return 1;
+    }
     kiln_app *app = kiln_app_new();
     if (!app)
         return 1;
@@ -453,6 +413,7 @@ int main(int argc, char **argv)
     kiln_app_free(app);
     kiln_db_set_default(NULL);
     kiln_db_pool_free(p);
+    kiln_tpl_set_free(templates);
     free(rest);
     return rc == 0 ? 0 : 1;
 }

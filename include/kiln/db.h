@@ -180,6 +180,14 @@ int kiln_rows_ncols(const kiln_rows *r);
 /** Name of column i (owned by r). */
 const char *kiln_rows_colname(const kiln_rows *r, int i);
 
+/**
+ * The type of column i's value in the current row: KILN_DB_NULL for NULL,
+ * else from the column's declared type on PostgreSQL (integers INT,
+ * float/numeric FLOAT, boolean BOOL, bytea BLOB, timestamp(tz)/date TIME,
+ * everything else TEXT) and from the stored value on SQLite (INTEGER,
+ * REAL, TEXT, BLOB).
+ */
+kiln_db_type kiln_row_type(kiln_rows *r, int i);
 /** True when column i of the current row is NULL. */
 bool kiln_row_is_null(kiln_rows *r, int i);
 /** Column i as an integer (0 for NULL; text is parsed). */

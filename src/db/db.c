@@ -549,6 +549,13 @@ bool kiln_row_is_null(kiln_rows *r, int i)
     return !col_ok(r, i) || r->db->ops->is_null(r, i);
 }
 
+kiln_db_type kiln_row_type(kiln_rows *r, int i)
+{
+    if (!col_ok(r, i) || r->db->ops->is_null(r, i))
+        return KILN_DB_NULL;
+    return r->db->ops->col_type(r, i);
+}
+
 int64_t kiln_row_int(kiln_rows *r, int i)
 {
     return col_ok(r, i) ? r->db->ops->get_int(r, i) : 0;

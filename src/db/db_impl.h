@@ -141,6 +141,7 @@ struct db_ops {
     int (*ncols)(const kiln_rows *r);
     const char *(*colname)(const kiln_rows *r, int i);
     bool (*is_null)(kiln_rows *r, int i);
+    kiln_db_type (*col_type)(kiln_rows *r, int i);
     int64_t (*get_int)(kiln_rows *r, int i);
     double (*get_float)(kiln_rows *r, int i);
     bool (*get_bool)(kiln_rows *r, int i);

@@ -1376,6 +1376,32 @@ static bool pg_is_null(kiln_rows *rr, int i)
     return PQgetisnull(r->res, r->row, i);
 }
 
+static kiln_db_type pg_col_type(kiln_rows *rr, int i)
+{
+    /* the built-in type OIDs (pg_type.dat; stable across versions) */
+    switch (PQftype(((pg_rows *)rr)->res, i)) {
+    case 20: /* int8 */
+    case 21: /* int2 */
+    case 23: /* int4 */
+    case 26: /* oid */
+        return KILN_DB_INT;
+    case 700:  /* float4 */
+    case 701:  /* float8 */
+    case 1700: /* numeric */
+        return KILN_DB_FLOAT;
+    case 16: /* bool */
+        return KILN_DB_BOOL;
+    case 17: /* bytea */
+        return KILN_DB_BLOB;
+    case 1082: /* date */
+    case 1114: /* timestamp */
+    case 1184: /* timestamptz */
+        return KILN_DB_TIME;
+    default:
+        return KILN_DB_TEXT;
+    }
+}
+
 static const char *val(kiln_rows *rr, int i)
 {
     pg_rows *r = (pg_rows *)rr;
@@ -1492,6 +1518,7 @@ const db_ops db_pg_ops = {
     .ncols = pg_ncols,
     .colname = pg_colname,
     .is_null = pg_is_null,
+    .col_type = pg_col_type,
     .get_int = pg_get_int,
     .get_float = pg_get_float,
     .get_bool = pg_get_bool,

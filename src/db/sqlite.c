@@ -640,6 +640,22 @@ static bool sq_is_null(kiln_rows *rr, int i)
     return !r->st || sqlite3_column_type(r->st, i) == SQLITE_NULL;
 }
 
+static kiln_db_type sq_col_type(kiln_rows *rr, int i)
+{
+    switch (sqlite3_column_type(((sq_rows *)rr)->st, i)) {
+    case SQLITE_INTEGER:
+        return KILN_DB_INT;
+    case SQLITE_FLOAT:
+        return KILN_DB_FLOAT;
+    case SQLITE_BLOB:
+        return KILN_DB_BLOB;
+    case SQLITE_NULL:
+        return KILN_DB_NULL;
+    default:
+        return KILN_DB_TEXT;
+    }
+}
+
 static int64_t sq_get_int(kiln_rows *rr, int i)
 {
     return sqlite3_column_int64(((sq_rows *)rr)->st, i);
@@ -728,6 +744,7 @@ const db_ops db_sqlite_ops = {
     .ncols = sq_ncols,
     .colname = sq_colname,
     .is_null = sq_is_null,
+    .col_type = sq_col_type,
     .get_int = sq_get_int,
     .get_float = sq_get_float,
     .get_bool = sq_get_bool,

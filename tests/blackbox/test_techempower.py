@@ -83,9 +83,14 @@ def test_fortunes():
         eq(msgs, sorted(msgs, key=lambda m: m.encode("utf-8")), "sorted")
         check(("0", "Additional fortune added at request time.") in rows,
               "the added fortune")
-        check("&lt;script&gt;alert(&quot;This should not be displayed in a "
-              "browser alert box.&quot;);&lt;/script&gt;" in body,
-              "the script is escaped")
+        # " may be &quot; or &#34; (the template engine writes MarkupSafe's
+        # &#34;); TechEmpower's verifier takes both
+        script = [m for _, m in rows if "script" in m]
+        check(len(script) == 1 and script[0] in (
+            "&lt;script&gt;alert(%sThis should not be displayed in a browser "
+            "alert box.%s);&lt;/script&gt;" % (q, q)
+            for q in ("&quot;", "&#34;")), "the script is escaped: %r" %
+            script)
         check("<script>" not in body, "no live script")
         check("フレームワークのベンチマーク" in body, "UTF-8 kept")
 
