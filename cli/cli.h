@@ -88,17 +88,20 @@ typedef struct cli_route {
     char *pattern; /**< "/api/posts/{id}" */
     char *file;    /**< "api/posts/[id].c", relative to the root */
     char *unit;    /**< symbol prefix of a .c file; NULL for a page */
-    bool page;     /**< a pages/ .html served for GET */
+    bool page;     /**< a pages/ .html rendered for GET */
+    char *loader;  /**< page: unit of the pages/ .c with KILN_LOAD, or NULL */
 } cli_route;
 
 /** The result of scanning a project. */
 typedef struct cli_scan {
     cli_route *routes; /**< sorted by pattern, then method */
     size_t nroutes;
-    cli_strs sources; /**< every .c to compile, relative to the root */
-    cli_strs units;   /**< KILN_UNIT of each source (parallel to sources) */
-    cli_strs pages;   /**< every pages/ .html (routed or not) */
-    cli_strs errors;  /**< build errors: "api/a.c: ..." (empty when fine) */
+    cli_strs sources;   /**< every .c to compile, relative to the root */
+    cli_strs units;     /**< KILN_UNIT of each source (parallel to sources) */
+    cli_strs pages;     /**< every pages/ .html (routed or not) */
+    cli_strs templates; /**< every file under templates/ */
+    cli_strs loaders;   /**< pages/ .c files defining KILN_LOAD */
+    cli_strs errors;    /**< build errors: "api/a.c: ..." (empty when fine) */
 } cli_scan;
 
 /**
@@ -157,6 +160,11 @@ int cmd_dev(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
+/** Compiles every template of the scanned project (cli/templates.c),
+    adding each error (file:line:col, source line, caret) to s->errors. */
+void cli_check_templates(const char *root, cli_scan *s);
+/** kiln render FILE [--context JSON] [--block NAME]: cli/render.c. */
+int cmd_render(int argc, char **argv);
 /** kiln migrate [--status|--check]: cli/migrate.c. */
 int cmd_migrate(int argc, char **argv);
 int cmd_config(int argc, char **argv);

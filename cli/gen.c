@@ -134,43 +134,69 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     if (any)
         kiln_buf_putc(&b, '\n');
 
-    /* pages */
+    /* pages: rendered as templates; KILN_LOAD fills their context */
     size_t npage = 0;
+    for (size_t i = 0; i < s->nroutes; i++) {
+        const cli_route *r = &s->routes[i];
+        if (r->page && r->loader)
+            kiln_buf_printf(&b, "int %s_LOAD(kiln_ctx *c, kiln_value ctx);\n",
+                            r->loader);
+    }
     for (size_t i = 0; i < s->nroutes; i++) {
         const cli_route *r = &s->routes[i];
         if (!r->page)
             continue;
         if (npage == 0)
-            kiln_buf_puts(&b, o->release
-                                  ? "/* pages, compiled in */\n"
-                                  : "/* pages, read from the project folder "
-                                    "on every request */\n");
-        char sym[32];
-        snprintf(sym, sizeof sym, "kiln_page_%zu", npage);
-        if (o->release) {
-            char abs[PATH_MAX * 2];
-            snprintf(abs, sizeof abs, "%s/%s", root, r->file);
-            struct stat st;
-            if (stat(abs, &st) != 0) {
-                kiln_buf_deinit(&b);
-                return -1;
-            }
-            char data[48];
-            snprintf(data, sizeof data, "%s_data", sym);
-            put_incbin(&b, data, abs);
-            kiln_buf_printf(&b, "static const kiln_page %s = {", sym);
-            put_cstr(&b, r->file);
-            kiln_buf_printf(&b, ", %s, %lld, %lld};\n", data,
-                            (long long)st.st_size, (long long)st.st_mtime);
-        } else {
-            kiln_buf_printf(&b, "static const kiln_page %s = {", sym);
-            put_cstr(&b, r->file);
-            kiln_buf_puts(&b, ", NULL, 0, 0};\n");
-        }
+            kiln_buf_puts(&b, "/* pages */\n");
+        kiln_buf_printf(&b, "static const kiln_page kiln_page_%zu = {", npage);
+        put_cstr(&b, r->file);
+        kiln_buf_puts(&b, ", NULL, 0, 0, ");
+        put_cstr(&b, r->file + strlen("pages/"));
+        if (r->loader)
+            kiln_buf_printf(&b, ", %s_LOAD};\n", r->loader);
+        else
+            kiln_buf_puts(&b, ", NULL};\n");
         npage++;
     }
     if (npage)
         kiln_buf_putc(&b, '\n');
+
+    /* release: every template compiled in, templates/ first (pages/ files
+       of the same name win, as in the search path) */
+    size_t ntpl = 0;
+    if (o->release) {
+        const cli_strs *lists[] = {&s->templates, &s->pages};
+        kiln_buf_puts(&b, "/* pages/ and templates/, compiled in */\n");
+        kiln_buf tab;
+        kiln_buf_init(&tab);
+        for (size_t l = 0; l < 2; l++)
+            for (size_t i = 0; i < lists[l]->n; i++) {
+                const char *rel = lists[l]->v[i];
+                char abs[PATH_MAX * 2], sym[48];
+                snprintf(abs, sizeof abs, "%s/%s", root, rel);
+                struct stat st;
+                if (stat(abs, &st) != 0) {
+                    kiln_buf_deinit(&tab);
+                    kiln_buf_deinit(&b);
+                    return -1;
+                }
+                snprintf(sym, sizeof sym, "kiln_tpl_%zu", ntpl);
+                put_incbin(&b, sym, abs);
+                kiln_buf_puts(&tab, "    {");
+                put_cstr(&tab, rel);
+                kiln_buf_printf(&tab, ", %s, %lld, %lld, ", sym,
+                                (long long)st.st_size, (long long)st.st_mtime);
+                put_cstr(&tab, strchr(rel, '/') + 1);
+                kiln_buf_puts(&tab, ", NULL},\n");
+                ntpl++;
+            }
+        if (ntpl) {
+            kiln_buf_puts(&b, "static const kiln_page templates[] = {\n");
+            kiln_buf_append(&b, tab.p, tab.n);
+            kiln_buf_puts(&b, "};\n\n");
+        }
+        kiln_buf_deinit(&tab);
+    }
 
     /* static files compiled in */
     size_t nstatic = 0;
@@ -235,6 +261,9 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     if (nstatic)
         kiln_buf_printf(&b, "    .statics = statics,\n    .nstatics = %zu,\n",
                         nstatic);
+    if (ntpl)
+        kiln_buf_printf(
+            &b, "    .templates = templates,\n    .ntemplates = %zu,\n", ntpl);
     kiln_buf_puts(&b, "};\n\nint main(int argc, char **argv)\n{\n"
                       "    return kiln_project_main(&project, argc, argv);\n"
                       "}\n");

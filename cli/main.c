@@ -20,6 +20,7 @@ static const struct command {
     {"config", cmd_config, "print the effective settings and their origin"},
     {"gen", cmd_gen, "add a file: kiln gen api|page NAME"},
     {"migrate", cmd_migrate, "apply migrations/ (--status, --check)"},
+    {"render", cmd_render, "render a template: kiln render FILE [--context J]"},
     {"__errpage", cmd_errpage, NULL},
 };
 

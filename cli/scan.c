@@ -8,8 +8,10 @@
  *   api/_db.c, api/_lib/    compiled, not routed (helpers)
  *   pages/index.html        GET /
  *   pages/posts/[id].html   GET /posts/{id}
- *   pages/about.c           other methods (form posts) at /about
- *   pages/_layout.html      reserved for templates; pages/_* is not routed
+ *   pages/about.c           KILN_LOAD: the page's context; other methods
+ *                           (form posts) at /about
+ *   pages/_layout.html      the default parent; pages/_* is not routed
+ *   templates/...           more templates (layouts, partials), not routed
  *
  * Names that break these rules, two files giving the same method and path,
  * and two parameters named differently at the same place are build errors
@@ -62,7 +64,11 @@ char *cli_unit_symbol(const char *rel)
 
 /* ---- reading a handler file for its methods ----------------------------- */
 
-/* Sets bit i of *found for every KILN_<methods[i]>( in src. */
+/* The bit find_methods sets for KILN_LOAD( */
+#define LOAD_BIT (1u << NMETHODS)
+
+/* Sets bit i of *found for every KILN_<methods[i]>( in src, and LOAD_BIT
+   for KILN_LOAD(. */
 static void find_methods(const char *src, unsigned *found)
 {
     const char *p = src;
@@ -98,6 +104,8 @@ static void find_methods(const char *src, unsigned *found)
                     if (strlen(methods[i]) == n - 5 &&
                         memcmp(s + 5, methods[i], n - 5) == 0)
                         *found |= 1u << i;
+                if (*q == '(' && n == 9 && memcmp(s + 5, "LOAD", 4) == 0)
+                    *found |= LOAD_BIT;
             }
         } else {
             p++;
@@ -254,6 +262,13 @@ static int add_source(walk *w, const char *rel, const char *pattern,
         } else {
             find_methods(src, &found);
             free(src);
+            if ((found & LOAD_BIT) && !page_dir)
+                cli_strs_addf(&w->s->errors,
+                              "%s: KILN_LOAD is for pages/ files (beside "
+                              "their .html)",
+                              rel);
+            else if (found & LOAD_BIT)
+                cli_strs_addf(&w->s->loaders, "%s", rel);
             if (!found)
                 cli_strs_addf(&w->s->errors,
                               "%s: no handler here: define one per method, "
@@ -268,9 +283,56 @@ static int add_source(walk *w, const char *rel, const char *pattern,
                 return -1;
             }
     }
-    (void)page_dir;
     free(unit);
     return 0;
+}
+
+/* Lists the files under templates/ (recursively), relative to root. */
+static void walk_templates(walk *w, const char *rel)
+{
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof path, "%s/%s", w->root, rel);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (ignored(e->d_name))
+            continue;
+        char crel[PATH_MAX], cpath[PATH_MAX * 3];
+        snprintf(crel, sizeof crel, "%s/%s", rel, e->d_name);
+        snprintf(cpath, sizeof cpath, "%s/%s", w->root, crel);
+        if (cli_is_dir(cpath))
+            walk_templates(w, crel);
+        else
+            cli_strs_addf(&w->s->templates, "%s", crel);
+    }
+    closedir(d);
+}
+
+/* Gives each page the KILN_LOAD of the .c beside it; a loader without a
+   page is an error. */
+static void attach_loaders(walk *w)
+{
+    cli_scan *s = w->s;
+    for (size_t i = 0; i < s->loaders.n; i++) {
+        const char *c = s->loaders.v[i];
+        char html[PATH_MAX];
+        snprintf(html, sizeof html, "%.*s.html", (int)(strlen(c) - 2), c);
+        bool found = false;
+        for (size_t k = 0; k < s->nroutes; k++) {
+            cli_route *r = &s->routes[k];
+            if (r->page && strcmp(r->file, html) == 0) {
+                r->loader = cli_unit_symbol(c);
+                found = true;
+            }
+        }
+        if (!found)
+            cli_strs_addf(&s->errors,
+                          "%s: KILN_LOAD fills the context of %s, which does "
+                          "not exist",
+                          c, html);
+    }
 }
 
 /*
@@ -435,6 +497,13 @@ int cli_scan_project(const char *root, cli_scan *s)
     int rc = walk_dir(&w, "api", "/api", false, false, false);
     if (rc == 0)
         rc = walk_dir(&w, "pages", "", false, false, true);
+    if (rc == 0) {
+        walk_templates(&w, "templates");
+        if (w.s->templates.n)
+            qsort(w.s->templates.v, w.s->templates.n, sizeof(char *), cmp_str);
+        attach_loaders(&w);
+        cli_check_templates(root, s);
+    }
     if (rc == 0 && s->nroutes > 1)
         qsort(s->routes, s->nroutes, sizeof(cli_route), cmp_route);
     if (rc == 0) {
@@ -464,11 +533,14 @@ void cli_scan_free(cli_scan *s)
         free(s->routes[i].pattern);
         free(s->routes[i].file);
         free(s->routes[i].unit);
+        free(s->routes[i].loader);
     }
     free(s->routes);
     cli_strs_free(&s->sources);
     cli_strs_free(&s->units);
     cli_strs_free(&s->pages);
+    cli_strs_free(&s->templates);
+    cli_strs_free(&s->loaders);
     cli_strs_free(&s->errors);
     memset(s, 0, sizeof *s);
 }

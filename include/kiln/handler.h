@@ -21,6 +21,7 @@
 #define KILN_HANDLER_H
 
 #include "http.h"
+#include "tpl.h"
 
 #define KILN__CAT2(a, b) a##_##b
 #define KILN__CAT(a, b) KILN__CAT2(a, b)
@@ -40,6 +41,35 @@
     _Static_assert(0, "KILN_" #M " is for files under api/ or pages/ built "   \
                       "by the kiln command (KILN_UNIT is not defined)");       \
     static int name(kiln_ctx *c)
+#endif
+
+#ifdef KILN_UNIT
+/**
+ * In pages/NAME.c beside pages/NAME.html: fills the template's context
+ * (a map) before GET renders the page:
+ *
+ *   KILN_LOAD(load_post) {
+ *       kiln_value_set(ctx, "title", kiln_value_cstr("Hello"));
+ *       return 0;                  // then the page renders
+ *   }
+ *
+ * A loader that answers itself (kiln_problem(c, 404, ...), a redirect)
+ * ends the request there; a negative return is a 500. Other KILN_<METHOD>
+ * handlers in the same file answer the page's form posts (actions).
+ */
+#define KILN_LOAD(name)                                                        \
+    static int name(kiln_ctx *c, kiln_value ctx);                              \
+    int KILN__CAT(KILN_UNIT, LOAD)(kiln_ctx * c, kiln_value ctx);              \
+    int KILN__CAT(KILN_UNIT, LOAD)(kiln_ctx * c, kiln_value ctx)               \
+    {                                                                          \
+        return name(c, ctx);                                                   \
+    }                                                                          \
+    static int name(kiln_ctx *c, kiln_value ctx)
+#else
+#define KILN_LOAD(name)                                                        \
+    _Static_assert(0, "KILN_LOAD is for pages/ files built by the kiln "       \
+                      "command (KILN_UNIT is not defined)");                   \
+    static int name(kiln_ctx *c, kiln_value ctx)
 #endif
 
 /** GET (and HEAD, unless KILN_HEAD is also defined). */

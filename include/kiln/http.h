@@ -90,6 +90,8 @@ const char *kiln_request_id(kiln_ctx *c);
  * or KILN_ENOMEM.
  */
 int kiln_defer(kiln_ctx *c, void (*fn)(void *arg, int rc), void *arg);
+/** True once the response has been started (sent, or streaming). */
+bool kiln_responded(kiln_ctx *c);
 /** The request's arena (freed when the response is done). */
 kiln_arena *kiln_ctx_arena(kiln_ctx *c);
 /** Allocates n bytes in the request's arena; NULL on failure. */

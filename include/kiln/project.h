@@ -9,18 +9,27 @@
 
 #include "config.h"
 #include "static.h"
+#include "tpl.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** A page under pages/, served as it is (templates arrive later). */
+/**
+ * A template file: a page under pages/ (a route) or a file of templates/.
+ * In a release build the table of kiln_project.templates holds every one,
+ * compiled in; a development build reads them from the project folder.
+ */
 typedef struct kiln_page {
     const char *file;          /**< "pages/about.html", relative to root */
     const unsigned char *data; /**< compiled-in contents, or NULL: read the
                                     file from the project folder */
     size_t len;
-    int64_t mtime; /**< of the compiled-in file (seconds) */
+    int64_t mtime;    /**< of the compiled-in file (seconds) */
+    const char *name; /**< the template name: the path below pages/ or
+                           templates/ ("posts/[id].html") */
+    /** the page's KILN_LOAD (pages/NAME.c), or NULL */
+    int (*load)(kiln_ctx *c, kiln_value ctx);
 } kiln_page;
 
 /** One route of the table: a handler, or a page. */
@@ -42,6 +51,9 @@ typedef struct kiln_project {
     size_t nroutes;
     const kiln_static_file *statics; /**< static/ compiled in, or NULL */
     size_t nstatics;
+    const kiln_page *templates; /**< release: pages/ and templates/ files,
+                                     compiled in (templates/ first) */
+    size_t ntemplates;
 } kiln_project;
 
 /**
@@ -54,6 +66,26 @@ typedef struct kiln_project {
  * the server could not start, 2 for bad settings or flags).
  */
 int kiln_project_main(const kiln_project *p, int argc, char **argv);
+
+/**
+ * The source a page is compiled from: a page of pages/ (a name whose last
+ * segment does not start with '_') that neither {% extends %} anything nor
+ * is a whole document (<!DOCTYPE or <html first) becomes the content block
+ * of pages/_layout.html, when has_layout. Returns a malloc'd copy (with the
+ * wrapping, on the first line) and its length in *outn, or NULL; *shift is
+ * the number of bytes the wrapping put before the first line (0: none).
+ */
+char *kiln_page_source(const char *name, const char *src, size_t n,
+                       bool has_layout, size_t *outn, size_t *shift);
+
+/**
+ * Rewrites te (an error in the page compiled from kiln_page_source) to
+ * point into the author's file: the column of line 1 less shift, and the
+ * report's source line and caret taken from src (the file as written).
+ * Errors in other templates are left alone.
+ */
+void kiln_page_error(kiln_tpl_error *te, const char *name, const char *src,
+                     size_t n, size_t shift);
 
 /** The settings of the running project (NULL outside kiln_project_main).
     Read-only; handlers may read app-specific keys such as "extra.x". */

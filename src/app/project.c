@@ -2,7 +2,7 @@
  * app/project.c - kiln_project_main: the run-time side of a generated
  * project. Settings in, routes and static mount registered, server run.
  */
-#include <kiln.h>
+#include "app/pages.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,54 +20,6 @@ static char g_root[PATH_MAX];
 const kiln_settings *kiln_project_settings(void)
 {
     return g_settings;
-}
-
-static const char page_type[] = "text/html; charset=utf-8";
-
-/* Reads root/file into the request arena. Returns its length or -1. */
-static long read_page(kiln_ctx *c, const char *file, char **out, int64_t *mt)
-{
-    char path[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/%s", g_root, file) >= (int)sizeof path)
-        return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_size > (off_t)64 * 1024 * 1024) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    char *buf = kiln_alloc(c, (size_t)st.st_size + 1);
-    size_t got = 0;
-    while (buf && got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (!buf)
-        return -1;
-    *out = buf;
-    *mt = (int64_t)st.st_mtime;
-    return (long)got;
-}
-
-/* GET on a page: its compiled-in bytes, or the file as it is now. */
-static int serve_page(kiln_ctx *c)
-{
-    const kiln_page *pg = kiln_route_data(c);
-    if (pg->data)
-        return kiln_static_send(c, pg->data, pg->len, page_type, pg->mtime);
-    char *buf;
-    int64_t mt;
-    long n = read_page(c, pg->file, &buf, &mt);
-    if (n < 0)
-        return kiln_problem(c, 404, "%s is gone", pg->file);
-    return kiln_static_send(c, buf, (size_t)n, page_type, mt);
 }
 
 /* Chooses the project folder: --root, $KILN_ROOT, build folder, cwd. */
@@ -88,7 +40,7 @@ static int add_routes(kiln_app *app, const kiln_project *p)
         const kiln_route_def *d = &p->routes[i];
         int rc = d->handler ? kiln_route(app, d->method, d->pattern, d->handler)
                             : kiln_route_with(app, d->method, d->pattern,
-                                              serve_page, (void *)d->page);
+                                              pages_serve, (void *)d->page);
         if (rc) {
             fprintf(stderr, "%s: cannot route %s %s: %s\n", d->file, d->method,
                     d->pattern, kiln_strerror(rc));
@@ -212,9 +164,18 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
         g_settings = NULL;
         return app ? 2 : 1;
     }
+    if (pages_init(p, s, dev, g_root, err, sizeof err) != 0) {
+        fprintf(stderr, "error: %s\n", err);
+        pages_free();
+        kiln_app_free(app);
+        kiln_settings_free(s);
+        g_settings = NULL;
+        return 2;
+    }
     kiln_db_pool *db = open_database(s, err, sizeof err);
     if (!db) {
         fprintf(stderr, "error: %s\n", err);
+        pages_free();
         kiln_app_free(app);
         kiln_settings_free(s);
         g_settings = NULL;
@@ -231,6 +192,7 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
     rc = kiln_serve(app, &o);
     kiln_db_set_default(NULL);
     kiln_db_pool_free(db);
+    pages_free();
     kiln_app_free(app);
     g_settings = NULL;
     kiln_settings_free(s);

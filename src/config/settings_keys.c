@@ -53,6 +53,9 @@ const settings_key settings_keys[] = {
      "100000", 1, 10000000, NULL, "open connections per worker", false, NULL},
     {"database", "url", "database.url", SETTINGS_STRING, "sqlite://./app.db",
      0, 0, "--db", "database URL", false, NULL},
+    {"templates", "strict", "templates.strict", SETTINGS_BOOL, NULL, 0, 1,
+     NULL, "an undefined template variable is an error (default: on in "
+           "development)", false, NULL},
     {"database", "pool", "database.pool", SETTINGS_INT, "4", 1, 1000, NULL,
      "PostgreSQL connections per worker (SQLite uses one)", false, NULL},
     {"app", "name", "app.name", SETTINGS_STRING, "", 0, 0, NULL,
@@ -78,8 +81,9 @@ const settings_key settings_keys[] = {
 
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
-const char *const settings_sections[] = {"server",  "database", "app", "static",
-                                         "logging", "extra",    NULL};
+const char *const settings_sections[] = {"server", "database",  "app",
+                                         "static", "templates", "logging",
+                                         "extra",  NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

@@ -315,6 +315,11 @@ const char *kiln_request_id(kiln_ctx *c)
     return c->id_str;
 }
 
+bool kiln_responded(kiln_ctx *c)
+{
+    return c->responded;
+}
+
 kiln_arena *kiln_ctx_arena(kiln_ctx *c)
 {
     return &c->arena;

@@ -1,0 +1,377 @@
+/*
+ * app/pages.c - pages/ as templates: the set compiled at start-up (release:
+ * from the compiled-in sources) or per request from the project folder
+ * (development: an edited template shows on the next request), the page's
+ * KILN_LOAD, HTMX partials, and template errors as answers.
+ */
+#include "app/pages.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char html_type[] = "text/html; charset=utf-8";
+
+/* Set once before serving, read-only while serving. */
+static kiln_tpl_set *g_set; /* release: every template, compiled */
+static kiln_tpl_options g_opt;
+static bool g_dev;
+static char g_root[PATH_MAX];
+
+static bool is_page_name(const char *name)
+{
+    if (!name)
+        return false;
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    return base[0] != '_';
+}
+
+char *kiln_page_source(const char *name, const char *src, size_t n,
+                       bool has_layout, size_t *outn, size_t *shift)
+{
+    static const char pre[] =
+        "{% extends \"_layout.html\" %}{% block content %}";
+    static const char post[] = "{% endblock %}";
+    bool wrap = has_layout && is_page_name(name);
+    if (wrap) {
+        /* a page that says what it extends, or is a whole document, is
+           left alone */
+        size_t i = 0;
+        while (i < n && (src[i] == ' ' || src[i] == '\n' || src[i] == '\r' ||
+                         src[i] == '\t'))
+            i++;
+        if ((n - i >= 9 && strncasecmp(src + i, "<!doctype", 9) == 0) ||
+            (n - i >= 5 && strncasecmp(src + i, "<html", 5) == 0))
+            wrap = false;
+        for (size_t k = 0; wrap && k + 1 < n; k++)
+            if (src[k] == '{' && src[k + 1] == '%') {
+                size_t j = k + 2;
+                while (j < n &&
+                       (src[j] == '-' || src[j] == '+' || src[j] == ' ' ||
+                        src[j] == '\t' || src[j] == '\n'))
+                    j++;
+                if (n - j >= 7 && memcmp(src + j, "extends", 7) == 0)
+                    wrap = false;
+            }
+    }
+    size_t total = n + (wrap ? sizeof pre - 1 + sizeof post - 1 : 0);
+    char *out = malloc(total + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    if (wrap) {
+        memcpy(out, pre, sizeof pre - 1);
+        o = sizeof pre - 1;
+    }
+    memcpy(out + o, src, n);
+    o += n;
+    if (wrap) {
+        memcpy(out + o, post, sizeof post - 1);
+        o += sizeof post - 1;
+    }
+    out[o] = '\0';
+    *outn = o;
+    *shift = wrap ? sizeof pre - 1 : 0;
+    return out;
+}
+
+void kiln_page_error(kiln_tpl_error *te, const char *name, const char *src,
+                     size_t n, size_t shift)
+{
+    if (strcmp(te->name, name) != 0 || te->line < 1)
+        return;
+    if (te->line == 1 && shift) {
+        /* the wrapper is one line of ASCII: its characters are its bytes */
+        if ((size_t)te->col > shift)
+            te->col -= (int)shift;
+        else
+            te->col = 1;
+    }
+    const char *p = src, *end = src + n;
+    for (int l = 1; l < te->line && p < end; l++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    size_t len = (size_t)((eol ? eol : end) - p);
+    if (len > 200)
+        len = 200;
+    int caret = te->col > 1 ? te->col - 1 : 0;
+    if (caret > 200)
+        caret = 200;
+    snprintf(te->text, sizeof te->text, "%s:%d:%d: %s\n  %.*s\n  %*s^",
+             te->name, te->line, te->col, te->msg, (int)len, p, caret, "");
+}
+
+/* Reads a whole file (malloc'd). NULL when it cannot. */
+static char *read_file(const char *path, size_t *n)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size > (off_t)64 * 1024 * 1024) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    while (buf && got < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (buf) {
+        buf[got] = '\0';
+        *n = got;
+    }
+    return buf;
+}
+
+static bool has_layout_src(const kiln_project *p)
+{
+    for (size_t i = 0; i < p->ntemplates; i++)
+        if (strncmp(p->templates[i].file, "pages/", 6) == 0 &&
+            strcmp(p->templates[i].name, "_layout.html") == 0)
+            return true;
+    return false;
+}
+
+static bool has_layout_file(void)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/pages/_layout.html", g_root);
+    return access(path, R_OK) == 0;
+}
+
+/* A set searching the project's pages/ and templates/. */
+static kiln_tpl_set *disk_set(void)
+{
+    kiln_tpl_set *set = kiln_tpl_set_new(&g_opt);
+    char dir[PATH_MAX + 16];
+    if (!set)
+        return NULL;
+    snprintf(dir, sizeof dir, "%s/pages", g_root);
+    kiln_tpl_set_add_dir(set, dir);
+    snprintf(dir, sizeof dir, "%s/templates", g_root);
+    kiln_tpl_set_add_dir(set, dir);
+    return set;
+}
+
+int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
+               const char *root, char *err, size_t errlen)
+{
+    memset(&g_opt, 0, sizeof g_opt);
+    g_opt.undefined = kiln_settings_bool(s, "templates.strict")
+                          ? KILN_TPL_STRICT
+                          : KILN_TPL_LENIENT;
+    g_dev = dev && !p->ntemplates;
+    snprintf(g_root, sizeof g_root, "%s", root);
+    if (g_dev)
+        return 0;
+    /* release (or compiled-in templates): compile everything once */
+    g_set = p->ntemplates ? kiln_tpl_set_new(&g_opt) : disk_set();
+    if (!g_set) {
+        snprintf(err, errlen, "out of memory");
+        return KILN_ENOMEM;
+    }
+    bool layout = p->ntemplates ? has_layout_src(p) : has_layout_file();
+    kiln_tpl_error te;
+    for (size_t i = 0; i < p->ntemplates; i++) {
+        const kiln_page *t = &p->templates[i];
+        bool page = strncmp(t->file, "pages/", 6) == 0;
+        size_t n, shift;
+        char *src = kiln_page_source(t->name, (const char *)t->data, t->len,
+                                     page && layout, &n, &shift);
+        int rc =
+            src ? kiln_tpl_set_add(g_set, t->name, src, n, &te) : KILN_ENOMEM;
+        free(src);
+        if (rc != 0) {
+            kiln_page_error(&te, t->name, (const char *)t->data, t->len, shift);
+            snprintf(err, errlen, "%s%s", page ? "pages/" : "templates/",
+                     src ? te.text : "out of memory");
+            return rc;
+        }
+    }
+    if (!p->ntemplates) {
+        /* a production run from the folder: compile the routed pages */
+        for (size_t i = 0; i < p->nroutes; i++) {
+            const kiln_page *pg = p->routes[i].page;
+            if (p->routes[i].handler || !pg)
+                continue;
+            char path[PATH_MAX * 2];
+            snprintf(path, sizeof path, "%s/%s", g_root, pg->file);
+            size_t n0, n, shift;
+            char *raw = read_file(path, &n0);
+            char *src =
+                raw ? kiln_page_source(pg->name, raw, n0, layout, &n, &shift)
+                    : NULL;
+            int rc =
+                src ? kiln_tpl_set_add(g_set, pg->name, src, n, &te) : KILN_EIO;
+            free(src);
+            if (rc != 0 && raw)
+                kiln_page_error(&te, pg->name, raw, n0, shift);
+            free(raw);
+            if (rc != 0) {
+                if (rc == KILN_EIO)
+                    snprintf(err, errlen, "%s: cannot read", pg->file);
+                else
+                    snprintf(err, errlen, "pages/%s", te.text);
+                return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+void pages_free(void)
+{
+    kiln_tpl_set_free(g_set);
+    g_set = NULL;
+}
+
+/* Appends s to b with & < > " ' escaped. */
+static void put_html(kiln_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':
+            kiln_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            kiln_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            kiln_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            kiln_buf_puts(b, "&#34;");
+            break;
+        case '\'':
+            kiln_buf_puts(b, "&#39;");
+            break;
+        default:
+            kiln_buf_putc(b, *s);
+        }
+    }
+}
+
+/* A template that failed: the report in development, a plain 500 else. */
+static int template_failed(kiln_ctx *c, const kiln_page *pg,
+                           const kiln_tpl_error *te, int rc)
+{
+    const char *dir = strncmp(te->name, pg->name, strlen(pg->name)) == 0 ||
+                              te->name[0] == '\0'
+                          ? "pages/"
+                          : "";
+    kiln_log(KILN_LOG_ERROR, "%s: template %s%s", kiln_request_id(c), dir,
+             te->text[0] ? te->text : kiln_strerror(rc));
+    if (!g_dev)
+        return kiln_problem(c, 500, "the page could not be rendered");
+    kiln_buf *b = kiln_body_buf(c);
+    kiln_buf_puts(b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                     "<title>Template error</title></head><body>"
+                     "<h1>Template error</h1><pre>");
+    put_html(b, dir);
+    put_html(b, te->text[0] ? te->text : kiln_strerror(rc));
+    kiln_buf_puts(b, "</pre></body></html>");
+    kiln_set_status(c, 500);
+    kiln_set_type(c, html_type);
+    return kiln_send(c);
+}
+
+/* The block an HTMX request targets, if the page has one of that name. */
+static const char *htmx_block(kiln_ctx *c)
+{
+    kiln_str hx = kiln_header(c, "HX-Request");
+    if (!hx.p || !kiln_str_ieq_c(hx, "true"))
+        return NULL;
+    kiln_str target = kiln_header(c, "HX-Target");
+    if (!target.p || target.n == 0 || target.n > 128)
+        return NULL;
+    return kiln_arena_strndup(kiln_ctx_arena(c), target.p, target.n);
+}
+
+int pages_serve(kiln_ctx *c)
+{
+    const kiln_page *pg = kiln_route_data(c);
+    kiln_arena *a = kiln_ctx_arena(c);
+    kiln_value ctx = kiln_value_map(a);
+    if (ctx.type != KILN_VALUE_MAP)
+        return KILN_ENOMEM;
+    kiln_tpl_error te;
+    memset(&te, 0, sizeof te);
+    kiln_tpl_set *set = g_set;
+    const char *dev_src = NULL; /* development: the page as written */
+    size_t dev_n = 0, dev_shift = 0;
+    if (g_dev) {
+        /* development: compile from the folder now, so edits show */
+        set = disk_set();
+        char path[PATH_MAX * 2];
+        snprintf(path, sizeof path, "%s/%s", g_root, pg->file);
+        char *raw = set ? read_file(path, &dev_n) : NULL;
+        if (!raw) {
+            kiln_tpl_set_free(set);
+            return kiln_problem(c, 404, "%s is gone", pg->file);
+        }
+        size_t n;
+        char *src = kiln_page_source(pg->name, raw, dev_n, has_layout_file(),
+                                     &n, &dev_shift);
+        int rc =
+            src ? kiln_tpl_set_add(set, pg->name, src, n, &te) : KILN_ENOMEM;
+        free(src);
+        if (rc != 0) {
+            kiln_page_error(&te, pg->name, raw, dev_n, dev_shift);
+            free(raw);
+            kiln_tpl_set_free(set);
+            return template_failed(c, pg, &te, rc);
+        }
+        /* kept for an error at render time: it lives in the arena */
+        dev_src = kiln_arena_strndup(a, raw, dev_n);
+        free(raw);
+    }
+    int rc = 0;
+    if (pg->load) {
+        rc = pg->load(c, ctx);
+        if (rc < 0 || kiln_responded(c)) {
+            if (set != g_set)
+                kiln_tpl_set_free(set);
+            return rc;
+        }
+    }
+    kiln_set_header(c, "Vary", "HX-Request");
+    kiln_buf out;
+    kiln_buf_init(&out);
+    const char *block = htmx_block(c);
+    rc = KILN_ENOTFOUND;
+    if (block) {
+        rc = kiln_tpl_render_block(set, pg->name, block, ctx, a, &out, &te);
+        if (rc == KILN_ENOTFOUND) /* no such block: the whole page */
+            kiln_buf_clear(&out);
+    }
+    if (rc == KILN_ENOTFOUND)
+        rc = kiln_tpl_render(set, pg->name, ctx, a, &out, &te);
+    if (set != g_set)
+        kiln_tpl_set_free(set);
+    if (rc != 0) {
+        kiln_buf_deinit(&out);
+        if (dev_src)
+            kiln_page_error(&te, pg->name, dev_src, dev_n, dev_shift);
+        return template_failed(c, pg, &te, rc);
+    }
+    /* a strong ETag from the bytes: 304 for a page that did not change */
+    rc = kiln_static_send(c, out.p ? out.p : "", out.n, html_type, 0);
+    kiln_buf_deinit(&out);
+    return rc;
+}
