@@ -512,3 +512,43 @@ TEST(time_text_forms)
     }
     close_db(db);
 }
+
+TEST(rows_into_a_template)
+{
+    kiln_dbc *db = open_db();
+    make_table(db, "t_tpl");
+    EXEC_OK(db,
+            "INSERT INTO t_tpl (id, name, score, flag, at) VALUES "
+            "(1, '<b>bold</b>', 1.5, $1, $2), (2, NULL, NULL, $3, NULL)",
+            KILN_BOOL(true), KILN_TIME(1709210096000000LL), KILN_BOOL(false));
+    kiln_rows *r = kiln_db_query(
+        db, "SELECT id, name, score, flag, at FROM t_tpl ORDER BY id");
+    CHECK(r != NULL);
+    kiln_arena a;
+    kiln_arena_init(&a, 4096);
+    kiln_value rows;
+    CHECK_INT(kiln_value_from_rows(&a, r, &rows), 0);
+    CHECK_INT(kiln_value_len(rows), 2);
+    kiln_tpl_set *set = kiln_tpl_set_new(NULL);
+    const char *src =
+        "{% for p in rows %}[{{ p.id + 1 }}|{{ p.name }}|{{ p.score }}|"
+        "{{ p.flag }}|{{ p.at|date('%Y-%m-%d %H:%M') if p.at else '-' }}]"
+        "{% endfor %}";
+    kiln_tpl_error err;
+    CHECK_INT(kiln_tpl_set_add(set, "t.html", src, strlen(src), &err), 0);
+    kiln_value ctx = kiln_value_map(&a);
+    kiln_value_set(ctx, "rows", rows);
+    kiln_buf out;
+    kiln_buf_init(&out);
+    CHECK_INT(kiln_tpl_render(set, "t.html", ctx, &a, &out, &err), 0);
+    /* SQLite keeps booleans as the integers 1 and 0 */
+    CHECK_VIEW(kiln_buf_str(&out),
+               is_pg(db) ? "[2|&lt;b&gt;bold&lt;/b&gt;|1.5|True|2024-02-29 "
+                           "12:34][3|None|None|False|-]"
+                         : "[2|&lt;b&gt;bold&lt;/b&gt;|1.5|1|2024-02-29 "
+                           "12:34][3|None|None|0|-]");
+    kiln_buf_deinit(&out);
+    kiln_tpl_set_free(set);
+    kiln_arena_deinit(&a);
+    close_db(db);
+}
