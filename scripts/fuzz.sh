@@ -20,6 +20,9 @@ for t in "${targets[@]}"; do
     if [ "$t" = fuzz_json ] && [ -d ../shared/conformance/json-test-suite ]; then
         seeds="$seeds ../shared/conformance/json-test-suite"
     fi
+    if [ "$t" = fuzz_tpl ]; then
+        seeds="$seeds tests/tpl/corpus"
+    fi
     if [ "$t" = fuzz_toml ] && [ -d ../shared/conformance/toml-test/valid ]; then
         seeds="$seeds $(find ../shared/conformance/toml-test/valid -type d | tr '\n' ' ')"
     fi
