@@ -52,27 +52,34 @@ static const char hello_c[] =
     "    return kiln_jsonf(c, 200, \"{message:%%s}\", msg);\n"
     "}\n";
 
-static const char index_html[] =
+static const char layout_html[] =
     "<!doctype html>\n"
     "<html lang=\"en\">\n"
     "<head>\n"
     "  <meta charset=\"utf-8\">\n"
     "  <meta name=\"viewport\" content=\"width=device-width, "
     "initial-scale=1\">\n"
-    "  <title>%s</title>\n"
+    "  <title>{%% block title %%}%s{%% endblock %%}</title>\n"
     "  <link rel=\"stylesheet\" href=\"/static/style.css\">\n"
     "</head>\n"
     "<body>\n"
+    "  <main id=\"content\">\n"
+    "{%% block content %%}{%% endblock %%}\n"
+    "  </main>\n"
+    "</body>\n"
+    "</html>\n";
+
+static const char index_html[] =
+    "{# The content block of pages/_layout.html (see docs/templates.md). -#}\n"
     "  <h1>%s</h1>\n"
-    "  <p>This page is <code>pages/index.html</code>. The API says:\n"
+    "  <p>This page is <code>pages/index.html</code>, a template. The API "
+    "says:\n"
     "     <output id=\"msg\">&hellip;</output></p>\n"
     "  <script>\n"
     "    fetch('/api/hello?name=Kiln').then(r => r.json())\n"
     "      .then(j => { document.getElementById('msg').textContent = "
     "j.message; });\n"
-    "  </script>\n"
-    "</body>\n"
-    "</html>\n";
+    "  </script>\n";
 
 static const char style_css[] =
     "body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; "
@@ -105,8 +112,13 @@ static const char readme_tpl[] =
     "  `KILN_GET(name) { ... }` (POST, PUT, PATCH, DELETE...) handles one\n"
     "  method. Files and folders starting with `_` are helpers: compiled,\n"
     "  not routed.\n"
-    "- `pages/`: HTML pages by the same rules (`pages/index.html` is `/`).\n"
-    "  `pages/_layout.html` is reserved for templates.\n"
+    "- `pages/`: pages by the same rules (`pages/index.html` is `/`). They\n"
+    "  are templates (Jinja's language, autoescaped); a page without\n"
+    "  `{%% extends %%}` is the content block of `pages/_layout.html`. A\n"
+    "  `pages/NAME.c` beside `pages/NAME.html` can fill its variables with\n"
+    "  `KILN_LOAD(name) { kiln_value_set(ctx, \"x\", ...); return 0; }`.\n"
+    "  `kiln render pages/index.html` prints a page.\n"
+    "- `migrations/`: `0001_init.sql`... applied by `kiln migrate`.\n"
     "- `static/`: served at `/static/`.\n"
     "- `tests/`: `tests/smoke.sh` checks a running app (`kiln dev` in one\n"
     "  terminal, `sh tests/smoke.sh` in another).\n";
@@ -190,7 +202,8 @@ int cmd_new(int argc, char **argv)
     }
     int rc = put(dir, "kiln.toml", 0644, toml_tpl, name, name) ||
              put(dir, "api/hello.c", 0644, hello_c) ||
-             put(dir, "pages/index.html", 0644, index_html, name, name) ||
+             put(dir, "pages/_layout.html", 0644, layout_html, name) ||
+             put(dir, "pages/index.html", 0644, index_html, name) ||
              put(dir, "static/style.css", 0644, "%s", style_css) ||
              put(dir, "tests/smoke.sh", 0755, "%s", smoke_sh) ||
              put(dir, ".gitignore", 0644, "%s", gitignore) ||
@@ -218,6 +231,13 @@ static const char gen_api[] = "/* %s %s */\n"
                               "{\n"
                               "%s"
                               "}\n";
+
+/* with pages/_layout.html: the page is its content block */
+static const char gen_child_page[] = "{%% extends \"_layout.html\" %%}\n"
+                                     "{%% block title %%}%s{%% endblock %%}\n"
+                                     "{%% block content %%}\n"
+                                     "  <h1>%s</h1>\n"
+                                     "{%% endblock %%}\n";
 
 static const char gen_page[] = "<!doctype html>\n"
                                "<html lang=\"en\">\n"
@@ -285,7 +305,10 @@ int cmd_gen(int argc, char **argv)
                 : "    return kiln_jsonf(c, 200, \"{ok:%b}\", true);\n";
         rc = put(root, rel, 0644, gen_api, "GET", url, fn, body);
     } else {
-        rc = put(root, rel, 0644, gen_page, base, base);
+        char layout[PATH_MAX + 32];
+        snprintf(layout, sizeof layout, "%s/pages/_layout.html", root);
+        rc = put(root, rel, 0644,
+                 cli_exists(layout) ? gen_child_page : gen_page, base, base);
     }
     if (rc)
         return 1;
