@@ -7,6 +7,8 @@
  */
 #include "db/db_impl.h"
 
+#include "core/civil.h"
+
 #include "server/worker.h"
 
 #include <ctype.h>
@@ -179,17 +181,6 @@ static int digits(const char **p, const char *e, int n, int *out)
     return 0;
 }
 
-/* days since 1970-01-01 of a proleptic Gregorian date */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int db_time_parse(kiln_str s, int64_t *us)
 {
     const char *p = s.p, *e = s.p + s.n;
@@ -243,7 +234,7 @@ int db_time_parse(kiln_str s, int64_t *us)
     }
     if (p != e)
         return KILN_EPARSE;
-    int64_t days = days_from_civil(Y, M, D);
+    int64_t days = civil_days(Y, M, D);
     *us = ((days * 86400 + h * 3600 + mi * 60 + sc) - off) * 1000000 + frac;
     return 0;
 }

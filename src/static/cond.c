@@ -6,6 +6,8 @@
  */
 #include "static/static.h"
 
+#include "core/civil.h"
+
 #include <string.h>
 
 static bool is_ows(char c)
@@ -178,17 +180,6 @@ static bool digits(const char *p, int n, int *v)
     return true;
 }
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* "HH:MM:SS" */
 static bool clock_of(const char *p, int *h, int *mi, int *s)
 {
@@ -230,7 +221,7 @@ int static_http_date_parse(kiln_str v, int64_t *t)
     }
     if (d < 1 || d > 31)
         return KILN_EINVAL;
-    *t = days_from_civil(y, mon + 1, d) * 86400 + h * 3600 + mi * 60 + s;
+    *t = civil_days(y, mon + 1, d) * 86400 + h * 3600 + mi * 60 + s;
     return 0;
 }
 
