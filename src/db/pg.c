@@ -167,6 +167,20 @@ static void stmt_forget(pg_conn *c, pg_stmt *st)
 
 static void on_io(loop *l, loop_io *io, unsigned ev);
 
+/* Frees every operation in flight on c, results too: nobody waits for
+   them any more (shutdown, a closed connection). */
+static void ops_free(pg_conn *c)
+{
+    for (pg_op *op = c->head, *n; op; op = n) {
+        n = op->next;
+        for (size_t k = 0; k < op->nq; k++)
+            PQclear(op->res[k]);
+        free(op);
+    }
+    c->head = c->tail = NULL;
+    c->nops = 0;
+}
+
 static void pgc_free(pg_conn *c)
 {
     if (c->reading) {
@@ -1025,14 +1039,7 @@ static void pw_free(pg_worker *pw)
         pg_conn *c = pw->conns;
         pw->conns = c->next;
         c->registered = false;
-        for (pg_op *op = c->head; op;) {
-            pg_op *n = op->next;
-            for (size_t k = 0; k < op->nq; k++)
-                PQclear(op->res[k]);
-            free(op);
-            op = n;
-        }
-        c->head = NULL;
+        ops_free(c);
         c->pinned = NULL;
         pgc_free(c);
     }
@@ -1072,14 +1079,7 @@ static void pg_close(kiln_dbc *db)
     pg_dbc *d = (pg_dbc *)db;
     pg_conn *c = d->own;
     /* operations still in flight belong to nobody now */
-    for (pg_op *op = c->head; op;) {
-        pg_op *n = op->next;
-        for (size_t k = 0; k < op->nq; k++)
-            PQclear(op->res[k]);
-        free(op);
-        op = n;
-    }
-    c->head = NULL;
+    ops_free(c);
     pgc_free(c);
     kiln_arena_deinit(&db->own);
     free(d);
@@ -1160,15 +1160,7 @@ static void pgc_drop(pg_conn *c)
     if (c->registered && c->pw)
         loop_del(&c->pw->w->loop, &c->io);
     c->registered = false;
-    for (pg_op *op = c->head; op;) {
-        pg_op *n = op->next;
-        for (size_t k = 0; k < op->nq; k++)
-            PQclear(op->res[k]);
-        free(op);
-        op = n;
-    }
-    c->head = c->tail = NULL;
-    c->nops = 0;
+    ops_free(c);
     c->broken = true;
     c->pinned = NULL;
     if (c->pc)
