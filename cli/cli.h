@@ -165,6 +165,17 @@ int cmd_routes(int argc, char **argv);
 void cli_check_templates(const char *root, cli_scan *s);
 /** kiln render FILE [--context JSON] [--block NAME]: cli/render.c. */
 int cmd_render(int argc, char **argv);
+/**
+ * The project's settings for a command that takes settings flags: finds
+ * the project folder (into root), takes --prod (development settings
+ * without it) and the command's own flags own[] (NULL-terminated; each one
+ * present sets bit k of *seen) out of argv, and loads the rest. Returns 0
+ * with *s to free with kiln_settings_free, -1 when a flag printed help
+ * (exit 0), or the exit status of a failure it reported.
+ */
+int cli_load_settings(int argc, char **argv, const char *const *own,
+                      unsigned *seen, bool *prod, char root[PATH_MAX],
+                      kiln_settings **s);
 /** kiln migrate [--status|--check]: cli/migrate.c. */
 int cmd_migrate(int argc, char **argv);
 int cmd_config(int argc, char **argv);

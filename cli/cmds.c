@@ -166,32 +166,12 @@ int cmd_config(int argc, char **argv)
         kiln_settings_usage(stdout);
         return 0;
     }
-    bool prod = false;
-    char **av = calloc((size_t)argc + 1, sizeof(char *));
-    int ac = 0;
-    if (!av)
-        return cli_fail("out of memory");
-    av[ac++] = argv[0];
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--prod") == 0)
-            prod = true;
-        else
-            av[ac++] = argv[i];
-    }
-    char root[PATH_MAX];
-    if (cli_find_root(root)) {
-        free(av);
-        return 1;
-    }
-    kiln_settings_in in = {.root = root, .dev = !prod, .argc = ac, .argv = av};
-    kiln_settings *s = NULL;
-    char err[1024];
-    int rc = kiln_settings_load(&in, &s, err, sizeof err);
-    free(av);
-    if (rc == 1)
-        return 0;
-    if (rc < 0)
-        return cli_fail("%s", err);
+    bool prod;
+    char root[PATH_MAX], err[1024];
+    kiln_settings *s;
+    int rc = cli_load_settings(argc, argv, NULL, NULL, &prod, root, &s);
+    if (rc)
+        return rc < 0 ? 0 : rc;
     kiln_settings_print(s, stdout);
     rc = 0;
     if (prod && kiln_settings_check_production(s, err, sizeof err) != 0)

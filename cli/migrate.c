@@ -25,37 +25,17 @@ int cmd_migrate(int argc, char **argv)
         fputs(migrate_help, stdout);
         return 0;
     }
-    kiln_migrate_mode mode = KILN_MIGRATE_APPLY;
-    bool prod = false;
-    char **av = calloc((size_t)argc + 1, sizeof(char *));
-    int ac = 0;
-    if (!av)
-        return cli_fail("out of memory");
-    av[ac++] = argv[0];
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--status") == 0)
-            mode = KILN_MIGRATE_STATUS;
-        else if (strcmp(argv[i], "--check") == 0)
-            mode = KILN_MIGRATE_CHECK;
-        else if (strcmp(argv[i], "--prod") == 0)
-            prod = true;
-        else
-            av[ac++] = argv[i];
-    }
-    char root[PATH_MAX];
-    if (cli_find_root(root)) {
-        free(av);
-        return 1;
-    }
-    kiln_settings_in in = {.root = root, .dev = !prod, .argc = ac, .argv = av};
-    kiln_settings *s = NULL;
-    char err[1024];
-    int rc = kiln_settings_load(&in, &s, err, sizeof err);
-    free(av);
-    if (rc == 1)
-        return 0;
-    if (rc < 0)
-        return cli_usage_error("%s", err);
+    static const char *const own[] = {"--status", "--check", NULL};
+    unsigned seen;
+    bool prod;
+    char root[PATH_MAX], err[1024];
+    kiln_settings *s;
+    int rc = cli_load_settings(argc, argv, own, &seen, &prod, root, &s);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    kiln_migrate_mode mode = seen & 2   ? KILN_MIGRATE_CHECK
+                             : seen & 1 ? KILN_MIGRATE_STATUS
+                                        : KILN_MIGRATE_APPLY;
     char url[PATH_MAX + 64];
     const char *setting = kiln_settings_str(s, "database.url");
     if (!setting || kiln_db_url_in(setting, root, url, sizeof url) != 0) {

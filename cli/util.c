@@ -301,3 +301,45 @@ void cli_project_name(const char *root, char *name, size_t n)
         if (*p == '/' || *p == ' ')
             *p = '-';
 }
+
+int cli_load_settings(int argc, char **argv, const char *const *own,
+                      unsigned *seen, bool *prod, char root[PATH_MAX],
+                      kiln_settings **s)
+{
+    *s = NULL;
+    *prod = false;
+    if (seen)
+        *seen = 0;
+    char **av = calloc((size_t)argc + 1, sizeof(char *));
+    int ac = 0;
+    if (!av)
+        return cli_fail("out of memory");
+    av[ac++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        bool mine = false;
+        for (unsigned k = 0; own && own[k] && !mine; k++)
+            if (strcmp(argv[i], own[k]) == 0) {
+                *seen |= 1u << k;
+                mine = true;
+            }
+        if (mine)
+            continue;
+        if (strcmp(argv[i], "--prod") == 0)
+            *prod = true;
+        else
+            av[ac++] = argv[i];
+    }
+    if (cli_find_root(root)) {
+        free(av);
+        return 1;
+    }
+    kiln_settings_in in = {.root = root, .dev = !*prod, .argc = ac, .argv = av};
+    char err[1024];
+    int rc = kiln_settings_load(&in, s, err, sizeof err);
+    free(av);
+    if (rc == 1)
+        return -1;
+    if (rc < 0)
+        return cli_fail("%s", err);
+    return 0;
+}
