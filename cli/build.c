@@ -135,7 +135,7 @@ static bool stale(const char *root, const char *src, const char *obj,
     long long to = cli_mtime(obj);
     if (to < 0 || cli_mtime(src) > to)
         return true;
-    char *d = cli_read_file(dep, NULL);
+    char *d = kiln_read_file(dep, NULL);
     if (!d)
         return true;
     char *p = strchr(d, ':');
@@ -224,7 +224,7 @@ static int finish(job *j, kiln_buf *log)
     while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
         ;
     size_t n = 0;
-    char *out = cli_read_file(j->log, &n);
+    char *out = kiln_read_file(j->log, &n);
     if (out && n) {
         fwrite(out, 1, n, stderr);
         kiln_buf_append(log, out, n);

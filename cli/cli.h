@@ -41,9 +41,6 @@ bool cli_wants_help(int argc, char **argv);
 int cli_pathf(char *out, size_t n, const char *fmt, ...) KILN_PRINTF(3, 4);
 /** mkdir -p with mode 0755; 0 or -1 (errno set). */
 int cli_mkdirs(const char *path);
-/** Reads a whole file into a malloc'd NUL-terminated buffer (caller frees);
-    NULL on failure (errno set). *n gets the length when n is not NULL. */
-char *cli_read_file(const char *path, size_t *n);
 /** Writes data to path through a temporary file and rename(2), so readers
     never see half a file. Returns 0 or -1 (errno set). */
 int cli_write_file(const char *path, const void *data, size_t n, int mode);

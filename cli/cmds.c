@@ -232,7 +232,7 @@ int cmd_errpage(int argc, char **argv)
     if (argc != 2)
         return 2;
     size_t n;
-    char *text = cli_read_file(argv[1], &n);
+    char *text = kiln_read_file(argv[1], &n);
     if (!text)
         return cli_fail("cannot read %s: %s", argv[1], strerror(errno));
     kiln_buf b;

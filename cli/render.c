@@ -123,7 +123,7 @@ int cmd_render(int argc, char **argv)
         kiln_tpl_set_add_dir(set, dir);
         name = strrchr(abs, '/') + 1;
     }
-    raw = cli_read_file(abs, &n0);
+    raw = kiln_read_file(abs, &n0);
     if (!raw) {
         cli_fail("%s: cannot read", file);
         goto done;
@@ -143,7 +143,7 @@ int cmd_render(int argc, char **argv)
     kiln_value ctx = kiln_value_null();
     if (ctxfile) {
         size_t cn = 0;
-        char *cj = cli_read_file(ctxfile, &cn);
+        char *cj = kiln_read_file(ctxfile, &cn);
         if (!cj) {
             cli_fail("%s: cannot read", ctxfile);
             goto done;

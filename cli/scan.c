@@ -254,7 +254,7 @@ static int add_source(walk *w, const char *rel, const char *pattern,
     if (routed) {
         char path[PATH_MAX * 2];
         snprintf(path, sizeof path, "%s/%s", w->root, rel);
-        char *src = cli_read_file(path, NULL);
+        char *src = kiln_read_file(path, NULL);
         unsigned found = 0;
         if (!src) {
             cli_strs_addf(&w->s->errors, "%s: cannot read: %s", rel,

@@ -58,7 +58,7 @@ void cli_check_templates(const char *root, cli_scan *s)
         char path[PATH_MAX * 2];
         snprintf(path, sizeof path, "%s/%s", root, rel);
         size_t n0 = 0, n;
-        char *raw = cli_read_file(path, &n0);
+        char *raw = kiln_read_file(path, &n0);
         if (!raw)
             continue; /* the scan reported it */
         const char *name = rel + strlen("pages/");

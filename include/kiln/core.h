@@ -164,6 +164,16 @@ static inline kiln_str kiln_buf_str(const kiln_buf *b)
     return s;
 }
 
+/* ---- files ------------------------------------------------------------ */
+
+/**
+ * Reads the whole regular file at path into a malloc'd, NUL-terminated
+ * buffer (the caller frees it); *n gets the length when n is not NULL. A
+ * file that grows while it is read is read to its end. NULL on failure
+ * with errno set (EISDIR for a folder).
+ */
+char *kiln_read_file(const char *path, size_t *n);
+
 /* ---- logging ----------------------------------------------------------- */
 
 /** Log levels, most severe first. */

@@ -6,14 +6,11 @@
  */
 #include "app/pages.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char html_type[] = "text/html; charset=utf-8";
@@ -110,35 +107,6 @@ void kiln_page_error(kiln_tpl_error *te, const char *name, const char *src,
              te->name, te->line, te->col, te->msg, (int)len, p, caret, "");
 }
 
-/* Reads a whole file (malloc'd). NULL when it cannot. */
-static char *read_file(const char *path, size_t *n)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_size > (off_t)64 * 1024 * 1024) {
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (buf && got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (buf) {
-        buf[got] = '\0';
-        *n = got;
-    }
-    return buf;
-}
-
 static bool has_layout_src(const kiln_project *p)
 {
     for (size_t i = 0; i < p->ntemplates; i++)
@@ -213,7 +181,7 @@ int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
             char path[PATH_MAX * 2];
             snprintf(path, sizeof path, "%s/%s", g_root, pg->file);
             size_t n0, n, shift;
-            char *raw = read_file(path, &n0);
+            char *raw = kiln_read_file(path, &n0);
             char *src =
                 raw ? kiln_page_source(pg->name, raw, n0, layout, &n, &shift)
                     : NULL;
@@ -320,7 +288,7 @@ int pages_serve(kiln_ctx *c)
         set = disk_set();
         char path[PATH_MAX * 2];
         snprintf(path, sizeof path, "%s/%s", g_root, pg->file);
-        char *raw = set ? read_file(path, &dev_n) : NULL;
+        char *raw = set ? kiln_read_file(path, &dev_n) : NULL;
         if (!raw) {
             kiln_tpl_set_free(set);
             return kiln_problem(c, 404, "%s is gone", pg->file);

@@ -78,28 +78,6 @@ static int cmp_mig(const void *a, const void *b)
     return (x->num > y->num) - (x->num < y->num);
 }
 
-static char *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    kiln_buf b;
-    kiln_buf_init(&b);
-    char chunk[8192];
-    size_t k;
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (kiln_buf_append(&b, chunk, k) != 0)
-            break;
-    bool bad = ferror(f) || kiln_buf_putc(&b, '\0') != 0;
-    fclose(f);
-    if (bad) {
-        kiln_buf_deinit(&b);
-        return NULL;
-    }
-    *n = b.n - 1;
-    return kiln_buf_detach(&b);
-}
-
 /* Lists dir's migrations in order. */
 static int scan(const char *dir, migs *m, char *err, size_t errlen)
 {
@@ -143,7 +121,7 @@ static int scan(const char *dir, migs *m, char *err, size_t errlen)
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, f);
         size_t len = 0;
-        g->sql = g->file ? read_all(path, &len) : NULL;
+        g->sql = g->file ? kiln_read_file(path, &len) : NULL;
         if (!g->file || !g->sql) {
             free(g->file);
             free(g->sql);

@@ -354,27 +354,12 @@ static bool name_ok(const char *p, size_t n)
 /* Reads the whole file at path into *out (malloc'd). */
 static int read_file(const char *path, char **out, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT || errno == ENOTDIR ? KILN_ENOTFOUND : KILN_EIO;
-    kiln_buf b;
-    kiln_buf_init(&b);
-    char chunk[8192];
-    size_t got;
-    int rc = 0;
-    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if ((rc = kiln_buf_append(&b, chunk, got)) != 0)
-            break;
-    if (!rc && ferror(f))
-        rc = KILN_EIO;
-    fclose(f);
-    if (rc) {
-        kiln_buf_deinit(&b);
-        return rc;
-    }
-    *n = b.n;
-    *out = b.p ? kiln_buf_detach(&b) : calloc(1, 1);
-    return *out ? 0 : KILN_ENOMEM;
+    *out = kiln_read_file(path, n);
+    if (*out)
+        return 0;
+    return errno == ENOENT || errno == ENOTDIR ? KILN_ENOTFOUND
+           : errno == ENOMEM                   ? KILN_ENOMEM
+                                               : KILN_EIO;
 }
 
 /* Loads name (n bytes) from the search path. */

@@ -271,3 +271,31 @@ TEST(sha256_vectors)
     CHECK_INT(d[1], 0xc7);
     CHECK_INT(d[31], 0xd0);
 }
+
+/* ---- whole-file reads ------------------------------------------------- */
+
+#include <errno.h>
+#include <unistd.h>
+
+TEST(read_file)
+{
+    char path[] = "/tmp/kiln-read-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    size_t n = 99;
+    char *s = kiln_read_file(path, &n);
+    CHECK(s && n == 0 && s[0] == '\0'); /* empty: "" */
+    free(s);
+    char big[70000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)('a' + i % 26);
+    CHECK(write(fd, big, sizeof big) == (ssize_t)sizeof big);
+    close(fd);
+    s = kiln_read_file(path, &n);
+    CHECK(s && n == sizeof big && memcmp(s, big, n) == 0 && s[n] == '\0');
+    free(s);
+    unlink(path);
+    errno = 0;
+    CHECK(kiln_read_file(path, &n) == NULL && errno == ENOENT);
+    CHECK(kiln_read_file("/tmp", &n) == NULL && errno == EISDIR);
+}
