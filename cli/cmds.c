@@ -198,31 +198,17 @@ static int errpage(kiln_ctx *c)
                         strlen(g_error_html));
 }
 
-/* Escapes s for HTML text into b. */
+/* Escapes s for HTML text into b, dropping terminal colour escapes
+   (ESC [ ... m) from compiler output. */
 static void put_html(kiln_buf *b, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            kiln_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            kiln_buf_puts(b, "&gt;");
-            break;
-        case '&':
-            kiln_buf_puts(b, "&amp;");
-            break;
-        case '"':
-            kiln_buf_puts(b, "&quot;");
-            break;
-        case '\033': /* drop colour escapes: ESC [ ... m */
-            while (s[1] && s[1] != 'm')
-                s++;
-            if (s[1])
-                s++;
-            break;
-        default:
-            kiln_buf_putc(b, *s);
+    while (*s) {
+        size_t n = strcspn(s, "\033");
+        kiln_html_escape(b, s, n);
+        s += n;
+        if (*s) { /* ESC [ ... m */
+            const char *m = strchr(s, 'm');
+            s = m ? m + 1 : s + strlen(s);
         }
     }
 }

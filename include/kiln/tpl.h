@@ -301,6 +301,13 @@ bool kiln_value_get(kiln_value map, kiln_str key, kiln_arena *a,
  */
 int kiln_value_from_json(kiln_arena *a, const kiln_json *j, kiln_value *out);
 
+/**
+ * Appends p[0..n) to b with & < > " ' escaped as the templates escape them
+ * (&amp; &lt; &gt; &#34; &#39;), for HTML text and quoted attributes
+ * written from C. Returns 0 or KILN_ENOMEM.
+ */
+int kiln_html_escape(kiln_buf *b, const char *p, size_t n);
+
 /** A database result (kiln/db.h). */
 typedef struct kiln_rows kiln_rows;
 

@@ -209,32 +209,6 @@ void pages_free(void)
     g_set = NULL;
 }
 
-/* Appends s to b with & < > " ' escaped. */
-static void put_html(kiln_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            kiln_buf_puts(b, "&amp;");
-            break;
-        case '<':
-            kiln_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            kiln_buf_puts(b, "&gt;");
-            break;
-        case '"':
-            kiln_buf_puts(b, "&#34;");
-            break;
-        case '\'':
-            kiln_buf_puts(b, "&#39;");
-            break;
-        default:
-            kiln_buf_putc(b, *s);
-        }
-    }
-}
-
 /* A template that failed: the report in development, a plain 500 else. */
 static int template_failed(kiln_ctx *c, const kiln_page *pg,
                            const kiln_tpl_error *te, int rc)
@@ -251,8 +225,9 @@ static int template_failed(kiln_ctx *c, const kiln_page *pg,
     kiln_buf_puts(b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
                      "<title>Template error</title></head><body>"
                      "<h1>Template error</h1><pre>");
-    put_html(b, dir);
-    put_html(b, te->text[0] ? te->text : kiln_strerror(rc));
+    const char *report = te->text[0] ? te->text : kiln_strerror(rc);
+    kiln_html_escape(b, dir, strlen(dir));
+    kiln_html_escape(b, report, strlen(report));
     kiln_buf_puts(b, "</pre></body></html>");
     kiln_set_status(c, 500);
     kiln_set_type(c, html_type);

@@ -97,6 +97,28 @@ static inline bool esc_block_clean(const char *p)
     return (h[0] | h[1]) == 0;
 }
 
+int kiln_html_escape(kiln_buf *b, const char *p, size_t n)
+{
+    size_t i = 0, run = 0;
+    int rc;
+    while (i < n) {
+        if (n - i >= 16 && esc_block_clean(p + i)) {
+            i += 16;
+            continue;
+        }
+        unsigned char c = (unsigned char)p[i];
+        if (!tpl_esc[c].s) {
+            i++;
+            continue;
+        }
+        if ((i > run && (rc = kiln_buf_append(b, p + run, i - run))) ||
+            (rc = kiln_buf_append(b, tpl_esc[c].s, tpl_esc[c].n)))
+            return rc;
+        run = ++i;
+    }
+    return n > run ? kiln_buf_append(b, p + run, n - run) : 0;
+}
+
 int tpl_put_escaped(tpl_render *r, const char *p, size_t n)
 {
     size_t i = 0, run = 0;

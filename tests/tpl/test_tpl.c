@@ -1267,3 +1267,21 @@ TEST(tpl_arena_reuse_and_appending)
     kiln_arena_deinit(&a);
     kiln_tpl_set_free(set);
 }
+
+TEST(html_escape_from_c)
+{
+    kiln_buf b;
+    kiln_buf_init(&b);
+    /* runs longer than the 16-byte clean-block scan, specials at the ends */
+    const char *in = "<a href=\"x\">Tom & Jerry's 0123456789abcdef</a>";
+    CHECK_INT(kiln_html_escape(&b, in, strlen(in)), 0);
+    CHECK_VIEW(kiln_buf_str(&b), "&lt;a href=&#34;x&#34;&gt;Tom &amp; "
+                                 "Jerry&#39;s 0123456789abcdef&lt;/a&gt;");
+    kiln_buf_clear(&b);
+    CHECK_INT(kiln_html_escape(&b, "plain text without specials, long", 33), 0);
+    CHECK_VIEW(kiln_buf_str(&b), "plain text without specials, long");
+    kiln_buf_clear(&b);
+    CHECK_INT(kiln_html_escape(&b, "", 0), 0);
+    CHECK_INT(b.n, 0);
+    kiln_buf_deinit(&b);
+}
