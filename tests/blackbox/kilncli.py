@@ -180,3 +180,21 @@ class Dev:
             raise TestFailure("sanitizer report from kiln dev or its app: "
                               + report)
         return False
+
+
+def get_when_up(port, target, headers=None, limit=10):
+    """GET target on 127.0.0.1:port, retrying while nothing listens yet
+    (a server just started); returns the Response, or None after limit
+    seconds."""
+    deadline = time.monotonic() + t(limit)
+    while time.monotonic() < deadline:
+        try:
+            c = harness.Conn(port, timeout=t(5))
+            try:
+                c.send(harness.build_request("GET", target, headers=headers))
+                return c.read_response()
+            finally:
+                c.close()
+        except OSError:
+            time.sleep(0.05)
+    return None

@@ -14,7 +14,7 @@ import time
 
 import harness
 from harness import check, eq, t
-from kilncli import Dev, Project, kiln_bin, run
+from kilncli import Dev, Project, get_when_up, kiln_bin, run
 
 
 def timeout(seconds):
@@ -379,17 +379,7 @@ def test_build_and_run_release():
                                         "--workers", "1"], cwd=elsewhere,
                                        env=env, stderr=subprocess.PIPE)
         try:
-            deadline = time.monotonic() + t(10)
-            r = None
-            while time.monotonic() < deadline:
-                try:
-                    c = harness.Conn(port, timeout=t(5))
-                    c.send(harness.build_request("GET", "/"))
-                    r = c.read_response()
-                    c.close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            r = get_when_up(port, "/")
             check(r is not None, "the release binary answers")
             eq(r.status, 200, "GET / from the compiled-in page")
             check(b"<h1>app</h1>" in r.body, "page body")

@@ -13,7 +13,7 @@ import time
 
 import harness
 from harness import check, eq, t
-from kilncli import Dev, Project, env_for, kiln_bin
+from kilncli import Dev, Project, env_for, get_when_up, kiln_bin
 
 LAYOUT = """<!DOCTYPE html><html><head><title>{% block title %}Site{% endblock %}\
 </title></head><body>{% include "nav.html" %}\
@@ -177,17 +177,7 @@ def test_release_binary_renders_compiled_in_templates():
                                cwd=elsewhere, env=env,
                                stderr=subprocess.PIPE)
         try:
-            r = None
-            deadline = time.monotonic() + t(10)
-            while time.monotonic() < deadline:
-                try:
-                    c = harness.Conn(port, timeout=t(5))
-                    c.send(harness.build_request("GET", "/posts/1"))
-                    r = c.read_response()
-                    c.close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            r = get_when_up(port, "/posts/1")
             check(r is not None, "the release binary answers")
             eq(r.status, 200, "a page with a loader")
             check("<h1>First</h1>" in r.text() and "<nav>" in r.text(),
