@@ -3,7 +3,9 @@
  *
  *   kiln/core.h  string views, arenas, buffers, errors, logging
  *   kiln/json.h  JSON writer, format helper and parser
- *   kiln/http.h  the request/response API of a handler; waiting calls
+ *   kiln/http.h  the request/response API of a handler; forms; waiting calls
+ *   kiln/errors.h    the error list behind every 422
+ *   kiln/schema.h    models and endpoint schemas: decoders, encoder, value types
  *   kiln/app.h   routes and the server
  *   kiln/config.h    settings (kiln.toml, .env, environment, flags)
  *   kiln/static.h    static files
@@ -16,6 +18,8 @@
 #include "kiln/core.h"
 #include "kiln/json.h"
 #include "kiln/http.h"
+#include "kiln/errors.h"
+#include "kiln/schema.h"
 #include "kiln/app.h"
 #include "kiln/config.h"
 #include "kiln/db.h"

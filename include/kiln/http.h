@@ -78,6 +78,72 @@ kiln_str kiln_body(kiln_ctx *c);
  * nothing) when the body is not valid JSON; err, if not NULL, says why.
  */
 const kiln_json *kiln_body_json(kiln_ctx *c, kiln_json_error *err);
+/* ---- strict parameters ------------------------------------------------ */
+
+/**
+ * The route parameter name as a decimal int64: the whole value, an
+ * optional '-' then digits, nothing else ("abc", "1e3", " 4", "+4", "",
+ * an overflow all fail). Returns 0 with *out set, KILN_ENOTFOUND when the
+ * route has no such parameter, KILN_EINVAL when the value is not such a
+ * number. (kiln_param_int is the lenient form: a default on failure.)
+ */
+int kiln_param_i64(kiln_ctx *c, const char *name, int64_t *out);
+/** kiln_param_i64 for a query parameter (KILN_ENOTFOUND when absent). */
+int kiln_query_i64(kiln_ctx *c, const char *name, int64_t *out);
+
+/* ---- forms and uploads ------------------------------------------------- */
+
+/** A file part of a multipart/form-data body. Owned by the request. */
+typedef struct kiln_upload {
+    kiln_str filename;     /**< read-only: as the client sent it, without any
+                                folder part; never a path to trust */
+    kiln_str content_type; /**< read-only: the part's type
+                                ("application/octet-stream" when absent) */
+    int64_t size;          /**< read-only: bytes */
+    /** read-only: a temporary file holding the bytes, removed when the
+        request ends (move it away with rename(2) to keep it), or NULL
+        when the bytes are in data */
+    const char *path;
+    kiln_str data; /**< read-only: the bytes when they stayed in memory */
+} kiln_upload;
+
+/** One field of a form body, in the order sent. */
+typedef struct kiln_form_field {
+    kiln_str name;           /**< read-only: decoded, NUL-terminated */
+    kiln_str value;          /**< read-only: decoded text, NUL-terminated
+                                  (empty for a file part) */
+    const kiln_upload *file; /**< read-only: a file part, else NULL */
+} kiln_form_field;
+
+/**
+ * Reads the request body as a form, for any method:
+ * application/x-www-form-urlencoded, or multipart/form-data parsed as it
+ * arrives (file parts past uploads.memory bytes are streamed to temporary
+ * files, each at most uploads.max_file bytes). Parsed once; later calls
+ * return the same fields. Returns 0 with *out (n fields, in the arena);
+ * KILN_ENOTFOUND when the body is not a form (*n = 0); KILN_EPARSE for a
+ * malformed body; KILN_ELIMIT past a limit; KILN_EIO when a temporary file
+ * cannot be written. kiln_form_fail answers these.
+ */
+int kiln_form_fields(kiln_ctx *c, const kiln_form_field **out, size_t *n);
+/**
+ * Answers a failed kiln_form_fields (400, 413, 415 or 500 problem+json)
+ * and returns 0, so that `if (rc) return kiln_form_fail(c, rc);` is the
+ * whole error path.
+ */
+int kiln_form_fail(kiln_ctx *c, int rc);
+/** The first value of form field name, or p == NULL when absent (or the
+    body is not a form). */
+kiln_str kiln_form(kiln_ctx *c, const char *name);
+/**
+ * Every value of form field name, in order: stores up to max of them in
+ * out and returns how many there are (may exceed max).
+ */
+size_t kiln_form_values(kiln_ctx *c, const char *name, kiln_str *out,
+                        size_t max);
+/** The first file part called name, or NULL. */
+const kiln_upload *kiln_form_file(kiln_ctx *c, const char *name);
+
 /** A process-unique id for this request ("w0-123"), used in logs. */
 const char *kiln_request_id(kiln_ctx *c);
 /**

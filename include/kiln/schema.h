@@ -1,0 +1,371 @@
+/*
+ * kiln/schema.h - the compiled description of a model (models/NAME.toml)
+ * or an endpoint schema (api/NAME.toml), and what runs from it: the
+ * schema-directed decoders that validate while they parse and collect
+ * every error (JSON, urlencoded and multipart forms), the JSON encoder,
+ * and the value types of the field language (dates, times, UUIDs...).
+ *
+ * One description, many walkers. `kiln` loads models/ into kiln_model
+ * values (src/model/load.c) and writes them into the app as static const
+ * data beside the C struct of each model (.kiln/<mode>/gen/models.h);
+ * everything else - SQL and migrations, validation, the decoders and the
+ * encoder here, the query helpers of kiln/model.h - walks the same
+ * kiln_model. An author normally calls the generated, typed wrappers
+ * (task_from_body, task_to_json...) rather than these functions.
+ *
+ * C representation of each field type (in the generated struct):
+ *
+ *   integer   int64_t            float     double
+ *   decimal   kiln_str (canonical text: "-12.50", scale digits after '.')
+ *   bool      bool               string, text, email, url   kiln_str
+ *   date      kiln_date          datetime  kiln_datetime (us, UTC)
+ *   time      kiln_timeofday     uuid      kiln_uuid
+ *   enum      int (the index of the value; the generated C enum)
+ *   json      kiln_str (the value as minified JSON text)
+ *   ref       int64_t (the id of the row referred to)
+ *   many      kiln_ids (ids of the rows linked)
+ *   object    the nested struct itself (endpoint schemas)
+ *   list      kiln_list (items of item_size bytes; endpoint schemas)
+ *   file      const kiln_upload * (multipart bodies; endpoint schemas)
+ *
+ * An optional field has a `bool has_NAME` member: false is NULL (JSON
+ * null, SQL NULL). Strings decoded from a request view the body where they
+ * need no unescaping, else live in the request's arena.
+ */
+#ifndef KILN_SCHEMA_H
+#define KILN_SCHEMA_H
+
+#include "errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- value types ----------------------------------------------------- */
+
+/** A calendar date (proleptic Gregorian), year 1..9999. */
+typedef struct kiln_date {
+    int16_t year;  /**< public */
+    uint8_t month; /**< public: 1..12 */
+    uint8_t day;   /**< public: 1..31 */
+} kiln_date;
+
+/** An instant: microseconds since 1970-01-01T00:00:00Z (as KILN_TIME). */
+typedef int64_t kiln_datetime;
+
+/** A time of day: microseconds since midnight, 0..86399999999. */
+typedef int64_t kiln_timeofday;
+
+/** A UUID (RFC 9562), 16 bytes in network order. */
+typedef struct kiln_uuid {
+    uint8_t b[16]; /**< public */
+} kiln_uuid;
+
+/** The ids of a many-to-many field. v is in an arena (or the author's). */
+typedef struct kiln_ids {
+    int64_t *v; /**< public */
+    size_t n;   /**< public */
+} kiln_ids;
+
+/** A list field of an endpoint schema: n items of the field's item_size
+    bytes each at v. */
+typedef struct kiln_list {
+    void *v;  /**< public */
+    size_t n; /**< public */
+} kiln_list;
+
+/* Parsing and formatting. Parsers take the whole of s and return 0 or
+   KILN_EINVAL; formatters append to b and return 0 or KILN_ENOMEM. */
+
+/** "2026-03-05" (exactly YYYY-MM-DD, a real date). */
+int kiln_date_parse(kiln_str s, kiln_date *out);
+/** Appends YYYY-MM-DD. */
+int kiln_date_format(kiln_date d, kiln_buf *b);
+/** Days since 1970-01-01 (negative before). */
+int64_t kiln_date_days(kiln_date d);
+/** The date days after 1970-01-01. */
+kiln_date kiln_date_from_days(int64_t days);
+
+/**
+ * RFC 3339 date-time with a required offset ("Z", "+02:00"), 'T' or 't'
+ * or ' ' between date and time, up to 9 fraction digits (kept to the
+ * microsecond, truncated); converted to UTC.
+ */
+int kiln_datetime_parse(kiln_str s, kiln_datetime *out);
+/** Appends "2026-03-05T14:07:00.123Z" (UTC, always milliseconds). */
+int kiln_datetime_format(kiln_datetime t, kiln_buf *b);
+/** The current time. */
+kiln_datetime kiln_datetime_now(void);
+
+/** "14:07", "14:07:00", "14:07:00.250" (no offset). */
+int kiln_timeofday_parse(kiln_str s, kiln_timeofday *out);
+/** Appends "14:07:00", with ".250" when the milliseconds are not zero. */
+int kiln_timeofday_format(kiln_timeofday t, kiln_buf *b);
+
+/** "0f8fad5b-d9cb-469f-a165-70867728950e", either case. */
+int kiln_uuid_parse(kiln_str s, kiln_uuid *out);
+/** Appends the lowercase hyphenated form. */
+int kiln_uuid_format(const kiln_uuid *u, kiln_buf *b);
+/** A random (version 4) UUID from the OS's CSPRNG. 0 or KILN_EIO. */
+int kiln_uuid_random(kiln_uuid *out);
+
+/**
+ * Checks s as a decimal of at most precision digits with at most scale of
+ * them after the point ("12", "-0.5", "1.50"; no exponent, no '+', no
+ * leading zeros but one before the point) and writes its canonical form
+ * (exactly scale digits after the point, "-0" as "0") to b. Returns 0,
+ * KILN_EINVAL (not a decimal), KILN_ELIMIT (too many digits) or
+ * KILN_ENOMEM.
+ */
+int kiln_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b);
+/** Compares two canonical decimals: <0, 0, >0. */
+int kiln_decimal_cmp(kiln_str a, kiln_str b);
+
+/* ---- the description ------------------------------------------------- */
+
+/** Field types. */
+typedef enum kiln_ftype {
+    KILN_FT_INT,
+    KILN_FT_FLOAT,
+    KILN_FT_DECIMAL,
+    KILN_FT_BOOL,
+    KILN_FT_STRING,
+    KILN_FT_TEXT,
+    KILN_FT_DATE,
+    KILN_FT_DATETIME,
+    KILN_FT_TIME,
+    KILN_FT_UUID,
+    KILN_FT_EMAIL,
+    KILN_FT_URL,
+    KILN_FT_ENUM,
+    KILN_FT_JSON,
+    KILN_FT_REF,    /**< foreign key: ref = the target model */
+    KILN_FT_MANY,   /**< many-to-many: ref = the target model */
+    KILN_FT_OBJECT, /**< endpoint schemas: a nested object (ref) */
+    KILN_FT_LIST,   /**< endpoint schemas: a list of item_type (objects:
+                         ref) */
+    KILN_FT_FILE    /**< endpoint schemas: an uploaded file */
+} kiln_ftype;
+
+/** Field flags. */
+enum kiln_field_flags {
+    KILN_FF_OPTIONAL = 1u << 0,       /**< nullable; has a has_NAME member */
+    KILN_FF_UNIQUE = 1u << 1,         /**< a unique index of its own */
+    KILN_FF_INDEX = 1u << 2,          /**< an index of its own */
+    KILN_FF_READ_ONLY = 1u << 3,      /**< set by the server, never decoded */
+    KILN_FF_WRITE_ONLY = 1u << 4,     /**< decoded, never encoded */
+    KILN_FF_PK = 1u << 5,             /**< the primary key (id) */
+    KILN_FF_AUTO_CREATED = 1u << 6,   /**< datetime set on insert */
+    KILN_FF_AUTO_UPDATED = 1u << 7,   /**< datetime set on every write */
+    KILN_FF_DEFAULT_NOW = 1u << 8,    /**< default: the current time/date */
+    KILN_FF_DEFAULT_RANDOM = 1u << 9, /**< default: a random UUID */
+    KILN_FF_HAS_MIN = 1u << 10,       /**< min (or min_text) applies */
+    KILN_FF_HAS_MAX = 1u << 11,       /**< max (or max_text) applies */
+    KILN_FF_BLANK = 1u << 12          /**< a string may be empty (default:
+                                           a required string may not) */
+};
+
+/** What happens to rows referring to a deleted row (ref fields). */
+typedef enum kiln_on_delete {
+    KILN_ON_DELETE_CASCADE,
+    KILN_ON_DELETE_RESTRICT,
+    KILN_ON_DELETE_SET_NULL
+} kiln_on_delete;
+
+/** A compiled regular expression cache for a field's pattern (private;
+    zero-filled in generated code). */
+typedef struct kiln_pattern_cache {
+    void *re;  /* private: the compiled regex_t */
+    int state; /* private: 0 not tried, 1 compiled, -1 failed */
+} kiln_pattern_cache;
+
+typedef struct kiln_model kiln_model;
+
+/** Marks a field without a has_NAME member. */
+#define KILN_NO_OFFSET UINT32_MAX
+
+/**
+ * One field. Read-only once built: generated code declares these static
+ * const; the loader builds them in an arena.
+ */
+typedef struct kiln_field {
+    const char *name;    /**< JSON key, form name, C member */
+    const char *column;  /**< SQL column ("project_id" for a ref); NULL
+                              when not a column (many, endpoint fields) */
+    const char *label;   /**< human name ("due date"); never NULL */
+    const char *help;    /**< help text, or NULL */
+    uint8_t type;        /**< kiln_ftype */
+    uint8_t on_delete;   /**< ref: kiln_on_delete */
+    uint8_t item_type;   /**< list: the kiln_ftype of the items */
+    uint8_t scale;       /**< decimal: digits after the point */
+    uint16_t precision;  /**< decimal: total digits */
+    uint16_t flags;      /**< KILN_FF_* */
+    uint32_t offset;     /**< of the value in the struct */
+    uint32_t has_offset; /**< of `bool has_NAME`, or KILN_NO_OFFSET */
+    uint32_t item_size;  /**< list: bytes per item */
+    int64_t min_length;  /**< characters (code points); -1: none */
+    int64_t max_length;  /**< characters; -1: none (string: required) */
+    double min, max;     /**< integer, float: bounds (FF_HAS_MIN/MAX);
+                              list: item counts */
+    const char *min_text, *max_text;   /**< decimal bounds (canonical), and
+                                            every bound as written */
+    const char *pattern;               /**< POSIX extended regex that must
+                                            match somewhere in the value
+                                            (anchor with ^...$), or NULL */
+    kiln_pattern_cache *pattern_cache; /**< where the compiled pattern is
+                                            kept (mutable), or NULL */
+    const char *const *values;         /**< enum: the allowed strings */
+    uint32_t nvalues;                  /**< enum */
+    const char *def;          /**< default as JSON text ("false", "\"open\"",
+                                   "12.5"), or NULL (also for now/random) */
+    const kiln_model *ref;    /**< ref, many: target; object, list: items */
+    const char *ref_name;     /**< the target's name as written (loader) */
+    const char *renamed_from; /**< migration hint: the field's old name */
+    const char *file;         /**< where declared ("models/task.toml") */
+    int line, col;
+} kiln_field;
+
+/** An index or unique constraint over one or more fields. */
+typedef struct kiln_index {
+    const char *name;          /**< SQL name ("task_project_id_title_uniq") */
+    const char *const *fields; /**< field names */
+    uint32_t nfields;
+    bool unique;
+    int line, col; /**< where declared (0 for a field's own) */
+} kiln_index;
+
+/** Model flags. */
+enum kiln_model_flags {
+    KILN_MF_ALLOW_UNKNOWN = 1u << 0, /**< unknown input keys are ignored
+                                          (default: a 422 "unknown_field") */
+    KILN_MF_ENDPOINT = 1u << 1 /**< part of an endpoint schema: no table */
+};
+
+/** A model (a table) or an object of an endpoint schema. Read-only. */
+struct kiln_model {
+    const char *name;         /**< "task": the C prefix, the file's name */
+    const char *table;        /**< SQL table; NULL for endpoint objects */
+    const char *label;        /**< "task" */
+    const char *label_plural; /**< "tasks" */
+    const char *help;         /**< or NULL */
+    const kiln_field *fields; /**< in declaration order; a model's first
+                                   field is its primary key "id" */
+    uint32_t nfields;
+    uint32_t size;             /**< sizeof the C struct (0 in the loader) */
+    const kiln_index *indexes; /**< indexes and unique constraints,
+                                    the fields' own included */
+    uint32_t nindexes;
+    const char *const *ordering; /**< default order: "-due", "title" */
+    uint32_t nordering;
+    uint32_t flags;           /**< KILN_MF_* */
+    const char *renamed_from; /**< migration hint: the old table */
+    const char *file;         /**< "models/task.toml" */
+};
+
+/** The index of field name in m, or -1. */
+int kiln_model_field(const kiln_model *m, kiln_str name);
+
+/* ---- decoding -------------------------------------------------------- */
+
+/** How a decode treats absent fields. */
+typedef enum kiln_decode_mode {
+    /** A new row (POST): every required field must be given; defaults
+        fill the rest; read-only fields are ignored. */
+    KILN_DECODE_CREATE,
+    /** A full replacement (PUT): as CREATE. */
+    KILN_DECODE_REPLACE,
+    /** A partial update (PATCH, JSON Merge Patch, RFC 7396): only the
+        fields given are set; null sets an optional field to NULL. */
+    KILN_DECODE_PATCH
+} kiln_decode_mode;
+
+/** Which fields an input gave (bit i: field i of the model). */
+typedef struct kiln_fieldset {
+    uint64_t bits[4]; /**< public: 256 fields at most per model */
+} kiln_fieldset;
+
+/** True when field i is in the set. */
+static inline bool kiln_fieldset_has(const kiln_fieldset *s, unsigned i)
+{
+    return i < 256 && (s->bits[i / 64] >> (i % 64)) & 1;
+}
+
+/** A decode's options. Zero-filled: CREATE, defaults. */
+typedef struct kiln_decode_opts {
+    kiln_decode_mode mode;
+    int max_depth; /**< nesting of unknown values (0: 64) */
+} kiln_decode_opts;
+
+/**
+ * Decodes the JSON text p[0..n) into *out (a struct of m->size bytes,
+ * zero-filled first) as model m, validating as it parses, in one pass and
+ * without building a tree. Every failing field is added to errs (with its
+ * JSON Pointer); parsing continues after a wrong value, so one request
+ * reports all of them. Strings and lists are allocated from a (or view p,
+ * which must outlive *out).
+ *
+ * Returns 0 (valid: *out is filled, *given says which fields the input
+ * had; given may be NULL); KILN_EINVAL when errs got errors (422);
+ * KILN_EPARSE when p is not JSON at all (perr, when not NULL, gives the
+ * byte offset and why: 400); KILN_ENOMEM. The top level must be an object
+ * (else one error with pointer "" and code "type").
+ */
+int kiln_decode_json(const kiln_model *m, const char *p, size_t n,
+                     const kiln_decode_opts *o, kiln_arena *a, void *out,
+                     kiln_fieldset *given, kiln_errors *errs,
+                     kiln_json_error *perr);
+
+/**
+ * Decodes form fields (urlencoded or multipart, see kiln_form_fields) into
+ * *out as model m with the same validation: each value is coerced by its
+ * field's type ("on"/"true"/"1" and "off"/"false"/"0" for bool; an empty
+ * value of an optional field is NULL; "a.b" and "a[0].b" names reach
+ * nested fields; a repeated name fills a many or list field). Returns as
+ * kiln_decode_json (never KILN_EPARSE).
+ */
+int kiln_decode_form(const kiln_model *m, const kiln_form_field *fields,
+                     size_t nfields, const kiln_decode_opts *o, kiln_arena *a,
+                     void *out, kiln_fieldset *given, kiln_errors *errs);
+
+/**
+ * A handler's whole input path in one call: reads the request body by its
+ * Content-Type (application/json, application/x-www-form-urlencoded or
+ * multipart/form-data, for any method) into *out as model m.
+ * Returns true when *out is valid. Otherwise it has answered: 400
+ * problem+json for a body that does not parse (with the byte offset for
+ * JSON), 415 for another Content-Type, 413 past a limit, 422 with every
+ * failing field; the handler just returns 0.
+ */
+bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
+                      const kiln_decode_opts *o, void *out,
+                      kiln_fieldset *given);
+
+/**
+ * Checks a struct filled in C against m's constraints (lengths, bounds,
+ * patterns, enum range, emails, URLs), adding every failure to errs with
+ * pointers under prefix ("" for the top). Returns 0 or KILN_EINVAL.
+ */
+int kiln_validate(const kiln_model *m, const void *obj, const char *prefix,
+                  kiln_errors *errs);
+
+/** Sets every field of *out to its default (and NULL where optional with
+    none); the rest is zero. */
+void kiln_defaults(const kiln_model *m, void *out);
+
+/* ---- encoding -------------------------------------------------------- */
+
+/**
+ * Appends obj as a JSON object: fields in declaration order, write-only
+ * fields left out, NULL as null, decimals as strings, dates and times as
+ * RFC 3339 text, enums by name, json fields as their text, many fields as
+ * arrays of ids. Returns 0 or KILN_ENOMEM.
+ */
+int kiln_encode_json(const kiln_model *m, const void *obj, kiln_buf *b);
+/** Appends a JSON array of the n structs at items. */
+int kiln_encode_json_list(const kiln_model *m, const void *items, size_t n,
+                          kiln_buf *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
