@@ -219,6 +219,9 @@ typedef struct kiln_field {
     const char *def;          /**< default as JSON text ("false", "\"open\"",
                                    "12.5"), or NULL (also for now/random) */
     const kiln_model *ref;    /**< ref, many: target; object, list: items */
+    const char *through;      /**< many: the join table ("task_tags"), whose
+                                   columns are <model>_id and <target>_id
+                                   (from_/to_<model>_id when they are one) */
     const char *ref_name;     /**< the target's name as written (loader) */
     const char *renamed_from; /**< migration hint: the field's old name */
     const char *file;         /**< where declared ("models/task.toml") */
