@@ -398,11 +398,13 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
         "static inline int %s_validate(const %s *obj, kiln_errors *errs)\n{\n"
         "    return kiln_validate(&%s_model, obj, \"\", errs);\n}\n\n",
         p, T, p);
-    kiln_buf_printf(b,
-                    "/** Sets every field of *out to its default. */\n"
-                    "static inline void %s_defaults(%s *out)\n{\n"
-                    "    kiln_defaults(&%s_model, out);\n}\n\n",
-                    p, T, p);
+    kiln_buf_printf(
+        b,
+        "/** Sets every field of *out to its default (strings a default "
+        "needs go in a). */\n"
+        "static inline int %s_defaults(%s *out, kiln_arena *a)\n{\n"
+        "    return kiln_defaults(&%s_model, a, out);\n}\n\n",
+        p, T, p);
     kiln_buf_printf(
         b,
         "/** 422 errors for each reference of *obj to a missing row. */\n"
