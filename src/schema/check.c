@@ -100,9 +100,9 @@ void schema_item_field(const kiln_field *f, kiln_field *item)
     item->type = f->item_type;
     item->offset = 0;
     item->has_offset = KILN_NO_OFFSET;
-    item->flags &= (uint16_t) ~(KILN_FF_OPTIONAL | KILN_FF_HAS_MIN |
-                                KILN_FF_HAS_MAX | KILN_FF_DEFAULT_NOW |
-                                KILN_FF_DEFAULT_RANDOM);
+    item->flags &=
+        (uint16_t) ~(KILN_FF_OPTIONAL | KILN_FF_HAS_MIN | KILN_FF_HAS_MAX |
+                     KILN_FF_DEFAULT_NOW | KILN_FF_DEFAULT_RANDOM);
     item->def = NULL;
 }
 
@@ -231,16 +231,16 @@ int schema_check_int(schema_sink *s, const kiln_field *f, int64_t v,
        bound itself cannot be exact */
     if ((f->flags & KILN_FF_HAS_MIN) &&
         (fabs(f->min) < 9007199254740992.0 ? (double)v < ceil(f->min)
-                                            : (double)v < f->min))
-        return schema_error(
-            s, path, "min", "at least %s",
-            f->min_text ? f->min_text : check_fmt_double(ceil(f->min), t));
+                                           : (double)v < f->min))
+        return schema_error(s, path, "min", "at least %s",
+                            f->min_text ? f->min_text
+                                        : check_fmt_double(ceil(f->min), t));
     if ((f->flags & KILN_FF_HAS_MAX) &&
         (fabs(f->max) < 9007199254740992.0 ? (double)v > floor(f->max)
-                                            : (double)v > f->max))
-        return schema_error(
-            s, path, "max", "at most %s",
-            f->max_text ? f->max_text : check_fmt_double(floor(f->max), t));
+                                           : (double)v > f->max))
+        return schema_error(s, path, "max", "at most %s",
+                            f->max_text ? f->max_text
+                                        : check_fmt_double(floor(f->max), t));
     return 0;
 }
 

@@ -622,7 +622,8 @@ static int jd_many(jdec *j, const kiln_field *f, kiln_ids *out,
             schema_path at = {path, NULL, n};
             if ((rc = jd_grow(j, &v, &cap, n, sizeof(int64_t))) != 0)
                 return rc;
-            if (j->p < j->end && (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')))
+            if (j->p < j->end &&
+                (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')))
                 rc = jd_int(j, &item, (int64_t *)v + n, &at);
             else if (j->p < j->end)
                 rc = jd_wrong_type(j, &item, &at);
@@ -903,8 +904,8 @@ done:
 
 /* ---- entry points ----------------------------------------------------- */
 
-int schema_json_field(schema_dec *d, const kiln_field *f, kiln_str t,
-                      void *obj, const schema_path *path)
+int schema_json_field(schema_dec *d, const kiln_field *f, kiln_str t, void *obj,
+                      const schema_path *path)
 {
     jdec j = {.d = d, .begin = t.p, .p = t.p, .end = t.p + t.n};
     jd_ws(&j);

@@ -37,9 +37,12 @@ int kiln_errors_add(kiln_errors *e, const char *pointer, const char *code,
     }
     char detail[512];
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt ? fmt : "", ap);
-    va_end(ap);
+    detail[0] = '\0';
+    if (fmt) {
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+    }
     const char *p = pointer ? pointer : "", *k = code ? code : "invalid";
     kiln_error_item *it = &e->items[e->n];
     it->pointer = kiln_arena_strndup(e->arena, p, strlen(p));

@@ -79,13 +79,13 @@ int schema_error(schema_sink *s, const schema_path *path, const char *code,
 /* ---- the decode context (shared by decode_json.c and decode_form.c) --- */
 
 typedef struct schema_dec {
-    kiln_arena *a;     /* where decoded strings and lists go */
-    schema_sink sink;  /* the errors */
-    int mode;          /* kiln_decode_mode */
-    int max_depth;     /* nesting limit */
-    bool form;         /* an HTML form: absent bool = false, absent many and
-                          scalar list = empty */
-    kiln_buf tmp;      /* scratch (malloc'd; freed by the decoder) */
+    kiln_arena *a;    /* where decoded strings and lists go */
+    schema_sink sink; /* the errors */
+    int mode;         /* kiln_decode_mode */
+    int max_depth;    /* nesting limit */
+    bool form;        /* an HTML form: absent bool = false, absent many and
+                         scalar list = empty */
+    kiln_buf tmp;     /* scratch (malloc'd; freed by the decoder) */
 } schema_dec;
 
 /* A field's value in the struct obj. */
@@ -183,7 +183,7 @@ int schema_absent(schema_dec *d, const kiln_model *m, void *obj,
  * defaults and the form values of json fields). Returns 0, 1 (errors added
  * at path), KILN_EPARSE (t is not JSON; nothing added) or KILN_ENOMEM.
  */
-int schema_json_field(schema_dec *d, const kiln_field *f, kiln_str t,
-                      void *obj, const schema_path *path);
+int schema_json_field(schema_dec *d, const kiln_field *f, kiln_str t, void *obj,
+                      const schema_path *path);
 
 #endif
