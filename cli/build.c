@@ -245,12 +245,73 @@ static int finish(job *j, kiln_buf *log)
 /* ---- the build ------------------------------------------------------------
  */
 
+static const char *const route_methods[] = {"GET",    "POST", "PUT",    "PATCH",
+                                            "DELETE", "HEAD", "OPTIONS"};
+
 /*
- * Loads models/ and writes gen/models.h and gen/models.c (only when they
- * change, so unchanged models recompile nothing). Model errors go to log.
- * Returns 0, or -1 when the models are wrong or cannot be written.
+ * Loads the endpoint schemas of the scan's routes into ms (once per file)
+ * and names each route's input. 0 or an error (lines in errs).
  */
-static int gen_models(const char *root, const char *gen, kiln_buf *log)
+static int load_endpoints(const char *root, model_set *ms, cli_scan *s,
+                          kiln_buf *errs)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s->nroutes; i++) {
+        cli_route *r = &s->routes[i];
+        if (!r->schema)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = s->routes[j].schema &&
+                   strcmp(s->routes[j].schema, r->schema) == 0;
+        if (seen)
+            continue;
+        unsigned methods = 0;
+        for (size_t j = 0; j < s->nroutes; j++)
+            if (s->routes[j].schema &&
+                strcmp(s->routes[j].schema, r->schema) == 0)
+                for (unsigned k = 0; k < 7; k++)
+                    if (strcmp(s->routes[j].method, route_methods[k]) == 0)
+                        methods |= 1u << k;
+        char path[PATH_MAX * 2];
+        cli_pathf(path, sizeof path, "%s/%s", root, r->schema);
+        size_t n = 0;
+        char *src = kiln_read_file(path, &n);
+        if (!src) {
+            kiln_buf_printf(errs, "%s: cannot read: %s\n", r->schema,
+                            strerror(errno));
+            rc = KILN_EIO;
+            continue;
+        }
+        size_t before = ms->nendpoints;
+        int lr = model_load_endpoints(ms, r->schema, src, n, r->pattern,
+                                      methods, errs);
+        free(src);
+        if (lr)
+            rc = lr;
+        for (size_t k = before; k < ms->nendpoints; k++) {
+            const kiln_endpoint *ep = ms->endpoints[k];
+            for (size_t j = 0; j < s->nroutes; j++) {
+                cli_route *o = &s->routes[j];
+                if (o->schema && strcmp(o->schema, r->schema) == 0 &&
+                    strcmp(o->method, ep->method) == 0) {
+                    free(o->input);
+                    o->input = strdup(ep->name);
+                }
+            }
+        }
+    }
+    return rc;
+}
+
+/*
+ * Loads models/ (and the endpoint schemas of s) and writes gen/models.h and
+ * gen/models.c (only when they change, so unchanged models recompile
+ * nothing). Errors go to log. Returns 0, or -1 when a model or schema is
+ * wrong or the files cannot be written.
+ */
+static int gen_models(const char *root, const char *gen, cli_scan *s,
+                      kiln_buf *log)
 {
     model_set ms;
     model_set_init(&ms);
@@ -259,6 +320,8 @@ static int gen_models(const char *root, const char *gen, kiln_buf *log)
     kiln_buf_init(&h);
     kiln_buf_init(&c);
     int rc = model_load_dir(&ms, root, &errs);
+    if (rc == 0)
+        rc = load_endpoints(root, &ms, s, &errs);
     if (rc != 0) {
         if (errs.n)
             kiln_buf_append(log, errs.p, errs.n);
@@ -332,7 +395,7 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         cli_write_file(ign, "*\n", 2, 0644);
 
     /* models/ into gen/models.h and gen/models.c */
-    if (gen_models(root, gen, &log) != 0) {
+    if (gen_models(root, gen, &s, &log) != 0) {
         fputs(log.p, stderr);
         goto out;
     }

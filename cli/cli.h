@@ -87,6 +87,9 @@ typedef struct cli_route {
     char *unit;    /**< symbol prefix of a .c file; NULL for a page */
     bool page;     /**< a pages/ .html rendered for GET */
     char *loader;  /**< page: unit of the pages/ .c with KILN_LOAD, or NULL */
+    char *schema;  /**< api/NAME.toml beside the .c, or NULL */
+    char *input;   /**< its endpoint's name for this method (set by the
+                        build once the schema is loaded), or NULL */
 } cli_route;
 
 /** The result of scanning a project. */

@@ -754,6 +754,154 @@ static void emit_desc(kiln_buf *b, const kiln_model *m, const char *st,
     kiln_buf_puts(b, ",\n};\n\n");
 }
 
+/* ---- endpoint schemas --------------------------------------------------- */
+
+/* The C type of part m of endpoint ep ("LikeQuery"), or of its model when
+   the part is a model's struct (a body that is a model, or part of one). */
+static void part_type(const kiln_endpoint *ep, const kiln_model *m,
+                      const char *part, char *out, size_t n)
+{
+    if (m->table) {
+        model_c_type(m->name, out, n);
+        return;
+    }
+    char base[MODEL_NAME_MAX + 8], p[16];
+    model_c_type(ep->name, base, sizeof base);
+    model_c_type(part, p, sizeof p);
+    snprintf(out, n, "%s%s", base, p);
+}
+
+static const char *const part_names[3] = {"path", "query", "body"};
+
+static void emit_endpoint_header(kiln_buf *b, const kiln_endpoint *ep)
+{
+    char T[MODEL_NAME_MAX + 8], up[MODEL_NAME_MAX + 8];
+    model_c_type(ep->name, T, sizeof T);
+    upper(ep->name, up, sizeof up);
+    kiln_buf_printf(b, "/* ---- %s: %s [%s] ", ep->name, ep->file, ep->method);
+    for (size_t k =
+             strlen(ep->name) + strlen(ep->file) + strlen(ep->method) + 15;
+         k < 76; k++)
+        kiln_buf_putc(b, '-');
+    kiln_buf_puts(b, " */\n\n");
+    const kiln_model *parts[3] = {ep->path, ep->query, ep->body};
+    for (int i = 0; i < 3; i++) {
+        const kiln_model *m = parts[i];
+        if (!m || m->table)
+            continue; /* a model's own struct */
+        char st[160], su[160], pu[16];
+        part_type(ep, m, part_names[i], st, sizeof st);
+        upper(part_names[i], pu, sizeof pu);
+        snprintf(su, sizeof su, "%s_%s", up, pu);
+        char what[200];
+        snprintf(what, sizeof what, "The %s of %s %s", part_names[i],
+                 ep->method, ep->file);
+        emit_struct(b, m, st, su, what);
+    }
+    kiln_buf_printf(b,
+                    "/** What %s %s takes, validated before the handler "
+                    "runs",
+                    ep->method, ep->file);
+    if (ep->summary) {
+        kiln_buf_puts(b, ": ");
+        cli_put_comment(b, ep->summary);
+    }
+    kiln_buf_printf(b, ". */\ntypedef struct %s {\n", T);
+    for (int i = 0; i < 3; i++) {
+        if (!parts[i])
+            continue;
+        char st[160];
+        part_type(ep, parts[i], part_names[i], st, sizeof st);
+        kiln_buf_printf(b, "    %s %s;\n", st, part_names[i]);
+    }
+    if (!parts[0] && !parts[1] && !parts[2])
+        kiln_buf_puts(b, "    char unused_; /* nothing declared */\n");
+    kiln_buf_printf(b, "} %s;\n\n", T);
+    kiln_buf_printf(b,
+                    "/** The description of %s's input. */\n"
+                    "extern const kiln_endpoint %s_endpoint;\n\n",
+                    ep->name, ep->name);
+    kiln_buf_printf(b,
+                    "/** The validated input of the request, in a handler of "
+                    "%s %s. */\n"
+                    "static inline const %s *%s_input(kiln_ctx *c)\n{\n"
+                    "    return (const %s *)kiln_input(c);\n}\n\n",
+                    ep->method, ep->file, T, ep->name, T);
+}
+
+static void emit_endpoint_desc(kiln_buf *b, const kiln_endpoint *ep)
+{
+    char T[MODEL_NAME_MAX + 8];
+    model_c_type(ep->name, T, sizeof T);
+    kiln_buf_printf(b, "/* ---- %s: %s [%s] */\n\n", ep->name, ep->file,
+                    ep->method);
+    const kiln_model *parts[3] = {ep->path, ep->query, ep->body};
+    char syms[3][160];
+    for (int i = 0; i < 3; i++) {
+        const kiln_model *m = parts[i];
+        syms[i][0] = '\0';
+        if (!m)
+            continue;
+        if (m->table && !(m->flags & KILN_MF_ENDPOINT)) {
+            snprintf(syms[i], sizeof syms[i], "%s", m->name); /* model's */
+            continue;
+        }
+        char st[160];
+        part_type(ep, m, part_names[i], st, sizeof st);
+        snprintf(syms[i], sizeof syms[i], "%s_%s", ep->name, part_names[i]);
+        emit_desc(b, m, st, syms[i], false);
+    }
+    if (ep->nresponses) {
+        kiln_buf_printf(b, "static const kiln_response %s_responses[] = {\n",
+                        ep->name);
+        for (uint32_t i = 0; i < ep->nresponses; i++) {
+            const kiln_response *r = &ep->responses[i];
+            kiln_buf_printf(b, "    {%d, ", r->status);
+            if (r->model)
+                kiln_buf_printf(b, "&%s_model", r->model->name);
+            else
+                kiln_buf_puts(b, "NULL");
+            kiln_buf_printf(b, ", %s, ", r->list ? "true" : "false");
+            put_cstr_or_null(b, r->description);
+            kiln_buf_puts(b, "},\n");
+        }
+        kiln_buf_puts(b, "};\n");
+    }
+    kiln_buf_printf(
+        b, "const kiln_endpoint %s_endpoint = {\n    .method = ", ep->name);
+    cli_put_cstr(b, ep->method);
+    kiln_buf_puts(b, ",\n    .name = ");
+    cli_put_cstr(b, ep->name);
+    if (ep->summary) {
+        kiln_buf_puts(b, ",\n    .summary = ");
+        cli_put_cstr(b, ep->summary);
+    }
+    if (ep->description) {
+        kiln_buf_puts(b, ",\n    .description = ");
+        cli_put_cstr(b, ep->description);
+    }
+    for (int i = 0; i < 3; i++)
+        if (parts[i])
+            kiln_buf_printf(b,
+                            ",\n    .%s = &%s_model,\n"
+                            "    .%s_offset = offsetof(%s, %s)",
+                            part_names[i], syms[i], part_names[i], T,
+                            part_names[i]);
+    kiln_buf_printf(b, ",\n    .size = sizeof(%s),\n    .body_mode = %s", T,
+                    ep->body_mode == KILN_DECODE_PATCH ? "KILN_DECODE_PATCH"
+                    : ep->body_mode == KILN_DECODE_REPLACE
+                        ? "KILN_DECODE_REPLACE"
+                        : "KILN_DECODE_CREATE");
+    if (ep->nresponses)
+        kiln_buf_printf(b,
+                        ",\n    .responses = %s_responses,\n"
+                        "    .nresponses = %u",
+                        ep->name, ep->nresponses);
+    kiln_buf_puts(b, ",\n    .file = ");
+    cli_put_cstr(b, ep->file);
+    kiln_buf_printf(b, ",\n    .line = %d,\n};\n\n", ep->line);
+}
+
 /* ---- the two files ------------------------------------------------------- */
 
 static const char header_intro[] =
@@ -793,6 +941,18 @@ int cli_emit_models(const model_set *ms, kiln_buf *h, kiln_buf *c)
     if (!ms->n)
         kiln_buf_puts(h, "/* (no models yet: add models/NAME.toml, or run "
                          "kiln gen model NAME field:type ...) */\n\n");
+    else
+        kiln_buf_puts(h, "/* the models, declared first: a model's calls "
+                         "may name another */\n");
+    for (size_t i = 0; i < ms->n; i++) {
+        names n;
+        names_of(ms->models[i]->name, &n);
+        kiln_buf_printf(
+            h, "typedef struct %s %s;\nextern const kiln_model %s_model;\n",
+            n.type, n.type, ms->models[i]->name);
+    }
+    if (ms->n)
+        kiln_buf_putc(h, '\n');
     for (size_t i = 0; i < ms->n; i++) {
         const kiln_model *m = ms->models[i];
         names n;
@@ -804,6 +964,8 @@ int cli_emit_models(const model_set *ms, kiln_buf *h, kiln_buf *c)
         emit_struct(h, m, n.type, n.upper, m->name);
         emit_calls(h, m, &n);
     }
+    for (size_t i = 0; i < ms->nendpoints; i++)
+        emit_endpoint_header(h, ms->endpoints[i]);
     kiln_buf_puts(h, "#endif\n");
 
     kiln_buf_puts(c, "/*\n * models.c - the description of each model of "
@@ -826,5 +988,7 @@ int cli_emit_models(const model_set *ms, kiln_buf *h, kiln_buf *c)
             }
         emit_desc(c, m, n.type, m->name, true);
     }
+    for (size_t i = 0; i < ms->nendpoints; i++)
+        emit_endpoint_desc(c, ms->endpoints[i]);
     return 0;
 }

@@ -265,6 +265,40 @@ struct kiln_model {
     const char *file;         /**< "models/task.toml" */
 };
 
+/** One response an endpoint schema declares (for the OpenAPI document). */
+typedef struct kiln_response {
+    int status;              /**< 200, 201, 204... */
+    const kiln_model *model; /**< the body's model, or NULL (no body) */
+    bool list;               /**< a JSON array of model */
+    const char *description; /**< or NULL */
+} kiln_response;
+
+/**
+ * An endpoint schema: what one method of an api/ route takes and answers
+ * (api/NAME.toml beside api/NAME.c). Kiln decodes and validates the path
+ * parameters, the query and the body into one struct in the request's
+ * arena before the handler runs (kiln_input); a path parameter that does
+ * not fit is a 404, everything else a 422 listing every failing field.
+ */
+typedef struct kiln_endpoint {
+    const char *method;      /**< "POST" */
+    const char *name;        /**< the C prefix of its input ("like") */
+    const char *summary;     /**< or NULL */
+    const char *description; /**< or NULL */
+    const kiln_model *path;  /**< path parameters, or NULL */
+    const kiln_model *query; /**< query parameters, or NULL */
+    const kiln_model *body;  /**< the body, or NULL (none is read) */
+    uint32_t path_offset;    /**< of each part in the input struct */
+    uint32_t query_offset;
+    uint32_t body_offset;
+    uint32_t size;     /**< sizeof the input struct */
+    uint8_t body_mode; /**< kiln_decode_mode of the body */
+    const kiln_response *responses;
+    uint32_t nresponses;
+    const char *file; /**< "api/posts/[id]/like.toml" */
+    int line;         /**< of the method's table */
+} kiln_endpoint;
+
 /** The index of field name in m, or -1. */
 int kiln_model_field(const kiln_model *m, kiln_str name);
 
