@@ -260,6 +260,17 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
     int rc = 1;
     char name[128];
     cli_project_name(root, name, sizeof name);
+    cli_strs perr = {0};
+    if (cli_check_project_into(root, &perr)) {
+        for (size_t i = 0; i < perr.n; i++) {
+            kiln_buf_printf(&log, "%s\n", perr.v[i]);
+            cli_fail("%s", perr.v[i]);
+        }
+        cli_strs_free(&perr);
+        memset(&s, 0, sizeof s);
+        goto out;
+    }
+    cli_strs_free(&perr);
     cli_scan_project(root, &s);
     if (s.errors.n) {
         for (size_t i = 0; i < s.errors.n; i++)

@@ -183,7 +183,10 @@ int cmd_new(int argc, char **argv)
         fputs(new_help, stdout);
         return 0;
     }
-    if (argc != 2 || argv[1][0] == '-')
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-' && argv[i][1])
+            return cli_unknown_option(argv[i]);
+    if (argc != 2)
         return cli_usage_error(argc < 2 ? "needs a NAME"
                                         : "takes exactly one NAME");
     const char *dir = argv[1];

@@ -44,6 +44,77 @@ def test_version_and_help():
     check(err.count("\n") == 1, "one line: %r" % err)
 
 
+def test_unknown_commands_suggest_the_nearest():
+    for typo, near in (("nwe", "new"), ("buidl", "build"), ("rotues", "routes"),
+                       ("conifg", "config"), ("dve", "dev")):
+        rc, out, err = run([typo], "/")
+        eq(rc, 2, "kiln %s status" % typo)
+        eq(err, "kiln: unknown command '%s' (did you mean '%s'?)\n" %
+           (typo, near), "kiln %s message" % typo)
+    rc, out, err = run(["help", "nwe"], "/")
+    eq(rc, 2, "kiln help nwe")
+    check("did you mean 'new'" in err, err)
+
+
+@timeout(120)
+def test_unknown_flags_exit_2_at_once():
+    with Project() as p:
+        # every command, in a project where each would otherwise do its
+        # work (dev would serve, run would need a build)
+        cases = {
+            "new": ["new", "x", "--prot", "1"],
+            "dev": ["dev", "--prot", "1"],
+            "build": ["build", "--prot", "1"],
+            "run": ["run", "--prot", "1"],
+            "routes": ["routes", "--prot", "1"],
+            "config": ["config", "--prot", "1"],
+            "gen": ["gen", "api", "x", "--prot", "1"],
+            "migrate": ["migrate", "--prot", "1"],
+            "render": ["render", "pages/index.html", "--prot", "1"],
+        }
+        for cmd, args in cases.items():
+            t0 = time.monotonic()
+            rc, out, err = p.kiln(*args, timeout=20)
+            eq(rc, 2, "kiln %s with an unknown flag: status (%s)" % (cmd, err))
+            check(time.monotonic() - t0 < t(5), "kiln %s exits at once" % cmd)
+            eq(err.count("\n"), 1, "one line for kiln %s: %r" % (cmd, err))
+            check(err.startswith("kiln %s: unknown option '--prot'" % cmd),
+                  "kiln %s names the flag: %r" % (cmd, err))
+            eq(out, "", "kiln %s printed nothing else" % cmd)
+        # the commands whose flags go to the app suggest the app's flag
+        for cmd in ("dev", "run", "config", "migrate"):
+            rc, out, err = p.kiln(cmd, "--prot", "1", timeout=20)
+            check("did you mean '--port'?" in err, "%s: %r" % (cmd, err))
+        # a flag of the app with a bad value is a usage error too
+        rc, out, err = p.kiln("dev", "--workers", "many", timeout=20)
+        eq(rc, 2, "dev --workers many")
+        check("--workers" in err and err.count("\n") == 1, err)
+        check(not os.path.exists(p.path(".kiln/dev")), "dev built nothing")
+        check(not os.path.exists(p.path("api/x.c")), "gen wrote nothing")
+        check(not os.path.exists(p.path("x")), "new wrote nothing")
+
+
+def test_broken_kiln_toml_fails_every_command():
+    with Project() as p:
+        p.write("kiln.toml", '[app]\nname = "app"\ntitle = "unterminated\n')
+        for args in (["build"], ["routes"], ["dev"], ["run"], ["config"],
+                     ["migrate"], ["gen", "api", "x"],
+                     ["render", "pages/index.html"]):
+            rc, out, err = p.kiln(*args, timeout=30)
+            eq(rc, 1, "kiln %s with a broken kiln.toml (%s)" % (args[0], err))
+            check(re.search(r"kiln %s: kiln\.toml:3:\d+: " % args[0], err),
+                  "kiln %s names kiln.toml:3:COL: %r" % (args[0], err))
+        check(not os.path.exists(p.path("dist")), "no binary was built")
+        check(not os.path.exists(p.path("api/x.c")), "gen wrote nothing")
+        # a key that is not a setting: the build would make a binary that
+        # refuses to start, so it stops here
+        p.write("kiln.toml", '[server]\nprot = 8000\n')
+        rc, out, err = p.kiln("build")
+        eq(rc, 1, "build with an unknown key")
+        check("kiln.toml:2:1: unknown key 'prot'" in err and "port" in err, err)
+        check(not os.path.exists(p.path("dist/app")), "no binary was built")
+
+
 def test_outside_a_project():
     d = tempfile.mkdtemp(prefix="kiln-none-")
     try:
@@ -274,6 +345,26 @@ def test_dev_serves_and_rebuilds():
         check(re.search(r"api/hello\.c:3:\d+", d.output()), "terminal too")
         check(b"<script" not in r.body.split(b"<pre>")[1].split(b"</pre>")[0],
               "compiler output is escaped")
+        # an error in an included header: a JSON client gets all of it
+        p.write("api/_broken.h", "static int broken(void) { return nope; }\n")
+        p.write("api/hello.c", "#include <kiln.h>\n#include \"_broken.h\"\n"
+                "KILN_GET(hello) { return broken(); }\n")
+        r = d.wait_for("/api/hello", lambda r: r.status == 500 and
+                       b"_broken.h" in r.body, "the header's compile error",
+                       headers={"Accept": "application/json"})
+        eq(r.header("Content-Type"), "application/problem+json", "problem")
+        j = r.json()
+        check(j["detail"].startswith("the app does not build: ") and
+              "api/_broken.h:1:" in j["detail"] and "error:" in j["detail"],
+              "detail is the error line, not the preamble: %r" % j["detail"])
+        check("In file included from api/hello.c:2" in j["log"] and
+              "nope" in j["log"] and "\033" not in j["log"],
+              "log holds the whole diagnostic, without escapes: %r" % j["log"])
+        eq(j["status"], 500, "status member")
+        r = d.get("/")
+        check(b"In file included from api/hello.c:2" in r.body and
+              b"nope" in r.body, "the HTML page shows all of it")
+        p.remove("api/_broken.h")
         p.write("api/hello.c", HELLO_V2)
         d.wait_for("/api/hello", lambda r: r.status == 200, "fixed again")
         # bad TOML: file:line:col, then fixed
@@ -320,22 +411,74 @@ def test_dev_restart_refuses_no_connection():
                                                   set(answers)))
 
 
+CRASH_C = """#include <kiln.h>
+#include <stdlib.h>
+/* a NULL dereference the sanitizers let through, so the app gets SIGSEGV */
+__attribute__((no_sanitize("undefined"))) static int deref(int *p)
+{
+    return *p;
+}
+KILN_GET(crash)
+{
+    int *volatile p = NULL;
+    if (kiln_query(c, "die").n)
+        return kiln_text(c, 200, "%d", deref(p));
+    return kiln_text(c, 200, "%s", "alive");
+}
+"""
+
+
 @timeout(120)
-def test_dev_app_crash_shows_error():
+def test_dev_restarts_a_crashed_app():
     with Project() as p:
-        p.write("api/crash.c", "#include <kiln.h>\n#include <stdlib.h>\n"
-                "KILN_GET(crash) { abort(); }\n")
-        with Dev(p) as d:
-            d.wait_for("/api/hello", lambda r: r.status == 200, "first build")
-            try:
-                d.get("/api/crash", timeout=5)
-            except Exception:
-                pass
-            r = d.wait_for("/", lambda r: r.status == 500, "the crash page")
-            check(b"signal 6" in r.body, "says how it died: %s" % r.body[:400])
-            p.write("api/crash.c", "#include <kiln.h>\n"
-                    "KILN_GET(crash) { return kiln_text(c, 200, \"%s\", \"ok\"); }\n")
-            r = d.wait_for("/api/crash", lambda r: r.status == 200, "restart")
+        p.write("api/crash.c", CRASH_C)
+        # ASan would catch the SIGSEGV and exit 1: let the signal through
+        with Dev(p, env={"ASAN_OPTIONS": "detect_leaks=0:handle_segv=0"}) as d:
+            d.wait_for("/api/crash", lambda r: r.status == 200, "first build")
+            start = len(d.output())
+            pages = []  # what answered while the app was down
+            for round in range(3):  # down for 100, 200, then 400 ms
+                try:
+                    d.get("/api/crash?die=1", timeout=5)
+                except Exception:
+                    pass  # the connection dies with the app
+                # served again without saving a file; meanwhile the page
+                # says it crashed
+                deadline = time.monotonic() + t(20)
+                while time.monotonic() < deadline:
+                    try:
+                        accept = "application/json" if round == 2 else \
+                            "text/html"
+                        r = d.get("/api/crash", headers={"Accept": accept})
+                    except (OSError, harness.TestFailure):
+                        continue
+                    if r.status == 200:
+                        break
+                    pages.append(r)
+                    time.sleep(0.01)
+                eq(r.status, 200, "served again after crash %d" % round)
+                eq(r.body, b"alive", "the restarted app answers")
+            out = d.output()[start:]
+            check("crashed" in out and "SIGSEGV" in out and
+                  "Segmentation fault" in out,
+                  "the terminal says it crashed, with the signal: %s" % out)
+            check("restarting it in 100 ms" in out, "first delay: %s" % out)
+            check("restarting it in 200 ms" in out, "doubled: %s" % out)
+            eq(out.count("restarted the app"), 3, "restarts said: %s" % out)
+            check("does not build" not in out, "never a build error: " + out)
+            check(pages, "the crash page answered while the app was down")
+            for r in pages:
+                eq(r.status, 503, "while restarting: 503")
+                eq(r.header("Retry-After"), "1", "Retry-After")
+                check(b"does not build" not in r.body, "not a build error")
+                if r.header("Content-Type") == "application/problem+json":
+                    j = r.json()
+                    check("crashed and is restarting" in j["detail"] and
+                          "SIGSEGV" in j["log"], "problem+json: %s" % j)
+                else:
+                    check(b"The app crashed" in r.body and b"restarting" in
+                          r.body and b"SIGSEGV" in r.body,
+                          "the page says it crashed: %s" % r.body[:500])
 
 
 @timeout(120)
