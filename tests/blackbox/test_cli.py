@@ -239,6 +239,83 @@ def test_gen_adds_files_in_place():
         check("/api/users/{id}" in out and "/about" in out, out)
 
 
+@timeout(240)
+def test_gen_every_kind_with_awkward_names_compiles_and_serves():
+    names = ["notes/index", "time", "random", "[id]", "a/b/[id]", "my-page",
+             "files/[...rest]", "x/[int]"]
+    with Project() as p:
+        for name in names:
+            for kind in ("api", "page"):
+                rc, out, err = p.kiln("gen", kind, name)
+                eq(rc, 0, "kiln gen %s %s (%s)" % (kind, name, err))
+        # the comment names the route the file serves
+        api = p.read("api/notes/index.c")
+        check("GET /api/notes\n" in api and "/api/notes/index" not in api,
+              "the route in the comment: %s" % api)
+        check("KILN_LOAD(" in p.read("pages/a/b/[id].c"), "a page's loader")
+        check("kiln_param(c, \"id\")" in p.read("pages/a/b/[id].c"),
+              "the loader reads the parameter")
+        check("[id]" not in p.read("pages/a/b/[id].html"), "no '[id]' title")
+        # handlers that ignore `c` (and a loader that ignores both), with
+        # labels libc uses: no collision, no "unused parameter" warning
+        p.write("api/quiet.c", "#include <kiln.h>\n#include <strings.h>\n"
+                "#include <time.h>\n#include <stdlib.h>\n"
+                "KILN_GET(index) { return KILN_EINVAL; }\n"
+                "KILN_POST(time) { return KILN_EINVAL; }\n"
+                "KILN_PUT(random) { return KILN_EINVAL; }\n")
+        p.write("pages/quiet.html", "<p>quiet</p>\n")
+        p.write("pages/quiet.c", "#include <kiln.h>\n"
+                "KILN_LOAD(index) { return 0; }\n")
+        rc, out, err = p.kiln("build")
+        eq(rc, 0, "what gen wrote compiles (%s)" % err)
+        check("warning:" not in err, "and without a warning: %s" % err)
+        port = harness.free_port()
+        env = kilncli_env({"KILN_APP_SECRET_KEY": "g" * 20 + "Q7x!" + "z" * 20})
+        srv = subprocess.Popen([p.path("dist/app"), "--port", str(port),
+                                "--workers", "1"], cwd=p.root, env=env,
+                               stderr=subprocess.PIPE)
+        try:
+            check(get_when_up(port, "/api/time") is not None, "it serves")
+            want_json = {
+                "/api/notes": {"ok": True}, "/api/time": {"ok": True},
+                "/api/random": {"ok": True}, "/api/42": {"id": "42"},
+                "/api/a/b/7": {"id": "7"}, "/api/my-page": {"ok": True},
+                "/api/files/x/y.txt": {"rest": "x/y.txt"},
+                "/api/x/9": {"int": "9"},
+            }
+            for target, body in want_json.items():
+                r = get_when_up(port, target)
+                eq(r.status, 200, "GET %s" % target)
+                eq(r.json(), body, "GET %s body" % target)
+            want_page = {
+                "/notes": "<h1>Notes</h1>", "/time": "<h1>Time</h1>",
+                "/random": "<h1>Random</h1>", "/42": "<h1>Id 42</h1>",
+                "/a/b/7": "<h1>B 7</h1>", "/my-page": "<h1>My page</h1>",
+                "/files/x/y.txt": "<h1>Files x/y.txt</h1>",
+                "/x/9": "<h1>X 9</h1>",
+            }
+            for target, h1 in want_page.items():
+                r = get_when_up(port, target)
+                eq(r.status, 200, "GET %s" % target)
+                check(h1.encode() in r.body and b"<title>" + h1[4:-5].encode()
+                      + b"</title>" in r.body,
+                      "GET %s shows %s: %s" % (target, h1, r.body[:400]))
+        finally:
+            srv.terminate()
+            srv.wait(timeout=t(20))
+        # nothing is overwritten, and a broken name leaves nothing behind
+        rc, out, err = p.kiln("gen", "page", "time")
+        eq(rc, 1, "gen over existing files")
+        rc, out, err = p.kiln("gen", "pgae", "y")
+        eq(rc, 2, "an unknown kind")
+        check("did you mean 'page'?" in err, err)
+        rc, out, err = p.kiln("gen", "page", "bad[name")
+        eq(rc, 1, "a name that breaks the routing rules")
+        check(not os.path.exists(p.path("pages/bad[name.html")) and
+              not os.path.exists(p.path("pages/bad[name.c")),
+              "no file left behind")
+
+
 # ---- config --------------------------------------------------------------------
 
 def test_config_precedence_and_origins():
