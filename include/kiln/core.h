@@ -158,6 +158,8 @@ int kiln_buf_vprintf(kiln_buf *b, const char *fmt, va_list ap);
 int kiln_buf_put_i64(kiln_buf *b, int64_t v);
 /** Empties the buffer, keeping its memory. */
 void kiln_buf_clear(kiln_buf *b);
+/** Keeps the first n bytes (n <= b->n): undoes appends past a mark. */
+void kiln_buf_truncate(kiln_buf *b, size_t n);
 /** Removes the first n bytes (n <= b->n). */
 void kiln_buf_consume(kiln_buf *b, size_t n);
 /** Returns the bytes (caller frees with free()) and leaves b empty. */
