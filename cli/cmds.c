@@ -39,9 +39,15 @@ int cmd_build(int argc, char **argv)
     cli_progress("building %s (release)...", root);
     cli_build_result r;
     int rc = cli_build(root, &o, &r);
-    if (rc == 0)
-        printf("built %s (%d file%s compiled)\n", r.binary, r.ncompiled,
-               r.ncompiled == 1 ? "" : "s");
+    if (rc == 0) {
+        char size[32] = "size unknown";
+        if (r.size >= 0)
+            snprintf(size, sizeof size, "%lld KiB", (r.size + 1023) / 1024);
+        printf("built %s (%d file%s compiled; %s; debug information in "
+               "%s.debug)\n",
+               r.binary, r.ncompiled, r.ncompiled == 1 ? "" : "s", size,
+               r.binary);
+    }
     else
         cli_fail("the build failed (errors above)");
     cli_build_result_free(&r);

@@ -581,6 +581,22 @@ def test_build_and_run_release():
         eq(rc, 0, "kiln build status (%s)" % err)
         binary = p.path("dist/app")
         check(os.access(binary, os.X_OK), "dist/app built: " + out)
+        # small: only the libraries a SQLite app uses, stripped, its size
+        # said, the debug information beside it
+        m = re.search(r"; (\d+) KiB; debug information in (\S+)\)", out)
+        check(m, "the size is reported: %r" % out)
+        eq(int(m.group(1)), (os.path.getsize(binary) + 1023) // 1024,
+           "the size reported is the binary's")
+        eq(m.group(2), binary + ".debug", "the debug file named")
+        check(os.path.getsize(binary + ".debug") > 0, "debug file written")
+        needed = elf_needed(binary)
+        check(needed and not any("libpq" in n for n in needed),
+              "no libpq among %s" % needed)
+        check(len(needed) <= 6, "a handful of libraries: %s" % needed)
+        sections = subprocess.run(["readelf", "-S", "-W", binary],
+                                  capture_output=True, text=True).stdout
+        check(".gnu_debuglink" in sections and ".debug_info" not in sections
+              and ".symtab" not in sections, "stripped, with a debug link")
         # production without a secret key: refuses, says how
         port = harness.free_port()
         pr = subprocess.run([binary, "--port", str(port)], cwd=p.root,
@@ -627,6 +643,30 @@ def test_build_and_run_release():
             srv.wait(timeout=t(20))
             shutil.rmtree(elsewhere, ignore_errors=True)
         eq(srv.returncode, 0, "release binary exits 0 on SIGTERM")
+
+
+def elf_needed(path):
+    """The DT_NEEDED libraries of an ELF file (readelf -d)."""
+    out = subprocess.run(["readelf", "-d", "-W", path], capture_output=True,
+                         text=True, check=True).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
+
+
+@timeout(60)
+def test_postgres_without_libpq_is_a_clear_error():
+    # libpq is loaded only for a postgres:// URL: without it, the command
+    # says what to install (KILN_LIBPQ names a library that is not there)
+    with Project() as p:
+        rc, out, err = p.kiln("migrate", "--db", "postgres://127.0.0.1:1/x",
+                              env={"KILN_LIBPQ": "libpq-not-here.so.5"})
+        eq(rc, 1, "migrate without libpq (%s)" % err)
+        check("PostgreSQL needs libpq: install the libpq5 package" in err and
+              "libpq-not-here.so.5" in err, err)
+        eq(err.count("\n"), 1, "one line: %r" % err)
+        # SQLite needs no libpq at all
+        p.write("migrations/0001_init.sql", "CREATE TABLE t (x INTEGER);\n")
+        rc, out, err = p.kiln("migrate", env={"KILN_LIBPQ": "libpq-not-here"})
+        eq(rc, 0, "migrate on SQLite without libpq (%s)" % err)
 
 
 def kilncli_env(extra=None):
