@@ -353,8 +353,7 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
                     o->release ? "-O2 -g -DNDEBUG -ffunction-sections "
                                  "-fdata-sections"
                                : "-O0 -g",
-                    tc.incdir,
-                    SAN_FLAGS);
+                    tc.incdir, SAN_FLAGS);
     const char *ucf = getenv("CFLAGS");
     if (ucf && *ucf)
         kiln_buf_printf(&flags, " %s", ucf);

@@ -47,8 +47,7 @@ int cmd_build(int argc, char **argv)
                "%s.debug)\n",
                r.binary, r.ncompiled, r.ncompiled == 1 ? "" : "s", size,
                r.binary);
-    }
-    else
+    } else
         cli_fail("the build failed (errors above)");
     cli_build_result_free(&r);
     return rc ? 1 : 0;
@@ -281,6 +280,9 @@ static char *summary_line(const char *text)
     }
     if (!pick)
         pick = first ? first : "";
+    /* kiln dev's own line starts with what the prefix below says */
+    if (g_page.crashed && strncmp(pick, "the app crashed: ", 17) == 0)
+        pick += 17;
     char *out = NULL;
     if (asprintf(&out, "%s: %.*s",
                  g_page.crashed ? "the app crashed and is restarting"

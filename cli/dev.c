@@ -292,7 +292,7 @@ static int start_app(dev *d)
                  "the app %s before it accepted connections (its output is "
                  "in the terminal running kiln dev)\n",
                  why);
-        cli_fail("%s", text);
+        cli_fail("%.*s", (int)strcspn(text, "\n"), text);
         show_error(d, text);
         return -1;
     }
@@ -326,7 +326,7 @@ static void crashed(dev *d, int st)
              "kiln dev); restarting it in %lld ms%s\n",
              why, (long long)d->backoff_ms,
              d->crashes > 1 ? " (it keeps crashing: the delay doubles)" : "");
-    cli_fail("%s", text);
+    cli_fail("%.*s", (int)strcspn(text, "\n"), text);
     d->app = -1;
     show_page(d, PAGE_CRASH, text);
     d->restart_at = now_ms() + d->backoff_ms;
