@@ -372,7 +372,10 @@ KILN_GET(hello) { return kiln_jsonf(c, 200, "{message:%s}", "version two"); }
 
 @timeout(180)
 def test_dev_serves_and_rebuilds():
-    with Project() as p, Dev(p) as d:
+    # compiler messages in colour, as in a terminal: the page and the JSON
+    # must show them without the escapes
+    with Project() as p, Dev(p, env={"CFLAGS":
+                                     "-fdiagnostics-color=always"}) as d:
         r = d.wait_for("/api/hello?name=you", lambda r: r.status == 200,
                        "the first build")
         eq(r.json(), {"message": "Hello, you!"}, "api/hello.c answer")
@@ -420,6 +423,7 @@ def test_dev_serves_and_rebuilds():
         check(re.search(rb"api/hello\.c:3:\d+", r.body),
               "page shows api/hello.c:3:col: %s" % r.body[:600])
         check(re.search(r"api/hello\.c:3:\d+", d.output()), "terminal too")
+        check("\033[" in d.output(), "the terminal got colours")
         check(b"<script" not in r.body.split(b"<pre>")[1].split(b"</pre>")[0],
               "compiler output is escaped")
         # an error in an included header: a JSON client gets all of it
