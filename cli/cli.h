@@ -160,7 +160,7 @@ typedef struct cli_build_opts {
 /** What a build produced. */
 typedef struct cli_build_result {
     char binary[PATH_MAX]; /**< the linked app */
-    char *log;     /**< compiler/linker output or scan errors (malloc'd) */
+    char *log;      /**< compiler/linker output or scan errors (malloc'd) */
     int ncompiled;  /**< files compiled this time */
     bool linked;    /**< the binary was (re)linked */
     long long size; /**< the binary's size in bytes (-1: unknown) */
