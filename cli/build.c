@@ -242,6 +242,53 @@ static int finish(job *j, kiln_buf *log)
     return 0;
 }
 
+/* ---- release binaries ---------------------------------------------------- */
+
+/*
+ * Splits the debug information of the linked binary bin (dist/NAME.tmp)
+ * into dist/NAME.debug and strips bin, which keeps a link to that file
+ * (.gnu_debuglink): the binary ships small, and gdb or a core dump next to
+ * the .debug file still show functions, files and lines. 0, or -1 with the
+ * reason in log.
+ */
+static int strip_release(const char *root, const char *bin, kiln_buf *log)
+{
+    char debug[PATH_MAX * 2 + 8];
+    size_t n = strlen(bin);
+    if (n < 4 || strcmp(bin + n - 4, ".tmp") != 0 ||
+        cli_pathf(debug, sizeof debug, "%.*s.debug", (int)(n - 4), bin) != 0)
+        return kiln_buf_printf(log, "%s: unexpected name\n", bin), -1;
+    const char *objcopy = getenv("OBJCOPY");
+    if (!objcopy || !*objcopy)
+        objcopy = "objcopy";
+    for (int step = 0; step < 2; step++) {
+        cli_strs argv = {0};
+        cli_strs_addf(&argv, "%s", objcopy);
+        if (step == 0) {
+            cli_strs_addf(&argv, "--only-keep-debug");
+            cli_strs_addf(&argv, "%s", bin);
+            cli_strs_addf(&argv, "%s", debug);
+        } else {
+            cli_strs_addf(&argv, "--strip-all");
+            cli_strs_addf(&argv, "--add-gnu-debuglink=%s", debug);
+            cli_strs_addf(&argv, "%s", bin);
+        }
+        job j = {.what = step == 0 ? "objcopy --only-keep-debug"
+                                   : "objcopy --strip-all"};
+        cli_pathf(j.log, sizeof j.log, "%s.log", bin);
+        j.pid = spawn(root, &argv, j.log);
+        cli_strs_free(&argv);
+        if (j.pid < 0 || finish(&j, log) != 0) {
+            kiln_buf_printf(log,
+                            "%s: cannot split the debug information "
+                            "(objcopy, from binutils)\n",
+                            bin);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---- the build ------------------------------------------------------------
  */
 
@@ -360,6 +407,7 @@ static char *kbuf_take(kiln_buf *b)
 int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
 {
     memset(r, 0, sizeof *r);
+    r->size = -1;
     kiln_buf log;
     kiln_buf_init(&log);
     cli_scan s;
@@ -367,6 +415,17 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
     int rc = 1;
     char name[128];
     cli_project_name(root, name, sizeof name);
+    cli_strs perr = {0};
+    if (cli_check_project_into(root, &perr)) {
+        for (size_t i = 0; i < perr.n; i++) {
+            kiln_buf_printf(&log, "%s\n", perr.v[i]);
+            cli_fail("%s", perr.v[i]);
+        }
+        cli_strs_free(&perr);
+        memset(&s, 0, sizeof s);
+        goto out;
+    }
+    cli_strs_free(&perr);
     cli_scan_project(root, &s);
     if (s.errors.n) {
         for (size_t i = 0; i < s.errors.n; i++)
@@ -405,7 +464,11 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
     kiln_buf_init(&flags);
     kiln_buf_printf(&flags,
                     "%s -std=gnu17 -Wall -Wextra %s -I. -I.kiln/%s/gen -I%s%s",
-                    tc.cc, o->release ? "-O2 -g -DNDEBUG" : "-O0 -g", mode,
+                    tc.cc,
+                    o->release ? "-O2 -g -DNDEBUG -ffunction-sections "
+                                 "-fdata-sections"
+                               : "-O0 -g",
+                    mode,
                     tc.incdir, SAN_FLAGS);
     const char *ucf = getenv("CFLAGS");
     if (ucf && *ucf)
@@ -505,6 +568,12 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         cli_strs argv = {0};
         cli_strs_addf(&argv, "%s", tc.cc);
         split_into(&argv, SAN_FLAGS);
+        /* only the libraries the app calls: libpq is not among them (it
+           is loaded when a postgres:// URL is used, src/db/pq.c); a
+           release also drops the functions nothing calls */
+        cli_strs_addf(&argv, "-Wl,--as-needed");
+        if (o->release)
+            cli_strs_addf(&argv, "-Wl,--gc-sections");
         cli_strs_addf(&argv, "-o");
         cli_strs_addf(&argv, "%s.tmp", out_bin);
         for (size_t i = 0; i < objs.n; i++)
@@ -513,9 +582,9 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         split_into(&argv, getenv("LDFLAGS"));
         split_into(&argv, getenv("LDLIBS"));
         cli_strs_addf(&argv, "-lsqlite3"); /* libkiln's data layer */
-        cli_strs_addf(&argv, "-lpq");
         cli_strs_addf(&argv, "-lpthread");
         cli_strs_addf(&argv, "-lm");
+        cli_strs_addf(&argv, "-ldl"); /* dlopen (part of libc since 2.34) */
         kiln_buf line;
         kiln_buf_init(&line);
         for (size_t i = 0; i < argv.n; i++)
@@ -537,7 +606,10 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
             } else {
                 char tmp[PATH_MAX * 2 + 8];
                 snprintf(tmp, sizeof tmp, "%s.tmp", out_bin);
-                if (rename(tmp, out_bin) != 0) {
+                if (o->release && strip_release(root, tmp, &log) != 0) {
+                    failed = 1;
+                    unlink(lpath);
+                } else if (rename(tmp, out_bin) != 0) {
                     kiln_buf_printf(&log, "cannot write %s: %s\n", out_bin,
                                     strerror(errno));
                     failed = 1;
@@ -547,6 +619,10 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
             }
         }
         cli_strs_free(&argv);
+    }
+    if (!failed) {
+        struct stat st;
+        r->size = stat(out_bin, &st) == 0 ? (long long)st.st_size : -1;
     }
     cli_strs_free(&objs);
     cli_strs_free(&srcs);
