@@ -22,10 +22,11 @@
  * until a file is saved.
  *
  * Watching is inotify on every folder of the project except .kiln/, dist/,
- * .git/, node_modules/ and hidden ones. A .c/.h file, kiln.toml or .env,
- * or a file added, removed or renamed under api/ or pages/ triggers a
- * rebuild (after the burst of events settles); an edited page or a file in
- * static/ does not: they are read from disk on every request.
+ * .git/, node_modules/ and hidden ones. A .c/.h file, kiln.toml or .env, a
+ * model or endpoint schema (.toml under models/ or api/), or a file added,
+ * removed or renamed under api/ or pages/ triggers a rebuild (after the burst
+ * of events settles); an edited page or a file in static/ does not: they are
+ * read from disk on every request.
  */
 #include "cli.h"
 
@@ -444,6 +445,12 @@ static bool matters(const char *rel, const char *name, uint32_t mask)
         return true;
     if (ends_with(name, ".c") || ends_with(name, ".h"))
         return strncmp(rel, "static", 6) != 0;
+    /* models and endpoint schemas are compiled into models.h */
+    if (ends_with(name, ".toml") &&
+        (strncmp(rel, "models", 6) == 0 || strncmp(rel, "api", 3) == 0))
+        return true;
+    if (!*rel && strcmp(name, "models") == 0)
+        return true;
     bool structural =
         mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ISDIR);
     if (structural &&

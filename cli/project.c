@@ -10,6 +10,8 @@
  */
 #include "cli.h"
 
+#include "model/model.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,11 +35,32 @@ static int check_settings_file(const char *root, cli_strs *errs)
     return 1;
 }
 
+/* models/: every model file, and the references between them. */
+static int check_models(const char *root, cli_strs *errs)
+{
+    model_set ms;
+    model_set_init(&ms);
+    kiln_buf b;
+    kiln_buf_init(&b);
+    int rc = model_load_dir(&ms, root, &b);
+    for (const char *l = b.p ? b.p : ""; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t n = nl ? (size_t)(nl - l) : strlen(l);
+        if (cli_strs_addf(errs, "%.*s", (int)n, l) != 0)
+            rc = KILN_ENOMEM;
+        l += n + (nl != NULL);
+    }
+    kiln_buf_deinit(&b);
+    model_set_free(&ms);
+    return rc == KILN_ENOMEM ? -1 : rc != 0;
+}
+
 static const struct project_check {
     const char *what; /* for messages about the check itself */
     int (*run)(const char *root, cli_strs *errs);
 } checks[] = {
     {"kiln.toml", check_settings_file},
+    {"models/", check_models},
 };
 
 int cli_check_project_into(const char *root, cli_strs *errs)

@@ -230,7 +230,7 @@ def test_gen_adds_files_in_place():
         check(os.path.isfile(p.path("pages/about.html")), "page made")
         rc, out, err = p.kiln("gen", "page", "about")
         eq(rc, 1, "gen over an existing file")
-        rc, out, err = p.kiln("gen", "model", "x")
+        rc, out, err = p.kiln("gen", "frob", "x")
         eq(rc, 2, "gen of an unknown kind")
         rc, out, err = p.kiln("gen", "api", "bad[name")
         eq(rc, 1, "gen with a name that breaks the rules")
@@ -700,7 +700,8 @@ def test_incremental_build_compiles_only_changes():
                     "{ return kiln_text(c, 200, \"%%d\", %d); }\n" % i)
         rc, out, err = p.kiln("build")
         eq(rc, 0, "first build (%s)" % err)
-        check("8 files compiled" in out, out)  # 7 handlers + the route table
+        # 7 handlers, the route table and the models' descriptions
+        check("9 files compiled" in out, out)
         rc, out, err = p.kiln("build")
         check("(1 file compiled;" in out, "only the route table: " + out)
         time.sleep(0.01)
