@@ -369,3 +369,86 @@ def test_lists_filters_ordering():
         eq(st, 200, html)
         check("<li data-id=\"" in html and "banana green 1.000 -" in html,
               "template values: %r" % html)
+
+
+def multipart(fields, boundary="kilnBoundary7MA4YWxk"):
+    """A multipart/form-data body of (name, value) pairs; a value that is a
+    (filename, bytes) tuple is a file part."""
+    out = []
+    for name, value in fields:
+        out.append(b"--" + boundary.encode() + b"\r\n")
+        if isinstance(value, tuple):
+            out.append(b'Content-Disposition: form-data; name="%s"; '
+                       b'filename="%s"\r\nContent-Type: text/plain\r\n\r\n' %
+                       (name.encode(), value[0].encode()))
+            out.append(value[1])
+        else:
+            out.append(b'Content-Disposition: form-data; name="%s"\r\n\r\n' %
+                       name.encode())
+            out.append(value.encode())
+        out.append(b"\r\n")
+    out.append(b"--" + boundary.encode() + b"--\r\n")
+    return (b"".join(out),
+            {"Content-Type": "multipart/form-data; boundary=" + boundary})
+
+
+def test_forms_share_the_validation():
+    from urllib.parse import urlencode
+    with App() as app:
+        app_tags(app)
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        # urlencoded: strings coerced by type, repeated names fill a many
+        body = urlencode([("i", "5"), ("d", "1.5"), ("b", "on"),
+                          ("dt", "2026-01-02"), ("en", "green"), ("t", ""),
+                          ("tags", "2"), ("tags", "1"), ("j", '{"a":1}')])
+        st, got, raw = app.call("POST", "/api/items", body, headers=form)
+        eq(st, 201, "urlencoded create: " + raw)
+        eq((got["i"], got["d"], got["b"], got["dt"], got["en"], got["t"],
+            got["tags"], got["j"]),
+           (5, "1.500", True, "2026-01-02", "green", None, [1, 2], {"a": 1}),
+           "coerced values (an empty optional is null)")
+        iid = got["id"]
+        # the same errors, with the same pointers, from a form
+        body = urlencode([("i", "x"), ("d", "1e3"), ("en", "blue"),
+                          ("tags", "y")])
+        st, p, raw = app.call("POST", "/api/items", body, headers=form)
+        eq(st, 422, raw)
+        eq(codes(p), [("/d", "invalid_decimal"), ("/en", "choice"),
+                      ("/i", "type"), ("/tags/0", "type")],
+           "form errors: " + raw)
+        # PUT and PATCH take forms too (multipart as well)
+        data, h = multipart([("i", "6"), ("d", "2"), ("s", "put form")])
+        st, got, raw = app.call("PUT", "/api/items/%d" % iid, data, headers=h)
+        eq(st, 200, "multipart PUT: " + raw)
+        eq((got["i"], got["s"], got["en"], got["tags"]),
+           (6, "put form", "red", []), "replaced from a multipart form")
+        data, h = multipart([("s", "patched")])
+        st, got, raw = app.call("PATCH", "/api/items/%d" % iid, data,
+                                headers=h)
+        eq(st, 200, "multipart PATCH: " + raw)
+        eq((got["i"], got["s"]), (6, "patched"), "patched one field")
+        st, got, raw = app.call("PATCH", "/api/items/%d" % iid,
+                                urlencode([("i", "7")]), headers=form)
+        eq((st, got["i"], got["s"]), (200, 7, "patched"), "urlencoded PATCH")
+        data, h = multipart([("i", "8"), ("d", ("a.txt", b"not a field"))])
+        st, p, raw = app.call("PATCH", "/api/items/%d" % iid, data, headers=h)
+        eq(st, 422, "a file where a value goes: " + raw)
+        eq([c for _, c in codes(p)], ["type"], raw)
+
+
+def test_a_broken_model_fails_the_build_with_its_line():
+    app = App()  # not built yet
+    try:
+        with open(os.path.join(app.root, "models", "tag.toml"), "a") as f:
+            f.write("colour = { type = \"strng\" }\n")
+        rc, out, err = app.kiln("build")
+        eq(rc, 1, "kiln build with a broken model")
+        check("models/tag.toml:3:19: unknown type 'strng' for field 'colour' "
+              "(did you mean 'string'?)" in err, err)
+        check(not os.path.exists(os.path.join(app.root, "dist", "models")),
+              "no binary")
+        rc, out, err = app.kiln("routes")
+        eq(rc, 1, "kiln routes checks the models too: " + err)
+        check("models/tag.toml:3:19" in err, err)
+    finally:
+        app.close()
