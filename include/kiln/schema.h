@@ -330,7 +330,9 @@ static inline bool kiln_fieldset_has(const kiln_fieldset *s, unsigned i)
 /** A decode's options. Zero-filled: CREATE, defaults. */
 typedef struct kiln_decode_opts {
     kiln_decode_mode mode;
-    int max_depth; /**< nesting of unknown values (0: 64) */
+    int max_depth; /**< arrays and objects open at once, described by the
+                        model or not (0: 64); deeper JSON is KILN_EPARSE,
+                        a deeper form name an "unknown_field" */
 } kiln_decode_opts;
 
 /**
@@ -340,6 +342,12 @@ typedef struct kiln_decode_opts {
  * JSON Pointer); parsing continues after a wrong value, so one request
  * reports all of them. Strings and lists are allocated from a (or view p,
  * which must outlive *out).
+ *
+ * Read-only fields in the input are skipped (never set, never in *given;
+ * their defaults apply); a key twice is an error ("duplicate_field"); an
+ * unknown key is one unless m allows them. *given is filled in every mode,
+ * top-level fields only; a nested object is always decoded whole (also in
+ * PATCH). Scratch memory is freed before returning.
  *
  * Returns 0 (valid: *out is filled, *given says which fields the input
  * had; given may be NULL); KILN_EINVAL when errs got errors (422);
@@ -355,10 +363,16 @@ int kiln_decode_json(const kiln_model *m, const char *p, size_t n,
 /**
  * Decodes form fields (urlencoded or multipart, see kiln_form_fields) into
  * *out as model m with the same validation: each value is coerced by its
- * field's type ("on"/"true"/"1" and "off"/"false"/"0" for bool; an empty
- * value of an optional field is NULL; "a.b" and "a[0].b" names reach
- * nested fields; a repeated name fills a many or list field). Returns as
- * kiln_decode_json (never KILN_EPARSE).
+ * field's type ("on"/"true"/"1"/"yes" and "off"/"false"/"0"/"no", any
+ * case, for bool; ASCII whitespace around values trimmed, but for the
+ * string types); an empty value of an optional field is NULL; "a.b" and
+ * "a[0].b" names reach nested fields; a repeated name (or "name[]") fills
+ * a many or list field, and a field of one value keeps the last; file
+ * parts go to file fields (a part with no file chosen counts as none). In
+ * CREATE and REPLACE an absent bool is false and an absent many or list
+ * of values empty, as HTML forms send nothing for them. Strings view the
+ * fields' values, which must outlive *out. Returns as kiln_decode_json
+ * (never KILN_EPARSE).
  */
 int kiln_decode_form(const kiln_model *m, const kiln_form_field *fields,
                      size_t nfields, const kiln_decode_opts *o, kiln_arena *a,
