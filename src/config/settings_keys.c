@@ -58,7 +58,7 @@ const settings_key settings_keys[] = {
      INT64_C(1) << 40, "--uploads-memory",
      "an uploaded file up to this size stays in memory", false, NULL},
     {"uploads", "max_file", "uploads.max_file", SETTINGS_SIZE, "104857600", 1,
-     INT64_C(1) << 50, "--uploads-max-file", "largest uploaded file (bytes)",
+     INT64_C(1) << 40, "--uploads-max-file", "largest uploaded file (bytes)",
      false, NULL},
     {"uploads", "max_parts", "uploads.max_parts", SETTINGS_INT, "1000", 1,
      1000000, "--uploads-max-parts", "most fields in a form", false, NULL},
