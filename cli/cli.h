@@ -230,5 +230,8 @@ int cmd_migrate(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 /** Hidden: serves an error page on an inherited socket (kiln dev). */
 int cmd_errpage(int argc, char **argv);
+/** Hidden: kiln __emit-models ROOT OUTDIR writes OUTDIR/models.h and
+    models.c from ROOT/models (the build of the fuzz target uses it). */
+int cmd_emit_models(int argc, char **argv);
 
 #endif

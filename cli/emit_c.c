@@ -992,3 +992,34 @@ int cli_emit_models(const model_set *ms, kiln_buf *h, kiln_buf *c)
         emit_endpoint_desc(c, ms->endpoints[i]);
     return 0;
 }
+
+int cmd_emit_models(int argc, char **argv)
+{
+    if (argc != 3)
+        return cli_usage_error("usage: kiln __emit-models ROOT OUTDIR");
+    model_set ms;
+    model_set_init(&ms);
+    kiln_buf errs, h, c;
+    kiln_buf_init(&errs);
+    kiln_buf_init(&h);
+    kiln_buf_init(&c);
+    int rc = model_load_dir(&ms, argv[1], &errs);
+    if (rc == 0) {
+        cli_emit_models(&ms, &h, &c);
+        char path[PATH_MAX + 16];
+        cli_pathf(path, sizeof path, "%s/models.h", argv[2]);
+        if (cli_write_if_changed(path, h.p, h.n) < 0)
+            rc = cli_fail("cannot write %s", path);
+        cli_pathf(path, sizeof path, "%s/models.c", argv[2]);
+        if (rc == 0 && cli_write_if_changed(path, c.p, c.n) < 0)
+            rc = cli_fail("cannot write %s", path);
+    } else {
+        fputs(errs.p ? errs.p : "the models do not load\n", stderr);
+        rc = 1;
+    }
+    kiln_buf_deinit(&errs);
+    kiln_buf_deinit(&h);
+    kiln_buf_deinit(&c);
+    model_set_free(&ms);
+    return rc ? 1 : 0;
+}

@@ -22,6 +22,7 @@ static const struct command {
     {"migrate", cmd_migrate, "apply migrations/ (--status, --check)"},
     {"render", cmd_render, "render a template: kiln render FILE [--context J]"},
     {"__errpage", cmd_errpage, NULL},
+    {"__emit-models", cmd_emit_models, NULL},
 };
 
 static void overview(FILE *f)
