@@ -59,6 +59,13 @@ static void upper(const char *s, char *out, size_t n)
     out[o] = '\0';
 }
 
+/* "a" or "an" for the word w (by its first letter; good enough for the
+   names of models). */
+static const char *article(const char *w)
+{
+    return strchr("aeiouAEIOU", w[0]) && w[0] ? "an" : "a";
+}
+
 /* An enum constant's suffix from a value ("in progress" -> IN_PROGRESS). */
 static void const_name(const char *v, char *out, size_t n)
 {
@@ -130,7 +137,8 @@ static void describe(kiln_buf *b, const kiln_field *f)
     }
     switch (f->type) {
     case KILN_FT_REF:
-        kiln_buf_printf(b, "id of a %s (column %s; on delete %s)",
+        kiln_buf_printf(b, "id of %s %s (column %s; on delete %s)",
+                        article(f->ref ? f->ref->name : f->ref_name),
                         f->ref ? f->ref->name : f->ref_name, f->column,
                         f->on_delete == KILN_ON_DELETE_CASCADE    ? "cascade"
                         : f->on_delete == KILN_ON_DELETE_RESTRICT ? "restrict"
@@ -142,8 +150,7 @@ static void describe(kiln_buf *b, const kiln_field *f)
                         f->through ? f->through : "?");
         break;
     case KILN_FT_DECIMAL:
-        kiln_buf_printf(b, "decimal(%d,%d) as canonical text", f->precision,
-                        f->scale);
+        kiln_buf_printf(b, "decimal(%d,%d), text", f->precision, f->scale);
         break;
     case KILN_FT_ENUM:
         kiln_buf_puts(b, "enum");
@@ -208,6 +215,46 @@ static void enum_type(const char *st, const kiln_field *f, char *out, size_t n)
     snprintf(out, n, "%s%s", st, ft);
 }
 
+/*
+ * Appends struct members: each declaration with its doc comment after it,
+ * the comments aligned in one column; a comment that would run past 79
+ * columns goes on the lines above its member instead, wrapped.
+ */
+static void put_members(kiln_buf *b, const cli_strs *decls,
+                        const cli_strs *notes)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < decls->n; i++)
+        if (strlen(decls->v[i]) > w && strlen(decls->v[i]) <= 40)
+            w = strlen(decls->v[i]);
+    for (size_t i = 0; i < decls->n; i++) {
+        const char *d = decls->v[i], *c = notes->v[i];
+        size_t dn = strlen(d), pad = dn < w ? w - dn : 0;
+        if (4 + dn + pad + 5 + strlen(c) + 3 <= 79) {
+            kiln_buf_printf(b, "    %s%*s /**< %s */\n", d, (int)pad, "", c);
+            continue;
+        }
+        /* wrap the comment at word boundaries, above the member */
+        kiln_buf_puts(b, "    /**");
+        size_t col = 7;
+        const char *p = c;
+        while (*p) {
+            const char *e = strchr(p, ' ');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            if (col + 1 + n > 76) {
+                kiln_buf_puts(b, "\n     *");
+                col = 6;
+            }
+            kiln_buf_printf(b, " %.*s", (int)n, p);
+            col += 1 + n;
+            p += n;
+            while (*p == ' ')
+                p++;
+        }
+        kiln_buf_printf(b, " */\n    %s\n", d);
+    }
+}
+
 /* Enums, then the struct, of object m whose C type is st (fields of
    nested objects first, so the outer struct can hold them). */
 static void emit_struct(kiln_buf *b, const kiln_model *m, const char *st,
@@ -237,27 +284,39 @@ static void emit_struct(kiln_buf *b, const kiln_model *m, const char *st,
         kiln_buf_printf(b, "/** The values of %s.%s (%s:%d). */\n", m->name,
                         f->name, f->file ? f->file : "?", f->line);
         kiln_buf_printf(b, "typedef enum %s {\n", et);
+        cli_strs consts = {0}, values = {0};
         for (uint32_t k = 0; k < f->nvalues; k++) {
             char cn[160];
             const_name(f->values[k], cn, sizeof cn);
-            kiln_buf_printf(b, "    %s_%s_%s%s /**< \"", up, fu, cn,
-                            k + 1 < f->nvalues ? "," : "");
-            cli_put_comment(b, f->values[k]);
-            kiln_buf_puts(b, "\" */\n");
+            cli_strs_addf(&consts, "%s_%s_%s%s", up, fu, cn,
+                          k + 1 < f->nvalues ? "," : "");
+            kiln_buf v;
+            kiln_buf_init(&v);
+            kiln_buf_putc(&v, '"');
+            cli_put_comment(&v, f->values[k]);
+            kiln_buf_putc(&v, '"');
+            cli_strs_addf(&values, "%s", v.p);
+            kiln_buf_deinit(&v);
         }
+        put_members(b, &consts, &values);
+        cli_strs_free(&consts);
+        cli_strs_free(&values);
         kiln_buf_printf(b, "} %s;\n\n", et);
     }
     if (m->table)
-        kiln_buf_printf(b, "/** A %s: one row of table %s (%s). */\n", m->label,
-                        m->table, m->file);
+        kiln_buf_printf(b, "/** %s %s: one row of table %s (%s). */\n",
+                        article(m->label)[1] ? "An" : "A", m->label, m->table,
+                        m->file);
     else
         kiln_buf_printf(b, "/** %s (%s). */\n", what, m->file ? m->file : "");
     kiln_buf_printf(b, "typedef struct %s {\n", st);
+    cli_strs decls = {0}, notes = {0};
     for (uint32_t i = 0; i < m->nfields; i++) {
         const kiln_field *f = &m->fields[i];
-        if (f->flags & KILN_FF_OPTIONAL)
-            kiln_buf_printf(b, "    bool has_%s; /**< false: %s is NULL */\n",
-                            f->name, f->name);
+        if (f->flags & KILN_FF_OPTIONAL) {
+            cli_strs_addf(&decls, "bool has_%s;", f->name);
+            cli_strs_addf(&notes, "false: %s is NULL", f->name);
+        }
         char et[200];
         const char *ct;
         if (f->type == KILN_FT_ENUM) {
@@ -272,21 +331,27 @@ static void emit_struct(kiln_buf *b, const kiln_model *m, const char *st,
             ct = c_type(f, "int");
         }
         bool ptr = ct[strlen(ct) - 1] == '*';
-        kiln_buf_printf(b, "    %s%s%s; /**< ", ct, ptr ? "" : " ", f->name);
-        describe(b, f);
+        cli_strs_addf(&decls, "%s%s%s;", ct, ptr ? "" : " ", f->name);
+        kiln_buf note;
+        kiln_buf_init(&note);
+        describe(&note, f);
         if (f->type == KILN_FT_LIST) {
             if (f->item_type == KILN_FT_OBJECT && f->ref) {
                 char sub[160];
                 model_c_type(f->name, sub, sizeof sub);
-                kiln_buf_printf(b, " (items: %s%s)", st, sub);
+                kiln_buf_printf(&note, " (items: %s%s)", st, sub);
             } else {
                 kiln_buf_printf(
-                    b, " (items: %s)",
+                    &note, " (items: %s)",
                     c_type(&(kiln_field){.type = f->item_type}, "int"));
             }
         }
-        kiln_buf_puts(b, " */\n");
+        cli_strs_addf(&notes, "%s", note.p ? note.p : "");
+        kiln_buf_deinit(&note);
     }
+    put_members(b, &decls, &notes);
+    cli_strs_free(&decls);
+    cli_strs_free(&notes);
     kiln_buf_printf(b, "} %s;\n\n", st);
 }
 
