@@ -16,6 +16,7 @@ import threading
 import time
 import zlib
 
+import harness
 from harness import (server, shared_server, build_request, chunked, expect,
                      check, eq, problem, t, ASAN, shorten)
 
@@ -29,7 +30,11 @@ def uploads_dir():
     return d
 
 
-_SHARED_DIR = uploads_dir()
+# The shared server's uploads folder lives in the build folder, emptied at
+# each run (the runner ends with os._exit: no cleanup would run at exit).
+_SHARED_DIR = os.path.join(harness.BIN_DIR, "test-forms-uploads")
+shutil.rmtree(_SHARED_DIR, ignore_errors=True)
+os.makedirs(_SHARED_DIR)
 
 
 def forms_server():
