@@ -505,6 +505,16 @@ def test_unread_bodies_drained_or_closed():
         check("close" not in r.connection_tokens(), "closed after a small unread body")
         c.send(build_request("GET", "/plaintext"))
         expect(c.read_response(), 200, "Hello, World!")
+    # the answer may come before the body: the body is drained as it comes
+    with s.connect() as c:
+        c.send(build_request("POST", "/form/ignore", headers=mp_headers(
+            extra=[("Content-Length", str(len(small)))])))
+        r = expect(c.read_response(), 200, "ignored")
+        check("close" not in r.connection_tokens(), "closed before the body came")
+        c.send(small[:5000])
+        time.sleep(0.05)
+        c.send(small[5000:] + build_request("GET", "/plaintext"))
+        expect(c.read_response(), 200, "Hello, World!")
     # a big one is not worth reading: the answer says close
     with s.connect() as c:
         c.send(build_request("POST", "/form/ignore", headers=mp_headers(
