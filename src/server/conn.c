@@ -671,8 +671,13 @@ static void conn_drive(conn *c)
         if (rr == RD_EOF) {
             c->eof = true;
             c->readable = false;
-            if (c->state == CONN_BODY || c->state == CONN_DRAIN ||
-                c->in.n > c->in_off) {
+            if (c->state == CONN_DRAIN) {
+                /* the rest of the body will not come: the answer still
+                   goes out, then the connection closes */
+                c->close_after = true;
+                break;
+            }
+            if (c->state == CONN_BODY || c->in.n > c->in_off) {
                 /* the peer gave up in the middle of a request */
                 conn_close(c);
                 return;
