@@ -21,13 +21,21 @@ static kiln_tpl_options g_opt;
 static bool g_dev;
 static char g_root[PATH_MAX];
 
+/* The error pages an app may write in pages/ (errpage.c renders them). */
+static bool is_error_page_name(const char *name)
+{
+    return strcmp(name, "_404.html") == 0 || strcmp(name, "_500.html") == 0 ||
+           strcmp(name, "_error.html") == 0;
+}
+
+/* A page (a route) or an error page: what the layout wraps. */
 static bool is_page_name(const char *name)
 {
     if (!name)
         return false;
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
-    return base[0] != '_';
+    return base[0] != '_' || is_error_page_name(name);
 }
 
 char *kiln_page_source(const char *name, const char *src, size_t n,
@@ -58,6 +66,11 @@ char *kiln_page_source(const char *name, const char *src, size_t n,
                     wrap = false;
             }
     }
+    /* the file's last newline goes after the wrapping, where the set drops
+       it as the last newline of the source (as Jinja2 drops a file's) */
+    size_t nl = 0;
+    if (wrap && n >= 1 && (src[n - 1] == '\n' || src[n - 1] == '\r'))
+        nl = n >= 2 && src[n - 2] == '\r' && src[n - 1] == '\n' ? 2 : 1;
     size_t total = n + (wrap ? sizeof pre - 1 + sizeof post - 1 : 0);
     char *out = malloc(total + 1);
     if (!out)
@@ -67,12 +80,14 @@ char *kiln_page_source(const char *name, const char *src, size_t n,
         memcpy(out, pre, sizeof pre - 1);
         o = sizeof pre - 1;
     }
-    memcpy(out + o, src, n);
-    o += n;
+    memcpy(out + o, src, n - nl);
+    o += n - nl;
     if (wrap) {
         memcpy(out + o, post, sizeof post - 1);
         o += sizeof post - 1;
     }
+    memcpy(out + o, src + n - nl, nl);
+    o += nl;
     out[o] = '\0';
     *outn = o;
     *shift = wrap ? sizeof pre - 1 : 0;
@@ -137,13 +152,19 @@ static kiln_tpl_set *disk_set(void)
     return set;
 }
 
+void kiln_project_tpl_options(const kiln_settings *s, kiln_tpl_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->undefined = kiln_settings_bool(s, "templates.strict") ? KILN_TPL_STRICT
+                                                             : KILN_TPL_LENIENT;
+    o->trim_blocks = kiln_settings_bool(s, "templates.trim_blocks");
+    o->lstrip_blocks = kiln_settings_bool(s, "templates.lstrip_blocks");
+}
+
 int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
                const char *root, char *err, size_t errlen)
 {
-    memset(&g_opt, 0, sizeof g_opt);
-    g_opt.undefined = kiln_settings_bool(s, "templates.strict")
-                          ? KILN_TPL_STRICT
-                          : KILN_TPL_LENIENT;
+    kiln_project_tpl_options(s, &g_opt);
     g_dev = dev && !p->ntemplates;
     snprintf(g_root, sizeof g_root, "%s", root);
     if (g_dev)
