@@ -203,16 +203,48 @@ static void linger_read(conn *c)
     }
 }
 
-/* Answers a request that could not be parsed and closes after it. */
-static void conn_error(conn *c, int status)
+/*
+ * Answers a request refused with status and closes after it. With the
+ * request's head read (c->ctx, or x: a head refused as a whole, such as a
+ * Content-Length over the limit), it is answered as a request, so the
+ * app's error page may answer it; else with a fixed problem+json.
+ */
+static void conn_error_ctx(conn *c, kiln_ctx *x, int status)
 {
     if (c->ctx) {
-        ctx_release(c->ctx);
+        x = c->ctx;
         c->ctx = NULL;
     }
     c->state = CONN_HEAD;
-    respond_raw_error(c, status);
+    if (x && ctx_set_path(x) == 0) {
+        static const struct {
+            int status;
+            const char *detail;
+        } details[] = {
+            {400, "The request body is malformed."},
+            {408, "The request took too long to arrive."},
+            {413, "The request body is larger than the server accepts."},
+        };
+        const char *detail = "The request was refused.";
+        for (size_t i = 0; i < sizeof details / sizeof details[0]; i++)
+            if (details[i].status == status)
+                detail = details[i].detail;
+        x->head_only = kiln_str_eq(x->req.method, KILN_STR("HEAD"));
+        x->req.keep_alive = false; /* the rest of the input is not read */
+        respond_problem(x, status, detail);
+        ctx_release(x);
+    } else {
+        if (x)
+            ctx_release(x);
+        respond_raw_error(c, status);
+    }
     c->close_after = true;
+}
+
+/* Answers a request that could not be parsed and closes after it. */
+static void conn_error(conn *c, int status)
+{
+    conn_error_ctx(c, NULL, status);
 }
 
 /* Reads once into the input buffer. */
@@ -305,6 +337,7 @@ static void handler_end(conn *c, int st)
 {
     kiln_ctx *x = c->ctx;
     worker *w = c->w;
+    ctx_capture_log(x, true); /* the failure's lines belong to the request */
     if (st == CORO_CRASHED) {
         kiln_log(KILN_LOG_ERROR,
                  "%s: %.*s %s: stack overflow in the handler (caught by "
@@ -327,6 +360,7 @@ static void handler_end(conn *c, int st)
     } else if (x->streaming) {
         c->close_after = true; /* the stream was never ended */
     }
+    ctx_capture_log(x, false);
     coro_free(&w->coros, x->co);
     x->co = NULL;
     request_finish(c);
@@ -370,20 +404,17 @@ static int dispatch(conn *c)
         request_finish(c);
         return PROC_MORE;
     }
-    char *path = kiln_arena_alloc(&x->arena, r->path.n + 1);
-    size_t plen = 0;
-    if (!path) {
-        respond_problem(x, 503, "Out of memory.");
+    int prc = ctx_set_path(x);
+    if (prc != 0) {
+        if (prc == KILN_ENOMEM) {
+            respond_problem(x, 503, "Out of memory.");
+        } else {
+            respond_problem(x, 400, "The request path is malformed.");
+            c->close_after = true;
+        }
         request_finish(c);
         return PROC_MORE;
     }
-    if (http_path_normalize(r->path.p, r->path.n, path, &plen) != 0) {
-        respond_problem(x, 400, "The request path is malformed.");
-        c->close_after = true;
-        request_finish(c);
-        return PROC_MORE;
-    }
-    x->path = (kiln_str){path, plen};
     router_match(w->app->routes, r->method, x->path, &x->match);
     if (x->match.status == 404) {
         respond_problem(x, 404, "No route matches this path.");
@@ -411,7 +442,9 @@ static int dispatch(conn *c)
     coro_set_data(co, x);
     x->co = co;
     c->state = CONN_HANDLER;
+    ctx_capture_log(x, true);
     int st = coro_resume(co);
+    ctx_capture_log(x, false);
     if (st == CORO_SUSPENDED)
         return PROC_BUSY;
     handler_end(c, st);
@@ -479,6 +512,10 @@ static int conn_process(conn *c)
                 return PROC_MORE;
             }
             int rc = http_parse_request(p, avail, &w->lim, &x->req);
+            if (rc == -413 && x->req.head_len > 0) {
+                conn_error_ctx(c, x, 413); /* refused, but the head is whole */
+                return PROC_MORE;
+            }
             if (rc <= 0) {
                 ctx_release(x);
                 if (rc < 0)

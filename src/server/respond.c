@@ -124,6 +124,15 @@ static const char *problem_title(int status)
 
 int respond_problem(kiln_ctx *x, int status, const char *detail)
 {
+    const kiln_app *app = x->w->app;
+    if (app->error_page && !x->in_error_page && !x->responded) {
+        /* the app's page (HTML for a browser), which may decline */
+        x->in_error_page = true;
+        app->error_page(x, status, detail, app->error_page_data);
+        x->in_error_page = false;
+        if (x->responded)
+            return 0;
+    }
     kiln_buf *b = &x->resp;
     kiln_buf_clear(b);
     int rc = kiln_json_format(b,
