@@ -6,6 +6,8 @@
  */
 #include "app/pages.h"
 
+#include "app/errpage.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +154,27 @@ static kiln_tpl_set *disk_set(void)
     return set;
 }
 
+/*
+ * Reads the page file at path and adds it to set as name, wrapped in the
+ * layout when layout; te names the author's file on a compile error.
+ * Returns 0, KILN_EIO (unreadable; te untouched) or the set's error.
+ */
+static int add_page_file(kiln_tpl_set *set, const char *name, const char *path,
+                         bool layout, kiln_tpl_error *te)
+{
+    size_t n0, n, shift;
+    char *raw = kiln_read_file(path, &n0);
+    if (!raw)
+        return KILN_EIO;
+    char *src = kiln_page_source(name, raw, n0, layout, &n, &shift);
+    int rc = src ? kiln_tpl_set_add(set, name, src, n, te) : KILN_ENOMEM;
+    if (rc != 0 && src)
+        kiln_page_error(te, name, raw, n0, shift);
+    free(src);
+    free(raw);
+    return rc;
+}
+
 void kiln_project_tpl_options(const kiln_settings *s, kiln_tpl_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -194,24 +217,29 @@ int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
         }
     }
     if (!p->ntemplates) {
-        /* a production run from the folder: compile the routed pages */
+        /* a production run from the folder: the error pages present... */
+        static const char *const errpages[] = {"_404.html", "_500.html",
+                                               "_error.html"};
+        for (size_t i = 0; i < sizeof errpages / sizeof errpages[0]; i++) {
+            char path[PATH_MAX + 32];
+            snprintf(path, sizeof path, "%s/pages/%s", g_root, errpages[i]);
+            if (access(path, F_OK) != 0)
+                continue;
+            int rc = add_page_file(g_set, errpages[i], path, layout, &te);
+            if (rc != 0) {
+                snprintf(err, errlen, "pages/%s",
+                         rc == KILN_EIO ? "cannot read" : te.text);
+                return rc;
+            }
+        }
+        /* ...and the routed pages */
         for (size_t i = 0; i < p->nroutes; i++) {
             const kiln_page *pg = p->routes[i].page;
             if (p->routes[i].handler || !pg)
                 continue;
             char path[PATH_MAX * 2];
             snprintf(path, sizeof path, "%s/%s", g_root, pg->file);
-            size_t n0, n, shift;
-            char *raw = kiln_read_file(path, &n0);
-            char *src =
-                raw ? kiln_page_source(pg->name, raw, n0, layout, &n, &shift)
-                    : NULL;
-            int rc =
-                src ? kiln_tpl_set_add(g_set, pg->name, src, n, &te) : KILN_EIO;
-            free(src);
-            if (rc != 0 && raw)
-                kiln_page_error(&te, pg->name, raw, n0, shift);
-            free(raw);
+            int rc = add_page_file(g_set, pg->name, path, layout, &te);
             if (rc != 0) {
                 if (rc == KILN_EIO)
                     snprintf(err, errlen, "%s: cannot read", pg->file);
@@ -230,7 +258,11 @@ void pages_free(void)
     g_set = NULL;
 }
 
-/* A template that failed: the report in development, a plain 500 else. */
+/*
+ * A template that failed: logged; in development the debug page with the
+ * report (for every client, so a browser or curl sees where), else a 500
+ * (the app's error page for a browser).
+ */
 static int template_failed(kiln_ctx *c, const kiln_page *pg,
                            const kiln_tpl_error *te, int rc)
 {
@@ -240,19 +272,12 @@ static int template_failed(kiln_ctx *c, const kiln_page *pg,
                           : "";
     kiln_log(KILN_LOG_ERROR, "%s: template %s%s", kiln_request_id(c), dir,
              te->text[0] ? te->text : kiln_strerror(rc));
-    if (!g_dev)
-        return kiln_problem(c, 500, "the page could not be rendered");
-    kiln_buf *b = kiln_body_buf(c);
-    kiln_buf_puts(b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
-                     "<title>Template error</title></head><body>"
-                     "<h1>Template error</h1><pre>");
-    const char *report = te->text[0] ? te->text : kiln_strerror(rc);
-    kiln_html_escape(b, dir, strlen(dir));
-    kiln_html_escape(b, report, strlen(report));
-    kiln_buf_puts(b, "</pre></body></html>");
-    kiln_set_status(c, 500);
-    kiln_set_type(c, html_type);
-    return kiln_send(c);
+    if (!errpage_debugging())
+        return kiln_problem(c, 500, "The page could not be rendered.");
+    char report[sizeof te->text + 16];
+    snprintf(report, sizeof report, "%s%s", dir,
+             te->text[0] ? te->text : kiln_strerror(rc));
+    return errpage_debug(c, 500, "The page could not be rendered.", report);
 }
 
 /* The block an HTMX request targets, if the page has one of that name. */
@@ -337,5 +362,32 @@ int pages_serve(kiln_ctx *c)
     /* a strong ETag from the bytes: 304 for a page that did not change */
     rc = kiln_static_send(c, out.p ? out.p : "", out.n, html_type, 0);
     kiln_buf_deinit(&out);
+    return rc;
+}
+
+int pages_render_error(kiln_ctx *c, const char *name, kiln_value ctx,
+                       kiln_buf *out, kiln_tpl_error *te)
+{
+    kiln_tpl_set *set = g_set;
+    int rc;
+    if (g_dev) {
+        /* development: from the folder, so an edit shows at once */
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/pages/%s", g_root, name);
+        if (access(path, F_OK) != 0)
+            return 1;
+        set = disk_set();
+        if (!set)
+            return KILN_ENOMEM;
+        rc = add_page_file(set, name, path, has_layout_file(), te);
+        if (rc == KILN_EIO)
+            rc = 1; /* gone meanwhile */
+    } else {
+        rc = kiln_tpl_set_has(set, name) ? 0 : 1;
+    }
+    if (rc == 0)
+        rc = kiln_tpl_render(set, name, ctx, kiln_ctx_arena(c), out, te);
+    if (set != g_set)
+        kiln_tpl_set_free(set);
     return rc;
 }

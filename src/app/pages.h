@@ -19,4 +19,15 @@ int pages_serve(kiln_ctx *c);
 /** Frees what pages_init compiled. */
 void pages_free(void);
 
+/**
+ * Renders the app's error page name ("_404.html", "_500.html" or
+ * "_error.html", wrapped in the layout like a page) with ctx, appending to
+ * out (temporaries in c's arena). Development reads it from the folder,
+ * else it was compiled at start-up. Returns 0, 1 when the app has no such
+ * page, or a negative compile or render error (te says where; out then
+ * holds a partial render after its original bytes).
+ */
+int pages_render_error(kiln_ctx *c, const char *name, kiln_value ctx,
+                       kiln_buf *out, kiln_tpl_error *te);
+
 #endif

@@ -206,8 +206,8 @@ static void linger_read(conn *c)
 /*
  * Answers a request refused with status and closes after it. With the
  * request's head read (c->ctx, or x: a head refused as a whole, such as a
- * Content-Length over the limit), it is answered as a request, so the
- * app's error page may answer it; else with a fixed problem+json.
+ * Content-Length over the limit), the app's error page may answer it as a
+ * request; else, and when it declines, a fixed problem+json does.
  */
 static void conn_error_ctx(conn *c, kiln_ctx *x, int status)
 {
@@ -216,7 +216,7 @@ static void conn_error_ctx(conn *c, kiln_ctx *x, int status)
         c->ctx = NULL;
     }
     c->state = CONN_HEAD;
-    if (x && ctx_set_path(x) == 0) {
+    if (x && x->w->app->error_page && ctx_set_path(x) == 0) {
         static const struct {
             int status;
             const char *detail;
@@ -231,13 +231,16 @@ static void conn_error_ctx(conn *c, kiln_ctx *x, int status)
                 detail = details[i].detail;
         x->head_only = kiln_str_eq(x->req.method, KILN_STR("HEAD"));
         x->req.keep_alive = false; /* the rest of the input is not read */
-        respond_problem(x, status, detail);
+        bool answered = respond_error_page(x, status, detail);
         ctx_release(x);
-    } else {
-        if (x)
-            ctx_release(x);
-        respond_raw_error(c, status);
+        if (answered) {
+            c->close_after = true;
+            return;
+        }
+    } else if (x) {
+        ctx_release(x);
     }
+    respond_raw_error(c, status);
     c->close_after = true;
 }
 

@@ -264,9 +264,14 @@ int respond_head_body(kiln_ctx *x, int status, const char *ctype,
 int respond_file(kiln_ctx *x, int status, const char *ctype, int fd,
                  int64_t off, int64_t len);
 /**
- * Answers an error for x: the app's error page first (kiln_app_set_error_page,
- * not while it runs already), else a problem+json (status, detail).
- * Returns 0 or KILN_ENOMEM.
+ * Offers the error (status, detail) to the app's error page
+ * (kiln_app_set_error_page), unless x has none, runs it already or has
+ * answered. Returns true when x is answered.
+ */
+bool respond_error_page(kiln_ctx *x, int status, const char *detail);
+/**
+ * Answers an error for x: the app's error page first (respond_error_page),
+ * else a problem+json (status, detail). Returns 0 or KILN_ENOMEM.
  */
 int respond_problem(kiln_ctx *x, int status, const char *detail);
 /**
