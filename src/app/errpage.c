@@ -386,7 +386,8 @@ int errpage_debug(kiln_ctx *c, int status, const char *detail,
              "overflow:auto;font:13px/1.4 ui-monospace,monospace}table{border-"
              "collapse:collapse}th,td{text-align:left;vertical-align:top;"
              "padding:.2rem 1rem .2rem 0;font:13px/1.4 ui-monospace,monospace}"
-             "th{color:#6e6e73;font-weight:normal}footer{color:#6e6e73;"
+             "th{color:#6e6e73;font-weight:normal;white-space:nowrap}footer{"
+             "color:#6e6e73;"
              "padding:0 2rem 2rem}</style></head><body><header>");
     putf(&pg, "<h1>%d ", status);
     put_esc(&pg, title);
