@@ -16,6 +16,8 @@
  */
 #include "cli.h"
 
+#include "model/model.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -243,6 +245,48 @@ static int finish(job *j, kiln_buf *log)
 /* ---- the build ------------------------------------------------------------
  */
 
+/*
+ * Loads models/ and writes gen/models.h and gen/models.c (only when they
+ * change, so unchanged models recompile nothing). Model errors go to log.
+ * Returns 0, or -1 when the models are wrong or cannot be written.
+ */
+static int gen_models(const char *root, const char *gen, kiln_buf *log)
+{
+    model_set ms;
+    model_set_init(&ms);
+    kiln_buf errs, h, c;
+    kiln_buf_init(&errs);
+    kiln_buf_init(&h);
+    kiln_buf_init(&c);
+    int rc = model_load_dir(&ms, root, &errs);
+    if (rc != 0) {
+        if (errs.n)
+            kiln_buf_append(log, errs.p, errs.n);
+        else
+            kiln_buf_printf(log, "models/: %s\n", kiln_strerror(rc));
+    } else {
+        cli_emit_models(&ms, &h, &c);
+        char path[PATH_MAX + 64];
+        cli_pathf(path, sizeof path, "%s/models.h", gen);
+        if (cli_write_if_changed(path, h.p, h.n) < 0) {
+            kiln_buf_printf(log, "cannot write %s: %s\n", path,
+                            strerror(errno));
+            rc = -1;
+        }
+        cli_pathf(path, sizeof path, "%s/models.c", gen);
+        if (rc == 0 && cli_write_if_changed(path, c.p, c.n) < 0) {
+            kiln_buf_printf(log, "cannot write %s: %s\n", path,
+                            strerror(errno));
+            rc = -1;
+        }
+    }
+    kiln_buf_deinit(&errs);
+    kiln_buf_deinit(&h);
+    kiln_buf_deinit(&c);
+    model_set_free(&ms);
+    return rc ? -1 : 0;
+}
+
 static char *kbuf_take(kiln_buf *b)
 {
     if (!b->p)
@@ -287,12 +331,19 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
     if (!cli_exists(ign))
         cli_write_file(ign, "*\n", 2, 0644);
 
+    /* models/ into gen/models.h and gen/models.c */
+    if (gen_models(root, gen, &log) != 0) {
+        fputs(log.p, stderr);
+        goto out;
+    }
+
     /* the compile flags; a change rebuilds every object */
     kiln_buf flags;
     kiln_buf_init(&flags);
-    kiln_buf_printf(&flags, "%s -std=gnu17 -Wall -Wextra %s -I. -I%s%s", tc.cc,
-                    o->release ? "-O2 -g -DNDEBUG" : "-O0 -g", tc.incdir,
-                    SAN_FLAGS);
+    kiln_buf_printf(&flags,
+                    "%s -std=gnu17 -Wall -Wextra %s -I. -I.kiln/%s/gen -I%s%s",
+                    tc.cc, o->release ? "-O2 -g -DNDEBUG" : "-O0 -g", mode,
+                    tc.incdir, SAN_FLAGS);
     const char *ucf = getenv("CFLAGS");
     if (ucf && *ucf)
         kiln_buf_printf(&flags, " %s", ucf);
@@ -318,6 +369,8 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
     }
     cli_strs_addf(&srcs, ".kiln/%s/gen/routes.c", mode);
     cli_strs_addf(&units, "%s", "");
+    cli_strs_addf(&srcs, ".kiln/%s/gen/models.c", mode);
+    cli_strs_addf(&units, "%s", "");
 
     cli_strs objs = {0};
     int maxjobs = cli_ncpu() + 1, running = 0, failed = 0;
@@ -327,7 +380,7 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         snprintf(src, sizeof src, "%s/%s", root, srcs.v[i]);
         const char *rel = srcs.v[i];
         if (strncmp(rel, ".kiln/", 6) == 0)
-            rel = "routes.c"; /* gen file: obj/routes.c.o */
+            rel = strrchr(rel, '/') + 1; /* gen file: obj/routes.c.o */
         snprintf(obj, sizeof obj, "%s/%s.o", objdir, rel);
         snprintf(dep, sizeof dep, "%s/%s.d", objdir, rel);
         cli_strs_addf(&objs, "%s", obj);

@@ -149,10 +149,25 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
 /** Frees r->log. */
 void cli_build_result_free(cli_build_result *r);
 
+/* ---- generated C (emit_c.c) ---------------------------------------------- */
+
+struct model_set;
+/** Appends s as a C string literal (escaped). */
+void cli_put_cstr(kiln_buf *b, const char *s);
+/** Appends s for inside a C comment (no end of comment, one line). */
+void cli_put_comment(kiln_buf *b, const char *s);
+/**
+ * Writes the C of the models of ms: models.h (structs, enums, typed calls)
+ * into h and models.c (the descriptions) into c. Returns 0.
+ */
+int cli_emit_models(const struct model_set *ms, kiln_buf *h, kiln_buf *c);
+
 /* ---- commands ------------------------------------------------------------ */
 
 int cmd_new(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+/** kiln gen model NAME FIELD:TYPE...: cli/gen_model.c (argv[0] "model"). */
+int cli_gen_model(int argc, char **argv);
 int cmd_dev(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -229,7 +229,8 @@ int cmd_new(int argc, char **argv)
 
 static const char gen_help[] =
     "usage: kiln gen api NAME   adds api/NAME.c (GET /api/NAME)\n"
-    "       kiln gen page NAME  adds pages/NAME.html (GET /NAME)\n\n"
+    "       kiln gen page NAME  adds pages/NAME.html (GET /NAME)\n"
+    "       kiln gen model NAME FIELD:TYPE...  adds models/NAME.toml\n\n"
     "NAME may have folders and parameters: kiln gen api posts/[id]\n";
 
 static const char gen_api[] = "/* %s %s */\n"
@@ -264,8 +265,10 @@ int cmd_gen(int argc, char **argv)
         fputs(gen_help, stdout);
         return 0;
     }
+    if (argc >= 2 && strcmp(argv[1], "model") == 0)
+        return cli_gen_model(argc - 1, argv + 1);
     if (argc != 3)
-        return cli_usage_error("needs a kind (api or page) and a NAME");
+        return cli_usage_error("needs a kind (api, page or model) and a NAME");
     const char *kind = argv[1];
     char name[PATH_MAX];
     snprintf(name, sizeof name, "%s", argv[2]);

@@ -9,6 +9,9 @@
  *   kiln/app.h   routes and the server
  *   kiln/config.h    settings (kiln.toml, .env, environment, flags)
  *   kiln/static.h    static files
+ *   kiln/db.h        the data layer (SQLite, PostgreSQL)
+ *   kiln/model.h     rows of a model: get, insert, update, list, links
+ *   kiln/tpl.h       templates
  *   kiln/project.h   what a generated project's main() calls
  *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
  */
@@ -23,6 +26,7 @@
 #include "kiln/app.h"
 #include "kiln/config.h"
 #include "kiln/db.h"
+#include "kiln/model.h"
 #include "kiln/tpl.h"
 #include "kiln/static.h"
 #include "kiln/project.h"

@@ -236,6 +236,26 @@ int kiln_db_rollback(kiln_dbc *db);
 /** Depth of open transactions (0: none). */
 int kiln_db_depth(const kiln_dbc *db);
 
+/** The constraint a failed statement broke. */
+typedef enum kiln_db_violation {
+    KILN_DB_VIOLATION_NONE,        /**< another error, or none */
+    KILN_DB_VIOLATION_UNIQUE,      /**< a unique constraint or index */
+    KILN_DB_VIOLATION_FOREIGN_KEY, /**< a reference to a missing row, or a
+                                        row still referred to */
+    KILN_DB_VIOLATION_NOT_NULL,    /**< NULL into a NOT NULL column */
+    KILN_DB_VIOLATION_CHECK        /**< a CHECK constraint */
+} kiln_db_violation;
+
+/**
+ * Which constraint the last failed statement on db broke
+ * (KILN_DB_VIOLATION_NONE for other errors). When name is not NULL it gets
+ * what the database says of the constraint, owned by db: PostgreSQL's
+ * constraint or index name ("task_title_uniq"); SQLite's list of the
+ * columns involved ("task.project_id, task.title"; "" for a foreign key,
+ * which SQLite does not name).
+ */
+kiln_db_violation kiln_db_violation_of(const kiln_dbc *db, const char **name);
+
 /** The last error's message (one line, owned by db), "" when none. */
 const char *kiln_db_errmsg(const kiln_dbc *db);
 

@@ -219,6 +219,9 @@ typedef struct kiln_field {
     const char *def;          /**< default as JSON text ("false", "\"open\"",
                                    "12.5"), or NULL (also for now/random) */
     const kiln_model *ref;    /**< ref, many: target; object, list: items */
+    const char *through;      /**< many: the join table ("task_tags"), whose
+                                   columns are <model>_id and <target>_id
+                                   (from_/to_<model>_id when they are one) */
     const char *ref_name;     /**< the target's name as written (loader) */
     const char *renamed_from; /**< migration hint: the field's old name */
     const char *file;         /**< where declared ("models/task.toml") */
@@ -343,14 +346,20 @@ bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
 /**
  * Checks a struct filled in C against m's constraints (lengths, bounds,
  * patterns, enum range, emails, URLs), adding every failure to errs with
- * pointers under prefix ("" for the top). Returns 0 or KILN_EINVAL.
+ * pointers under prefix ("" for the top). Returns 0, KILN_EINVAL or
+ * KILN_ENOMEM.
  */
 int kiln_validate(const kiln_model *m, const void *obj, const char *prefix,
                   kiln_errors *errs);
 
-/** Sets every field of *out to its default (and NULL where optional with
-    none); the rest is zero. */
-void kiln_defaults(const kiln_model *m, void *out);
+/**
+ * Sets every field of *out (m->size bytes) to its default (def, the current
+ * date or time, a random UUID) and the rest, NULL included, to zero; nested
+ * objects get theirs. Strings, lists and json text a default needs are
+ * allocated from a (or view the model's def text). Returns 0, KILN_ENOMEM,
+ * or KILN_EIO when no random UUID can be drawn.
+ */
+int kiln_defaults(const kiln_model *m, kiln_arena *a, void *out);
 
 /* ---- encoding -------------------------------------------------------- */
 

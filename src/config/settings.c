@@ -1052,6 +1052,10 @@ void kiln_settings_server_opts(const kiln_settings *s, kiln_server_opts *o)
     o->max_headers = to_int(kiln_settings_int(s, "server.max_headers"));
     o->max_connections = to_int(kiln_settings_int(s, "server.max_connections"));
     o->access_log = kiln_settings_bool(s, "logging.access_log");
+    o->uploads_dir = kiln_settings_str(s, "uploads.dir");
+    o->upload_memory = kiln_settings_int(s, "uploads.memory");
+    o->upload_max_file = kiln_settings_int(s, "uploads.max_file");
+    o->upload_max_parts = to_int(kiln_settings_int(s, "uploads.max_parts"));
 }
 
 /* ---- secrets in production ---------------------------------------------- */

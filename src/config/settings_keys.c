@@ -51,6 +51,17 @@ const settings_key settings_keys[] = {
      10000, NULL, "most header fields in a request", false, NULL},
     {"server", "max_connections", "server.max_connections", SETTINGS_INT,
      "100000", 1, 10000000, NULL, "open connections per worker", false, NULL},
+    {"uploads", "dir", "uploads.dir", SETTINGS_STRING, "", 0, 0,
+     "--uploads-dir", "folder of temporary upload files (empty: $TMPDIR or "
+     "/tmp)", false, NULL},
+    {"uploads", "memory", "uploads.memory", SETTINGS_SIZE, "65536", 1,
+     INT64_C(1) << 40, "--uploads-memory",
+     "an uploaded file up to this size stays in memory", false, NULL},
+    {"uploads", "max_file", "uploads.max_file", SETTINGS_SIZE, "104857600", 1,
+     INT64_C(1) << 50, "--uploads-max-file", "largest uploaded file (bytes)",
+     false, NULL},
+    {"uploads", "max_parts", "uploads.max_parts", SETTINGS_INT, "1000", 1,
+     1000000, "--uploads-max-parts", "most fields in a form", false, NULL},
     {"database", "url", "database.url", SETTINGS_STRING, "sqlite://./app.db",
      0, 0, "--db", "database URL", false, NULL},
     {"templates", "strict", "templates.strict", SETTINGS_BOOL, NULL, 0, 1,
@@ -87,9 +98,9 @@ const settings_key settings_keys[] = {
 
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
-const char *const settings_sections[] = {"server", "database",  "app",
-                                         "static", "templates", "logging",
-                                         "extra",  NULL};
+const char *const settings_sections[] = {"server",  "uploads", "database",
+                                         "app",     "static",  "templates",
+                                         "logging", "extra",   NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

@@ -33,6 +33,8 @@ int db_set_err(kiln_dbc *db, int code, const char *fmt, ...)
     vsnprintf(db->err, sizeof db->err, fmt, ap);
     va_end(ap);
     db->last_rc = code;
+    db->violation = KILN_DB_VIOLATION_NONE;
+    db->constraint[0] = '\0';
     /* one line: the first line of a server message, no trailing space */
     char *nl = strchr(db->err, '\n');
     if (nl)
@@ -697,4 +699,11 @@ int kiln_db_rollback(kiln_dbc *db)
 int kiln_db_depth(const kiln_dbc *db)
 {
     return db ? db->depth : 0;
+}
+
+kiln_db_violation kiln_db_violation_of(const kiln_dbc *db, const char **name)
+{
+    if (name)
+        *name = db ? db->constraint : "";
+    return db ? (kiln_db_violation)db->violation : KILN_DB_VIOLATION_NONE;
 }

@@ -443,16 +443,13 @@ typedef struct head_state {
     bool te_other;   /* a coding other than chunked was listed */
     bool close;      /* Connection: close */
     bool keep;       /* Connection: keep-alive */
-    bool too_big;    /* Content-Length over max_body: the answer is 413 */
     uint64_t cl;     /* the Content-Length value */
 } head_state;
 
 /*
  * Content-Length (RFC 9110 8.6): every element of every field must be
- * 1*DIGIT with the same value. Returns 0 or -400 (the value saturates, so
- * 20 or more digits never overflow). A value over max_body sets too_big:
- * the parse ends in 413 whatever follows (http_parse_request), as soon as
- * the input runs out, or with the request filled if the head is whole.
+ * 1*DIGIT with the same value. Returns 0, -400, or -413 (over max_body;
+ * the value saturates, so 20 or more digits never overflow).
  */
 static int on_content_length(head_state *st, kiln_str v, const http_limits *lim)
 {
@@ -475,9 +472,7 @@ static int on_content_length(head_state *st, kiln_str v, const http_limits *lim)
         st->cl_seen = true;
         st->cl = n;
     }
-    if (st->cl > lim->max_body)
-        st->too_big = true;
-    return 0;
+    return st->cl > lim->max_body ? -413 : 0;
 }
 
 /*
@@ -572,12 +567,6 @@ static int on_field(http_request *r, head_state *st, kiln_str name, kiln_str v,
 /* The checks that need the whole head; sets body and keep_alive. */
 static int on_head_end(http_request *r, const head_state *st)
 {
-    if (st->too_big) {
-        /* refused, but answered as a request: r is complete */
-        r->content_length = st->cl;
-        r->body = HTTP_BODY_LENGTH;
-        return -413;
-    }
     if (r->minor == 1 && st->hosts != 1)
         return -400; /* 9112 3.2 */
     if (st->te_seen) {
@@ -745,16 +734,16 @@ int http_parse_request(const char *buf, size_t len, const http_limits *lim,
     head_state st = {0};
     rc = parse_fields(r, &st, p, end, fend, capped, lim, &p);
     if (rc <= 0)
-        return st.too_big ? -413 : rc; /* the first error stands */
+        return rc;
     size_t head = (size_t)(p - buf);
     if (head > INT_MAX)
         return -431; /* only with absurd limits */
-    if (!r->host.p)
-        r->host = (kiln_str){r->target.p, 0}; /* a view inside buf */
-    r->head_len = head;
     rc = on_head_end(r, &st);
     if (rc)
         return rc;
+    if (!r->host.p)
+        r->host = (kiln_str){r->target.p, 0}; /* a view inside buf */
+    r->head_len = head;
     return (int)head;
 }
 

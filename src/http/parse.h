@@ -72,10 +72,7 @@ typedef struct http_request {
  * filled), 0 when more bytes are needed (and none seen so far is invalid nor
  * over a limit), or a negated HTTP status on error.
  * Leading empty lines (CRLF) before the request line are skipped as RFC 9112
- * section 2.2 allows; they count in head_len. -413 (a Content-Length over
- * lim->max_body) is returned as soon as that field is read; when the whole
- * head is present, req is filled as for a success too (head_len > 0), so
- * the refusal can be answered like a request (error pages, Accept).
+ * section 2.2 allows; they count in head_len.
  */
 int http_parse_request(const char *buf, size_t len, const http_limits *lim,
                        http_request *req);

@@ -26,6 +26,7 @@
  */
 #include <kiln/json.h>
 
+#include "json/unescape.h"
 #include "json/utf8.h"
 
 #include <assert.h>
@@ -126,125 +127,21 @@ static void *json_vec_grow(void *v, size_t *cap, size_t n, size_t size)
     return nv;
 }
 
-/* Appends the UTF-8 encoding of code point cp (a scalar value) to b. */
-static int json_put_utf8(kiln_buf *b, uint32_t cp)
-{
-    char u[4];
-    size_t n;
-    assert(cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF));
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | cp >> 6);
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | cp >> 12);
-        u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | cp >> 18);
-        u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return kiln_buf_append(b, u, n);
-}
-
-/*
- * Reads the 4 hex digits of a \u escape at s (end bounds the input) into *cp.
- * Returns false when fewer than 4 hex digits are there.
- */
-static bool json_read_hex4(const char *s, const char *end, uint32_t *cp)
-{
-    uint32_t v = 0;
-    if (end - s < 4)
-        return false;
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-        uint32_t d;
-        if (c >= '0' && c <= '9')
-            d = (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            d = (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            d = (uint32_t)(c - 'A' + 10);
-        else
-            return false;
-        v = v << 4 | d;
-    }
-    *cp = v;
-    return true;
-}
-
 /*
  * Decodes the escape at *sp (at its '\\') into ps->tmp and advances *sp past
- * it. A high surrogate escape must be followed by a low surrogate escape;
- * the pair becomes one 4-byte UTF-8 sequence. Returns 0, KILN_EPARSE or
- * KILN_ENOMEM.
+ * it (json/unescape.h has the rules). Returns 0, KILN_EPARSE or KILN_ENOMEM.
  */
 static int json_parse_escape(json_parser *ps, const char **sp)
 {
-    const char *s = *sp, *end = ps->end;
-    uint32_t cp, lo;
-    char c;
-    assert(*s == '\\');
-    if (end - s < 2)
-        return json_fail(ps, s, KILN_EPARSE, "unterminated string");
-    switch (s[1]) {
-    case '"':
-        c = '"';
-        break;
-    case '\\':
-        c = '\\';
-        break;
-    case '/':
-        c = '/';
-        break;
-    case 'b':
-        c = '\b';
-        break;
-    case 'f':
-        c = '\f';
-        break;
-    case 'n':
-        c = '\n';
-        break;
-    case 'r':
-        c = '\r';
-        break;
-    case 't':
-        c = '\t';
-        break;
-    case 'u':
-        if (!json_read_hex4(s + 2, end, &cp))
-            return json_fail(ps, s, KILN_EPARSE,
-                             "\\u must be followed by 4 hex digits");
-        *sp = s + 6;
-        if (cp >= 0xDC00 && cp <= 0xDFFF)
-            return json_fail(ps, s, KILN_EPARSE,
-                             "low surrogate escape without a high one");
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (end - s < 12 || s[6] != '\\' || s[7] != 'u' ||
-                !json_read_hex4(s + 8, end, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-                return json_fail(
-                    ps, s, KILN_EPARSE,
-                    "high surrogate escape not followed by a low one");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            *sp = s + 12;
-        }
-        if (json_put_utf8(&ps->tmp, cp))
-            return json_fail(ps, s, KILN_ENOMEM, "out of memory");
-        return 0;
-    default:
-        return json_fail(ps, s, KILN_EPARSE, "invalid escape in string");
-    }
-    *sp = s + 2;
-    if (kiln_buf_putc(&ps->tmp, c))
-        return json_fail(ps, s, KILN_ENOMEM, "out of memory");
+    char u[4];
+    size_t n = 0;
+    const char *why = NULL;
+    size_t used = json_unescape(*sp, ps->end, u, &n, &why);
+    if (used == 0)
+        return json_fail(ps, *sp, KILN_EPARSE, why);
+    if (kiln_buf_append(&ps->tmp, u, n))
+        return json_fail(ps, *sp, KILN_ENOMEM, "out of memory");
+    *sp += used;
     return 0;
 }
 

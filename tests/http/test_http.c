@@ -442,23 +442,6 @@ TEST(parse_content_length)
     /* found as soon as the field line is complete */
     EXPECT(POST "Content-Length: 1\r\nContent-Length: 2\r\n", 400);
     EXPECT(POST "Content-Length: 99999999999\r\n", 413);
-    CHECK_INT(req.head_len, 0); /* the head is not whole: no request */
-    /* a whole head refused with 413 is a request the server can answer
-       (error pages read its path and Accept); what follows the field
-       cannot change the answer */
-    EXPECT(POST "Content-Length: 99999999999\r\nAccept: text/html\r\n\r\n",
-           413);
-    CHECK_INT(req.head_len, sizeof(POST) - 1 + 50);
-    CHECK_VIEW(req.method, "POST");
-    CHECK_VIEW(req.path, "/");
-    CHECK_INT(req.nheaders, 3);
-    CHECK_VIEW(req.headers[2].value, "text/html");
-    CHECK_INT(req.body, HTTP_BODY_LENGTH);
-    EXPECT(POST "Content-Length: 99999999999\r\nBad Name: x\r\n\r\n", 413);
-    EXPECT(POST "Content-Length: 99999999999\r\nTransfer-Encoding: chunked"
-                "\r\n\r\n",
-           413);
-    EXPECT("POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n", 413);
     /* with a larger max_body, 19 digits fit */
     lim.max_body = UINT64_MAX;
     ACCEPT(POST "Content-Length: 9999999999999999999\r\n\r\n");
