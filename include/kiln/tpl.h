@@ -286,6 +286,15 @@ size_t kiln_value_len(kiln_value v);
 /** Item i of a list (0-based), or a null value when out of range. */
 kiln_value kiln_value_at(kiln_value list, size_t i);
 /**
+ * Entry i (0-based, insertion order) of a map, or of an object through
+ * its class's entry() with arena a: sets *key (a view into the map or what
+ * the class gives) and *val. Returns 0, KILN_ENOTFOUND when i is past the
+ * end, KILN_EINVAL when v is neither (or an object without entry), or the
+ * class's error.
+ */
+int kiln_value_entry(kiln_value v, size_t i, kiln_arena *a, kiln_str *key,
+                     kiln_value *val);
+/**
  * Looks key up in a map, or in an object by calling its class's get with
  * arena a (which may be NULL; the class then gets NULL). Returns true and
  * sets *out when found.

@@ -22,6 +22,7 @@ static kiln_tpl_set *g_set; /* release: every template, compiled */
 static kiln_tpl_options g_opt;
 static bool g_dev;
 static char g_root[PATH_MAX];
+static const kiln_project *g_project;
 
 /* The error pages an app may write in pages/ (errpage.c renders them). */
 static bool is_error_page_name(const char *name)
@@ -189,6 +190,7 @@ int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
 {
     kiln_project_tpl_options(s, &g_opt);
     g_dev = dev && !p->ntemplates;
+    g_project = p;
     snprintf(g_root, sizeof g_root, "%s", root);
     if (g_dev)
         return 0;
@@ -292,9 +294,26 @@ static const char *htmx_block(kiln_ctx *c)
     return kiln_arena_strndup(kiln_ctx_arena(c), target.p, target.n);
 }
 
-int pages_serve(kiln_ctx *c)
+/* Sets the entries of extra (a map or object; null: none) in ctx, over its
+ * own. */
+static int set_all(kiln_ctx *c, kiln_value ctx, kiln_value extra)
 {
-    const kiln_page *pg = kiln_route_data(c);
+    if (extra.type == KILN_VALUE_NULL)
+        return 0;
+    kiln_str key;
+    kiln_value v;
+    int rc = 0;
+    for (size_t i = 0;
+         (rc = kiln_value_entry(extra, i, kiln_ctx_arena(c), &key, &v)) == 0;
+         i++)
+        if ((rc = kiln_value_set_str(ctx, key, v)) != 0)
+            return rc;
+    return rc == KILN_ENOTFOUND ? 0 : rc;
+}
+
+int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
+                 int status)
+{
     kiln_arena *a = kiln_ctx_arena(c);
     kiln_value ctx = kiln_value_map(a);
     if (ctx.type != KILN_VALUE_MAP)
@@ -330,15 +349,26 @@ int pages_serve(kiln_ctx *c)
         dev_src = kiln_arena_strndup(a, raw, dev_n);
         free(raw);
     }
+    /* the loader may replace form (an edit page's current values); an
+       action's own values, the form it was sent and its errors go over
+       what the loader set */
     int rc = 0;
+    if ((rc = kiln_value_set(ctx, "form", pv->form)) != 0 ||
+        (rc = kiln_value_set(ctx, "errors", pv->errors)) != 0)
+        goto fail;
     if (pg->load) {
         rc = pg->load(c, ctx);
-        if (rc < 0 || kiln_responded(c)) {
-            if (set != g_set)
-                kiln_tpl_set_free(set);
-            return rc;
-        }
+        if (rc < 0 || kiln_responded(c))
+            goto fail;
     }
+    if (pv->action &&
+        ((rc = set_all(c, ctx, pv->extra)) != 0 ||
+         (pv->form_sent &&
+          !kiln_value_get(pv->extra, KILN_STR("form"), a, NULL) &&
+          (rc = kiln_value_set(ctx, "form", pv->form)) != 0) ||
+         (!kiln_value_get(pv->extra, KILN_STR("errors"), a, NULL) &&
+          (rc = kiln_value_set(ctx, "errors", pv->errors)) != 0)))
+        goto fail;
     kiln_set_header(c, "Vary", "HX-Request");
     kiln_buf out;
     kiln_buf_init(&out);
@@ -359,10 +389,36 @@ int pages_serve(kiln_ctx *c)
             kiln_page_error(&te, pg->name, dev_src, dev_n, dev_shift);
         return template_failed(c, pg, &te, rc);
     }
-    /* a strong ETag from the bytes: 304 for a page that did not change */
-    rc = kiln_static_send(c, out.p ? out.p : "", out.n, html_type, 0);
+    /* a GET: a strong ETag from the bytes, 304 for a page that did not
+       change; an action's answer is not for caches */
+    rc = status == 200 && !pv->action
+             ? kiln_static_send(c, out.p ? out.p : "", out.n, html_type, 0)
+             : kiln_respond(c, status, html_type, out.p ? out.p : "", out.n);
     kiln_buf_deinit(&out);
     return rc;
+fail:
+    if (set != g_set)
+        kiln_tpl_set_free(set);
+    return rc;
+}
+
+int pages_serve(kiln_ctx *c)
+{
+    page_vars pv = {.form = page_form_value(c, NULL, 0),
+                    .errors = page_errors_value(NULL)};
+    return pages_answer(c, kiln_route_data(c), &pv, 200);
+}
+
+const kiln_page *pages_route_page(kiln_ctx *c)
+{
+    const char *pat = kiln_route_pattern(c);
+    for (size_t i = 0; pat && g_project && i < g_project->nroutes; i++) {
+        const kiln_route_def *d = &g_project->routes[i];
+        if (!d->handler && d->page && strcmp(d->method, "GET") == 0 &&
+            strcmp(d->pattern, pat) == 0)
+            return d->page;
+    }
+    return NULL;
 }
 
 int pages_render_error(kiln_ctx *c, const char *name, kiln_value ctx,

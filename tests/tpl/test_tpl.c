@@ -1131,6 +1131,25 @@ TEST(tpl_object_hook)
                               &err),
               0);
     CHECK_VIEW(kiln_buf_str(&out), "2-two");
+    /* entries from C: a map in insertion order, an object through its
+     * class, nothing for others */
+    kiln_str k;
+    kiln_value v;
+    CHECK_INT(kiln_value_entry(ctx, 0, &a, &k, &v), 0);
+    CHECK_VIEW(k, "rows");
+    CHECK_INT(v.type, KILN_VALUE_LIST);
+    CHECK_INT(kiln_value_entry(ctx, 1, &a, &k, &v), 0);
+    CHECK_VIEW(k, "bare");
+    CHECK_INT(kiln_value_entry(ctx, 2, &a, &k, &v), KILN_ENOTFOUND);
+    kiln_value obj = kiln_value_object(&row_class, &rows[1]);
+    CHECK_INT(kiln_value_entry(obj, 1, &a, &k, &v), 0);
+    CHECK_VIEW(k, "title");
+    CHECK_VIEW(v.u.s, "two");
+    CHECK_INT(kiln_value_entry(obj, 2, &a, &k, &v), KILN_ENOTFOUND);
+    CHECK_INT(kiln_value_entry(kiln_value_object(&bare_class, &rows[0]), 0, &a,
+                               &k, &v),
+              KILN_EINVAL);
+    CHECK_INT(kiln_value_entry(list, 0, &a, &k, &v), KILN_EINVAL);
     kiln_buf_deinit(&out);
     kiln_tpl_set_free(set);
     kiln_arena_deinit(&a);
