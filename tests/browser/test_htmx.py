@@ -1,6 +1,7 @@
 """Browser tests of pages and HTMX in Chromium."""
 
 import browsertest
+import notesapp
 from kilncli import Dev, Project
 
 NAV_LAYOUT_BODY = """<body>
@@ -32,3 +33,14 @@ def test_htmx_partial_and_browser_error_page():
         browsertest.scenario("htmx_pages.mjs",
                              "http://127.0.0.1:%d" % d.port, folder)
 test_htmx_partial_and_browser_error_page.timeout = 90
+
+
+def test_htmx_page_action_422_swaps_in_place():
+    folder = browsertest.artefacts(test_htmx_page_action_422_swaps_in_place)
+    with notesapp.project(Project()) as p:
+        browsertest.use_htmx(p)
+        with Dev(p) as d:
+            d.wait_for("/notes", lambda r: r.status == 200, "the notes page")
+            browsertest.scenario("htmx_form.mjs",
+                                 "http://127.0.0.1:%d" % d.port, folder)
+test_htmx_page_action_422_swaps_in_place.timeout = 90
