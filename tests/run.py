@@ -90,7 +90,8 @@ def db_suites():
         runs = [("db-pg/test_db", ["build/tests/db/test_db"], env),
                 ("db-pg/blackbox", [sys.executable, "tests/blackbox/run.py",
                                     "--bin", "build", "test_db.",
-                                    "test_techempower", "test_migrate"], env)]
+                                    "test_techempower", "test_migrate",
+                                    "test_models"], env)]
         if os.path.exists("build-asan/tests/db/test_db"):
             runs.append(("asan/db-pg/test_db",
                          ["build-asan/tests/db/test_db"], dict(SAN_ENV, **env)))

@@ -352,6 +352,21 @@ static KILN_HANDLER(form_keep)
     return kiln_text(c, 200, "kept %lld", (long long)u->size);
 }
 
+/* POST /form/fail?mode=error|crash: reads the form (its files on disk),
+ * then returns an error or overflows its stack. */
+static KILN_HANDLER(form_fail_route)
+{
+    const kiln_form_field *f;
+    size_t n;
+    int rc = kiln_form_fields(c, &f, &n);
+    if (rc)
+        return kiln_form_fail(c, rc);
+    kiln_str mode = kiln_query(c, "mode");
+    if (mode.p && kiln_str_eq(mode, KILN_STR("crash")))
+        return deep(NULL, 0);
+    return KILN_EIO;
+}
+
 /* POST /form/ignore: answers without reading the body. */
 static KILN_HANDLER(form_ignore)
 {
@@ -526,6 +541,7 @@ int main(int argc, char **argv)
         kiln_route(app, methods[i], "/form", form);
     kiln_route(app, "POST", "/form/keep", form_keep);
     kiln_route(app, "POST", "/form/ignore", form_ignore);
+    kiln_route(app, "POST", "/form/fail", form_fail_route);
     kiln_route(app, "POST", "/body/read", body_read);
     kiln_route(app, "POST", "/body/whole", body_whole);
     kiln_route(app, "GET", "/strict/{id}", strict);

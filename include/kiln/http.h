@@ -183,6 +183,14 @@ size_t kiln_form_values(kiln_ctx *c, const char *name, kiln_str *out,
 /** The first file part called name, or NULL. */
 const kiln_upload *kiln_form_file(kiln_ctx *c, const char *name);
 
+/**
+ * The input of a route with an endpoint schema (api/NAME.toml): its path
+ * parameters, query and body, decoded and validated before the handler
+ * ran, as the struct `kiln` generated for it (models.h: NAME_input(c) is
+ * the typed form). NULL for a route without a schema.
+ */
+const void *kiln_input(kiln_ctx *c);
+
 /** A process-unique id for this request ("w0-123"), used in logs. */
 const char *kiln_request_id(kiln_ctx *c);
 /**

@@ -84,8 +84,8 @@ static int cmp_id(const void *a, const void *b)
 
 /* Writes the many fields of obj (those in given, or all) for row id; the
    ids are left sorted and unique, as a read gives them back. */
-static int write_links(kiln_dbc *db, const kiln_model *m, void *obj,
-                       int64_t id, const kiln_fieldset *given)
+static int write_links(kiln_dbc *db, const kiln_model *m, void *obj, int64_t id,
+                       const kiln_fieldset *given)
 {
     for (uint32_t i = 0; i < m->nfields; i++) {
         const kiln_field *f = &m->fields[i];
@@ -185,6 +185,14 @@ int kiln_model_insert(kiln_dbc *db, const kiln_model *m, void *obj)
     return rc;
 }
 
+static bool has_many_not_given(const kiln_model *m, const kiln_fieldset *given)
+{
+    for (uint32_t i = 0; i < m->nfields; i++)
+        if (m->fields[i].type == KILN_FT_MANY && !kiln_fieldset_has(given, i))
+            return true;
+    return false;
+}
+
 int kiln_model_update(kiln_dbc *db, const kiln_model *m, void *obj,
                       const kiln_fieldset *given)
 {
@@ -237,6 +245,9 @@ int kiln_model_update(kiln_dbc *db, const kiln_model *m, void *obj,
         rc = write_links(db, m, obj, id, given);
     if (tx)
         rc = rc ? (kiln_db_rollback(db), rc) : kiln_db_commit(db);
+    /* a PATCH that left many fields out: obj gets them as stored */
+    if (rc == 0 && given && has_many_not_given(m, given))
+        rc = model_load_links(db, m, obj, 1);
     return rc;
 }
 

@@ -7,6 +7,10 @@
  */
 #include <kiln.h>
 
+#include "http/url.h"
+#include "schema/body.h"
+#include "server/worker.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -26,7 +30,8 @@ static void media_type(kiln_str ct, char *out, size_t n, bool *utf8)
     *utf8 = true;
     /* parameters: ; name=value (value maybe quoted) */
     while (i < ct.n) {
-        while (i < ct.n && (ct.p[i] == ';' || ct.p[i] == ' ' || ct.p[i] == '\t'))
+        while (i < ct.n &&
+               (ct.p[i] == ';' || ct.p[i] == ' ' || ct.p[i] == '\t'))
             i++;
         size_t ks = i;
         while (i < ct.n && ct.p[i] != '=' && ct.p[i] != ';')
@@ -61,13 +66,16 @@ static bool is_json(const char *t)
             strcmp(t + n - 5, "+json") == 0);
 }
 
-bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
-                      const kiln_decode_opts *o, void *out,
-                      kiln_fieldset *given)
+/*
+ * Reads the body into *out as m, adding schema errors to errs. Returns 0,
+ * KILN_EINVAL (errs has errors: the caller answers 422), or 1 when it has
+ * answered itself (400, 413, 415, 500).
+ */
+static int read_body(kiln_ctx *c, const kiln_model *m,
+                     const kiln_decode_opts *o, void *out, kiln_fieldset *given,
+                     kiln_errors *errs)
 {
     kiln_arena *a = kiln_ctx_arena(c);
-    kiln_errors errs;
-    kiln_errors_init(&errs, a);
     kiln_str ct = kiln_header(c, "Content-Type");
     char type[96];
     bool utf8 = true;
@@ -82,25 +90,25 @@ bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
             kiln_problem(c, 415,
                          "the body has no Content-Type: send "
                          "application/json, a form or multipart/form-data");
-            return false;
+            return 1;
         }
         if (!utf8) {
             kiln_problem(c, 415, "JSON is read as UTF-8 only");
-            return false;
+            return 1;
         }
         if (!body.n) /* nothing at all: an empty object (PATCH: no change) */
             body = KILN_STR("{}");
         kiln_json_error je;
         memset(&je, 0, sizeof je);
-        rc = kiln_decode_json(m, body.p, body.n, o, a, out, given, &errs, &je);
+        rc = kiln_decode_json(m, body.p, body.n, o, a, out, given, errs, &je);
         if (rc == KILN_EPARSE) {
             kiln_problem(c, 400, "the body is not valid JSON: %s at byte %zu",
                          je.msg, je.offset);
-            return false;
+            return 1;
         }
         if (rc == KILN_ELIMIT) {
             kiln_problem(c, 400, "the body is nested too deeply");
-            return false;
+            return 1;
         }
     } else if (strcmp(type, "application/x-www-form-urlencoded") == 0 ||
                strcmp(type, "multipart/form-data") == 0) {
@@ -109,24 +117,115 @@ bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
         rc = kiln_form_fields(c, &fields, &n);
         if (rc != 0) {
             kiln_form_fail(c, rc);
-            return false;
+            return 1;
         }
-        rc = kiln_decode_form(m, fields, n, o, a, out, given, &errs);
+        rc = kiln_decode_form(m, fields, n, o, a, out, given, errs);
     } else {
         kiln_problem(c, 415,
                      "a body of type %s is not taken here: send "
                      "application/json, a form or multipart/form-data",
                      type[0] ? type : "(none)");
-        return false;
+        return 1;
     }
-    if (rc == KILN_EINVAL) {
+    if (rc == 0 || rc == KILN_EINVAL)
+        return rc;
+    kiln_problem(c, 500, "the body could not be read (%s)", kiln_strerror(rc));
+    return 1;
+}
+
+bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
+                      const kiln_decode_opts *o, void *out,
+                      kiln_fieldset *given)
+{
+    kiln_errors errs;
+    kiln_errors_init(&errs, kiln_ctx_arena(c));
+    int rc = read_body(c, m, o, out, given, &errs);
+    if (rc == KILN_EINVAL)
         kiln_problem_errors(c, 422, &errs, NULL);
-        return false;
+    return rc == 0;
+}
+
+/* ---- endpoint schemas ---------------------------------------------------- */
+
+int schema_endpoint_input(kiln_ctx *c, const kiln_endpoint *ep)
+{
+    kiln_arena *a = kiln_ctx_arena(c);
+    char *input = kiln_arena_calloc(a, ep->size ? ep->size : 1);
+    if (!input)
+        return KILN_ENOMEM;
+    kiln_errors errs;
+    kiln_errors_init(&errs, a);
+    kiln_decode_opts create = {.mode = KILN_DECODE_CREATE};
+    if (ep->path) {
+        /* a parameter that does not fit names no resource: 404 */
+        kiln_form_field *f =
+            kiln_arena_calloc(a, (ep->path->nfields + 1) * sizeof *f);
+        if (!f)
+            return KILN_ENOMEM;
+        size_t n = 0;
+        for (uint32_t i = 0; i < ep->path->nfields; i++) {
+            kiln_str v = kiln_param(c, ep->path->fields[i].name);
+            if (!v.p)
+                continue;
+            f[n].name = kiln_str_c(ep->path->fields[i].name);
+            f[n].value = v;
+            n++;
+        }
+        kiln_errors perr;
+        kiln_errors_init(&perr, a);
+        int rc = kiln_decode_form(ep->path, f, n, &create, a,
+                                  input + ep->path_offset, NULL, &perr);
+        if (rc == KILN_EINVAL) {
+            const kiln_error_item *e = perr.n ? &perr.items[0] : NULL;
+            kiln_problem(c, 404, "no such resource: %s%s%s",
+                         e ? e->pointer + (e->pointer[0] == '/') : "",
+                         e ? " " : "", e ? e->detail : "");
+            return 1;
+        }
+        if (rc)
+            return rc;
     }
-    if (rc != 0) {
-        kiln_problem(c, 500, "the body could not be read (%s)",
-                     kiln_strerror(rc));
-        return false;
+    if (ep->query) {
+        http_kv *kv = NULL;
+        long n = http_query_parse(a, kiln_query_string(c), &kv);
+        if (n < 0 && n != KILN_ENOMEM) {
+            kiln_problem(c, 400, "the query string has a malformed %%-escape");
+            return 1;
+        }
+        if (n < 0)
+            return KILN_ENOMEM;
+        kiln_form_field *f = kiln_arena_calloc(a, ((size_t)n + 1) * sizeof *f);
+        if (!f)
+            return KILN_ENOMEM;
+        for (long i = 0; i < n; i++) {
+            f[i].name = kv[i].name;
+            f[i].value = kv[i].value;
+        }
+        size_t before = errs.n;
+        int rc = kiln_decode_form(ep->query, f, (size_t)n, &create, a,
+                                  input + ep->query_offset, NULL, &errs);
+        if (rc && rc != KILN_EINVAL)
+            return rc;
+        /* query errors name a parameter, not a place in the body */
+        for (size_t i = before; i < errs.n; i++) {
+            const char *p = errs.items[i].pointer;
+            char *q = kiln_arena_printf(a, "?%s", p[0] == '/' ? p + 1 : p);
+            if (!q)
+                return KILN_ENOMEM;
+            errs.items[i].pointer = q;
+        }
     }
-    return true;
+    if (ep->body) {
+        kiln_decode_opts o = {.mode = (kiln_decode_mode)ep->body_mode};
+        int rc =
+            read_body(c, ep->body, &o, input + ep->body_offset, NULL, &errs);
+        if (rc == 1)
+            return 1;
+    }
+    if (kiln_errors_any(&errs)) {
+        kiln_problem_errors(c, 422, &errs, NULL);
+        return 1;
+    }
+    ctx_set_input(c, input);
+    return 0;
 }

@@ -22,9 +22,12 @@ enum {
 /*
  * kiln_decimal_canon with the reason of a refusal: appends the canonical
  * form of s to b and returns 0, or returns a SCHEMA_DEC_* (b unchanged) or
- * KILN_ENOMEM. Zeros past the scale are accepted ("1.500" is 1.50).
+ * KILN_ENOMEM. Zeros past the scale are accepted ("1.500" is 1.50). When
+ * same is not NULL and s is canonical already, *same is set and nothing
+ * is appended.
  */
-int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b);
+int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b,
+                         bool *same);
 /* True when d is a real date of years 1..9999. */
 bool schema_date_valid(kiln_date d);
 /* True when t is within years 1..9999 (what the text form can hold). */

@@ -351,7 +351,8 @@ int kiln_uuid_random(kiln_uuid *out)
 
 /* ---- decimals --------------------------------------------------------- */
 
-int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b)
+int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b,
+                         bool *same)
 {
     const char *p = s.p, *end = s.p + s.n;
     bool neg = false;
@@ -389,6 +390,10 @@ int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b)
     bool zero = whole == 0;
     for (size_t i = 0; zero && i < fsig; i++)
         zero = fp[i] == '0';
+    if (same && !(neg && zero) && fn == (size_t)scale) {
+        *same = true; /* already canonical: nothing to write */
+        return 0;
+    }
     int rc = kiln_buf_reserve(b, 2 + in + (size_t)scale);
     if (rc)
         return rc;
@@ -406,7 +411,10 @@ int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b)
 
 int kiln_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b)
 {
-    int rc = schema_decimal_canon(s, precision, scale, b);
+    bool same = false;
+    int rc = schema_decimal_canon(s, precision, scale, b, &same);
+    if (rc == 0 && same)
+        rc = kiln_buf_append(b, s.p, s.n);
     if (rc == SCHEMA_DEC_INVALID)
         return KILN_EINVAL;
     if (rc == SCHEMA_DEC_PLACES || rc == SCHEMA_DEC_DIGITS)

@@ -42,7 +42,7 @@ static int val_value(schema_dec *d, const kiln_field *f, uint8_t type,
     case KILN_FT_DECIMAL: {
         kiln_str s = *(const kiln_str *)p;
         kiln_buf_clear(&d->tmp);
-        int rc = schema_decimal_canon(s, f->precision, f->scale, &d->tmp);
+        int rc = schema_decimal_canon(s, f->precision, f->scale, &d->tmp, NULL);
         if (rc < 0)
             return rc;
         if (rc == SCHEMA_DEC_PLACES)

@@ -55,6 +55,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->handler_rc = 0;
     x->defers = NULL;
     x->db = NULL;
+    x->input = NULL;
     x->id = ++w->next_id;
     x->id_str[0] = '\0';
     x->match.nparams = 0;
@@ -355,6 +356,16 @@ int kiln_query_i64(kiln_ctx *c, const char *name, int64_t *out)
     if (!v.p)
         return KILN_ENOTFOUND;
     return kiln_str_to_i64(v, out) == 0 ? 0 : KILN_EINVAL;
+}
+
+const void *kiln_input(kiln_ctx *c)
+{
+    return c->input;
+}
+
+void ctx_set_input(kiln_ctx *x, void *in)
+{
+    x->input = in;
 }
 
 const char *kiln_request_id(kiln_ctx *c)

@@ -402,7 +402,7 @@ int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv)
                         {"--drain-ms", 1, 86400000},
                         {"--max-body", 1, (long long)1 << 40},
                         {"--uploads-memory", 1, (long long)1 << 40},
-                        {"--uploads-max-file", 1, (long long)1 << 50},
+                        {"--uploads-max-file", 1, (long long)1 << 40},
                         {"--uploads-max-parts", 1, 1000000}};
             size_t k;
             for (k = 0; k < sizeof nums / sizeof nums[0]; k++)

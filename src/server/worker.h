@@ -141,6 +141,7 @@ struct kiln_ctx {
     int handler_rc;
     struct ctx_defer *defers; /* kiln_defer callbacks, newest first */
     void *db;                 /* db/db.c: the request's kiln_dbc, if any */
+    void *input;              /* app/: the endpoint schema's input, if any */
     uint64_t id;
     char id_str[32];
     int64_t start_ms;
@@ -277,6 +278,8 @@ void ctx_capture_log(kiln_ctx *x, bool on);
     them. Called in the handler's coroutine, or with KILN_ECANCELED by
     ctx_release when the coroutine was lost. */
 void ctx_run_defers(kiln_ctx *x, int rc);
+/** Makes in the request's kiln_input (schema/body.c). */
+void ctx_set_input(kiln_ctx *x, void *in);
 /** Returns x to the pool, freeing its request memory. */
 void ctx_release(kiln_ctx *x);
 /** Releases every pooled context (worker exit). */

@@ -405,6 +405,17 @@ def test_fifty_mib_upload_bounded_memory_and_limit():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_failed_or_crashed_handler_leaves_no_temp_file():
+    s = forms_server()
+    body = multipart([("a", "1"), ("f", "f.bin", "", os.urandom(1 << 20)),
+                      ("g", "g.bin", "", os.urandom(100000))])
+    for mode in ("error", "crash"):
+        r = post(s, "POST", "/form/fail?mode=" + mode, body, mp_headers())
+        problem(r, 500)
+        eq(leftovers(_SHARED_DIR), [], "temporary files after a handler %s" % mode)
+    expect(s.get("/plaintext"), 200, "Hello, World!")
+
+
 def test_client_gone_mid_upload_leaves_no_temp_file():
     d = uploads_dir()
     try:

@@ -106,6 +106,19 @@ TEST(str_helpers)
     CHECK_STR(kiln_strerror(KILN_ENOMEM), "out of memory");
 }
 
+TEST(str_distance)
+{
+    CHECK_INT(kiln_str_distance(KILN_STR("nwe"), KILN_STR("new")), 1);
+    CHECK_INT(kiln_str_distance(KILN_STR("ROUTES"), KILN_STR("routes")), 0);
+    CHECK_INT(kiln_str_distance(KILN_STR("kitten"), KILN_STR("sitting")), 3);
+    CHECK_INT(kiln_str_distance(KILN_STR(""), KILN_STR("dev")), 3);
+    CHECK_INT(kiln_str_distance(KILN_STR("buidl"), KILN_STR("build")), 1);
+    char big[65];
+    memset(big, 'a', sizeof big);
+    CHECK(kiln_str_distance((kiln_str){big, 65}, KILN_STR("a")) == SIZE_MAX);
+    CHECK_INT(kiln_str_distance((kiln_str){big, 64}, (kiln_str){big, 64}), 0);
+}
+
 TEST(timer_heap_order_and_delete)
 {
     timer_heap h;
