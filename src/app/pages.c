@@ -294,6 +294,13 @@ static const char *htmx_block(kiln_ctx *c)
     return kiln_arena_strndup(kiln_ctx_arena(c), target.p, target.n);
 }
 
+/* A kiln_defer callback: frees a development set after its request. */
+static void set_free_deferred(void *set, int rc)
+{
+    (void)rc;
+    kiln_tpl_set_free(set);
+}
+
 /* Sets the entries of extra (a map or object; null: none) in ctx, over its
  * own. */
 static int set_all(kiln_ctx *c, kiln_value ctx, kiln_value extra)
@@ -324,15 +331,20 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
     const char *dev_src = NULL; /* development: the page as written */
     size_t dev_n = 0, dev_shift = 0;
     if (g_dev) {
-        /* development: compile from the folder now, so edits show */
+        /* development: compile from the folder now, so edits show; the
+           set goes when the handler ends, even if its loader crashes */
         set = disk_set();
+        if (!set)
+            return KILN_ENOMEM;
+        if (kiln_defer(c, set_free_deferred, set) != 0) {
+            kiln_tpl_set_free(set);
+            return KILN_ENOMEM;
+        }
         char path[PATH_MAX * 2];
         snprintf(path, sizeof path, "%s/%s", g_root, pg->file);
-        char *raw = set ? kiln_read_file(path, &dev_n) : NULL;
-        if (!raw) {
-            kiln_tpl_set_free(set);
+        char *raw = kiln_read_file(path, &dev_n);
+        if (!raw)
             return kiln_problem(c, 404, "%s is gone", pg->file);
-        }
         size_t n;
         char *src = kiln_page_source(pg->name, raw, dev_n, has_layout_file(),
                                      &n, &dev_shift);
@@ -342,7 +354,6 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
         if (rc != 0) {
             kiln_page_error(&te, pg->name, raw, dev_n, dev_shift);
             free(raw);
-            kiln_tpl_set_free(set);
             return template_failed(c, pg, &te, rc);
         }
         /* kept for an error at render time: it lives in the arena */
@@ -355,11 +366,11 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
     int rc = 0;
     if ((rc = kiln_value_set(ctx, "form", pv->form)) != 0 ||
         (rc = kiln_value_set(ctx, "errors", pv->errors)) != 0)
-        goto fail;
+        return rc;
     if (pg->load) {
         rc = pg->load(c, ctx);
         if (rc < 0 || kiln_responded(c))
-            goto fail;
+            return rc;
     }
     if (pv->action &&
         ((rc = set_all(c, ctx, pv->extra)) != 0 ||
@@ -368,7 +379,7 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
           (rc = kiln_value_set(ctx, "form", pv->form)) != 0) ||
          (!kiln_value_get(pv->extra, KILN_STR("errors"), a, NULL) &&
           (rc = kiln_value_set(ctx, "errors", pv->errors)) != 0)))
-        goto fail;
+        return rc;
     kiln_set_header(c, "Vary", "HX-Request");
     kiln_buf out;
     kiln_buf_init(&out);
@@ -381,8 +392,6 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
     }
     if (rc == KILN_ENOTFOUND)
         rc = kiln_tpl_render(set, pg->name, ctx, a, &out, &te);
-    if (set != g_set)
-        kiln_tpl_set_free(set);
     if (rc != 0) {
         kiln_buf_deinit(&out);
         if (dev_src)
@@ -395,10 +404,6 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
              ? kiln_static_send(c, out.p ? out.p : "", out.n, html_type, 0)
              : kiln_respond(c, status, html_type, out.p ? out.p : "", out.n);
     kiln_buf_deinit(&out);
-    return rc;
-fail:
-    if (set != g_set)
-        kiln_tpl_set_free(set);
     return rc;
 }
 
