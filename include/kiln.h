@@ -14,6 +14,7 @@
  *   kiln/tpl.h       templates
  *   kiln/project.h   what a generated project's main() calls
  *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
+ *   kiln/page.h      page actions: a form re-rendered with its errors (422)
  */
 #ifndef KILN_H
 #define KILN_H
@@ -31,6 +32,7 @@
 #include "kiln/static.h"
 #include "kiln/project.h"
 #include "kiln/handler.h"
+#include "kiln/page.h"
 
 /** The Kiln version, "MAJOR.MINOR.PATCH". */
 #define KILN_VERSION "0.1.0"

@@ -13,6 +13,8 @@ Suites (each prints "ok - NAME" / "not ok - NAME" lines):
               black-box tests, and test_db under the sanitizers
   install     tests/install_test.sh: make install to a temporary prefix,
               then kiln new/build/run with only what was installed
+  browser     tests/browser/run.py: pages and HTMX in Chromium (Debian's,
+              driven by playwright-core from tests/browser/package-lock.json)
 The last line is "N passed, N failed"; the exit status is 1 if any failed.
 Usage: tests/run.py [SUITE...]
 """
@@ -131,6 +133,9 @@ def main():
                                   "--bin", "build-asan"], env))
     if not want or "db" in want:
         add(db_suites())
+    if not want or "browser" in want:
+        add(run("browser", [sys.executable, "tests/browser/run.py",
+                            "--bin", "build"]))
     if not want or "install" in want:
         add(run("install", ["sh", "tests/install_test.sh", ROOT]))
     if not want or "fuzz" in want:

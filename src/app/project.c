@@ -2,6 +2,7 @@
  * app/project.c - kiln_project_main: the run-time side of a generated
  * project. Settings in, routes and static mount registered, server run.
  */
+#include "app/errpage.h"
 #include "app/pages.h"
 #include "schema/body.h"
 
@@ -180,6 +181,9 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
         g_settings = NULL;
         return app ? 2 : 1;
     }
+    errpage_init(p, s, dev, g_root);
+    kiln_app_set_error_page(app, errpage_answer, NULL);
+    kiln_app_capture_log(app, errpage_debugging());
     if (pages_init(p, s, dev, g_root, err, sizeof err) != 0) {
         fprintf(stderr, "error: %s\n", err);
         pages_free();

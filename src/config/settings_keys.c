@@ -67,6 +67,12 @@ const settings_key settings_keys[] = {
     {"templates", "strict", "templates.strict", SETTINGS_BOOL, NULL, 0, 1,
      NULL, "an undefined template variable is an error (default: on in "
            "development)", false, NULL},
+    {"templates", "trim_blocks", "templates.trim_blocks", SETTINGS_BOOL,
+     "true", 0, 1, NULL, "drop the newline after a {% tag %} (Jinja2's "
+     "trim_blocks)", false, NULL},
+    {"templates", "lstrip_blocks", "templates.lstrip_blocks", SETTINGS_BOOL,
+     "true", 0, 1, NULL, "drop the blanks before a {% tag %} that starts a "
+     "line (Jinja2's lstrip_blocks)", false, NULL},
     {"database", "pool", "database.pool", SETTINGS_INT, "4", 1, 1000, NULL,
      "PostgreSQL connections per worker (SQLite uses one)", false, NULL},
     {"app", "name", "app.name", SETTINGS_STRING, "", 0, 0, NULL,

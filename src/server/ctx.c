@@ -6,6 +6,7 @@
  */
 #include "server/worker.h"
 
+#include "core/log.h"
 #include "http/url.h"
 
 #include <stdio.h>
@@ -31,6 +32,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
         kiln_buf_init(&x->resp_headers);
         kiln_buf_init(&x->stream_buf);
         kiln_buf_init(&x->part_buf);
+        kiln_buf_init(&x->log);
     }
     x->w = w;
     x->conn = c;
@@ -49,6 +51,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->status = 200;
     x->ctype[0] = '\0';
     x->responded = x->streaming = x->stream_close = x->head_only = false;
+    x->in_error_page = false;
     x->handler_rc = 0;
     x->defers = NULL;
     x->db = NULL;
@@ -69,6 +72,7 @@ static void ctx_destroy(kiln_ctx *x)
     kiln_buf_deinit(&x->resp_headers);
     kiln_buf_deinit(&x->stream_buf);
     kiln_buf_deinit(&x->part_buf);
+    kiln_buf_deinit(&x->log);
     free(x);
 }
 
@@ -117,6 +121,7 @@ void ctx_release(kiln_ctx *x)
     buf_trim(&x->resp_headers);
     buf_trim(&x->stream_buf);
     buf_trim(&x->part_buf);
+    buf_trim(&x->log);
     if (w->nfree_ctx >= CTX_POOL_MAX) {
         ctx_destroy(x);
         return;
@@ -134,6 +139,32 @@ void ctx_pool_free(worker *w)
         ctx_destroy(x);
     }
     w->nfree_ctx = 0;
+}
+
+int ctx_set_path(kiln_ctx *x)
+{
+    http_request *r = &x->req;
+    if (r->path.n == 0 || r->path.p[0] != '/')
+        return KILN_EINVAL;
+    char *path = kiln_arena_alloc(&x->arena, r->path.n + 1);
+    size_t plen = 0;
+    if (!path)
+        return KILN_ENOMEM;
+    if (http_path_normalize(r->path.p, r->path.n, path, &plen) != 0)
+        return KILN_EINVAL;
+    x->path = (kiln_str){path, plen};
+    return 0;
+}
+
+void ctx_capture_log(kiln_ctx *x, bool on)
+{
+    if (x->w->app->capture_log)
+        log_capture(on ? &x->log : NULL);
+}
+
+kiln_str kiln_request_log(kiln_ctx *c)
+{
+    return kiln_buf_str(&c->log);
 }
 
 /* ---- accessors --------------------------------------------------------- */

@@ -124,8 +124,21 @@ static const char *problem_title(int status)
     return http_status_reason(status);
 }
 
+bool respond_error_page(kiln_ctx *x, int status, const char *detail)
+{
+    const kiln_app *app = x->w->app;
+    if (app->error_page && !x->in_error_page && !x->responded) {
+        x->in_error_page = true;
+        app->error_page(x, status, detail, app->error_page_data);
+        x->in_error_page = false;
+    }
+    return x->responded;
+}
+
 int respond_problem(kiln_ctx *x, int status, const char *detail)
 {
+    if (respond_error_page(x, status, detail))
+        return 0;
     kiln_buf *b = &x->resp;
     kiln_buf_clear(b);
     int rc = kiln_json_format(b,

@@ -42,6 +42,17 @@ void kiln_app_free(kiln_app *app)
     free(app);
 }
 
+void kiln_app_set_error_page(kiln_app *app, kiln_error_page fn, void *data)
+{
+    app->error_page = fn;
+    app->error_page_data = data;
+}
+
+void kiln_app_capture_log(kiln_app *app, bool on)
+{
+    app->capture_log = on;
+}
+
 int kiln_route(kiln_app *app, const char *method, const char *pattern,
                kiln_handler h)
 {

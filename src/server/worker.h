@@ -56,6 +56,9 @@ struct static_mount;
 struct kiln_app {
     router *routes;
     struct static_mount *statics; /* kiln_static_mount; static_mounts_free */
+    kiln_error_page error_page;   /* kiln_app_set_error_page, or NULL */
+    void *error_page_data;
+    bool capture_log; /* kiln_app_capture_log */
 };
 
 enum conn_state { CONN_HEAD, CONN_BODY, CONN_HANDLER, CONN_LINGER, CONN_DRAIN };
@@ -134,6 +137,7 @@ struct kiln_ctx {
     bool streaming;
     bool stream_close; /* HTTP/1.0 stream: delimit by closing */
     bool head_only;
+    bool in_error_page; /* the app's error page runs: no second call */
     int handler_rc;
     struct ctx_defer *defers; /* kiln_defer callbacks, newest first */
     void *db;                 /* db/db.c: the request's kiln_dbc, if any */
@@ -141,6 +145,7 @@ struct kiln_ctx {
     uint64_t id;
     char id_str[32];
     int64_t start_ms;
+    kiln_buf log; /* kiln_request_log: lines captured while it ran */
 };
 
 /** A callback run at the end of each loop turn, before the worker waits
@@ -260,6 +265,15 @@ static inline bool conn_pending(const conn *c)
 /* ctx.c */
 /** Takes a context from the pool for a request on c. NULL on failure. */
 kiln_ctx *ctx_acquire(worker *w, conn *c);
+/**
+ * Sets x->path from the request-target's path, decoded and normalised (in
+ * x's arena). Returns 0, KILN_EINVAL (a path that is malformed, or not
+ * origin- or absolute-form) or KILN_ENOMEM.
+ */
+int ctx_set_path(kiln_ctx *x);
+/** Starts (on) or stops capturing kiln_log lines into x->log, when the
+    app captures them (kiln_app_capture_log); a no-op otherwise. */
+void ctx_capture_log(kiln_ctx *x, bool on);
 /** Runs x's kiln_defer callbacks (newest first) with rc, then forgets
     them. Called in the handler's coroutine, or with KILN_ECANCELED by
     ctx_release when the coroutine was lost. */
@@ -323,7 +337,16 @@ int respond_head_body(kiln_ctx *x, int status, const char *ctype,
  */
 int respond_file(kiln_ctx *x, int status, const char *ctype, int fd,
                  int64_t off, int64_t len);
-/** Sends a problem+json error response for x (status, detail). */
+/**
+ * Offers the error (status, detail) to the app's error page
+ * (kiln_app_set_error_page), unless x has none, runs it already or has
+ * answered. Returns true when x is answered.
+ */
+bool respond_error_page(kiln_ctx *x, int status, const char *detail);
+/**
+ * Answers an error for x: the app's error page first (respond_error_page),
+ * else a problem+json (status, detail). Returns 0 or KILN_ENOMEM.
+ */
 int respond_problem(kiln_ctx *x, int status, const char *detail);
 /**
  * Appends a minimal error response for a request that could not be parsed
