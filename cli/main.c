@@ -19,7 +19,8 @@ static const struct command {
     {"routes", cmd_routes, "print the route table (method, path, file)"},
     {"config", cmd_config, "print the effective settings and their origin"},
     {"gen", cmd_gen, "add a file: kiln gen api|page NAME"},
-    {"migrate", cmd_migrate, "apply migrations/ (--status, --check)"},
+    {"migrate", cmd_migrate,
+     "apply migrations/ (--status, --check, --make, --to, --sql)"},
     {"render", cmd_render, "render a template: kiln render FILE [--context J]"},
     {"__errpage", cmd_errpage, NULL},
 };
