@@ -164,7 +164,7 @@ int db_migs_scan(const char *dir, db_migs *m, char *err, size_t errlen)
         db_mig *g = &m->v[m->n];
         memset(g, 0, sizeof *g);
         g->num = num;
-        g->toml = f[n - 1] == 'l';
+        g->toml = n > 5 && strcmp(f + n - 5, ".toml") == 0;
         g->file = strdup(f);
         g->path = malloc(strlen(dir) + n + 2);
         if (g->path)
