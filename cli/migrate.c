@@ -134,15 +134,21 @@ static int parse_args(int argc, char **argv, mig_args *a, char **rest,
     return 0;
 }
 
-/* Prints lines of b, each as "kiln migrate: <line>", to stderr. */
-static void print_lines(const kiln_buf *b, const char *prefix)
+/* Prints the lines of b to out, each after prefix. */
+static void put_lines(FILE *out, const kiln_buf *b, const char *prefix)
 {
     const char *p = b->p ? b->p : "";
     while (*p) {
         size_t n = strcspn(p, "\n");
-        fprintf(stderr, "%s%.*s\n", prefix, (int)n, p);
+        fprintf(out, "%s%.*s\n", prefix, (int)n, p);
         p += n + (p[n] == '\n');
     }
+}
+
+/* Prints the lines of b to stderr as "kiln migrate: <line>". */
+static void print_lines(const kiln_buf *b, const char *prefix)
+{
+    put_lines(stderr, b, prefix);
 }
 
 /* A path relative to the project: root/x -> x. */
@@ -150,6 +156,17 @@ static const char *rel(const char *root, const char *s)
 {
     size_t k = strlen(root);
     return strncmp(s, root, k) == 0 && s[k] == '/' ? s + k + 1 : s;
+}
+
+/* A message with every "root/" taken out (paths relative to the project),
+   in place. */
+static char *relative(const char *root, char *msg)
+{
+    size_t k = strlen(root);
+    char *p;
+    while ((p = strstr(msg, root)) && p[k] == '/')
+        memmove(p, p + k + 1, strlen(p + k + 1) + 1);
+    return msg;
 }
 
 /* The folder's migrations (none when it does not exist yet). */
@@ -312,24 +329,28 @@ static int make(const char *root, const mig_args *a)
                        .nrenames = a->nrenames,
                        .defaults = a->defaults,
                        .ndefaults = a->ndefaults};
+    int d = 0;
     if (rc == 0) {
-        int d = mig_diff(&st, &models, &o, &f, &notes, &errs);
-        if (d != 0) {
+        d = mig_diff(&st, &models, &o, &f, &notes, &errs);
+        if (d == KILN_ENOMEM)
+            rc = cli_fail("out of memory");
+        else if (d != 0 && !a->check) {
             print_lines(&errs, "kiln migrate: ");
-            rc = cli_fail("no migration written: %s",
-                          d == KILN_ENOMEM ? "out of memory"
-                                           : "see the changes above");
+            rc = cli_fail("no migration written: see the changes above");
         }
     }
-    if (rc == 0 && f.n == 0) {
+    if (rc == 0 && f.n == 0 && d == 0) {
         printf("no changes: the migrations already make the models\n");
     } else if (rc == 0 && a->check) {
+        /* like --make, writing nothing: what differs, and what --make
+           would refuse */
         printf("the models have changes no migration has:\n");
         for (size_t i = 0; i < f.n; i++) {
             kiln_buf_clear(&text);
             mig_describe(&f.ops[i], &text);
             printf("  - %s\n", text.p);
         }
+        put_lines(stdout, &errs, "  ! ");
         printf("run: kiln migrate --make\n");
         rc = 1;
     } else if (rc == 0) {
@@ -503,7 +524,7 @@ static int with_db(const char *root, const char *url, const mig_args *a)
                                    sizeof err);
         kiln_dbc_close(db);
         if (n < 0)
-            return cli_fail("%s", rel(root, err));
+            return cli_fail("%s", relative(root, err));
         if (n == 0)
             cli_progress("nothing to undo: the database is at %lld or "
                          "before",
@@ -522,7 +543,7 @@ static int with_db(const char *root, const char *url, const mig_args *a)
                             sizeof err);
     kiln_dbc_close(db);
     if (n < 0)
-        return cli_fail("%s", rel(root, err));
+        return cli_fail("%s", relative(root, err));
     if (mode == KILN_MIGRATE_APPLY) {
         if (n == 0)
             cli_progress("nothing to apply: the database is up to date");

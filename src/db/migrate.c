@@ -332,7 +332,7 @@ static int load_applied(kiln_dbc *db, const char *dir, db_migs *m, char *err,
 }
 
 /* True when name is one of v[0..n). */
-static bool listed(const char *const *v, size_t n, kiln_str name)
+static bool listed(char *const *v, size_t n, kiln_str name)
 {
     for (size_t i = 0; i < n; i++)
         if (kiln_str_eq(name, kiln_str_c(v[i])))
@@ -677,7 +677,10 @@ int kiln_db_migrate_to(kiln_dbc *db, const char *dir, long long target,
                : fail(err, errlen, KILN_ENOMEM, "out of memory");
     if (rc == 0)
         rc = load_applied(db, dir, &m, err, errlen);
-    /* plan every step first: nothing changes unless all can be undone */
+    /* plan every step first: nothing changes unless all can be undone;
+       every step that cannot is named */
+    long long hard = -1; /* the newest that not even --accept-loss undoes */
+    bool failed = false;
     for (size_t i = m.n; rc == 0 && i-- > 0;) {
         db_mig *g = &m.v[i];
         if (!g->applied || g->num <= target)
@@ -686,24 +689,46 @@ int kiln_db_migrate_to(kiln_dbc *db, const char *dir, long long target,
         s->g = g;
         kiln_buf sql;
         kiln_buf_init(&sql);
-        if (g->toml)
-            rc = toml_sql(&m, i, be, true, accept_loss, &sql, &s->rb, &errs);
-        else
-            rc = db_mig_sql(&m, i, be, true, accept_loss, &sql, &errs);
+        int r = g->toml ? toml_sql(&m, i, be, true, accept_loss, &sql, &s->rb,
+                                   &errs)
+                        : db_mig_sql(&m, i, be, true, accept_loss, &sql, &errs);
         s->base = g->toml ? 0 : (size_t)(down_sql(g) - g->text);
         s->sql = kiln_buf_detach(&sql);
-        if (rc == 0 && !s->sql)
-            s->sql = strdup("");
-        if (rc != 0) {
-            size_t k = errs.n;
-            while (k && errs.p[k - 1] == '\n')
-                k--;
-            rc = fail(err, errlen, rc,
-                      "cannot go back to %lld: %.*s; nothing was changed "
-                      "(kiln migrate --to %lld undoes what comes after it)",
-                      target, (int)k, errs.p ? errs.p : "", g->num);
-        }
+        if (r == 0 && !s->sql && !(s->sql = strdup("")))
+            r = KILN_ENOMEM;
         kiln_buf_deinit(&sql);
+        if (r == KILN_ENOMEM || r == KILN_EIO)
+            rc = fail(err, errlen, r, "out of memory");
+        else if (r != 0) {
+            failed = true;
+            if (hard < 0) { /* would --accept-loss do? */
+                kiln_buf tmp, e2;
+                kiln_buf_init(&tmp);
+                kiln_buf_init(&e2);
+                int r2 = g->toml
+                             ? toml_sql(&m, i, be, true, true, &tmp, NULL, &e2)
+                             : r;
+                if (r2 != 0)
+                    hard = g->num;
+                kiln_buf_deinit(&tmp);
+                kiln_buf_deinit(&e2);
+            }
+        }
+    }
+    if (rc == 0 && failed) {
+        size_t k = errs.n;
+        while (k && errs.p[k - 1] == '\n')
+            k--;
+        char hint[160];
+        if (hard >= 0)
+            snprintf(hint, sizeof hint,
+                     "; kiln migrate --to %lld undoes what comes after it",
+                     hard);
+        else
+            snprintf(hint, sizeof hint, "; --accept-loss undoes it anyway");
+        rc = fail(err, errlen, KILN_ESTATE,
+                  "cannot go back to %lld, nothing was changed%s:\n%.*s",
+                  target, hint, (int)k, errs.p ? errs.p : "");
     }
     int count = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {

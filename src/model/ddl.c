@@ -657,9 +657,24 @@ static void put_cast(const kiln_field *a, const kiln_field *b, const char *col,
 
 /* ---- SQLite's rebuild ---------------------------------------------------- */
 
-/* Records table old (of model id at the start of the migration) in rb. */
+/* Copies n names into a malloc'd array; NULL when out of memory. */
+static char **names_copy(const char *const *v, size_t n)
+{
+    char **out = calloc(n + 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        if (!(out[i] = strdup(v[i]))) {
+            for (size_t k = 0; k < i; k++)
+                free(out[k]);
+            free(out);
+            return NULL;
+        }
+    return out;
+}
+
+/* Records the table of model id, as it was at the start of the migration
+   (when it existed then), in rb. */
 static int note_rebuild(const mig_snap *start, const kiln_model *id,
-                        model_set *st, mig_rebuilds *rb)
+                        mig_rebuilds *rb)
 {
     const kiln_model *m = start ? mig_snap_find(start, id) : NULL;
     if (!rb || !m)
@@ -675,24 +690,38 @@ static int note_rebuild(const mig_snap *start, const kiln_model *id,
         rb->v = v;
         rb->cap = cap;
     }
-    const char **cols =
-        kiln_arena_alloc(&st->arena, (m->nfields + 1) * sizeof *cols);
-    const char **ixs =
-        kiln_arena_alloc(&st->arena, (m->nindexes + 1) * sizeof *ixs);
-    if (!cols || !ixs)
-        return KILN_ENOMEM;
-    mig_rebuild *r = &rb->v[rb->n++];
-    r->table = m->table;
-    r->ncolumns = 0;
-    for (uint32_t i = 0; i < m->nfields; i++)
+    const char *cols[260], *ixs[260];
+    size_t nc = 0, ni = 0;
+    for (uint32_t i = 0; i < m->nfields && nc < 260; i++)
         if (m->fields[i].column)
-            cols[r->ncolumns++] = m->fields[i].column;
-    for (uint32_t i = 0; i < m->nindexes; i++)
-        ixs[i] = m->indexes[i].name;
-    r->nindexes = m->nindexes;
-    r->columns = cols;
-    r->indexes = ixs;
-    return 0;
+            cols[nc++] = m->fields[i].column;
+    for (uint32_t i = 0; i < m->nindexes && ni < 260; i++)
+        ixs[ni++] = m->indexes[i].name;
+    mig_rebuild *r = &rb->v[rb->n];
+    r->table = strdup(m->table);
+    r->columns = names_copy(cols, nc);
+    r->indexes = names_copy(ixs, ni);
+    r->ncolumns = nc;
+    r->nindexes = ni;
+    rb->n++; /* freed by mig_rebuilds_free even when part failed */
+    return r->table && r->columns && r->indexes ? 0 : KILN_ENOMEM;
+}
+
+void mig_rebuilds_free(mig_rebuilds *rb)
+{
+    for (size_t i = 0; i < rb->n; i++) {
+        mig_rebuild *r = &rb->v[i];
+        for (size_t k = 0; r->columns && k < r->ncolumns; k++)
+            free(r->columns[k]);
+        for (size_t k = 0; r->indexes && k < r->nindexes; k++)
+            free(r->indexes[k]);
+        free(r->columns);
+        free(r->indexes);
+        free(r->table);
+    }
+    free(rb->v);
+    rb->v = NULL;
+    rb->n = rb->cap = 0;
 }
 
 /*
@@ -1067,7 +1096,7 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
         else if (pg)
             pg_add(now, f, op, b);
         else if (sqlite_add(old, now, f, op, b))
-            rc = note_rebuild(start, id, st, rb);
+            rc = note_rebuild(start, id, rb);
         return rc;
     }
     if (op->kind == MIG_DROP_FIELD) {
@@ -1084,7 +1113,7 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
                             f->column);
         } else {
             rebuild(old, now, op, b);
-            rc = note_rebuild(start, id, st, rb);
+            rc = note_rebuild(start, id, rb);
         }
         return rc;
     }
@@ -1108,7 +1137,7 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
         put_cast(was, f, f->column, op, DDL_SQLITE, &expr);
         if (strcmp(ca.p, cb.p) != 0 || ref_changed(was, f)) {
             rebuild(old, now, op, b);
-            rc = note_rebuild(start, id, st, rb);
+            rc = note_rebuild(start, id, rb);
         } else if (strcmp(expr.p, f->column) != 0) {
             kiln_buf_printf(b, "UPDATE %s SET %s = %s;\n", now->table,
                             f->column, expr.p);

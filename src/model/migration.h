@@ -193,23 +193,25 @@ int mig_put_field(const kiln_field *f, kiln_buf *b);
 int mig_replay(model_set *st, const mig_op *op, const char *path,
                kiln_buf *errs);
 
-/** A table an SQLite migration rebuilds, as it was before the migration. */
+/** A table an SQLite migration rebuilds, as it was before the migration.
+    Every string and array is malloc'd, owned by the mig_rebuilds. */
 typedef struct mig_rebuild {
-    const char *table;          /**< its name then */
-    const char *const *columns; /**< the columns the state knows */
+    char *table;    /**< its name then */
+    char **columns; /**< the columns the state knows */
     size_t ncolumns;
-    const char *const *indexes; /**< the indexes the state knows */
+    char **indexes; /**< the indexes the state knows */
     size_t nindexes;
 } mig_rebuild;
 
 /** The tables an SQLite migration rebuilds (the runner checks them for
-    columns and keeps indexes and triggers it did not make). */
+    columns and keeps indexes and triggers it did not make). Zero-filled:
+    none. */
 typedef struct mig_rebuilds {
     mig_rebuild *v; /**< malloc'd: mig_rebuilds_free */
     size_t n, cap;
 } mig_rebuilds;
 
-/** Frees the array (the strings live in the state's arena). */
+/** Frees what r holds (it can be used again, empty). */
 void mig_rebuilds_free(mig_rebuilds *r);
 
 /**

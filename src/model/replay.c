@@ -666,13 +666,6 @@ static int inverse(model_set *st, const mig_op *op, const char *path,
 
 /* ---- the SQL of a file --------------------------------------------------- */
 
-void mig_rebuilds_free(mig_rebuilds *r)
-{
-    free(r->v);
-    r->v = NULL;
-    r->n = r->cap = 0;
-}
-
 /* Replays op into st and appends its SQL. */
 static int step(model_set *st, const mig_op *op, const char *path,
                 const mig_snap *start, ddl_backend be, kiln_buf *sql,
