@@ -59,6 +59,13 @@ static void upper(const char *s, char *out, size_t n)
     out[o] = '\0';
 }
 
+/* "a" or "an" for the word w (by its first letter; good enough for the
+   names of models). */
+static const char *article(const char *w)
+{
+    return strchr("aeiouAEIOU", w[0]) && w[0] ? "an" : "a";
+}
+
 /* An enum constant's suffix from a value ("in progress" -> IN_PROGRESS). */
 static void const_name(const char *v, char *out, size_t n)
 {
@@ -130,7 +137,8 @@ static void describe(kiln_buf *b, const kiln_field *f)
     }
     switch (f->type) {
     case KILN_FT_REF:
-        kiln_buf_printf(b, "id of a %s (column %s; on delete %s)",
+        kiln_buf_printf(b, "id of %s %s (column %s; on delete %s)",
+                        article(f->ref ? f->ref->name : f->ref_name),
                         f->ref ? f->ref->name : f->ref_name, f->column,
                         f->on_delete == KILN_ON_DELETE_CASCADE    ? "cascade"
                         : f->on_delete == KILN_ON_DELETE_RESTRICT ? "restrict"
@@ -142,8 +150,7 @@ static void describe(kiln_buf *b, const kiln_field *f)
                         f->through ? f->through : "?");
         break;
     case KILN_FT_DECIMAL:
-        kiln_buf_printf(b, "decimal(%d,%d) as canonical text", f->precision,
-                        f->scale);
+        kiln_buf_printf(b, "decimal(%d,%d), text", f->precision, f->scale);
         break;
     case KILN_FT_ENUM:
         kiln_buf_puts(b, "enum");
@@ -208,6 +215,46 @@ static void enum_type(const char *st, const kiln_field *f, char *out, size_t n)
     snprintf(out, n, "%s%s", st, ft);
 }
 
+/*
+ * Appends struct members: each declaration with its doc comment after it,
+ * the comments aligned in one column; a comment that would run past 79
+ * columns goes on the lines above its member instead, wrapped.
+ */
+static void put_members(kiln_buf *b, const cli_strs *decls,
+                        const cli_strs *notes)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < decls->n; i++)
+        if (strlen(decls->v[i]) > w && strlen(decls->v[i]) <= 40)
+            w = strlen(decls->v[i]);
+    for (size_t i = 0; i < decls->n; i++) {
+        const char *d = decls->v[i], *c = notes->v[i];
+        size_t dn = strlen(d), pad = dn < w ? w - dn : 0;
+        if (4 + dn + pad + 5 + strlen(c) + 3 <= 79) {
+            kiln_buf_printf(b, "    %s%*s /**< %s */\n", d, (int)pad, "", c);
+            continue;
+        }
+        /* wrap the comment at word boundaries, above the member */
+        kiln_buf_puts(b, "    /**");
+        size_t col = 7;
+        const char *p = c;
+        while (*p) {
+            const char *e = strchr(p, ' ');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            if (col + 1 + n > 76) {
+                kiln_buf_puts(b, "\n     *");
+                col = 6;
+            }
+            kiln_buf_printf(b, " %.*s", (int)n, p);
+            col += 1 + n;
+            p += n;
+            while (*p == ' ')
+                p++;
+        }
+        kiln_buf_printf(b, " */\n    %s\n", d);
+    }
+}
+
 /* Enums, then the struct, of object m whose C type is st (fields of
    nested objects first, so the outer struct can hold them). */
 static void emit_struct(kiln_buf *b, const kiln_model *m, const char *st,
@@ -237,27 +284,39 @@ static void emit_struct(kiln_buf *b, const kiln_model *m, const char *st,
         kiln_buf_printf(b, "/** The values of %s.%s (%s:%d). */\n", m->name,
                         f->name, f->file ? f->file : "?", f->line);
         kiln_buf_printf(b, "typedef enum %s {\n", et);
+        cli_strs consts = {0}, values = {0};
         for (uint32_t k = 0; k < f->nvalues; k++) {
             char cn[160];
             const_name(f->values[k], cn, sizeof cn);
-            kiln_buf_printf(b, "    %s_%s_%s%s /**< \"", up, fu, cn,
-                            k + 1 < f->nvalues ? "," : "");
-            cli_put_comment(b, f->values[k]);
-            kiln_buf_puts(b, "\" */\n");
+            cli_strs_addf(&consts, "%s_%s_%s%s", up, fu, cn,
+                          k + 1 < f->nvalues ? "," : "");
+            kiln_buf v;
+            kiln_buf_init(&v);
+            kiln_buf_putc(&v, '"');
+            cli_put_comment(&v, f->values[k]);
+            kiln_buf_putc(&v, '"');
+            cli_strs_addf(&values, "%s", v.p);
+            kiln_buf_deinit(&v);
         }
+        put_members(b, &consts, &values);
+        cli_strs_free(&consts);
+        cli_strs_free(&values);
         kiln_buf_printf(b, "} %s;\n\n", et);
     }
     if (m->table)
-        kiln_buf_printf(b, "/** A %s: one row of table %s (%s). */\n", m->label,
-                        m->table, m->file);
+        kiln_buf_printf(b, "/** %s %s: one row of table %s (%s). */\n",
+                        article(m->label)[1] ? "An" : "A", m->label, m->table,
+                        m->file);
     else
         kiln_buf_printf(b, "/** %s (%s). */\n", what, m->file ? m->file : "");
     kiln_buf_printf(b, "typedef struct %s {\n", st);
+    cli_strs decls = {0}, notes = {0};
     for (uint32_t i = 0; i < m->nfields; i++) {
         const kiln_field *f = &m->fields[i];
-        if (f->flags & KILN_FF_OPTIONAL)
-            kiln_buf_printf(b, "    bool has_%s; /**< false: %s is NULL */\n",
-                            f->name, f->name);
+        if (f->flags & KILN_FF_OPTIONAL) {
+            cli_strs_addf(&decls, "bool has_%s;", f->name);
+            cli_strs_addf(&notes, "false: %s is NULL", f->name);
+        }
         char et[200];
         const char *ct;
         if (f->type == KILN_FT_ENUM) {
@@ -272,21 +331,27 @@ static void emit_struct(kiln_buf *b, const kiln_model *m, const char *st,
             ct = c_type(f, "int");
         }
         bool ptr = ct[strlen(ct) - 1] == '*';
-        kiln_buf_printf(b, "    %s%s%s; /**< ", ct, ptr ? "" : " ", f->name);
-        describe(b, f);
+        cli_strs_addf(&decls, "%s%s%s;", ct, ptr ? "" : " ", f->name);
+        kiln_buf note;
+        kiln_buf_init(&note);
+        describe(&note, f);
         if (f->type == KILN_FT_LIST) {
             if (f->item_type == KILN_FT_OBJECT && f->ref) {
                 char sub[160];
                 model_c_type(f->name, sub, sizeof sub);
-                kiln_buf_printf(b, " (items: %s%s)", st, sub);
+                kiln_buf_printf(&note, " (items: %s%s)", st, sub);
             } else {
                 kiln_buf_printf(
-                    b, " (items: %s)",
+                    &note, " (items: %s)",
                     c_type(&(kiln_field){.type = f->item_type}, "int"));
             }
         }
-        kiln_buf_puts(b, " */\n");
+        cli_strs_addf(&notes, "%s", note.p ? note.p : "");
+        kiln_buf_deinit(&note);
     }
+    put_members(b, &decls, &notes);
+    cli_strs_free(&decls);
+    cli_strs_free(&notes);
     kiln_buf_printf(b, "} %s;\n\n", st);
 }
 
@@ -398,11 +463,13 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
         "static inline int %s_validate(const %s *obj, kiln_errors *errs)\n{\n"
         "    return kiln_validate(&%s_model, obj, \"\", errs);\n}\n\n",
         p, T, p);
-    kiln_buf_printf(b,
-                    "/** Sets every field of *out to its default. */\n"
-                    "static inline void %s_defaults(%s *out)\n{\n"
-                    "    kiln_defaults(&%s_model, out);\n}\n\n",
-                    p, T, p);
+    kiln_buf_printf(
+        b,
+        "/** Sets every field of *out to its default (strings a default "
+        "needs go in a). */\n"
+        "static inline int %s_defaults(%s *out, kiln_arena *a)\n{\n"
+        "    return kiln_defaults(&%s_model, a, out);\n}\n\n",
+        p, T, p);
     kiln_buf_printf(
         b,
         "/** 422 errors for each reference of *obj to a missing row. */\n"
@@ -752,6 +819,154 @@ static void emit_desc(kiln_buf *b, const kiln_model *m, const char *st,
     kiln_buf_puts(b, ",\n};\n\n");
 }
 
+/* ---- endpoint schemas --------------------------------------------------- */
+
+/* The C type of part m of endpoint ep ("LikeQuery"), or of its model when
+   the part is a model's struct (a body that is a model, or part of one). */
+static void part_type(const kiln_endpoint *ep, const kiln_model *m,
+                      const char *part, char *out, size_t n)
+{
+    if (m->table) {
+        model_c_type(m->name, out, n);
+        return;
+    }
+    char base[MODEL_NAME_MAX + 8], p[16];
+    model_c_type(ep->name, base, sizeof base);
+    model_c_type(part, p, sizeof p);
+    snprintf(out, n, "%s%s", base, p);
+}
+
+static const char *const part_names[3] = {"path", "query", "body"};
+
+static void emit_endpoint_header(kiln_buf *b, const kiln_endpoint *ep)
+{
+    char T[MODEL_NAME_MAX + 8], up[MODEL_NAME_MAX + 8];
+    model_c_type(ep->name, T, sizeof T);
+    upper(ep->name, up, sizeof up);
+    kiln_buf_printf(b, "/* ---- %s: %s [%s] ", ep->name, ep->file, ep->method);
+    for (size_t k =
+             strlen(ep->name) + strlen(ep->file) + strlen(ep->method) + 15;
+         k < 76; k++)
+        kiln_buf_putc(b, '-');
+    kiln_buf_puts(b, " */\n\n");
+    const kiln_model *parts[3] = {ep->path, ep->query, ep->body};
+    for (int i = 0; i < 3; i++) {
+        const kiln_model *m = parts[i];
+        if (!m || m->table)
+            continue; /* a model's own struct */
+        char st[160], su[160], pu[16];
+        part_type(ep, m, part_names[i], st, sizeof st);
+        upper(part_names[i], pu, sizeof pu);
+        snprintf(su, sizeof su, "%s_%s", up, pu);
+        char what[200];
+        snprintf(what, sizeof what, "The %s of %s %s", part_names[i],
+                 ep->method, ep->file);
+        emit_struct(b, m, st, su, what);
+    }
+    kiln_buf_printf(b,
+                    "/** What %s %s takes, validated before the handler "
+                    "runs",
+                    ep->method, ep->file);
+    if (ep->summary) {
+        kiln_buf_puts(b, ": ");
+        cli_put_comment(b, ep->summary);
+    }
+    kiln_buf_printf(b, ". */\ntypedef struct %s {\n", T);
+    for (int i = 0; i < 3; i++) {
+        if (!parts[i])
+            continue;
+        char st[160];
+        part_type(ep, parts[i], part_names[i], st, sizeof st);
+        kiln_buf_printf(b, "    %s %s;\n", st, part_names[i]);
+    }
+    if (!parts[0] && !parts[1] && !parts[2])
+        kiln_buf_puts(b, "    char unused_; /* nothing declared */\n");
+    kiln_buf_printf(b, "} %s;\n\n", T);
+    kiln_buf_printf(b,
+                    "/** The description of %s's input. */\n"
+                    "extern const kiln_endpoint %s_endpoint;\n\n",
+                    ep->name, ep->name);
+    kiln_buf_printf(b,
+                    "/** The validated input of the request, in a handler of "
+                    "%s %s. */\n"
+                    "static inline const %s *%s_input(kiln_ctx *c)\n{\n"
+                    "    return (const %s *)kiln_input(c);\n}\n\n",
+                    ep->method, ep->file, T, ep->name, T);
+}
+
+static void emit_endpoint_desc(kiln_buf *b, const kiln_endpoint *ep)
+{
+    char T[MODEL_NAME_MAX + 8];
+    model_c_type(ep->name, T, sizeof T);
+    kiln_buf_printf(b, "/* ---- %s: %s [%s] */\n\n", ep->name, ep->file,
+                    ep->method);
+    const kiln_model *parts[3] = {ep->path, ep->query, ep->body};
+    char syms[3][160];
+    for (int i = 0; i < 3; i++) {
+        const kiln_model *m = parts[i];
+        syms[i][0] = '\0';
+        if (!m)
+            continue;
+        if (m->table && !(m->flags & KILN_MF_ENDPOINT)) {
+            snprintf(syms[i], sizeof syms[i], "%s", m->name); /* model's */
+            continue;
+        }
+        char st[160];
+        part_type(ep, m, part_names[i], st, sizeof st);
+        snprintf(syms[i], sizeof syms[i], "%s_%s", ep->name, part_names[i]);
+        emit_desc(b, m, st, syms[i], false);
+    }
+    if (ep->nresponses) {
+        kiln_buf_printf(b, "static const kiln_response %s_responses[] = {\n",
+                        ep->name);
+        for (uint32_t i = 0; i < ep->nresponses; i++) {
+            const kiln_response *r = &ep->responses[i];
+            kiln_buf_printf(b, "    {%d, ", r->status);
+            if (r->model)
+                kiln_buf_printf(b, "&%s_model", r->model->name);
+            else
+                kiln_buf_puts(b, "NULL");
+            kiln_buf_printf(b, ", %s, ", r->list ? "true" : "false");
+            put_cstr_or_null(b, r->description);
+            kiln_buf_puts(b, "},\n");
+        }
+        kiln_buf_puts(b, "};\n");
+    }
+    kiln_buf_printf(
+        b, "const kiln_endpoint %s_endpoint = {\n    .method = ", ep->name);
+    cli_put_cstr(b, ep->method);
+    kiln_buf_puts(b, ",\n    .name = ");
+    cli_put_cstr(b, ep->name);
+    if (ep->summary) {
+        kiln_buf_puts(b, ",\n    .summary = ");
+        cli_put_cstr(b, ep->summary);
+    }
+    if (ep->description) {
+        kiln_buf_puts(b, ",\n    .description = ");
+        cli_put_cstr(b, ep->description);
+    }
+    for (int i = 0; i < 3; i++)
+        if (parts[i])
+            kiln_buf_printf(b,
+                            ",\n    .%s = &%s_model,\n"
+                            "    .%s_offset = offsetof(%s, %s)",
+                            part_names[i], syms[i], part_names[i], T,
+                            part_names[i]);
+    kiln_buf_printf(b, ",\n    .size = sizeof(%s),\n    .body_mode = %s", T,
+                    ep->body_mode == KILN_DECODE_PATCH ? "KILN_DECODE_PATCH"
+                    : ep->body_mode == KILN_DECODE_REPLACE
+                        ? "KILN_DECODE_REPLACE"
+                        : "KILN_DECODE_CREATE");
+    if (ep->nresponses)
+        kiln_buf_printf(b,
+                        ",\n    .responses = %s_responses,\n"
+                        "    .nresponses = %u",
+                        ep->name, ep->nresponses);
+    kiln_buf_puts(b, ",\n    .file = ");
+    cli_put_cstr(b, ep->file);
+    kiln_buf_printf(b, ",\n    .line = %d,\n};\n\n", ep->line);
+}
+
 /* ---- the two files ------------------------------------------------------- */
 
 static const char header_intro[] =
@@ -791,6 +1006,18 @@ int cli_emit_models(const model_set *ms, kiln_buf *h, kiln_buf *c)
     if (!ms->n)
         kiln_buf_puts(h, "/* (no models yet: add models/NAME.toml, or run "
                          "kiln gen model NAME field:type ...) */\n\n");
+    else
+        kiln_buf_puts(h, "/* the models, declared first: a model's calls "
+                         "may name another */\n");
+    for (size_t i = 0; i < ms->n; i++) {
+        names n;
+        names_of(ms->models[i]->name, &n);
+        kiln_buf_printf(
+            h, "typedef struct %s %s;\nextern const kiln_model %s_model;\n",
+            n.type, n.type, ms->models[i]->name);
+    }
+    if (ms->n)
+        kiln_buf_putc(h, '\n');
     for (size_t i = 0; i < ms->n; i++) {
         const kiln_model *m = ms->models[i];
         names n;
@@ -802,6 +1029,8 @@ int cli_emit_models(const model_set *ms, kiln_buf *h, kiln_buf *c)
         emit_struct(h, m, n.type, n.upper, m->name);
         emit_calls(h, m, &n);
     }
+    for (size_t i = 0; i < ms->nendpoints; i++)
+        emit_endpoint_header(h, ms->endpoints[i]);
     kiln_buf_puts(h, "#endif\n");
 
     kiln_buf_puts(c, "/*\n * models.c - the description of each model of "
@@ -824,5 +1053,38 @@ int cli_emit_models(const model_set *ms, kiln_buf *h, kiln_buf *c)
             }
         emit_desc(c, m, n.type, m->name, true);
     }
+    for (size_t i = 0; i < ms->nendpoints; i++)
+        emit_endpoint_desc(c, ms->endpoints[i]);
     return 0;
+}
+
+int cmd_emit_models(int argc, char **argv)
+{
+    if (argc != 3)
+        return cli_usage_error("usage: kiln __emit-models ROOT OUTDIR");
+    model_set ms;
+    model_set_init(&ms);
+    kiln_buf errs, h, c;
+    kiln_buf_init(&errs);
+    kiln_buf_init(&h);
+    kiln_buf_init(&c);
+    int rc = model_load_dir(&ms, argv[1], &errs);
+    if (rc == 0) {
+        cli_emit_models(&ms, &h, &c);
+        char path[PATH_MAX + 16];
+        cli_pathf(path, sizeof path, "%s/models.h", argv[2]);
+        if (cli_write_if_changed(path, h.p, h.n) < 0)
+            rc = cli_fail("cannot write %s", path);
+        cli_pathf(path, sizeof path, "%s/models.c", argv[2]);
+        if (rc == 0 && cli_write_if_changed(path, c.p, c.n) < 0)
+            rc = cli_fail("cannot write %s", path);
+    } else {
+        fputs(errs.p ? errs.p : "the models do not load\n", stderr);
+        rc = 1;
+    }
+    kiln_buf_deinit(&errs);
+    kiln_buf_deinit(&h);
+    kiln_buf_deinit(&c);
+    model_set_free(&ms);
+    return rc ? 1 : 0;
 }

@@ -109,6 +109,23 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     if (any)
         kiln_buf_putc(&b, '\n');
 
+    /* endpoint schemas: their input is decoded before the handler runs */
+    any = false;
+    for (size_t i = 0; i < s->nroutes; i++) {
+        const cli_route *r = &s->routes[i];
+        if (!r->input)
+            continue;
+        if (!any)
+            kiln_buf_puts(&b, "/* endpoint schemas (models.c) */\n");
+        any = true;
+        kiln_buf_printf(&b, "extern const kiln_endpoint %s_endpoint; /* ",
+                        r->input);
+        cli_put_comment(&b, r->schema);
+        kiln_buf_puts(&b, " */\n");
+    }
+    if (any)
+        kiln_buf_putc(&b, '\n');
+
     /* pages: rendered as templates; KILN_LOAD fills their context */
     size_t npage = 0;
     for (size_t i = 0; i < s->nroutes; i++) {
@@ -220,10 +237,14 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
         else
             kiln_buf_printf(&b, ", %s_%s, NULL, ", r->unit, r->method);
         cli_put_cstr(&b, r->file);
+        if (r->input)
+            kiln_buf_printf(&b, ", &%s_endpoint", r->input);
+        else
+            kiln_buf_puts(&b, ", NULL");
         kiln_buf_puts(&b, "},\n");
     }
     if (!s->nroutes)
-        kiln_buf_puts(&b, "    {NULL, NULL, NULL, NULL, NULL},\n");
+        kiln_buf_puts(&b, "    {NULL, NULL, NULL, NULL, NULL, NULL},\n");
     kiln_buf_puts(&b, "};\n\nstatic const kiln_project project = {\n"
                       "    .name = ");
     cli_put_cstr(&b, name);

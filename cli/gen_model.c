@@ -98,7 +98,22 @@ int cli_gen_model(int argc, char **argv)
     }
     model_set_free(&ms);
     if (lr != 0) {
-        fputs(errs.p ? errs.p : "", stderr);
+        /* the new file does not exist: name the argument, not a position */
+        size_t rn = strlen(rel);
+        for (const char *l = errs.p ? errs.p : ""; *l;) {
+            const char *nl = strchr(l, '\n');
+            size_t n = nl ? (size_t)(nl - l) + 1 : strlen(l);
+            const char *msg = l;
+            if (strncmp(l, rel, rn) == 0 && l[rn] == ':') {
+                const char *p = strchr(l + rn + 1, ':');
+                p = p ? strchr(p + 1, ':') : NULL;
+                if (p && p < l + n)
+                    msg = p + 2;
+            }
+            fprintf(stderr, "kiln gen: %.*s", (int)(n - (size_t)(msg - l)),
+                    msg);
+            l += n;
+        }
         kiln_buf_deinit(&errs);
         kiln_buf_deinit(&t);
         return cli_fail("%s was not written (%s)", rel, why);

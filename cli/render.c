@@ -111,6 +111,8 @@ int cmd_render(int argc, char **argv)
     }
     if (name) {
         in_project = true;
+        if (cli_check_project(root))
+            goto done;
         snprintf(dir, sizeof dir, "%s/pages", root);
         kiln_tpl_set_add_dir(set, dir);
         snprintf(dir, sizeof dir, "%s/templates", root);

@@ -90,7 +90,8 @@ def db_suites():
                 ("db-pg/blackbox", [sys.executable, "tests/blackbox/run.py",
                                     "--bin", "build", "test_db.",
                                     "test_techempower", "test_migrate",
-                                    "test_migrate_models"], env)]
+                                    "test_models", "test_migrate_models"],
+                                   env)]
         if os.path.exists("build-asan/tests/db/test_db"):
             runs.append(("asan/db-pg/test_db",
                          ["build-asan/tests/db/test_db"], dict(SAN_ENV, **env)))

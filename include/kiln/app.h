@@ -61,6 +61,13 @@ typedef struct kiln_server_opts {
     int max_connections;  /**< per worker (100000) */
     size_t stack_size;    /**< coroutine stack bytes (256 KiB) */
     bool access_log;      /**< one line per request to stderr */
+    /** folder of temporary files of uploads (NULL or "": $TMPDIR, else
+        /tmp); not owned, must outlive the server */
+    const char *uploads_dir;
+    int64_t upload_memory;   /**< a file part up to this many bytes stays in
+                                  memory (64 KiB) */
+    int64_t upload_max_file; /**< largest file part (100 MiB); more: 413 */
+    int upload_max_parts;    /**< most fields of a form (1000); more: 413 */
 } kiln_server_opts;
 
 /** Fills o with the defaults. */
@@ -84,8 +91,9 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *o);
 /**
  * Parses the standard command line (--host, --port, --workers,
  * --header-timeout-ms, --idle-timeout-ms, --body-timeout-ms, --drain-ms,
- * --max-body, --access-log, --help) into o. Returns 0, 1 when --help was
- * printed, or KILN_EINVAL (with a message on stderr) for a bad flag.
+ * --max-body, --access-log, --uploads-dir, --uploads-memory,
+ * --uploads-max-file, --uploads-max-parts, --help) into o. Returns 0, 1 when
+ * --help was printed, or KILN_EINVAL (with a message on stderr) for a bad flag.
  */
 int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv);
 

@@ -271,6 +271,23 @@ const char *kiln_db_errmsg(const kiln_dbc *db);
  */
 int kiln_db_fail(kiln_ctx *c, kiln_dbc *db);
 
+/**
+ * Answers status with application/json: the rows r still gives, as an
+ * array of objects keyed by column name with typed values (the rules of
+ * kiln_json_put_rows in kiln/json.h):
+ *
+ *   kiln_rows *r = kiln_db_query(db, "SELECT id, title FROM note");
+ *   if (!r)
+ *       return kiln_db_fail(c, db);
+ *   return kiln_json_rows(c, 200, r);     // [{"id":1,"title":"..."},...]
+ *
+ * Returns 0 once answered. When reading the rows fails, nothing partial is
+ * sent: it answers and returns as kiln_db_fail does (503 or 500, and the
+ * negative code rolls the request back). KILN_EINVAL for a NULL r,
+ * KILN_ENOMEM (nothing answered: the framework answers 500).
+ */
+int kiln_json_rows(kiln_ctx *c, int status, kiln_rows *r);
+
 /* ---- URLs -----------------------------------------------------------------
  */
 

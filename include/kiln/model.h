@@ -98,8 +98,9 @@ int kiln_model_insert(kiln_dbc *db, const kiln_model *m, void *obj);
  * Updates row obj->id of m. given NULL: every field that is not read-only
  * (a PUT); else only the fields in given (a PATCH). auto "updated"
  * datetimes are set to now; many-to-many fields given are replaced. obj is
- * updated from the row as stored. Returns 0, KILN_ENOTFOUND or a negative
- * error.
+ * updated from the row as stored (with a PATCH, every field, so a decoded
+ * patch comes back as the whole row). Read-only fields change only when
+ * named in given. Returns 0, KILN_ENOTFOUND or a negative error.
  */
 int kiln_model_update(kiln_dbc *db, const kiln_model *m, void *obj,
                       const kiln_fieldset *given);

@@ -8,6 +8,7 @@
 #define KILN_PROJECT_H
 
 #include "config.h"
+#include "schema.h"
 #include "static.h"
 #include "tpl.h"
 
@@ -39,6 +40,9 @@ typedef struct kiln_route_def {
     kiln_handler handler;  /**< NULL for a page */
     const kiln_page *page; /**< the page served when handler is NULL */
     const char *file;      /**< the file it came from, for messages */
+    /** the route's endpoint schema (api/NAME.toml), or NULL: its input is
+        decoded and validated before handler runs */
+    const kiln_endpoint *input;
 } kiln_route_def;
 
 /** A generated project: its name, routes and compiled-in files. */

@@ -265,6 +265,40 @@ struct kiln_model {
     const char *file;         /**< "models/task.toml" */
 };
 
+/** One response an endpoint schema declares (for the OpenAPI document). */
+typedef struct kiln_response {
+    int status;              /**< 200, 201, 204... */
+    const kiln_model *model; /**< the body's model, or NULL (no body) */
+    bool list;               /**< a JSON array of model */
+    const char *description; /**< or NULL */
+} kiln_response;
+
+/**
+ * An endpoint schema: what one method of an api/ route takes and answers
+ * (api/NAME.toml beside api/NAME.c). Kiln decodes and validates the path
+ * parameters, the query and the body into one struct in the request's
+ * arena before the handler runs (kiln_input); a path parameter that does
+ * not fit is a 404, everything else a 422 listing every failing field.
+ */
+typedef struct kiln_endpoint {
+    const char *method;      /**< "POST" */
+    const char *name;        /**< the C prefix of its input ("like") */
+    const char *summary;     /**< or NULL */
+    const char *description; /**< or NULL */
+    const kiln_model *path;  /**< path parameters, or NULL */
+    const kiln_model *query; /**< query parameters, or NULL */
+    const kiln_model *body;  /**< the body, or NULL (none is read) */
+    uint32_t path_offset;    /**< of each part in the input struct */
+    uint32_t query_offset;
+    uint32_t body_offset;
+    uint32_t size;     /**< sizeof the input struct */
+    uint8_t body_mode; /**< kiln_decode_mode of the body */
+    const kiln_response *responses;
+    uint32_t nresponses;
+    const char *file; /**< "api/posts/[id]/like.toml" */
+    int line;         /**< of the method's table */
+} kiln_endpoint;
+
 /** The index of field name in m, or -1. */
 int kiln_model_field(const kiln_model *m, kiln_str name);
 
@@ -296,7 +330,9 @@ static inline bool kiln_fieldset_has(const kiln_fieldset *s, unsigned i)
 /** A decode's options. Zero-filled: CREATE, defaults. */
 typedef struct kiln_decode_opts {
     kiln_decode_mode mode;
-    int max_depth; /**< nesting of unknown values (0: 64) */
+    int max_depth; /**< arrays and objects open at once, described by the
+                        model or not (0: 64); deeper JSON is KILN_EPARSE,
+                        a deeper form name an "unknown_field" */
 } kiln_decode_opts;
 
 /**
@@ -306,6 +342,12 @@ typedef struct kiln_decode_opts {
  * JSON Pointer); parsing continues after a wrong value, so one request
  * reports all of them. Strings and lists are allocated from a (or view p,
  * which must outlive *out).
+ *
+ * Read-only fields in the input are skipped (never set, never in *given;
+ * their defaults apply); a key twice is an error ("duplicate_field"); an
+ * unknown key is one unless m allows them. *given is filled in every mode,
+ * top-level fields only; a nested object is always decoded whole (also in
+ * PATCH). Scratch memory is freed before returning.
  *
  * Returns 0 (valid: *out is filled, *given says which fields the input
  * had; given may be NULL); KILN_EINVAL when errs got errors (422);
@@ -321,10 +363,16 @@ int kiln_decode_json(const kiln_model *m, const char *p, size_t n,
 /**
  * Decodes form fields (urlencoded or multipart, see kiln_form_fields) into
  * *out as model m with the same validation: each value is coerced by its
- * field's type ("on"/"true"/"1" and "off"/"false"/"0" for bool; an empty
- * value of an optional field is NULL; "a.b" and "a[0].b" names reach
- * nested fields; a repeated name fills a many or list field). Returns as
- * kiln_decode_json (never KILN_EPARSE).
+ * field's type ("on"/"true"/"1"/"yes" and "off"/"false"/"0"/"no", any
+ * case, for bool; ASCII whitespace around values trimmed, but for the
+ * string types); an empty value of an optional field is NULL; "a.b" and
+ * "a[0].b" names reach nested fields; a repeated name (or "name[]") fills
+ * a many or list field, and a field of one value keeps the last; file
+ * parts go to file fields (a part with no file chosen counts as none). In
+ * CREATE and REPLACE an absent bool is false and an absent many or list
+ * of values empty, as HTML forms send nothing for them. Strings view the
+ * fields' values, which must outlive *out. Returns as kiln_decode_json
+ * (never KILN_EPARSE).
  */
 int kiln_decode_form(const kiln_model *m, const kiln_form_field *fields,
                      size_t nfields, const kiln_decode_opts *o, kiln_arena *a,

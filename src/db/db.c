@@ -401,6 +401,26 @@ int kiln_db_fail(kiln_ctx *c, kiln_dbc *db)
     return rc;
 }
 
+int kiln_json_rows(kiln_ctx *c, int status, kiln_rows *r)
+{
+    if (!r)
+        return KILN_EINVAL;
+    kiln_buf *b = kiln_body_buf(c);
+    kiln_buf_clear(b);
+    int rc = kiln_json_put_rows(b, r);
+    if (rc == KILN_ENOMEM) {
+        kiln_buf_clear(b);
+        return rc;
+    }
+    if (rc < 0) {
+        kiln_buf_clear(b);
+        return kiln_db_fail(c, r->db);
+    }
+    kiln_set_status(c, status);
+    kiln_set_type(c, "application/json");
+    return kiln_send(c);
+}
+
 /* ---- queries ------------------------------------------------------------ */
 
 static int check_params(kiln_dbc *db, const kiln_db_param *params, size_t n)

@@ -25,15 +25,18 @@
  *
  * kiln_dbc_open connections (tools) use the same code without a loop:
  * waits block in poll(2) through kiln_wait_fd.
+ *
+ * libpq itself is loaded when the first PostgreSQL database is opened
+ * (db/pq.h): an app that uses only SQLite never links it.
  */
 #include "db/db_impl.h"
+#include "db/pq.h"
 
 #include "coro/coro.h"
 #include "server/worker.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1038,6 +1041,9 @@ static int run(pg_dbc *d, const char *const *sqls,
 
 static int pg_pool_new(kiln_db_pool *p, char *err, size_t errlen)
 {
+    int rc = pq_load(err, errlen);
+    if (rc)
+        return rc;
     /* a malformed URL is an error now; an unreachable server is not */
     char *e = NULL;
     PQconninfoOption *o = PQconninfoParse(p->url.conninfo, &e);
@@ -1081,6 +1087,8 @@ static void pg_pool_free(kiln_db_pool *p)
 
 static kiln_dbc *pg_open(const db_url *u, char *err, size_t errlen)
 {
+    if (pq_load(err, errlen) != 0)
+        return NULL;
     pg_conn *c = pgc_new(u->conninfo, err, errlen);
     if (!c)
         return NULL;

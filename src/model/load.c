@@ -37,6 +37,7 @@ void model_set_init(model_set *s)
 void model_set_free(model_set *s)
 {
     free(s->models);
+    free(s->endpoints);
     kiln_arena_deinit(&s->arena);
     memset(s, 0, sizeof *s);
 }

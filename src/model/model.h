@@ -33,8 +33,10 @@ typedef struct model_set {
     kiln_arena arena;    /**< private: owns everything below */
     kiln_model **models; /**< n models, sorted by name */
     size_t n;
-    size_t cap;    /**< private */
-    bool endpoint; /**< private: loading an endpoint schema */
+    size_t cap;                /**< private */
+    kiln_endpoint **endpoints; /**< endpoint schemas, in load order */
+    size_t nendpoints;
+    size_t endpoint_cap; /**< private */
 } model_set;
 
 /** Initialises an empty set. */
@@ -63,6 +65,18 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
 /** Resolves ref/many targets, join tables and cross-model checks of every
     model loaded. Returns 0 or KILN_EINVAL (lines in errs). */
 int model_set_resolve(model_set *s, kiln_buf *errs);
+
+/**
+ * Loads the endpoint schema file ("api/posts/[id]/like.toml", text
+ * src[0..n)) of the route pattern ("/api/posts/{id}/like") whose .c file
+ * defines the methods in the bit set methods (bit i: GET, POST, PUT, PATCH,
+ * DELETE, HEAD, OPTIONS), after the models (a body or response may name
+ * one). Each method table becomes a kiln_endpoint appended to
+ * s->endpoints. Returns 0, KILN_EINVAL (lines in errs) or KILN_ENOMEM.
+ */
+int model_load_endpoints(model_set *s, const char *file, const char *src,
+                         size_t n, const char *pattern, unsigned methods,
+                         kiln_buf *errs);
 
 /** The model called name, or NULL. */
 kiln_model *model_find(const model_set *s, const char *name);

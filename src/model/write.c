@@ -7,6 +7,7 @@
 #include "model/runtime.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_COLS 258
@@ -75,16 +76,31 @@ static int write_returning(kiln_dbc *db, const kiln_model *m, void *obj,
     return rc;
 }
 
-/* Writes the many fields of obj (those in given, or all) for row id. */
-static int write_links(kiln_dbc *db, const kiln_model *m, const void *obj,
-                       int64_t id, const kiln_fieldset *given)
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Writes the many fields of obj (those in given, or all) for row id; the
+   ids are left sorted and unique, as a read gives them back. */
+static int write_links(kiln_dbc *db, const kiln_model *m, void *obj, int64_t id,
+                       const kiln_fieldset *given)
 {
     for (uint32_t i = 0; i < m->nfields; i++) {
         const kiln_field *f = &m->fields[i];
         if (f->type != KILN_FT_MANY || (given && !kiln_fieldset_has(given, i)))
             continue;
-        int rc = kiln_model_set_links(
-            db, m, f, id, (const kiln_ids *)((const char *)obj + f->offset));
+        kiln_ids *ids = (kiln_ids *)((char *)obj + f->offset);
+        if (ids->n > 1) {
+            qsort(ids->v, ids->n, sizeof *ids->v, cmp_id);
+            size_t k = 1;
+            for (size_t j = 1; j < ids->n; j++)
+                if (ids->v[j] != ids->v[k - 1])
+                    ids->v[k++] = ids->v[j];
+            ids->n = k;
+        }
+        int rc = kiln_model_set_links(db, m, f, id, ids);
         if (rc)
             return rc;
     }
@@ -169,6 +185,14 @@ int kiln_model_insert(kiln_dbc *db, const kiln_model *m, void *obj)
     return rc;
 }
 
+static bool has_many_not_given(const kiln_model *m, const kiln_fieldset *given)
+{
+    for (uint32_t i = 0; i < m->nfields; i++)
+        if (m->fields[i].type == KILN_FT_MANY && !kiln_fieldset_has(given, i))
+            return true;
+    return false;
+}
+
 int kiln_model_update(kiln_dbc *db, const kiln_model *m, void *obj,
                       const kiln_fieldset *given)
 {
@@ -221,6 +245,9 @@ int kiln_model_update(kiln_dbc *db, const kiln_model *m, void *obj,
         rc = write_links(db, m, obj, id, given);
     if (tx)
         rc = rc ? (kiln_db_rollback(db), rc) : kiln_db_commit(db);
+    /* a PATCH that left many fields out: obj gets them as stored */
+    if (rc == 0 && given && has_many_not_given(m, given))
+        rc = model_load_links(db, m, obj, 1);
     return rc;
 }
 

@@ -100,9 +100,9 @@ void schema_item_field(const kiln_field *f, kiln_field *item)
     item->type = f->item_type;
     item->offset = 0;
     item->has_offset = KILN_NO_OFFSET;
-    item->flags &= (uint16_t) ~(KILN_FF_OPTIONAL | KILN_FF_HAS_MIN |
-                                KILN_FF_HAS_MAX | KILN_FF_DEFAULT_NOW |
-                                KILN_FF_DEFAULT_RANDOM);
+    item->flags &=
+        (uint16_t) ~(KILN_FF_OPTIONAL | KILN_FF_HAS_MIN | KILN_FF_HAS_MAX |
+                     KILN_FF_DEFAULT_NOW | KILN_FF_DEFAULT_RANDOM);
     item->def = NULL;
 }
 
@@ -196,17 +196,16 @@ int schema_check_str(schema_sink *s, const kiln_field *f, kiln_str v,
 {
     if (v.n == 0 && !(f->flags & KILN_FF_BLANK))
         return schema_error(s, path, "blank", "may not be blank");
-    if (f->max_length >= 0 || f->min_length > 0) {
-        size_t n = check_chars(v);
-        if (f->max_length >= 0 && n > (uint64_t)f->max_length)
-            return schema_error(s, path, "max_length",
-                                "at most %lld characters",
-                                (long long)f->max_length);
-        if (f->min_length > 0 && n < (uint64_t)f->min_length && v.n > 0)
-            return schema_error(s, path, "min_length",
-                                "at least %lld characters",
-                                (long long)f->min_length);
-    }
+    /* a character is 1 to 4 bytes: count them only when the byte length
+       does not settle it */
+    if (f->max_length >= 0 && v.n > (uint64_t)f->max_length &&
+        check_chars(v) > (uint64_t)f->max_length)
+        return schema_error(s, path, "max_length", "at most %lld characters",
+                            (long long)f->max_length);
+    if (f->min_length > 0 && v.n > 0 && v.n / 4 < (uint64_t)f->min_length &&
+        check_chars(v) < (uint64_t)f->min_length)
+        return schema_error(s, path, "min_length", "at least %lld characters",
+                            (long long)f->min_length);
     if (f->pattern) {
         int r = check_pattern(f, v);
         if (r < -1)
@@ -231,16 +230,16 @@ int schema_check_int(schema_sink *s, const kiln_field *f, int64_t v,
        bound itself cannot be exact */
     if ((f->flags & KILN_FF_HAS_MIN) &&
         (fabs(f->min) < 9007199254740992.0 ? (double)v < ceil(f->min)
-                                            : (double)v < f->min))
-        return schema_error(
-            s, path, "min", "at least %s",
-            f->min_text ? f->min_text : check_fmt_double(ceil(f->min), t));
+                                           : (double)v < f->min))
+        return schema_error(s, path, "min", "at least %s",
+                            f->min_text ? f->min_text
+                                        : check_fmt_double(ceil(f->min), t));
     if ((f->flags & KILN_FF_HAS_MAX) &&
         (fabs(f->max) < 9007199254740992.0 ? (double)v > floor(f->max)
-                                            : (double)v > f->max))
-        return schema_error(
-            s, path, "max", "at most %s",
-            f->max_text ? f->max_text : check_fmt_double(floor(f->max), t));
+                                           : (double)v > f->max))
+        return schema_error(s, path, "max", "at most %s",
+                            f->max_text ? f->max_text
+                                        : check_fmt_double(floor(f->max), t));
     return 0;
 }
 
@@ -380,8 +379,9 @@ int schema_check_ids(schema_dec *d, const kiln_field *f, const int64_t *ids,
 static int check_decimal(schema_dec *d, const kiln_field *f, kiln_str s,
                          kiln_str *dst, const schema_path *path)
 {
+    bool same = false;
     kiln_buf_clear(&d->tmp);
-    int rc = schema_decimal_canon(s, f->precision, f->scale, &d->tmp);
+    int rc = schema_decimal_canon(s, f->precision, f->scale, &d->tmp, &same);
     if (rc == SCHEMA_DEC_INVALID)
         return schema_error(&d->sink, path, "invalid_decimal",
                             "not a decimal number");
@@ -395,8 +395,8 @@ static int check_decimal(schema_dec *d, const kiln_field *f, kiln_str s,
                             f->precision, f->scale);
     if (rc)
         return rc;
-    kiln_str v = kiln_buf_str(&d->tmp);
-    if (!kiln_str_eq(v, s)) {
+    kiln_str v = same ? s : kiln_buf_str(&d->tmp);
+    if (!same) {
         char *copy = kiln_arena_strndup(d->a, v.p, v.n);
         if (!copy)
             return KILN_ENOMEM;

@@ -205,8 +205,8 @@ static bool form_json_number(kiln_str s)
 static bool form_utf8(kiln_str s)
 {
     for (size_t i = 0; i < s.n;) {
-        size_t bad, len = json_utf8_len((const unsigned char *)s.p + i,
-                                        s.n - i, &bad);
+        size_t bad,
+            len = json_utf8_len((const unsigned char *)s.p + i, s.n - i, &bad);
         if (!len)
             return false;
         i += len;
@@ -332,9 +332,8 @@ static int form_scalar(fdec *fd, const kiln_field *f, void *obj,
     return rc;
 }
 
-static int form_object(fdec *fd, const kiln_model *m, void *obj,
-                       form_ref *refs, size_t n, const schema_path *path,
-                       kiln_fieldset *given);
+static int form_object(fdec *fd, const kiln_model *m, void *obj, form_ref *refs,
+                       size_t n, const schema_path *path, kiln_fieldset *given);
 
 /*
  * A list or many field from its refs (each at the segment after the
@@ -497,9 +496,8 @@ static int form_field(fdec *fd, const kiln_field *f, void *obj, form_ref *refs,
  * The fields of an object of model m at obj from refs (each at a
  * segment naming one of its fields). Returns 0, 1 or a negative code.
  */
-static int form_object(fdec *fd, const kiln_model *m, void *obj,
-                       form_ref *refs, size_t n, const schema_path *path,
-                       kiln_fieldset *given)
+static int form_object(fdec *fd, const kiln_model *m, void *obj, form_ref *refs,
+                       size_t n, const schema_path *path, kiln_fieldset *given)
 {
     kiln_fieldset set = {{0}};
     bool allow = m->flags & KILN_MF_ALLOW_UNKNOWN;

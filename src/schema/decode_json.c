@@ -61,6 +61,36 @@ static const unsigned char jd_str_care[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xf0 */
 };
 
+/*
+ * The first byte at or after s (before end) that the string scanner must
+ * look at (jd_str_care). Eight bytes at a time where the byte order allows
+ * it: the lowest flagged byte of the word is always a real one (the bit
+ * tricks can only flag falsely above a real hit), so ctz finds it.
+ */
+static inline const char *jd_str_stop(const char *s, const char *end)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t lo = UINT64_C(0x0101010101010101),
+                   hi = UINT64_C(0x8080808080808080);
+    while (end - s >= 8) {
+        uint64_t x, q, b;
+        memcpy(&x, s, 8);
+        q = x ^ (lo * '"');
+        b = x ^ (lo * '\\');
+        uint64_t m =
+            (((q - lo) & ~q) | ((b - lo) & ~b) | ((x - lo * 0x20) & ~x) | x) &
+            hi;
+        if (m)
+            return s + (__builtin_ctzll(m) >> 3);
+        s += 8;
+    }
+#endif
+    while (s < end && !jd_str_care[(unsigned char)*s])
+        s++;
+    return s;
+}
+
 /* ---- syntax errors ---------------------------------------------------- */
 
 /* Records a syntax error at `at` in *perr (offset, line, column in bytes)
@@ -122,8 +152,7 @@ static int jd_scan_string(jdec *j, kiln_str *raw, bool *escaped)
     const char *open = j->p, *s = open + 1, *end = j->end;
     bool esc = false;
     for (;;) {
-        while (s < end && !jd_str_care[(unsigned char)*s])
-            s++;
+        s = jd_str_stop(s, end);
         if (s == end)
             return jd_fail(j, open, "unterminated string");
         unsigned char c = (unsigned char)*s;
@@ -622,7 +651,8 @@ static int jd_many(jdec *j, const kiln_field *f, kiln_ids *out,
             schema_path at = {path, NULL, n};
             if ((rc = jd_grow(j, &v, &cap, n, sizeof(int64_t))) != 0)
                 return rc;
-            if (j->p < j->end && (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')))
+            if (j->p < j->end &&
+                (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')))
                 rc = jd_int(j, &item, (int64_t *)v + n, &at);
             else if (j->p < j->end)
                 rc = jd_wrong_type(j, &item, &at);
@@ -812,8 +842,10 @@ static inline int jd_lookup(const kiln_model *m, kiln_str key, uint32_t *next)
     uint32_t i = *next;
     if (i < m->nfields) {
         const char *name = m->fields[i].name;
-        if (strncmp(name, key.p, key.n) == 0 && name[key.n] == '\0' &&
-            !memchr(key.p, 0, key.n)) {
+        size_t k = 0;
+        while (k < key.n && name[k] && name[k] == key.p[k])
+            k++;
+        if (k == key.n && name[k] == '\0') {
             *next = i + 1;
             return (int)i;
         }
@@ -846,10 +878,28 @@ static int jd_object(jdec *j, const kiln_model *m, void *obj,
     }
     for (;;) {
         kiln_str key;
+        int i = -1;
         if (j->p == j->end || *j->p != '"')
             return jd_fail_unexpected(j, "a string key");
-        if ((rc = jd_string(j, &key)) != 0)
-            return rc;
+        if (next < m->nfields) {
+            /* the fast path: the key is the next field's name, verbatim.
+               A name is a C identifier (it names the struct member), so
+               bytes equal to it need no UTF-8 or escape check. */
+            const char *name = m->fields[next].name, *k = j->p + 1;
+            size_t n = 0, room = (size_t)(j->end - k);
+            while (n < room && name[n] && name[n] == k[n])
+                n++;
+            if (!name[n] && n < room && k[n] == '"') {
+                key = (kiln_str){k, n};
+                i = (int)next++;
+                j->p = k + n + 1;
+            }
+        }
+        if (i < 0) {
+            if ((rc = jd_string(j, &key)) != 0)
+                return rc;
+            i = jd_lookup(m, key, &next);
+        }
         jd_ws(j);
         if (j->p == j->end || *j->p != ':')
             return jd_fail_unexpected(j, "':' after the key");
@@ -858,7 +908,6 @@ static int jd_object(jdec *j, const kiln_model *m, void *obj,
         if (j->p == j->end)
             return jd_fail_unexpected(j, "a value");
         schema_path at = {path, key.p, key.n};
-        int i = jd_lookup(m, key, &next);
         if (i < 0) {
             if (!(m->flags & KILN_MF_ALLOW_UNKNOWN))
                 schema_error(&j->d->sink, &at, "unknown_field",
@@ -903,8 +952,8 @@ done:
 
 /* ---- entry points ----------------------------------------------------- */
 
-int schema_json_field(schema_dec *d, const kiln_field *f, kiln_str t,
-                      void *obj, const schema_path *path)
+int schema_json_field(schema_dec *d, const kiln_field *f, kiln_str t, void *obj,
+                      const schema_path *path)
 {
     jdec j = {.d = d, .begin = t.p, .p = t.p, .end = t.p + t.n};
     jd_ws(&j);

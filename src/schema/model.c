@@ -3,8 +3,6 @@
  */
 #include <kiln.h>
 
-#include <string.h>
-
 /*
  * Returns the index of the field called name in m (bytes compared; a name
  * holding a NUL byte matches nothing), or -1. Linear in the fields: the
@@ -12,12 +10,12 @@
  */
 int kiln_model_field(const kiln_model *m, kiln_str name)
 {
-    if (name.n && memchr(name.p, 0, name.n))
-        return -1;
     for (uint32_t i = 0; i < m->nfields; i++) {
         const char *f = m->fields[i].name;
-        if (f[0] == (name.n ? name.p[0] : '\0') &&
-            strncmp(f, name.p, name.n) == 0 && f[name.n] == '\0')
+        size_t k = 0;
+        while (k < name.n && f[k] && f[k] == name.p[k])
+            k++;
+        if (k == name.n && f[k] == '\0')
             return (int)i;
     }
     return -1;

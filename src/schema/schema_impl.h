@@ -22,9 +22,12 @@ enum {
 /*
  * kiln_decimal_canon with the reason of a refusal: appends the canonical
  * form of s to b and returns 0, or returns a SCHEMA_DEC_* (b unchanged) or
- * KILN_ENOMEM. Zeros past the scale are accepted ("1.500" is 1.50).
+ * KILN_ENOMEM. Zeros past the scale are accepted ("1.500" is 1.50). When
+ * same is not NULL and s is canonical already, *same is set and nothing
+ * is appended.
  */
-int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b);
+int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b,
+                         bool *same);
 /* True when d is a real date of years 1..9999. */
 bool schema_date_valid(kiln_date d);
 /* True when t is within years 1..9999 (what the text form can hold). */
@@ -79,13 +82,13 @@ int schema_error(schema_sink *s, const schema_path *path, const char *code,
 /* ---- the decode context (shared by decode_json.c and decode_form.c) --- */
 
 typedef struct schema_dec {
-    kiln_arena *a;     /* where decoded strings and lists go */
-    schema_sink sink;  /* the errors */
-    int mode;          /* kiln_decode_mode */
-    int max_depth;     /* nesting limit */
-    bool form;         /* an HTML form: absent bool = false, absent many and
-                          scalar list = empty */
-    kiln_buf tmp;      /* scratch (malloc'd; freed by the decoder) */
+    kiln_arena *a;    /* where decoded strings and lists go */
+    schema_sink sink; /* the errors */
+    int mode;         /* kiln_decode_mode */
+    int max_depth;    /* nesting limit */
+    bool form;        /* an HTML form: absent bool = false, absent many and
+                         scalar list = empty */
+    kiln_buf tmp;     /* scratch (malloc'd; freed by the decoder) */
 } schema_dec;
 
 /* A field's value in the struct obj. */
@@ -183,7 +186,7 @@ int schema_absent(schema_dec *d, const kiln_model *m, void *obj,
  * defaults and the form values of json fields). Returns 0, 1 (errors added
  * at path), KILN_EPARSE (t is not JSON; nothing added) or KILN_ENOMEM.
  */
-int schema_json_field(schema_dec *d, const kiln_field *f, kiln_str t,
-                      void *obj, const schema_path *path);
+int schema_json_field(schema_dec *d, const kiln_field *f, kiln_str t, void *obj,
+                      const schema_path *path);
 
 #endif

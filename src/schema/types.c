@@ -351,7 +351,8 @@ int kiln_uuid_random(kiln_uuid *out)
 
 /* ---- decimals --------------------------------------------------------- */
 
-int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b)
+int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b,
+                         bool *same)
 {
     const char *p = s.p, *end = s.p + s.n;
     bool neg = false;
@@ -389,6 +390,10 @@ int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b)
     bool zero = whole == 0;
     for (size_t i = 0; zero && i < fsig; i++)
         zero = fp[i] == '0';
+    if (same && !(neg && zero) && fn == (size_t)scale) {
+        *same = true; /* already canonical: nothing to write */
+        return 0;
+    }
     int rc = kiln_buf_reserve(b, 2 + in + (size_t)scale);
     if (rc)
         return rc;
@@ -406,7 +411,10 @@ int schema_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b)
 
 int kiln_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b)
 {
-    int rc = schema_decimal_canon(s, precision, scale, b);
+    bool same = false;
+    int rc = schema_decimal_canon(s, precision, scale, b, &same);
+    if (rc == 0 && same)
+        rc = kiln_buf_append(b, s.p, s.n);
     if (rc == SCHEMA_DEC_INVALID)
         return KILN_EINVAL;
     if (rc == SCHEMA_DEC_PLACES || rc == SCHEMA_DEC_DIGITS)
@@ -421,7 +429,8 @@ int kiln_decimal_canon(kiln_str s, int precision, int scale, kiln_buf *b)
 static int types_decimal_cmp_abs(kiln_str a, kiln_str b)
 {
     const char *ad = memchr(a.p, '.', a.n), *bd = memchr(b.p, '.', b.n);
-    size_t ai = ad ? (size_t)(ad - a.p) : a.n, bi = bd ? (size_t)(bd - b.p) : b.n;
+    size_t ai = ad ? (size_t)(ad - a.p) : a.n,
+           bi = bd ? (size_t)(bd - b.p) : b.n;
     /* skip leading zeros of the whole parts */
     size_t as = 0, bs = 0;
     while (as + 1 < ai && a.p[as] == '0')
@@ -435,7 +444,8 @@ static int types_decimal_cmp_abs(kiln_str a, kiln_str b)
         return c < 0 ? -1 : 1;
     size_t af = ad ? a.n - ai - 1 : 0, bf = bd ? b.n - bi - 1 : 0;
     for (size_t i = 0; i < af || i < bf; i++) {
-        char x = i < af ? a.p[ai + 1 + i] : '0', y = i < bf ? b.p[bi + 1 + i] : '0';
+        char x = i < af ? a.p[ai + 1 + i] : '0',
+             y = i < bf ? b.p[bi + 1 + i] : '0';
         if (x != y)
             return x < y ? -1 : 1;
     }
@@ -494,8 +504,8 @@ static bool types_hostname(const char *s, size_t n, bool need_dot)
         if (label == 0 && c == '-')
             return false;
         if (c >= 0x80) {
-            size_t bad, len = json_utf8_len((const unsigned char *)s + i, n - i,
-                                            &bad);
+            size_t bad,
+                len = json_utf8_len((const unsigned char *)s + i, n - i, &bad);
             if (len == 0)
                 return false;
             i += len - 1;

@@ -42,7 +42,7 @@ static int val_value(schema_dec *d, const kiln_field *f, uint8_t type,
     case KILN_FT_DECIMAL: {
         kiln_str s = *(const kiln_str *)p;
         kiln_buf_clear(&d->tmp);
-        int rc = schema_decimal_canon(s, f->precision, f->scale, &d->tmp);
+        int rc = schema_decimal_canon(s, f->precision, f->scale, &d->tmp, NULL);
         if (rc < 0)
             return rc;
         if (rc == SCHEMA_DEC_PLACES)
@@ -86,8 +86,7 @@ static int val_value(schema_dec *d, const kiln_field *f, uint8_t type,
     case KILN_FT_TIME: {
         kiln_timeofday v = *(const kiln_timeofday *)p;
         if (v < 0 || v >= INT64_C(86400000000))
-            return schema_error(k, path, "invalid_time",
-                                "not a time of day");
+            return schema_error(k, path, "invalid_time", "not a time of day");
         return schema_check_when(k, f, v, path);
     }
     case KILN_FT_ENUM: {
@@ -101,7 +100,8 @@ static int val_value(schema_dec *d, const kiln_field *f, uint8_t type,
         kiln_str s = *(const kiln_str *)p;
         if (s.n == 0)
             return 0; /* written as null */
-        kiln_field any = {.type = KILN_FT_JSON, .flags = KILN_FF_OPTIONAL,
+        kiln_field any = {.type = KILN_FT_JSON,
+                          .flags = KILN_FF_OPTIONAL,
                           .has_offset = KILN_NO_OFFSET};
         kiln_str text;
         int rc = schema_json_field(d, &any, s, &text, path);
@@ -135,8 +135,7 @@ static int val_value(schema_dec *d, const kiln_field *f, uint8_t type,
         return val_object(d, f->ref, p, path);
     case KILN_FT_FILE:
         if (!*(const kiln_upload *const *)p)
-            return schema_error(k, path, "file_required",
-                                "a file is required");
+            return schema_error(k, path, "file_required", "a file is required");
         return 0;
     default:
         return 0;

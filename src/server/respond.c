@@ -33,10 +33,12 @@ static int put_status_line(kiln_buf *b, int status)
     return kiln_buf_append(b, line, 15 + rn);
 }
 
-/* True when the connection closes after this response. */
+/* True when the connection closes after this response (also when a
+ * streamed body was left unread and cannot be drained, see body.c). */
 static bool closing(kiln_ctx *x)
 {
-    return !x->req.keep_alive || x->conn->close_after || x->w->draining;
+    return !x->req.keep_alive || x->conn->close_after || x->w->draining ||
+           (x->body_stream && !body_keeps_conn(x));
 }
 
 /* Appends the status line and headers of a response whose body is body_len
