@@ -9,8 +9,9 @@ Suites (each prints "ok - NAME" / "not ok - NAME" lines):
   asan-bb     the black-box tests against the sanitizer build
   fuzz        scripts/fuzz.sh build-fuzz (FUZZ_SECONDS each)
   db          the database tests again on PostgreSQL: a private server
-              (tests/pg_server.py) for test_db, the db and techempower
-              black-box tests, and test_db under the sanitizers
+              (tests/pg_server.py) for test_db, the db, migrate (hand-written
+              and from models) and techempower black-box tests, and test_db
+              under the sanitizers
   install     tests/install_test.sh: make install to a temporary prefix,
               then kiln new/build/run with only what was installed
   browser     tests/browser/run.py: pages and HTMX in Chromium (Debian's,
@@ -91,7 +92,8 @@ def db_suites():
                 ("db-pg/blackbox", [sys.executable, "tests/blackbox/run.py",
                                     "--bin", "build", "test_db.",
                                     "test_techempower", "test_migrate",
-                                    "test_models"], env)]
+                                    "test_models", "test_migrate_models"],
+                                   env)]
         if os.path.exists("build-asan/tests/db/test_db"):
             runs.append(("asan/db-pg/test_db",
                          ["build-asan/tests/db/test_db"], dict(SAN_ENV, **env)))

@@ -604,6 +604,16 @@ static void set_bound(fctx *x, kiln_field *f, const toml_value *v, bool is_min)
     }
 }
 
+int model_parse_default(model_set *s, const char *file, kiln_field *f,
+                        const toml_value *v, kiln_buf *errs)
+{
+    fctx x = {.s = s, .file = file, .name = f->name, .errs = errs};
+    f->def = NULL;
+    f->flags &= (uint16_t) ~(KILN_FF_DEFAULT_NOW | KILN_FF_DEFAULT_RANDOM);
+    set_default(&x, f, v);
+    return x.failed ? KILN_EINVAL : 0;
+}
+
 /* ---- the table form ------------------------------------------------------ */
 
 static bool want_bool(fctx *x, const toml_entry *o, bool *out)

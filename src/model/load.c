@@ -283,7 +283,7 @@ static int build_indexes(model_set *s, const char *file, kiln_model *m,
     return rc;
 }
 
-static int add_model(model_set *s, kiln_model *m)
+int model_set_add(model_set *s, kiln_model *m)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
@@ -471,8 +471,25 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
     kiln_arena_deinit(&tmp);
     if (rc == KILN_ENOMEM)
         return rc;
-    r = add_model(s, m);
+    r = model_set_add(s, m);
     return r ? r : rc;
+}
+
+void model_set_remove(model_set *s, const kiln_model *m)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->models[i] == m) {
+            memmove(&s->models[i], &s->models[i + 1],
+                    (s->n - i - 1) * sizeof *s->models);
+            s->n--;
+            return;
+        }
+}
+
+const char *model_join_table(model_set *s, const kiln_model *m,
+                             const kiln_field *f)
+{
+    return kiln_arena_printf(&s->arena, "%s_%s", m->table, f->name);
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -588,8 +605,7 @@ int model_set_resolve(model_set *s, kiln_buf *errs)
             }
             f->ref = t;
             if (f->type == KILN_FT_MANY) {
-                f->through =
-                    kiln_arena_printf(&s->arena, "%s_%s", m->table, f->name);
+                f->through = model_join_table(s, m, f);
                 if (!f->through)
                     return KILN_ENOMEM;
                 if (strlen(f->through) > 63) {
