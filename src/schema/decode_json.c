@@ -761,11 +761,8 @@ static int jd_many(jdec *j, const kiln_field *f, kiln_ids *out,
             int64_t *it = jd_vec_push(&x);
             if (!it)
                 rc = KILN_ENOMEM;
-            else if (j->p < j->end &&
-                     (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')))
-                rc = jd_int(j, &item, it, &at);
             else if (j->p < j->end)
-                rc = jd_wrong_type(j, &item, &at);
+                rc = jd_value(j, &item, it, &at);
             else
                 rc = jd_fail_unexpected(j, "a value");
             if (rc < 0)

@@ -392,6 +392,8 @@ TEST(every_code_with_its_pointer)
     every_bad("lines", "[{\"sku\":\"a\",\"qty\":1,\"x\":1}]", "/lines/0/x",
               "unknown_field");
     every_bad("tags", "[1,\"2\"]", "/tags/1", "type");
+    every_bad("tags", "[1,null]", "/tags/1", "null");
+    every_bad("tags", "[1,2.5]", "/tags/1", "type");
     every_bad("tags", "{}", "/tags", "type");
     every_bad("labels", "[null]", "/labels/0", "null");
     every_bad("active", "1", "/active", "type");
@@ -799,12 +801,14 @@ TEST(floats_read_exactly_as_strtod)
     typedef struct fl {
         double x;
     } fl;
-    static const kiln_field f[] = {{.name = "x", .label = "x",
+    static const kiln_field f[] = {{.name = "x",
+                                    .label = "x",
                                     .type = KILN_FT_FLOAT,
                                     .has_offset = KILN_NO_OFFSET,
-                                    .min_length = -1, .max_length = -1}};
-    static const kiln_model m = {.name = "fl", .fields = f, .nfields = 1,
-                                 .size = sizeof(fl)};
+                                    .min_length = -1,
+                                    .max_length = -1}};
+    static const kiln_model m = {
+        .name = "fl", .fields = f, .nfields = 1, .size = sizeof(fl)};
     uint64_t r = 0x9E3779B97F4A7C15u;
     char num[64], doc[96];
     for (int i = 0; i < 50000; i++) {
@@ -819,9 +823,9 @@ TEST(floats_read_exactly_as_strtod)
         for (int k = 0; k < digits; k++) {
             if (k == point && k > 0)
                 num[n++] = '.';
-            num[n++] = (char)('0' + (k == 0 && digits > 1 && point != 1
-                                         ? 1 + v % 9
-                                         : v % 10));
+            num[n++] =
+                (char)('0' + (k == 0 && digits > 1 && point != 1 ? 1 + v % 9
+                                                                 : v % 10));
             v = v / 10 ? v / 10 : r >> 3;
         }
         if (r >> 40 & 1)
@@ -838,7 +842,7 @@ TEST(floats_read_exactly_as_strtod)
             continue;
         }
         if (memcmp(&out.x, &want, sizeof want) != 0)
-            test_fail(__FILE__, __LINE__, "%s read as %.17g, strtod %.17g",
-                      num, out.x, want);
+            test_fail(__FILE__, __LINE__, "%s read as %.17g, strtod %.17g", num,
+                      out.x, want);
     }
 }
