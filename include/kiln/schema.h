@@ -298,7 +298,9 @@ typedef struct kiln_decode_opts {
     kiln_decode_mode mode;
     int max_depth; /**< arrays and objects open at once, described by the
                         model or not (0: 64); deeper JSON is KILN_EPARSE,
-                        a deeper form name an "unknown_field" */
+                        a deeper form name an "unknown_field". The levels
+                        the model describes stop at 128 whatever this is
+                        (the decoders recurse over them). */
 } kiln_decode_opts;
 
 /**

@@ -3,13 +3,14 @@
  * one pass over the bytes, straight into the caller's struct, no tree.
  *
  * The decoder is a recursive descent over the model: an object of the
- * model, a field's value, a list's items, a nested object. Recursion is
- * bounded by max_depth (every array and object counts, known or not), so
- * the C stack a decode needs is bounded too (about 200 bytes a level; the
- * default 64 levels fit a coroutine's stack many times over). Values the
- * model does not describe (unknown keys, values of the wrong type, read-only
+ * model, a field's value, a list's items, a nested object. Every array and
+ * object counts against max_depth, known or not; the levels the model
+ * describes, which recurse, also against SCHEMA_MAX_NESTING (128), so the C
+ * stack a decode needs stays bounded whatever the options (about 600 bytes
+ * a level: 128 levels take 75 KiB of a coroutine's 256). Values the model
+ * does not describe (unknown keys, values of the wrong type, read-only
  * fields) are skipped by jd_skip, which is iterative with a bit per open
- * container.
+ * container, so they may nest up to max_depth.
  *
  * The syntax is exactly kiln_json_parse's (strict RFC 8259, the same UTF-8
  * check and escape decoder, the same messages): malformed input stops the
@@ -19,8 +20,9 @@
  *
  * Memory: strings without escapes view the input; a string with escapes is
  * decoded into the arena (sized by its raw length, which the decoded bytes
- * never exceed). Lists grow in the arena by doubling (at most 4x their final
- * size in all). Scratch (tmp) is malloc'd and freed before returning.
+ * never exceed). Lists grow in a malloc'd buffer and are copied into the
+ * arena exactly sized (jd_vec). Scratch is malloc'd and freed before
+ * returning.
  */
 #include "schema/schema_impl.h"
 
@@ -710,7 +712,7 @@ static int jd_vec_finish(jdec *j, jd_vec *x, void **out)
    the whitespace after). Returns 0, or KILN_EPARSE past max_depth. */
 static int jd_enter(jdec *j)
 {
-    if (j->depth >= j->d->max_depth)
+    if (j->depth >= j->d->max_depth || j->depth >= SCHEMA_MAX_NESTING)
         return jd_fail(j, j->p, "nesting too deep");
     j->depth++;
     j->p++;

@@ -562,6 +562,27 @@ TEST(hostile_deep_nesting)
     CHECK_INT(th_jsonn(&node_model, b.p, b.n, 0, 0, &t), KILN_EPARSE);
     CHECK_INT(th_jsonn(&node_model, b.p, b.n, 0, 100, &t), 0);
     CHECK_INT(t.kids.n, 1);
+    /* but not past 128 levels of the model, whatever max_depth says */
+    kiln_buf_clear(&b);
+    for (int i = 0; i < 70; i++)
+        kiln_buf_puts(&b, "{\"name\":\"n\",\"kids\":[");
+    for (int i = 0; i < 70; i++)
+        kiln_buf_puts(&b, "]}");
+    CHECK_INT(th_jsonn(&node_model, b.p, b.n, 0, 100000, &t), KILN_EPARSE);
+    CHECK_STR(th.perr.msg, "nesting too deep");
+    /* while unknown values may nest up to max_depth */
+    kiln_buf_clear(&b);
+    kiln_buf_puts(&b, "{\"x\":");
+    for (int i = 0; i < 1000; i++)
+        kiln_buf_putc(&b, '[');
+    for (int i = 0; i < 1000; i++)
+        kiln_buf_putc(&b, ']');
+    kiln_buf_putc(&b, '}');
+    static const kiln_model open = {.name = "open",
+                                    .flags = KILN_MF_ALLOW_UNKNOWN};
+    char none[1];
+    CHECK_INT(th_jsonn(&open, b.p, b.n, 0, 1001, none), 0);
+    CHECK_INT(th_jsonn(&open, b.p, b.n, 0, 1000, none), KILN_EPARSE);
     kiln_buf_deinit(&b);
     free(s);
 }
