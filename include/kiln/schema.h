@@ -189,7 +189,8 @@ typedef struct kiln_model kiln_model;
  * const; the loader builds them in an arena.
  */
 typedef struct kiln_field {
-    const char *name;    /**< JSON key, form name, C member */
+    const char *name;    /**< JSON key, form name, C member: a C
+                              identifier (the decoder relies on it) */
     const char *column;  /**< SQL column ("project_id" for a ref); NULL
                               when not a column (many, endpoint fields) */
     const char *label;   /**< human name ("due date"); never NULL */

@@ -374,7 +374,7 @@ TEST(every_code_with_its_pointer)
     every_bad("count", "null", "/count", "null");
     every_bad("zzz", "1", "/zzz", "unknown_field");
     char dup[1024];
-    snprintf(dup, sizeof dup, "{\"count\":1,%s", EVERY_JSON + 1);
+    snprintf(dup, sizeof dup, "{\"count\":1,%s", &EVERY_JSON[1]);
     one_error(dup, "/count", "duplicate_field");
     every_bad("code", "\"abc\"", "/code", "pattern");
     every_bad("home", "{\"city\":\"Lyon\",\"zip\":\"6900\"}", "/home/zip",
