@@ -491,19 +491,24 @@ static bool types_hostname(const char *s, size_t n, bool need_dot)
         return false;
     for (size_t i = 0; i <= n; i++) {
         unsigned char c = i < n ? (unsigned char)s[i] : '.';
-        if (c == '.') {
+        if ((unsigned)((c | 0x20) - 'a') < 26) { /* a letter: most bytes */
+            label++;
+            digits_only = false;
+        } else if ((unsigned)(c - '0') < 10) {
+            label++;
+        } else if (c == '.') {
             if (label == 0 || label > 63 || s[i - 1] == '-')
                 return false;
             labels++;
-            if (i < n) {
-                label = 0;
+            label = 0;
+            if (i < n)
                 digits_only = true;
-            }
-            continue;
-        }
-        if (label == 0 && c == '-')
-            return false;
-        if (c >= 0x80) {
+        } else if (c == '-') {
+            if (label == 0)
+                return false;
+            label++;
+            digits_only = false;
+        } else if (c >= 0x80) {
             size_t bad,
                 len = json_utf8_len((const unsigned char *)s + i, n - i, &bad);
             if (len == 0)
@@ -511,14 +516,9 @@ static bool types_hostname(const char *s, size_t n, bool need_dot)
             i += len - 1;
             label += len;
             digits_only = false;
-            continue;
-        }
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '-'))
+        } else {
             return false;
-        if (c < '0' || c > '9')
-            digits_only = false;
-        label++;
+        }
     }
     return !need_dot || (labels >= 2 && !digits_only);
 }
