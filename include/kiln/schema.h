@@ -189,7 +189,8 @@ typedef struct kiln_model kiln_model;
  * const; the loader builds them in an arena.
  */
 typedef struct kiln_field {
-    const char *name;    /**< JSON key, form name, C member */
+    const char *name;    /**< JSON key, form name, C member: a C
+                              identifier (the decoder relies on it) */
     const char *column;  /**< SQL column ("project_id" for a ref); NULL
                               when not a column (many, endpoint fields) */
     const char *label;   /**< human name ("due date"); never NULL */
@@ -332,7 +333,9 @@ typedef struct kiln_decode_opts {
     kiln_decode_mode mode;
     int max_depth; /**< arrays and objects open at once, described by the
                         model or not (0: 64); deeper JSON is KILN_EPARSE,
-                        a deeper form name an "unknown_field" */
+                        a deeper form name an "unknown_field". The levels
+                        the model describes stop at 128 whatever this is
+                        (the decoders recurse over them). */
 } kiln_decode_opts;
 
 /**
