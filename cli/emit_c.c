@@ -459,6 +459,18 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
         p, T, (int)(strlen(p) + 31), "", p);
     kiln_buf_printf(
         b,
+        "/**\n * Reads the request body into *out like %s_from_body, but leaves "
+        "field errors\n * to the caller: 0 valid; KILN_EINVAL: errs lists "
+        "them, nothing answered\n * (kiln_page_invalid re-renders a form); "
+        "other codes: answered (400, 415...).\n */\n"
+        "static inline int %s_decode(kiln_ctx *c, kiln_decode_mode mode, %s "
+        "*out,\n%*skiln_fieldset *given, kiln_errors *errs)\n{\n"
+        "    kiln_decode_opts o = {.mode = mode};\n"
+        "    return kiln_decode_input(c, &%s_model, &o, out, given, errs);\n"
+        "}\n\n",
+        p, p, T, (int)(strlen(p) + 26), "", p);
+    kiln_buf_printf(
+        b,
         "/** Checks *obj's constraints (for values set in C). */\n"
         "static inline int %s_validate(const %s *obj, kiln_errors *errs)\n{\n"
         "    return kiln_validate(&%s_model, obj, \"\", errs);\n}\n\n",

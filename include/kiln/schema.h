@@ -395,6 +395,19 @@ bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
                       kiln_fieldset *given);
 
 /**
+ * kiln_decode_body for a caller that answers field errors itself (a page
+ * action re-rendering its form with kiln_page_invalid): returns 0 when
+ * *out is valid; KILN_EINVAL when the body was read but fields failed:
+ * errs lists every one and nothing has been answered; any other negative
+ * code when the body could not be read at all (not JSON, another
+ * Content-Type, past a limit): that has been answered (400, 413, 415,
+ * 500) and the handler returns 0.
+ */
+int kiln_decode_input(kiln_ctx *c, const kiln_model *m,
+                      const kiln_decode_opts *o, void *out,
+                      kiln_fieldset *given, kiln_errors *errs);
+
+/**
  * Checks a struct filled in C against m's constraints (lengths, bounds,
  * patterns, enum range, emails, URLs), adding every failure to errs with
  * pointers under prefix ("" for the top). Returns 0, KILN_EINVAL or

@@ -66,14 +66,9 @@ static bool is_json(const char *t)
             strcmp(t + n - 5, "+json") == 0);
 }
 
-/*
- * Reads the body into *out as m, adding schema errors to errs. Returns 0,
- * KILN_EINVAL (errs has errors: the caller answers 422), or 1 when it has
- * answered itself (400, 413, 415, 500).
- */
-static int read_body(kiln_ctx *c, const kiln_model *m,
-                     const kiln_decode_opts *o, void *out, kiln_fieldset *given,
-                     kiln_errors *errs)
+int kiln_decode_input(kiln_ctx *c, const kiln_model *m,
+                      const kiln_decode_opts *o, void *out,
+                      kiln_fieldset *given, kiln_errors *errs)
 {
     kiln_arena *a = kiln_ctx_arena(c);
     kiln_str ct = kiln_header(c, "Content-Type");
@@ -90,11 +85,11 @@ static int read_body(kiln_ctx *c, const kiln_model *m,
             kiln_problem(c, 415,
                          "the body has no Content-Type: send "
                          "application/json, a form or multipart/form-data");
-            return 1;
+            return KILN_EPARSE; /* answered */
         }
         if (!utf8) {
             kiln_problem(c, 415, "JSON is read as UTF-8 only");
-            return 1;
+            return KILN_EPARSE; /* answered */
         }
         if (!body.n) /* nothing at all: an empty object (PATCH: no change) */
             body = KILN_STR("{}");
@@ -104,11 +99,11 @@ static int read_body(kiln_ctx *c, const kiln_model *m,
         if (rc == KILN_EPARSE) {
             kiln_problem(c, 400, "the body is not valid JSON: %s at byte %zu",
                          je.msg, je.offset);
-            return 1;
+            return KILN_EPARSE; /* answered */
         }
         if (rc == KILN_ELIMIT) {
             kiln_problem(c, 400, "the body is nested too deeply");
-            return 1;
+            return KILN_EPARSE; /* answered */
         }
     } else if (strcmp(type, "application/x-www-form-urlencoded") == 0 ||
                strcmp(type, "multipart/form-data") == 0) {
@@ -117,7 +112,7 @@ static int read_body(kiln_ctx *c, const kiln_model *m,
         rc = kiln_form_fields(c, &fields, &n);
         if (rc != 0) {
             kiln_form_fail(c, rc);
-            return 1;
+            return KILN_EPARSE; /* answered */
         }
         rc = kiln_decode_form(m, fields, n, o, a, out, given, errs);
     } else {
@@ -125,12 +120,12 @@ static int read_body(kiln_ctx *c, const kiln_model *m,
                      "a body of type %s is not taken here: send "
                      "application/json, a form or multipart/form-data",
                      type[0] ? type : "(none)");
-        return 1;
+        return KILN_EPARSE; /* answered */
     }
     if (rc == 0 || rc == KILN_EINVAL)
         return rc;
     kiln_problem(c, 500, "the body could not be read (%s)", kiln_strerror(rc));
-    return 1;
+    return KILN_EPARSE; /* answered */
 }
 
 bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
@@ -139,7 +134,7 @@ bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
 {
     kiln_errors errs;
     kiln_errors_init(&errs, kiln_ctx_arena(c));
-    int rc = read_body(c, m, o, out, given, &errs);
+    int rc = kiln_decode_input(c, m, o, out, given, &errs);
     if (rc == KILN_EINVAL)
         kiln_problem_errors(c, 422, &errs, NULL);
     return rc == 0;
@@ -217,10 +212,10 @@ int schema_endpoint_input(kiln_ctx *c, const kiln_endpoint *ep)
     }
     if (ep->body) {
         kiln_decode_opts o = {.mode = (kiln_decode_mode)ep->body_mode};
-        int rc =
-            read_body(c, ep->body, &o, input + ep->body_offset, NULL, &errs);
-        if (rc == 1)
-            return 1;
+        int rc = kiln_decode_input(c, ep->body, &o, input + ep->body_offset,
+                                   NULL, &errs);
+        if (rc != 0 && rc != KILN_EINVAL)
+            return 1; /* answered: 400, 413, 415 */
     }
     if (kiln_errors_any(&errs)) {
         kiln_problem_errors(c, 422, &errs, NULL);
