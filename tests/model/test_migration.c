@@ -646,8 +646,24 @@ TEST(a_renamed_model_keeps_its_table_rows_and_links)
     free(pg);
     free(lite);
     free(undo);
+    /* the hint may name the old table instead, when it had its own */
+    const char *v3[] = {"models/tag.toml", "[fields]\nlabel = \"string\"\n",
+                        "models/todo.toml",
+                        "table = \"todos\"\n[fields]\ntitle = \"text\"\n"};
+    made c = make(NULL, 0, v3, 2, NULL);
+    const char *p3[] = {c.text};
+    const char *v4[] = {"models/tag.toml", "[fields]\nlabel = \"string\"\n",
+                        "models/item.toml",
+                        "renamed_from = \"todos\"\ntable = \"todos\"\n"
+                        "[fields]\ntitle = \"text\"\n"};
+    made d = make(p3, 1, v4, 2, NULL);
+    CHECK_INT(d.rc, 0);
+    CHECK_HAS(d.text, "rename_model = \"todo\"\nto = \"item\"\n");
+    CHECK_LACKS(d.text, "table = ");
     made_free(&a);
     made_free(&b);
+    made_free(&c);
+    made_free(&d);
 }
 
 TEST(new_models_that_refer_to_each_other)
