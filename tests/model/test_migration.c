@@ -971,3 +971,64 @@ TEST(conversions_are_classified)
     kiln_field r1 = {.type = KILN_FT_REF, .ref_name = "a"};
     CHECK_INT(mig_field_change(&r1, &i), MIG_IMPOSSIBLE);
 }
+
+TEST(join_tables_follow_their_field)
+{
+    const char *v1[] = {"models/tag.toml", "[fields]\nlabel = \"text\"\n",
+                        "models/task.toml",
+                        "[fields]\ntags = \"many:tag\"\nrelated = "
+                        "\"many:task\"\n"};
+    made a = make(NULL, 0, v1, 2, NULL);
+    CHECK_INT(a.rc, 0);
+    const char *p[] = {a.text};
+    char *pg = sql_of(p, 1, DDL_POSTGRES, false, false, NULL);
+    /* a model linked to itself: from_ and to_ columns */
+    CHECK_HAS(pg, "CREATE TABLE task_related (\n"
+                  "    from_task_id bigint NOT NULL CONSTRAINT "
+                  "task_related_from_task_id_fkey REFERENCES task(id) ON "
+                  "DELETE CASCADE,\n"
+                  "    to_task_id bigint NOT NULL CONSTRAINT "
+                  "task_related_to_task_id_fkey REFERENCES task(id) ON "
+                  "DELETE CASCADE,\n"
+                  "    PRIMARY KEY (from_task_id, to_task_id)\n);\n"
+                  "CREATE INDEX task_related_to_task_id_idx ON task_related "
+                  "(to_task_id);\n");
+    free(pg);
+    /* a renamed many field renames its join table */
+    const char *v2[] = {"models/tag.toml", "[fields]\nlabel = \"text\"\n",
+                        "models/task.toml",
+                        "[fields]\nlabels = { type = \"many\", to = \"tag\", "
+                        "renamed_from = \"tags\" }\nrelated = "
+                        "\"many:task\"\n"};
+    made b = make(p, 1, v2, 2, NULL);
+    CHECK_INT(b.rc, 0);
+    CHECK_HAS(b.text, "rename_field = \"task.tags\"\nto = \"labels\"");
+    const char *both[] = {a.text, b.text};
+    pg = sql_of(both, 2, DDL_POSTGRES, false, false, NULL);
+    CHECK_STR(pg, "ALTER TABLE task_tags RENAME TO task_labels;\n"
+                  "ALTER TABLE task_labels RENAME CONSTRAINT "
+                  "task_tags_task_id_fkey TO task_labels_task_id_fkey;\n"
+                  "ALTER TABLE task_labels RENAME CONSTRAINT "
+                  "task_tags_tag_id_fkey TO task_labels_tag_id_fkey;\n"
+                  "ALTER INDEX task_tags_tag_id_idx RENAME TO "
+                  "task_labels_tag_id_idx;\n");
+    free(pg);
+    char *lite = sql_of(both, 2, DDL_SQLITE, false, false, NULL);
+    CHECK_STR(lite, "ALTER TABLE task_tags RENAME TO task_labels;\n"
+                    "DROP INDEX task_tags_tag_id_idx;\n"
+                    "CREATE INDEX task_labels_tag_id_idx ON task_labels "
+                    "(tag_id);\n");
+    free(lite);
+    /* a many field to another model is a new join table, refused as such */
+    const char *v3[] = {"models/tag.toml", "[fields]\nlabel = \"text\"\n",
+                        "models/task.toml",
+                        "[fields]\ntags = \"many:task\"\nrelated = "
+                        "\"many:task\"\n"};
+    made c = make(p, 1, v3, 2, NULL);
+    CHECK_INT(c.rc, KILN_EINVAL);
+    CHECK_HAS(c.errs, "field task.tags changes from \"many:tag\" to "
+                      "\"many:task\": kiln has no conversion for that");
+    made_free(&a);
+    made_free(&b);
+    made_free(&c);
+}
