@@ -103,8 +103,8 @@ static void check_round_trip(const mig_file *f)
         const mig_op *a = &f->ops[i], *b = &g.ops[i];
         FUZZ_CHECK(a->kind == b->kind && same_str(a->model, b->model) &&
                    same_str(a->name, b->name) && same_str(a->to, b->to) &&
-                   same_str(a->table, b->table) &&
-                   same_str(a->fill, b->fill) && a->fill_auto == b->fill_auto);
+                   same_str(a->table, b->table) && same_str(a->fill, b->fill) &&
+                   a->fill_auto == b->fill_auto);
         FUZZ_CHECK((a->field == NULL) == (b->field == NULL) &&
                    (!a->field || mig_field_same(a->field, b->field)));
         FUZZ_CHECK((a->from == NULL) == (b->from == NULL) &&
@@ -114,8 +114,8 @@ static void check_round_trip(const mig_file *f)
             FUZZ_CHECK(a->def->nfields == b->def->nfields &&
                        a->def->nindexes == b->def->nindexes);
             for (uint32_t k = 0; k < a->def->nfields; k++)
-                FUZZ_CHECK(mig_field_same(&a->def->fields[k],
-                                          &b->def->fields[k]));
+                FUZZ_CHECK(
+                    mig_field_same(&a->def->fields[k], &b->def->fields[k]));
         }
     }
     mig_file_free(&g);

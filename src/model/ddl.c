@@ -797,14 +797,14 @@ static void rebuild(const kiln_model *old, const kiln_model *now,
 
 /* ---- renames ------------------------------------------------------------- */
 
-/* The name field f of model m (after op) had before op. */
-static const char *name_before(const mig_op *op, const kiln_model *m,
-                               const kiln_model *m_before, const char *name)
+/* The name a field called name after op had before it, in the model
+   whose picture before op is m_before. */
+static const char *name_before(const mig_op *op, const kiln_model *m_before,
+                               const char *name)
 {
     if (op->kind == MIG_RENAME_FIELD &&
         strcmp(m_before->name, op->model) == 0 && strcmp(name, op->to) == 0)
         return op->name;
-    (void)m;
     return name;
 }
 
@@ -828,7 +828,7 @@ static int put_renames(model_set *st, const mig_op *op, const mig_snap *before,
             if (f->type != KILN_FT_REF && f->type != KILN_FT_MANY)
                 continue;
             const kiln_field *fb =
-                model_field(mb, name_before(op, m, mb, f->name));
+                model_field(mb, name_before(op, mb, f->name));
             if (!fb)
                 continue;
             if (f->type == KILN_FT_REF) {

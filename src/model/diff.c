@@ -173,8 +173,12 @@ static int pair_models(dctx *x)
             old = m->renamed_from;
         if (!old)
             continue;
+        /* the old model's name, or its table's */
         const kiln_model *s = model_find(x->st, old);
-        if (!s || became(x, s) || model_find(x->models, old)) {
+        for (size_t i = 0; !s && i < x->st->n; i++)
+            if (strcmp(x->st->models[i]->table, old) == 0)
+                s = x->st->models[i];
+        if (!s || became(x, s) || model_find(x->models, s->name)) {
             if (old != m->renamed_from) /* a stale hint is no error */
                 refuse(x,
                        "--rename %s=%s: the migrations have no model %s "

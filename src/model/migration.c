@@ -63,8 +63,7 @@ int mig_file_add(mig_file *f, const mig_op *op)
     return 0;
 }
 
-/* ---- reading ---------------------------------------------------------------
- */
+/* ---- reading ------------------------------------------------------------- */
 
 /* The operations, the key that names each, and the keys it takes. */
 static const struct op_spec {
@@ -524,8 +523,7 @@ int mig_parse(model_set *st, mig_file *f, const char *src, size_t n,
     return x.failed;
 }
 
-/* ---- writing ---------------------------------------------------------------
- */
+/* ---- writing ------------------------------------------------------------- */
 
 /* Appends s[0..n) as a TOML basic string. */
 static void put_tstr(kiln_buf *b, const char *s, size_t n)

@@ -25,7 +25,8 @@
  *   mig_file f;
  *   mig_file_init(&f, "migrations/0002_x.toml");
  *   if (mig_parse(&st, &f, src, n, &errs) == 0 &&
- *       mig_sql(&st, &f, DDL_SQLITE, false, &sql, &rb, &errs) == 0)
+ *       mig_sql(&st, &f, DDL_SQLITE, false, false, &sql, &rb,
+ *               &errs) == 0)
  *       run(sql.p);                    // st is now the schema after 0002
  *   mig_file_free(&f);
  *   model_set_free(&st);
@@ -43,8 +44,7 @@
 
 #include "model/model.h"
 
-/* ---- SQL per backend (ddl.c) ----------------------------------------------
- */
+/* ---- SQL per backend (ddl.c) --------------------------------------------- */
 
 /** The databases Kiln writes SQL for. */
 typedef enum ddl_backend { DDL_SQLITE, DDL_POSTGRES } ddl_backend;
@@ -85,8 +85,7 @@ void ddl_create_index(const kiln_model *m, const kiln_index *ix, ddl_backend be,
 void ddl_create_join(model_set *st, const kiln_model *m, const kiln_field *f,
                      ddl_backend be, kiln_buf *b);
 
-/* ---- operations -----------------------------------------------------------
- */
+/* ---- operations ---------------------------------------------------------- */
 
 /** What an operation does. */
 typedef enum mig_kind {
@@ -144,8 +143,7 @@ void mig_file_free(mig_file *f);
 /** Appends a copy of op. 0 or KILN_ENOMEM. */
 int mig_file_add(mig_file *f, const mig_op *op);
 
-/* ---- the file format (migration.c) ----------------------------------------
- */
+/* ---- the file format (migration.c) --------------------------------------- */
 
 /**
  * Parses the text src[0..n) of migration file f->path into f's operations,
@@ -180,8 +178,7 @@ void mig_describe(const mig_op *op, kiln_buf *b);
  */
 int mig_put_field(const kiln_field *f, kiln_buf *b);
 
-/* ---- the state: replaying operations (replay.c) ---------------------------
- */
+/* ---- the state: replaying operations (replay.c) -------------------------- */
 
 /**
  * Applies op (of file path) to the state st: the models, their fields and
@@ -265,8 +262,7 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
            const mig_snap *start, ddl_backend be, kiln_buf *sql,
            mig_rebuilds *rb);
 
-/* ---- the diff (diff.c) ----------------------------------------------------
- */
+/* ---- the diff (diff.c) --------------------------------------------------- */
 
 /** What --make was told. */
 typedef struct mig_diff_opts {

@@ -701,11 +701,18 @@ int mig_sql(model_set *st, const mig_file *f, ddl_backend be, bool reverse,
     mig_op *inv = calloc(f->n + 1, sizeof *inv);
     if (!inv)
         return KILN_ENOMEM;
+    int why_not = 0; /* every operation that cannot be undone is named */
     for (size_t i = 0; i < f->n && rc == 0; i++) {
-        rc = inverse(st, &f->ops[i], f->path, accept_loss, &inv[i], errs);
+        int r = inverse(st, &f->ops[i], f->path, accept_loss, &inv[i], errs);
+        if (r == KILN_ESTATE)
+            why_not = r;
+        else
+            rc = r;
         if (rc == 0)
             rc = mig_replay(st, &f->ops[i], f->path, errs);
     }
+    if (rc == 0)
+        rc = why_not;
     if (rc == 0)
         rc = mig_snapshot(st, &start);
     for (size_t i = f->n; i-- > 0 && rc == 0;)

@@ -387,3 +387,109 @@ def test_hand_written_migrations_between_generated_ones():
               indexes(db, "task"))
         eq(db.query("SELECT title FROM task"), [["Hello"]], "row kept")
         eq(sorted(columns(db, "task")), ["id", "title"], "back to 0001")
+
+
+# The models app of test_models.py, its item model as it was before: a
+# shorter string, fewer decimal digits, an enum value and four fields fewer.
+OLD_ITEM = """
+[fields]
+i = { type = "integer", min = -5, max = 1000000, index = true }
+f = "float?"
+d = { type = "decimal", precision = 8, scale = 2 }
+b = { type = "bool", default = false }
+s = { type = "string", max_length = 10, blank = true, default = "" }
+t = "text?"
+dt = "date?"
+dtt = "datetime?"
+u = { type = "uuid", default = "random" }
+e = "email?"
+en = { type = "enum", values = ["red", "green"], default = "red" }
+secret = { type = "string", max_length = 40, optional = true }
+owner = { type = "ref", to = "owner", optional = true, on_delete = "set_null" }
+tags = "many:tag"
+created = { type = "datetime", auto = "created" }
+
+[[unique]]
+fields = ["owner", "s"]
+"""
+
+
+def test_the_runtime_reads_and_writes_what_migrations_made():
+    import test_models
+
+    class App(test_models.App):
+        """test_models' app, its tables made by kiln migrate --make: first
+        for OLD_ITEM, with a row in it, then for its models."""
+
+        def __init__(self):
+            super().__init__()
+            os.remove(os.path.join(self.root, "migrations", "0001_init.sql"))
+
+        def sql(self, text):
+            if self.pg:
+                test_migrate.pg_server.psql(self.url, text)
+                return
+            con = sqlite3.connect(os.path.join(self.root, "app.db"))
+            con.executescript(text)
+            con.close()
+
+        def step(self, *args):
+            rc, out, err = self.kiln("migrate", *args)
+            eq(rc, 0, "kiln migrate %s: %s%s" % (" ".join(args), out, err))
+            return out
+
+    app = App()
+    try:
+        item = os.path.join(app.root, "models", "item.toml")
+        with open(item) as f:
+            new_item = f.read()
+        with open(item, "w") as f:
+            f.write(OLD_ITEM)
+        app.step("--make")
+        app.step()
+        made = ("'2026-01-02T03:04:05Z'" if app.pg
+                else "'2026-01-02 03:04:05.000000+00:00'")
+        app.sql("INSERT INTO owner (id, name) VALUES (1, 'ann');\n"
+                "INSERT INTO item (id, i, d, s, u, en, owner_id, created) "
+                "VALUES (1, 7, '1.50', 'old one', "
+                "'0f8fad5b-d9cb-469f-a165-70867728950e', 'green', 1, %s);\n"
+                % made)
+        with open(item, "w") as f:
+            f.write(new_item)
+        out = app.step("--make")
+        check("changes field item.s" in out and "adds field item.updated "
+              "(rows there get the migration's time)" in out, out)
+        app.step()
+        if app.pg:
+            app.sql("SELECT setval(pg_get_serial_sequence('owner', 'id'), 1);"
+                    "SELECT setval(pg_get_serial_sequence('item', 'id'), 1);")
+        app.start()
+        # the row from before, through the generated calls
+        st, old, raw = app.call("GET", "/api/items/1")
+        eq(st, 200, "the old row: " + raw)
+        for k, v in {"i": 7, "d": "1.500", "s": "old one", "en": "green",
+                     "owner": 1, "tags": [], "url": None,
+                     "u": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     "created": "2026-01-02T03:04:05.000Z"}.items():
+            eq(old.get(k), v, "old row's %s" % k)
+        check(old["updated"].endswith("Z"), "updated filled: %r" % old)
+        # a new row of every type: what is stored encodes as what was sent
+        test_models.app_tags(app)
+        st, created, raw = app.call("POST", "/api/items",
+                                    dict(test_models.FULL, owner=1, s="x"))
+        eq(st, 201, "create: " + raw)
+        eq(created["d"], "12.500", "decimal")
+        eq(created["en"], "light blue", "the new enum value")
+        eq(created["tags"], [1, 2], "links")
+        st, _, got = app.call("GET", "/api/items/%d" % created["id"])
+        eq(st, 200, "get")
+        eq(got, raw, "the stored row encodes as the inserted one")
+        # constraints the migrations made answer as the runtime expects
+        st, body, raw = app.call("POST", "/api/items",
+                                 dict(test_models.FULL, owner=1, s="x"))
+        eq(st, 409, "the unique constraint (owner, s): " + raw)
+        st, body, raw = app.call("POST", "/api/items",
+                                 dict(test_models.FULL, owner=99, s="y"))
+        eq(st, 422, "a missing owner: " + raw)
+    finally:
+        app.close()

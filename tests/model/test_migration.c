@@ -650,8 +650,24 @@ TEST(a_renamed_model_keeps_its_table_rows_and_links)
     free(pg);
     free(lite);
     free(undo);
+    /* the hint may name the old table instead, when it had its own */
+    const char *v3[] = {"models/tag.toml", "[fields]\nlabel = \"string\"\n",
+                        "models/todo.toml",
+                        "table = \"todos\"\n[fields]\ntitle = \"text\"\n"};
+    made c = make(NULL, 0, v3, 2, NULL);
+    const char *p3[] = {c.text};
+    const char *v4[] = {"models/tag.toml", "[fields]\nlabel = \"string\"\n",
+                        "models/item.toml",
+                        "renamed_from = \"todos\"\ntable = \"todos\"\n"
+                        "[fields]\ntitle = \"text\"\n"};
+    made d = make(p3, 1, v4, 2, NULL);
+    CHECK_INT(d.rc, 0);
+    CHECK_HAS(d.text, "rename_model = \"todo\"\nto = \"item\"\n");
+    CHECK_LACKS(d.text, "table = ");
     made_free(&a);
     made_free(&b);
+    made_free(&c);
+    made_free(&d);
 }
 
 TEST(new_models_that_refer_to_each_other)
@@ -958,4 +974,65 @@ TEST(conversions_are_classified)
     CHECK(mig_field_same(&e1, &e3)); /* order is not the database's */
     kiln_field r1 = {.type = KILN_FT_REF, .ref_name = "a"};
     CHECK_INT(mig_field_change(&r1, &i), MIG_IMPOSSIBLE);
+}
+
+TEST(join_tables_follow_their_field)
+{
+    const char *v1[] = {"models/tag.toml", "[fields]\nlabel = \"text\"\n",
+                        "models/task.toml",
+                        "[fields]\ntags = \"many:tag\"\nrelated = "
+                        "\"many:task\"\n"};
+    made a = make(NULL, 0, v1, 2, NULL);
+    CHECK_INT(a.rc, 0);
+    const char *p[] = {a.text};
+    char *pg = sql_of(p, 1, DDL_POSTGRES, false, false, NULL);
+    /* a model linked to itself: from_ and to_ columns */
+    CHECK_HAS(pg, "CREATE TABLE task_related (\n"
+                  "    from_task_id bigint NOT NULL CONSTRAINT "
+                  "task_related_from_task_id_fkey REFERENCES task(id) ON "
+                  "DELETE CASCADE,\n"
+                  "    to_task_id bigint NOT NULL CONSTRAINT "
+                  "task_related_to_task_id_fkey REFERENCES task(id) ON "
+                  "DELETE CASCADE,\n"
+                  "    PRIMARY KEY (from_task_id, to_task_id)\n);\n"
+                  "CREATE INDEX task_related_to_task_id_idx ON task_related "
+                  "(to_task_id);\n");
+    free(pg);
+    /* a renamed many field renames its join table */
+    const char *v2[] = {"models/tag.toml", "[fields]\nlabel = \"text\"\n",
+                        "models/task.toml",
+                        "[fields]\nlabels = { type = \"many\", to = \"tag\", "
+                        "renamed_from = \"tags\" }\nrelated = "
+                        "\"many:task\"\n"};
+    made b = make(p, 1, v2, 2, NULL);
+    CHECK_INT(b.rc, 0);
+    CHECK_HAS(b.text, "rename_field = \"task.tags\"\nto = \"labels\"");
+    const char *both[] = {a.text, b.text};
+    pg = sql_of(both, 2, DDL_POSTGRES, false, false, NULL);
+    CHECK_STR(pg, "ALTER TABLE task_tags RENAME TO task_labels;\n"
+                  "ALTER TABLE task_labels RENAME CONSTRAINT "
+                  "task_tags_task_id_fkey TO task_labels_task_id_fkey;\n"
+                  "ALTER TABLE task_labels RENAME CONSTRAINT "
+                  "task_tags_tag_id_fkey TO task_labels_tag_id_fkey;\n"
+                  "ALTER INDEX task_tags_tag_id_idx RENAME TO "
+                  "task_labels_tag_id_idx;\n");
+    free(pg);
+    char *lite = sql_of(both, 2, DDL_SQLITE, false, false, NULL);
+    CHECK_STR(lite, "ALTER TABLE task_tags RENAME TO task_labels;\n"
+                    "DROP INDEX task_tags_tag_id_idx;\n"
+                    "CREATE INDEX task_labels_tag_id_idx ON task_labels "
+                    "(tag_id);\n");
+    free(lite);
+    /* a many field to another model is a new join table, refused as such */
+    const char *v3[] = {"models/tag.toml", "[fields]\nlabel = \"text\"\n",
+                        "models/task.toml",
+                        "[fields]\ntags = \"many:task\"\nrelated = "
+                        "\"many:task\"\n"};
+    made c = make(p, 1, v3, 2, NULL);
+    CHECK_INT(c.rc, KILN_EINVAL);
+    CHECK_HAS(c.errs, "field task.tags changes from \"many:tag\" to "
+                      "\"many:task\": kiln has no conversion for that");
+    made_free(&a);
+    made_free(&b);
+    made_free(&c);
 }
