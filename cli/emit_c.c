@@ -443,6 +443,20 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
         p, T, p);
     kiln_buf_printf(
         b,
+        "/** Answers *obj as application/json with status. */\n"
+        "static inline int %s_send(kiln_ctx *c, int status, const %s *obj)\n"
+        "{\n    return kiln_send_model(c, status, &%s_model, obj);\n}\n\n",
+        p, T, p);
+    kiln_buf_printf(
+        b,
+        "/** Answers the rows as a JSON array with status. */\n"
+        "static inline int %s_list_send(kiln_ctx *c, int status, "
+        "const %sList *l)\n{\n"
+        "    return kiln_send_model_list(c, status, &%s_model, l->v, l->n);\n"
+        "}\n\n",
+        p, T, p);
+    kiln_buf_printf(
+        b,
         "/** Appends the rows as a JSON array. */\n"
         "static inline int %s_list_to_json(const %sList *l, kiln_buf *b)\n{\n"
         "    return kiln_encode_json_list(&%s_model, l->v, l->n, b);\n}\n\n",
@@ -459,7 +473,8 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
         p, T, (int)(strlen(p) + 31), "", p);
     kiln_buf_printf(
         b,
-        "/**\n * Reads the request body into *out like %s_from_body, but leaves "
+        "/**\n * Reads the request body into *out like %s_from_body, but "
+        "leaves "
         "field errors\n * to the caller: 0 valid; KILN_EINVAL: errs lists "
         "them, nothing answered\n * (kiln_page_invalid re-renders a form); "
         "other codes: answered (400, 415...).\n */\n"
@@ -498,7 +513,7 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
         p, p);
     kiln_buf_printf(
         b,
-        "/** *obj as a template value ({{ %s.title }}). */\n"
+        "/** *obj as a template value ({{ %s.id }}), copied into a. */\n"
         "static inline kiln_value %s_value(const %s *obj, kiln_arena *a)\n{\n"
         "    return kiln_model_value(&%s_model, obj, a);\n}\n\n",
         p, p, T, p);

@@ -328,9 +328,20 @@ static inline bool kiln_fieldset_has(const kiln_fieldset *s, unsigned i)
     return i < 256 && (s->bits[i / 64] >> (i % 64)) & 1;
 }
 
+/** Adds field i to the set (a write of fields set in C: task_patch). */
+static inline void kiln_fieldset_add(kiln_fieldset *s, unsigned i)
+{
+    if (i < 256)
+        s->bits[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
 /** A decode's options. Zero-filled: CREATE, defaults. */
 typedef struct kiln_decode_opts {
     kiln_decode_mode mode;
+    /** kiln_decode_form of a query string, not an HTML form: an absent bool
+        or list is absent (NULL when optional, else required or its
+        default), not false or empty as an unchecked box is */
+    bool query;
     int max_depth; /**< arrays and objects open at once, described by the
                         model or not (0: 64); deeper JSON is KILN_EPARSE,
                         a deeper form name an "unknown_field". The levels
@@ -437,6 +448,16 @@ int kiln_encode_json(const kiln_model *m, const void *obj, kiln_buf *b);
 /** Appends a JSON array of the n structs at items. */
 int kiln_encode_json_list(const kiln_model *m, const void *items, size_t n,
                           kiln_buf *b);
+
+/**
+ * Answers obj as application/json with status (kiln_encode_json into the
+ * response body). Returns what kiln_send returns.
+ */
+int kiln_send_model(kiln_ctx *c, int status, const kiln_model *m,
+                    const void *obj);
+/** Answers a JSON array of the n structs at items, as kiln_send_model. */
+int kiln_send_model_list(kiln_ctx *c, int status, const kiln_model *m,
+                         const void *items, size_t n);
 
 #ifdef __cplusplus
 }

@@ -411,7 +411,7 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
         for (size_t k = 0; k < t->u.table.n; k++) {
             const toml_entry *e = &t->u.table.items[k];
             const char *key = e->key.p;
-            if (strcmp(key, "name") == 0)
+            if (strcmp(key, "name") == 0 || strcmp(key, "unknown_query") == 0)
                 continue;
             if (strcmp(key, "summary") == 0 ||
                 strcmp(key, "description") == 0) {
@@ -461,11 +461,27 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
             } else {
                 fail_at(errs, fname, e->line, e->column,
                         "unknown key '%s' in [%.*s] (name, summary, "
-                        "description, path, query, body, responses)",
+                        "description, path, query, unknown_query, body, "
+                        "responses)",
                         key, (int)me->key.n, me->key.p);
                 rc = KILN_EINVAL;
             }
         }
+        /* query parameters the schema does not name (utm_*, a cache
+           buster) are ignored unless the method says reject */
+        const toml_value *uq = toml_get(t, "unknown_query");
+        bool reject = false;
+        if (uq && uq->type == TOML_STRING &&
+            (strcmp(uq->u.string.p, "reject") == 0 ||
+             strcmp(uq->u.string.p, "ignore") == 0))
+            reject = uq->u.string.p[0] == 'r';
+        else if (uq) {
+            fail_at(errs, fname, uq->line, uq->column,
+                    "unknown_query is \"ignore\" (the default) or \"reject\"");
+            rc = KILN_EINVAL;
+        }
+        if (ep->query && !reject)
+            ((kiln_model *)ep->query)->flags |= KILN_MF_ALLOW_UNKNOWN;
         if (ep->body &&
             (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
             fail_at(errs, fname, me->line, me->column,

@@ -284,6 +284,18 @@ static void parse_shorthand(fctx *x, kiln_field *f, kiln_str s, int line,
     case KILN_FT_MANY:
         f->ref_name = dup(x, arg, an);
         break;
+    case KILN_FT_DATETIME:
+        /* "datetime:created", "datetime:updated": set by the server */
+        if (an == 7 && memcmp(arg, "created", 7) == 0)
+            f->flags |= KILN_FF_AUTO_CREATED | KILN_FF_READ_ONLY;
+        else if (an == 7 && memcmp(arg, "updated", 7) == 0)
+            f->flags |= KILN_FF_AUTO_UPDATED | KILN_FF_READ_ONLY;
+        else
+            fail_at(x, line, col,
+                    "field '%s': a datetime's argument is \"created\" (set "
+                    "on insert) or \"updated\" (set on every write)",
+                    x->name);
+        break;
     case KILN_FT_LIST: {
         int it = model_type_from_name(arg, an);
         if (it < 0 || it == KILN_FT_LIST || it == KILN_FT_OBJECT ||

@@ -11,6 +11,7 @@
 #include "schema/body.h"
 #include "server/worker.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -57,6 +58,33 @@ static void media_type(kiln_str ct, char *out, size_t n, bool *utf8)
     }
 }
 
+/*
+ * The 400 for a body that is not JSON: problem+json with where it broke as
+ * members a client can use (offset in bytes, line, column) besides the
+ * detail for people.
+ */
+static void json_problem(kiln_ctx *c, const kiln_json_error *je)
+{
+    kiln_buf *b = kiln_body_buf(c);
+    kiln_buf_clear(b);
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             "the body is not valid JSON: %s at byte %zu", je->msg, je->offset);
+    kiln_str path = kiln_path(c);
+    if (kiln_json_format(b,
+                         "{type:%s,title:%s,status:%d,detail:%s,instance:%S,"
+                         "request_id:%s,offset:%zu,line:%d,column:%d}",
+                         "about:blank", "Bad Request", 400, detail,
+                         path.p ? path : kiln_target(c), kiln_request_id(c),
+                         je->offset, je->line, je->col) != 0) {
+        kiln_problem(c, 400, "%s", detail);
+        return;
+    }
+    kiln_set_status(c, 400);
+    kiln_set_type(c, "application/problem+json");
+    kiln_send(c);
+}
+
 /* application/json, or any application/...+json (merge-patch+json...). */
 static bool is_json(const char *t)
 {
@@ -97,8 +125,7 @@ int kiln_decode_input(kiln_ctx *c, const kiln_model *m,
         memset(&je, 0, sizeof je);
         rc = kiln_decode_json(m, body.p, body.n, o, a, out, given, errs, &je);
         if (rc == KILN_EPARSE) {
-            kiln_problem(c, 400, "the body is not valid JSON: %s at byte %zu",
-                         je.msg, je.offset);
+            json_problem(c, &je);
             return KILN_EPARSE; /* answered */
         }
         if (rc == KILN_ELIMIT) {
@@ -197,7 +224,8 @@ int schema_endpoint_input(kiln_ctx *c, const kiln_endpoint *ep)
             f[i].value = kv[i].value;
         }
         size_t before = errs.n;
-        int rc = kiln_decode_form(ep->query, f, (size_t)n, &create, a,
+        kiln_decode_opts qo = {.mode = KILN_DECODE_CREATE, .query = true};
+        int rc = kiln_decode_form(ep->query, f, (size_t)n, &qo, a,
                                   input + ep->query_offset, NULL, &errs);
         if (rc && rc != KILN_EINVAL)
             return rc;
@@ -223,4 +251,32 @@ int schema_endpoint_input(kiln_ctx *c, const kiln_endpoint *ep)
     }
     ctx_set_input(c, input);
     return 0;
+}
+
+/* ---- answering with a model -------------------------------------------- */
+
+int kiln_send_model(kiln_ctx *c, int status, const kiln_model *m,
+                    const void *obj)
+{
+    kiln_buf *b = kiln_body_buf(c);
+    kiln_buf_clear(b);
+    int rc = kiln_encode_json(m, obj, b);
+    if (rc)
+        return rc;
+    kiln_set_status(c, status);
+    kiln_set_type(c, "application/json");
+    return kiln_send(c);
+}
+
+int kiln_send_model_list(kiln_ctx *c, int status, const kiln_model *m,
+                         const void *items, size_t n)
+{
+    kiln_buf *b = kiln_body_buf(c);
+    kiln_buf_clear(b);
+    int rc = kiln_encode_json_list(m, items, n, b);
+    if (rc)
+        return rc;
+    kiln_set_status(c, status);
+    kiln_set_type(c, "application/json");
+    return kiln_send(c);
 }

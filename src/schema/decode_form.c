@@ -548,6 +548,7 @@ int kiln_decode_form(const kiln_model *m, const kiln_form_field *fields,
     if (!o)
         o = &defaults;
     d.mode = o->mode;
+    d.form = !o->query;
     d.max_depth = o->max_depth > 0 ? o->max_depth : 64;
     schema_sink_init(&d.sink, errs, "");
     kiln_buf_init(&d.tmp);
