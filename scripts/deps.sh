@@ -6,6 +6,7 @@
 #          PostgreSQL: the tests start their own server; chromium and, when
 #          no `node` is on PATH, nodejs + npm for tests/browser, whose npm
 #          packages `npm ci` installs from the committed lock file)
+#   demo   + sqlite3 and node/npm for examples/board
 #   bench  + nginx, wrk, PostgreSQL (pgbench), Django + gunicorn, pydantic,
 #          simdjson + g++ for bench/
 # Safe to run again: it only installs what dpkg does not already have.
@@ -15,6 +16,9 @@ pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq
 pkgs_test="python3 python3-jinja2 clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3 chromium"
 # node >= 18 may come from elsewhere (nodesource); Debian's only when none
 command -v node >/dev/null || pkgs_test="$pkgs_test nodejs npm"
+# the demo: sqlite3 loads examples/board's seed data, npm its htmx
+pkgs_demo="sqlite3"
+command -v node >/dev/null || pkgs_demo="$pkgs_demo nodejs npm"
 pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-pydantic libsimdjson-dev g++"
 
 want=""
@@ -22,8 +26,9 @@ for g in "${@:-build}"; do
     case "$g" in
     build) want="$want $pkgs_build" ;;
     test) want="$want $pkgs_build $pkgs_test" ;;
+    demo) want="$want $pkgs_build $pkgs_demo" ;;
     bench) want="$want $pkgs_build $pkgs_bench" ;;
-    *) echo "deps.sh: unknown group '$g' (build, test, bench)" >&2; exit 2 ;;
+    *) echo "deps.sh: unknown group '$g' (build, test, demo, bench)" >&2; exit 2 ;;
     esac
 done
 
