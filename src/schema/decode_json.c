@@ -838,7 +838,12 @@ static int jd_list(jdec *j, const kiln_field *f, kiln_list *out,
         do {
             schema_path at = {path, NULL, x.n};
             void *it = jd_vec_push(&x);
-            rc = it ? jd_value(j, &item, it, &at) : KILN_ENOMEM;
+            if (!it)
+                rc = KILN_ENOMEM;
+            else if (j->p < j->end)
+                rc = jd_value(j, &item, it, &at);
+            else
+                rc = jd_fail_unexpected(j, "a value");
             if (rc < 0)
                 break;
             bad |= rc == 1;
