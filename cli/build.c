@@ -16,6 +16,8 @@
  */
 #include "cli.h"
 
+#include "model/model.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -240,8 +242,160 @@ static int finish(job *j, kiln_buf *log)
     return 0;
 }
 
+/* ---- release binaries ---------------------------------------------------- */
+
+/*
+ * Splits the debug information of the linked binary bin (dist/NAME.tmp)
+ * into dist/NAME.debug and strips bin, which keeps a link to that file
+ * (.gnu_debuglink): the binary ships small, and gdb or a core dump next to
+ * the .debug file still show functions, files and lines. 0, or -1 with the
+ * reason in log.
+ */
+static int strip_release(const char *root, const char *bin, kiln_buf *log)
+{
+    char debug[PATH_MAX * 2 + 8];
+    size_t n = strlen(bin);
+    if (n < 4 || strcmp(bin + n - 4, ".tmp") != 0 ||
+        cli_pathf(debug, sizeof debug, "%.*s.debug", (int)(n - 4), bin) != 0)
+        return kiln_buf_printf(log, "%s: unexpected name\n", bin), -1;
+    const char *objcopy = getenv("OBJCOPY");
+    if (!objcopy || !*objcopy)
+        objcopy = "objcopy";
+    for (int step = 0; step < 2; step++) {
+        cli_strs argv = {0};
+        cli_strs_addf(&argv, "%s", objcopy);
+        if (step == 0) {
+            cli_strs_addf(&argv, "--only-keep-debug");
+            cli_strs_addf(&argv, "%s", bin);
+            cli_strs_addf(&argv, "%s", debug);
+        } else {
+            cli_strs_addf(&argv, "--strip-all");
+            cli_strs_addf(&argv, "--add-gnu-debuglink=%s", debug);
+            cli_strs_addf(&argv, "%s", bin);
+        }
+        job j = {.what = step == 0 ? "objcopy --only-keep-debug"
+                                   : "objcopy --strip-all"};
+        cli_pathf(j.log, sizeof j.log, "%s.log", bin);
+        j.pid = spawn(root, &argv, j.log);
+        cli_strs_free(&argv);
+        if (j.pid < 0 || finish(&j, log) != 0) {
+            kiln_buf_printf(log,
+                            "%s: cannot split the debug information "
+                            "(objcopy, from binutils)\n",
+                            bin);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---- the build ------------------------------------------------------------
  */
+
+static const char *const route_methods[] = {"GET",    "POST", "PUT",    "PATCH",
+                                            "DELETE", "HEAD", "OPTIONS"};
+
+/*
+ * Loads the endpoint schemas of the scan's routes into ms (once per file)
+ * and names each route's input. 0 or an error (lines in errs).
+ */
+static int load_endpoints(const char *root, model_set *ms, cli_scan *s,
+                          kiln_buf *errs)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s->nroutes; i++) {
+        cli_route *r = &s->routes[i];
+        if (!r->schema)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = s->routes[j].schema &&
+                   strcmp(s->routes[j].schema, r->schema) == 0;
+        if (seen)
+            continue;
+        unsigned methods = 0;
+        for (size_t j = 0; j < s->nroutes; j++)
+            if (s->routes[j].schema &&
+                strcmp(s->routes[j].schema, r->schema) == 0)
+                for (unsigned k = 0; k < 7; k++)
+                    if (strcmp(s->routes[j].method, route_methods[k]) == 0)
+                        methods |= 1u << k;
+        char path[PATH_MAX * 2];
+        cli_pathf(path, sizeof path, "%s/%s", root, r->schema);
+        size_t n = 0;
+        char *src = kiln_read_file(path, &n);
+        if (!src) {
+            kiln_buf_printf(errs, "%s: cannot read: %s\n", r->schema,
+                            strerror(errno));
+            rc = KILN_EIO;
+            continue;
+        }
+        size_t before = ms->nendpoints;
+        int lr = model_load_endpoints(ms, r->schema, src, n, r->pattern,
+                                      methods, errs);
+        free(src);
+        if (lr)
+            rc = lr;
+        for (size_t k = before; k < ms->nendpoints; k++) {
+            const kiln_endpoint *ep = ms->endpoints[k];
+            for (size_t j = 0; j < s->nroutes; j++) {
+                cli_route *o = &s->routes[j];
+                if (o->schema && strcmp(o->schema, r->schema) == 0 &&
+                    strcmp(o->method, ep->method) == 0) {
+                    free(o->input);
+                    o->input = strdup(ep->name);
+                }
+            }
+        }
+    }
+    return rc;
+}
+
+/*
+ * Loads models/ (and the endpoint schemas of s) and writes gen/models.h and
+ * gen/models.c (only when they change, so unchanged models recompile
+ * nothing). Errors go to log. Returns 0, or -1 when a model or schema is
+ * wrong or the files cannot be written.
+ */
+static int gen_models(const char *root, const char *gen, cli_scan *s,
+                      kiln_buf *log)
+{
+    model_set ms;
+    model_set_init(&ms);
+    kiln_buf errs, h, c;
+    kiln_buf_init(&errs);
+    kiln_buf_init(&h);
+    kiln_buf_init(&c);
+    int rc = model_load_dir(&ms, root, &errs);
+    if (rc == 0)
+        rc = load_endpoints(root, &ms, s, &errs);
+    if (rc != 0) {
+        if (errs.n)
+            kiln_buf_append(log, errs.p, errs.n);
+        else
+            kiln_buf_printf(log, "models/: %s\n", kiln_strerror(rc));
+    } else {
+        cli_emit_models(&ms, &h, &c);
+        char path[PATH_MAX + 64];
+        cli_pathf(path, sizeof path, "%s/models.h", gen);
+        if (cli_write_if_changed(path, h.p, h.n) < 0) {
+            kiln_buf_printf(log, "cannot write %s: %s\n", path,
+                            strerror(errno));
+            rc = -1;
+        }
+        cli_pathf(path, sizeof path, "%s/models.c", gen);
+        if (rc == 0 && cli_write_if_changed(path, c.p, c.n) < 0) {
+            kiln_buf_printf(log, "cannot write %s: %s\n", path,
+                            strerror(errno));
+            rc = -1;
+        }
+    }
+    kiln_buf_deinit(&errs);
+    kiln_buf_deinit(&h);
+    kiln_buf_deinit(&c);
+    model_set_free(&ms);
+    return rc ? -1 : 0;
+}
 
 static char *kbuf_take(kiln_buf *b)
 {
@@ -253,6 +407,7 @@ static char *kbuf_take(kiln_buf *b)
 int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
 {
     memset(r, 0, sizeof *r);
+    r->size = -1;
     kiln_buf log;
     kiln_buf_init(&log);
     cli_scan s;
@@ -260,6 +415,17 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
     int rc = 1;
     char name[128];
     cli_project_name(root, name, sizeof name);
+    cli_strs perr = {0};
+    if (cli_check_project_into(root, &perr)) {
+        for (size_t i = 0; i < perr.n; i++) {
+            kiln_buf_printf(&log, "%s\n", perr.v[i]);
+            cli_fail("%s", perr.v[i]);
+        }
+        cli_strs_free(&perr);
+        memset(&s, 0, sizeof s);
+        goto out;
+    }
+    cli_strs_free(&perr);
     cli_scan_project(root, &s);
     if (s.errors.n) {
         for (size_t i = 0; i < s.errors.n; i++)
@@ -287,12 +453,22 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
     if (!cli_exists(ign))
         cli_write_file(ign, "*\n", 2, 0644);
 
+    /* models/ into gen/models.h and gen/models.c */
+    if (gen_models(root, gen, &s, &log) != 0) {
+        fputs(log.p, stderr);
+        goto out;
+    }
+
     /* the compile flags; a change rebuilds every object */
     kiln_buf flags;
     kiln_buf_init(&flags);
-    kiln_buf_printf(&flags, "%s -std=gnu17 -Wall -Wextra %s -I. -I%s%s", tc.cc,
-                    o->release ? "-O2 -g -DNDEBUG" : "-O0 -g", tc.incdir,
-                    SAN_FLAGS);
+    kiln_buf_printf(&flags,
+                    "%s -std=gnu17 -Wall -Wextra %s -I. -I.kiln/%s/gen -I%s%s",
+                    tc.cc,
+                    o->release ? "-O2 -g -DNDEBUG -ffunction-sections "
+                                 "-fdata-sections"
+                               : "-O0 -g",
+                    mode, tc.incdir, SAN_FLAGS);
     const char *ucf = getenv("CFLAGS");
     if (ucf && *ucf)
         kiln_buf_printf(&flags, " %s", ucf);
@@ -318,6 +494,8 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
     }
     cli_strs_addf(&srcs, ".kiln/%s/gen/routes.c", mode);
     cli_strs_addf(&units, "%s", "");
+    cli_strs_addf(&srcs, ".kiln/%s/gen/models.c", mode);
+    cli_strs_addf(&units, "%s", "");
 
     cli_strs objs = {0};
     int maxjobs = cli_ncpu() + 1, running = 0, failed = 0;
@@ -327,12 +505,13 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         snprintf(src, sizeof src, "%s/%s", root, srcs.v[i]);
         const char *rel = srcs.v[i];
         if (strncmp(rel, ".kiln/", 6) == 0)
-            rel = "routes.c"; /* gen file: obj/routes.c.o */
+            rel = strrchr(rel, '/') + 1; /* gen file: obj/routes.c.o */
         snprintf(obj, sizeof obj, "%s/%s.o", objdir, rel);
         snprintf(dep, sizeof dep, "%s/%s.d", objdir, rel);
         cli_strs_addf(&objs, "%s", obj);
-        bool gen_file = !*units.v[i];
-        if (!all && !(gen_file && o->release) && !stale(root, src, obj, dep))
+        /* a release's route table embeds files its .d does not list */
+        bool table = strcmp(rel, "routes.c") == 0 && !*units.v[i];
+        if (!all && !(table && o->release) && !stale(root, src, obj, dep))
             continue;
         char *slash = strrchr(obj, '/');
         *slash = 0;
@@ -389,6 +568,12 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         cli_strs argv = {0};
         cli_strs_addf(&argv, "%s", tc.cc);
         split_into(&argv, SAN_FLAGS);
+        /* only the libraries the app calls: libpq is not among them (it
+           is loaded when a postgres:// URL is used, src/db/pq.c); a
+           release also drops the functions nothing calls */
+        cli_strs_addf(&argv, "-Wl,--as-needed");
+        if (o->release)
+            cli_strs_addf(&argv, "-Wl,--gc-sections");
         cli_strs_addf(&argv, "-o");
         cli_strs_addf(&argv, "%s.tmp", out_bin);
         for (size_t i = 0; i < objs.n; i++)
@@ -397,9 +582,9 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         split_into(&argv, getenv("LDFLAGS"));
         split_into(&argv, getenv("LDLIBS"));
         cli_strs_addf(&argv, "-lsqlite3"); /* libkiln's data layer */
-        cli_strs_addf(&argv, "-lpq");
         cli_strs_addf(&argv, "-lpthread");
         cli_strs_addf(&argv, "-lm");
+        cli_strs_addf(&argv, "-ldl"); /* dlopen (part of libc since 2.34) */
         kiln_buf line;
         kiln_buf_init(&line);
         for (size_t i = 0; i < argv.n; i++)
@@ -421,7 +606,10 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
             } else {
                 char tmp[PATH_MAX * 2 + 8];
                 snprintf(tmp, sizeof tmp, "%s.tmp", out_bin);
-                if (rename(tmp, out_bin) != 0) {
+                if (o->release && strip_release(root, tmp, &log) != 0) {
+                    failed = 1;
+                    unlink(lpath);
+                } else if (rename(tmp, out_bin) != 0) {
                     kiln_buf_printf(&log, "cannot write %s: %s\n", out_bin,
                                     strerror(errno));
                     failed = 1;
@@ -431,6 +619,10 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
             }
         }
         cli_strs_free(&argv);
+    }
+    if (!failed) {
+        struct stat st;
+        r->size = stat(out_bin, &st) == 0 ? (long long)st.st_size : -1;
     }
     cli_strs_free(&objs);
     cli_strs_free(&srcs);

@@ -23,8 +23,27 @@
 extern const char *cli_cmd;
 /** Prints "kiln <cmd>: <message>" to stderr; returns 1. */
 int cli_fail(const char *fmt, ...) KILN_PRINTF(1, 2);
-/** Prints "kiln <cmd>: <message>" and the usage hint; returns 2. */
+/** Prints the one line "kiln <cmd>: <message> (see 'kiln <cmd> --help')";
+    returns 2. */
 int cli_usage_error(const char *fmt, ...) KILN_PRINTF(1, 2);
+/** The usage error for an argument the command does not take: "unknown
+    option '--x'" or "unexpected argument 'x'"; returns 2. */
+int cli_unknown_option(const char *arg);
+/**
+ * The candidate nearest to word (by kiln_str_distance) when it is close
+ * enough to be a likely typo of it (about a third of word's letters), else
+ * NULL. cands holds n strings (NULL entries are skipped); the result is one
+ * of them.
+ */
+const char *cli_suggest(const char *word, const char *const *cands, size_t n);
+/**
+ * Checks argv[1..argc) as the app's flags (kiln_settings_load's: --port,
+ * --set section.key=VALUE, ...), alone: no settings file, environment or
+ * .env. Returns 0, -1 when --help was among them (the settings usage was
+ * printed), or 2 after printing a one-line reason ("unknown option
+ * '--prot' (did you mean '--port'?)").
+ */
+int cli_check_app_flags(int argc, char **argv);
 /** Prints a progress line "  <message>" to stderr (unless quiet). */
 void cli_progress(const char *fmt, ...) KILN_PRINTF(1, 2);
 /** True when progress lines are suppressed (KILN_QUIET=1). */
@@ -87,7 +106,24 @@ typedef struct cli_route {
     char *unit;    /**< symbol prefix of a .c file; NULL for a page */
     bool page;     /**< a pages/ .html rendered for GET */
     char *loader;  /**< page: unit of the pages/ .c with KILN_LOAD, or NULL */
+    char *schema;  /**< api/NAME.toml beside the .c, or NULL */
+    char *input;   /**< its endpoint's name for this method (set by the
+                        build once the schema is loaded), or NULL */
 } cli_route;
+
+/**
+ * Checks what every command that reads the project relies on, before it
+ * builds, serves or prints anything: today kiln.toml (TOML syntax, known
+ * keys, value types; not .env or the environment, which belong to a run).
+ * Each problem is printed as "kiln <cmd>: kiln.toml:3:15: message". Returns
+ * 0, or 1 when something is wrong. cli/project.c keeps the list of checks.
+ */
+int cli_check_project(const char *root);
+/**
+ * As cli_check_project, but appends each problem as one line (without the
+ * "kiln <cmd>: " prefix) to errs instead of printing it. Returns 0 or 1.
+ */
+int cli_check_project_into(const char *root, cli_strs *errs);
 
 /** The result of scanning a project. */
 typedef struct cli_scan {
@@ -127,9 +163,10 @@ typedef struct cli_build_opts {
 /** What a build produced. */
 typedef struct cli_build_result {
     char binary[PATH_MAX]; /**< the linked app */
-    char *log;     /**< compiler/linker output or scan errors (malloc'd) */
-    int ncompiled; /**< files compiled this time */
-    bool linked;   /**< the binary was (re)linked */
+    char *log;      /**< compiler/linker output or scan errors (malloc'd) */
+    int ncompiled;  /**< files compiled this time */
+    bool linked;    /**< the binary was (re)linked */
+    long long size; /**< the binary's size in bytes (-1: unknown) */
 } cli_build_result;
 
 /**
@@ -149,10 +186,25 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
 /** Frees r->log. */
 void cli_build_result_free(cli_build_result *r);
 
+/* ---- generated C (emit_c.c) ---------------------------------------------- */
+
+struct model_set;
+/** Appends s as a C string literal (escaped). */
+void cli_put_cstr(kiln_buf *b, const char *s);
+/** Appends s for inside a C comment (no end of comment, one line). */
+void cli_put_comment(kiln_buf *b, const char *s);
+/**
+ * Writes the C of the models of ms: models.h (structs, enums, typed calls)
+ * into h and models.c (the descriptions) into c. Returns 0.
+ */
+int cli_emit_models(const struct model_set *ms, kiln_buf *h, kiln_buf *c);
+
 /* ---- commands ------------------------------------------------------------ */
 
 int cmd_new(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+/** kiln gen model NAME FIELD:TYPE...: cli/gen_model.c (argv[0] "model"). */
+int cli_gen_model(int argc, char **argv);
 int cmd_dev(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -178,5 +230,8 @@ int cmd_migrate(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 /** Hidden: serves an error page on an inherited socket (kiln dev). */
 int cmd_errpage(int argc, char **argv);
+/** Hidden: kiln __emit-models ROOT OUTDIR writes OUTDIR/models.h and
+    models.c from ROOT/models (the build of the fuzz target uses it). */
+int cmd_emit_models(int argc, char **argv);
 
 #endif

@@ -31,7 +31,7 @@ int cmd_build(int argc, char **argv)
         if (strcmp(argv[i], "--embed-static") == 0)
             o.embed_static = true;
         else
-            return cli_usage_error("unknown option '%s'", argv[i]);
+            return cli_unknown_option(argv[i]);
     }
     char root[PATH_MAX];
     if (cli_find_root(root))
@@ -39,10 +39,15 @@ int cmd_build(int argc, char **argv)
     cli_progress("building %s (release)...", root);
     cli_build_result r;
     int rc = cli_build(root, &o, &r);
-    if (rc == 0)
-        printf("built %s (%d file%s compiled)\n", r.binary, r.ncompiled,
-               r.ncompiled == 1 ? "" : "s");
-    else
+    if (rc == 0) {
+        char size[32] = "size unknown";
+        if (r.size >= 0)
+            snprintf(size, sizeof size, "%lld KiB", (r.size + 1023) / 1024);
+        printf("built %s (%d file%s compiled; %s; debug information in "
+               "%s.debug)\n",
+               r.binary, r.ncompiled, r.ncompiled == 1 ? "" : "s", size,
+               r.binary);
+    } else
         cli_fail("the build failed (errors above)");
     cli_build_result_free(&r);
     return rc ? 1 : 0;
@@ -63,8 +68,13 @@ int cmd_run(int argc, char **argv)
         fputs(run_help, stdout);
         return 0;
     }
+    if (!cli_wants_help(argc, argv)) {
+        int rc = cli_check_app_flags(argc, argv);
+        if (rc)
+            return rc < 0 ? 0 : rc;
+    }
     char root[PATH_MAX];
-    if (cli_find_root(root))
+    if (cli_find_root(root) || cli_check_project(root))
         return 1;
     char name[128], bin[PATH_MAX * 2];
     cli_project_name(root, name, sizeof name);
@@ -108,9 +118,9 @@ int cmd_routes(int argc, char **argv)
         return 0;
     }
     if (argc > 1)
-        return cli_usage_error("unknown option '%s'", argv[1]);
+        return cli_unknown_option(argv[1]);
     char root[PATH_MAX];
-    if (cli_find_root(root))
+    if (cli_find_root(root) || cli_check_project(root))
         return 1;
     cli_scan s;
     cli_scan_project(root, &s);
@@ -183,87 +193,160 @@ int cmd_config(int argc, char **argv)
 /* ---- kiln __errpage --------------------------------------------------------
  */
 
-static char *g_error_html, *g_error_text;
+/* What the page serves, made once at start (owned until exit). */
+static struct errpage {
+    bool crashed;  /* the app crashed and kiln dev restarts it */
+    char *html;    /* the whole page */
+    char *text;    /* the whole report, without colour escapes */
+    char *summary; /* its most telling line */
+} g_page;
 
 static int errpage(kiln_ctx *c)
 {
     kiln_set_header(c, "Cache-Control", "no-store");
+    int status = g_page.crashed ? 503 : 500;
+    if (g_page.crashed)
+        kiln_set_header(c, "Retry-After", "1");
     kiln_str accept = kiln_header(c, "Accept");
     kiln_str path = kiln_path(c);
     bool api = (path.n >= 4 && memcmp(path.p, "/api", 4) == 0) ||
                (accept.p && memmem(accept.p, accept.n, "json", 4));
-    if (api)
-        return kiln_problem(c, 500, "the app does not build: %s", g_error_text);
-    return kiln_respond(c, 500, "text/html; charset=utf-8", g_error_html,
-                        strlen(g_error_html));
+    if (!api)
+        return kiln_respond(c, status, "text/html; charset=utf-8", g_page.html,
+                            strlen(g_page.html));
+    /* RFC 9457, as kiln_problem writes it, plus the whole report in log */
+    kiln_buf *b = kiln_body_buf(c);
+    int rc = kiln_json_format(
+        b,
+        "{type:%s, title:%s, status:%d, detail:%s, instance:%S, "
+        "request_id:%s, log:%s}",
+        "about:blank",
+        g_page.crashed ? "Service Unavailable" : "Internal Server Error",
+        status, g_page.summary, path, kiln_request_id(c), g_page.text);
+    if (rc)
+        return rc;
+    kiln_set_status(c, status);
+    kiln_set_type(c, "application/problem+json");
+    return kiln_send(c);
 }
 
-/* Escapes s for HTML text into b, dropping terminal colour escapes
-   (ESC [ ... m) from compiler output. */
-static void put_html(kiln_buf *b, const char *s)
+/*
+ * Appends s to out without terminal escapes: a CSI sequence (ESC '['
+ * parameters, then a final byte from '@' to '~', as in GCC's "\033[01;31m"
+ * and "\033[K") or ESC and one more byte.
+ */
+static void strip_escapes(kiln_buf *out, const char *s)
 {
     while (*s) {
         size_t n = strcspn(s, "\033");
-        kiln_html_escape(b, s, n);
+        kiln_buf_append(out, s, n);
         s += n;
-        if (*s) { /* ESC [ ... m */
-            const char *m = strchr(s, 'm');
-            s = m ? m + 1 : s + strlen(s);
+        if (!*s)
+            break;
+        s++; /* ESC */
+        if (*s == '[') {
+            s++;
+            while (*s && !(*s >= '@' && *s <= '~'))
+                s++;
         }
+        if (*s)
+            s++; /* the final byte */
     }
+}
+
+/*
+ * The detail a JSON client sees first: what happened, then the first
+ * compiler "error:" line, else the first line that is not an "In file
+ * included from" preamble, else the first line. Returns a malloc'd string
+ * (NULL when out of memory).
+ */
+static char *summary_line(const char *text)
+{
+    const char *pick = NULL, *first = NULL;
+    for (const char *p = text; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        kiln_str line = {p, n};
+        if (n && !first)
+            first = p;
+        if (n && memmem(line.p, line.n, "error:", 6)) {
+            pick = p;
+            break;
+        }
+        if (n && !pick && strncmp(p, "In file included from", 21) != 0 &&
+            strncmp(p, "                 from", 21) != 0)
+            pick = p;
+        p += n + (e ? 1 : 0);
+    }
+    if (!pick)
+        pick = first ? first : "";
+    /* kiln dev's own line starts with what the prefix below says */
+    if (g_page.crashed && strncmp(pick, "the app crashed: ", 17) == 0)
+        pick += 17;
+    char *out = NULL;
+    if (asprintf(&out, "%s: %.*s",
+                 g_page.crashed ? "the app crashed and is restarting"
+                                : "the app does not build",
+                 (int)strcspn(pick, "\n"), pick) < 0)
+        return NULL;
+    return out;
 }
 
 int cmd_errpage(int argc, char **argv)
 {
-    if (argc != 2)
+    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "--crashed")))
         return 2;
+    g_page.crashed = argc == 3;
     size_t n;
-    char *text = kiln_read_file(argv[1], &n);
-    if (!text)
+    char *raw = kiln_read_file(argv[1], &n);
+    if (!raw)
         return cli_fail("cannot read %s: %s", argv[1], strerror(errno));
-    kiln_buf b;
-    kiln_buf_init(&b);
-    kiln_buf_puts(&b, "<!doctype html>\n<html lang=\"en\"><head><meta "
-                      "charset=\"utf-8\">\n<meta http-equiv=\"refresh\" "
-                      "content=\"2\">\n<title>Build error</title>\n<style>"
-                      "body{font:15px/1.4 system-ui,sans-serif;margin:2rem;"
-                      "color:#222}h1{color:#b00020;font-size:1.4rem}pre{"
-                      "background:#fff5f5;border:1px solid #f0c0c0;padding:"
-                      "1rem;overflow:auto;font:13px/1.4 monospace}</style>\n"
-                      "</head><body>\n<h1>The app does not build</h1>\n"
-                      "<p>Fix the error below and save: <code>kiln dev</code> "
-                      "rebuilds, and this page reloads by itself.</p>\n<pre>");
-    put_html(&b, text);
-    kiln_buf_puts(&b, "</pre>\n<p><small>This page is shown by <code>kiln "
-                      "dev</code> only.</small></p>\n</body></html>\n");
-    g_error_html = b.p;
-    /* the first line, without colour, for JSON clients */
     kiln_buf t;
     kiln_buf_init(&t);
-    for (const char *p = text; *p && *p != '\n'; p++) {
-        if (*p == '\033') {
-            while (p[1] && p[1] != 'm')
-                p++;
-            if (p[1])
-                p++;
-            continue;
-        }
-        kiln_buf_putc(&t, *p);
-    }
-    g_error_text = t.p ? t.p : "";
-    free(text);
+    strip_escapes(&t, raw);
+    free(raw);
+    g_page.text = t.p ? kiln_buf_detach(&t) : strdup("");
+    g_page.summary = summary_line(g_page.text);
+    const char *title =
+        g_page.crashed ? "The app crashed" : "The app does not build";
+    const char *hint =
+        g_page.crashed
+            ? "<code>kiln dev</code> is restarting it: this page reloads by "
+              "itself. Its output, with the reason, is in the terminal."
+            : "Fix the error below and save: <code>kiln dev</code> "
+              "rebuilds, and this page reloads by itself.";
+    kiln_buf b;
+    kiln_buf_init(&b);
+    kiln_buf_printf(&b,
+                    "<!doctype html>\n<html lang=\"en\"><head><meta "
+                    "charset=\"utf-8\">\n<meta http-equiv=\"refresh\" "
+                    "content=\"%d\">\n<title>%s</title>\n<style>"
+                    "body{font:15px/1.4 system-ui,sans-serif;margin:2rem;"
+                    "color:#222}h1{color:#b00020;font-size:1.4rem}pre{"
+                    "background:#fff5f5;border:1px solid #f0c0c0;padding:"
+                    "1rem;overflow:auto;font:13px/1.4 monospace}</style>\n"
+                    "</head><body>\n<h1>%s</h1>\n<p>%s</p>\n<pre>",
+                    g_page.crashed ? 1 : 2, title, title, hint);
+    kiln_html_escape(&b, g_page.text, strlen(g_page.text));
+    kiln_buf_puts(&b, "</pre>\n<p><small>This page is shown by <code>kiln "
+                      "dev</code> only.</small></p>\n</body></html>\n");
+    g_page.html = kiln_buf_detach(&b);
+    int rc = 1;
     kiln_app *app = kiln_app_new();
     static const char *const ms[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
     for (size_t i = 0; app && i < sizeof ms / sizeof ms[0]; i++) {
         kiln_route(app, ms[i], "/", errpage);
         kiln_route(app, ms[i], "/{...any}", errpage);
     }
-    kiln_server_opts o;
-    kiln_server_opts_default(&o);
-    o.workers = 1;
-    int rc = app ? kiln_serve(app, &o) : 1;
+    if (app && g_page.html && g_page.text && g_page.summary) {
+        kiln_server_opts o;
+        kiln_server_opts_default(&o);
+        o.workers = 1;
+        rc = kiln_serve(app, &o) ? 1 : 0;
+    }
     kiln_app_free(app);
-    kiln_buf_deinit(&b);
-    kiln_buf_deinit(&t);
-    return rc ? 1 : 0;
+    free(g_page.html);
+    free(g_page.text);
+    free(g_page.summary);
+    return rc;
 }

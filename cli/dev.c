@@ -8,17 +8,25 @@
  * accepts, then asks the old one to drain (SIGTERM): connections arriving
  * meanwhile wait in the socket's backlog, so none is refused.
  *
- * When the build fails (or the settings are wrong, or the app dies), the
- * same socket is served by `kiln __errpage`, which answers every request
- * with the error: an HTML page that reloads itself, or problem+json for
- * API clients. The terminal shows the compiler's own messages, with the
- * author's paths.
+ * When the build fails (or the settings are wrong), the same socket is
+ * served by `kiln __errpage`, which answers every request with the error:
+ * an HTML page that reloads itself, or problem+json for API clients. The
+ * terminal shows the compiler's own messages, with the author's paths.
+ *
+ * When the app dies after it started accepting (a crash in a handler),
+ * kiln dev says so (the signal, its name) and starts it again by itself,
+ * after a delay that doubles with each crash in a row (100 ms up to 5 s)
+ * and resets once the app has stayed up for 10 s. While it waits, the
+ * error page answers 503 "the app crashed and is restarting". An app that
+ * dies before it accepts is not restarted: that is a start-up error, shown
+ * until a file is saved.
  *
  * Watching is inotify on every folder of the project except .kiln/, dist/,
- * .git/, node_modules/ and hidden ones. A .c/.h file, kiln.toml or .env,
- * or a file added, removed or renamed under api/ or pages/ triggers a
- * rebuild (after the burst of events settles); an edited page or a file in
- * static/ does not: they are read from disk on every request.
+ * .git/, node_modules/ and hidden ones. A .c/.h file, kiln.toml or .env, a
+ * model or endpoint schema (.toml under models/ or api/), or a file added,
+ * removed or renamed under api/ or pages/ triggers a rebuild (after the burst
+ * of events settles); an edited page or a file in static/ does not: they are
+ * read from disk on every request.
  */
 #include "cli.h"
 
@@ -47,9 +55,16 @@ static const char dev_help[] =
     "Other flags\ngo to the app (--workers, --set section.key=VALUE, ...). "
     "Ctrl-C stops.\n";
 
+/* Restarts after a crash: the first delay, its cap, and how long the app
+   must stay up for the next crash to start from the first delay again. */
+#define RESTART_FIRST_MS 100
+#define RESTART_MAX_MS 5000
+#define RESTART_RESET_MS 10000
+
 typedef struct dev {
     char root[PATH_MAX];
     char self[PATH_MAX];
+    char binary[PATH_MAX]; /* the last development binary that started */
     int listen_fd;
     int ino;
     int sig;
@@ -59,6 +74,10 @@ typedef struct dev {
     int app_argc;
     cli_strs dirs; /* watched folder of each watch descriptor (index wd) */
     bool color;
+    int64_t up_since;   /* when the app started accepting (ms) */
+    int64_t restart_at; /* when to restart a crashed app (ms), or 0 */
+    int64_t backoff_ms; /* the delay of the last restart, 0 before any */
+    int crashes;        /* crashes in a row (reset with the delay) */
 } dev;
 
 static int64_t now_ms(void)
@@ -172,26 +191,39 @@ static void retire(pid_t pid)
         kill(pid, SIGTERM);
 }
 
+/* "exited with status 3", "was killed by signal 11 (SIGSEGV,
+   Segmentation fault)". */
 static void describe_status(int st, char *out, size_t n)
 {
-    if (WIFEXITED(st))
+    if (WIFEXITED(st)) {
         snprintf(out, n, "exited with status %d", WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        snprintf(out, n, "was killed by signal %d (%s)", WTERMSIG(st),
-                 strsignal(WTERMSIG(st)));
-    else
+    } else if (WIFSIGNALED(st)) {
+        int sig = WTERMSIG(st);
+        const char *abbrev = sigabbrev_np(sig);
+        if (abbrev)
+            snprintf(out, n, "was killed by signal %d (SIG%s, %s)", sig, abbrev,
+                     strsignal(sig));
+        else
+            snprintf(out, n, "was killed by signal %d (%s)", sig,
+                     strsignal(sig));
+    } else {
         snprintf(out, n, "stopped");
+    }
 }
 
+/* What the error page says: the build failed, or the app crashed. */
+typedef enum { PAGE_BUILD, PAGE_CRASH } page_kind;
+
 /* Serves text as the error page (replacing what serves now). */
-static void show_error(dev *d, const char *text)
+static void show_page(dev *d, page_kind kind, const char *text)
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/.kiln/dev", d->root);
     cli_mkdirs(path);
     snprintf(path, sizeof path, "%s/.kiln/dev/error.txt", d->root);
     cli_write_file(path, text, strlen(text), 0644);
-    char *argv[] = {d->self, "__errpage", path, NULL};
+    char *argv[] = {d->self, "__errpage", path,
+                    kind == PAGE_CRASH ? "--crashed" : NULL, NULL};
     int st;
     pid_t pid = start(d, argv, &st);
     if (pid < 0) {
@@ -201,6 +233,12 @@ static void show_error(dev *d, const char *text)
     retire(d->app);
     d->app = pid;
     d->app_err = true;
+}
+
+static void show_error(dev *d, const char *text)
+{
+    d->restart_at = 0; /* a build or settings error: wait for a save */
+    show_page(d, PAGE_BUILD, text);
 }
 
 /* Checks the settings as the app will load them; 0 or 1 (error shown). */
@@ -229,6 +267,84 @@ static int check_settings(dev *d)
     return 0;
 }
 
+/*
+ * Starts d->binary in place of what serves now. Returns 0, or -1 when it
+ * died before it accepted (then the error page says so, and it waits for a
+ * save).
+ */
+static int start_app(dev *d)
+{
+    char **argv = calloc((size_t)d->app_argc + 3, sizeof(char *));
+    if (!argv) {
+        cli_fail("out of memory");
+        return -1;
+    }
+    argv[0] = d->binary;
+    argv[1] = "--dev";
+    for (int i = 0; i < d->app_argc; i++)
+        argv[i + 2] = d->app_argv[i];
+    int st;
+    pid_t pid = start(d, argv, &st);
+    free(argv);
+    if (pid < 0) {
+        char why[160], text[512];
+        describe_status(st, why, sizeof why);
+        snprintf(text, sizeof text,
+                 "the app %s before it accepted connections (its output is "
+                 "in the terminal running kiln dev)\n",
+                 why);
+        cli_fail("%.*s", (int)strcspn(text, "\n"), text);
+        show_error(d, text);
+        return -1;
+    }
+    retire(d->app);
+    d->app = pid;
+    d->app_err = false;
+    d->up_since = now_ms();
+    return 0;
+}
+
+/*
+ * The app died while serving: says how, serves the "crashed" page and
+ * schedules a restart after the back-off delay.
+ */
+static void crashed(dev *d, int st)
+{
+    int64_t now = now_ms();
+    if (d->backoff_ms == 0 || now - d->up_since >= RESTART_RESET_MS) {
+        d->backoff_ms = RESTART_FIRST_MS;
+        d->crashes = 0;
+    } else {
+        d->backoff_ms *= 2;
+        if (d->backoff_ms > RESTART_MAX_MS)
+            d->backoff_ms = RESTART_MAX_MS;
+    }
+    d->crashes++;
+    char why[160], text[640];
+    describe_status(st, why, sizeof why);
+    snprintf(text, sizeof text,
+             "the app crashed: it %s (its output is in the terminal running "
+             "kiln dev); restarting it in %lld ms%s\n",
+             why, (long long)d->backoff_ms,
+             d->crashes > 1 ? " (it keeps crashing: the delay doubles)" : "");
+    cli_fail("%.*s", (int)strcspn(text, "\n"), text);
+    d->app = -1;
+    show_page(d, PAGE_CRASH, text);
+    d->restart_at = now_ms() + d->backoff_ms;
+}
+
+/* The restart that crashed() scheduled, when its time has come. */
+static void restart_due(dev *d)
+{
+    if (!d->restart_at || now_ms() < d->restart_at)
+        return;
+    d->restart_at = 0;
+    int64_t t0 = now_ms();
+    if (start_app(d) == 0)
+        cli_fail("restarted the app after the crash (%lld ms)",
+                 (long long)(now_ms() - t0));
+}
+
 /* Builds and (re)starts. force: restart even if the binary is the same. */
 static void rebuild(dev *d, bool force)
 {
@@ -253,37 +369,16 @@ static void rebuild(dev *d, bool force)
         cli_build_result_free(&r);
         return;
     }
-    char **argv = calloc((size_t)d->app_argc + 3, sizeof(char *));
-    if (!argv) {
-        cli_build_result_free(&r);
-        return;
-    }
-    argv[0] = r.binary;
-    argv[1] = "--dev";
-    for (int i = 0; i < d->app_argc; i++)
-        argv[i + 2] = d->app_argv[i];
-    int st;
-    pid_t pid = start(d, argv, &st);
-    free(argv);
-    int64_t t2 = now_ms();
-    if (pid < 0) {
-        char why[128], text[512];
-        describe_status(st, why, sizeof why);
-        snprintf(text, sizeof text,
-                 "the app %s before it accepted connections (its output is "
-                 "in the terminal running kiln dev)\n",
-                 why);
-        cli_fail("%s", text);
-        show_error(d, text);
-    } else {
-        retire(d->app);
-        d->app = pid;
-        d->app_err = false;
+    snprintf(d->binary, sizeof d->binary, "%s", r.binary);
+    /* a save is a fresh start: forget earlier crashes */
+    d->restart_at = 0;
+    d->backoff_ms = 0;
+    d->crashes = 0;
+    if (start_app(d) == 0)
         cli_progress("ready: built in %lld ms (%d file%s compiled), "
                      "restarted in %lld ms",
                      (long long)(t1 - t0), r.ncompiled,
-                     r.ncompiled == 1 ? "" : "s", (long long)(t2 - t1));
-    }
+                     r.ncompiled == 1 ? "" : "s", (long long)(now_ms() - t1));
     cli_build_result_free(&r);
 }
 
@@ -350,6 +445,12 @@ static bool matters(const char *rel, const char *name, uint32_t mask)
         return true;
     if (ends_with(name, ".c") || ends_with(name, ".h"))
         return strncmp(rel, "static", 6) != 0;
+    /* models and endpoint schemas are compiled into models.h */
+    if (ends_with(name, ".toml") &&
+        (strncmp(rel, "models", 6) == 0 || strncmp(rel, "api", 3) == 0))
+        return true;
+    if (!*rel && strcmp(name, "models") == 0)
+        return true;
     bool structural =
         mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ISDIR);
     if (structural &&
@@ -406,16 +507,14 @@ static void reap(dev *d)
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
         if (pid != d->app)
             continue;
-        char why[128], text[512];
+        if (!d->app_err) {
+            crashed(d, st);
+            continue;
+        }
+        char why[160];
         describe_status(st, why, sizeof why);
         d->app = -1;
-        snprintf(text, sizeof text,
-                 "the %s %s (its output is in the terminal running kiln "
-                 "dev); save a file to rebuild and restart it\n",
-                 d->app_err ? "error page" : "app", why);
-        cli_fail("%s", text);
-        if (!d->app_err)
-            show_error(d, text);
+        cli_fail("the error page %s; save a file to rebuild", why);
     }
 }
 
@@ -439,8 +538,11 @@ int cmd_dev(int argc, char **argv)
         fputs(dev_help, stdout);
         return 0;
     }
+    int frc = cli_check_app_flags(argc, argv);
+    if (frc)
+        return frc < 0 ? 0 : frc;
     dev d = {.listen_fd = -1, .app = -1, .color = isatty(2)};
-    if (cli_find_root(d.root))
+    if (cli_find_root(d.root) || cli_check_project(d.root))
         return 1;
     ssize_t n = readlink("/proc/self/exe", d.self, sizeof d.self - 1);
     if (n <= 0)
@@ -449,33 +551,22 @@ int cmd_dev(int argc, char **argv)
     d.app_argv = argv + 1;
     d.app_argc = argc - 1;
 
-    /* host and port: flags, else the settings, else the defaults */
-    char host[256] = "127.0.0.1", port[16] = "8000";
-    kiln_settings_in in = {.root = d.root, .dev = true};
+    /* host and port: the settings as the app reads them (flags included);
+       when .env or the environment is wrong (the error page will say
+       so), kiln.toml and the flags alone */
+    char host[256], port[16];
+    kiln_settings_in in = {
+        .root = d.root, .dev = true, .argc = argc, .argv = argv};
+    kiln_settings_in plain = {
+        .root = d.root, .argc = argc, .argv = argv, .envp = (char *[]){NULL}};
     kiln_settings *s = NULL;
     char err[512];
-    if (kiln_settings_load(&in, &s, err, sizeof err) == 0) {
-        snprintf(host, sizeof host, "%s", kiln_settings_str(s, "server.host"));
-        snprintf(port, sizeof port, "%s", kiln_settings_str(s, "server.port"));
-        kiln_settings_free(s);
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strncmp(a, "--port=", 7) == 0)
-            snprintf(port, sizeof port, "%s", a + 7);
-        else if (strncmp(a, "--host=", 7) == 0)
-            snprintf(host, sizeof host, "%s", a + 7);
-        else if (strcmp(a, "--port") == 0 && v)
-            snprintf(port, sizeof port, "%s", v);
-        else if (strcmp(a, "--host") == 0 && v)
-            snprintf(host, sizeof host, "%s", v);
-    }
-    char *end;
-    long pn = strtol(port, &end, 10);
-    if (*end || pn < 1 || pn > 65535)
-        return cli_usage_error("--port: expected a number from 1 to 65535, "
-                               "got '%s'",
-                               port);
+    if (kiln_settings_load(&in, &s, err, sizeof err) != 0 &&
+        kiln_settings_load(&plain, &s, err, sizeof err) != 0)
+        return cli_fail("%s", err); /* not expected: both were checked */
+    snprintf(host, sizeof host, "%s", kiln_settings_str(s, "server.host"));
+    snprintf(port, sizeof port, "%s", kiln_settings_str(s, "server.port"));
+    kiln_settings_free(s);
     d.listen_fd = open_listener(host, port);
     if (d.listen_fd < 0)
         return 1;
@@ -500,8 +591,17 @@ int cmd_dev(int argc, char **argv)
     struct pollfd pf[2] = {{.fd = d.ino, .events = POLLIN},
                            {.fd = d.sig, .events = POLLIN}};
     for (;;) {
-        if (poll(pf, 2, -1) < 0 && errno != EINTR)
+        int wait = -1;
+        if (d.restart_at) {
+            int64_t left = d.restart_at - now_ms();
+            wait = left > 0 ? (int)left : 0;
+        }
+        int pr = poll(pf, 2, wait);
+        if (pr < 0 && errno != EINTR)
             break;
+        restart_due(&d);
+        if (pr <= 0)
+            continue;
         if (pf[1].revents) {
             struct signalfd_siginfo si;
             bool quit = false;

@@ -12,31 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Appends s as a C string literal. */
-static void put_cstr(kiln_buf *b, const char *s)
-{
-    kiln_buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            kiln_buf_printf(b, "\\%c", *p);
-        else if (*p < 0x20 || *p >= 0x7f)
-            kiln_buf_printf(b, "\\%03o", *p);
-        else
-            kiln_buf_putc(b, (char)*p);
-    }
-    kiln_buf_putc(b, '"');
-}
-
-/* Comments must not be closed by a file name. */
-static void put_comment_text(kiln_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        kiln_buf_putc(b, *s);
-        if (s[0] == '*' && s[1] == '/')
-            kiln_buf_putc(b, ' ');
-    }
-}
-
 /* Appends the assembly that embeds file (absolute path) as symbol sym. */
 static void put_incbin(kiln_buf *b, const char *sym, const char *abs)
 {
@@ -100,7 +75,7 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     kiln_buf b;
     kiln_buf_init(&b);
     kiln_buf_puts(&b, "/*\n * The route table of ");
-    put_comment_text(&b, name);
+    cli_put_comment(&b, name);
     kiln_buf_printf(&b,
                     ", written by `kiln %s` from api/ and pages/.\n"
                     " * It is regenerated on every build: edit those files, "
@@ -109,7 +84,7 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     for (size_t i = 0; i < s->nroutes; i++) {
         kiln_buf_printf(&b, " *   %-7s %-30s ", s->routes[i].method,
                         s->routes[i].pattern);
-        put_comment_text(&b, s->routes[i].file);
+        cli_put_comment(&b, s->routes[i].file);
         kiln_buf_putc(&b, '\n');
     }
     if (!s->nroutes)
@@ -128,7 +103,24 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
                               "defines <unit>_<METHOD> */\n");
         any = true;
         kiln_buf_printf(&b, "int %s_%s(kiln_ctx *c); /* ", r->unit, r->method);
-        put_comment_text(&b, r->file);
+        cli_put_comment(&b, r->file);
+        kiln_buf_puts(&b, " */\n");
+    }
+    if (any)
+        kiln_buf_putc(&b, '\n');
+
+    /* endpoint schemas: their input is decoded before the handler runs */
+    any = false;
+    for (size_t i = 0; i < s->nroutes; i++) {
+        const cli_route *r = &s->routes[i];
+        if (!r->input)
+            continue;
+        if (!any)
+            kiln_buf_puts(&b, "/* endpoint schemas (models.c) */\n");
+        any = true;
+        kiln_buf_printf(&b, "extern const kiln_endpoint %s_endpoint; /* ",
+                        r->input);
+        cli_put_comment(&b, r->schema);
         kiln_buf_puts(&b, " */\n");
     }
     if (any)
@@ -149,9 +141,9 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
         if (npage == 0)
             kiln_buf_puts(&b, "/* pages */\n");
         kiln_buf_printf(&b, "static const kiln_page kiln_page_%zu = {", npage);
-        put_cstr(&b, r->file);
+        cli_put_cstr(&b, r->file);
         kiln_buf_puts(&b, ", NULL, 0, 0, ");
-        put_cstr(&b, r->file + strlen("pages/"));
+        cli_put_cstr(&b, r->file + strlen("pages/"));
         if (r->loader)
             kiln_buf_printf(&b, ", %s_LOAD};\n", r->loader);
         else
@@ -183,10 +175,10 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
                 snprintf(sym, sizeof sym, "kiln_tpl_%zu", ntpl);
                 put_incbin(&b, sym, abs);
                 kiln_buf_puts(&tab, "    {");
-                put_cstr(&tab, rel);
+                cli_put_cstr(&tab, rel);
                 kiln_buf_printf(&tab, ", %s, %lld, %lld, ", sym,
                                 (long long)st.st_size, (long long)st.st_mtime);
-                put_cstr(&tab, strchr(rel, '/') + 1);
+                cli_put_cstr(&tab, strchr(rel, '/') + 1);
                 kiln_buf_puts(&tab, ", NULL},\n");
                 ntpl++;
             }
@@ -223,7 +215,7 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
                 if (stat(abs, &st) != 0)
                     continue;
                 kiln_buf_puts(&b, "    {");
-                put_cstr(&b, files.v[i]);
+                cli_put_cstr(&b, files.v[i]);
                 kiln_buf_printf(&b, ", kiln_static_%zu, %lld, %lld},\n", i,
                                 (long long)st.st_size, (long long)st.st_mtime);
                 nstatic++;
@@ -239,21 +231,25 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     for (size_t i = 0; i < s->nroutes; i++) {
         const cli_route *r = &s->routes[i];
         kiln_buf_printf(&b, "    {\"%s\", ", r->method);
-        put_cstr(&b, r->pattern);
+        cli_put_cstr(&b, r->pattern);
         if (r->page)
             kiln_buf_printf(&b, ", NULL, &kiln_page_%zu, ", npage++);
         else
             kiln_buf_printf(&b, ", %s_%s, NULL, ", r->unit, r->method);
-        put_cstr(&b, r->file);
+        cli_put_cstr(&b, r->file);
+        if (r->input)
+            kiln_buf_printf(&b, ", &%s_endpoint", r->input);
+        else
+            kiln_buf_puts(&b, ", NULL");
         kiln_buf_puts(&b, "},\n");
     }
     if (!s->nroutes)
-        kiln_buf_puts(&b, "    {NULL, NULL, NULL, NULL, NULL},\n");
+        kiln_buf_puts(&b, "    {NULL, NULL, NULL, NULL, NULL, NULL},\n");
     kiln_buf_puts(&b, "};\n\nstatic const kiln_project project = {\n"
                       "    .name = ");
-    put_cstr(&b, name);
+    cli_put_cstr(&b, name);
     kiln_buf_puts(&b, ",\n    .root = ");
-    put_cstr(&b, root);
+    cli_put_cstr(&b, root);
     kiln_buf_printf(&b,
                     ",\n    .release = %s,\n    .routes = routes,\n"
                     "    .nroutes = %zu,\n",

@@ -18,10 +18,12 @@ static const struct command {
     {"run", cmd_run, "run the release binary"},
     {"routes", cmd_routes, "print the route table (method, path, file)"},
     {"config", cmd_config, "print the effective settings and their origin"},
-    {"gen", cmd_gen, "add a file: kiln gen api|page NAME"},
-    {"migrate", cmd_migrate, "apply migrations/ (--status, --check)"},
+    {"gen", cmd_gen, "add a route's files: kiln gen api|page NAME"},
+    {"migrate", cmd_migrate,
+     "apply migrations/ (--status, --check, --make, --to, --sql)"},
     {"render", cmd_render, "render a template: kiln render FILE [--context J]"},
     {"__errpage", cmd_errpage, NULL},
+    {"__emit-models", cmd_emit_models, NULL},
 };
 
 static void overview(FILE *f)
@@ -35,6 +37,24 @@ static void overview(FILE *f)
             fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "  help     this text (kiln help COMMAND: that command's)\n"
                "\n'kiln COMMAND --help' describes each command.\n");
+}
+
+/* "unknown command 'nwe' (did you mean 'new'?)"; returns 2. */
+static int unknown_command(const char *name)
+{
+    const char *names[sizeof commands / sizeof commands[0] + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (commands[i].summary)
+            names[n++] = commands[i].name;
+    names[n++] = "help";
+    const char *near = cli_suggest(name, names, n);
+    if (near)
+        fprintf(stderr, "kiln: unknown command '%s' (did you mean '%s'?)\n",
+                name, near);
+    else
+        fprintf(stderr, "kiln: unknown command '%s' (see 'kiln help')\n", name);
+    return 2;
 }
 
 int main(int argc, char **argv)
@@ -61,9 +81,7 @@ int main(int argc, char **argv)
                     cli_cmd = commands[i].name;
                     return commands[i].run(2, hargv);
                 }
-            fprintf(stderr, "kiln: unknown command '%s' (see 'kiln help')\n",
-                    argv[2]);
-            return 2;
+            return unknown_command(argv[2]);
         }
         overview(stdout);
         return 0;
@@ -73,6 +91,9 @@ int main(int argc, char **argv)
             cli_cmd = commands[i].name;
             return commands[i].run(argc - 1, argv + 1);
         }
-    fprintf(stderr, "kiln: unknown command '%s' (see 'kiln help')\n", cmd);
-    return 2;
+    if (cmd[0] == '-') {
+        fprintf(stderr, "kiln: unknown option '%s' (see 'kiln help')\n", cmd);
+        return 2;
+    }
+    return unknown_command(cmd);
 }

@@ -1,6 +1,6 @@
 /*
- * cli/new.c - `kiln new NAME` (a working project) and `kiln gen api|page
- * NAME` (one more file in the right place).
+ * cli/new.c - `kiln new NAME`: a project that runs, with every folder the
+ * conventions use (`kiln gen` adds files to it: cli/scaffold.c).
  */
 #include "cli.h"
 
@@ -61,6 +61,14 @@ static const char layout_html[] =
     "initial-scale=1\">\n"
     "  <title>{%% block title %%}%s{%% endblock %%}</title>\n"
     "  <link rel=\"stylesheet\" href=\"/static/style.css\">\n"
+    "  {# HTMX (docs/forms.md): put htmx.min.js in static/ and load it here;\n"
+    "     the config lets a 422 (a form re-rendered with its errors) swap in. "
+    "#}\n"
+    "  {# <script src=\"/static/htmx.min.js\" defer></script> #}\n"
+    "  <meta name=\"htmx-config\" content='{\"responseHandling\":["
+    "{\"code\":\"204\",\"swap\":false},{\"code\":\"[23]..\",\"swap\":true},"
+    "{\"code\":\"422\",\"swap\":true},"
+    "{\"code\":\"[45]..\",\"swap\":false,\"error\":true}]}'>\n"
     "</head>\n"
     "<body>\n"
     "  <main id=\"content\">\n"
@@ -183,7 +191,10 @@ int cmd_new(int argc, char **argv)
         fputs(new_help, stdout);
         return 0;
     }
-    if (argc != 2 || argv[1][0] == '-')
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-' && argv[i][1])
+            return cli_unknown_option(argv[i]);
+    if (argc != 2)
         return cli_usage_error(argc < 2 ? "needs a NAME"
                                         : "takes exactly one NAME");
     const char *dir = argv[1];
@@ -213,120 +224,5 @@ int cmd_new(int argc, char **argv)
     printf("created %s/\n\n  cd %s\n  kiln dev\n\nthen open "
            "http://127.0.0.1:8000/\n",
            dir, dir);
-    return 0;
-}
-
-/* ---- kiln gen -------------------------------------------------------------
- */
-
-static const char gen_help[] =
-    "usage: kiln gen api NAME   adds api/NAME.c (GET /api/NAME)\n"
-    "       kiln gen page NAME  adds pages/NAME.html (GET /NAME)\n\n"
-    "NAME may have folders and parameters: kiln gen api posts/[id]\n";
-
-static const char gen_api[] = "/* %s %s */\n"
-                              "#include <kiln.h>\n"
-                              "\n"
-                              "KILN_GET(%s)\n"
-                              "{\n"
-                              "%s"
-                              "}\n";
-
-/* with pages/_layout.html: the page is its content block */
-static const char gen_child_page[] = "{%% extends \"_layout.html\" %%}\n"
-                                     "{%% block title %%}%s{%% endblock %%}\n"
-                                     "{%% block content %%}\n"
-                                     "  <h1>%s</h1>\n"
-                                     "{%% endblock %%}\n";
-
-static const char gen_page[] = "<!doctype html>\n"
-                               "<html lang=\"en\">\n"
-                               "<head>\n"
-                               "  <meta charset=\"utf-8\">\n"
-                               "  <title>%s</title>\n"
-                               "</head>\n"
-                               "<body>\n"
-                               "  <h1>%s</h1>\n"
-                               "</body>\n"
-                               "</html>\n";
-
-int cmd_gen(int argc, char **argv)
-{
-    if (cli_wants_help(argc, argv)) {
-        fputs(gen_help, stdout);
-        return 0;
-    }
-    if (argc != 3)
-        return cli_usage_error("needs a kind (api or page) and a NAME");
-    const char *kind = argv[1];
-    char name[PATH_MAX];
-    snprintf(name, sizeof name, "%s", argv[2]);
-    size_t n = strlen(name);
-    while (n && name[n - 1] == '/')
-        name[--n] = 0;
-    const char *ext = strcmp(kind, "api") == 0    ? ".c"
-                      : strcmp(kind, "page") == 0 ? ".html"
-                                                  : NULL;
-    if (!ext)
-        return cli_usage_error("unknown kind '%s': use api or page", kind);
-    if (n > strlen(ext) && strcmp(name + n - strlen(ext), ext) == 0)
-        name[n - strlen(ext)] = 0;
-    if (!*name || name[0] == '/' || strstr(name, "..") || strstr(name, "//"))
-        return cli_usage_error("'%s' is not a usable name", argv[2]);
-    char root[PATH_MAX];
-    if (cli_find_root(root))
-        return 1;
-    char rel[PATH_MAX + 16];
-    snprintf(rel, sizeof rel, "%s/%s%s",
-             *ext == '.' && ext[1] == 'c' ? "api" : "pages", name, ext);
-    /* check the name against the routing rules before writing */
-    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-    char fn[128];
-    size_t k = 0;
-    for (const char *p = base; *p && k + 1 < sizeof fn; p++)
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-            (*p >= '0' && *p <= '9') || *p == '_')
-            fn[k++] = *p;
-        else if (k && fn[k - 1] != '_')
-            fn[k++] = '_';
-    fn[k] = 0;
-    if (!k || (fn[0] >= '0' && fn[0] <= '9'))
-        snprintf(fn, sizeof fn, "get");
-    int rc;
-    if (ext[1] == 'c') {
-        char url[PATH_MAX + 8];
-        snprintf(url, sizeof url, "/api/%s", name);
-        const char *body =
-            strchr(name, '[')
-                ? "    /* parameters: kiln_param(c, \"name\"), "
-                  "kiln_param_int(c, \"id\", 0) */\n"
-                  "    return kiln_jsonf(c, 200, \"{path:%s}\", "
-                  "kiln_path(c).p);\n"
-                : "    return kiln_jsonf(c, 200, \"{ok:%b}\", true);\n";
-        rc = put(root, rel, 0644, gen_api, "GET", url, fn, body);
-    } else {
-        char layout[PATH_MAX + 32];
-        snprintf(layout, sizeof layout, "%s/pages/_layout.html", root);
-        rc = put(root, rel, 0644,
-                 cli_exists(layout) ? gen_child_page : gen_page, base, base);
-    }
-    if (rc)
-        return 1;
-    cli_scan s;
-    cli_scan_project(root, &s);
-    bool bad = false;
-    for (size_t i = 0; i < s.errors.n; i++)
-        if (strstr(s.errors.v[i], rel)) {
-            bad = true;
-            cli_fail("error: %s", s.errors.v[i]);
-        }
-    cli_scan_free(&s);
-    if (bad) {
-        char path[PATH_MAX * 2];
-        cli_pathf(path, sizeof path, "%s/%s", root, rel);
-        unlink(path);
-        return cli_fail("%s was not added", rel);
-    }
-    printf("created %s\n", rel);
     return 0;
 }

@@ -276,12 +276,24 @@ static int add_source(walk *w, const char *rel, const char *pattern,
                               "with '_' are helpers and are not routed)",
                               rel);
         }
-        for (unsigned i = 0; i < NMETHODS; i++)
-            if ((found & (1u << i)) &&
-                add_route(w, methods[i], pattern, rel, unit, false)) {
+        /* an endpoint schema beside it: api/NAME.toml */
+        char toml[PATH_MAX + 8], tpath[PATH_MAX * 2 + 8];
+        snprintf(toml, sizeof toml, "%.*s.toml", (int)(strlen(rel) - 2), rel);
+        snprintf(tpath, sizeof tpath, "%s/%s", w->root, toml);
+        bool schema = !page_dir && cli_exists(tpath);
+        for (unsigned i = 0; i < NMETHODS; i++) {
+            if (!(found & (1u << i)))
+                continue;
+            if (add_route(w, methods[i], pattern, rel, unit, false)) {
                 free(unit);
                 return -1;
             }
+            cli_route *r = &w->s->routes[w->s->nroutes - 1];
+            if (schema && !(r->schema = strdup(toml))) {
+                free(unit);
+                return -1;
+            }
+        }
     }
     free(unit);
     return 0;
@@ -388,9 +400,20 @@ static int walk_dir(walk *w, const char *rel, const char *pat, bool rest_seen,
         bool rs = rest_seen;
         bool is_c = dot && strcmp(dot, ".c") == 0;
         bool is_html = pages && dot && strcmp(dot, ".html") == 0;
-        if (dot &&
-            (strcmp(dot, ".h") == 0 || (!pages && strcmp(dot, ".toml") == 0)))
-            continue; /* headers; endpoint schemas (a later issue) */
+        if (dot && strcmp(dot, ".h") == 0)
+            continue; /* headers */
+        if (!pages && dot && strcmp(dot, ".toml") == 0) {
+            /* an endpoint schema: describes the .c file beside it */
+            char cfile[PATH_MAX * 3];
+            snprintf(cfile, sizeof cfile, "%.*s.c", (int)(strlen(cpath) - 5),
+                     cpath);
+            if (!cli_exists(cfile))
+                cli_strs_addf(&w->s->errors,
+                              "%s: an endpoint schema describes the handler "
+                              "file beside it, and there is no %.*s.c",
+                              crel, (int)(strlen(crel) - 5), crel);
+            continue;
+        }
         if (!is_c && !is_html) {
             cli_strs_addf(&w->s->errors, "%s: unknown file in %s/: %s", crel,
                           pages ? "pages" : "api",
@@ -534,6 +557,8 @@ void cli_scan_free(cli_scan *s)
         free(s->routes[i].file);
         free(s->routes[i].unit);
         free(s->routes[i].loader);
+        free(s->routes[i].schema);
+        free(s->routes[i].input);
     }
     free(s->routes);
     cli_strs_free(&s->sources);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,11 +36,75 @@ int cli_fail(const char *fmt, ...)
 
 int cli_usage_error(const char *fmt, ...)
 {
+    char buf[4096];
     va_list ap;
     va_start(ap, fmt);
-    vmsg(fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "(see 'kiln %s --help')\n", cli_cmd);
+    fprintf(stderr, "kiln %s: %s (see 'kiln %s --help')\n", cli_cmd, buf,
+            cli_cmd);
+    return 2;
+}
+
+const char *cli_suggest(const char *word, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (!cands[i])
+            continue;
+        size_t d = kiln_str_distance(kiln_str_c(word), kiln_str_c(cands[i]));
+        if (d < best_d) {
+            best_d = d;
+            best = cands[i];
+        }
+    }
+    size_t len = strlen(word);
+    size_t limit = len <= 3 ? 1 : len <= 8 ? 2 : 3;
+    return best_d <= limit ? best : NULL;
+}
+
+int cli_unknown_option(const char *arg)
+{
+    if (arg[0] != '-')
+        return cli_usage_error("unexpected argument '%s'", arg);
+    return cli_usage_error("unknown option '%s'", arg);
+}
+
+int cli_check_app_flags(int argc, char **argv)
+{
+    /* The flags alone, over an empty settings file (a memfd, so that no
+       path on disk is assumed empty), no environment and no .env: any
+       error is the flags' own. */
+    int fd = memfd_create("kiln-no-settings", MFD_CLOEXEC);
+    if (fd < 0)
+        return cli_fail("cannot check the flags: %s", strerror(errno));
+    char empty[64];
+    snprintf(empty, sizeof empty, "/proc/self/fd/%d", fd);
+    kiln_settings_in in = {.root = ".",
+                           .toml_path = empty,
+                           .dev = false,
+                           .argc = argc,
+                           .argv = argv,
+                           .envp = (char *[]){NULL}};
+    kiln_settings *s = NULL;
+    char err[1024];
+    int rc = kiln_settings_load(&in, &s, err, sizeof err);
+    kiln_settings_free(s);
+    close(fd);
+    if (rc == 1)
+        return -1;
+    if (rc == 0)
+        return 0;
+    /* "unknown option '--x' (see --help)": the help is this command's */
+    char *see = strstr(err, " (see --help)");
+    if (see)
+        *see = 0;
+    if (rc == KILN_ENOMEM)
+        return cli_fail("out of memory");
+    if (see)
+        return cli_usage_error("%s", err);
+    cli_fail("%s", err);
     return 2;
 }
 
@@ -281,9 +346,14 @@ int cli_load_settings(int argc, char **argv, const char *const *own,
         else
             av[ac++] = argv[i];
     }
-    if (cli_find_root(root)) {
+    int frc = cli_check_app_flags(ac, av);
+    if (frc == 0 && cli_find_root(root))
+        frc = 1;
+    if (frc == 0 && cli_check_project(root) != 0)
+        frc = 1;
+    if (frc) {
         free(av);
-        return 1;
+        return frc;
     }
     kiln_settings_in in = {.root = root, .dev = !*prod, .argc = ac, .argv = av};
     char err[1024];

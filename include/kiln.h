@@ -9,8 +9,12 @@
  *   kiln/app.h   routes and the server
  *   kiln/config.h    settings (kiln.toml, .env, environment, flags)
  *   kiln/static.h    static files
+ *   kiln/db.h        the data layer (SQLite, PostgreSQL)
+ *   kiln/model.h     rows of a model: get, insert, update, list, links
+ *   kiln/tpl.h       templates
  *   kiln/project.h   what a generated project's main() calls
  *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
+ *   kiln/page.h      page actions: a form re-rendered with its errors (422)
  */
 #ifndef KILN_H
 #define KILN_H
@@ -23,10 +27,12 @@
 #include "kiln/app.h"
 #include "kiln/config.h"
 #include "kiln/db.h"
+#include "kiln/model.h"
 #include "kiln/tpl.h"
 #include "kiln/static.h"
 #include "kiln/project.h"
 #include "kiln/handler.h"
+#include "kiln/page.h"
 
 /** The Kiln version, "MAJOR.MINOR.PATCH". */
 #define KILN_VERSION "0.1.0"

@@ -3,14 +3,18 @@
 # missing (apt-get; sudo when not root). Groups:
 #   build  compiler and build system
 #   test   + what `make check` uses (python3, clang + libFuzzer, sanitizers,
-#          PostgreSQL: the tests start their own server)
+#          PostgreSQL: the tests start their own server; chromium and, when
+#          no `node` is on PATH, nodejs + npm for tests/browser, whose npm
+#          packages `npm ci` installs from the committed lock file)
 #   bench  + nginx, wrk, PostgreSQL (pgbench), Django + gunicorn, pydantic,
 #          simdjson + g++ for bench/
 # Safe to run again: it only installs what dpkg does not already have.
 set -euo pipefail
 
 pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev"
-pkgs_test="python3 python3-jinja2 clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3"
+pkgs_test="python3 python3-jinja2 clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3 chromium"
+# node >= 18 may come from elsewhere (nodesource); Debian's only when none
+command -v node >/dev/null || pkgs_test="$pkgs_test nodejs npm"
 pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-pydantic libsimdjson-dev g++"
 
 want=""

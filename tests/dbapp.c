@@ -62,18 +62,7 @@ static KILN_HANDLER(note_list)
             : kiln_db_query(db, "SELECT id, body FROM notes ORDER BY id");
     if (!r)
         return kiln_db_fail(c, db);
-    kiln_buf *b = kiln_body_buf(c);
-    kiln_buf_putc(b, '[');
-    for (int i = 0; kiln_rows_next(r); i++) {
-        kiln_str body = kiln_row_text(r, 1);
-        kiln_json_format(b, i ? ",{id:%lld,body:%S}" : "{id:%lld,body:%S}",
-                         (long long)kiln_row_int(r, 0), body);
-    }
-    if (kiln_rows_error(r) < 0)
-        return kiln_db_fail(c, db);
-    kiln_buf_putc(b, ']');
-    kiln_set_type(c, "application/json");
-    return kiln_send(c);
+    return kiln_json_rows(c, 200, r);
 }
 
 /* GET /count -> the number of notes */

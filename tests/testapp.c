@@ -5,11 +5,20 @@
 #include <kiln.h>
 #include <kiln/static.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* A form string must be NUL-terminated where its length says. */
+#define CHECK_NUL(s)                                                           \
+    do {                                                                       \
+        if ((s).p[(s).n] != '\0')                                              \
+            return kiln_problem(c, 500, "%s is not NUL-terminated", #s);       \
+    } while (0)
 
 static KILN_HANDLER(plaintext)
 {
@@ -207,6 +216,205 @@ static KILN_HANDLER(items)
     return kiln_text(c, 201, "created");
 }
 
+/* ---- forms and uploads ----------------------------------------------------
+ */
+
+static uint32_t crc_table[256]; /* filled by main() before serving */
+
+static void crc32_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        crc_table[i] = c;
+    }
+}
+
+/* The CRC-32 (IEEE, as Python's zlib.crc32) of p[0..n), continuing from
+ * crc (0 to start). */
+static uint32_t crc32(uint32_t crc, const void *p, size_t n)
+{
+    const uint32_t *table = crc_table;
+    const unsigned char *s = p;
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++)
+        crc = table[(crc ^ s[i]) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+/* Appends an upload as JSON: its metadata and a checksum of its bytes,
+ * read back from memory or from its temporary file. */
+static int put_upload(kiln_buf *b, const kiln_upload *u)
+{
+    uint32_t h = 0;
+    int64_t got = 0;
+    char mode[8] = "";
+    if (u->path) {
+        int fd = open(u->path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0)
+            return KILN_EIO;
+        snprintf(mode, sizeof mode, "%o", (unsigned)(st.st_mode & 0777));
+        char buf[65536];
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof buf)) > 0) {
+            h = crc32(h, buf, (size_t)n);
+            got += n;
+        }
+        close(fd);
+    } else {
+        h = crc32(h, u->data.p, u->data.n);
+        got = (int64_t)u->data.n;
+    }
+    return kiln_json_format(b,
+                            "{filename:%S, type:%S, size:%lld, read:%lld, "
+                            "on_disk:%b, mode:%s, crc:%lld}",
+                            u->filename, u->content_type, (long long)u->size,
+                            (long long)got, u->path != NULL, mode,
+                            (long long)h);
+}
+
+/* Any method /form[?q=NAME]: the form's fields in order as JSON, and for
+ * ?q=NAME what kiln_form, kiln_form_values and kiln_form_file say. */
+static KILN_HANDLER(form)
+{
+    const kiln_form_field *f;
+    size_t n;
+    int rc = kiln_form_fields(c, &f, &n);
+    if (rc)
+        return kiln_form_fail(c, rc);
+    kiln_buf *b = kiln_body_buf(c);
+    kiln_buf_puts(b, "{\"method\":");
+    kiln_json_put_str(b, kiln_method(c).p, kiln_method(c).n);
+    kiln_buf_puts(b, ",\"fields\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            kiln_buf_putc(b, ',');
+        kiln_buf_puts(b, "{\"name\":");
+        kiln_json_put_str(b, f[i].name.p, f[i].name.n);
+        CHECK_NUL(f[i].name);
+        CHECK_NUL(f[i].value);
+        if (f[i].file) {
+            kiln_buf_puts(b, ",\"file\":");
+            if (put_upload(b, f[i].file) != 0)
+                return KILN_EIO;
+        } else {
+            kiln_buf_puts(b, ",\"value\":");
+            kiln_json_put_str(b, f[i].value.p, f[i].value.n);
+        }
+        kiln_buf_putc(b, '}');
+    }
+    kiln_buf_putc(b, ']');
+    kiln_str q = kiln_query(c, "q");
+    if (q.p) {
+        kiln_str first = kiln_form(c, q.p);
+        kiln_str vals[4];
+        size_t nv = kiln_form_values(c, q.p, vals, 4);
+        kiln_buf_puts(b, ",\"first\":");
+        if (first.p)
+            kiln_json_put_str(b, first.p, first.n);
+        else
+            kiln_buf_puts(b, "null");
+        kiln_buf_printf(b, ",\"count\":%zu,\"values\":[", nv);
+        for (size_t i = 0; i < nv && i < 4; i++) {
+            if (i)
+                kiln_buf_putc(b, ',');
+            kiln_json_put_str(b, vals[i].p, vals[i].n);
+        }
+        const kiln_upload *u = kiln_form_file(c, q.p);
+        kiln_buf_puts(b, "],\"file\":");
+        if (u)
+            kiln_json_put_str(b, u->filename.p, u->filename.n);
+        else
+            kiln_buf_puts(b, "null");
+    }
+    kiln_buf_putc(b, '}');
+    kiln_set_type(c, "application/json");
+    return kiln_send(c);
+}
+
+/* POST /form/keep?to=PATH: moves the upload "f" to PATH (kept after the
+ * request), then answers its size. */
+static KILN_HANDLER(form_keep)
+{
+    const kiln_form_field *f;
+    size_t n;
+    int rc = kiln_form_fields(c, &f, &n);
+    if (rc)
+        return kiln_form_fail(c, rc);
+    const kiln_upload *u = kiln_form_file(c, "f");
+    kiln_str to = kiln_query(c, "to");
+    if (!u || !u->path || !to.p)
+        return kiln_problem(c, 400, "need a file f on disk and ?to=");
+    if (rename(u->path, to.p) != 0)
+        return KILN_EIO;
+    return kiln_text(c, 200, "kept %lld", (long long)u->size);
+}
+
+/* POST /form/fail?mode=error|crash: reads the form (its files on disk),
+ * then returns an error or overflows its stack. */
+static KILN_HANDLER(form_fail_route)
+{
+    const kiln_form_field *f;
+    size_t n;
+    int rc = kiln_form_fields(c, &f, &n);
+    if (rc)
+        return kiln_form_fail(c, rc);
+    kiln_str mode = kiln_query(c, "mode");
+    if (mode.p && kiln_str_eq(mode, KILN_STR("crash")))
+        return deep(NULL, 0);
+    return KILN_EIO;
+}
+
+/* POST /form/ignore: answers without reading the body. */
+static KILN_HANDLER(form_ignore)
+{
+    return kiln_text(c, 200, "ignored");
+}
+
+/* POST /body/read: reads the body with kiln_body_read in 1000-byte steps;
+ * answers its length and checksum (or the error a read returned). */
+static KILN_HANDLER(body_read)
+{
+    char buf[1000];
+    uint32_t h = 0;
+    int64_t total = 0, n;
+    while ((n = kiln_body_read(c, buf, sizeof buf)) > 0) {
+        h = crc32(h, buf, (size_t)n);
+        total += n;
+    }
+    if (n < 0)
+        return (int)n;
+    return kiln_jsonf(c, 200, "{length:%lld, crc:%lld}", (long long)total,
+                      (long long)h);
+}
+
+/* POST /body/whole: kiln_body of a streamed body, then its length. */
+static KILN_HANDLER(body_whole)
+{
+    kiln_str b = kiln_body(c);
+    if (!b.p)
+        return 0; /* kiln_body answered */
+    return kiln_jsonf(c, 200, "{length:%zu, crc:%lld}", b.n,
+                      (long long)crc32(0, b.p, b.n));
+}
+
+/* GET /strict/{id}?n=: kiln_param_i64 and kiln_query_i64, each as its
+ * value or its error name. */
+static KILN_HANDLER(strict)
+{
+    int64_t id = 0, n = 0;
+    int a = kiln_param_i64(c, "id", &id), q = kiln_query_i64(c, "n", &n);
+    int m = kiln_param_i64(c, "missing", &n);
+    char sa[32], sq[32];
+    snprintf(sa, sizeof sa, "%lld", (long long)id);
+    snprintf(sq, sizeof sq, "%lld", (long long)n);
+    return kiln_jsonf(c, 200, "{id:%s, n:%s, missing:%s}",
+                      a ? kiln_strerror(a) : sa, q ? kiln_strerror(q) : sq,
+                      kiln_strerror(m));
+}
+
 /* Embedded files for --static-embedded (kiln_static_opts.files). */
 static const unsigned char emb_app_js[] = "console.log('embedded');\n";
 static const unsigned char emb_app_js_gz[] = "gz-bytes";
@@ -297,6 +505,7 @@ static KILN_HANDLER(defer_stats)
 
 int main(int argc, char **argv)
 {
+    crc32_init();
     kiln_app *app = kiln_app_new();
     if (!app)
         return 1;
@@ -326,5 +535,15 @@ int main(int argc, char **argv)
     kiln_route(app, "GET", "/stream", stream);
     kiln_route(app, "POST", "/items", items);
     kiln_route(app, "GET", "/waitfd", waitfd);
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH",
+                                          "DELETE"};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        kiln_route(app, methods[i], "/form", form);
+    kiln_route(app, "POST", "/form/keep", form_keep);
+    kiln_route(app, "POST", "/form/ignore", form_ignore);
+    kiln_route(app, "POST", "/form/fail", form_fail_route);
+    kiln_route(app, "POST", "/body/read", body_read);
+    kiln_route(app, "POST", "/body/whole", body_whole);
+    kiln_route(app, "GET", "/strict/{id}", strict);
     return kiln_main(app, argc, argv);
 }

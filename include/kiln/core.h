@@ -83,6 +83,13 @@ bool kiln_str_ieq_c(kiln_str a, const char *s);
  * Returns 0 and sets *out, or KILN_EINVAL for empty, non-digit or overflow.
  */
 int kiln_str_to_i64(kiln_str s, int64_t *out);
+/**
+ * The optimal string alignment distance between a and b (Damerau-
+ * Levenshtein with adjacent transpositions: "prot" is 1 from "port"),
+ * ignoring ASCII case: what "did you mean ...?" suggestions are made of.
+ * Views longer than 64 bytes give SIZE_MAX.
+ */
+size_t kiln_str_distance(kiln_str a, kiln_str b);
 
 /* ---- arena ------------------------------------------------------------- */
 
@@ -151,6 +158,8 @@ int kiln_buf_vprintf(kiln_buf *b, const char *fmt, va_list ap);
 int kiln_buf_put_i64(kiln_buf *b, int64_t v);
 /** Empties the buffer, keeping its memory. */
 void kiln_buf_clear(kiln_buf *b);
+/** Keeps the first n bytes (n <= b->n): undoes appends past a mark. */
+void kiln_buf_truncate(kiln_buf *b, size_t n);
 /** Removes the first n bytes (n <= b->n). */
 void kiln_buf_consume(kiln_buf *b, size_t n);
 /** Returns the bytes (caller frees with free()) and leaves b empty. */

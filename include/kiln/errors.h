@@ -23,7 +23,10 @@
  * A pointer is a JSON Pointer (RFC 6901) into the request's input: "/title",
  * "/author/email", "/items/3/qty"; "" is the input as a whole. A form field
  * "author.email" or "items[3].qty" has the pointer of the JSON it stands
- * for. Codes are stable, lower_snake_case, and listed in docs/models.md.
+ * for. A query parameter is named by a "pointer" starting with '?'
+ * ("?limit"), answered as {"parameter":"limit",...} since it is no place
+ * in the body. Codes are stable, lower_snake_case, and listed in
+ * docs/models.md.
  */
 #ifndef KILN_ERRORS_H
 #define KILN_ERRORS_H

@@ -11,11 +11,16 @@
  *   }
  *   KILN_DELETE(delete_post) { return kiln_respond(c, 204, NULL, "", 0); }
  *
- * The name is the author's (it shows in debuggers); the body receives the
- * request as `c`. `kiln` compiles each file with -DKILN_UNIT=<a symbol made
- * from its path>, so two files may use the same names: the functions are
- * static, and each macro also defines the external entry point
- * <KILN_UNIT>_<METHOD> that the generated route table calls.
+ * The name is the author's label for the handler: any C identifier, even
+ * one that libc or the file itself already uses. KILN_GET(index) defines the
+ * static function kiln_GET_index (the label after the method, so backtraces and
+ * debuggers show "kiln_GET_index"), never `index` itself, so no label can
+ * collide with a libc function (index, time, random...) or with the author's
+ * own names. The body receives the request as `c`, which it may ignore without
+ * a warning. `kiln` compiles each file with -DKILN_UNIT=<a symbol made from its
+ * path>, so two files may use the same labels: each macro also defines the
+ * external entry point <KILN_UNIT>_<METHOD> that the generated route table
+ * calls.
  */
 #ifndef KILN_HANDLER_H
 #define KILN_HANDLER_H
@@ -25,22 +30,26 @@
 
 #define KILN__CAT2(a, b) a##_##b
 #define KILN__CAT(a, b) KILN__CAT2(a, b)
+/** The static function behind KILN_<M>(name): kiln_<M>_<name>. */
+#define KILN__FN(M, name) kiln_##M##_##name
+/** A parameter the body may leave unused. */
+#define KILN__MAYBE_UNUSED __attribute__((unused))
 
 #ifdef KILN_UNIT
 /** Defines the handler for one method of this file's route. */
 #define KILN__ROUTE(M, name)                                                   \
-    static int name(kiln_ctx *c);                                              \
+    static int KILN__FN(M, name)(kiln_ctx * c);                                \
     int KILN__CAT(KILN_UNIT, M)(kiln_ctx * c);                                 \
     int KILN__CAT(KILN_UNIT, M)(kiln_ctx * c)                                  \
     {                                                                          \
-        return name(c);                                                        \
+        return KILN__FN(M, name)(c);                                           \
     }                                                                          \
-    static int name(kiln_ctx *c)
+    static int KILN__FN(M, name)(kiln_ctx * c KILN__MAYBE_UNUSED)
 #else
 #define KILN__ROUTE(M, name)                                                   \
     _Static_assert(0, "KILN_" #M " is for files under api/ or pages/ built "   \
                       "by the kiln command (KILN_UNIT is not defined)");       \
-    static int name(kiln_ctx *c)
+    static int KILN__FN(M, name)(kiln_ctx * c KILN__MAYBE_UNUSED)
 #endif
 
 #ifdef KILN_UNIT
@@ -55,21 +64,25 @@
  *
  * A loader that answers itself (kiln_problem(c, 404, ...), a redirect)
  * ends the request there; a negative return is a 500. Other KILN_<METHOD>
- * handlers in the same file answer the page's form posts (actions).
+ * handlers in the same file answer the page's form posts (actions). As
+ * with the handlers, the name is a label (the function is kiln_LOAD_name)
+ * and `c` and `ctx` may go unused.
  */
 #define KILN_LOAD(name)                                                        \
-    static int name(kiln_ctx *c, kiln_value ctx);                              \
+    static int KILN__FN(LOAD, name)(kiln_ctx * c, kiln_value ctx);             \
     int KILN__CAT(KILN_UNIT, LOAD)(kiln_ctx * c, kiln_value ctx);              \
     int KILN__CAT(KILN_UNIT, LOAD)(kiln_ctx * c, kiln_value ctx)               \
     {                                                                          \
-        return name(c, ctx);                                                   \
+        return KILN__FN(LOAD, name)(c, ctx);                                   \
     }                                                                          \
-    static int name(kiln_ctx *c, kiln_value ctx)
+    static int KILN__FN(LOAD, name)(kiln_ctx * c KILN__MAYBE_UNUSED,           \
+                                    kiln_value ctx KILN__MAYBE_UNUSED)
 #else
 #define KILN_LOAD(name)                                                        \
     _Static_assert(0, "KILN_LOAD is for pages/ files built by the kiln "       \
                       "command (KILN_UNIT is not defined)");                   \
-    static int name(kiln_ctx *c, kiln_value ctx)
+    static int KILN__FN(LOAD, name)(kiln_ctx * c KILN__MAYBE_UNUSED,           \
+                                    kiln_value ctx KILN__MAYBE_UNUSED)
 #endif
 
 /** GET (and HEAD, unless KILN_HEAD is also defined). */

@@ -71,21 +71,49 @@ int64_t kiln_param_int(kiln_ctx *c, const char *name, int64_t def);
 void *kiln_route_data(kiln_ctx *c);
 /** The matched route's pattern ("/users/{id}"), NULL before routing. */
 const char *kiln_route_pattern(kiln_ctx *c);
-/** The whole request body (empty when none); valid until the response ends. */
+/**
+ * The whole request body (empty when none); valid until the response ends.
+ * A body is normally read whole, up to server.max_body (413 past it),
+ * before the handler runs. A multipart/form-data body is streamed instead:
+ * the handler runs as it arrives, and kiln_body then reads what has not
+ * been read yet (by kiln_body_read or kiln_form_fields) into memory,
+ * waiting for it. If that fails (past server.max_body, the body timeout,
+ * the client gone) it answers 413 or 408 itself and returns p == NULL. It
+ * does not consume: kiln_body_read still starts where it was.
+ */
 kiln_str kiln_body(kiln_ctx *c);
 /**
- * Parses the body as JSON into the request arena. Returns NULL (and answers
- * nothing) when the body is not valid JSON; err, if not NULL, says why.
+ * Reads up to n body bytes into buf, from where the last read stopped, as
+ * read(2) does: returns the count (> 0), 0 at the end of the body, or a
+ * negative code. On a streamed (multipart) body it waits, yielding the
+ * coroutine, until bytes arrive, and sends "100 Continue" first if the
+ * client asked for it; the view of the request (headers, path, params)
+ * never moves. Errors of a streamed body: KILN_ETIMEDOUT (nothing arrived
+ * for server.body_timeout_ms), KILN_ECLOSED (the client went away),
+ * KILN_EPARSE (malformed chunked framing), KILN_ECANCELED (shutdown);
+ * returning one from the handler answers it (408, none, 400, 503) rather
+ * than 500. A streamed body is not bounded by server.max_body here: the
+ * form layer applies the uploads.* limits, a handler reading raw bytes its
+ * own. A body the handler leaves unread is drained (at most 256 KiB) or
+ * the connection is closed after the response.
+ */
+int64_t kiln_body_read(kiln_ctx *c, void *buf, size_t n);
+/**
+ * Parses the body (kiln_body) as JSON into the request arena. Returns NULL
+ * (and answers nothing, unless kiln_body did) when the body is not valid
+ * JSON or could not be read; err, if not NULL, says why.
  */
 const kiln_json *kiln_body_json(kiln_ctx *c, kiln_json_error *err);
 /* ---- strict parameters ------------------------------------------------ */
 
 /**
  * The route parameter name as a decimal int64: the whole value, an
- * optional '-' then digits, nothing else ("abc", "1e3", " 4", "+4", "",
- * an overflow all fail). Returns 0 with *out set, KILN_ENOTFOUND when the
- * route has no such parameter, KILN_EINVAL when the value is not such a
- * number. (kiln_param_int is the lenient form: a default on failure.)
+ * optional '-' then digits, nothing else ("abc", "1e3", " 4", "+4", "4 ",
+ * "--1", "", an overflow all fail; "-0" is 0, and leading zeros are
+ * accepted, "007" is 7, as Python's int() and so Django read them).
+ * Returns 0 with *out set, KILN_ENOTFOUND when the route has no such
+ * parameter, KILN_EINVAL when the value is not such a number (*out is
+ * unchanged). (kiln_param_int is the lenient form: a default on failure.)
  */
 int kiln_param_i64(kiln_ctx *c, const char *name, int64_t *out);
 /** kiln_param_i64 for a query parameter (KILN_ENOTFOUND when absent). */
@@ -112,28 +140,39 @@ typedef struct kiln_form_field {
     kiln_str name;           /**< read-only: decoded, NUL-terminated */
     kiln_str value;          /**< read-only: decoded text, NUL-terminated
                                   (empty for a file part) */
-    const kiln_upload *file; /**< read-only: a file part, else NULL */
+    const kiln_upload *file; /**< read-only: a file part, else NULL (also
+                                  for a file input with no file chosen:
+                                  an empty filename and no bytes) */
 } kiln_form_field;
 
 /**
  * Reads the request body as a form, for any method:
- * application/x-www-form-urlencoded, or multipart/form-data parsed as it
- * arrives (file parts past uploads.memory bytes are streamed to temporary
- * files, each at most uploads.max_file bytes). Parsed once; later calls
- * return the same fields. Returns 0 with *out (n fields, in the arena);
- * KILN_ENOTFOUND when the body is not a form (*n = 0); KILN_EPARSE for a
+ * application/x-www-form-urlencoded (UTF-8: another charset parameter is
+ * not a form we take), or multipart/form-data parsed as it arrives (file
+ * parts past uploads.memory bytes are streamed to temporary files, each at
+ * most uploads.max_file bytes; text fields and files kept in memory share
+ * server.max_body; at most uploads.max_parts fields). Parsed once; later
+ * calls return the same fields (and the same error). Returns 0 with *out
+ * (n fields, in the arena); KILN_ENOTFOUND when the body is not a form
+ * (*n = 0: no Content-Type, JSON, another charset...); KILN_EPARSE for a
  * malformed body; KILN_ELIMIT past a limit; KILN_EIO when a temporary file
- * cannot be written. kiln_form_fail answers these.
+ * cannot be written; KILN_ENOMEM; or what reading a streamed body returns
+ * (KILN_ETIMEDOUT, KILN_ECLOSED: see kiln_body_read). The body is consumed:
+ * kiln_body_read has nothing left after it. kiln_form_fail answers these.
  */
 int kiln_form_fields(kiln_ctx *c, const kiln_form_field **out, size_t *n);
 /**
- * Answers a failed kiln_form_fields (400, 413, 415 or 500 problem+json)
- * and returns 0, so that `if (rc) return kiln_form_fail(c, rc);` is the
- * whole error path.
+ * Answers a failed kiln_form_fields as problem+json with a detail that
+ * says what went wrong (415 not a form, 400 malformed, 413 past a limit
+ * naming it, 408 too slow, 500 a file not stored, 503 out of memory;
+ * nothing when the client is gone) and returns 0 (or what sending
+ * returns), so that `if (rc) return kiln_form_fail(c, rc);` is the whole
+ * error path. Does nothing once a response was started.
  */
 int kiln_form_fail(kiln_ctx *c, int rc);
-/** The first value of form field name, or p == NULL when absent (or the
-    body is not a form). */
+/** The first value of form field name (empty for a file part: see
+    kiln_form_file), or p == NULL when absent, when the body is not a form,
+    or when kiln_form_fields fails (call it for the reason). */
 kiln_str kiln_form(kiln_ctx *c, const char *name);
 /**
  * Every value of form field name, in order: stores up to max of them in
@@ -143,6 +182,14 @@ size_t kiln_form_values(kiln_ctx *c, const char *name, kiln_str *out,
                         size_t max);
 /** The first file part called name, or NULL. */
 const kiln_upload *kiln_form_file(kiln_ctx *c, const char *name);
+
+/**
+ * The input of a route with an endpoint schema (api/NAME.toml): its path
+ * parameters, query and body, decoded and validated before the handler
+ * ran, as the struct `kiln` generated for it (models.h: NAME_input(c) is
+ * the typed form). NULL for a route without a schema.
+ */
+const void *kiln_input(kiln_ctx *c);
 
 /** A process-unique id for this request ("w0-123"), used in logs. */
 const char *kiln_request_id(kiln_ctx *c);

@@ -34,7 +34,9 @@ int kiln_json_put_i64(kiln_buf *b, int64_t v);
  * Appends JSON built from a format string, e.g.
  *   kiln_json_format(b, "{message:%s, id:%d, ok:%b}", "hi", 3, true)
  * Literal text is copied as it is, except that a bare identifier followed by
- * ':' is written as a quoted key. Conversions:
+ * ':' is written as a quoted key, and whitespace outside quoted literals
+ * (spaces, tabs, newlines) is layout that is not written:
+ * "{id: %d, tags: [%s, %s]}" gives {"id":3,"tags":["a","b"]}. Conversions:
  *   %s  const char * (NUL-terminated) as a JSON string; NULL writes null
  *   %S  kiln_str as a JSON string
  *   %d  int            %ld long        %lld long long     %u unsigned
@@ -47,6 +49,56 @@ int kiln_json_put_i64(kiln_buf *b, int64_t v);
 int kiln_json_format(kiln_buf *b, const char *fmt, ...);
 /** va_list form of kiln_json_format. */
 int kiln_json_vformat(kiln_buf *b, const char *fmt, va_list ap);
+
+/**
+ * An array written item by item, for a loop that does not want to track
+ * its commas:
+ *
+ *   kiln_json_array a;
+ *   kiln_json_array_begin(&a, kiln_body_buf(c));
+ *   while (kiln_rows_next(r))
+ *       kiln_json_array_addf(&a, "{id: %lld, title: %S}",
+ *                            (long long)kiln_row_int(r, 0),
+ *                            kiln_row_text(r, 1));
+ *   if (kiln_json_array_end(&a) != 0) ...
+ *
+ * The first error sticks: later calls write nothing and _end returns it,
+ * so the loop need not check each call. Fields are private.
+ */
+typedef struct kiln_json_array {
+    kiln_buf *b; /* private: where the array goes (not owned) */
+    size_t n;    /* private: items written */
+    int rc;      /* private: the first error, or 0 */
+} kiln_json_array;
+
+/** Starts an array in b (writes '['). */
+void kiln_json_array_begin(kiln_json_array *a, kiln_buf *b);
+/**
+ * Appends one item built by kiln_json_format rules from fmt, after a comma
+ * when it is not the first. Returns 0 or the array's first error
+ * (KILN_ENOMEM, or KILN_EINVAL for a bad format); on an error the item's
+ * partial output is removed, so b holds only whole items.
+ */
+int kiln_json_array_addf(kiln_json_array *a, const char *fmt, ...);
+/** Appends one item of already-encoded JSON (n bytes), as _addf does. */
+int kiln_json_array_add_raw(kiln_json_array *a, const char *json, size_t n);
+/** Ends the array (writes ']'). Returns 0, or the first error of any call
+    on a; the array is then incomplete and b should be discarded. */
+int kiln_json_array_end(kiln_json_array *a);
+
+/**
+ * A database result (kiln/db.h) as JSON: the rows that kiln_rows_next
+ * still gives, as an array of objects keyed by column name, with typed
+ * values: NULL as null, integers and floats as numbers, booleans as
+ * true/false, text as strings, timestamps as ISO 8601 UTC strings
+ * ("2024-05-01T12:00:00.250Z") and blobs as base64 strings (RFC 4648).
+ * These are the rules kiln_value_from_rows follows for templates (but for
+ * blobs, which templates show as text). Reads r to its end. Returns 0,
+ * KILN_ENOMEM, or the result's error (kiln_rows_error) after the rows read
+ * so far: then b holds a partial array to discard.
+ */
+typedef struct kiln_rows kiln_rows;
+int kiln_json_put_rows(kiln_buf *b, kiln_rows *r);
 
 /* ---- parser ------------------------------------------------------------ */
 

@@ -266,6 +266,40 @@ struct kiln_model {
     const char *file;         /**< "models/task.toml" */
 };
 
+/** One response an endpoint schema declares (for the OpenAPI document). */
+typedef struct kiln_response {
+    int status;              /**< 200, 201, 204... */
+    const kiln_model *model; /**< the body's model, or NULL (no body) */
+    bool list;               /**< a JSON array of model */
+    const char *description; /**< or NULL */
+} kiln_response;
+
+/**
+ * An endpoint schema: what one method of an api/ route takes and answers
+ * (api/NAME.toml beside api/NAME.c). Kiln decodes and validates the path
+ * parameters, the query and the body into one struct in the request's
+ * arena before the handler runs (kiln_input); a path parameter that does
+ * not fit is a 404, everything else a 422 listing every failing field.
+ */
+typedef struct kiln_endpoint {
+    const char *method;      /**< "POST" */
+    const char *name;        /**< the C prefix of its input ("like") */
+    const char *summary;     /**< or NULL */
+    const char *description; /**< or NULL */
+    const kiln_model *path;  /**< path parameters, or NULL */
+    const kiln_model *query; /**< query parameters, or NULL */
+    const kiln_model *body;  /**< the body, or NULL (none is read) */
+    uint32_t path_offset;    /**< of each part in the input struct */
+    uint32_t query_offset;
+    uint32_t body_offset;
+    uint32_t size;     /**< sizeof the input struct */
+    uint8_t body_mode; /**< kiln_decode_mode of the body */
+    const kiln_response *responses;
+    uint32_t nresponses;
+    const char *file; /**< "api/posts/[id]/like.toml" */
+    int line;         /**< of the method's table */
+} kiln_endpoint;
+
 /** The index of field name in m, or -1. */
 int kiln_model_field(const kiln_model *m, kiln_str name);
 
@@ -359,6 +393,19 @@ int kiln_decode_form(const kiln_model *m, const kiln_form_field *fields,
 bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
                       const kiln_decode_opts *o, void *out,
                       kiln_fieldset *given);
+
+/**
+ * kiln_decode_body for a caller that answers field errors itself (a page
+ * action re-rendering its form with kiln_page_invalid): returns 0 when
+ * *out is valid; KILN_EINVAL when the body was read but fields failed:
+ * errs lists every one and nothing has been answered; any other negative
+ * code when the body could not be read at all (not JSON, another
+ * Content-Type, past a limit): that has been answered (400, 413, 415,
+ * 500) and the handler returns 0.
+ */
+int kiln_decode_input(kiln_ctx *c, const kiln_model *m,
+                      const kiln_decode_opts *o, void *out,
+                      kiln_fieldset *given, kiln_errors *errs);
 
 /**
  * Checks a struct filled in C against m's constraints (lengths, bounds,

@@ -16,7 +16,56 @@ int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
                const char *root, char *err, size_t errlen);
 /** The handler of every page route (route data: its kiln_page). */
 int pages_serve(kiln_ctx *c);
+
+/**
+ * What a page render puts in its context besides what its loader sets:
+ * form and errors before the loader (which may replace form: an edit
+ * page's current values); for an action, after it, its extra entries, the
+ * form when one was sent, and its errors (extra's own form or errors win).
+ */
+typedef struct page_vars {
+    kiln_value form;   /* the form value (page_form_value) */
+    kiln_value errors; /* the errors value (page_errors_value) */
+    kiln_value extra;  /* an action's own entries (a map), or null */
+    bool action;       /* an action's re-render */
+    bool form_sent;    /* the request carried form fields */
+} page_vars;
+
+/**
+ * Answers c with page pg rendered with pv and status: compiled from the
+ * folder in development, its loader run (which may answer itself), then
+ * the block an HTMX request targets or the whole page. A GET's 200 goes
+ * out with an ETag (304 when it matches). A template error is logged and
+ * answered (the debug page in development, else a 500). Returns what the
+ * answer returns, or the loader's error.
+ */
+int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
+                 int status);
+
+/** The page routed for GET at c's route pattern (an action's page), or
+    NULL. */
+const kiln_page *pages_route_page(kiln_ctx *c);
+
+/* actions.c */
+/**
+ * The template's form value: fields f[0..n) by name (an object viewing f,
+ * made in c's arena; n == 0 gives a shared empty one). See kiln/page.h.
+ */
+kiln_value page_form_value(kiln_ctx *c, const kiln_form_field *f, size_t n);
+/** The template's errors value viewing e (NULL: none). See kiln/page.h. */
+kiln_value page_errors_value(const kiln_errors *e);
 /** Frees what pages_init compiled. */
 void pages_free(void);
+
+/**
+ * Renders the app's error page name ("_404.html", "_500.html" or
+ * "_error.html", wrapped in the layout like a page) with ctx, appending to
+ * out (temporaries in c's arena). Development reads it from the folder,
+ * else it was compiled at start-up. Returns 0, 1 when the app has no such
+ * page, or a negative compile or render error (te says where; out then
+ * holds a partial render after its original bytes).
+ */
+int pages_render_error(kiln_ctx *c, const char *name, kiln_value ctx,
+                       kiln_buf *out, kiln_tpl_error *te);
 
 #endif

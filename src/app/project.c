@@ -2,7 +2,9 @@
  * app/project.c - kiln_project_main: the run-time side of a generated
  * project. Settings in, routes and static mount registered, server run.
  */
+#include "app/errpage.h"
 #include "app/pages.h"
+#include "schema/body.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,13 +36,28 @@ static void choose_root(const kiln_project *p, const char *flag)
         snprintf(g_root, sizeof g_root, "%s", r);
 }
 
+/* A route with an endpoint schema: its input first, then its handler. */
+static int endpoint_serve(kiln_ctx *c)
+{
+    const kiln_route_def *d = kiln_route_data(c);
+    int rc = schema_endpoint_input(c, d->input);
+    if (rc == 1)
+        return 0; /* answered: 404, 400, 413, 415 or 422 */
+    if (rc < 0)
+        return rc;
+    return d->handler(c);
+}
+
 static int add_routes(kiln_app *app, const kiln_project *p)
 {
     for (size_t i = 0; i < p->nroutes; i++) {
         const kiln_route_def *d = &p->routes[i];
-        int rc = d->handler ? kiln_route(app, d->method, d->pattern, d->handler)
-                            : kiln_route_with(app, d->method, d->pattern,
-                                              pages_serve, (void *)d->page);
+        int rc =
+            d->handler && d->input ? kiln_route_with(app, d->method, d->pattern,
+                                                     endpoint_serve, (void *)d)
+            : d->handler ? kiln_route(app, d->method, d->pattern, d->handler)
+                         : kiln_route_with(app, d->method, d->pattern,
+                                           pages_serve, (void *)d->page);
         if (rc) {
             fprintf(stderr, "%s: cannot route %s %s: %s\n", d->file, d->method,
                     d->pattern, kiln_strerror(rc));
@@ -164,6 +181,9 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
         g_settings = NULL;
         return app ? 2 : 1;
     }
+    errpage_init(p, s, dev, g_root);
+    kiln_app_set_error_page(app, errpage_answer, NULL);
+    kiln_app_capture_log(app, errpage_debugging());
     if (pages_init(p, s, dev, g_root, err, sizeof err) != 0) {
         fprintf(stderr, "error: %s\n", err);
         pages_free();

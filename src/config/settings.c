@@ -717,6 +717,29 @@ static bool flag_is(const char *arg, size_t n, const char *name)
     return strlen(name) == n && memcmp(arg, name, n) == 0;
 }
 
+/* The known flag nearest to arg (n bytes) when it looks like a typo of
+   it ("--prot" for "--port"), else NULL. */
+static const char *flag_suggest(const char *arg, size_t n)
+{
+    static const char *const own[] = {"--set", "--config", "--root", "--dev",
+                                      "--help"};
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t k = 0; k < settings_nkeys + 5; k++) {
+        const char *f = k < 5 ? own[k] : settings_keys[k - 5].flag;
+        if (!f)
+            continue;
+        size_t d = kiln_str_distance((kiln_str){arg, n}, kiln_str_c(f));
+        if (d < best_d) {
+            best_d = d;
+            best = f;
+        }
+    }
+    /* "--" is common to all: judge the word after it */
+    size_t word = n > 2 ? n - 2 : 0;
+    return best_d <= (word <= 3 ? 1u : word <= 8 ? 2u : 3u) ? best : NULL;
+}
+
 /*
  * First pass over argv: --help, --config, syntax and targets. Returns 0,
  * 1 for --help (usage printed), or an error.
@@ -752,6 +775,11 @@ static int read_flags(loader *L)
             }
         }
         if (!takes) {
+            const char *near = flag_suggest(arg, n);
+            if (near)
+                return fail(L, KILN_EINVAL,
+                            "unknown option '%.*s' (did you mean '%s'?)",
+                            (int)n, arg, near);
             return fail(L, KILN_EINVAL, "unknown option '%.*s' (see --help)",
                         (int)n, arg);
         }
@@ -1052,6 +1080,10 @@ void kiln_settings_server_opts(const kiln_settings *s, kiln_server_opts *o)
     o->max_headers = to_int(kiln_settings_int(s, "server.max_headers"));
     o->max_connections = to_int(kiln_settings_int(s, "server.max_connections"));
     o->access_log = kiln_settings_bool(s, "logging.access_log");
+    o->uploads_dir = kiln_settings_str(s, "uploads.dir");
+    o->upload_memory = kiln_settings_int(s, "uploads.memory");
+    o->upload_max_file = kiln_settings_int(s, "uploads.max_file");
+    o->upload_max_parts = to_int(kiln_settings_int(s, "uploads.max_parts"));
 }
 
 /* ---- secrets in production ---------------------------------------------- */

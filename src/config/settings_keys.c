@@ -51,11 +51,28 @@ const settings_key settings_keys[] = {
      10000, NULL, "most header fields in a request", false, NULL},
     {"server", "max_connections", "server.max_connections", SETTINGS_INT,
      "100000", 1, 10000000, NULL, "open connections per worker", false, NULL},
+    {"uploads", "dir", "uploads.dir", SETTINGS_STRING, "", 0, 0,
+     "--uploads-dir", "folder of temporary upload files (empty: $TMPDIR or "
+     "/tmp)", false, NULL},
+    {"uploads", "memory", "uploads.memory", SETTINGS_SIZE, "65536", 1,
+     INT64_C(1) << 40, "--uploads-memory",
+     "an uploaded file up to this size stays in memory", false, NULL},
+    {"uploads", "max_file", "uploads.max_file", SETTINGS_SIZE, "104857600", 1,
+     INT64_C(1) << 40, "--uploads-max-file", "largest uploaded file (bytes)",
+     false, NULL},
+    {"uploads", "max_parts", "uploads.max_parts", SETTINGS_INT, "1000", 1,
+     1000000, "--uploads-max-parts", "most fields in a form", false, NULL},
     {"database", "url", "database.url", SETTINGS_STRING, "sqlite://./app.db",
      0, 0, "--db", "database URL", false, NULL},
     {"templates", "strict", "templates.strict", SETTINGS_BOOL, NULL, 0, 1,
      NULL, "an undefined template variable is an error (default: on in "
            "development)", false, NULL},
+    {"templates", "trim_blocks", "templates.trim_blocks", SETTINGS_BOOL,
+     "true", 0, 1, NULL, "drop the newline after a {% tag %} (Jinja2's "
+     "trim_blocks)", false, NULL},
+    {"templates", "lstrip_blocks", "templates.lstrip_blocks", SETTINGS_BOOL,
+     "true", 0, 1, NULL, "drop the blanks before a {% tag %} that starts a "
+     "line (Jinja2's lstrip_blocks)", false, NULL},
     {"database", "pool", "database.pool", SETTINGS_INT, "4", 1, 1000, NULL,
      "PostgreSQL connections per worker (SQLite uses one)", false, NULL},
     {"app", "name", "app.name", SETTINGS_STRING, "", 0, 0, NULL,
@@ -81,9 +98,9 @@ const settings_key settings_keys[] = {
 
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
-const char *const settings_sections[] = {"server", "database",  "app",
-                                         "static", "templates", "logging",
-                                         "extra",  NULL};
+const char *const settings_sections[] = {"server",  "uploads", "database",
+                                         "app",     "static",  "templates",
+                                         "logging", "extra",   NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)
@@ -105,36 +122,9 @@ int settings_key_find_name(const char *name)
     return -1;
 }
 
-#define DIST_MAX 64
-
 size_t settings_distance(const char *a, size_t an, const char *b, size_t bn)
 {
-    if (an > DIST_MAX || bn > DIST_MAX)
-        return SIZE_MAX;
-    /* d[i][j]: distance between a[0..i) and b[0..j). */
-    size_t d[DIST_MAX + 1][DIST_MAX + 1];
-    for (size_t i = 0; i <= an; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= bn; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= an; i++) {
-        for (size_t j = 1; j <= bn; j++) {
-            int ca = tolower((unsigned char)a[i - 1]);
-            int cb = tolower((unsigned char)b[j - 1]);
-            size_t cost = ca != cb;
-            size_t v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v)
-                v = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < v)
-                v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-                tolower((unsigned char)a[i - 2]) == cb &&
-                d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    }
-    return d[an][bn];
+    return kiln_str_distance((kiln_str){a, an}, (kiln_str){b, bn});
 }
 
 /* How far a word of n bytes may be from a suggestion: about a third. */

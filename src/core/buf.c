@@ -4,6 +4,7 @@
  */
 #include <kiln/core.h>
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,14 @@ void kiln_buf_clear(kiln_buf *b)
     b->n = 0;
     if (b->p)
         b->p[0] = '\0';
+}
+
+void kiln_buf_truncate(kiln_buf *b, size_t n)
+{
+    assert(n <= b->n);
+    b->n = n;
+    if (b->p)
+        b->p[n] = '\0';
 }
 
 void kiln_buf_consume(kiln_buf *b, size_t n)

@@ -1,5 +1,6 @@
 /*
- * core/str.c - kiln_str helpers: comparison and number parsing on views.
+ * core/str.c - kiln_str helpers: comparison, number parsing and edit
+ * distance on views.
  */
 #include <kiln/core.h>
 
@@ -55,4 +56,39 @@ int kiln_str_to_i64(kiln_str s, int64_t *out)
     }
     *out = neg ? (int64_t)(0 - v) : (int64_t)v;
     return 0;
+}
+
+#define STR_DIST_MAX 64
+
+/* ASCII lower case of c, locale-free. */
+static int str_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : (unsigned char)c;
+}
+
+size_t kiln_str_distance(kiln_str a, kiln_str b)
+{
+    if (a.n > STR_DIST_MAX || b.n > STR_DIST_MAX)
+        return SIZE_MAX;
+    /* d[i][j]: distance between a[0..i) and b[0..j). */
+    size_t d[STR_DIST_MAX + 1][STR_DIST_MAX + 1];
+    for (size_t i = 0; i <= a.n; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= b.n; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= a.n; i++) {
+        for (size_t j = 1; j <= b.n; j++) {
+            int ca = str_lower(a.p[i - 1]), cb = str_lower(b.p[j - 1]);
+            size_t v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + (ca != cb) < v)
+                v = d[i - 1][j - 1] + (ca != cb);
+            if (i > 1 && j > 1 && ca == str_lower(b.p[j - 2]) &&
+                str_lower(a.p[i - 2]) == cb && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[a.n][b.n];
 }

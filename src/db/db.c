@@ -33,6 +33,8 @@ int db_set_err(kiln_dbc *db, int code, const char *fmt, ...)
     vsnprintf(db->err, sizeof db->err, fmt, ap);
     va_end(ap);
     db->last_rc = code;
+    db->violation = KILN_DB_VIOLATION_NONE;
+    db->constraint[0] = '\0';
     /* one line: the first line of a server message, no trailing space */
     char *nl = strchr(db->err, '\n');
     if (nl)
@@ -399,6 +401,26 @@ int kiln_db_fail(kiln_ctx *c, kiln_dbc *db)
     return rc;
 }
 
+int kiln_json_rows(kiln_ctx *c, int status, kiln_rows *r)
+{
+    if (!r)
+        return KILN_EINVAL;
+    kiln_buf *b = kiln_body_buf(c);
+    kiln_buf_clear(b);
+    int rc = kiln_json_put_rows(b, r);
+    if (rc == KILN_ENOMEM) {
+        kiln_buf_clear(b);
+        return rc;
+    }
+    if (rc < 0) {
+        kiln_buf_clear(b);
+        return kiln_db_fail(c, r->db);
+    }
+    kiln_set_status(c, status);
+    kiln_set_type(c, "application/json");
+    return kiln_send(c);
+}
+
 /* ---- queries ------------------------------------------------------------ */
 
 static int check_params(kiln_dbc *db, const kiln_db_param *params, size_t n)
@@ -697,4 +719,11 @@ int kiln_db_rollback(kiln_dbc *db)
 int kiln_db_depth(const kiln_dbc *db)
 {
     return db ? db->depth : 0;
+}
+
+kiln_db_violation kiln_db_violation_of(const kiln_dbc *db, const char **name)
+{
+    if (name)
+        *name = db ? db->constraint : "";
+    return db ? (kiln_db_violation)db->violation : KILN_DB_VIOLATION_NONE;
 }

@@ -43,7 +43,9 @@ struct kiln_dbc {
     kiln_rows *open_rows; /**< the result being read, if any */
     struct kiln_db_batch *open_batch; /**< the last batch run, if any */
     int last_rc;                      /**< the code of err (db_set_err) */
-    char err[512];                    /**< last error message ("" when none) */
+    int violation;        /**< kiln_db_violation of the last error */
+    char constraint[128]; /**< its constraint (kiln_db_violation_of) */
+    char err[512];        /**< last error message ("" when none) */
 };
 
 /** The common part of a result. */

@@ -25,15 +25,18 @@
  *
  * kiln_dbc_open connections (tools) use the same code without a loop:
  * waits block in poll(2) through kiln_wait_fd.
+ *
+ * libpq itself is loaded when the first PostgreSQL database is opened
+ * (db/pq.h): an app that uses only SQLite never links it.
  */
 #include "db/db_impl.h"
+#include "db/pq.h"
 
 #include "coro/coro.h"
 #include "server/worker.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +79,9 @@ typedef struct pg_op {
     const int *lens, *fmts;
     int nparams;
     char err[256];
-    PGresult *res[]; /* nq results */
+    char sqlstate[6];    /* of the first error, when the server gave one */
+    char constraint[64]; /* its constraint name, if any */
+    PGresult *res[];     /* nq results */
 } pg_op;
 
 struct pg_conn {
@@ -215,6 +220,18 @@ static int sqlstate_code(const char *state)
     if (strcmp(state, "57014") == 0)
         return KILN_ETIMEDOUT; /* statement_timeout, query_canceled */
     return KILN_EDB;
+}
+
+/* Records which constraint SQLSTATE state (class 23) names on db. */
+static void pg_violation(kiln_dbc *db, const char *state, const char *name)
+{
+    db->violation = strcmp(state, "23505") == 0 ? KILN_DB_VIOLATION_UNIQUE
+                    : strcmp(state, "23503") == 0
+                        ? KILN_DB_VIOLATION_FOREIGN_KEY
+                    : strcmp(state, "23502") == 0 ? KILN_DB_VIOLATION_NOT_NULL
+                    : strcmp(state, "23514") == 0 ? KILN_DB_VIOLATION_CHECK
+                                                  : KILN_DB_VIOLATION_NONE;
+    snprintf(db->constraint, sizeof db->constraint, "%s", name);
 }
 
 /* Ends op (its Sync arrived or the connection failed): wakes its owner, or
@@ -428,10 +445,18 @@ static void pgc_read(pg_conn *c)
                 c->prep_rc = sqlstate_code(state);
             }
             if (!op->is_prep && state && strcmp(state, "26000") == 0 &&
-                c->prep_err[0])
+                c->prep_err[0]) {
                 op_fail(op, c->prep_rc, c->prep_err);
-            else
+            } else {
+                if (!op->rc && state) {
+                    const char *cn =
+                        PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+                    snprintf(op->sqlstate, sizeof op->sqlstate, "%s", state);
+                    snprintf(op->constraint, sizeof op->constraint, "%s",
+                             cn ? cn : "");
+                }
                 op_fail(op, sqlstate_code(state), msg);
+            }
         } else if (st == PGRES_PIPELINE_ABORTED) {
             op_fail(op,
                     PQstatus(c->pc) == CONNECTION_BAD ? KILN_EUNAVAIL
@@ -980,8 +1005,10 @@ static int run(pg_dbc *d, const char *const *sqls,
         return db_set_err(db, KILN_EUNAVAIL, "lost the database connection");
     }
     rc = op->rc;
-    if (rc)
+    if (rc) {
         db_set_err(db, rc, "%s", op->err);
+        pg_violation(db, op->sqlstate, op->constraint);
+    }
     for (size_t i = 0; i < nq; i++) {
         PGresult *res = op->res[i];
         op->res[i] = NULL;
@@ -1014,6 +1041,9 @@ static int run(pg_dbc *d, const char *const *sqls,
 
 static int pg_pool_new(kiln_db_pool *p, char *err, size_t errlen)
 {
+    int rc = pq_load(err, errlen);
+    if (rc)
+        return rc;
     /* a malformed URL is an error now; an unreachable server is not */
     char *e = NULL;
     PQconninfoOption *o = PQconninfoParse(p->url.conninfo, &e);
@@ -1057,6 +1087,8 @@ static void pg_pool_free(kiln_db_pool *p)
 
 static kiln_dbc *pg_open(const db_url *u, char *err, size_t errlen)
 {
+    if (pq_load(err, errlen) != 0)
+        return NULL;
     pg_conn *c = pgc_new(u->conninfo, err, errlen);
     if (!c)
         return NULL;

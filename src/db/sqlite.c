@@ -184,8 +184,26 @@ static int sq_err(kiln_dbc *db, sqlite3 *h, int rc, const char *what)
                : prim == SQLITE_IOERR  ? KILN_EIO
                : prim == SQLITE_RANGE  ? KILN_EINVAL
                                        : KILN_EDB;
-    return db_set_err(db, code, "%s%s%s", what ? what : "", what ? ": " : "",
-                      h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+    db_set_err(db, code, "%s%s%s", what ? what : "", what ? ": " : "",
+               h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+    if (prim == SQLITE_CONSTRAINT && h) {
+        int ext = sqlite3_extended_errcode(h);
+        db->violation =
+            ext == SQLITE_CONSTRAINT_UNIQUE ||
+                    ext == SQLITE_CONSTRAINT_PRIMARYKEY
+                ? KILN_DB_VIOLATION_UNIQUE
+            : ext == SQLITE_CONSTRAINT_FOREIGNKEY
+                ? KILN_DB_VIOLATION_FOREIGN_KEY
+            : ext == SQLITE_CONSTRAINT_NOTNULL ? KILN_DB_VIOLATION_NOT_NULL
+            : ext == SQLITE_CONSTRAINT_CHECK   ? KILN_DB_VIOLATION_CHECK
+                                               : KILN_DB_VIOLATION_NONE;
+        /* "UNIQUE constraint failed: task.project_id, task.title" */
+        const char *m = sqlite3_errmsg(h),
+                   *c = m ? strstr(m, "failed: ") : NULL;
+        if (c && db->violation != KILN_DB_VIOLATION_FOREIGN_KEY)
+            snprintf(db->constraint, sizeof db->constraint, "%s", c + 8);
+    }
+    return code;
 }
 
 /* Waits (yielding) while another request's transaction holds c. */

@@ -12,7 +12,10 @@
  *     would not be the JSON the author meant;
  *   - a '%' conversion writes one argument through the writer (write.c), so
  *     every string is escaped and every number is valid JSON.
- * Everything else (braces, commas, spaces, true, 12) is copied as it is. The
+ *   - whitespace outside quoted strings (spaces, tabs, newlines) is layout
+ *     for the reader of the C code and is not written, so
+ *     "{id: %d, tags: [%s]}" gives {"id":1,"tags":["a"]};
+ * Everything else (braces, commas, true, 12) is copied as it is. The
  * template is trusted code, not input: it is not checked to be valid JSON.
  */
 #include <kiln/json.h>
@@ -25,6 +28,12 @@ static bool json_format_is_word(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
            (c >= '0' && c <= '9') || c == '_';
+}
+
+/* JSON's insignificant whitespace (RFC 8259, section 2). */
+static bool json_format_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 /* Appends the decimal form of v (a size_t may not fit int64_t). */
@@ -52,7 +61,7 @@ static int json_format_word(kiln_buf *b, const char **pp)
         e++;
     assert(e > s);
     *pp = e;
-    for (t = e; *t == ' ' || *t == '\t' || *t == '\n' || *t == '\r'; t++)
+    for (t = e; json_format_is_space(*t); t++)
         ;
     if (*t != ':' || (*s >= '0' && *s <= '9'))
         return kiln_buf_append(b, s, (size_t)(e - s));
@@ -187,9 +196,12 @@ int kiln_json_vformat(kiln_buf *b, const char *fmt, va_list ap)
             rc = json_format_quoted(b, &p);
         } else if (json_format_is_word(*p)) {
             rc = json_format_word(b, &p);
+        } else if (json_format_is_space(*p)) {
+            p++; /* layout of the template, not of the output */
         } else {
             const char *run = p;
-            while (*p && *p != '%' && *p != '"' && !json_format_is_word(*p))
+            while (*p && *p != '%' && *p != '"' && !json_format_is_word(*p) &&
+                   !json_format_is_space(*p))
                 p++;
             rc = kiln_buf_append(b, run, (size_t)(p - run));
         }

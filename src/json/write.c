@@ -188,3 +188,67 @@ int kiln_json_put_i64(kiln_buf *b, int64_t v)
     assert(b);
     return kiln_buf_put_i64(b, v);
 }
+
+/* ---- arrays written in a loop ---------------------------------------- */
+
+void kiln_json_array_begin(kiln_json_array *a, kiln_buf *b)
+{
+    assert(a && b);
+    a->b = b;
+    a->n = 0;
+    a->rc = kiln_buf_putc(b, '[');
+}
+
+/* Writes the comma before an item; returns the length to roll back to. */
+static size_t json_array_comma(kiln_json_array *a)
+{
+    size_t mark = a->b->n;
+    if (a->rc == 0 && a->n)
+        a->rc = kiln_buf_putc(a->b, ',');
+    return mark;
+}
+
+/* Records rc for the item started at mark: on an error, the partial item
+   (and its comma) is cut off. */
+static int json_array_item_done(kiln_json_array *a, size_t mark, int rc)
+{
+    if (rc == 0 && a->rc == 0) {
+        a->n++;
+        return 0;
+    }
+    if (a->rc == 0)
+        a->rc = rc;
+    kiln_buf_truncate(a->b, mark);
+    return a->rc;
+}
+
+int kiln_json_array_addf(kiln_json_array *a, const char *fmt, ...)
+{
+    if (a->rc)
+        return a->rc;
+    size_t mark = json_array_comma(a);
+    int rc = a->rc;
+    if (rc == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        rc = kiln_json_vformat(a->b, fmt, ap);
+        va_end(ap);
+    }
+    return json_array_item_done(a, mark, rc);
+}
+
+int kiln_json_array_add_raw(kiln_json_array *a, const char *json, size_t n)
+{
+    if (a->rc)
+        return a->rc;
+    size_t mark = json_array_comma(a);
+    int rc = a->rc ? a->rc : kiln_buf_append(a->b, json, n);
+    return json_array_item_done(a, mark, rc);
+}
+
+int kiln_json_array_end(kiln_json_array *a)
+{
+    if (a->rc == 0)
+        a->rc = kiln_buf_putc(a->b, ']');
+    return a->rc;
+}

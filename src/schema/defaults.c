@@ -80,6 +80,8 @@ int schema_absent(schema_dec *d, const kiln_model *m, void *obj,
             continue;
         if (f->flags & KILN_FF_OPTIONAL)
             schema_set_has(f, obj, false);
+        else if (f->type == KILN_FT_MANY) /* no links: the empty set */
+            memset((char *)obj + f->offset, 0, sizeof(kiln_ids));
         else if (f->type == KILN_FT_FILE)
             schema_error(&d->sink, &at, "file_required", "a file is required");
         else

@@ -66,10 +66,17 @@ const kiln_error_item *kiln_errors_find(const kiln_errors *e,
 int kiln_errors_json(const kiln_errors *e, kiln_buf *b)
 {
     int rc = kiln_buf_putc(b, '[');
-    for (size_t i = 0; rc == 0 && i < e->n; i++)
-        rc = kiln_json_format(b, "%s{pointer:%s,code:%s,detail:%s}",
-                              i ? "," : "", e->items[i].pointer,
-                              e->items[i].code, e->items[i].detail);
+    for (size_t i = 0; rc == 0 && i < e->n; i++) {
+        if (i)
+            rc = kiln_buf_putc(b, ',');
+        const char *p = e->items[i].pointer;
+        if (rc == 0 && p[0] == '?') /* a query parameter, not a pointer */
+            rc = kiln_json_format(b, "{parameter:%s,code:%s,detail:%s}", p + 1,
+                                  e->items[i].code, e->items[i].detail);
+        else if (rc == 0)
+            rc = kiln_json_format(b, "{pointer:%s,code:%s,detail:%s}", p,
+                                  e->items[i].code, e->items[i].detail);
+    }
     return rc ? rc : kiln_buf_putc(b, ']');
 }
 

@@ -109,6 +109,7 @@ void conn_abort(conn *c)
             c->ctx->co = NULL;
         }
         c->write_waiter = NULL;
+        c->read_wait = NULL; /* it was on the discarded stack */
         c->state = CONN_HEAD;
         if (c->dead) {
             if (c->ctx) {
@@ -203,14 +204,42 @@ static void linger_read(conn *c)
     }
 }
 
-/* Answers a request that could not be parsed and closes after it. */
+/*
+ * Answers a request refused with status and closes after it. With the
+ * request's head read (c->ctx: a Content-Length over server.max_body, a
+ * body that broke its chunked framing or took too long), the app's error
+ * page may answer it as a request; else, and when it declines, a fixed
+ * problem+json does.
+ */
 static void conn_error(conn *c, int status)
 {
-    if (c->ctx) {
-        ctx_release(c->ctx);
-        c->ctx = NULL;
-    }
+    kiln_ctx *x = c->ctx;
+    c->ctx = NULL;
     c->state = CONN_HEAD;
+    if (x && x->w->app->error_page && ctx_set_path(x) == 0) {
+        static const struct {
+            int status;
+            const char *detail;
+        } details[] = {
+            {400, "The request body is malformed."},
+            {408, "The request took too long to arrive."},
+            {413, "The request body is larger than the server accepts."},
+        };
+        const char *detail = "The request was refused.";
+        for (size_t i = 0; i < sizeof details / sizeof details[0]; i++)
+            if (details[i].status == status)
+                detail = details[i].detail;
+        x->head_only = kiln_str_eq(x->req.method, KILN_STR("HEAD"));
+        x->req.keep_alive = false; /* the rest of the input is not read */
+        bool answered = respond_error_page(x, status, detail);
+        ctx_release(x);
+        if (answered) {
+            c->close_after = true;
+            return;
+        }
+    } else if (x) {
+        ctx_release(x);
+    }
     respond_raw_error(c, status);
     c->close_after = true;
 }
@@ -227,7 +256,8 @@ static int conn_read(conn *c)
     }
     size_t room = c->in.cap - c->in.n - 1;
     if (room < 1024) {
-        if (c->in_off > 0 && c->state == CONN_HEAD) {
+        if (c->in_off > 0 &&
+            (c->state == CONN_HEAD || c->state == CONN_DRAIN)) {
             /* slide the unconsumed bytes down */
             memmove(c->in.p, c->in.p + c->in_off, c->in.n - c->in_off);
             c->in.n -= c->in_off;
@@ -287,15 +317,29 @@ static void access_log(kiln_ctx *x)
 static void request_finish(conn *c)
 {
     kiln_ctx *x = c->ctx;
+    uint8_t next = CONN_HEAD;
     access_log(x);
-    c->in_off += x->req.head_len;
-    if (x->req.body == HTTP_BODY_LENGTH)
-        c->in_off += x->req.content_length;
     if (!x->req.keep_alive || x->stream_close || c->w->draining)
         c->close_after = true;
+    if (!x->body_stream) {
+        c->in_off += x->req.head_len;
+        if (x->req.body == HTTP_BODY_LENGTH)
+            c->in_off += x->req.content_length;
+    } else if (!x->body_eof) {
+        /* a streamed body the handler did not read to the end: its head and
+           what was read are consumed already; drain a small rest, else the
+           framing is lost and the connection must close */
+        if (!c->close_after && body_keeps_conn(x)) {
+            c->drain_left = x->body_left;
+            next = CONN_DRAIN;
+            timer_list_arm(&c->w->body_q, &c->t, c->w->now_ms);
+        } else {
+            c->close_after = true;
+        }
+    }
     ctx_release(x);
     c->ctx = NULL;
-    c->state = CONN_HEAD;
+    c->state = next;
     c->head_started = false;
     c->sent_continue = false;
 }
@@ -305,6 +349,7 @@ static void handler_end(conn *c, int st)
 {
     kiln_ctx *x = c->ctx;
     worker *w = c->w;
+    ctx_capture_log(x, true); /* the failure's lines belong to the request */
     if (st == CORO_CRASHED) {
         kiln_log(KILN_LOG_ERROR,
                  "%s: %.*s %s: stack overflow in the handler (caught by "
@@ -315,6 +360,17 @@ static void handler_end(conn *c, int st)
             respond_problem(x, 500, "The handler crashed.");
         else
             c->close_after = true;
+    } else if (x->body_err && !x->responded) {
+        /* the body failed to arrive (a slow or gone client, bad framing):
+           that is the answer, not a 500 */
+        kiln_log(KILN_LOG_INFO, "%s: %.*s %s: request body: %s",
+                 kiln_request_id(x), (int)x->req.method.n, x->req.method.p,
+                 x->path.p, kiln_strerror(x->body_err));
+        if (x->body_status)
+            respond_problem(x, x->body_status,
+                            x->body_status == 408
+                                ? "The request body stopped arriving."
+                                : "The request body could not be read.");
     } else if (x->handler_rc < 0 || !x->responded) {
         kiln_log(KILN_LOG_ERROR, "%s: %.*s %s: handler %s", kiln_request_id(x),
                  (int)x->req.method.n, x->req.method.p, x->path.p,
@@ -327,6 +383,9 @@ static void handler_end(conn *c, int st)
     } else if (x->streaming) {
         c->close_after = true; /* the stream was never ended */
     }
+    if (x->body_err)
+        c->close_after = true; /* the body's framing is lost */
+    ctx_capture_log(x, false);
     coro_free(&w->coros, x->co);
     x->co = NULL;
     request_finish(c);
@@ -370,20 +429,17 @@ static int dispatch(conn *c)
         request_finish(c);
         return PROC_MORE;
     }
-    char *path = kiln_arena_alloc(&x->arena, r->path.n + 1);
-    size_t plen = 0;
-    if (!path) {
-        respond_problem(x, 503, "Out of memory.");
+    int prc = ctx_set_path(x);
+    if (prc != 0) {
+        if (prc == KILN_ENOMEM) {
+            respond_problem(x, 503, "Out of memory.");
+        } else {
+            respond_problem(x, 400, "The request path is malformed.");
+            c->close_after = true;
+        }
         request_finish(c);
         return PROC_MORE;
     }
-    if (http_path_normalize(r->path.p, r->path.n, path, &plen) != 0) {
-        respond_problem(x, 400, "The request path is malformed.");
-        c->close_after = true;
-        request_finish(c);
-        return PROC_MORE;
-    }
-    x->path = (kiln_str){path, plen};
     router_match(w->app->routes, r->method, x->path, &x->match);
     if (x->match.status == 404) {
         respond_problem(x, 404, "No route matches this path.");
@@ -411,7 +467,9 @@ static int dispatch(conn *c)
     coro_set_data(co, x);
     x->co = co;
     c->state = CONN_HANDLER;
+    ctx_capture_log(x, true);
     int st = coro_resume(co);
+    ctx_capture_log(x, false);
     if (st == CORO_SUSPENDED)
         return PROC_BUSY;
     handler_end(c, st);
@@ -478,7 +536,7 @@ static int conn_process(conn *c)
                 conn_error(c, 503);
                 return PROC_MORE;
             }
-            int rc = http_parse_request(p, avail, &w->lim, &x->req);
+            int rc = http_parse_request(p, avail, &w->head_lim, &x->req);
             if (rc <= 0) {
                 ctx_release(x);
                 if (rc < 0)
@@ -487,7 +545,17 @@ static int conn_process(conn *c)
             }
             c->ctx = x;
             c->reparse = false;
-            if (x->req.body == HTTP_BODY_LENGTH) {
+            if (x->req.body != HTTP_BODY_NONE && body_wants_stream(x)) {
+                /* multipart: route now, the handler reads as it comes */
+                if (body_stream_begin(c) != 0) {
+                    conn_error(c, 503);
+                    return PROC_MORE;
+                }
+            } else if (x->req.body == HTTP_BODY_LENGTH) {
+                if (x->req.content_length > w->lim.max_body) {
+                    conn_error(c, 413);
+                    return PROC_MORE;
+                }
                 if (avail - x->req.head_len < x->req.content_length) {
                     enter_body(c);
                     return PROC_MORE;
@@ -510,7 +578,7 @@ static int conn_process(conn *c)
         } else if (c->state == CONN_BODY) {
             kiln_ctx *x = c->ctx;
             if (c->reparse) {
-                int rc = http_parse_request(p, avail, &w->lim, &x->req);
+                int rc = http_parse_request(p, avail, &w->head_lim, &x->req);
                 if (rc <= 0) { /* cannot happen: the same bytes parsed */
                     conn_error(c, 500);
                     return PROC_MORE;
@@ -532,6 +600,16 @@ static int conn_process(conn *c)
                     return PROC_MORE;
             }
             c->state = CONN_HEAD;
+        } else if (c->state == CONN_DRAIN) {
+            /* the rest of a streamed body nobody read */
+            size_t k = avail < c->drain_left ? avail : (size_t)c->drain_left;
+            c->in_off += k;
+            c->drain_left -= k;
+            if (c->drain_left > 0)
+                return PROC_MORE;
+            timer_list_disarm(&c->t);
+            c->state = CONN_HEAD;
+            continue;
         } else {
             return PROC_MORE;
         }
@@ -567,7 +645,7 @@ static void conn_after(conn *c)
         linger_read(c);
         return;
     }
-    if (c->state == CONN_BODY)
+    if (c->state == CONN_BODY || c->state == CONN_DRAIN)
         return;
     if (c->in.n > c->in_off)
         return; /* a head is arriving: the header timer runs */
@@ -622,6 +700,12 @@ static void conn_drive(conn *c)
         if (rr == RD_EOF) {
             c->eof = true;
             c->readable = false;
+            if (c->state == CONN_DRAIN) {
+                /* the rest of the body will not come: the answer still
+                   goes out, then the connection closes */
+                c->close_after = true;
+                break;
+            }
             if (c->state == CONN_BODY || c->in.n > c->in_off) {
                 /* the peer gave up in the middle of a request */
                 conn_close(c);
@@ -629,7 +713,7 @@ static void conn_drive(conn *c)
             }
             break;
         }
-        if (c->state == CONN_BODY)
+        if (c->state == CONN_BODY || c->state == CONN_DRAIN)
             timer_list_arm(&c->w->body_q, &c->t, c->w->now_ms);
     }
     conn_after(c);
@@ -660,6 +744,13 @@ static void conn_on_event(loop *l, loop_io *io, unsigned ev)
         worker_resume(c->w, co);
         return;
     }
+    if (c->read_wait && (ev & LOOP_READ)) {
+        /* a handler waits for body bytes (body.c) */
+        waiter *wt = c->read_wait;
+        c->read_wait = NULL;
+        worker_unpark(wt, 0);
+        return;
+    }
     if (c->state == CONN_HANDLER)
         return;
     conn_drive(c);
@@ -676,6 +767,8 @@ void conn_timeout(conn *c)
     } else if (which == &w->body_q && c->state == CONN_BODY) {
         conn_error(c, 408);
         conn_after(c);
+    } else if (c->state == CONN_DRAIN) {
+        conn_close(c); /* answered already; the rest of the body is late */
     } else if (c->state == CONN_HANDLER) {
         /* a streaming handler waits on a peer that does not read */
         c->eof = true;

@@ -1,10 +1,12 @@
 /*
  * server/ctx.c - the request side of kiln_ctx: the pool of contexts and the
  * accessors a handler calls (kiln/http.h). Everything parsed lazily (query,
- * cookies, trailers, params) goes into the request's arena.
+ * cookies, trailers, params) goes into the request's arena. The body's
+ * accessors are in body.c, forms in form.c.
  */
 #include "server/worker.h"
 
+#include "core/log.h"
 #include "http/url.h"
 
 #include <stdio.h>
@@ -28,6 +30,9 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
         kiln_buf_init(&x->trailers_buf);
         kiln_buf_init(&x->resp);
         kiln_buf_init(&x->resp_headers);
+        kiln_buf_init(&x->stream_buf);
+        kiln_buf_init(&x->part_buf);
+        kiln_buf_init(&x->log);
     }
     x->w = w;
     x->conn = c;
@@ -38,12 +43,19 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->ntrailers = -1;
     x->query = NULL;
     x->nquery = -1;
+    x->body_stream = x->body_eof = false;
+    x->body_err = x->body_status = 0;
+    x->body_left = x->body_taken = 0;
+    x->body_off = x->stream_off = 0;
+    x->form = NULL;
     x->status = 200;
     x->ctype[0] = '\0';
     x->responded = x->streaming = x->stream_close = x->head_only = false;
+    x->in_error_page = false;
     x->handler_rc = 0;
     x->defers = NULL;
     x->db = NULL;
+    x->input = NULL;
     x->id = ++w->next_id;
     x->id_str[0] = '\0';
     x->match.nparams = 0;
@@ -58,6 +70,9 @@ static void ctx_destroy(kiln_ctx *x)
     kiln_buf_deinit(&x->trailers_buf);
     kiln_buf_deinit(&x->resp);
     kiln_buf_deinit(&x->resp_headers);
+    kiln_buf_deinit(&x->stream_buf);
+    kiln_buf_deinit(&x->part_buf);
+    kiln_buf_deinit(&x->log);
     free(x);
 }
 
@@ -104,6 +119,9 @@ void ctx_release(kiln_ctx *x)
     buf_trim(&x->trailers_buf);
     buf_trim(&x->resp);
     buf_trim(&x->resp_headers);
+    buf_trim(&x->stream_buf);
+    buf_trim(&x->part_buf);
+    buf_trim(&x->log);
     if (w->nfree_ctx >= CTX_POOL_MAX) {
         ctx_destroy(x);
         return;
@@ -121,6 +139,32 @@ void ctx_pool_free(worker *w)
         ctx_destroy(x);
     }
     w->nfree_ctx = 0;
+}
+
+int ctx_set_path(kiln_ctx *x)
+{
+    http_request *r = &x->req;
+    if (r->path.n == 0 || r->path.p[0] != '/')
+        return KILN_EINVAL;
+    char *path = kiln_arena_alloc(&x->arena, r->path.n + 1);
+    size_t plen = 0;
+    if (!path)
+        return KILN_ENOMEM;
+    if (http_path_normalize(r->path.p, r->path.n, path, &plen) != 0)
+        return KILN_EINVAL;
+    x->path = (kiln_str){path, plen};
+    return 0;
+}
+
+void ctx_capture_log(kiln_ctx *x, bool on)
+{
+    if (x->w->app->capture_log)
+        log_capture(on ? &x->log : NULL);
+}
+
+kiln_str kiln_request_log(kiln_ctx *c)
+{
+    return kiln_buf_str(&c->log);
 }
 
 /* ---- accessors --------------------------------------------------------- */
@@ -293,18 +337,35 @@ int64_t kiln_param_int(kiln_ctx *c, const char *name, int64_t def)
     return s.p && kiln_str_to_i64(s, &v) == 0 ? v : def;
 }
 
-kiln_str kiln_body(kiln_ctx *c)
+/* kiln_str_to_i64 is the strict parser these need: the whole value, an
+ * optional '-' then digits (leading zeros allowed, as Python's int() and
+ * so Django's IntegerField do), no sign '+', no space, no overflow. */
+int kiln_param_i64(kiln_ctx *c, const char *name, int64_t *out)
 {
-    return c->body;
+    kiln_str key = kiln_str_c(name);
+    for (unsigned i = 0; i < c->match.nparams; i++)
+        if (kiln_str_eq(c->match.names[i], key))
+            return kiln_str_to_i64(c->match.values[i], out) == 0 ? 0
+                                                                 : KILN_EINVAL;
+    return KILN_ENOTFOUND;
 }
 
-const kiln_json *kiln_body_json(kiln_ctx *c, kiln_json_error *err)
+int kiln_query_i64(kiln_ctx *c, const char *name, int64_t *out)
 {
-    kiln_json *j = NULL;
-    if (kiln_json_parse(&c->arena, c->body.p ? c->body.p : "", c->body.n, 0, &j,
-                        err) != 0)
-        return NULL;
-    return j;
+    kiln_str v = kiln_query(c, name);
+    if (!v.p)
+        return KILN_ENOTFOUND;
+    return kiln_str_to_i64(v, out) == 0 ? 0 : KILN_EINVAL;
+}
+
+const void *kiln_input(kiln_ctx *c)
+{
+    return c->input;
+}
+
+void ctx_set_input(kiln_ctx *x, void *in)
+{
+    x->input = in;
 }
 
 const char *kiln_request_id(kiln_ctx *c)

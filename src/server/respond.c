@@ -33,10 +33,12 @@ static int put_status_line(kiln_buf *b, int status)
     return kiln_buf_append(b, line, 15 + rn);
 }
 
-/* True when the connection closes after this response. */
+/* True when the connection closes after this response (also when a
+ * streamed body was left unread and cannot be drained, see body.c). */
 static bool closing(kiln_ctx *x)
 {
-    return !x->req.keep_alive || x->conn->close_after || x->w->draining;
+    return !x->req.keep_alive || x->conn->close_after || x->w->draining ||
+           (x->body_stream && !body_keeps_conn(x));
 }
 
 /* Appends the status line and headers of a response whose body is body_len
@@ -122,8 +124,21 @@ static const char *problem_title(int status)
     return http_status_reason(status);
 }
 
+bool respond_error_page(kiln_ctx *x, int status, const char *detail)
+{
+    const kiln_app *app = x->w->app;
+    if (app->error_page && !x->in_error_page && !x->responded) {
+        x->in_error_page = true;
+        app->error_page(x, status, detail, app->error_page_data);
+        x->in_error_page = false;
+    }
+    return x->responded;
+}
+
 int respond_problem(kiln_ctx *x, int status, const char *detail)
 {
+    if (respond_error_page(x, status, detail))
+        return 0;
     kiln_buf *b = &x->resp;
     kiln_buf_clear(b);
     int rc = kiln_json_format(b,

@@ -42,6 +42,17 @@ void kiln_app_free(kiln_app *app)
     free(app);
 }
 
+void kiln_app_set_error_page(kiln_app *app, kiln_error_page fn, void *data)
+{
+    app->error_page = fn;
+    app->error_page_data = data;
+}
+
+void kiln_app_capture_log(kiln_app *app, bool on)
+{
+    app->capture_log = on;
+}
+
 int kiln_route(kiln_app *app, const char *method, const char *pattern,
                kiln_handler h)
 {
@@ -76,6 +87,10 @@ void kiln_server_opts_default(kiln_server_opts *o)
     o->max_connections = 100000;
     o->stack_size = 256 * 1024;
     o->access_log = false;
+    o->uploads_dir = NULL; /* $TMPDIR or /tmp, when the server starts */
+    o->upload_memory = 64 * 1024;
+    o->upload_max_file = 100 * 1024 * 1024;
+    o->upload_max_parts = 1000;
 }
 
 /* Fills unset (<= 0) fields of o with the defaults. */
@@ -100,7 +115,14 @@ static void opts_complete(kiln_server_opts *o)
     FILL(max_header_bytes);
     FILL(max_headers);
     FILL(max_connections);
+    FILL(upload_memory);
+    FILL(upload_max_file);
+    FILL(upload_max_parts);
 #undef FILL
+    if (!o->uploads_dir || !o->uploads_dir[0]) {
+        const char *t = getenv("TMPDIR");
+        o->uploads_dir = t && t[0] ? t : "/tmp";
+    }
     if (o->stack_size == 0)
         o->stack_size = d.stack_size;
     if (o->max_headers > HTTP_MAX_HEADERS)
@@ -217,6 +239,8 @@ static int worker_init(worker *w, int id, const kiln_app *app,
     w->lim.max_target = (size_t)o->max_target;
     w->lim.max_header_bytes = (size_t)o->max_header_bytes;
     w->lim.max_headers = (unsigned)o->max_headers;
+    w->head_lim = w->lim;
+    w->head_lim.max_body = UINT64_MAX;
     timer_heap_init(&w->sleeps);
     timer_list_init(&w->header_q, o->header_timeout_ms);
     timer_list_init(&w->idle_q, o->idle_timeout_ms);
@@ -239,6 +263,11 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
 {
     kiln_server_opts o = *opts;
     opts_complete(&o);
+    if (access(o.uploads_dir, W_OK | X_OK) != 0)
+        kiln_log(KILN_LOG_WARN,
+                 "uploads.dir %s is not a folder we can write to (%s): "
+                 "uploaded files past uploads.memory will fail with 500",
+                 o.uploads_dir, strerror(errno));
     signal(SIGPIPE, SIG_IGN);
     sigset_t set, old;
     sigemptyset(&set);
@@ -316,6 +345,10 @@ static const char usage[] =
     "  --drain-ms MS           graceful shutdown limit (10000)\n"
     "  --max-body BYTES        request body limit (10485760)\n"
     "  --access-log            log one line per request\n"
+    "  --uploads-dir DIR       temporary files of uploads ($TMPDIR or /tmp)\n"
+    "  --uploads-memory BYTES  file parts kept in memory up to (65536)\n"
+    "  --uploads-max-file BYTES  largest uploaded file (104857600)\n"
+    "  --uploads-max-parts N   most fields in a form (1000)\n"
     "  --help                  this text\n";
 
 static int parse_num(const char *flag, const char *v, long long lo,
@@ -351,6 +384,12 @@ int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv)
                 return KILN_EINVAL;
             }
             o->host = v;
+        } else if (strcmp(a, "--uploads-dir") == 0) {
+            if (!v || !v[0]) {
+                fprintf(stderr, "--uploads-dir: needs a folder\n");
+                return KILN_EINVAL;
+            }
+            o->uploads_dir = v;
         } else {
             static const struct {
                 const char *flag;
@@ -361,7 +400,10 @@ int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv)
                         {"--idle-timeout-ms", 1, 86400000},
                         {"--body-timeout-ms", 1, 86400000},
                         {"--drain-ms", 1, 86400000},
-                        {"--max-body", 1, (long long)1 << 40}};
+                        {"--max-body", 1, (long long)1 << 40},
+                        {"--uploads-memory", 1, (long long)1 << 40},
+                        {"--uploads-max-file", 1, (long long)1 << 40},
+                        {"--uploads-max-parts", 1, 1000000}};
             size_t k;
             for (k = 0; k < sizeof nums / sizeof nums[0]; k++)
                 if (strcmp(a, nums[k].flag) == 0)
@@ -393,6 +435,15 @@ int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv)
                 break;
             case 6:
                 o->max_body = n;
+                break;
+            case 7:
+                o->upload_memory = n;
+                break;
+            case 8:
+                o->upload_max_file = n;
+                break;
+            case 9:
+                o->upload_max_parts = (int)n;
                 break;
             }
         }

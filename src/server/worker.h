@@ -10,7 +10,11 @@
  *   BODY    head parsed, body still arriving (body timer, re-armed on
  *           progress); chunked framing is decoded as it arrives
  *   HANDLER a handler coroutine owns the request; reading pauses, so the
- *           request's views into the input buffer stay valid
+ *           request's views into the input buffer stay valid (a streamed
+ *           body is read by the handler itself, see below)
+ *   DRAIN   the handler is done with a streamed body it did not read to
+ *           the end: the rest (a bounded amount) is read and discarded so
+ *           the next pipelined request can follow
  *   LINGER  response sent, write side shut; unread input is drained for a
  *           moment so the peer gets our answer instead of a reset
  * Responses are appended to conn->out and written once per batch of
@@ -18,6 +22,15 @@
  * in a file body (file_fd, respond_file): it is sent with sendfile(2) right
  * after out, and no further pipelined request is handled until it is sent,
  * so responses stay in order.
+ *
+ * Streamed bodies (body.c): a multipart/form-data request is routed as
+ * soon as its head is in, and its handler runs while the body arrives. Its
+ * head is first copied into the request's arena (the views move there, once,
+ * before the handler sees them), so the input buffer holds only body bytes,
+ * which the handler's coroutine takes as it reads them (body_peek,
+ * body_take); when none are buffered it parks on conn->read_wait until the
+ * socket is readable or the body timeout passes. The input buffer stays at
+ * its pooled size whatever the body's size.
  */
 #ifndef KILN_SERVER_WORKER_H
 #define KILN_SERVER_WORKER_H
@@ -43,9 +56,12 @@ struct static_mount;
 struct kiln_app {
     router *routes;
     struct static_mount *statics; /* kiln_static_mount; static_mounts_free */
+    kiln_error_page error_page;   /* kiln_app_set_error_page, or NULL */
+    void *error_page_data;
+    bool capture_log; /* kiln_app_capture_log */
 };
 
-enum conn_state { CONN_HEAD, CONN_BODY, CONN_HANDLER, CONN_LINGER };
+enum conn_state { CONN_HEAD, CONN_BODY, CONN_HANDLER, CONN_LINGER, CONN_DRAIN };
 
 /** One client connection. Owned by its worker; freed by conn_close. */
 struct conn {
@@ -57,8 +73,11 @@ struct conn {
     size_t in_off;
     kiln_buf out; /* bytes to send; [out_off, out.n) not yet sent */
     size_t out_off;
-    kiln_ctx *ctx;      /* the request in progress, if any */
-    coro *write_waiter; /* a streaming handler waiting for the socket */
+    kiln_ctx *ctx;            /* the request in progress, if any */
+    coro *write_waiter;       /* a streaming handler waiting for the socket */
+    struct waiter *read_wait; /* a handler waiting for body bytes (body.c);
+                                 the waiter is on its stack */
+    uint64_t drain_left;      /* CONN_DRAIN: body bytes still to discard */
     uint8_t state;
     bool readable;     /* the socket may have unread bytes */
     bool eof;          /* the peer shut its write side */
@@ -85,13 +104,30 @@ struct kiln_ctx {
     kiln_arena arena;
     kiln_str path; /* normalised, NUL-terminated, in arena */
     route_match match;
-    kiln_str body;
-    kiln_buf body_buf;     /* decoded chunked body */
+    kiln_str body;         /* in memory: whole (or, streamed, what
+                              kiln_body read); p == NULL until then */
+    kiln_buf body_buf;     /* decoded chunked body; kiln_body's copy of a
+                              streamed one */
     kiln_buf trailers_buf; /* raw trailer lines */
     http_header *trailers;
     int ntrailers; /* -1: not parsed yet */
     http_kv *query;
     long nquery; /* -1: not parsed yet */
+    /* request body reading (body.c) */
+    bool body_stream;    /* read as it arrives (a multipart request) */
+    bool body_eof;       /* streamed: framing complete, conn->in is past
+                            the body */
+    int body_err;        /* the KILN_E* that stopped a streamed read, or 0 */
+    int body_status;     /* the HTTP status that answers body_err */
+    uint64_t body_left;  /* streamed, Content-Length: bytes still to take
+                            from conn->in */
+    uint64_t body_taken; /* streamed: bytes handed out by body_take */
+    size_t body_off;     /* in memory: bytes of body taken */
+    kiln_buf stream_buf; /* streamed chunked: decoded bytes, taken from
+                            stream_off on */
+    size_t stream_off;
+    struct form_state *form; /* form.c: the parsed form, in the arena */
+    kiln_buf part_buf;       /* form.c: the part being parsed */
     /* response */
     kiln_buf resp;         /* body buffer for kiln_send & co. */
     kiln_buf resp_headers; /* extra "Name: value\r\n" lines */
@@ -101,12 +137,15 @@ struct kiln_ctx {
     bool streaming;
     bool stream_close; /* HTTP/1.0 stream: delimit by closing */
     bool head_only;
+    bool in_error_page; /* the app's error page runs: no second call */
     int handler_rc;
     struct ctx_defer *defers; /* kiln_defer callbacks, newest first */
     void *db;                 /* db/db.c: the request's kiln_dbc, if any */
+    void *input;              /* app/: the endpoint schema's input, if any */
     uint64_t id;
     char id_str[32];
     int64_t start_ms;
+    kiln_buf log; /* kiln_request_log: lines captured while it ran */
 };
 
 /** A callback run at the end of each loop turn, before the worker waits
@@ -123,7 +162,11 @@ struct worker {
     pthread_t thread;
     const kiln_app *app;
     const kiln_server_opts *opts;
-    http_limits lim;
+    http_limits lim;      /* the limits (max_body for bodies in memory) */
+    http_limits head_lim; /* lim without a body limit: heads are parsed with
+                             it (conn.c checks Content-Length against
+                             lim.max_body unless the body is streamed, which
+                             has the limits of the form layer) */
     loop loop;
     int listen_fd;
     loop_io listen_io;
@@ -222,14 +265,59 @@ static inline bool conn_pending(const conn *c)
 /* ctx.c */
 /** Takes a context from the pool for a request on c. NULL on failure. */
 kiln_ctx *ctx_acquire(worker *w, conn *c);
+/**
+ * Sets x->path from the request-target's path, decoded and normalised (in
+ * x's arena). Returns 0, KILN_EINVAL (a path that is malformed, or not
+ * origin- or absolute-form) or KILN_ENOMEM.
+ */
+int ctx_set_path(kiln_ctx *x);
+/** Starts (on) or stops capturing kiln_log lines into x->log, when the
+    app captures them (kiln_app_capture_log); a no-op otherwise. */
+void ctx_capture_log(kiln_ctx *x, bool on);
 /** Runs x's kiln_defer callbacks (newest first) with rc, then forgets
     them. Called in the handler's coroutine, or with KILN_ECANCELED by
     ctx_release when the coroutine was lost. */
 void ctx_run_defers(kiln_ctx *x, int rc);
+/** Makes in the request's kiln_input (schema/body.c). */
+void ctx_set_input(kiln_ctx *x, void *in);
 /** Returns x to the pool, freeing its request memory. */
 void ctx_release(kiln_ctx *x);
 /** Releases every pooled context (worker exit). */
 void ctx_pool_free(worker *w);
+
+/* body.c */
+/** True when the request of x (a head with a body) is streamed: its
+    Content-Type is multipart/form-data. */
+bool body_wants_stream(kiln_ctx *x);
+/**
+ * Starts streaming the body of c's request: copies the head into the
+ * request's arena (its views move there), consumes it from c->in, and sets
+ * up the framing. Returns 0 or KILN_ENOMEM.
+ */
+int body_stream_begin(conn *c);
+/**
+ * Waits (in the handler's coroutine) until body bytes are available and
+ * views them in *out, valid until the next body_* call. Returns 1, 0 at the
+ * end of the body, or a negative code: KILN_ETIMEDOUT (the body timeout),
+ * KILN_ECLOSED (the client went), KILN_EPARSE (bad chunked framing),
+ * KILN_ELIMIT, KILN_ECANCELED (shutdown), KILN_ESTATE (outside the
+ * handler). A streamed body's error is kept in x->body_err and returned
+ * again by later calls.
+ */
+int body_peek(kiln_ctx *x, kiln_str *out);
+/** Consumes n bytes (at most what body_peek viewed). */
+void body_take(kiln_ctx *x, size_t n);
+/** Records err as the error that stopped reading x's streamed body, with
+    the HTTP status that answers it. Returns err. */
+int body_fail(kiln_ctx *x, int err, int status);
+/**
+ * True when the connection may carry another request after x: its body
+ * was read to the end, or what is left of it is small enough to drain
+ * (Content-Length, at most BODY_DRAIN_MAX bytes, no 100 Continue owed).
+ */
+bool body_keeps_conn(const kiln_ctx *x);
+/** Most bytes of an unread streamed body drained to keep a connection. */
+#define BODY_DRAIN_MAX (256 * 1024)
 
 /* respond.c */
 /**
@@ -249,7 +337,16 @@ int respond_head_body(kiln_ctx *x, int status, const char *ctype,
  */
 int respond_file(kiln_ctx *x, int status, const char *ctype, int fd,
                  int64_t off, int64_t len);
-/** Sends a problem+json error response for x (status, detail). */
+/**
+ * Offers the error (status, detail) to the app's error page
+ * (kiln_app_set_error_page), unless x has none, runs it already or has
+ * answered. Returns true when x is answered.
+ */
+bool respond_error_page(kiln_ctx *x, int status, const char *detail);
+/**
+ * Answers an error for x: the app's error page first (respond_error_page),
+ * else a problem+json (status, detail). Returns 0 or KILN_ENOMEM.
+ */
 int respond_problem(kiln_ctx *x, int status, const char *detail);
 /**
  * Appends a minimal error response for a request that could not be parsed

@@ -1,33 +1,12 @@
 /*
  * tpl/rows.c - kiln_value_from_rows: a database result as a list of maps,
  * so a handler hands rows to a template without copying fields by hand.
+ * The typing rules are db/cell.h's, shared with kiln_json_put_rows.
  */
 #include <kiln/db.h>
 #include <kiln/tpl.h>
 
-#include <stdio.h>
-#include <time.h>
-
-/* A timestamp as ISO-8601 UTC text, which the |date filter reads. */
-static kiln_value time_value(kiln_arena *a, int64_t us)
-{
-    int64_t sec = us / 1000000, frac = us % 1000000;
-    if (frac < 0) {
-        frac += 1000000;
-        sec--;
-    }
-    time_t t = (time_t)sec;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-        return kiln_value_null();
-    char buf[48];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (frac)
-        n += (size_t)snprintf(buf + n, sizeof buf - n, ".%06d", (int)frac);
-    if (n + 1 < sizeof buf)
-        buf[n++] = 'Z';
-    return kiln_value_str_copy(a, (kiln_str){buf, n});
-}
+#include "db/cell.h"
 
 int kiln_value_from_rows(kiln_arena *a, kiln_rows *r, kiln_value *out)
 {
@@ -57,33 +36,28 @@ int kiln_value_from_rows(kiln_arena *a, kiln_rows *r, kiln_value *out)
         if (row.type != KILN_VALUE_MAP)
             return KILN_ENOMEM;
         for (int i = 0; i < ncols; i++) {
+            db_cell cell;
+            char tbuf[DB_CELL_TIME_MAX];
+            db_cell_read(r, i, &cell, tbuf);
             kiln_value v;
-            switch (kiln_row_type(r, i)) {
+            switch (cell.type) {
             case KILN_DB_NULL:
                 v = kiln_value_null();
                 break;
             case KILN_DB_INT:
-                v = kiln_value_int(kiln_row_int(r, i));
+                v = kiln_value_int(cell.i);
                 break;
             case KILN_DB_FLOAT:
-                v = kiln_value_float(kiln_row_float(r, i));
+                v = kiln_value_float(cell.f);
                 break;
             case KILN_DB_BOOL:
-                v = kiln_value_bool(kiln_row_bool(r, i));
+                v = kiln_value_bool(cell.b);
                 break;
-            case KILN_DB_TIME:
-                v = time_value(a, kiln_row_time(r, i));
+            default:
+                /* text, timestamps and blobs: the bytes live in the
+                   connection's arena (or tbuf); copy them into a */
+                v = kiln_value_str_copy(a, cell.s);
                 break;
-            case KILN_DB_BLOB:
-                v = kiln_value_str_copy(a, kiln_row_blob(r, i));
-                break;
-            default: {
-                /* the text lives in the connection's arena; copy it into a
-                   unless that is the same arena */
-                kiln_str t = kiln_row_text(r, i);
-                v = kiln_value_str_copy(a, t);
-                break;
-            }
             }
             int rc = kiln_value_set_str(row, names[i], v);
             if (rc != 0)

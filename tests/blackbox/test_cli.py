@@ -44,6 +44,77 @@ def test_version_and_help():
     check(err.count("\n") == 1, "one line: %r" % err)
 
 
+def test_unknown_commands_suggest_the_nearest():
+    for typo, near in (("nwe", "new"), ("buidl", "build"), ("rotues", "routes"),
+                       ("conifg", "config"), ("dve", "dev")):
+        rc, out, err = run([typo], "/")
+        eq(rc, 2, "kiln %s status" % typo)
+        eq(err, "kiln: unknown command '%s' (did you mean '%s'?)\n" %
+           (typo, near), "kiln %s message" % typo)
+    rc, out, err = run(["help", "nwe"], "/")
+    eq(rc, 2, "kiln help nwe")
+    check("did you mean 'new'" in err, err)
+
+
+@timeout(120)
+def test_unknown_flags_exit_2_at_once():
+    with Project() as p:
+        # every command, in a project where each would otherwise do its
+        # work (dev would serve, run would need a build)
+        cases = {
+            "new": ["new", "x", "--prot", "1"],
+            "dev": ["dev", "--prot", "1"],
+            "build": ["build", "--prot", "1"],
+            "run": ["run", "--prot", "1"],
+            "routes": ["routes", "--prot", "1"],
+            "config": ["config", "--prot", "1"],
+            "gen": ["gen", "api", "x", "--prot", "1"],
+            "migrate": ["migrate", "--prot", "1"],
+            "render": ["render", "pages/index.html", "--prot", "1"],
+        }
+        for cmd, args in cases.items():
+            t0 = time.monotonic()
+            rc, out, err = p.kiln(*args, timeout=20)
+            eq(rc, 2, "kiln %s with an unknown flag: status (%s)" % (cmd, err))
+            check(time.monotonic() - t0 < t(5), "kiln %s exits at once" % cmd)
+            eq(err.count("\n"), 1, "one line for kiln %s: %r" % (cmd, err))
+            check(err.startswith("kiln %s: unknown option '--prot'" % cmd),
+                  "kiln %s names the flag: %r" % (cmd, err))
+            eq(out, "", "kiln %s printed nothing else" % cmd)
+        # the commands whose flags go to the app suggest the app's flag
+        for cmd in ("dev", "run", "config", "migrate"):
+            rc, out, err = p.kiln(cmd, "--prot", "1", timeout=20)
+            check("did you mean '--port'?" in err, "%s: %r" % (cmd, err))
+        # a flag of the app with a bad value is a usage error too
+        rc, out, err = p.kiln("dev", "--workers", "many", timeout=20)
+        eq(rc, 2, "dev --workers many")
+        check("--workers" in err and err.count("\n") == 1, err)
+        check(not os.path.exists(p.path(".kiln/dev")), "dev built nothing")
+        check(not os.path.exists(p.path("api/x.c")), "gen wrote nothing")
+        check(not os.path.exists(p.path("x")), "new wrote nothing")
+
+
+def test_broken_kiln_toml_fails_every_command():
+    with Project() as p:
+        p.write("kiln.toml", '[app]\nname = "app"\ntitle = "unterminated\n')
+        for args in (["build"], ["routes"], ["dev"], ["run"], ["config"],
+                     ["migrate"], ["gen", "api", "x"],
+                     ["render", "pages/index.html"]):
+            rc, out, err = p.kiln(*args, timeout=30)
+            eq(rc, 1, "kiln %s with a broken kiln.toml (%s)" % (args[0], err))
+            check(re.search(r"kiln %s: kiln\.toml:3:\d+: " % args[0], err),
+                  "kiln %s names kiln.toml:3:COL: %r" % (args[0], err))
+        check(not os.path.exists(p.path("dist")), "no binary was built")
+        check(not os.path.exists(p.path("api/x.c")), "gen wrote nothing")
+        # a key that is not a setting: the build would make a binary that
+        # refuses to start, so it stops here
+        p.write("kiln.toml", '[server]\nprot = 8000\n')
+        rc, out, err = p.kiln("build")
+        eq(rc, 1, "build with an unknown key")
+        check("kiln.toml:2:1: unknown key 'prot'" in err and "port" in err, err)
+        check(not os.path.exists(p.path("dist/app")), "no binary was built")
+
+
 def test_outside_a_project():
     d = tempfile.mkdtemp(prefix="kiln-none-")
     try:
@@ -159,13 +230,90 @@ def test_gen_adds_files_in_place():
         check(os.path.isfile(p.path("pages/about.html")), "page made")
         rc, out, err = p.kiln("gen", "page", "about")
         eq(rc, 1, "gen over an existing file")
-        rc, out, err = p.kiln("gen", "model", "x")
+        rc, out, err = p.kiln("gen", "frob", "x")
         eq(rc, 2, "gen of an unknown kind")
         rc, out, err = p.kiln("gen", "api", "bad[name")
         eq(rc, 1, "gen with a name that breaks the rules")
         check(not os.path.exists(p.path("api/bad[name.c")), "not left behind")
         rc, out, err = p.kiln("routes")
         check("/api/users/{id}" in out and "/about" in out, out)
+
+
+@timeout(240)
+def test_gen_every_kind_with_awkward_names_compiles_and_serves():
+    names = ["notes/index", "time", "random", "[id]", "a/b/[id]", "my-page",
+             "files/[...rest]", "x/[int]"]
+    with Project() as p:
+        for name in names:
+            for kind in ("api", "page"):
+                rc, out, err = p.kiln("gen", kind, name)
+                eq(rc, 0, "kiln gen %s %s (%s)" % (kind, name, err))
+        # the comment names the route the file serves
+        api = p.read("api/notes/index.c")
+        check("GET /api/notes\n" in api and "/api/notes/index" not in api,
+              "the route in the comment: %s" % api)
+        check("KILN_LOAD(" in p.read("pages/a/b/[id].c"), "a page's loader")
+        check("kiln_param(c, \"id\")" in p.read("pages/a/b/[id].c"),
+              "the loader reads the parameter")
+        check("[id]" not in p.read("pages/a/b/[id].html"), "no '[id]' title")
+        # handlers that ignore `c` (and a loader that ignores both), with
+        # labels libc uses: no collision, no "unused parameter" warning
+        p.write("api/quiet.c", "#include <kiln.h>\n#include <strings.h>\n"
+                "#include <time.h>\n#include <stdlib.h>\n"
+                "KILN_GET(index) { return KILN_EINVAL; }\n"
+                "KILN_POST(time) { return KILN_EINVAL; }\n"
+                "KILN_PUT(random) { return KILN_EINVAL; }\n")
+        p.write("pages/quiet.html", "<p>quiet</p>\n")
+        p.write("pages/quiet.c", "#include <kiln.h>\n"
+                "KILN_LOAD(index) { return 0; }\n")
+        rc, out, err = p.kiln("build")
+        eq(rc, 0, "what gen wrote compiles (%s)" % err)
+        check("warning:" not in err, "and without a warning: %s" % err)
+        port = harness.free_port()
+        env = kilncli_env({"KILN_APP_SECRET_KEY": "g" * 20 + "Q7x!" + "z" * 20})
+        srv = subprocess.Popen([p.path("dist/app"), "--port", str(port),
+                                "--workers", "1"], cwd=p.root, env=env,
+                               stderr=subprocess.PIPE)
+        try:
+            check(get_when_up(port, "/api/time") is not None, "it serves")
+            want_json = {
+                "/api/notes": {"ok": True}, "/api/time": {"ok": True},
+                "/api/random": {"ok": True}, "/api/42": {"id": "42"},
+                "/api/a/b/7": {"id": "7"}, "/api/my-page": {"ok": True},
+                "/api/files/x/y.txt": {"rest": "x/y.txt"},
+                "/api/x/9": {"int": "9"},
+            }
+            for target, body in want_json.items():
+                r = get_when_up(port, target)
+                eq(r.status, 200, "GET %s" % target)
+                eq(r.json(), body, "GET %s body" % target)
+            want_page = {
+                "/notes": "<h1>Notes</h1>", "/time": "<h1>Time</h1>",
+                "/random": "<h1>Random</h1>", "/42": "<h1>Id 42</h1>",
+                "/a/b/7": "<h1>B 7</h1>", "/my-page": "<h1>My page</h1>",
+                "/files/x/y.txt": "<h1>Files x/y.txt</h1>",
+                "/x/9": "<h1>X 9</h1>",
+            }
+            for target, h1 in want_page.items():
+                r = get_when_up(port, target)
+                eq(r.status, 200, "GET %s" % target)
+                check(h1.encode() in r.body and b"<title>" + h1[4:-5].encode()
+                      + b"</title>" in r.body,
+                      "GET %s shows %s: %s" % (target, h1, r.body[:400]))
+        finally:
+            srv.terminate()
+            srv.wait(timeout=t(20))
+        # nothing is overwritten, and a broken name leaves nothing behind
+        rc, out, err = p.kiln("gen", "page", "time")
+        eq(rc, 1, "gen over existing files")
+        rc, out, err = p.kiln("gen", "pgae", "y")
+        eq(rc, 2, "an unknown kind")
+        check("did you mean 'page'?" in err, err)
+        rc, out, err = p.kiln("gen", "page", "bad[name")
+        eq(rc, 1, "a name that breaks the routing rules")
+        check(not os.path.exists(p.path("pages/bad[name.html")) and
+              not os.path.exists(p.path("pages/bad[name.c")),
+              "no file left behind")
 
 
 # ---- config --------------------------------------------------------------------
@@ -224,7 +372,10 @@ KILN_GET(hello) { return kiln_jsonf(c, 200, "{message:%s}", "version two"); }
 
 @timeout(180)
 def test_dev_serves_and_rebuilds():
-    with Project() as p, Dev(p) as d:
+    # compiler messages in colour, as in a terminal: the page and the JSON
+    # must show them without the escapes
+    with Project() as p, Dev(p, env={"CFLAGS":
+                                     "-fdiagnostics-color=always"}) as d:
         r = d.wait_for("/api/hello?name=you", lambda r: r.status == 200,
                        "the first build")
         eq(r.json(), {"message": "Hello, you!"}, "api/hello.c answer")
@@ -244,7 +395,8 @@ def test_dev_serves_and_rebuilds():
         # edit a page: the next request sees it, no rebuild needed
         p.write("pages/index.html", "<h1>edited</h1>\n")
         r = d.get("/")
-        check(b'<main id="content">\n<h1>edited</h1>\n' in r.body,
+        # (the file's last newline is dropped, as Jinja2 drops it)
+        check(b'<main id="content">\n<h1>edited</h1>  </main>' in r.body,
               "the edited page, at once, in the layout: %r" % r.body[:400])
         # a new file is a new route
         p.write("api/posts/[id].c", "#include <kiln.h>\nKILN_GET(show) {\n"
@@ -272,8 +424,29 @@ def test_dev_serves_and_rebuilds():
         check(re.search(rb"api/hello\.c:3:\d+", r.body),
               "page shows api/hello.c:3:col: %s" % r.body[:600])
         check(re.search(r"api/hello\.c:3:\d+", d.output()), "terminal too")
+        check("\033[" in d.output(), "the terminal got colours")
         check(b"<script" not in r.body.split(b"<pre>")[1].split(b"</pre>")[0],
               "compiler output is escaped")
+        # an error in an included header: a JSON client gets all of it
+        p.write("api/_broken.h", "static int broken(void) { return nope; }\n")
+        p.write("api/hello.c", "#include <kiln.h>\n#include \"_broken.h\"\n"
+                "KILN_GET(hello) { return broken(); }\n")
+        r = d.wait_for("/api/hello", lambda r: r.status == 500 and
+                       b"_broken.h" in r.body, "the header's compile error",
+                       headers={"Accept": "application/json"})
+        eq(r.header("Content-Type"), "application/problem+json", "problem")
+        j = r.json()
+        check(j["detail"].startswith("the app does not build: ") and
+              "api/_broken.h:1:" in j["detail"] and "error:" in j["detail"],
+              "detail is the error line, not the preamble: %r" % j["detail"])
+        check("In file included from api/hello.c:2" in j["log"] and
+              "nope" in j["log"] and "\033" not in j["log"],
+              "log holds the whole diagnostic, without escapes: %r" % j["log"])
+        eq(j["status"], 500, "status member")
+        r = d.get("/")
+        check(b"In file included from api/hello.c:2" in r.body and
+              b"nope" in r.body, "the HTML page shows all of it")
+        p.remove("api/_broken.h")
         p.write("api/hello.c", HELLO_V2)
         d.wait_for("/api/hello", lambda r: r.status == 200, "fixed again")
         # bad TOML: file:line:col, then fixed
@@ -320,22 +493,74 @@ def test_dev_restart_refuses_no_connection():
                                                   set(answers)))
 
 
+CRASH_C = """#include <kiln.h>
+#include <stdlib.h>
+/* a NULL dereference the sanitizers let through, so the app gets SIGSEGV */
+__attribute__((no_sanitize("undefined"))) static int deref(int *p)
+{
+    return *p;
+}
+KILN_GET(crash)
+{
+    int *volatile p = NULL;
+    if (kiln_query(c, "die").n)
+        return kiln_text(c, 200, "%d", deref(p));
+    return kiln_text(c, 200, "%s", "alive");
+}
+"""
+
+
 @timeout(120)
-def test_dev_app_crash_shows_error():
+def test_dev_restarts_a_crashed_app():
     with Project() as p:
-        p.write("api/crash.c", "#include <kiln.h>\n#include <stdlib.h>\n"
-                "KILN_GET(crash) { abort(); }\n")
-        with Dev(p) as d:
-            d.wait_for("/api/hello", lambda r: r.status == 200, "first build")
-            try:
-                d.get("/api/crash", timeout=5)
-            except Exception:
-                pass
-            r = d.wait_for("/", lambda r: r.status == 500, "the crash page")
-            check(b"signal 6" in r.body, "says how it died: %s" % r.body[:400])
-            p.write("api/crash.c", "#include <kiln.h>\n"
-                    "KILN_GET(crash) { return kiln_text(c, 200, \"%s\", \"ok\"); }\n")
-            r = d.wait_for("/api/crash", lambda r: r.status == 200, "restart")
+        p.write("api/crash.c", CRASH_C)
+        # ASan would catch the SIGSEGV and exit 1: let the signal through
+        with Dev(p, env={"ASAN_OPTIONS": "detect_leaks=0:handle_segv=0"}) as d:
+            d.wait_for("/api/crash", lambda r: r.status == 200, "first build")
+            start = len(d.output())
+            pages = []  # what answered while the app was down
+            for round in range(3):  # down for 100, 200, then 400 ms
+                try:
+                    d.get("/api/crash?die=1", timeout=5)
+                except Exception:
+                    pass  # the connection dies with the app
+                # served again without saving a file; meanwhile the page
+                # says it crashed
+                deadline = time.monotonic() + t(20)
+                while time.monotonic() < deadline:
+                    try:
+                        accept = "application/json" if round == 2 else \
+                            "text/html"
+                        r = d.get("/api/crash", headers={"Accept": accept})
+                    except (OSError, harness.TestFailure):
+                        continue
+                    if r.status == 200:
+                        break
+                    pages.append(r)
+                    time.sleep(0.01)
+                eq(r.status, 200, "served again after crash %d" % round)
+                eq(r.body, b"alive", "the restarted app answers")
+            out = d.output()[start:]
+            check("crashed" in out and "SIGSEGV" in out and
+                  "Segmentation fault" in out,
+                  "the terminal says it crashed, with the signal: %s" % out)
+            check("restarting it in 100 ms" in out, "first delay: %s" % out)
+            check("restarting it in 200 ms" in out, "doubled: %s" % out)
+            eq(out.count("restarted the app"), 3, "restarts said: %s" % out)
+            check("does not build" not in out, "never a build error: " + out)
+            check(pages, "the crash page answered while the app was down")
+            for r in pages:
+                eq(r.status, 503, "while restarting: 503")
+                eq(r.header("Retry-After"), "1", "Retry-After")
+                check(b"does not build" not in r.body, "not a build error")
+                if r.header("Content-Type") == "application/problem+json":
+                    j = r.json()
+                    check("crashed and is restarting" in j["detail"] and
+                          "SIGSEGV" in j["log"], "problem+json: %s" % j)
+                else:
+                    check(b"The app crashed" in r.body and b"restarting" in
+                          r.body and b"SIGSEGV" in r.body,
+                          "the page says it crashed: %s" % r.body[:500])
 
 
 @timeout(120)
@@ -361,6 +586,22 @@ def test_build_and_run_release():
         eq(rc, 0, "kiln build status (%s)" % err)
         binary = p.path("dist/app")
         check(os.access(binary, os.X_OK), "dist/app built: " + out)
+        # small: only the libraries a SQLite app uses, stripped, its size
+        # said, the debug information beside it
+        m = re.search(r"; (\d+) KiB; debug information in (\S+)\)", out)
+        check(m, "the size is reported: %r" % out)
+        eq(int(m.group(1)), (os.path.getsize(binary) + 1023) // 1024,
+           "the size reported is the binary's")
+        eq(m.group(2), binary + ".debug", "the debug file named")
+        check(os.path.getsize(binary + ".debug") > 0, "debug file written")
+        needed = elf_needed(binary)
+        check(needed and not any("libpq" in n for n in needed),
+              "no libpq among %s" % needed)
+        check(len(needed) <= 6, "a handful of libraries: %s" % needed)
+        sections = subprocess.run(["readelf", "-S", "-W", binary],
+                                  capture_output=True, text=True).stdout
+        check(".gnu_debuglink" in sections and ".debug_info" not in sections
+              and ".symtab" not in sections, "stripped, with a debug link")
         # production without a secret key: refuses, says how
         port = harness.free_port()
         pr = subprocess.run([binary, "--port", str(port)], cwd=p.root,
@@ -409,6 +650,30 @@ def test_build_and_run_release():
         eq(srv.returncode, 0, "release binary exits 0 on SIGTERM")
 
 
+def elf_needed(path):
+    """The DT_NEEDED libraries of an ELF file (readelf -d)."""
+    out = subprocess.run(["readelf", "-d", "-W", path], capture_output=True,
+                         text=True, check=True).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
+
+
+@timeout(60)
+def test_postgres_without_libpq_is_a_clear_error():
+    # libpq is loaded only for a postgres:// URL: without it, the command
+    # says what to install (KILN_LIBPQ names a library that is not there)
+    with Project() as p:
+        rc, out, err = p.kiln("migrate", "--db", "postgres://127.0.0.1:1/x",
+                              env={"KILN_LIBPQ": "libpq-not-here.so.5"})
+        eq(rc, 1, "migrate without libpq (%s)" % err)
+        check("PostgreSQL needs libpq: install the libpq5 package" in err and
+              "libpq-not-here.so.5" in err, err)
+        eq(err.count("\n"), 1, "one line: %r" % err)
+        # SQLite needs no libpq at all
+        p.write("migrations/0001_init.sql", "CREATE TABLE t (x INTEGER);\n")
+        rc, out, err = p.kiln("migrate", env={"KILN_LIBPQ": "libpq-not-here"})
+        eq(rc, 0, "migrate on SQLite without libpq (%s)" % err)
+
+
 def kilncli_env(extra=None):
     import kilncli
     return kilncli.env_for(extra)
@@ -436,11 +701,12 @@ def test_incremental_build_compiles_only_changes():
                     "{ return kiln_text(c, 200, \"%%d\", %d); }\n" % i)
         rc, out, err = p.kiln("build")
         eq(rc, 0, "first build (%s)" % err)
-        check("8 files compiled" in out, out)  # 7 handlers + the route table
+        # 7 handlers, the route table and the models' descriptions
+        check("9 files compiled" in out, out)
         rc, out, err = p.kiln("build")
-        check("(1 file compiled)" in out, "only the route table: " + out)
+        check("(1 file compiled;" in out, "only the route table: " + out)
         time.sleep(0.01)
         p.write("api/n3.c", "#include <kiln.h>\nKILN_GET(g) "
                 "{ return kiln_text(c, 200, \"%d\", 33); }\n")
         rc, out, err = p.kiln("build")
-        check("(2 files compiled)" in out, "n3 and the table: " + out)
+        check("(2 files compiled;" in out, "n3 and the table: " + out)

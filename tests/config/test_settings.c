@@ -1030,3 +1030,51 @@ TEST(settings_bools_and_suggestions)
     i = settings_key_suggest("database", "urll", 4, false);
     CHECK_STR(settings_keys[i].name, "database.url");
 }
+
+TEST(settings_uploads)
+{
+    const char *dir = tmp_root();
+    char *argv[] = {"app", NULL};
+    run r;
+    /* the defaults: $TMPDIR is resolved when the server starts */
+    CHECK_INT(load(&r, dir, false, noenv, argv), 0);
+    CHECK_STR(kiln_settings_str(r.s, "uploads.dir"), "");
+    CHECK_INT(kiln_settings_int(r.s, "uploads.memory"), 65536);
+    CHECK_INT(kiln_settings_int(r.s, "uploads.max_file"), 100 << 20);
+    CHECK_INT(kiln_settings_int(r.s, "uploads.max_parts"), 1000);
+    kiln_settings_free(r.s);
+
+    put_file(dir, "kiln.toml",
+             "[uploads]\ndir = \"/srv/tmp\"\nmemory = \"1MiB\"\n"
+             "max_file = \"2GiB\"\n");
+    char *env[] = {"KILN_UPLOADS_MAX_PARTS=50", NULL};
+    char *flags[] = {"app", "--uploads-memory", "4KiB", NULL};
+    CHECK_INT(load(&r, dir, false, env, flags), 0);
+    CHECK_STR(kiln_settings_origin(r.s, "uploads.dir"), "kiln.toml:2");
+    CHECK_STR(kiln_settings_origin(r.s, "uploads.max_parts"),
+              "env KILN_UPLOADS_MAX_PARTS");
+    CHECK_STR(kiln_settings_origin(r.s, "uploads.memory"),
+              "flag --uploads-memory");
+    kiln_server_opts o;
+    kiln_server_opts_default(&o);
+    CHECK(o.uploads_dir == NULL);
+    CHECK_INT(o.upload_memory, 65536);
+    CHECK_INT(o.upload_max_file, 100 << 20);
+    CHECK_INT(o.upload_max_parts, 1000);
+    kiln_settings_server_opts(r.s, &o);
+    CHECK_STR(o.uploads_dir, "/srv/tmp");
+    CHECK_INT(o.upload_memory, 4096);
+    CHECK_INT(o.upload_max_file, INT64_C(2) << 30);
+    CHECK_INT(o.upload_max_parts, 50);
+    kiln_settings_free(r.s);
+
+    toml_err("[uploads]\nmax_parts = 0\n",
+             "kiln.toml:2:13: uploads.max_parts must be between 1 and "
+             "1000000, not 0",
+             __LINE__);
+    toml_err("[uploads]\nmax_flie = 1\n",
+             "kiln.toml:2:1: unknown key 'max_flie' in [uploads] (did you "
+             "mean 'max_file'?)",
+             __LINE__);
+    rm_root(dir);
+}

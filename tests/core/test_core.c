@@ -103,7 +103,38 @@ TEST(str_helpers)
     CHECK(kiln_str_to_i64(KILN_STR("-"), &v) < 0);
     CHECK(kiln_str_to_i64(KILN_STR("12a"), &v) < 0);
     CHECK(kiln_str_to_i64(KILN_STR("+1"), &v) < 0);
+    /* strict: what kiln_param_i64 and kiln_query_i64 rely on */
+    const char *bad[] = {" 4",
+                         "4 ",
+                         "--1",
+                         "1e3",
+                         "4.0",
+                         "0x1",
+                         "\t1",
+                         "-9223372036854775809",
+                         "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = 12345;
+        CHECK(kiln_str_to_i64(kiln_str_c(bad[i]), &v) == KILN_EINVAL);
+        CHECK(v == 12345);
+    }
+    CHECK(kiln_str_to_i64(KILN_STR("-0"), &v) == 0 && v == 0);
+    CHECK(kiln_str_to_i64(KILN_STR("007"), &v) == 0 && v == 7);
+    CHECK(kiln_str_to_i64((kiln_str){"1\0", 2}, &v) < 0);
     CHECK_STR(kiln_strerror(KILN_ENOMEM), "out of memory");
+}
+
+TEST(str_distance)
+{
+    CHECK_INT(kiln_str_distance(KILN_STR("nwe"), KILN_STR("new")), 1);
+    CHECK_INT(kiln_str_distance(KILN_STR("ROUTES"), KILN_STR("routes")), 0);
+    CHECK_INT(kiln_str_distance(KILN_STR("kitten"), KILN_STR("sitting")), 3);
+    CHECK_INT(kiln_str_distance(KILN_STR(""), KILN_STR("dev")), 3);
+    CHECK_INT(kiln_str_distance(KILN_STR("buidl"), KILN_STR("build")), 1);
+    char big[65];
+    memset(big, 'a', sizeof big);
+    CHECK(kiln_str_distance((kiln_str){big, 65}, KILN_STR("a")) == SIZE_MAX);
+    CHECK_INT(kiln_str_distance((kiln_str){big, 64}, (kiln_str){big, 64}), 0);
 }
 
 TEST(timer_heap_order_and_delete)

@@ -5,6 +5,7 @@
  */
 #include "test.h"
 
+#include <kiln/db.h>
 #include <kiln/json.h>
 
 #include <dirent.h>
@@ -452,21 +453,43 @@ TEST(i64_beyond_double_precision_round_trips)
 
 TEST(format_keys)
 {
-    FORMAT_IS("{\"message\":\"hi\", \"id\":3, \"ok\":true}",
+    FORMAT_IS("{\"message\":\"hi\",\"id\":3,\"ok\":true}",
               "{message:%s, id:%d, ok:%b}", "hi", 3, 1);
-    FORMAT_IS("{\"a\" : 1, \"b\"\t:2}", "{a : 1, b\t:2}");
+    FORMAT_IS("{\"a\":1,\"b\":2}", "{a : 1, b\t:2}");
     FORMAT_IS("{\"_x1\":1,\"A_b\":2}", "{_x1:1,A_b:2}");
-    FORMAT_IS("{\"n\":\n 1}", "{n:\n 1}");
+    FORMAT_IS("{\"n\":1}", "{n:\n 1}");
     /* literals are not keys: not followed by ':' */
-    FORMAT_IS("[true,false,null, 1e5, -2.5E-3]",
+    FORMAT_IS("[true,false,null,1e5,-2.5E-3]",
               "[true,false,null, 1e5, -2.5E-3]");
     FORMAT_IS("{\"t\":true,\"f\":false,\"z\":null}", "{t:true,f:false,z:null}");
     /* a number is never a key, nor split into one */
     FORMAT_IS("{\"x\":1e5}", "{x:1e5}");
-    /* quoted literal text is copied untouched */
-    FORMAT_IS("{\"a:b\":1, \"k\": \"v:w x:\", \"q\":\"\\\"c:\\\"\"}",
+    /* quoted literal text is copied untouched, its spaces too */
+    FORMAT_IS("{\"a:b\":1,\"k\":\"v:w x:\",\"q\":\"\\\"c:\\\"\"}",
               "{\"a:b\":1, \"k\": \"v:w x:\", q:\"\\\"c:\\\"\"}");
     FORMAT_IS("", "");
+}
+
+TEST(format_layout_is_not_written)
+{
+    /* spaces, tabs and newlines after ',' and ':' and around brackets are
+       the C author's layout: the output is compact */
+    FORMAT_IS("{\"id\":1,\"title\":\"a b\"}", "{id:%d, title:%s}", 1, "a b");
+    FORMAT_IS("{\"id\":1,\"tags\":[\"x\",\"y\"],\"o\":{\"k\":true}}",
+              "{\n"
+              "    id: %d,\n"
+              "    tags: [ %s, %s ],\r\n"
+              "    o: { k: true }\n"
+              "}\n",
+              1, "x", "y");
+    FORMAT_IS("[1,2]", "  [ 1 ,\t2 ]  ");
+    FORMAT_IS("{\"a\":[]}", "{ a : [ ] }");
+    /* inside quoted literals, spaces are the text's own */
+    FORMAT_IS("{\"k\":\" two  spaces \"}", "{k: \" two  spaces \"}");
+    FORMAT_IS("{\"a b\":1}", "{\"a b\" : 1}");
+    /* a value's own spaces are never touched */
+    FORMAT_IS("[\" x \"]", "[ %s ]", " x ");
+    FORMAT_IS("", " \n\t ");
 }
 
 TEST(format_nested)
@@ -1116,4 +1139,121 @@ TEST(json_test_suite_huge_numbers)
         CHECK(!v->u.array.items[0].u.number.is_int);
     }
     kiln_arena_deinit(&a);
+}
+
+/* ---- arrays in a loop, rows ------------------------------------------- */
+
+TEST(array_loop_without_commas)
+{
+    kiln_buf b;
+    kiln_buf_init(&b);
+    kiln_json_array a;
+    kiln_json_array_begin(&a, &b);
+    CHECK_INT(kiln_json_array_end(&a), 0);
+    CHECK_STR(b.p, "[]");
+
+    kiln_buf_clear(&b);
+    kiln_json_array_begin(&a, &b);
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(kiln_json_array_addf(&a, "{id: %d, name: %s}", i, "n"), 0);
+    CHECK_INT(kiln_json_array_add_raw(&a, "null", 4), 0);
+    CHECK_INT(kiln_json_array_end(&a), 0);
+    CHECK_STR(b.p, "[{\"id\":0,\"name\":\"n\"},{\"id\":1,\"name\":\"n\"},"
+                   "{\"id\":2,\"name\":\"n\"},null]");
+
+    /* the first error sticks, its partial item is removed, later items
+       are not written and _end reports it */
+    kiln_buf_clear(&b);
+    kiln_json_array_begin(&a, &b);
+    CHECK_INT(kiln_json_array_addf(&a, "%d", 1), 0);
+    CHECK_INT(kiln_json_array_addf(&a, "{a:%d, b:%q}", 2, 3), KILN_EINVAL);
+    CHECK_STR(b.p, "[1");
+    CHECK_INT(kiln_json_array_addf(&a, "%d", 4), KILN_EINVAL);
+    CHECK_INT(kiln_json_array_add_raw(&a, "5", 1), KILN_EINVAL);
+    CHECK_INT(kiln_json_array_end(&a), KILN_EINVAL);
+    CHECK_STR(b.p, "[1");
+    kiln_buf_deinit(&b);
+}
+
+/* Writes the rows of sql (on a fresh in-memory SQLite) into a string. */
+static char *rows_json(const char *setup, const char *sql, int *rc)
+{
+    char err[256];
+    kiln_dbc *db = kiln_dbc_open("sqlite::memory:", err, sizeof err);
+    if (!db)
+        test_fail(__FILE__, __LINE__, "open: %s", err);
+    if (setup && kiln_db_exec(db, setup) < 0)
+        test_fail(__FILE__, __LINE__, "setup: %s", kiln_db_errmsg(db));
+    kiln_rows *r = kiln_db_query(db, sql);
+    if (!r)
+        test_fail(__FILE__, __LINE__, "query: %s", kiln_db_errmsg(db));
+    kiln_buf b;
+    kiln_buf_init(&b);
+    *rc = kiln_json_put_rows(&b, r);
+    kiln_dbc_close(db);
+    return b.p ? kiln_buf_detach(&b) : strdup("");
+}
+
+TEST(rows_as_json_typed)
+{
+    int rc;
+    char *s = rows_json(
+        "CREATE TABLE t (id INTEGER, title TEXT, score REAL, data BLOB, "
+        "note TEXT)",
+        "SELECT 1 AS id, 'a \"b\" </c>' AS title, 2.5 AS score, "
+        "x'00ff10' AS data, NULL AS note, 'caf\xc3\xa9' AS \"odd \"\"name\"",
+        &rc);
+    CHECK_INT(rc, 0);
+    CHECK_STR(
+        s,
+        "[{\"id\":1,\"title\":\"a \\\"b\\\" <\\/c>\",\"score\":2.5,"
+        "\"data\":\"AP8Q\",\"note\":null,\"odd \\\"name\":\"caf\xc3\xa9\"}]");
+    free(s);
+
+    /* several rows, blobs of every padding length; no row gives [] */
+    s = rows_json(NULL,
+                  "SELECT x'' AS b UNION ALL SELECT x'61' UNION ALL "
+                  "SELECT x'6162' UNION ALL SELECT x'616263'",
+                  &rc);
+    CHECK_INT(rc, 0);
+    CHECK_STR(s, "[{\"b\":\"\"},{\"b\":\"YQ==\"},{\"b\":\"YWI=\"},"
+                 "{\"b\":\"YWJj\"}]");
+    free(s);
+    s = rows_json("CREATE TABLE e (x INTEGER)", "SELECT x FROM e", &rc);
+    CHECK_INT(rc, 0);
+    CHECK_STR(s, "[]");
+    free(s);
+
+    /* it parses back as the same values */
+    s = rows_json(NULL,
+                  "SELECT -9223372036854775808 AS lo, 1e300 AS big, "
+                  "'\x01' AS ctl",
+                  &rc);
+    CHECK_INT(rc, 0);
+    kiln_arena a;
+    kiln_arena_init(&a, 0);
+    kiln_json *v = parse_ok(&a, s);
+    CHECK_INT(v->u.array.n, 1);
+    const kiln_json *o = &v->u.array.items[0];
+    CHECK(kiln_json_get(o, "lo")->u.number.i == INT64_MIN);
+    CHECK(kiln_json_get(o, "big")->u.number.d == 1e300);
+    CHECK_STR(kiln_json_get(o, "ctl")->u.string.p, "\x01");
+    kiln_arena_deinit(&a);
+    free(s);
+}
+
+TEST(rows_as_json_error)
+{
+    /* a row that fails while being read: the error, not a valid array */
+    int rc;
+    char *s = rows_json(NULL,
+                        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT "
+                        "i + 1 FROM n WHERE i < 3) SELECT CASE WHEN i < 3 "
+                        "THEN i ELSE abs(-9223372036854775807 - 1) END AS v "
+                        "FROM n",
+                        &rc);
+    CHECK(rc < 0);
+    CHECK(strcmp(s, "[{\"v\":1},{\"v\":2}]") != 0);
+    free(s);
+    CHECK_INT(kiln_json_put_rows(NULL, NULL), KILN_EINVAL);
 }

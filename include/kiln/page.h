@@ -1,0 +1,84 @@
+/*
+ * kiln/page.h - page actions: a KILN_POST (or PUT, PATCH, DELETE) handler
+ * in pages/NAME.c answers the forms of pages/NAME.html. Input that fails
+ * validation re-renders the page with status 422, the submitted values and
+ * a message per field (Django's bound form), instead of a redirect that
+ * carries the error in the query string:
+ *
+ *   // pages/notes.c
+ *   KILN_POST(add_note)
+ *   {
+ *       kiln_str title = kiln_form(c, "title");
+ *       kiln_errors errs;
+ *       kiln_errors_init(&errs, kiln_ctx_arena(c));
+ *       if (!title.n)
+ *           kiln_errors_add(&errs, "/title", "required", "Write a title.");
+ *       if (kiln_errors_any(&errs))
+ *           return kiln_page_invalid(c, &errs);    // 422: the page again
+ *       ...                                        // save it
+ *       kiln_set_header(c, "Location", "/notes");  // then show it (PRG)
+ *       return kiln_respond(c, 303, NULL, "", 0);
+ *   }
+ *
+ *   <!-- pages/notes.html -->
+ *   <form method="post">
+ *     <input name="title" value="{{ form.title }}">
+ *     {% if errors.title %}<p class="error">{{ errors.title }}</p>{% endif %}
+ *   </form>
+ *
+ * Every page render has two values besides what its KILN_LOAD sets:
+ *
+ *   form    the submitted fields by name: form.title is the first value
+ *           sent for "title", "" when none (and on a GET), so the same
+ *           template serves the empty and the re-rendered form. It is true
+ *           when anything was sent; form.items() lists what was.
+ *   errors  the messages by field: errors.title is the detail of the first
+ *           error whose pointer is "/title" ("" when none). A nested field
+ *           reads as written in the form, errors["author.email"] for
+ *           "/author/email" (or errors["/author/email"]). It is true when
+ *           there is any error; errors.items() gives (field, message) pairs
+ *           for a summary.
+ * The names items, keys, values and get are the methods, unless a field of
+ * that name was sent (or has an error). A loader may set form itself (an
+ * edit page's current values); on a re-render the submitted values win.
+ *
+ * An HTMX request (HX-Request: true, HX-Target naming a block of the page)
+ * gets just that block, as for a GET. HTMX 2 swaps nothing on a 4xx by
+ * default: the layout's <meta name="htmx-config"> that `kiln new` writes
+ * lets 422 swap in (docs/forms.md).
+ */
+#ifndef KILN_PAGE_H
+#define KILN_PAGE_H
+
+#include "errors.h"
+#include "tpl.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Answers the request with the page of its route re-rendered with status:
+ * the template of the GET page at this path (pages/NAME.html for an
+ * action in pages/NAME.c), its KILN_LOAD run first as for a GET, then the
+ * entries of ctx (a map, or null) set over what the loader set, then form
+ * (the submitted values, when the request carries a form; else the
+ * loader's form stays) and errors (none) unless ctx has them. For an
+ * HTMX request, only the targeted block. Returns 0 once answered (also
+ * after a template error, which is logged and answered: the debug page in
+ * development, else a 500), the loader's error, KILN_ENOTFOUND (logged)
+ * when no page is routed for GET at this path, or KILN_EINVAL for a status
+ * outside 200..599.
+ */
+int kiln_page_render(kiln_ctx *c, kiln_value ctx, int status);
+
+/**
+ * kiln_page_render with status 422 and errors from errs: the bound form.
+ * Returns as kiln_page_render; KILN_EINVAL when errs holds no error.
+ */
+int kiln_page_invalid(kiln_ctx *c, const kiln_errors *errs);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

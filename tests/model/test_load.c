@@ -1,0 +1,233 @@
+/*
+ * tests/model/test_load.c - the model language: models/NAME.toml into
+ * kiln_model descriptions, and every mistake as file:line:col.
+ */
+#include "model/model.h"
+#include "test.h"
+
+/* Loads the models given as (file, text) pairs; returns the error text
+   (malloc'd, "" when fine) and leaves the set in *ms. */
+static char *load(model_set *ms, const char *const *files, size_t n)
+{
+    model_set_init(ms);
+    kiln_buf errs;
+    kiln_buf_init(&errs);
+    for (size_t i = 0; i < n; i++)
+        model_load_text(ms, files[2 * i], files[2 * i + 1],
+                        strlen(files[2 * i + 1]), &errs);
+    model_set_resolve(ms, &errs);
+    char *out = strdup(errs.p ? errs.p : "");
+    kiln_buf_deinit(&errs);
+    return out;
+}
+
+/* The error text of one model file alone. */
+static char *errors_of(const char *text)
+{
+    const char *files[] = {"models/task.toml", text};
+    model_set ms;
+    char *e = load(&ms, files, 1);
+    model_set_free(&ms);
+    return e;
+}
+
+#define CHECK_ERR(text, want)                                                  \
+    do {                                                                       \
+        char *e_ = errors_of(text);                                            \
+        if (!e_ || !strstr(e_, want))                                          \
+            test_fail(__FILE__, __LINE__, "errors \"%s\" lack \"%s\"", e_,     \
+                      want);                                                   \
+        free(e_);                                                              \
+    } while (0)
+
+TEST(a_model_and_its_fields)
+{
+    const char *files[] = {
+        "models/project.toml",
+        "[fields]\nname = \"string:80\"\n",
+        "models/tag.toml",
+        "[fields]\nlabel = { type = \"string\", unique = "
+        "true }\n",
+        "models/task.toml",
+        "label = \"task\"\n"
+        "ordering = [\"-due\", \"title\"]\n"
+        "[fields]\n"
+        "title = { type = \"string\", max_length = 200, help = \"What\" }\n"
+        "done = { type = \"bool\", default = false }\n"
+        "due = \"date?\"\n"
+        "status = { type = \"enum\", values = [\"open\", \"done\"], default = "
+        "\"open\" }\n"
+        "estimate = { type = \"decimal\", precision = 8, scale = 2, min = "
+        "\"0\" }\n"
+        "project = \"ref:project\"\n"
+        "tags = \"many:tag\"\n"
+        "created = { type = \"datetime\", auto = \"created\" }\n"
+        "[[unique]]\nfields = [\"project\", \"title\"]\n"};
+    model_set ms;
+    char *e = load(&ms, files, 3);
+    CHECK_STR(e, "");
+    free(e);
+    CHECK_INT(ms.n, 3);
+    kiln_model *t = model_find(&ms, "task");
+    CHECK(t != NULL);
+    CHECK_STR(t->table, "task");
+    CHECK_INT(t->nfields, 9); /* id first */
+    CHECK_STR(t->fields[0].name, "id");
+    CHECK(t->fields[0].flags & KILN_FF_PK);
+    const kiln_field *title = model_field(t, "title");
+    CHECK_INT(title->type, KILN_FT_STRING);
+    CHECK_INT(title->max_length, 200);
+    CHECK_STR(title->help, "What");
+    CHECK_INT(title->line, 4);
+    CHECK_INT(title->col, 1);
+    const kiln_field *done = model_field(t, "done");
+    CHECK_STR(done->def, "false");
+    const kiln_field *due = model_field(t, "due");
+    CHECK(due->flags & KILN_FF_OPTIONAL);
+    const kiln_field *st = model_field(t, "status");
+    CHECK_INT(st->nvalues, 2);
+    CHECK_STR(st->def, "\"open\"");
+    const kiln_field *est = model_field(t, "estimate");
+    CHECK_INT(est->precision, 8);
+    CHECK_INT(est->scale, 2);
+    CHECK_STR(est->min_text, "0.00");
+    const kiln_field *p = model_field(t, "project");
+    CHECK_STR(p->column, "project_id");
+    CHECK(p->ref == model_find(&ms, "project"));
+    const kiln_field *tags = model_field(t, "tags");
+    CHECK(tags->column == NULL);
+    CHECK_STR(tags->through, "task_tags");
+    const kiln_field *cr = model_field(t, "created");
+    CHECK(cr->flags & KILN_FF_AUTO_CREATED);
+    CHECK(cr->flags & KILN_FF_READ_ONLY);
+    /* indexes: project's own (a ref), then the composite unique */
+    CHECK_INT(t->nindexes, 2);
+    CHECK_STR(t->indexes[0].name, "task_project_id_idx");
+    CHECK(!t->indexes[0].unique);
+    CHECK_STR(t->indexes[1].name, "task_project_id_title_uniq");
+    CHECK(t->indexes[1].unique);
+    CHECK_INT(t->nordering, 2);
+    kiln_model *tag = model_find(&ms, "tag");
+    CHECK_STR(tag->indexes[0].name, "tag_label_uniq");
+    model_set_free(&ms);
+}
+
+TEST(shorthands)
+{
+    const char *files[] = {
+        "models/x.toml",
+        "[fields]\na = \"string:12?\"\nb = \"decimal:10,3\"\n"
+        "c = \"enum:low,mid,high\"\nd = \"email\"\ne = \"url\"\n"
+        "f = \"json?\"\ng = \"uuid\"\nh = \"time\"\ni = \"float\"\n"
+        "j = \"text\"\nk = \"integer\"\nl = \"datetime?\"\n"};
+    model_set ms;
+    char *e = load(&ms, files, 1);
+    CHECK_STR(e, "");
+    free(e);
+    kiln_model *x = model_find(&ms, "x");
+    CHECK_INT(model_field(x, "a")->max_length, 12);
+    CHECK(model_field(x, "a")->flags & KILN_FF_OPTIONAL);
+    CHECK_INT(model_field(x, "b")->precision, 10);
+    CHECK_INT(model_field(x, "b")->scale, 3);
+    CHECK_INT(model_field(x, "c")->nvalues, 3);
+    CHECK_STR(model_field(x, "c")->values[2], "high");
+    CHECK_INT(model_field(x, "d")->max_length, 254);
+    CHECK_INT(model_field(x, "e")->max_length, 2048);
+    CHECK_INT(model_field(x, "j")->max_length, -1);
+    model_set_free(&ms);
+}
+
+TEST(every_mistake_has_its_position)
+{
+    CHECK_ERR("[fields]\ntitle = \"strng\"\n",
+              "models/task.toml:2:9: unknown type 'strng' for field 'title' "
+              "(did you mean 'string'?)");
+    CHECK_ERR("[fields]\ntitle = { type = \"string\", max_lenght = 3 }\n",
+              "models/task.toml:2:28: unknown option 'max_lenght' for field "
+              "'title' (did you mean 'max_length'?)");
+    CHECK_ERR("[fields]\nowner = \"ref:usr\"\n",
+              "models/task.toml:2:1: field 'owner' refers to a model 'usr' "
+              "that does not exist");
+    CHECK_ERR("[fields]\ndone = { type = \"bool\", default = \"yes\" }\n",
+              "models/task.toml:2:35: field 'done': a default of type string "
+              "does not fit a bool field");
+    CHECK_ERR("[fields]\nn = { type = \"integer\", max = 5, default = 9 }\n",
+              "models/task.toml:2:44: field 'n': the default 9 is outside");
+    CHECK_ERR("[fields]\ns = { type = \"enum\", values = [\"a\"], default = "
+              "\"b\" }\n",
+              "models/task.toml:2:48: field 's': the default \"b\" is not one "
+              "of its values");
+    CHECK_ERR("[fields]\nd = { type = \"date\", default = \"2026-02-30\" }\n",
+              "models/task.toml:2:32: field 'd': the default of a date");
+    CHECK_ERR("[fields]\ntitle = \"string\"\ntitle = \"text\"\n",
+              "models/task.toml:3:1: duplicate key");
+    CHECK_ERR("[fields]\norder = \"integer\"\n",
+              "models/task.toml:2:1: 'order' cannot be a column name: SQL "
+              "reserves it");
+    CHECK_ERR("table = \"select\"\n[fields]\na = \"integer\"\n",
+              "models/task.toml:1:9: 'select' cannot be a table name");
+    CHECK_ERR("[fields]\nint = \"integer\"\n",
+              "'int' cannot be a field name: it is a C keyword");
+    CHECK_ERR("[fields]\nid = \"integer\"\n",
+              "models/task.toml:2:1: 'id' is the primary key");
+    CHECK_ERR("[fields]\nx = { type = \"bool\", max_length = 3 }\n",
+              "models/task.toml:2:22: option 'max_length' does not apply to "
+              "field 'x' (a bool)");
+    CHECK_ERR("[fields]\np = { type = \"ref\", to = \"task\", on_delete = "
+              "\"set_null\" }\n",
+              "on_delete = \"set_null\" needs an optional field");
+    CHECK_ERR("[fields]\nt = \"string\"\n[[unique]]\nfields = [\"t\", \"u\"]\n",
+              "models/task.toml:4:16: [[unique]]: model 'task' has no field "
+              "'u'");
+    CHECK_ERR("ordering = [\"-nope\"]\n[fields]\nt = \"string\"\n",
+              "models/task.toml:1:13: ordering: '-nope' is not a field");
+    CHECK_ERR("colour = \"red\"\n[fields]\nt = \"string\"\n",
+              "models/task.toml:1:1: unknown key 'colour' in a model");
+    CHECK_ERR("[fields]\nt = \"string\"\n[fields.u]\ntype = \"object\"\n",
+              "a model's fields are columns: object is for endpoint schemas");
+    CHECK_ERR("[fields\n", "models/task.toml:1:8:");
+    CHECK_ERR("[fields]\nt = { type = \"string\", pattern = \"[a-\" }\n",
+              "the pattern is not a POSIX extended regular expression");
+    CHECK_ERR("[fields]\nd = \"decimal\"\n", "a decimal needs precision");
+    CHECK_ERR("[fields]\ne = \"enum\"\n", "an enum needs its values");
+    CHECK_ERR("[fields]\ndue = \"date?\"\nhas_due = \"bool\"\n",
+              "field 'has_due' clashes with the has_due flag");
+    CHECK_ERR("[fields]\nproject = \"ref:task\"\nproject_id = \"integer\"\n",
+              "field 'project_id' has the column 'project_id' of field "
+              "'project'");
+}
+
+TEST(models_refer_to_each_other)
+{
+    const char *files[] = {"models/a.toml",
+                           "[fields]\nb = \"ref:b?\"\nself = \"many:a\"\n",
+                           "models/b.toml", "[fields]\na = \"ref:a\"\n"};
+    model_set ms;
+    char *e = load(&ms, files, 2);
+    CHECK_STR(e, "");
+    free(e);
+    kiln_model *a = model_find(&ms, "a");
+    CHECK(model_field(a, "b")->ref == model_find(&ms, "b"));
+    CHECK_STR(model_field(a, "self")->through, "a_self");
+    model_set_free(&ms);
+}
+
+TEST(names_and_reserved_words)
+{
+    CHECK(model_sql_reserved("select"));
+    CHECK(model_sql_reserved("user"));
+    CHECK(!model_sql_reserved("task"));
+    CHECK(model_c_reserved("int"));
+    CHECK(!model_c_reserved("title"));
+    char t[64];
+    model_c_type("blog_post", t, sizeof t);
+    CHECK_STR(t, "BlogPost");
+    model_set ms;
+    model_set_init(&ms);
+    const char *id = model_ident(
+        &ms, "a_very_long_table_name_for_testing_the_limit_of_postgres_names",
+        "uniq");
+    CHECK(strlen(id) <= 63);
+    CHECK(strstr(id, "_uniq") != NULL);
+    model_set_free(&ms);
+}
