@@ -163,12 +163,12 @@ TEST(values_are_normalised_once_then_stable)
 TEST(strings_view_the_input_unless_escaped)
 {
     every e;
-    const char *s = EVERY_JSON;
-    CHECK_INT(th_json(&every_model, s, KILN_DECODE_CREATE, &e), 0);
-    CHECK(e.name.p > s && e.name.p < s + strlen(s));
-    CHECK(e.meta.p > s && e.meta.p < s + strlen(s));
-    CHECK(!(e.note.p > s && e.note.p < s + strlen(s))); /* had escapes */
-    CHECK(e.price.p > s && e.price.p < s + strlen(s));  /* canonical */
+    CHECK_INT(th_json(&every_model, EVERY_JSON, KILN_DECODE_CREATE, &e), 0);
+    const char *s = th.input, *end = s + strlen(EVERY_JSON);
+    CHECK(e.name.p > s && e.name.p < end);
+    CHECK(e.meta.p > s && e.meta.p < end);
+    CHECK(!(e.note.p > s && e.note.p < end)); /* had escapes */
+    CHECK(e.price.p > s && e.price.p < end);  /* canonical */
 }
 
 TEST(task_create_fills_defaults)
@@ -472,9 +472,10 @@ TEST(top_level_must_be_an_object)
 }
 
 /* Expects s (n bytes) to be refused as malformed at offset. */
-static void malformed(const char *s, size_t n, size_t offset)
+static void malformed(const char *lit, size_t n, size_t offset)
 {
     every e;
+    const char *s = lit;
     int rc = th_jsonn(&every_model, s, n, KILN_DECODE_CREATE, 0, &e);
     if (rc != KILN_EPARSE)
         test_fail(__FILE__, __LINE__, "%.*s: rc %d, expected KILN_EPARSE",
@@ -505,7 +506,11 @@ TEST(malformed_json_is_a_400_with_the_offset)
     MALFORMED("{\"count\":tru}", 9);
     MALFORMED("{\"count\":-}", 10);
     MALFORMED("{\"count\":1.}", 11);
-    MALFORMED("{\"zzz\":[1,2}", 11);     /* in a skipped value */
+    MALFORMED("{\"zzz\":[1,2}", 11); /* in a skipped value */
+    MALFORMED("{\"lines\":[", 10);   /* input ends inside lists */
+    MALFORMED("{\"lines\":[{\"qty\":1},", 20);
+    MALFORMED("{\"tags\":[1,", 11);
+    MALFORMED("{\"labels\":[\"a\",", 15);
     MALFORMED("{\"id\":{\"a\" 1}}", 11); /* read-only skipped */
     /* schema errors before the syntax error: still a 400 */
     MALFORMED("{\"count\":\"x\",\"ratio\":[}", 22);
