@@ -116,6 +116,15 @@ const kiln_json *kiln_body_json(kiln_ctx *c, kiln_json_error *err);
  * unchanged). (kiln_param_int is the lenient form: a default on failure.)
  */
 int kiln_param_i64(kiln_ctx *c, const char *name, int64_t *out);
+/**
+ * The route parameter name as a row id: a strict kiln_param_i64 of 1 or
+ * more. Anything else names no row: it answers 404 problem+json and
+ * returns false, so a handler's first line is
+ *   int64_t id;
+ *   if (!kiln_param_id(c, "id", &id))
+ *       return 0;
+ */
+bool kiln_param_id(kiln_ctx *c, const char *name, int64_t *out);
 /** kiln_param_i64 for a query parameter (KILN_ENOTFOUND when absent). */
 int kiln_query_i64(kiln_ctx *c, const char *name, int64_t *out);
 

@@ -25,20 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void fail_at(kiln_buf *errs, const char *file, int line, int col,
-                    const char *fmt, ...) KILN_PRINTF(5, 6);
-
-static void fail_at(kiln_buf *errs, const char *file, int line, int col,
-                    const char *fmt, ...)
-{
-    kiln_buf_printf(errs, "%s:%d:%d: ", file, line, col);
-    va_list ap;
-    va_start(ap, fmt);
-    kiln_buf_vprintf(errs, fmt, ap);
-    va_end(ap);
-    kiln_buf_putc(errs, '\n');
-}
-
 static const char *const http_methods[] = {"GET",    "POST", "PUT",    "PATCH",
                                            "DELETE", "HEAD", "OPTIONS"};
 
@@ -135,8 +121,8 @@ static kiln_model *parse_params(model_set *s, const char *file,
 {
     const char *part = query ? "query" : "path";
     if (e->value->type != TOML_TABLE) {
-        fail_at(errs, file, e->value->line, e->value->column,
-                "%s is a table of parameters ({ id = \"integer\" })", part);
+        model_error(errs, file, e->value->line, e->value->column,
+                    "%s is a table of parameters ({ id = \"integer\" })", part);
         *rc = KILN_EINVAL;
         return NULL;
     }
@@ -148,21 +134,22 @@ static kiln_model *parse_params(model_set *s, const char *file,
     for (uint32_t i = 0; i < m->nfields; i++) {
         kiln_field *f = (kiln_field *)&m->fields[i];
         if (!scalar_param(f, query)) {
-            fail_at(errs, file, f->line, f->col,
-                    "%s parameter '%s' cannot be a %s", part, f->name,
-                    model_type_name(f->type));
+            model_error(errs, file, f->line, f->col,
+                        "%s parameter '%s' cannot be a %s", part, f->name,
+                        model_type_name(f->type));
             *rc = KILN_EINVAL;
         }
         if (!query && !has_param(pattern, f->name)) {
-            fail_at(errs, file, f->line, f->col,
-                    "the route %s has no parameter '%s'", pattern, f->name);
+            model_error(errs, file, f->line, f->col,
+                        "the route %s has no parameter '%s'", pattern, f->name);
             *rc = KILN_EINVAL;
         }
         if (!query && (f->flags & KILN_FF_OPTIONAL)) {
-            fail_at(errs, file, f->line, f->col,
-                    "path parameter '%s' cannot be optional: the route always "
-                    "has it",
-                    f->name);
+            model_error(
+                errs, file, f->line, f->col,
+                "path parameter '%s' cannot be optional: the route always "
+                "has it",
+                f->name);
             *rc = KILN_EINVAL;
         }
     }
@@ -177,8 +164,8 @@ static kiln_model *model_body(model_set *s, const char *file, const char *name,
     if (!names)
         return target;
     if (names->type != TOML_ARRAY || names->u.array.n == 0) {
-        fail_at(errs, file, names->line, names->column,
-                "fields is a list of the model's field names");
+        model_error(errs, file, names->line, names->column,
+                    "fields is a list of the model's field names");
         *rc = KILN_EINVAL;
         return target;
     }
@@ -196,9 +183,9 @@ static kiln_model *model_body(model_set *s, const char *file, const char *name,
                                   ? model_field(target, it->u.string.p)
                                   : NULL;
         if (!f) {
-            fail_at(errs, file, it->line, it->column,
-                    "model '%s' has no field '%s'", target->name,
-                    it->type == TOML_STRING ? it->u.string.p : "?");
+            model_error(errs, file, it->line, it->column,
+                        "model '%s' has no field '%s'", target->name,
+                        it->type == TOML_STRING ? it->u.string.p : "?");
             *rc = KILN_EINVAL;
             continue;
         }
@@ -225,17 +212,18 @@ static kiln_model *parse_body(model_set *s, const char *file, const char *name,
     if (v->type == TOML_STRING) {
         kiln_model *t = model_find(s, v->u.string.p);
         if (!t) {
-            fail_at(errs, file, v->line, v->column,
-                    "body: there is no model '%s' (models/%s.toml)",
-                    v->u.string.p, v->u.string.p);
+            model_error(errs, file, v->line, v->column,
+                        "body: there is no model '%s' (models/%s.toml)",
+                        v->u.string.p, v->u.string.p);
             *rc = KILN_EINVAL;
         }
         return t;
     }
     if (v->type != TOML_TABLE) {
-        fail_at(errs, file, v->line, v->column,
-                "body is a model name (\"post\"), { model = \"post\", fields "
-                "= [...] } or { fields = { ... } }");
+        model_error(
+            errs, file, v->line, v->column,
+            "body is a model name (\"post\"), { model = \"post\", fields "
+            "= [...] } or { fields = { ... } }");
         *rc = KILN_EINVAL;
         return NULL;
     }
@@ -247,10 +235,10 @@ static kiln_model *parse_body(model_set *s, const char *file, const char *name,
         if (!kiln_str_eq(o->key, KILN_STR("model")) &&
             !kiln_str_eq(o->key, KILN_STR("fields")) &&
             !kiln_str_eq(o->key, KILN_STR("unknown_fields"))) {
-            fail_at(errs, file, o->line, o->column,
-                    "unknown key '%.*s' in body (model, fields, "
-                    "unknown_fields)",
-                    (int)o->key.n, o->key.p);
+            model_error(errs, file, o->line, o->column,
+                        "unknown key '%.*s' in body (model, fields, "
+                        "unknown_fields)",
+                        (int)o->key.n, o->key.p);
             *rc = KILN_EINVAL;
         }
     }
@@ -260,8 +248,8 @@ static kiln_model *parse_body(model_set *s, const char *file, const char *name,
                             ? model_find(s, model->u.string.p)
                             : NULL;
         if (!t) {
-            fail_at(errs, file, model->line, model->column,
-                    "body: model is the name of a model of models/");
+            model_error(errs, file, model->line, model->column,
+                        "body: model is the name of a model of models/");
             *rc = KILN_EINVAL;
             return NULL;
         }
@@ -271,8 +259,8 @@ static kiln_model *parse_body(model_set *s, const char *file, const char *name,
         if (!m || model_parse_fields(s, file, m->name, fields, true, m, errs))
             *rc = KILN_EINVAL;
     } else {
-        fail_at(errs, file, v->line, v->column,
-                "body needs a model = \"...\" or its fields = { ... }");
+        model_error(errs, file, v->line, v->column,
+                    "body needs a model = \"...\" or its fields = { ... }");
         *rc = KILN_EINVAL;
         return NULL;
     }
@@ -282,8 +270,8 @@ static kiln_model *parse_body(model_set *s, const char *file, const char *name,
             m->flags |= KILN_MF_ALLOW_UNKNOWN;
         else if (!(unknown->type == TOML_STRING &&
                    strcmp(unknown->u.string.p, "reject") == 0)) {
-            fail_at(errs, file, unknown->line, unknown->column,
-                    "unknown_fields is \"reject\" or \"ignore\"");
+            model_error(errs, file, unknown->line, unknown->column,
+                        "unknown_fields is \"reject\" or \"ignore\"");
             *rc = KILN_EINVAL;
         }
     }
@@ -301,9 +289,9 @@ static int parse_response(model_set *s, const char *file, const toml_entry *e,
                  ? st * 10 + (e->key.p[i] - '0')
                  : 100000;
     if (e->key.n != 3 || st < 100 || st > 599) {
-        fail_at(errs, file, e->line, e->column,
-                "responses are keyed by status (200, 404...), not '%.*s'",
-                (int)e->key.n, e->key.p);
+        model_error(errs, file, e->line, e->column,
+                    "responses are keyed by status (200, 404...), not '%.*s'",
+                    (int)e->key.n, e->key.p);
         return KILN_EINVAL;
     }
     r->status = (int)st;
@@ -322,9 +310,9 @@ static int parse_response(model_set *s, const char *file, const toml_entry *e,
             r->description =
                 kiln_arena_strndup(&s->arena, d->u.string.p, d->u.string.n);
     } else {
-        fail_at(errs, file, v->line, v->column,
-                "a response is a model name (\"post\", \"post[]\" for a "
-                "list) or { model, list, description }");
+        model_error(errs, file, v->line, v->column,
+                    "a response is a model name (\"post\", \"post[]\" for a "
+                    "list) or { model, list, description }");
         return KILN_EINVAL;
     }
     if (name.n > 2 && memcmp(name.p + name.n - 2, "[]", 2) == 0) {
@@ -336,8 +324,8 @@ static int parse_response(model_set *s, const char *file, const toml_entry *e,
         snprintf(buf, sizeof buf, "%.*s", (int)name.n, name.p);
         r->model = model_find(s, buf);
         if (!r->model) {
-            fail_at(errs, file, v->line, v->column,
-                    "response %d: there is no model '%s'", r->status, buf);
+            model_error(errs, file, v->line, v->column,
+                        "response %d: there is no model '%s'", r->status, buf);
             return KILN_EINVAL;
         }
     }
@@ -365,10 +353,10 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
         const toml_entry *me = &root->u.table.items[i];
         const char *method = method_of(me->key);
         if (!method || me->value->type != TOML_TABLE) {
-            fail_at(errs, fname, me->line, me->column,
-                    "'%.*s' is not a method table: write [get], [post], "
-                    "[put], [patch] or [delete]",
-                    (int)me->key.n, me->key.p);
+            model_error(errs, fname, me->line, me->column,
+                        "'%.*s' is not a method table: write [get], [post], "
+                        "[put], [patch] or [delete]",
+                        (int)me->key.n, me->key.p);
             rc = KILN_EINVAL;
             continue;
         }
@@ -376,10 +364,11 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
         while (strcmp(http_methods[mi], method) != 0)
             mi++;
         if (!(methods & (1u << mi))) {
-            fail_at(errs, fname, me->line, me->column,
-                    "[%.*s] describes %s %s, but the .c file beside it has no "
-                    "KILN_%s",
-                    (int)me->key.n, me->key.p, method, pattern, method);
+            model_error(
+                errs, fname, me->line, me->column,
+                "[%.*s] describes %s %s, but the .c file beside it has no "
+                "KILN_%s",
+                (int)me->key.n, me->key.p, method, pattern, method);
             rc = KILN_EINVAL;
             continue;
         }
@@ -399,9 +388,9 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
         if (nv && (nv->type != TOML_STRING ||
                    !model_name_ok(nv->u.string.p, nv->u.string.n) ||
                    model_c_reserved(nv->u.string.p))) {
-            fail_at(errs, fname, nv->line, nv->column,
-                    "name is a C name for the input: lower-case letters, "
-                    "digits and '_'");
+            model_error(errs, fname, nv->line, nv->column,
+                        "name is a C name for the input: lower-case letters, "
+                        "digits and '_'");
             rc = KILN_EINVAL;
             nv = NULL;
         }
@@ -416,8 +405,8 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
             if (strcmp(key, "summary") == 0 ||
                 strcmp(key, "description") == 0) {
                 if (e->value->type != TOML_STRING) {
-                    fail_at(errs, fname, e->value->line, e->value->column,
-                            "%s is a string", key);
+                    model_error(errs, fname, e->value->line, e->value->column,
+                                "%s is a string", key);
                     rc = KILN_EINVAL;
                     continue;
                 }
@@ -445,8 +434,8 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
             } else if (strcmp(key, "responses") == 0) {
                 const toml_value *rv = e->value;
                 if (rv->type != TOML_TABLE) {
-                    fail_at(errs, fname, rv->line, rv->column,
-                            "responses is a table keyed by status");
+                    model_error(errs, fname, rv->line, rv->column,
+                                "responses is a table keyed by status");
                     rc = KILN_EINVAL;
                     continue;
                 }
@@ -459,11 +448,11 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
                 ep->responses = rs;
                 ep->nresponses = (uint32_t)rv->u.table.n;
             } else {
-                fail_at(errs, fname, e->line, e->column,
-                        "unknown key '%s' in [%.*s] (name, summary, "
-                        "description, path, query, unknown_query, body, "
-                        "responses)",
-                        key, (int)me->key.n, me->key.p);
+                model_error(errs, fname, e->line, e->column,
+                            "unknown key '%s' in [%.*s] (name, summary, "
+                            "description, path, query, unknown_query, body, "
+                            "responses)",
+                            key, (int)me->key.n, me->key.p);
                 rc = KILN_EINVAL;
             }
         }
@@ -476,32 +465,33 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
              strcmp(uq->u.string.p, "ignore") == 0))
             reject = uq->u.string.p[0] == 'r';
         else if (uq) {
-            fail_at(errs, fname, uq->line, uq->column,
-                    "unknown_query is \"ignore\" (the default) or \"reject\"");
+            model_error(
+                errs, fname, uq->line, uq->column,
+                "unknown_query is \"ignore\" (the default) or \"reject\"");
             rc = KILN_EINVAL;
         }
         if (ep->query && !reject)
             ((kiln_model *)ep->query)->flags |= KILN_MF_ALLOW_UNKNOWN;
         if (ep->body &&
             (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
-            fail_at(errs, fname, me->line, me->column,
-                    "a %s request has no body: use query", method);
+            model_error(errs, fname, me->line, me->column,
+                        "a %s request has no body: use query", method);
             rc = KILN_EINVAL;
         }
         /* one C name per input, not clashing with a model's */
         for (size_t k = 0; k < s->nendpoints; k++)
             if (strcmp(s->endpoints[k]->name, ep->name) == 0) {
-                fail_at(errs, fname, me->line, me->column,
-                        "the input name '%s' is also used by %s [%s]: set "
-                        "name = \"...\"",
-                        ep->name, s->endpoints[k]->file,
-                        s->endpoints[k]->method);
+                model_error(errs, fname, me->line, me->column,
+                            "the input name '%s' is also used by %s [%s]: set "
+                            "name = \"...\"",
+                            ep->name, s->endpoints[k]->file,
+                            s->endpoints[k]->method);
                 rc = KILN_EINVAL;
             }
         if (model_find(s, ep->name)) {
-            fail_at(errs, fname, me->line, me->column,
-                    "the input name '%s' is a model's: set name = \"...\"",
-                    ep->name);
+            model_error(errs, fname, me->line, me->column,
+                        "the input name '%s' is a model's: set name = \"...\"",
+                        ep->name);
             rc = KILN_EINVAL;
         }
         if (s->nendpoints == s->endpoint_cap) {

@@ -123,12 +123,10 @@ static void fail_at(fctx *x, int line, int col, const char *fmt, ...)
 
 static void fail_at(fctx *x, int line, int col, const char *fmt, ...)
 {
-    kiln_buf_printf(x->errs, "%s:%d:%d: ", x->file, line, col);
     va_list ap;
     va_start(ap, fmt);
-    kiln_buf_vprintf(x->errs, fmt, ap);
+    model_errorv(x->errs, x->file, line, col, fmt, ap);
     va_end(ap);
-    kiln_buf_putc(x->errs, '\n');
     x->failed = 1;
 }
 

@@ -104,12 +104,10 @@ static void fail_at(pctx *x, int line, int col, const char *fmt, ...)
 
 static void fail_at(pctx *x, int line, int col, const char *fmt, ...)
 {
-    kiln_buf_printf(x->errs, "%s:%d:%d: ", x->path, line, col);
     va_list ap;
     va_start(ap, fmt);
-    kiln_buf_vprintf(x->errs, fmt, ap);
+    model_errorv(x->errs, x->path, line, col, fmt, ap);
     va_end(ap);
-    kiln_buf_putc(x->errs, '\n');
     if (!x->failed)
         x->failed = KILN_EINVAL;
 }

@@ -25,6 +25,18 @@
 
 #include "config/toml.h"
 
+#include <stdarg.h>
+
+/**
+ * Appends one error line "file:line:col: message\n" to errs (the format of
+ * every mistake the model language reports).
+ */
+void model_error(kiln_buf *errs, const char *file, int line, int col,
+                 const char *fmt, ...) KILN_PRINTF(5, 6);
+/** va_list form of model_error. */
+void model_errorv(kiln_buf *errs, const char *file, int line, int col,
+                  const char *fmt, va_list ap);
+
 /** Longest model, field or table name. */
 #define MODEL_NAME_MAX 48
 

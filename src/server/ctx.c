@@ -350,6 +350,15 @@ int kiln_param_i64(kiln_ctx *c, const char *name, int64_t *out)
     return KILN_ENOTFOUND;
 }
 
+bool kiln_param_id(kiln_ctx *c, const char *name, int64_t *out)
+{
+    if (kiln_param_i64(c, name, out) == 0 && *out > 0)
+        return true;
+    *out = 0;
+    kiln_problem(c, 404, "no resource has this %s", name);
+    return false;
+}
+
 int kiln_query_i64(kiln_ctx *c, const char *name, int64_t *out)
 {
     kiln_str v = kiln_query(c, name);

@@ -10,21 +10,12 @@
 #include "pages/_board.h"
 #include "models.h"
 
-/* The path's project, or 0 after answering 404. */
-static int64_t project_id(kiln_ctx *c)
-{
-    int64_t id;
-    if (kiln_param_i64(c, "id", &id) != 0 || id < 1) {
-        kiln_problem(c, 404, "no such project");
-        return 0;
-    }
-    return id;
-}
-
 KILN_LOAD(load_board)
 {
-    int64_t id = project_id(c);
-    kiln_dbc *db = id ? kiln_db(c) : NULL;
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0; /* 404 answered */
+    kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
     kiln_arena *a = kiln_ctx_arena(c);
@@ -75,8 +66,8 @@ KILN_LOAD(load_board)
 
 KILN_POST(add_task)
 {
-    int64_t id = project_id(c);
-    if (!id)
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
         return 0;
     Task t;
     kiln_errors errs;
@@ -99,8 +90,8 @@ KILN_POST(add_task)
 
 KILN_PATCH(move_task)
 {
-    int64_t id = project_id(c), task;
-    if (!id)
+    int64_t id, task;
+    if (!kiln_param_id(c, "id", &id))
         return 0;
     kiln_errors errs;
     kiln_errors_init(&errs, kiln_ctx_arena(c));

@@ -9,20 +9,12 @@
 #include "pages/_board.h"
 #include "models.h"
 
-static int64_t task_id(kiln_ctx *c)
-{
-    int64_t id;
-    if (kiln_param_i64(c, "id", &id) != 0 || id < 1) {
-        kiln_problem(c, 404, "no such task");
-        return 0;
-    }
-    return id;
-}
-
 KILN_LOAD(load_task)
 {
-    int64_t id = task_id(c);
-    kiln_dbc *db = id ? kiln_db(c) : NULL;
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
+    kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
     kiln_arena *a = kiln_ctx_arena(c);
@@ -43,8 +35,8 @@ KILN_LOAD(load_task)
 
 KILN_POST(add_comment)
 {
-    int64_t id = task_id(c);
-    if (!id)
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
         return 0;
     Comment cm;
     kiln_errors errs;
@@ -67,8 +59,10 @@ KILN_POST(add_comment)
 
 KILN_DELETE(delete_task)
 {
-    int64_t id = task_id(c);
-    kiln_dbc *db = id ? kiln_db(c) : NULL;
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
+    kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
     Task t;

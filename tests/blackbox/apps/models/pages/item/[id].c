@@ -6,8 +6,8 @@
 KILN_LOAD(load_item)
 {
     int64_t id;
-    if (kiln_param_i64(c, "id", &id) != 0)
-        return kiln_problem(c, 404, "no such item");
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
