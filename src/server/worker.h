@@ -56,7 +56,24 @@ struct static_mount;
 struct kiln_app {
     router *routes;
     struct static_mount *statics; /* kiln_static_mount; static_mounts_free */
+    void **kept;                  /* app_keep: freed by kiln_app_free */
+    size_t nkept;
 };
+
+/**
+ * A look at a response about to be written, set on a request by a layer
+ * that wraps its handler (cache/route.c keeps a copy of what it may cache
+ * and adds its headers). Called once, before the head is appended, by
+ * respond_head_body (body_len < 0: a stream, body NULL) and by respond_file
+ * (body NULL, body_len the file's length, flagged by file); it may add
+ * headers with kiln_set_header. Storage is the setter's (the request's
+ * arena, usually).
+ */
+typedef struct respond_hook {
+    void (*fn)(kiln_ctx *x, struct respond_hook *h, int status,
+               const char *ctype, const void *body, long long body_len,
+               bool file);
+} respond_hook;
 
 enum conn_state { CONN_HEAD, CONN_BODY, CONN_HANDLER, CONN_LINGER, CONN_DRAIN };
 
@@ -138,6 +155,7 @@ struct kiln_ctx {
     struct ctx_defer *defers; /* kiln_defer callbacks, newest first */
     void *db;                 /* db/db.c: the request's kiln_dbc, if any */
     void *input;              /* app/: the endpoint schema's input, if any */
+    respond_hook *on_respond; /* see respond_hook; NULL once it ran */
     uint64_t id;
     char id_str[32];
     int64_t start_ms;
@@ -330,6 +348,11 @@ int respond_problem(kiln_ctx *x, int status, const char *detail);
  * (no context), with Connection: close.
  */
 int respond_raw_error(conn *c, int status);
+
+/* server.c */
+/** Hands p (malloc'd) to app: kiln_app_free frees it. 0 or KILN_ENOMEM
+    (p is freed then too). */
+int app_keep(kiln_app *app, void *p);
 
 /* static/static.c */
 /** Frees the static mounts of app (kiln_app_free). */
