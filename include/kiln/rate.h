@@ -105,6 +105,9 @@ int kiln_rate_limit(kiln_ctx *c, const char *name, kiln_str key);
  */
 kiln_str kiln_rate_key(kiln_ctx *c, const char *by);
 
+/** True when by is a key source kiln_rate_key knows (NULL too: "ip"). */
+bool kiln_rate_by_ok(const char *by);
+
 /** Sets the function behind kiln_rate_key(c, "user") (the auth layer's
     user id; p == NULL for an anonymous request). Call before serving. */
 void kiln_rate_set_user_key(kiln_str (*fn)(kiln_ctx *c));

@@ -359,6 +359,15 @@ static kiln_str tagged(kiln_ctx *c, const char *tag, kiln_str v, bool hashed)
     return s ? kiln_str_c(s) : KILN_STR_NULL;
 }
 
+bool kiln_rate_by_ok(const char *by)
+{
+    return !by || strcmp(by, "ip") == 0 || strcmp(by, "token") == 0 ||
+           strcmp(by, "user") == 0 ||
+           ((strncmp(by, "header:", 7) == 0 ||
+             strncmp(by, "cookie:", 7) == 0) &&
+            by[7]);
+}
+
 kiln_str kiln_rate_key(kiln_ctx *c, const char *by)
 {
     kiln_str v = KILN_STR_NULL;
