@@ -552,9 +552,10 @@ TEST(rate_bucket)
     CHECK(res.allowed);
     rate_bucket_take(&b, false, &r, 2, 100499, &res);
     CHECK(!res.allowed);
-    CHECK_INT(res.retry_after_s, 1); /* 0.998 tokens: 1.002 more */
-    rate_bucket_take(&b, false, &r, 2, 100999, &res);
-    CHECK(!res.allowed);
+    CHECK_INT(res.retry_after_s, 1); /* 1 token: 1 more in 500 ms */
+    rate_bucket_take(&b, false, &r, 2, 100998, &res);
+    CHECK(!res.allowed); /* 1.998 tokens */
+    CHECK_INT(res.remaining, 1);
     CHECK_INT(res.retry_after_s, 1);
     rate_bucket_take(&b, false, &r, 2, 101000, &res);
     CHECK(res.allowed);
