@@ -405,3 +405,75 @@ def test_bad_settings_are_refused():
             check(want in str(e), "%r: %s" % (args, e))
         finally:
             srv.kill()
+
+
+# ---- endpoint schemas ---------------------------------------------------------
+
+CACHED_APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps",
+                          "cached")
+
+
+def test_endpoint_schema_cache_and_rate():
+    """api/news.toml's [get] declares cache = {...}, rate and rate_by:
+    `kiln build` compiles them in, and the app applies them before the
+    input is decoded."""
+    import subprocess
+    from kilncli import env_for, get_when_up, kiln_bin
+    parent = tempfile.mkdtemp(prefix="kiln-cached-")
+    root = os.path.join(parent, "cached")
+    shutil.copytree(CACHED_APP, root)
+    proc = None
+    try:
+        env = env_for({"KILN_APP_SECRET_KEY":
+                       "k" * 20 + "s3cr3t-for-the-tests-only"})
+        p = subprocess.run([kiln_bin(), "build"], cwd=root, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=t(180))
+        eq(p.returncode, 0, "kiln build: " + p.stdout.decode())
+        port = harness.free_port()
+        log = open(os.path.join(parent, "app.log"), "wb")
+        proc = subprocess.Popen([os.path.join(root, "dist", "cached"),
+                                 "--port", str(port), "--workers", "2",
+                                 "--root", root], env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+        check(get_when_up(port, "/api/news?page=9") is not None, "up")
+        s = harness.Server.__new__(harness.Server)  # a client only
+        s.port = port
+        a = s.get("/api/news?page=2", headers={"X-Client": "a"})
+        eq(a.text(), "news 2 page=2 lang=none", "a miss runs the handler")
+        eq(a.header("Cache-Control"), "max-age=60", "the schema's ttl")
+        eq(a.header("Vary"), "Accept-Language", "the schema's vary")
+        eq(a.header("RateLimit-Policy"), '"get_news";q=3;w=30',
+           "the schema's rate, named after the input")
+        b = s.get("/api/news?page=2", headers={"X-Client": "a"})
+        eq(b.text(), "news 2 page=2 lang=none", "a hit")
+        check(b.has("Age"), "with Age")
+        eq(s.get("/api/news?page=2", headers={"X-Client": "a",
+                                              "Accept-Language": "fr"}).text(),
+           "news 3 page=2 lang=fr", "vary: Accept-Language")
+        no = s.get("/api/news?page=2", headers={"X-Client": "a"})
+        eq(no.status, 429, "rate_by X-Client: a's fourth request")
+        eq(no.header("Retry-After"), "10", "one token every ten seconds")
+        eq(s.get("/api/news?page=2", headers={"X-Client": "b"}).status, 200,
+           "another client")
+        eq(s.get("/api/news?page=0", headers={"X-Client": "c"}).status, 422,
+           "the input is still validated")
+        # a mistake in the schema fails the build with its place
+        path = os.path.join(root, "api", "news.toml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("ttl = 60", "ttl = 0"))
+        p = subprocess.run([kiln_bin(), "build"], cwd=root, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=t(180))
+        out = p.stdout.decode()
+        check(p.returncode != 0, "a broken schema fails the build")
+        check("api/news.toml:6:17: cache ttl is a number of seconds" in out,
+              "with its place: " + out)
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(timeout=t(10))
+        shutil.rmtree(parent, ignore_errors=True)
+test_endpoint_schema_cache_and_rate.timeout = 240
