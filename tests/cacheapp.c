@@ -240,6 +240,7 @@ int main(int argc, char **argv)
     kiln_cache *k = kiln_cache_new(&o, err, sizeof err);
     if (!k) {
         fprintf(stderr, "cacheapp: %s\n", err);
+        free(rest);
         return 2;
     }
     kiln_cache_set_default(k);
