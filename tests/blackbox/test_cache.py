@@ -274,6 +274,41 @@ def test_cache_in_redis_shared_by_two_instances():
         eq(counter(b, "page"), 0, "b's handler never ran")
 
 
+def connections_received(r):
+    info = r.srv.command("INFO", "stats")
+    return [int(line.split(":")[1]) for line in info.splitlines()
+            if line.startswith("total_connections_received:")][0]
+
+
+def test_redis_commands_of_a_worker_share_one_connection():
+    """300 concurrent requests on one worker, each a Redis GET: all are
+    answered, over the worker's one connection (redis.pool 1): their
+    commands were queued on it together, pipelined."""
+    with RedisDir() as r, app("redis", r.url, workers=1) as s:
+        eq(s.request("PUT", "/c/k", body=b"v").status, 204, "set")
+        before = connections_received(r)
+        n = harness.scaled(300, 100)
+        conns = []
+        try:
+            for _ in range(n):
+                c = harness.Conn(s.port, timeout=t(20))
+                c.send(harness.build_request("GET", "/c/k"))
+                conns.append(c)
+            got = [c.read_response().status for c in conns]
+        finally:
+            for c in conns:
+                c.close()
+        eq(got, [200] * n, "every request answered")
+        # none but redis-cli's own for INFO: the app kept its one
+        eq(connections_received(r) - before, 1,
+           "connections Redis received meanwhile")
+        eq(r.srv.command("INFO", "clients").count("connected_clients:2"), 1,
+           "the app's connection and redis-cli's")
+        cmds = r.srv.command("INFO", "commandstats")
+        check("cmdstat_get:calls=%d," % n in cmds,
+              "Redis ran the %d GETs: %s" % (n, cmds))
+
+
 # ---- Redis going away ---------------------------------------------------------
 
 def test_redis_restarted_under_load():
