@@ -163,11 +163,13 @@ static KILN_HANDLER(page_missing)
 
 static KILN_HANDLER(page_ownvary)
 {
-    kiln_str f = kiln_header(c, "X-Flavor");
+    kiln_str f = kiln_header(c, "X-Flavor"), z = kiln_header(c, "X-Size");
     kiln_set_header(c, "Vary", "X-Flavor");
+    kiln_set_header(c, "Vary", "X-Size"); /* a second field: a list too */
     kiln_set_header(c, "X-Made", "by the handler");
-    return kiln_text(c, 200, "flavour %.*s %d", f.p ? (int)f.n : 4,
-                     f.p ? f.p : "none", bump(C_OWNVARY));
+    return kiln_text(c, 200, "flavour %.*s%s%.*s %d", f.p ? (int)f.n : 4,
+                     f.p ? f.p : "none", z.p ? " " : "", z.p ? (int)z.n : 0,
+                     z.p ? z.p : "", bump(C_OWNVARY));
 }
 
 static KILN_HANDLER(page_user)

@@ -292,27 +292,41 @@ static int serve_entry(kiln_ctx *c, route_cap *cap, const cache_entry *e)
     return rc ? rc : 1;
 }
 
-/* The value of the handler's header name (from its headers in
-   resp_headers past hdr_start), or p == NULL. */
+/* The values of the handler's headers called name (from its headers in
+   resp_headers past start), joined by ", " in a; p == NULL when none. */
 static kiln_str handler_header(kiln_ctx *x, size_t start, const char *name)
 {
     kiln_buf *b = &x->resp_headers;
     size_t nn = strlen(name), i = start;
+    char *out = NULL;
+    size_t n = 0;
     while (i < b->n) {
         const char *eol = memchr(b->p + i, '\r', b->n - i);
         if (!eol)
             break;
         size_t len = (size_t)(eol - (b->p + i));
-        if (len > nn + 1 && b->p[i + nn] == ':' &&
+        if (len > nn && b->p[i + nn] == ':' &&
             strncasecmp(b->p + i, name, nn) == 0) {
             const char *v = b->p + i + nn + 1;
-            while (*v == ' ')
+            while (v < eol && *v == ' ')
                 v++;
-            return (kiln_str){v, (size_t)(eol - v)};
+            size_t vn = (size_t)(eol - v);
+            char *more = kiln_arena_alloc(&x->arena, n + 2 + vn + 1);
+            if (!more)
+                return KILN_STR("*"); /* no memory: refuse to store */
+            if (n) {
+                memcpy(more, out, n);
+                memcpy(more + n, ", ", 2);
+                n += 2;
+            }
+            memcpy(more + n, v, vn);
+            n += vn;
+            more[n] = '\0';
+            out = more;
         }
         i += len + 2;
     }
-    return KILN_STR_NULL;
+    return out ? (kiln_str){out, n} : KILN_STR_NULL;
 }
 
 /* True when the list value v has the token word (case-insensitive). */

@@ -169,7 +169,13 @@ def check_routes(s, r):
     hit = s.get("/page/ownvary", headers={"X-Flavor": "mint"})
     eq(hit.text(), "flavour mint 2", "own Vary: and is stored apart")
     eq(hit.header("X-Made"), "by the handler", "the handler's headers replay")
-    eq(hit.header_all("Vary"), ["X-Flavor"], "its Vary replays")
+    eq(hit.header_all("Vary"), ["X-Flavor", "X-Size"], "its Vary replays")
+    eq(s.get("/page/ownvary", headers={"X-Flavor": "mint",
+                                       "X-Size": "xl"}).text(),
+       "flavour mint xl 3", "its second Vary field counts too")
+    eq(s.get("/page/ownvary", headers={"X-Flavor": "mint",
+                                       "X-Size": "xl"}).text(),
+       "flavour mint xl 3", "and is stored apart")
     # per user: one copy per credentials; ignore: one for everyone
     eq(s.get("/page/user", headers={"Authorization": "a"}).text(), "user a 1",
        "per user: a")
