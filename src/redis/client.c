@@ -75,6 +75,7 @@ struct redis_conn {
     bool registered; /* io is in the worker's loop */
     bool want_write; /* write interest registered */
     bool kill;       /* a caller timed out: drop it at the turn's end */
+    redis_op *late;  /* with kill: the operation that timed out */
     bool free_pending;
     int busy; /* callbacks of this connection on the stack */
     kiln_buf out;
@@ -614,6 +615,15 @@ static void rw_turn_end(void *arg)
         again = false;
         for (redis_conn *c = rw->conns; c; c = c->next) {
             if (c->kill) {
+                /* its reply may have come in the meantime: then the server
+                   answers after all, and the connection stays */
+                bool waiting = false;
+                for (redis_op *op = c->head; op && !waiting; op = op->next)
+                    waiting = op == c->late;
+                c->kill = waiting;
+                c->late = waiting ? c->late : NULL;
+            }
+            if (c->kill) {
                 rconn_broken(c, KILN_ETIMEDOUT,
                              "a command got no reply in time; dropping the "
                              "connection");
@@ -868,6 +878,7 @@ int redis_call(redis_client *cl, kiln_arena *a, size_t argc,
         op->abandoned = true;
         if (r == KILN_ETIMEDOUT) {
             c->kill = true;
+            c->late = op;
             set_err("Redis at %s: no reply within %lld ms", cl->addr,
                     (long long)timeout);
         } else {
