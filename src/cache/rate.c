@@ -33,11 +33,18 @@
 static int spec_fail(char *err, size_t errlen, const char *spec,
                      const char *why)
 {
+    char shown[64]; /* printable: the message is one line */
+    size_t k = 0;
+    for (; spec && spec[k] && k < sizeof shown - 1; k++) {
+        unsigned char ch = (unsigned char)spec[k];
+        shown[k] = ch < 0x20 || ch >= 0x7f ? '?' : (char)ch;
+    }
+    shown[k] = '\0';
     if (err && errlen)
         snprintf(err, errlen,
-                 "rate \"%.60s\": %s (write \"10/s\", \"100/min burst 20\", "
+                 "rate \"%s\": %s (write \"10/s\", \"100/min burst 20\", "
                  "\"5/10s\")",
-                 spec ? spec : "", why);
+                 shown, why);
     return KILN_EINVAL;
 }
 

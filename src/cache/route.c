@@ -106,10 +106,15 @@ int kiln_cache_rule_check(const kiln_cache_rule *rule, char *err, size_t errlen)
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < names[i].n; j++)
             if (!is_token_char(names[i].p[j])) {
-                snprintf(err, errlen,
-                         "cache vary: '%.*s' is not a header "
-                         "name",
-                         (int)names[i].n, names[i].p);
+                char shown[40]; /* printable: the message is one line */
+                size_t k = 0;
+                for (; k < names[i].n && k < sizeof shown - 1; k++) {
+                    unsigned char ch = (unsigned char)names[i].p[k];
+                    shown[k] = ch < 0x20 || ch >= 0x7f ? '?' : (char)ch;
+                }
+                shown[k] = '\0';
+                snprintf(err, errlen, "cache vary: '%s' is not a header name",
+                         shown);
                 return KILN_EINVAL;
             }
         if (kiln_str_ieq_c(names[i], "*")) {
