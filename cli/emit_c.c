@@ -959,6 +959,22 @@ static void emit_endpoint_desc(kiln_buf *b, const kiln_endpoint *ep)
         }
         kiln_buf_puts(b, "};\n");
     }
+    if (ep->cache) {
+        static const char *const creds[] = {
+            "KILN_CACHE_SKIP", "KILN_CACHE_PER_USER", "KILN_CACHE_IGNORE"};
+        kiln_buf_printf(b,
+                        "/* responses cached: cache = { ... } of [%s] */\n"
+                        "static const kiln_cache_rule %s_cache = {\n"
+                        "    .ttl = %d,\n",
+                        ep->method, ep->name, ep->cache->ttl);
+        if (ep->cache->vary) {
+            kiln_buf_puts(b, "    .vary = ");
+            cli_put_cstr(b, ep->cache->vary);
+            kiln_buf_puts(b, ",\n");
+        }
+        kiln_buf_printf(b, "    .credentials = %s,\n};\n",
+                        creds[ep->cache->credentials]);
+    }
     kiln_buf_printf(
         b, "const kiln_endpoint %s_endpoint = {\n    .method = ", ep->name);
     cli_put_cstr(b, ep->method);
@@ -991,7 +1007,18 @@ static void emit_endpoint_desc(kiln_buf *b, const kiln_endpoint *ep)
                         ep->name, ep->nresponses);
     kiln_buf_puts(b, ",\n    .file = ");
     cli_put_cstr(b, ep->file);
-    kiln_buf_printf(b, ",\n    .line = %d,\n};\n\n", ep->line);
+    kiln_buf_printf(b, ",\n    .line = %d", ep->line);
+    if (ep->rate) {
+        kiln_buf_puts(b, ",\n    .rate = ");
+        cli_put_cstr(b, ep->rate);
+    }
+    if (ep->rate_by) {
+        kiln_buf_puts(b, ",\n    .rate_by = ");
+        cli_put_cstr(b, ep->rate_by);
+    }
+    if (ep->cache)
+        kiln_buf_printf(b, ",\n    .cache = &%s_cache", ep->name);
+    kiln_buf_puts(b, ",\n};\n\n");
 }
 
 /* ---- the two files ------------------------------------------------------- */

@@ -11,6 +11,8 @@
  *   kiln/static.h    static files
  *   kiln/db.h        the data layer (SQLite, PostgreSQL)
  *   kiln/model.h     rows of a model: get, insert, update, list, links
+ *   kiln/cache.h     the cache (memory, Redis) and responses cached per route
+ *   kiln/rate.h      the rate limiter (token buckets, RateLimit fields)
  *   kiln/tpl.h       templates
  *   kiln/project.h   what a generated project's main() calls
  *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
@@ -28,6 +30,8 @@
 #include "kiln/config.h"
 #include "kiln/db.h"
 #include "kiln/model.h"
+#include "kiln/cache.h"
+#include "kiln/rate.h"
 #include "kiln/tpl.h"
 #include "kiln/static.h"
 #include "kiln/project.h"

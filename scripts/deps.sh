@@ -3,7 +3,7 @@
 # missing (apt-get; sudo when not root). Groups:
 #   build  compiler and build system
 #   test   + what `make check` uses (python3, clang + libFuzzer, sanitizers,
-#          PostgreSQL: the tests start their own server; chromium and, when
+#          PostgreSQL and Redis: the tests start their own servers; chromium and, when
 #          no `node` is on PATH, nodejs + npm for tests/browser, whose npm
 #          packages `npm ci` installs from the committed lock file)
 #   demo   + sqlite3 and node/npm for examples/board
@@ -12,8 +12,8 @@
 # Safe to run again: it only installs what dpkg does not already have.
 set -euo pipefail
 
-pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev"
-pkgs_test="python3 python3-jinja2 clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3 chromium"
+pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev libhiredis-dev"
+pkgs_test="python3 python3-jinja2 clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3 chromium redis-server"
 # node >= 18 may come from elsewhere (nodesource); Debian's only when none
 command -v node >/dev/null || pkgs_test="$pkgs_test nodejs npm"
 # the demo: sqlite3 loads examples/board's seed data, npm its htmx

@@ -200,6 +200,14 @@ const kiln_upload *kiln_form_file(kiln_ctx *c, const char *name);
  */
 const void *kiln_input(kiln_ctx *c);
 
+/**
+ * The address of the client's end of the connection, as text ("127.0.0.1",
+ * "2001:db8::1"; an IPv4 client of an IPv6 socket is given as IPv4;
+ * "local" for a Unix socket), in the request's arena; p == NULL if the
+ * socket cannot say. Behind a proxy this is the proxy's address: take the
+ * client's from the header the proxy sets (see docs/cache.md).
+ */
+kiln_str kiln_client_ip(kiln_ctx *c);
 /** A process-unique id for this request ("w0-123"), used in logs. */
 const char *kiln_request_id(kiln_ctx *c);
 /**

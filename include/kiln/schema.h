@@ -298,6 +298,13 @@ typedef struct kiln_endpoint {
     uint32_t nresponses;
     const char *file; /**< "api/posts/[id]/like.toml" */
     int line;         /**< of the method's table */
+    /** requests are rate limited ("10/s burst 20", kiln/rate.h), or NULL */
+    const char *rate;
+    /** what a client is for that limit ("ip", "token", "header:NAME"...),
+        or NULL: the rate.key setting */
+    const char *rate_by;
+    /** GET: responses are cached (kiln/cache.h), or NULL */
+    const struct kiln_cache_rule *cache;
 } kiln_endpoint;
 
 /** The index of field name in m, or -1. */

@@ -12,6 +12,10 @@
  *   body = { fields = { reason = "string:200?" } }
  *   responses = { 200 = "post", 404 = { description = "no such post" } }
  *
+ *   # a GET may also cache its responses and limit its clients:
+ *   cache = { ttl = 60, vary = ["Accept-Language"], credentials = "skip" }
+ *   rate = "10/s burst 20"              # rate_by = "ip" (the default)
+ *
  * A body is a model ("post": its writable fields), part of one
  * ({ model = "post", fields = ["title"] }) or its own fields
  * ({ fields = { ... } }). Each method becomes a kiln_endpoint whose parts
@@ -278,6 +282,130 @@ static kiln_model *parse_body(model_set *s, const char *file, const char *name,
     return m;
 }
 
+/* cache = { ttl = 60, vary = [...], credentials = "skip" }. */
+static int parse_cache(model_set *s, const char *file, const toml_value *v,
+                       kiln_endpoint *ep, kiln_buf *errs)
+{
+    if (v->type != TOML_TABLE) {
+        model_error(errs, file, v->line, v->column,
+                "cache is a table: { ttl = 60, vary = [\"Accept-Language\"] }");
+        return KILN_EINVAL;
+    }
+    kiln_cache_rule *r = kiln_arena_calloc(&s->arena, sizeof *r);
+    if (!r)
+        return KILN_ENOMEM;
+    int rc = 0;
+    bool ttl = false;
+    kiln_buf vary;
+    kiln_buf_init(&vary);
+    for (size_t i = 0; i < v->u.table.n; i++) {
+        const toml_entry *e = &v->u.table.items[i];
+        const toml_value *x = e->value;
+        if (kiln_str_eq(e->key, KILN_STR("ttl"))) {
+            if (x->type != TOML_INTEGER || x->u.integer < 1 ||
+                x->u.integer > 31622400) {
+                model_error(errs, file, x->line, x->column,
+                        "cache ttl is a number of seconds from 1 to "
+                        "31622400 (a year)");
+                rc = KILN_EINVAL;
+            }
+            r->ttl = (int)x->u.integer;
+            ttl = true;
+        } else if (kiln_str_eq(e->key, KILN_STR("vary"))) {
+            bool ok = x->type == TOML_ARRAY;
+            for (size_t j = 0; ok && j < x->u.array.n; j++) {
+                const toml_value *it = x->u.array.items[j];
+                ok = it->type == TOML_STRING && it->u.string.n > 0 &&
+                     !memchr(it->u.string.p, ',', it->u.string.n);
+                if (ok) {
+                    if (vary.n)
+                        kiln_buf_append(&vary, ", ", 2);
+                    kiln_buf_append(&vary, it->u.string.p, it->u.string.n);
+                }
+            }
+            if (!ok) {
+                model_error(errs, file, x->line, x->column,
+                        "cache vary is a list of request header names "
+                        "([\"Accept-Language\"])");
+                rc = KILN_EINVAL;
+            }
+        } else if (kiln_str_eq(e->key, KILN_STR("credentials"))) {
+            const char *c = x->type == TOML_STRING ? x->u.string.p : "";
+            if (strcmp(c, "skip") == 0)
+                r->credentials = KILN_CACHE_SKIP;
+            else if (strcmp(c, "per_user") == 0)
+                r->credentials = KILN_CACHE_PER_USER;
+            else if (strcmp(c, "ignore") == 0)
+                r->credentials = KILN_CACHE_IGNORE;
+            else {
+                model_error(errs, file, x->line, x->column,
+                        "cache credentials is \"skip\" (a request with a "
+                        "Cookie or Authorization is not cached), "
+                        "\"per_user\" or \"ignore\"");
+                rc = KILN_EINVAL;
+            }
+        } else {
+            model_error(errs, file, e->line, e->column,
+                    "unknown key '%.*s' in cache (ttl, vary, credentials)",
+                    (int)e->key.n, e->key.p);
+            rc = KILN_EINVAL;
+        }
+    }
+    if (!ttl) {
+        model_error(errs, file, v->line, v->column,
+                "cache needs a ttl (seconds): cache = { ttl = 60 }");
+        rc = KILN_EINVAL;
+    }
+    if (vary.n)
+        r->vary = kiln_arena_strndup(&s->arena, vary.p, vary.n);
+    char err[200];
+    if (rc == 0 && kiln_cache_rule_check(r, err, sizeof err) != 0) {
+        model_error(errs, file, v->line, v->column, "%s", err);
+        rc = KILN_EINVAL;
+    }
+    kiln_buf_deinit(&vary);
+    ep->cache = r;
+    return rc;
+}
+
+/* rate = "10/s burst 20" and rate_by = "ip". */
+static int parse_rate(model_set *s, const char *file, const toml_entry *e,
+                      kiln_endpoint *ep, kiln_buf *errs)
+{
+    const toml_value *v = e->value;
+    bool by = kiln_str_eq(e->key, KILN_STR("rate_by"));
+    if (v->type != TOML_STRING) {
+        model_error(errs, file, v->line, v->column,
+                by ? "rate_by is \"ip\", \"token\", \"user\", "
+                     "\"header:NAME\" or \"cookie:NAME\""
+                   : "rate is a string: \"10/s burst 20\"");
+        return KILN_EINVAL;
+    }
+    const char *text =
+        kiln_arena_strndup(&s->arena, v->u.string.p, v->u.string.n);
+    if (!text)
+        return KILN_ENOMEM;
+    if (by) {
+        if (!kiln_rate_by_ok(text)) {
+            model_error(errs, file, v->line, v->column,
+                    "rate_by is \"ip\", \"token\", \"user\", "
+                    "\"header:NAME\" or \"cookie:NAME\", not '%s'",
+                    text);
+            return KILN_EINVAL;
+        }
+        ep->rate_by = text;
+        return 0;
+    }
+    kiln_rate r;
+    char err[200];
+    if (kiln_rate_parse(text, &r, err, sizeof err) != 0) {
+        model_error(errs, file, v->line, v->column, "%s", err);
+        return KILN_EINVAL;
+    }
+    ep->rate = text;
+    return 0;
+}
+
 /* One response of responses = { 200 = "post", ... }. */
 static int parse_response(model_set *s, const char *file, const toml_entry *e,
                           kiln_response *r, kiln_buf *errs)
@@ -447,11 +575,27 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
                         rc = KILN_EINVAL;
                 ep->responses = rs;
                 ep->nresponses = (uint32_t)rv->u.table.n;
+            } else if (strcmp(key, "cache") == 0) {
+                if (strcmp(method, "GET") != 0) {
+                    model_error(errs, fname, e->line, e->column,
+                            "cache is for [get]: only GET (and HEAD) "
+                            "responses are cached");
+                    rc = KILN_EINVAL;
+                    continue;
+                }
+                int r = parse_cache(s, fname, e->value, ep, errs);
+                if (r)
+                    rc = r;
+            } else if (strcmp(key, "rate") == 0 ||
+                       strcmp(key, "rate_by") == 0) {
+                int r = parse_rate(s, fname, e, ep, errs);
+                if (r)
+                    rc = r;
             } else {
                 model_error(errs, fname, e->line, e->column,
                             "unknown key '%s' in [%.*s] (name, summary, "
                             "description, path, query, unknown_query, body, "
-                            "responses)",
+                            "responses, cache, rate, rate_by)",
                             key, (int)me->key.n, me->key.p);
                 rc = KILN_EINVAL;
             }
@@ -472,6 +616,11 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
         }
         if (ep->query && !reject)
             ((kiln_model *)ep->query)->flags |= KILN_MF_ALLOW_UNKNOWN;
+        if (ep->rate_by && !ep->rate) {
+            model_error(errs, fname, me->line, me->column,
+                    "rate_by without rate: add rate = \"10/s\"");
+            rc = KILN_EINVAL;
+        }
         if (ep->body &&
             (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
             model_error(errs, fname, me->line, me->column,

@@ -9,9 +9,12 @@
 #include "core/log.h"
 #include "http/url.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define CTX_POOL_MAX 256
 
@@ -56,6 +59,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->defers = NULL;
     x->db = NULL;
     x->input = NULL;
+    x->on_respond = NULL;
     x->id = ++w->next_id;
     x->id_str[0] = '\0';
     x->match.nparams = 0;
@@ -375,6 +379,33 @@ const void *kiln_input(kiln_ctx *c)
 void ctx_set_input(kiln_ctx *x, void *in)
 {
     x->input = in;
+}
+
+kiln_str kiln_client_ip(kiln_ctx *c)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char buf[INET6_ADDRSTRLEN];
+    const char *ip = NULL;
+    if (getpeername(c->conn->io.fd, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET) {
+            const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+            ip = inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
+        } else if (ss.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+            if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) /* ::ffff:1.2.3.4 */
+                ip = inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], buf,
+                               sizeof buf);
+            else
+                ip = inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
+        } else if (ss.ss_family == AF_UNIX) {
+            ip = "local";
+        }
+    }
+    if (!ip)
+        return KILN_STR_NULL;
+    char *s = kiln_arena_strndup(&c->arena, ip, strlen(ip));
+    return s ? kiln_str_c(s) : KILN_STR_NULL;
 }
 
 const char *kiln_request_id(kiln_ctx *c)

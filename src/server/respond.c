@@ -91,9 +91,21 @@ static bool sends_body(kiln_ctx *x, int status)
     return !x->head_only && status != 204 && status != 304 && status >= 200;
 }
 
+/* Runs the request's respond_hook, once. */
+static void run_hook(kiln_ctx *x, int status, const char *ctype,
+                     const void *body, long long len, bool file)
+{
+    respond_hook *h = x->on_respond;
+    if (!h)
+        return;
+    x->on_respond = NULL;
+    h->fn(x, h, status, ctype, body, len, file);
+}
+
 int respond_head_body(kiln_ctx *x, int status, const char *ctype,
                       const void *body, long long body_len)
 {
+    run_hook(x, status, ctype, body, body_len, false);
     bool with_body = body_len > 0 && sends_body(x, status);
     int rc =
         put_head(x, status, ctype, body_len, with_body ? (size_t)body_len : 0);
@@ -108,6 +120,7 @@ int respond_file(kiln_ctx *x, int status, const char *ctype, int fd,
     conn *c = x->conn;
     assert(fd >= 0 && off >= 0 && len >= 0);
     assert(c->file_fd < 0 && c->file_left == 0); /* one file body at a time */
+    run_hook(x, status, ctype, NULL, len, true);
     int rc = put_head(x, status, ctype, len, 0);
     if (rc != 0 || len == 0 || !sends_body(x, status)) {
         close(fd);

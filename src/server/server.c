@@ -39,6 +39,9 @@ void kiln_app_free(kiln_app *app)
         return;
     router_free(app->routes);
     static_mounts_free(app);
+    for (size_t i = 0; i < app->nkept; i++)
+        free(app->kept[i]);
+    free(app->kept);
     free(app);
 }
 
@@ -51,6 +54,18 @@ void kiln_app_set_error_page(kiln_app *app, kiln_error_page fn, void *data)
 void kiln_app_capture_log(kiln_app *app, bool on)
 {
     app->capture_log = on;
+}
+
+int app_keep(kiln_app *app, void *p)
+{
+    void **v = realloc(app->kept, (app->nkept + 1) * sizeof *v);
+    if (!v) {
+        free(p);
+        return KILN_ENOMEM;
+    }
+    v[app->nkept++] = p;
+    app->kept = v;
+    return 0;
 }
 
 int kiln_route(kiln_app *app, const char *method, const char *pattern,

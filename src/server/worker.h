@@ -59,7 +59,24 @@ struct kiln_app {
     kiln_error_page error_page;   /* kiln_app_set_error_page, or NULL */
     void *error_page_data;
     bool capture_log; /* kiln_app_capture_log */
+    void **kept;                  /* app_keep: freed by kiln_app_free */
+    size_t nkept;
 };
+
+/**
+ * A look at a response about to be written, set on a request by a layer
+ * that wraps its handler (cache/route.c keeps a copy of what it may cache
+ * and adds its headers). Called once, before the head is appended, by
+ * respond_head_body (body_len < 0: a stream, body NULL) and by respond_file
+ * (body NULL, body_len the file's length, flagged by file); it may add
+ * headers with kiln_set_header. Storage is the setter's (the request's
+ * arena, usually).
+ */
+typedef struct respond_hook {
+    void (*fn)(kiln_ctx *x, struct respond_hook *h, int status,
+               const char *ctype, const void *body, long long body_len,
+               bool file);
+} respond_hook;
 
 enum conn_state { CONN_HEAD, CONN_BODY, CONN_HANDLER, CONN_LINGER, CONN_DRAIN };
 
@@ -142,6 +159,7 @@ struct kiln_ctx {
     struct ctx_defer *defers; /* kiln_defer callbacks, newest first */
     void *db;                 /* db/db.c: the request's kiln_dbc, if any */
     void *input;              /* app/: the endpoint schema's input, if any */
+    respond_hook *on_respond; /* see respond_hook; NULL once it ran */
     uint64_t id;
     char id_str[32];
     int64_t start_ms;
@@ -353,6 +371,11 @@ int respond_problem(kiln_ctx *x, int status, const char *detail);
  * (no context), with Connection: close.
  */
 int respond_raw_error(conn *c, int status);
+
+/* server.c */
+/** Hands p (malloc'd) to app: kiln_app_free frees it. 0 or KILN_ENOMEM
+    (p is freed then too). */
+int app_keep(kiln_app *app, void *p);
 
 /* static/static.c */
 /** Frees the static mounts of app (kiln_app_free). */
