@@ -16,8 +16,7 @@
  *       if (kiln_errors_any(&errs))
  *           return kiln_page_invalid(c, &errs);    // 422: the page again
  *       ...                                        // save it
- *       kiln_set_header(c, "Location", "/notes");  // then show it (PRG)
- *       return kiln_respond(c, 303, NULL, "", 0);
+ *       return kiln_redirect(c, 303, "/notes");    // then show it (PRG)
  *   }
  *
  *   <!-- pages/notes.html -->
