@@ -380,9 +380,10 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
         dev_src = kiln_arena_strndup(a, raw, dev_n);
         free(raw);
     }
-    /* the loader may replace form (an edit page's current values); an
-       action's own values, the form it was sent and its errors go over
-       what the loader set */
+    /* the loader may replace form and form_values (an edit page's current
+       values); an action's own values, the form it was sent and its
+       errors go over what the loader set. An action's block runs no
+       loader: it renders with what the action gives */
     int rc = 0;
     if ((rc = kiln_value_set(ctx, "form", pv->form)) != 0 ||
         (rc = kiln_value_set(ctx, "form_values", pv->form_values)) != 0 ||
