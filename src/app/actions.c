@@ -1,15 +1,16 @@
 /*
  * app/actions.c - page actions (kiln/page.h): kiln_page_render and
- * kiln_page_invalid re-render an action's page, and the two values every
- * page render has, form and errors, as template objects.
+ * kiln_page_invalid re-render an action's page, kiln_page_render_block
+ * one block of a page; and the three values every page render has, form,
+ * form_values and errors, as template objects.
  *
- * Both objects view memory they do not own: form views the request's
- * parsed fields (its arena), errors the caller's kiln_errors (alive for
- * the render, which happens inside kiln_page_invalid). A lookup of a name
- * that has nothing answers "", so {{ form.title }} and
- * {% if errors.title %} work on a GET and in strict mode alike; only the
- * map methods' names (items, keys, values, get) stay methods unless a
- * field of that name exists.
+ * The objects view memory they do not own: form and form_values view the
+ * request's parsed fields (its arena), errors the caller's kiln_errors
+ * (alive for the render, which happens inside kiln_page_invalid). A
+ * lookup of a name that has nothing answers "" (form_values: an empty
+ * list), so {{ form.title }} and {% if errors.title %} work on a GET and
+ * in strict mode alike; only the map methods' names (items, keys, values,
+ * get) stay methods unless a field of that name exists.
  */
 #include "app/pages.h"
 
