@@ -18,7 +18,7 @@ static const struct command {
     {"run", cmd_run, "run the release binary"},
     {"routes", cmd_routes, "print the route table (method, path, file)"},
     {"config", cmd_config, "print the effective settings and their origin"},
-    {"gen", cmd_gen, "add a route's files: kiln gen api|page NAME"},
+    {"gen", cmd_gen, "add files: kiln gen api|page|model NAME"},
     {"migrate", cmd_migrate,
      "apply migrations/ (--status, --check, --make, --to, --sql)"},
     {"render", cmd_render, "render a template: kiln render FILE [--context J]"},

@@ -261,6 +261,26 @@ int kiln_problem(kiln_ctx *c, int status, const char *fmt, ...)
     KILN_PRINTF(3, 4);
 
 /**
+ * Redirects: answers status with a Location header holding location and
+ * an empty body. status is 303 See Other after a form's post (the browser
+ * then GETs location), 302 or 307 for a temporary move (307 keeps the
+ * method and body), 301 or 308 for a permanent one (308 keeps the method).
+ * location is a path ("/notes", "../up", "?page=2"), a network-path
+ * ("//host/x") or an absolute http or https URL; it is copied. Bytes a URL
+ * cannot hold raw (a space, UTF-8, a backslash) are percent-encoded, and an
+ * escape already written is kept ("/search?q=a%20b" stays as it is).
+ *
+ * Returns 0 once answered. Returns KILN_EINVAL, answering nothing and
+ * logging why, for another status, an empty or NULL location, one holding
+ * a control byte (CR or LF would end the header and start one of the
+ * client's choosing: it is refused, never stripped), or another scheme
+ * ("javascript:", "data:"...); KILN_ESTATE once answered already;
+ * KILN_ENOMEM. A target taken from the request (a ?next= parameter) is
+ * the caller's to check against its own site: any URL passes here.
+ */
+int kiln_redirect(kiln_ctx *c, int status, const char *location);
+
+/**
  * Starts a streamed response of unknown length (chunked; for HTTP/1.0 the
  * connection is closed at the end instead). Headers set before are sent.
  */

@@ -318,6 +318,26 @@ static int set_all(kiln_ctx *c, kiln_value ctx, kiln_value extra)
     return rc == KILN_ENOTFOUND ? 0 : rc;
 }
 
+/*
+ * An action's values, over the loader's: its extra entries, then the form
+ * it was sent (form and form_values, when fields came) and its errors,
+ * each unless extra has its own.
+ */
+static int set_action_vars(kiln_ctx *c, kiln_value ctx, const page_vars *pv)
+{
+    kiln_arena *a = kiln_ctx_arena(c);
+    int rc = set_all(c, ctx, pv->extra);
+    if (rc == 0 && pv->form_sent &&
+        !kiln_value_get(pv->extra, KILN_STR("form"), a, NULL))
+        rc = kiln_value_set(ctx, "form", pv->form);
+    if (rc == 0 && pv->form_sent &&
+        !kiln_value_get(pv->extra, KILN_STR("form_values"), a, NULL))
+        rc = kiln_value_set(ctx, "form_values", pv->form_values);
+    if (rc == 0 && !kiln_value_get(pv->extra, KILN_STR("errors"), a, NULL))
+        rc = kiln_value_set(ctx, "errors", pv->errors);
+    return rc;
+}
+
 int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
                  int status)
 {
@@ -360,38 +380,45 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
         dev_src = kiln_arena_strndup(a, raw, dev_n);
         free(raw);
     }
-    /* the loader may replace form (an edit page's current values); an
-       action's own values, the form it was sent and its errors go over
-       what the loader set */
+    /* the loader may replace form and form_values (an edit page's current
+       values); an action's own values, the form it was sent and its
+       errors go over what the loader set. An action's block runs no
+       loader: it renders with what the action gives */
     int rc = 0;
     if ((rc = kiln_value_set(ctx, "form", pv->form)) != 0 ||
+        (rc = kiln_value_set(ctx, "form_values", pv->form_values)) != 0 ||
         (rc = kiln_value_set(ctx, "errors", pv->errors)) != 0)
         return rc;
-    if (pg->load) {
+    if (pg->load && !pv->block) {
         rc = pg->load(c, ctx);
         if (rc < 0 || kiln_responded(c))
             return rc;
     }
-    if (pv->action &&
-        ((rc = set_all(c, ctx, pv->extra)) != 0 ||
-         (pv->form_sent &&
-          !kiln_value_get(pv->extra, KILN_STR("form"), a, NULL) &&
-          (rc = kiln_value_set(ctx, "form", pv->form)) != 0) ||
-         (!kiln_value_get(pv->extra, KILN_STR("errors"), a, NULL) &&
-          (rc = kiln_value_set(ctx, "errors", pv->errors)) != 0)))
+    if (pv->action && (rc = set_action_vars(c, ctx, pv)) != 0)
         return rc;
-    kiln_set_header(c, "Vary", "HX-Request");
     kiln_buf out;
     kiln_buf_init(&out);
-    const char *block = htmx_block(c);
-    rc = KILN_ENOTFOUND;
-    if (block) {
-        rc = kiln_tpl_render_block(set, pg->name, block, ctx, a, &out, &te);
-        if (rc == KILN_ENOTFOUND) /* no such block: the whole page */
-            kiln_buf_clear(&out);
+    if (pv->block) {
+        /* the action's own block: that one, or an error to fix */
+        rc = kiln_tpl_render_block(set, pg->name, pv->block, ctx, a, &out, &te);
+        if (rc == KILN_ENOTFOUND) {
+            snprintf(te.text, sizeof te.text,
+                     "%s has no block '%s' (kiln_page_render_block)", pg->name,
+                     pv->block);
+            dev_src = NULL; /* the text names no line of it */
+        }
+    } else {
+        kiln_set_header(c, "Vary", "HX-Request");
+        const char *block = htmx_block(c);
+        rc = KILN_ENOTFOUND;
+        if (block) {
+            rc = kiln_tpl_render_block(set, pg->name, block, ctx, a, &out, &te);
+            if (rc == KILN_ENOTFOUND) /* no such block: the whole page */
+                kiln_buf_clear(&out);
+        }
+        if (rc == KILN_ENOTFOUND)
+            rc = kiln_tpl_render(set, pg->name, ctx, a, &out, &te);
     }
-    if (rc == KILN_ENOTFOUND)
-        rc = kiln_tpl_render(set, pg->name, ctx, a, &out, &te);
     if (rc != 0) {
         kiln_buf_deinit(&out);
         if (dev_src)
@@ -409,7 +436,8 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
 
 int pages_serve(kiln_ctx *c)
 {
-    page_vars pv = {.form = page_form_value(c, NULL, 0),
+    page_vars pv = {.form = page_form_value(NULL, NULL, 0),
+                    .form_values = page_form_values_value(NULL, NULL, 0),
                     .errors = page_errors_value(NULL)};
     return pages_answer(c, kiln_route_data(c), &pv, 200);
 }
@@ -421,6 +449,17 @@ const kiln_page *pages_route_page(kiln_ctx *c)
         const kiln_route_def *d = &g_project->routes[i];
         if (!d->handler && d->page && strcmp(d->method, "GET") == 0 &&
             strcmp(d->pattern, pat) == 0)
+            return d->page;
+    }
+    return NULL;
+}
+
+const kiln_page *pages_find(const char *name, size_t n)
+{
+    for (size_t i = 0; g_project && i < g_project->nroutes; i++) {
+        const kiln_route_def *d = &g_project->routes[i];
+        if (!d->handler && d->page && strcmp(d->method, "GET") == 0 &&
+            strlen(d->page->name) == n && memcmp(d->page->name, name, n) == 0)
             return d->page;
     }
     return NULL;

@@ -8,6 +8,7 @@
  */
 #include "server/worker.h"
 
+#include "http/location.h"
 #include "http/status.h"
 
 #include <assert.h>
@@ -295,6 +296,44 @@ int kiln_problem(kiln_ctx *c, int status, const char *fmt, ...)
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
     return respond_problem(c, status, detail);
+}
+
+int kiln_redirect(kiln_ctx *c, int status, const char *location)
+{
+    if (c->responded)
+        return KILN_ESTATE;
+    const char *id = kiln_request_id(c);
+    if (status != 301 && status != 302 && status != 303 && status != 307 &&
+        status != 308) {
+        kiln_log(KILN_LOG_ERROR,
+                 "%s: kiln_redirect: %d is not a redirect status (301, 302, "
+                 "303, 307 or 308)",
+                 id, status);
+        return KILN_EINVAL;
+    }
+    size_t n = location ? strlen(location) : 0, on = 0;
+    char *out = n < SIZE_MAX / 4 ? kiln_alloc(c, 3 * n + 1) : NULL;
+    if (!out)
+        return KILN_ENOMEM;
+    int rc = http_location_encode(location, n, out, &on);
+    if (rc == HTTP_LOCATION_CONTROL) {
+        /* not printed: the bytes that would have split the header */
+        kiln_log(KILN_LOG_ERROR,
+                 "%s: kiln_redirect: the location holds a control byte (CR, "
+                 "LF, NUL...): refused",
+                 id);
+        return KILN_EINVAL;
+    }
+    if (rc) {
+        kiln_log(KILN_LOG_ERROR,
+                 "%s: kiln_redirect: '%.200s' is no redirect target: give a "
+                 "path (\"/notes\") or an http(s)://host URL",
+                 id, location ? location : "");
+        return KILN_EINVAL;
+    }
+    if ((rc = kiln_set_header(c, "Location", out)) != 0)
+        return rc;
+    return respond_head_body(c, status, NULL, "", 0);
 }
 
 /* ---- streaming --------------------------------------------------------- */

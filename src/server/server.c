@@ -312,14 +312,15 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
         }
     }
     if (rc == 0) {
+        const char *plural = o.workers == 1 ? "" : "s";
         if (shared_fd >= 0)
             kiln_log(KILN_LOG_INFO,
-                     "kiln serving the inherited socket (%d workers)",
-                     o.workers);
+                     "kiln serving the inherited socket (%d worker%s)",
+                     o.workers, plural);
         else
             kiln_log(KILN_LOG_INFO,
-                     "kiln listening on http://%s:%d/ (%d workers)", o.host,
-                     o.port, o.workers);
+                     "kiln listening on http://%s:%d/ (%d worker%s)", o.host,
+                     o.port, o.workers, plural);
         notify_ready();
         int sig = 0;
         sigwait(&set, &sig);

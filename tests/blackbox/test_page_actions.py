@@ -6,15 +6,18 @@ valid post goes on (303). The same notes app is the browser test's.
 
 import os
 import re
+import subprocess
 import sys
 from urllib.parse import urlencode
 
-from harness import check, eq
-from kilncli import Dev, Project
+import harness
+from harness import check, eq, t
+from kilncli import Dev, Project, env_for, get_when_up
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "browser"))
 import notesapp  # noqa: E402 - the app, shared with the browser test
+import pinapp  # noqa: E402 - docs/forms.md's list with a row toggle
 
 FORM = [("Content-Type", "application/x-www-form-urlencoded")]
 HTMX = FORM + [("HX-Request", "true"), ("HX-Target", "notes")]
@@ -125,3 +128,118 @@ def test_htmx_gets_the_block_and_other_methods():
         eq(r.status, 500, r.text())
         d.wait_output("the action has no page to render")
 test_htmx_gets_the_block_and_other_methods.timeout = 120
+
+
+def test_one_row_answered_by_its_block():
+    with pinapp.project(Project()) as p:
+        pinapp.add_notes(p, ["Buy milk", "Call Ann", "Fix bike"])
+        with Dev(p) as d:
+            r = d.wait_for("/notes", lambda r: r.status == 200, "the list")
+            eq(r.text().count("<button>Pin</button>"), 3, r.text())
+            # HTMX: the row alone, rendered with the note the action gave
+            hx = FORM + [("HX-Request", "true"), ("HX-Target", "note-2")]
+            r = post(d, "/notes/2/pin", [], headers=hx)
+            eq(r.status, 200, r.text()[:500])
+            eq(r.header("Content-Type"), "text/html; charset=utf-8", "HTML")
+            row = r.text().strip()
+            check(row.startswith('<li id="note-2" class="pinned">') and
+                  row.endswith("</li>") and row.count("<li") == 1 and
+                  "<span>Call Ann</span>" in row and
+                  "<button>Unpin</button>" in row and
+                  'hx-post="/notes/2/pin"' in row, "the row: " + row)
+            check("Buy milk" not in row and "<h1>" not in row and
+                  "<select" not in row, "nothing else: " + row)
+            body = d.get("/notes").text()
+            check('<li id="note-2" class="pinned">' in body and
+                  '<li id="note-1">' in body and '<li id="note-3">' in body,
+                  "stored, only note 2: " + body)
+            # no JavaScript: the same action redirects to the list
+            r = post(d, "/notes/2/pin", [])
+            eq((r.status, r.header("Location"), r.text()), (303, "/notes", ""),
+               "kiln_redirect")
+            check('<li id="note-2">' in d.get("/notes").text(), "unpinned")
+            r = post(d, "/notes/99/pin", [], headers=hx)
+            eq(r.status, 404, r.text()[:300])
+            # mistakes: a block or a page that is not there
+            r = post(d, "/notes/1/oops", [])
+            eq(r.status, 500, r.text()[:300])
+            d.wait_output("notes.html has no block 'nope' "
+                          "(kiln_page_render_block)")
+            r = post(d, "/notes/1/oops", [], method="PUT")
+            eq(r.status, 500, r.text()[:300])
+            d.wait_output("kiln_page_render_block: no page 'nowhere.html'")
+test_one_row_answered_by_its_block.timeout = 180
+
+
+def test_one_row_in_a_release_build():
+    """Compiled-in templates: the block of another page, found by name."""
+    with pinapp.project(Project()) as p:
+        pinapp.add_notes(p, ["Buy milk", "Call Ann"])
+        rc, out, err = p.kiln("build")
+        eq(rc, 0, "kiln build: " + err)
+        port = harness.free_port()
+        env = env_for({"KILN_APP_SECRET_KEY": "k" * 20 + "Q7x!" + "z" * 20})
+        srv = subprocess.Popen([p.path("dist/app"), "--port", str(port),
+                                "--workers", "1"], cwd=p.path(""), env=env,
+                               stderr=subprocess.PIPE)
+        try:
+            check(get_when_up(port, "/notes") is not None, "the binary runs")
+            c = harness.Conn(port, timeout=t(5))
+            c.send(harness.build_request(
+                "POST", "/notes/1/pin", headers=FORM + [
+                    ("HX-Request", "true"), ("Content-Length", "0")]))
+            r = c.read_response()
+            eq(r.status, 200, r.text()[:300])
+            row = r.text().strip()
+            check(row.startswith('<li id="note-1" class="pinned">') and
+                  row.count("<li") == 1 and "Unpin" in row, row)
+            c.send(harness.build_request(
+                "POST", "/notes/1/oops", headers=FORM + [
+                    ("Content-Length", "0")]))
+            r = c.read_response()
+            eq(r.status, 500, r.text()[:300])
+            check("nope" not in r.text(), "no details in production")
+            c.close()
+        finally:
+            srv.terminate()
+            _, err = srv.communicate(timeout=t(10))
+        check(b"notes.html has no block 'nope'" in err, "logged: %r" % err)
+test_one_row_in_a_release_build.timeout = 180
+
+
+def selected(body):
+    """The values of the selected options of the page's select."""
+    return re.findall(r'<option value="(\d+)" selected>', body)
+
+
+def test_multiselect_errors_and_choices_after_422():
+    with pinapp.project(Project()) as p, Dev(p) as d:
+        d.wait_for("/notes", lambda r: r.status == 200, "the list")
+        # a bad item: its message shows on the field, the summary names it
+        # as the form does, and the choices made come back selected
+        r = post(d, "/notes", [("title", ""), ("tags", "1"), ("tags", "x"),
+                               ("tags", "3")])
+        eq(r.status, 422, r.text()[:500])
+        body = r.text()
+        eq(selected(body), ["1", "3"], "re-selected: " + body)
+        m = re.search(r'</select>\s*<p class="error">([^<]+)</p>', body)
+        check(m, "errors.tags from /tags/1: " + body)
+        check(re.search(r"<li>tags\[1\]: %s</li>" % re.escape(m.group(1)),
+                        body) and "<li>title: " in body,
+              "errors.items() names tags[1]: " + body)
+        # a tag that does not exist (note_check_refs): the same place
+        r = post(d, "/notes", [("title", "Valid"), ("tags", "2"),
+                               ("tags", "99")])
+        eq(r.status, 422, r.text()[:500])
+        body = r.text()
+        eq(selected(body), ["2"], "re-selected: " + body)
+        check(re.search(r'</select>\s*<p class="error">[^<]+</p>', body),
+              "errors.tags for a missing tag: " + body)
+        check('value="Valid"' in body, "the title kept: " + body)
+        # a GET selects nothing; a valid post is saved with its tags
+        eq(selected(d.get("/notes").text()), [], "nothing on a GET")
+        r = post(d, "/notes", [("title", "Tagged"), ("tags", "1"),
+                               ("tags", "3")])
+        eq((r.status, r.header("Location")), (303, "/notes"), r.text())
+        check("<span>Tagged</span>" in d.get("/notes").text(), "saved")
+test_multiselect_errors_and_choices_after_422.timeout = 180

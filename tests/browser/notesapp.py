@@ -84,8 +84,7 @@ KILN_POST(add_note)
     if (kiln_db_exec(db, "INSERT INTO note (title) VALUES ($1)",
                      KILN_STRV(title)) < 0)
         return kiln_db_fail(c, db);
-    kiln_set_header(c, "Location", "/notes");
-    return kiln_respond(c, 303, NULL, "", 0);
+    return kiln_redirect(c, 303, "/notes");
 }
 """
 
@@ -140,8 +139,7 @@ KILN_PATCH(rename_note)
         return kiln_db_fail(c, db);
     char to[64];
     snprintf(to, sizeof to, "/notes/%lld", (long long)id);
-    kiln_set_header(c, "Location", to);
-    return kiln_respond(c, 303, NULL, "", 0);
+    return kiln_redirect(c, 303, to);
 }
 
 KILN_DELETE(delete_note)

@@ -2,6 +2,7 @@
 
 import browsertest
 import notesapp
+import pinapp
 from kilncli import Dev, Project
 
 NAV_LAYOUT_BODY = """<body>
@@ -44,3 +45,15 @@ def test_htmx_page_action_422_swaps_in_place():
             browsertest.scenario("htmx_form.mjs",
                                  "http://127.0.0.1:%d" % d.port, folder)
 test_htmx_page_action_422_swaps_in_place.timeout = 90
+
+
+def test_htmx_row_swapped_by_its_block():
+    folder = browsertest.artefacts(test_htmx_row_swapped_by_its_block)
+    with pinapp.project(Project()) as p:
+        pinapp.add_notes(p, ["Buy milk", "Call Ann", "Fix bike"])
+        browsertest.use_htmx(p)
+        with Dev(p) as d:
+            d.wait_for("/notes", lambda r: r.status == 200, "the notes page")
+            browsertest.scenario("htmx_row.mjs",
+                                 "http://127.0.0.1:%d" % d.port, folder)
+test_htmx_row_swapped_by_its_block.timeout = 90
