@@ -10,6 +10,5 @@ int board_go(kiln_ctx *c, const char *to)
         kiln_set_header(c, "HX-Redirect", to);
         return kiln_respond(c, 204, NULL, "", 0);
     }
-    kiln_set_header(c, "Location", to);
-    return kiln_respond(c, 303, NULL, "", 0);
+    return kiln_redirect(c, 303, to);
 }
