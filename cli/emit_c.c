@@ -216,6 +216,35 @@ static void enum_type(const char *st, const kiln_field *f, char *out, size_t n)
 }
 
 /*
+ * Appends text as a doc comment at column 0: one line when it fits in 79
+ * columns, else wrapped at word boundaries in a block comment.
+ */
+static void put_doc(kiln_buf *b, const char *text)
+{
+    if (strlen(text) + 7 <= 79) {
+        kiln_buf_printf(b, "/** %s */\n", text);
+        return;
+    }
+    kiln_buf_puts(b, "/**\n *");
+    size_t col = 2;
+    const char *p = text;
+    while (*p) {
+        const char *e = strchr(p, ' ');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (col + 1 + n > 78 && col > 2) {
+            kiln_buf_puts(b, "\n *");
+            col = 2;
+        }
+        kiln_buf_printf(b, " %.*s", (int)n, p);
+        col += 1 + n;
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    kiln_buf_puts(b, "\n */\n");
+}
+
+/*
  * Appends struct members: each declaration with its doc comment after it,
  * the comments aligned in one column; a comment that would run past 79
  * columns goes on the lines above its member instead, wrapped.
@@ -281,8 +310,10 @@ static void emit_struct(kiln_buf *b, const kiln_model *m, const char *st,
         char et[200], fu[MODEL_NAME_MAX + 8];
         enum_type(st, f, et, sizeof et);
         upper(f->name, fu, sizeof fu);
-        kiln_buf_printf(b, "/** The values of %s.%s (%s:%d). */\n", m->name,
-                        f->name, f->file ? f->file : "?", f->line);
+        char vdoc[300];
+        snprintf(vdoc, sizeof vdoc, "The values of %s.%s (%s:%d).", m->name,
+                 f->name, f->file ? f->file : "?", f->line);
+        put_doc(b, vdoc);
         kiln_buf_printf(b, "typedef enum %s {\n", et);
         cli_strs consts = {0}, values = {0};
         for (uint32_t k = 0; k < f->nvalues; k++) {
@@ -303,12 +334,14 @@ static void emit_struct(kiln_buf *b, const kiln_model *m, const char *st,
         cli_strs_free(&values);
         kiln_buf_printf(b, "} %s;\n\n", et);
     }
+    char doc[512];
     if (m->table)
-        kiln_buf_printf(b, "/** %s %s: one row of table %s (%s). */\n",
-                        article(m->label)[1] ? "An" : "A", m->label, m->table,
-                        m->file);
+        snprintf(doc, sizeof doc, "%s %s: one row of table %s (%s).",
+                 article(m->label)[1] ? "An" : "A", m->label, m->table,
+                 m->file);
     else
-        kiln_buf_printf(b, "/** %s (%s). */\n", what, m->file ? m->file : "");
+        snprintf(doc, sizeof doc, "%s (%s).", what, m->file ? m->file : "");
+    put_doc(b, doc);
     kiln_buf_printf(b, "typedef struct %s {\n", st);
     cli_strs decls = {0}, notes = {0};
     for (uint32_t i = 0; i < m->nfields; i++) {
@@ -885,20 +918,26 @@ static void emit_endpoint_header(kiln_buf *b, const kiln_endpoint *ep)
         part_type(ep, m, part_names[i], st, sizeof st);
         upper(part_names[i], pu, sizeof pu);
         snprintf(su, sizeof su, "%s_%s", up, pu);
-        char what[200];
-        snprintf(what, sizeof what, "The %s of %s %s", part_names[i],
-                 ep->method, ep->file);
+        char what[300];
+        snprintf(what, sizeof what, "The %s of %s %s",
+                 i == 0   ? "path parameters"
+                 : i == 1 ? "query parameters"
+                          : "body",
+                 ep->method, ep->route ? ep->route : "");
         emit_struct(b, m, st, su, what);
     }
-    kiln_buf_printf(b,
-                    "/** What %s %s takes, validated before the handler "
-                    "runs",
-                    ep->method, ep->file);
+    kiln_buf doc;
+    kiln_buf_init(&doc);
+    kiln_buf_printf(&doc, "%s %s", ep->method, ep->route ? ep->route : "");
     if (ep->summary) {
-        kiln_buf_puts(b, ": ");
-        cli_put_comment(b, ep->summary);
+        kiln_buf_puts(&doc, ": ");
+        cli_put_comment(&doc, ep->summary);
     }
-    kiln_buf_printf(b, ". */\ntypedef struct %s {\n", T);
+    kiln_buf_printf(
+        &doc, ". Its input, validated before the handler runs (%s).", ep->file);
+    put_doc(b, doc.p);
+    kiln_buf_deinit(&doc);
+    kiln_buf_printf(b, "typedef struct %s {\n", T);
     for (int i = 0; i < 3; i++) {
         if (!parts[i])
             continue;
@@ -913,12 +952,15 @@ static void emit_endpoint_header(kiln_buf *b, const kiln_endpoint *ep)
                     "/** The description of %s's input. */\n"
                     "extern const kiln_endpoint %s_endpoint;\n\n",
                     ep->name, ep->name);
+    char line[300];
+    snprintf(line, sizeof line,
+             "The input of the request, in the handler of %s %s.", ep->method,
+             ep->route ? ep->route : "");
+    put_doc(b, line);
     kiln_buf_printf(b,
-                    "/** The validated input of the request, in a handler of "
-                    "%s %s. */\n"
                     "static inline const %s *%s_input(kiln_ctx *c)\n{\n"
                     "    return (const %s *)kiln_input(c);\n}\n\n",
-                    ep->method, ep->file, T, ep->name, T);
+                    T, ep->name, T);
 }
 
 static void emit_endpoint_desc(kiln_buf *b, const kiln_endpoint *ep)
@@ -978,6 +1020,10 @@ static void emit_endpoint_desc(kiln_buf *b, const kiln_endpoint *ep)
     kiln_buf_printf(
         b, "const kiln_endpoint %s_endpoint = {\n    .method = ", ep->name);
     cli_put_cstr(b, ep->method);
+    if (ep->route) {
+        kiln_buf_puts(b, ",\n    .route = ");
+        cli_put_cstr(b, ep->route);
+    }
     kiln_buf_puts(b, ",\n    .name = ");
     cli_put_cstr(b, ep->name);
     if (ep->summary) {

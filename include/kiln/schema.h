@@ -283,6 +283,7 @@ typedef struct kiln_response {
  */
 typedef struct kiln_endpoint {
     const char *method;      /**< "POST" */
+    const char *route;       /**< its route ("/api/posts/{id}/like") */
     const char *name;        /**< the C prefix of its input ("like") */
     const char *summary;     /**< or NULL */
     const char *description; /**< or NULL */

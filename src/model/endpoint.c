@@ -287,8 +287,9 @@ static int parse_cache(model_set *s, const char *file, const toml_value *v,
                        kiln_endpoint *ep, kiln_buf *errs)
 {
     if (v->type != TOML_TABLE) {
-        model_error(errs, file, v->line, v->column,
-                "cache is a table: { ttl = 60, vary = [\"Accept-Language\"] }");
+        model_error(
+            errs, file, v->line, v->column,
+            "cache is a table: { ttl = 60, vary = [\"Accept-Language\"] }");
         return KILN_EINVAL;
     }
     kiln_cache_rule *r = kiln_arena_calloc(&s->arena, sizeof *r);
@@ -305,8 +306,8 @@ static int parse_cache(model_set *s, const char *file, const toml_value *v,
             if (x->type != TOML_INTEGER || x->u.integer < 1 ||
                 x->u.integer > 31622400) {
                 model_error(errs, file, x->line, x->column,
-                        "cache ttl is a number of seconds from 1 to "
-                        "31622400 (a year)");
+                            "cache ttl is a number of seconds from 1 to "
+                            "31622400 (a year)");
                 rc = KILN_EINVAL;
             }
             r->ttl = (int)x->u.integer;
@@ -325,8 +326,8 @@ static int parse_cache(model_set *s, const char *file, const toml_value *v,
             }
             if (!ok) {
                 model_error(errs, file, x->line, x->column,
-                        "cache vary is a list of request header names "
-                        "([\"Accept-Language\"])");
+                            "cache vary is a list of request header names "
+                            "([\"Accept-Language\"])");
                 rc = KILN_EINVAL;
             }
         } else if (kiln_str_eq(e->key, KILN_STR("credentials"))) {
@@ -339,21 +340,21 @@ static int parse_cache(model_set *s, const char *file, const toml_value *v,
                 r->credentials = KILN_CACHE_IGNORE;
             else {
                 model_error(errs, file, x->line, x->column,
-                        "cache credentials is \"skip\" (a request with a "
-                        "Cookie or Authorization is not cached), "
-                        "\"per_user\" or \"ignore\"");
+                            "cache credentials is \"skip\" (a request with a "
+                            "Cookie or Authorization is not cached), "
+                            "\"per_user\" or \"ignore\"");
                 rc = KILN_EINVAL;
             }
         } else {
             model_error(errs, file, e->line, e->column,
-                    "unknown key '%.*s' in cache (ttl, vary, credentials)",
-                    (int)e->key.n, e->key.p);
+                        "unknown key '%.*s' in cache (ttl, vary, credentials)",
+                        (int)e->key.n, e->key.p);
             rc = KILN_EINVAL;
         }
     }
     if (!ttl) {
         model_error(errs, file, v->line, v->column,
-                "cache needs a ttl (seconds): cache = { ttl = 60 }");
+                    "cache needs a ttl (seconds): cache = { ttl = 60 }");
         rc = KILN_EINVAL;
     }
     if (vary.n)
@@ -376,9 +377,9 @@ static int parse_rate(model_set *s, const char *file, const toml_entry *e,
     bool by = kiln_str_eq(e->key, KILN_STR("rate_by"));
     if (v->type != TOML_STRING) {
         model_error(errs, file, v->line, v->column,
-                by ? "rate_by is \"ip\", \"token\", \"user\", "
-                     "\"header:NAME\" or \"cookie:NAME\""
-                   : "rate is a string: \"10/s burst 20\"");
+                    by ? "rate_by is \"ip\", \"token\", \"user\", "
+                         "\"header:NAME\" or \"cookie:NAME\""
+                       : "rate is a string: \"10/s burst 20\"");
         return KILN_EINVAL;
     }
     const char *text =
@@ -388,9 +389,9 @@ static int parse_rate(model_set *s, const char *file, const toml_entry *e,
     if (by) {
         if (!kiln_rate_by_ok(text)) {
             model_error(errs, file, v->line, v->column,
-                    "rate_by is \"ip\", \"token\", \"user\", "
-                    "\"header:NAME\" or \"cookie:NAME\", not '%s'",
-                    text);
+                        "rate_by is \"ip\", \"token\", \"user\", "
+                        "\"header:NAME\" or \"cookie:NAME\", not '%s'",
+                        text);
             return KILN_EINVAL;
         }
         ep->rate_by = text;
@@ -506,6 +507,7 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
             break;
         }
         ep->method = method;
+        ep->route = kiln_arena_strndup(&s->arena, pattern, strlen(pattern));
         ep->file = fname;
         ep->line = me->line;
         ep->body_mode = strcmp(method, "PUT") == 0     ? KILN_DECODE_REPLACE
@@ -578,8 +580,8 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
             } else if (strcmp(key, "cache") == 0) {
                 if (strcmp(method, "GET") != 0) {
                     model_error(errs, fname, e->line, e->column,
-                            "cache is for [get]: only GET (and HEAD) "
-                            "responses are cached");
+                                "cache is for [get]: only GET (and HEAD) "
+                                "responses are cached");
                     rc = KILN_EINVAL;
                     continue;
                 }
@@ -618,7 +620,7 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
             ((kiln_model *)ep->query)->flags |= KILN_MF_ALLOW_UNKNOWN;
         if (ep->rate_by && !ep->rate) {
             model_error(errs, fname, me->line, me->column,
-                    "rate_by without rate: add rate = \"10/s\"");
+                        "rate_by without rate: add rate = \"10/s\"");
             rc = KILN_EINVAL;
         }
         if (ep->body &&
