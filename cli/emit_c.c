@@ -497,26 +497,26 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
     kiln_buf_printf(
         b,
         "/**\n * Reads the request body (JSON or a form) into *out, "
-        "validated. false: it has\n * answered (400, 413, 415 or 422 with "
-        "every failing field): return 0.\n */\n"
-        "static inline bool %s_from_body(kiln_ctx *c, kiln_decode_mode mode, "
-        "%s *out,\n%*skiln_fieldset *given)\n{\n"
-        "    kiln_decode_opts o = {.mode = mode};\n"
-        "    return kiln_decode_body(c, &%s_model, &o, out, given);\n}\n\n",
-        p, T, (int)(strlen(p) + 31), "", p);
+        "validated, its references\n * looked up when db is given. false: "
+        "it has answered (400, 413, 415, or 422\n * with every failing "
+        "field): return 0.\n */\n"
+        "static inline bool %s_from_body(kiln_ctx *c, kiln_dbc *db, "
+        "kiln_decode_mode mode,\n%*s%s *out, kiln_fieldset *given)\n{\n"
+        "    return kiln_model_from_body(c, db, &%s_model, mode, out, given);"
+        "\n}\n\n",
+        p, (int)(strlen(p) + 31), "", T, p);
     kiln_buf_printf(
         b,
         "/**\n * Reads the request body into *out like %s_from_body, but "
-        "leaves "
-        "field errors\n * to the caller: 0 valid; KILN_EINVAL: errs lists "
-        "them, nothing answered\n * (kiln_page_invalid re-renders a form); "
-        "other codes: answered (400, 415...).\n */\n"
-        "static inline int %s_decode(kiln_ctx *c, kiln_decode_mode mode, %s "
-        "*out,\n%*skiln_fieldset *given, kiln_errors *errs)\n{\n"
-        "    kiln_decode_opts o = {.mode = mode};\n"
-        "    return kiln_decode_input(c, &%s_model, &o, out, given, errs);\n"
-        "}\n\n",
-        p, p, T, (int)(strlen(p) + 26), "", p);
+        "leaves the field\n * errors to the caller: 0 valid; KILN_EINVAL: "
+        "errs lists them, nothing\n * answered (kiln_page_invalid re-renders "
+        "a form); other codes: answered.\n */\n"
+        "static inline int %s_decode(kiln_ctx *c, kiln_dbc *db, "
+        "kiln_decode_mode mode,\n%*s%s *out, kiln_fieldset *given, "
+        "kiln_errors *errs)\n{\n"
+        "    return kiln_model_decode(c, db, &%s_model, mode, out, given, "
+        "errs);\n}\n\n",
+        p, p, (int)(strlen(p) + 26), "", T, p);
     kiln_buf_printf(
         b,
         "/** Checks *obj's constraints (for values set in C). */\n"
@@ -619,6 +619,26 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
                     "    return kiln_model_%s(db, &%s_model, "
                     "&%s_model.fields[%s_F_%s], id, target);\n}\n\n",
                     p, f->name, ops[k][0], ops[k][1], p, p, n->upper, fu);
+            }
+            if (f->ref) {
+                names tn;
+                names_of(f->ref->name, &tn);
+                char self[64], other[64];
+                model_link_columns(m, f, self, other);
+                kiln_buf_printf(
+                    b,
+                    "/** The %s rows linked to row id through %s, in %s's "
+                    "order. */\n"
+                    "static inline int %s_%s_list(kiln_dbc *db, int64_t id, "
+                    "%sList *out)\n{\n"
+                    "    kiln_db_param p = KILN_INT(id);\n"
+                    "    kiln_list_opts o = {\n"
+                    "        .where = \"id IN (SELECT %s FROM %s WHERE %s = "
+                    "$1)\",\n"
+                    "        .params = &p,\n        .nparams = 1};\n"
+                    "    return %s_list(db, &o, out);\n}\n\n",
+                    tgt, f->name, tgt, p, f->name, tn.type, other, f->through,
+                    self, f->ref->name);
             }
             kiln_buf_printf(
                 b,

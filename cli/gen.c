@@ -257,6 +257,24 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     if (nstatic)
         kiln_buf_printf(&b, "    .statics = statics,\n    .nstatics = %zu,\n",
                         nstatic);
+    int nmig = 0;
+    {
+        char mdir[PATH_MAX + 16];
+        snprintf(mdir, sizeof mdir, "%s/migrations", root);
+        DIR *d = opendir(mdir);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            size_t len = strlen(e->d_name);
+            if (e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
+                ((len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0) ||
+                 (len > 5 && strcmp(e->d_name + len - 5, ".toml") == 0)))
+                nmig++;
+        }
+        if (d)
+            closedir(d);
+    }
+    if (nmig)
+        kiln_buf_printf(&b, "    .nmigrations = %d,\n", nmig);
     if (ntpl)
         kiln_buf_printf(
             &b, "    .templates = templates,\n    .ntemplates = %zu,\n", ntpl);

@@ -136,8 +136,12 @@ int cli_gen_model(int argc, char **argv)
                     msg);
             l += n;
         }
+        bool missing = errs.p && strstr(errs.p, "that does not exist");
         kiln_buf_deinit(&errs);
         kiln_buf_deinit(&t);
+        if (missing)
+            fprintf(stderr, "kiln gen: make the models it refers to first "
+                            "(kiln gen model NAME ...), then this one\n");
         return cli_fail("%s was not written (%s)", rel, why);
     }
     kiln_buf_deinit(&errs);

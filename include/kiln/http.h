@@ -208,6 +208,9 @@ const void *kiln_input(kiln_ctx *c);
  * client's from the header the proxy sets (see docs/cache.md).
  */
 kiln_str kiln_client_ip(kiln_ctx *c);
+/** True when the request comes from htmx (HX-Request: true). */
+bool kiln_is_htmx(kiln_ctx *c);
+
 /** A process-unique id for this request ("w0-123"), used in logs. */
 const char *kiln_request_id(kiln_ctx *c);
 /**

@@ -150,13 +150,37 @@ int kiln_model_set_links(kiln_dbc *db, const kiln_model *m, const kiln_field *f,
 /**
  * Checks that every ref and many field of obj (only those in given, when
  * not NULL) names an existing row, adding a "does_not_exist" error with
- * the field's pointer for each that does not. A write checked this way
- * fails with one 422 listing every bad reference, instead of the first
- * foreign-key violation. Returns 0, KILN_EINVAL (errs got errors) or a
- * database error.
+ * the field's pointer for each that does not. A field errs already holds
+ * an error for (at its pointer or below) is skipped: it did not decode. A write
+ * checked this way fails with one 422 listing every bad reference, instead of
+ * the first foreign-key violation. Returns 0, KILN_EINVAL (errs got errors) or
+ * a database error.
  */
 int kiln_model_check_refs(kiln_dbc *db, const kiln_model *m, const void *obj,
                           const kiln_fieldset *given, kiln_errors *errs);
+
+/**
+ * A request's body (JSON, or a form) read into *out as model m in mode,
+ * validated, and - when db is not NULL - its references looked up
+ * (kiln_model_check_refs over the fields that decoded), so that one 422
+ * lists every failing field, missing rows included. Returns 0 when *out is
+ * valid (*given, when not NULL, says which fields the input had);
+ * KILN_EINVAL when errs lists the failures and nothing is answered (a page
+ * re-renders its form with kiln_page_invalid; an API answers
+ * kiln_problem_errors); any other code once answered (400, 413, 415, or a
+ * database failure).
+ */
+int kiln_model_decode(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                      kiln_decode_mode mode, void *out, kiln_fieldset *given,
+                      kiln_errors *errs);
+
+/**
+ * kiln_model_decode answering the 422 itself: true when *out is valid;
+ * false once answered (the handler returns 0).
+ */
+bool kiln_model_from_body(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                          kiln_decode_mode mode, void *out,
+                          kiln_fieldset *given);
 
 /**
  * Answers a failed model call in a handler and returns 0 (so `return

@@ -58,6 +58,9 @@ typedef struct kiln_project {
     const kiln_page *templates; /**< release: pages/ and templates/ files,
                                      compiled in (templates/ first) */
     size_t ntemplates;
+    /** the migrations the project had when it was built: a start whose
+        database has fewer applied is warned about */
+    int nmigrations;
 } kiln_project;
 
 /**

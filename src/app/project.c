@@ -6,6 +6,8 @@
 #include "app/pages.h"
 #include "schema/body.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -191,6 +193,65 @@ static kiln_cache *open_cache(const kiln_settings *s, char *err, size_t errlen)
     return kiln_cache_new(&o, err, errlen);
 }
 
+/* The migrations of the project folder (NNNN_name.sql or .toml). */
+static int count_migrations(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        bool sql = len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0;
+        bool toml = len > 5 && strcmp(e->d_name + len - 5, ".toml") == 0;
+        n += (sql || toml) && isdigit((unsigned char)e->d_name[0]);
+    }
+    closedir(d);
+    return n;
+}
+
+/*
+ * A project with migrations whose database has not had them all: said at
+ * start, not discovered as a 500 on the first request (a release binary
+ * run from another folder opens another SQLite file). Reads only; never
+ * creates the database.
+ */
+static void check_migrated(const kiln_project *p, const kiln_settings *s)
+{
+    char dir[PATH_MAX + 16], url[PATH_MAX + 64], err[256];
+    snprintf(dir, sizeof dir, "%s/migrations", g_root);
+    int files = count_migrations(dir);
+    if (files < p->nmigrations)
+        files = p->nmigrations; /* run away from its project folder */
+    const char *setting = kiln_settings_str(s, "database.url");
+    if (files <= 0 || !setting ||
+        kiln_db_url_in(setting, g_root, url, sizeof url) != 0)
+        return;
+    if (strncmp(url, "sqlite://", 9) == 0 && url[9] == '/' &&
+        access(url + 9, F_OK) != 0) {
+        kiln_log(KILN_LOG_WARN,
+                 "the database %s does not exist yet: run `kiln migrate` in "
+                 "%s (or start the app with --root pointing at its project)",
+                 url + 9, g_root);
+        return;
+    }
+    kiln_dbc *db = kiln_dbc_open(url, err, sizeof err);
+    if (!db)
+        return; /* unreachable now: the pool says so when it is used */
+    int64_t applied = 0;
+    if (kiln_db_scalar_int(db, &applied,
+                           "SELECT count(*) FROM kiln_migrations") != 0)
+        applied = -1;
+    kiln_dbc_close(db);
+    if (applied < files)
+        kiln_log(KILN_LOG_WARN,
+                 "%lld of the app's %d migrations are applied to the "
+                 "database %s: run `kiln migrate` (in %s: is it the app's "
+                 "project folder? --root names it)",
+                 (long long)(applied < 0 ? 0 : applied), files, url, g_root);
+}
+
 int kiln_project_main(const kiln_project *p, int argc, char **argv)
 {
     bool dev = false;
@@ -254,6 +315,7 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
         return 2;
     }
     kiln_db_set_default(db);
+    check_migrated(p, s);
     kiln_cache *cache = open_cache(s, err, sizeof err);
     if (!cache) {
         fprintf(stderr, "error: %s\n", err);

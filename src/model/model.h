@@ -90,6 +90,12 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
                          size_t n, const char *pattern, unsigned methods,
                          kiln_buf *errs);
 
+/** The two columns of many field f's join table (of model m): the row's
+    side and the target's ("task_id", "tag_id"; from_/to_ when the field
+    links a model to itself). Defined in query.c. */
+void model_link_columns(const kiln_model *m, const kiln_field *f, char self[64],
+                        char other[64]);
+
 /** The model called name, or NULL. */
 kiln_model *model_find(const model_set *s, const char *name);
 

@@ -283,6 +283,19 @@ int kiln_model_delete(kiln_dbc *db, const kiln_model *m, int64_t id)
 
 /* ---- references ------------------------------------------------------- */
 
+/* True when errs already holds an error at ptr or below it (a value that
+   failed to decode: its id is not one to look up). */
+static bool error_at(const kiln_errors *errs, const char *ptr)
+{
+    size_t n = strlen(ptr);
+    for (size_t i = 0; errs && i < errs->n; i++) {
+        const char *p = errs->items[i].pointer;
+        if (strncmp(p, ptr, n) == 0 && (p[n] == '\0' || p[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
 int kiln_model_check_refs(kiln_dbc *db, const kiln_model *m, const void *obj,
                           const kiln_fieldset *given, kiln_errors *errs)
 {
@@ -295,6 +308,8 @@ int kiln_model_check_refs(kiln_dbc *db, const kiln_model *m, const void *obj,
         const void *v = (const char *)obj + f->offset;
         char ptr[80];
         snprintf(ptr, sizeof ptr, "/%s", f->name);
+        if (error_at(errs, ptr))
+            continue; /* it did not decode: nothing to look up */
         if (f->type == KILN_FT_REF) {
             int64_t id = *(const int64_t *)v, found = 0;
             kiln_buf b;
@@ -447,4 +462,40 @@ int kiln_model_fail(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int rc)
     }
     kiln_db_fail(c, db);
     return 0;
+}
+
+/* ---- a request's body, references included ------------------------------ */
+
+int kiln_model_decode(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                      kiln_decode_mode mode, void *out, kiln_fieldset *given,
+                      kiln_errors *errs)
+{
+    kiln_fieldset seen;
+    kiln_decode_opts o = {.mode = mode};
+    int rc = kiln_decode_input(c, m, &o, out, &seen, errs);
+    if (given)
+        *given = seen;
+    if (rc != 0 && rc != KILN_EINVAL)
+        return rc; /* not readable: answered */
+    if (db) {
+        /* the references that decoded, checked now: one 422 for all */
+        int r = kiln_model_check_refs(db, m, out, &seen, errs);
+        if (r != 0 && r != KILN_EINVAL) {
+            kiln_model_fail(c, db, m, r);
+            return r;
+        }
+    }
+    return kiln_errors_any(errs) ? KILN_EINVAL : 0;
+}
+
+bool kiln_model_from_body(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                          kiln_decode_mode mode, void *out,
+                          kiln_fieldset *given)
+{
+    kiln_errors errs;
+    kiln_errors_init(&errs, kiln_ctx_arena(c));
+    int rc = kiln_model_decode(c, db, m, mode, out, given, &errs);
+    if (rc == KILN_EINVAL)
+        kiln_problem_errors(c, 422, &errs, NULL);
+    return rc == 0;
 }

@@ -119,7 +119,11 @@ int kiln_decode_input(kiln_ctx *c, const kiln_model *m,
             kiln_problem(c, 415, "JSON is read as UTF-8 only");
             return KILN_EPARSE; /* answered */
         }
-        if (!body.n) /* nothing at all: an empty object (PATCH: no change) */
+        if (!body.n && ct.p) {
+            kiln_problem(c, 400, "the body is empty: send a JSON object");
+            return KILN_EPARSE; /* answered */
+        }
+        if (!body.n) /* no body and no type: no input at all */
             body = KILN_STR("{}");
         kiln_json_error je;
         memset(&je, 0, sizeof je);

@@ -371,6 +371,12 @@ int kiln_query_i64(kiln_ctx *c, const char *name, int64_t *out)
     return kiln_str_to_i64(v, out) == 0 ? 0 : KILN_EINVAL;
 }
 
+bool kiln_is_htmx(kiln_ctx *c)
+{
+    kiln_str hx = kiln_header(c, "HX-Request");
+    return hx.p && kiln_str_ieq_c(hx, "true");
+}
+
 const void *kiln_input(kiln_ctx *c)
 {
     return c->input;

@@ -255,6 +255,11 @@ def test_every_error_at_once():
         eq(codes(p), [("/owner", "does_not_exist"),
                       ("/tags/0", "does_not_exist"),
                       ("/tags/1", "does_not_exist")], "missing rows")
+        # and in the same 422 as the other fields' errors
+        st, p, raw = app.call("POST", "/api/items",
+                              {"i": 1000001, "d": "1", "owner": 9})
+        eq(codes(p), [("/i", "max"), ("/owner", "does_not_exist")],
+           "field errors and missing rows at once: " + raw)
 
 
 def test_unparseable_bodies():

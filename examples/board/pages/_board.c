@@ -5,8 +5,7 @@ int board_go(kiln_ctx *c, const char *to)
 {
     if (!to)
         return KILN_ENOMEM;
-    kiln_str hx = kiln_header(c, "HX-Request");
-    if (hx.p && kiln_str_ieq_c(hx, "true")) {
+    if (kiln_is_htmx(c)) {
         kiln_set_header(c, "HX-Redirect", to);
         return kiln_respond(c, 204, NULL, "", 0);
     }

@@ -38,17 +38,17 @@ KILN_LOAD(load_projects)
 
 KILN_POST(create_project)
 {
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
     Project p;
     kiln_errors errs;
     kiln_errors_init(&errs, kiln_ctx_arena(c));
-    int rc = project_decode(c, KILN_DECODE_CREATE, &p, NULL, &errs);
+    int rc = project_decode(c, db, KILN_DECODE_CREATE, &p, NULL, &errs);
     if (rc == KILN_EINVAL)
         return kiln_page_invalid(c, &errs);
     if (rc)
         return 0; /* not a form: answered */
-    kiln_dbc *db = kiln_db(c);
-    if (!db)
-        return 0;
     rc = project_insert(db, &p);
     if (rc == KILN_EDB &&
         kiln_db_violation_of(db, NULL) == KILN_DB_VIOLATION_UNIQUE) {

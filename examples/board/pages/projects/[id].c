@@ -69,18 +69,18 @@ KILN_POST(add_task)
     int64_t id;
     if (!kiln_param_id(c, "id", &id))
         return 0;
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
     Task t;
     kiln_errors errs;
     kiln_errors_init(&errs, kiln_ctx_arena(c));
-    int rc = task_decode(c, KILN_DECODE_CREATE, &t, NULL, &errs);
+    int rc = task_decode(c, db, KILN_DECODE_CREATE, &t, NULL, &errs);
     if (rc == KILN_EINVAL)
         return kiln_page_invalid(c, &errs);
     if (rc)
         return 0;   /* not a form: answered */
     t.project = id; /* the page's project, whatever the form said */
-    kiln_dbc *db = kiln_db(c);
-    if (!db)
-        return 0;
     rc = task_insert(db, &t);
     if (rc)
         return task_fail(c, db, rc);

@@ -38,18 +38,18 @@ KILN_POST(add_comment)
     int64_t id;
     if (!kiln_param_id(c, "id", &id))
         return 0;
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
     Comment cm;
     kiln_errors errs;
     kiln_errors_init(&errs, kiln_ctx_arena(c));
-    int rc = comment_decode(c, KILN_DECODE_CREATE, &cm, NULL, &errs);
+    int rc = comment_decode(c, db, KILN_DECODE_CREATE, &cm, NULL, &errs);
     if (rc == KILN_EINVAL)
         return kiln_page_invalid(c, &errs);
     if (rc)
         return 0;
     cm.task = id;
-    kiln_dbc *db = kiln_db(c);
-    if (!db)
-        return 0;
     rc = comment_insert(db, &cm);
     if (rc)
         return comment_fail(c, db, rc);

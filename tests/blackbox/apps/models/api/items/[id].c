@@ -35,16 +35,10 @@ static int write_item(kiln_ctx *c, kiln_decode_mode mode)
     /* a PATCH decodes only what it gives; the update returns the row */
     Item it;
     kiln_fieldset given;
-    if (!item_from_body(c, mode, &it, &given))
+    if (!item_from_body(c, db, mode, &it, &given))
         return 0;
     it.id = id;
-    kiln_errors errs;
-    kiln_errors_init(&errs, kiln_ctx_arena(c));
-    int rc = item_check_refs(db, &it, &given, &errs);
-    if (rc == KILN_EINVAL)
-        return kiln_problem_errors(c, 422, &errs, NULL);
-    if (rc == 0)
-        rc = mode == KILN_DECODE_PATCH ? item_patch(db, &it, &given)
+    int rc = mode == KILN_DECODE_PATCH ? item_patch(db, &it, &given)
                                        : item_update(db, &it);
     return rc ? item_fail(c, db, rc) : send_item(c, &it);
 }

@@ -56,18 +56,9 @@ KILN_POST(create_item)
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
-    Item it;
-    if (!item_from_body(c, KILN_DECODE_CREATE, &it, NULL))
+    Item it; /* valid, its owner and tags looked up: one 422 for all */
+    if (!item_from_body(c, db, KILN_DECODE_CREATE, &it, NULL))
         return 0;
-    kiln_errors errs;
-    kiln_errors_init(&errs, kiln_ctx_arena(c));
-    int rc = item_check_refs(db, &it, NULL, &errs);
-    if (rc == KILN_EINVAL)
-        return kiln_problem_errors(c, 422, &errs, NULL);
-    if (rc == 0)
-        rc = item_insert(db, &it);
-    if (rc)
-        return item_fail(c, db, rc);
-    item_to_json(&it, kiln_body_buf(c));
-    return send_json(c, 201);
+    int rc = item_insert(db, &it);
+    return rc ? item_fail(c, db, rc) : item_send(c, 201, &it);
 }

@@ -9,7 +9,7 @@ KILN_POST(create_owner)
     if (!db)
         return 0;
     Owner o;
-    if (!owner_from_body(c, KILN_DECODE_CREATE, &o, NULL))
+    if (!owner_from_body(c, db, KILN_DECODE_CREATE, &o, NULL))
         return 0;
     int rc = owner_insert(db, &o);
     if (rc)
