@@ -168,7 +168,9 @@ int conn_flush(conn *c)
     }
     c->out_off = 0;
     kiln_buf_clear(&c->out);
-    if (c->out.cap > 4 * WORKER_BUF)
+    if (c->ws)
+        worker_buf_give(c->w, &c->out); /* an idle WebSocket holds none */
+    else if (c->out.cap > 4 * WORKER_BUF)
         kiln_buf_deinit(&c->out); /* do not keep a big buffer per idle conn */
     return c->file_left > 0 ? file_body_send(c) : 0;
 }
@@ -293,7 +295,11 @@ static void request_finish(conn *c)
     access_log(x);
     if (!x->req.keep_alive || x->stream_close || c->w->draining)
         c->close_after = true;
-    if (!x->body_stream) {
+    if (x->upgraded) {
+        /* a WebSocket: its head went at the upgrade, and the connection
+           ends with it */
+        c->close_after = true;
+    } else if (!x->body_stream) {
         c->in_off += x->req.head_len;
         if (x->req.body == HTTP_BODY_LENGTH)
             c->in_off += x->req.content_length;
@@ -698,6 +704,10 @@ static void conn_on_event(loop *l, loop_io *io, unsigned ev)
         return;
     if (ev & LOOP_READ)
         c->readable = true;
+    if (c->ws && c->state == CONN_HANDLER) {
+        ws_conn_event(c, ev); /* the WebSocket reads and writes itself */
+        return;
+    }
     if ((ev & LOOP_WRITE) && conn_pending(c)) {
         int r = conn_flush(c);
         if (r < 0 && c->state != CONN_HANDLER) {
@@ -722,8 +732,11 @@ static void conn_on_event(loop *l, loop_io *io, unsigned ev)
         worker_unpark(wt, 0);
         return;
     }
-    if (c->state == CONN_HANDLER)
+    if (c->state == CONN_HANDLER) {
+        if (c->ctx && c->ctx->sse)
+            sse_conn_event(c, ev); /* an event stream watches for EOF */
         return;
+    }
     conn_drive(c);
 }
 
@@ -774,4 +787,11 @@ void conn_shutdown(conn *c)
         return;
     }
     c->close_after = c->state != CONN_BODY;
+    if (c->state == CONN_HANDLER && c->ctx) {
+        /* long-lived handlers are told, so that they end in time */
+        if (c->ctx->ws)
+            ws_shutdown(c->ctx);
+        else if (c->ctx->sse)
+            sse_shutdown(c->ctx);
+    }
 }

@@ -53,6 +53,9 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->defers = NULL;
     x->db = NULL;
     x->input = NULL;
+    x->ws = NULL;
+    x->sse = NULL;
+    x->upgraded = x->conn_upgrade = false;
     x->id = ++w->next_id;
     x->id_str[0] = '\0';
     x->match.nparams = 0;
@@ -110,6 +113,10 @@ void ctx_release(kiln_ctx *x)
 {
     worker *w = x->w;
     ctx_run_defers(x, KILN_ECANCELED); /* its coroutine was lost */
+    if (x->ws)
+        ws_release(x); /* before the arena that holds it goes */
+    if (x->sse)
+        sse_release(x);
     kiln_arena_reset(&x->arena);
     buf_trim(&x->body_buf);
     buf_trim(&x->trailers_buf);

@@ -212,6 +212,13 @@ void worker_unpark(waiter *wt, int result)
     waiter_wake(current_worker, wt, result);
 }
 
+void worker_park_cancel(waiter *wt)
+{
+    worker *w = current_worker;
+    timer_heap_del(&w->sleeps, &wt->t);
+    waiter_unlink(w, wt);
+}
+
 int kiln_sleep_ms(int64_t ms)
 {
     worker *w = current_worker;
@@ -248,6 +255,12 @@ static void run_timers(worker *w)
             conn_timeout(c);
         }
     }
+    timer_list *ws_lists[] = {&w->ws_ping_q, &w->ws_idle_q, &w->ws_close_q};
+    for (size_t i = 0; i < sizeof ws_lists / sizeof ws_lists[0]; i++)
+        while (ws_lists[i]->head && ws_lists[i]->head->deadline <= w->now_ms)
+            ws_timeout(w, ws_lists[i]->head);
+    while (w->sse_q.head && w->sse_q.head->deadline <= w->now_ms)
+        sse_timeout(w, w->sse_q.head);
     timer *t;
     while ((t = timer_heap_top(&w->sleeps)) && t->deadline <= w->now_ms) {
         waiter *wt = (waiter *)((char *)t - offsetof(waiter, t));
@@ -333,7 +346,10 @@ void *worker_main(void *arg)
         w->exit_code = 1;
         return NULL;
     }
-    timer_list *lists[] = {&w->header_q, &w->idle_q, &w->body_q, &w->linger_q};
+    timer_list *lists[] = {&w->header_q,   &w->idle_q,    &w->body_q,
+                           &w->linger_q,   &w->ws_ping_q, &w->ws_idle_q,
+                           &w->ws_close_q, &w->sse_q};
+    int nlists = (int)(sizeof lists / sizeof lists[0]);
     for (;;) {
         if (!w->draining && __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
             begin_drain(w);
@@ -354,7 +370,7 @@ void *worker_main(void *arg)
         for (worker_hook *h = w->hooks; h; h = h->next)
             h->fn(h->arg);
         int cap = w->draining ? (int)(w->drain_deadline - w->now_ms) : -1;
-        int timeout = timer_next_ms(&w->sleeps, lists, 4, w->now_ms, cap);
+        int timeout = timer_next_ms(&w->sleeps, lists, nlists, w->now_ms, cap);
         loop_poll(&w->loop, timeout); /* refreshes the clock first */
         run_timers(w);
     }

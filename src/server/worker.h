@@ -43,6 +43,7 @@
 #include "loop/loop.h"
 #include "loop/timer.h"
 #include "router/router.h"
+#include "ws/ws.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -51,11 +52,13 @@ typedef struct worker worker;
 typedef struct conn conn;
 
 struct static_mount;
+struct ws_route;
 
 /** An application: routes (read-only while serving). */
 struct kiln_app {
     router *routes;
     struct static_mount *statics; /* kiln_static_mount; static_mounts_free */
+    struct ws_route *ws_routes;   /* kiln_route_ws's handlers; ws.c frees */
 };
 
 enum conn_state { CONN_HEAD, CONN_BODY, CONN_HANDLER, CONN_LINGER, CONN_DRAIN };
@@ -89,6 +92,8 @@ struct conn {
     size_t body_pos;   /* chunked: first undecoded byte in in */
     http_chunked chunked;
     uint64_t requests; /* served on this connection */
+    bool ws;           /* upgraded to a WebSocket (ws.c): its reading and
+                          writing are ws.c's; idle, it holds no buffers */
 };
 
 /** The request context behind kiln_ctx. Pooled per worker. */
@@ -138,6 +143,12 @@ struct kiln_ctx {
     struct ctx_defer *defers; /* kiln_defer callbacks, newest first */
     void *db;                 /* db/db.c: the request's kiln_dbc, if any */
     void *input;              /* app/: the endpoint schema's input, if any */
+    struct kiln_ws *ws;       /* ws.c: the request's WebSocket, if any */
+    struct kiln_sse *sse;     /* sse.c: its event stream, if any */
+    bool upgraded;            /* 101 sent: the head was consumed at the
+                                 upgrade, the connection ends with it */
+    bool conn_upgrade;        /* respond.c adds "Connection: Upgrade"
+                                 (a 426 or 101 names the upgrade) */
     uint64_t id;
     char id_str[32];
     int64_t start_ms;
@@ -169,6 +180,10 @@ struct worker {
     loop_io wake_io;
     timer_heap sleeps;
     timer_list header_q, idle_q, body_q, linger_q;
+    /* WebSockets: keep-alive Ping, idle close, close handshake; event
+       streams: keep-alive comments (ws.c, sse.c) */
+    timer_list ws_ping_q, ws_idle_q, ws_close_q, sse_q;
+    ws_zpool zpool; /* zlib streams for permessage-deflate */
     coro_pool coros;
     int64_t now_ms;
     time_t date_sec;
@@ -191,6 +206,9 @@ struct worker {
 
 /** Size of pooled I/O buffers. */
 #define WORKER_BUF 16384
+/** How long a closing WebSocket waits for the peer's Close (and for its
+    send queue to drain) before the connection is cut. */
+#define WS_CLOSE_WAIT_MS 5000
 
 /** A coroutine waiting for an fd and/or a deadline (on its own stack). */
 typedef struct waiter {
@@ -216,6 +234,9 @@ int worker_park(waiter *wt, int64_t timeout_ms);
 /** Resumes the coroutine parked on wt with result. Only from the loop
     (outside any coroutine). */
 void worker_unpark(waiter *wt, int result);
+/** Forgets the park on wt without resuming its coroutine (which is being
+    discarded): wt leaves the worker's lists and timers. */
+void worker_park_cancel(waiter *wt);
 /** The worker running on this thread (NULL elsewhere). */
 worker *worker_current(void);
 /** Refreshes w->now_ms and the cached Date header. */
@@ -330,6 +351,44 @@ int respond_problem(kiln_ctx *x, int status, const char *detail);
  * (no context), with Connection: close.
  */
 int respond_raw_error(conn *c, int status);
+/**
+ * Appends "101 Switching Protocols" for x: Server, Date, the handler's
+ * headers, then lines (complete "Name: value\r\n" lines: Upgrade,
+ * Connection, the protocol's own) and the blank line. Returns 0 or
+ * KILN_ENOMEM.
+ */
+int respond_switching(kiln_ctx *x, const char *lines, size_t n);
+/**
+ * Appends n bytes of a streamed response (kiln_stream_start) as one chunk
+ * to the output without writing or waiting: the caller flushes. Returns
+ * 0, KILN_ESTATE when x is not streaming, KILN_ENOMEM.
+ */
+int respond_chunk(kiln_ctx *x, const void *p, size_t n);
+
+/* ws.c */
+/** Handles loop events of c, a WebSocket whose handler runs. */
+void ws_conn_event(conn *c, unsigned ev);
+/** Handles the expiry of a timer on one of the worker's ws_* lists. */
+void ws_timeout(worker *w, timer *t);
+/** Graceful shutdown: closes x's WebSocket with 1001 (Going Away) and
+    wakes its handler. */
+void ws_shutdown(kiln_ctx *x);
+/** Releases what x's WebSocket holds (timers, reader, buffers); the
+    request is over (ctx_release). */
+void ws_release(kiln_ctx *x);
+/** Frees the handlers of kiln_route_ws (kiln_app_free). */
+void ws_routes_free(kiln_app *app);
+
+/* sse.c */
+/** Handles loop events of c while an event stream's handler runs (after
+    conn.c has written what it could). */
+void sse_conn_event(conn *c, unsigned ev);
+/** Handles the expiry of an event stream's keep-alive timer. */
+void sse_timeout(worker *w, timer *t);
+/** Graceful shutdown: wakes x's event stream handler if it waits. */
+void sse_shutdown(kiln_ctx *x);
+/** Releases what x's event stream holds (its timer). */
+void sse_release(kiln_ctx *x);
 
 /* static/static.c */
 /** Frees the static mounts of app (kiln_app_free). */
