@@ -5,15 +5,17 @@
  *   kiln/json.h  JSON writer, format helper and parser
  *   kiln/http.h  the request/response API of a handler; forms; waiting calls
  *   kiln/errors.h    the error list behind every 422
- *   kiln/schema.h    models and endpoint schemas: decoders, encoder, value
- * types kiln/app.h   routes and the server kiln/ws.h        WebSockets:
- * upgrade, receive, send, close kiln/sse.h       server-sent events
- * (text/event-stream) kiln/config.h    settings (kiln.toml, .env, environment,
- * flags) kiln/static.h    static files kiln/db.h        the data layer (SQLite,
- * PostgreSQL) kiln/model.h     rows of a model: get, insert, update, list,
- * links kiln/tpl.h       templates kiln/project.h   what a generated project's
- * main() calls kiln/handler.h   KILN_GET(name) { ... } and friends for api/
- * files
+ *   kiln/schema.h    models and endpoint schemas: decoders, encoder, types
+ *   kiln/app.h       routes and the server
+ *   kiln/ws.h        WebSockets: upgrade, receive, send, close
+ *   kiln/sse.h       server-sent events (text/event-stream)
+ *   kiln/config.h    settings (kiln.toml, .env, environment, flags)
+ *   kiln/static.h    static files
+ *   kiln/db.h        the data layer (SQLite, PostgreSQL)
+ *   kiln/model.h     rows of a model: get, insert, update, list, links
+ *   kiln/tpl.h       templates
+ *   kiln/project.h   what a generated project's main() calls
+ *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
  */
 #ifndef KILN_H
 #define KILN_H

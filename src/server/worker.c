@@ -216,7 +216,8 @@ void worker_park_cancel(waiter *wt)
 {
     worker *w = current_worker;
     timer_heap_del(&w->sleeps, &wt->t);
-    waiter_unlink(w, wt);
+    if (wt->prev || w->waiters == wt) /* still parked */
+        waiter_unlink(w, wt);
 }
 
 int kiln_sleep_ms(int64_t ms)
