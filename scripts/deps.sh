@@ -5,13 +5,14 @@
 #   test   + what `make check` uses (python3, clang + libFuzzer, sanitizers,
 #          PostgreSQL: the tests start their own server)
 #   bench  + nginx, wrk, PostgreSQL (pgbench), Django + gunicorn, pydantic,
-#          simdjson + g++ for bench/
+#          simdjson + g++, Node.js + npm (the ws package, from bench/ws's
+#          lock file) and Django Channels + daphne for bench/
 # Safe to run again: it only installs what dpkg does not already have.
 set -euo pipefail
 
-pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev"
-pkgs_test="python3 python3-jinja2 clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3"
-pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-pydantic libsimdjson-dev g++"
+pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev zlib1g-dev"
+pkgs_test="python3 python3-jinja2 python3-websockets clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3"
+pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-pydantic libsimdjson-dev g++ nodejs python3-django-channels daphne"
 
 want=""
 for g in "${@:-build}"; do
@@ -22,6 +23,11 @@ for g in "${@:-build}"; do
     *) echo "deps.sh: unknown group '$g' (build, test, bench)" >&2; exit 2 ;;
     esac
 done
+
+# npm: part of some nodejs builds, a package of its own in Debian's
+case " $* " in
+*" bench "*) command -v npm >/dev/null 2>&1 || want="$want npm" ;;
+esac
 
 missing=""
 for p in $want; do

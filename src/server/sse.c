@@ -114,8 +114,10 @@ kiln_sse *kiln_sse_start(kiln_ctx *c)
         return NULL;
     }
     c->sse = s;
-    if (c->head_only)
+    if (c->head_only) {
         s->gone = true; /* HEAD: the head is the whole answer */
+        kiln_stream_end(c);
+    }
     else if (c->w->opts->sse_keepalive_ms > 0)
         timer_list_arm(&c->w->sse_q, &s->ka, c->w->now_ms);
     sse_flush(s);
