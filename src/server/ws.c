@@ -362,7 +362,8 @@ static void ws_send_close(kiln_ws *ws, unsigned code, const char *reason)
         size_t rn = reason ? strlen(reason) : 0;
         if (rn > WS_CONTROL_MAX - 2)
             rn = WS_CONTROL_MAX - 2;
-        memcpy(pl + 2, reason, rn);
+        if (rn)
+            memcpy(pl + 2, reason, rn);
         n += rn;
     }
     ws->sent_close = true;
