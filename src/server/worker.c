@@ -184,6 +184,37 @@ int kiln_wait_fd(int fd, int events, int64_t timeout_ms)
     return wt.result;
 }
 
+void worker_post(worker *w, worker_msg *m)
+{
+    worker_msg *head = __atomic_load_n(&w->inbox, __ATOMIC_RELAXED);
+    do
+        m->next = head;
+    while (!__atomic_compare_exchange_n(&w->inbox, &head, m, true,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+    if (!head) { /* it was empty: the worker may be asleep in epoll_wait */
+        uint64_t one = 1;
+        ssize_t r = write(w->wake_fd, &one, sizeof one);
+        (void)r; /* a full eventfd counter wakes it all the same */
+    }
+}
+
+void worker_inbox_drain(worker *w)
+{
+    worker_msg *m = __atomic_exchange_n(&w->inbox, NULL, __ATOMIC_ACQUIRE);
+    worker_msg *fifo = NULL;
+    while (m) { /* newest first: reverse */
+        worker_msg *next = m->next;
+        m->next = fifo;
+        fifo = m;
+        m = next;
+    }
+    while (fifo) {
+        worker_msg *next = fifo->next;
+        fifo->fn(w, fifo);
+        fifo = next;
+    }
+}
+
 void worker_hook_add(worker *w, worker_hook *h)
 {
     h->next = w->hooks;
@@ -368,6 +399,8 @@ void *worker_main(void *arg)
                 break;
             }
         }
+        if (__atomic_load_n(&w->inbox, __ATOMIC_RELAXED))
+            worker_inbox_drain(w);
         for (worker_hook *h = w->hooks; h; h = h->next)
             h->fn(h->arg);
         int cap = w->draining ? (int)(w->drain_deadline - w->now_ms) : -1;

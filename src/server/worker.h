@@ -162,6 +162,16 @@ typedef struct worker_hook {
     struct worker_hook *next;
 } worker_hook;
 
+/**
+ * A message for a worker from any thread (worker_post): fn runs on the
+ * worker's thread, in its loop, outside any coroutine. Embed it in what
+ * it carries. The sender owns it until fn is called, fn from then on.
+ */
+typedef struct worker_msg {
+    struct worker_msg *next;
+    void (*fn)(worker *w, struct worker_msg *m);
+} worker_msg;
+
 /** One worker thread. */
 struct worker {
     int id;
@@ -202,6 +212,7 @@ struct worker {
     int exit_code;
     struct waiter *waiters; /* coroutines waiting on fds or timers */
     worker_hook *hooks;     /* worker_hook_add; owned by who added them */
+    worker_msg *inbox;      /* atomic: worker_post's pushes, newest first */
 };
 
 /** Size of pooled I/O buffers. */
@@ -239,6 +250,18 @@ void worker_unpark(waiter *wt, int result);
 void worker_park_cancel(waiter *wt);
 /** The worker running on this thread (NULL elsewhere). */
 worker *worker_current(void);
+/**
+ * Posts m to w from any thread, without a lock: a push onto w's inbox
+ * (compare-and-swap), and a write to w's eventfd when the inbox was
+ * empty, so a burst of posts wakes the worker once. w drains the inbox at
+ * every loop turn (worker_inbox_drain), oldest first per sender. This is
+ * how another worker or a thread reaches connections it does not own:
+ * the message's fn, on the owner's thread, sends to them.
+ */
+void worker_post(worker *w, worker_msg *m);
+/** Runs the fn of every message posted to w so far, in the order each
+    sender posted them. Only on w's thread, outside any coroutine. */
+void worker_inbox_drain(worker *w);
 /** Refreshes w->now_ms and the cached Date header. */
 void worker_update_clock(worker *w);
 /** Takes a pooled I/O buffer into b (if b has none). KILN_ENOMEM on failure. */
