@@ -218,15 +218,22 @@ def main():
               % (name, n, before, after, per), flush=True)
 
     print()
-    print("| row | server | messages/s | p99 | server CPU | client CPU | Kiln/this |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| row | server | messages/s | p99 | server CPU | messages per server CPU-second "
+          "| client CPU | Kiln/this (messages/s) | Kiln/this (per CPU-second) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+
+    def per_cpu(r):
+        return r["rate"] / r["server_cpu"] if r["server_cpu"] > 0 else 0.0
+
     for depth in (1, 8):
         kiln = next((r for r in rows if r["name"] == "kiln" and r["depth"] == depth), None)
         for r in (r for r in rows if r["depth"] == depth):
             ratio = "%.2f" % (kiln["rate"] / r["rate"]) if kiln and r["rate"] else "-"
-            print("| %d conns, %d in flight | %s | %s | %.2f ms | %.2f | %.2f | %s |"
+            cratio = "%.2f" % (per_cpu(kiln) / per_cpu(r)) if kiln and per_cpu(r) else "-"
+            print("| %d conns, %d in flight | %s | %s | %.2f ms | %.2f | %s | %.2f | %s | %s |"
                   % (opts.conns, depth, r["name"], format(int(r["rate"]), ","),
-                     r["p99_us"] / 1000.0, r["server_cpu"], r["client_cpu"], ratio))
+                     r["p99_us"] / 1000.0, r["server_cpu"], format(int(per_cpu(r)), ","),
+                     r["client_cpu"], ratio, cratio))
     print()
     print("| server | idle WebSockets | RSS before -> after | bytes per idle WebSocket |")
     print("| --- | ---: | --- | ---: |")

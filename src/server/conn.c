@@ -382,7 +382,7 @@ static int dispatch(conn *c)
 {
     kiln_ctx *x = c->ctx;
     worker *w = c->w;
-    http_request *r = &x->req;
+    ctx_request *r = &x->req;
     c->requests++;
     x->start_ms = w->now_ms;
     x->head_only = kiln_str_eq(r->method, KILN_STR("HEAD"));
@@ -513,7 +513,7 @@ static int conn_process(conn *c)
                 conn_error(c, 503);
                 return PROC_MORE;
             }
-            int rc = http_parse_request(p, avail, &w->head_lim, &x->req);
+            int rc = ctx_parse_head(x, p, avail);
             if (rc <= 0) {
                 ctx_release(x);
                 if (rc < 0)
@@ -555,7 +555,7 @@ static int conn_process(conn *c)
         } else if (c->state == CONN_BODY) {
             kiln_ctx *x = c->ctx;
             if (c->reparse) {
-                int rc = http_parse_request(p, avail, &w->head_lim, &x->req);
+                int rc = ctx_parse_head(x, p, avail);
                 if (rc <= 0) { /* cannot happen: the same bytes parsed */
                     conn_error(c, 500);
                     return PROC_MORE;

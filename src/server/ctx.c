@@ -82,6 +82,41 @@ static void buf_trim(kiln_buf *b)
         kiln_buf_deinit(b);
 }
 
+int ctx_set_request(kiln_ctx *x, const http_request *r)
+{
+    http_header *h = NULL;
+    if (r->nheaders) {
+        h = kiln_arena_alloc(&x->arena, r->nheaders * sizeof *h);
+        if (!h)
+            return KILN_ENOMEM;
+        memcpy(h, r->headers, r->nheaders * sizeof *h);
+    }
+    x->req = (ctx_request){.method = r->method,
+                           .target = r->target,
+                           .path = r->path,
+                           .query = r->query,
+                           .has_query = r->has_query,
+                           .minor = r->minor,
+                           .headers = h,
+                           .nheaders = r->nheaders,
+                           .host = r->host,
+                           .body = r->body,
+                           .content_length = r->content_length,
+                           .keep_alive = r->keep_alive,
+                           .expect_continue = r->expect_continue,
+                           .head_len = r->head_len};
+    return 0;
+}
+
+int ctx_parse_head(kiln_ctx *x, const char *p, size_t n)
+{
+    http_request *r = &x->w->parse;
+    int rc = http_parse_request(p, n, &x->w->head_lim, r);
+    if (rc > 0 && ctx_set_request(x, r) != 0)
+        return -503;
+    return rc;
+}
+
 typedef struct ctx_defer {
     void (*fn)(void *arg, int rc);
     void *arg;

@@ -262,6 +262,7 @@ static int worker_init(worker *w, int id, const kiln_app *app,
     timer_list_init(&w->ws_idle_q, o->ws_idle_timeout_ms);
     timer_list_init(&w->ws_close_q, WS_CLOSE_WAIT_MS);
     timer_list_init(&w->sse_q, o->sse_keepalive_ms);
+    timer_list_init(&w->nap_q, WORKER_NAP_MS);
     ws_zpool_init(&w->zpool);
     coro_pool_init(&w->coros, o->stack_size);
     if (loop_init(&w->loop) != 0)

@@ -117,8 +117,7 @@ kiln_sse *kiln_sse_start(kiln_ctx *c)
     if (c->head_only) {
         s->gone = true; /* HEAD: the head is the whole answer */
         kiln_stream_end(c);
-    }
-    else if (c->w->opts->sse_keepalive_ms > 0)
+    } else if (c->w->opts->sse_keepalive_ms > 0)
         timer_list_arm(&c->w->sse_q, &s->ka, c->w->now_ms);
     sse_flush(s);
     return s;
@@ -212,7 +211,7 @@ int kiln_sse_wait(kiln_sse *s, int64_t timeout_ms)
     if (s->waiting)
         return KILN_ESTATE;
     s->waiting = true;
-    int rc = worker_park(&s->wait, timeout_ms < 0 ? -1 : timeout_ms);
+    int rc = worker_park_idle(&s->wait, timeout_ms < 0 ? -1 : timeout_ms);
     s->waiting = false;
     if (s->gone)
         return KILN_ECLOSED;

@@ -116,6 +116,7 @@ static void waiter_unlink(worker *w, waiter *wt)
 static void waiter_wake(worker *w, waiter *wt, int result)
 {
     timer_heap_del(&w->sleeps, &wt->t);
+    timer_list_disarm(&wt->nap);
     if (wt->io_armed) {
         loop_del(&w->loop, &wt->io);
         wt->io_armed = false;
@@ -238,6 +239,25 @@ int worker_park(waiter *wt, int64_t timeout_ms)
     return wt->result;
 }
 
+int worker_park_idle(waiter *wt, int64_t timeout_ms)
+{
+    worker *w = current_worker;
+    memset(wt, 0, sizeof *wt);
+    wt->co = coro_current();
+    if (!w || !wt->co)
+        return KILN_ESTATE;
+    if (w->draining && w->now_ms >= w->drain_deadline)
+        return KILN_ECANCELED;
+    if (timeout_ms >= 0 &&
+        timer_heap_add(&w->sleeps, &wt->t, w->now_ms + timeout_ms) != 0)
+        return KILN_ENOMEM;
+    waiter_link(w, wt);
+    timer_list_arm(&w->nap_q, &wt->nap, w->now_ms);
+    coro_yield();
+    timer_list_disarm(&wt->nap);
+    return wt->result;
+}
+
 void worker_unpark(waiter *wt, int result)
 {
     waiter_wake(current_worker, wt, result);
@@ -247,6 +267,7 @@ void worker_park_cancel(waiter *wt)
 {
     worker *w = current_worker;
     timer_heap_del(&w->sleeps, &wt->t);
+    timer_list_disarm(&wt->nap);
     if (wt->prev || w->waiters == wt) /* still parked */
         waiter_unlink(w, wt);
 }
@@ -293,6 +314,12 @@ static void run_timers(worker *w)
             ws_timeout(w, ws_lists[i]->head);
     while (w->sse_q.head && w->sse_q.head->deadline <= w->now_ms)
         sse_timeout(w, w->sse_q.head);
+    while (w->nap_q.head && w->nap_q.head->deadline <= w->now_ms) {
+        /* a long wait: its stack goes back to the kernel until it ends */
+        waiter *wt = (waiter *)((char *)w->nap_q.head - offsetof(waiter, nap));
+        timer_list_disarm(&wt->nap);
+        coro_hibernate(wt->co);
+    }
     timer *t;
     while ((t = timer_heap_top(&w->sleeps)) && t->deadline <= w->now_ms) {
         waiter *wt = (waiter *)((char *)t - offsetof(waiter, t));
@@ -380,7 +407,7 @@ void *worker_main(void *arg)
     }
     timer_list *lists[] = {&w->header_q,   &w->idle_q,    &w->body_q,
                            &w->linger_q,   &w->ws_ping_q, &w->ws_idle_q,
-                           &w->ws_close_q, &w->sse_q};
+                           &w->ws_close_q, &w->sse_q,     &w->nap_q};
     int nlists = (int)(sizeof lists / sizeof lists[0]);
     for (;;) {
         if (!w->draining && __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))

@@ -96,13 +96,38 @@ struct conn {
                           writing are ws.c's; idle, it holds no buffers */
 };
 
+/**
+ * The parsed request head a handler sees: http_request's fields, but its
+ * header array lives in the request's arena, sized to the headers sent.
+ * http_request has room for HTTP_MAX_HEADERS (3.2 KiB): the parser fills
+ * the worker's one (worker.parse) and ctx_set_request copies what it
+ * found, so a request that waits for a long time (a WebSocket, an event
+ * stream, a sleeping handler) does not keep that room.
+ */
+typedef struct ctx_request {
+    kiln_str method;
+    kiln_str target;
+    kiln_str path;
+    kiln_str query;
+    bool has_query;
+    int minor;
+    http_header *headers; /* nheaders of them, in the arena */
+    unsigned nheaders;
+    kiln_str host;
+    http_body_kind body;
+    uint64_t content_length;
+    bool keep_alive;
+    bool expect_continue;
+    size_t head_len;
+} ctx_request;
+
 /** The request context behind kiln_ctx. Pooled per worker. */
 struct kiln_ctx {
     worker *w;
     conn *conn;
     coro *co;
     kiln_ctx *next_free;
-    http_request req; /* views into conn->in */
+    ctx_request req; /* views into conn->in (the array: in the arena) */
     kiln_arena arena;
     kiln_str path; /* normalised, NUL-terminated, in arena */
     route_match match;
@@ -183,6 +208,8 @@ struct worker {
                              it (conn.c checks Content-Length against
                              lim.max_body unless the body is streamed, which
                              has the limits of the form layer) */
+    http_request parse;   /* every head is parsed here, then copied into
+                             its context (ctx_set_request) */
     loop loop;
     int listen_fd;
     loop_io listen_io;
@@ -193,7 +220,8 @@ struct worker {
     /* WebSockets: keep-alive Ping, idle close, close handshake; event
        streams: keep-alive comments (ws.c, sse.c) */
     timer_list ws_ping_q, ws_idle_q, ws_close_q, sse_q;
-    ws_zpool zpool; /* zlib streams for permessage-deflate */
+    timer_list nap_q; /* worker_park_idle: stacks to hibernate */
+    ws_zpool zpool;   /* zlib streams for permessage-deflate */
     coro_pool coros;
     int64_t now_ms;
     time_t date_sec;
@@ -221,9 +249,11 @@ struct worker {
     send queue to drain) before the connection is cut. */
 #define WS_CLOSE_WAIT_MS 5000
 
-/** A coroutine waiting for an fd and/or a deadline (on its own stack). */
+/** A coroutine waiting for an fd and/or a deadline (on its own stack, or
+    for worker_park_idle elsewhere). */
 typedef struct waiter {
     timer t;
+    timer nap; /* worker_park_idle: on nap_q while it waits */
     loop_io io;
     coro *co;
     int result;
@@ -242,6 +272,16 @@ void worker_hook_add(worker *w, worker_hook *h);
  * (KILN_ECANCELED). Returns the result; KILN_ESTATE outside a coroutine.
  */
 int worker_park(waiter *wt, int64_t timeout_ms);
+/**
+ * worker_park for a wait that may last (a WebSocket or an event stream
+ * waiting for its client): once it has lasted WORKER_NAP_MS, the
+ * coroutine's stack pages go back to the kernel (coro_hibernate) until it
+ * is resumed, so an idle connection costs no stack. wt must not be on the
+ * coroutine's own stack, and nothing may touch that stack meanwhile.
+ */
+int worker_park_idle(waiter *wt, int64_t timeout_ms);
+/** How long a worker_park_idle wait lasts before its stack hibernates. */
+#define WORKER_NAP_MS 1000
 /** Resumes the coroutine parked on wt with result. Only from the loop
     (outside any coroutine). */
 void worker_unpark(waiter *wt, int result);
@@ -308,6 +348,17 @@ kiln_ctx *ctx_acquire(worker *w, conn *c);
     them. Called in the handler's coroutine, or with KILN_ECANCELED by
     ctx_release when the coroutine was lost. */
 void ctx_run_defers(kiln_ctx *x, int rc);
+/**
+ * Sets x->req from the head just parsed into r (views into the same
+ * buffer), the headers copied into x's arena. Returns 0 or KILN_ENOMEM.
+ */
+int ctx_set_request(kiln_ctx *x, const http_request *r);
+/**
+ * Parses the head at p[0..n) into x->req (through the worker's parse
+ * buffer). Returns what http_parse_request returns, or -503 when the
+ * arena is out of memory.
+ */
+int ctx_parse_head(kiln_ctx *x, const char *p, size_t n);
 /** Makes in the request's kiln_input (schema/body.c). */
 void ctx_set_input(kiln_ctx *x, void *in);
 /** Returns x to the pool, freeing its request memory. */

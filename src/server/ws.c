@@ -144,8 +144,9 @@ static int take_head(kiln_ctx *x)
         return KILN_ENOMEM;
     memcpy(head, c->in.p + c->in_off, hl);
     head[hl] = '\0';
-    if (http_parse_request(head, hl, &x->w->head_lim, &x->req) != (int)hl)
-        return KILN_EPARSE; /* cannot happen: the same bytes parsed */
+    int rc = ctx_parse_head(x, head, hl);
+    if (rc != (int)hl) /* the same bytes parse the same: only memory */
+        return rc == -503 ? KILN_ENOMEM : KILN_EPARSE;
     c->in_off += hl;
     x->upgraded = true;
     c->close_after = true; /* whatever the handler answers, it is the last */
@@ -287,7 +288,10 @@ static int park(kiln_ws *ws, int kind, int64_t timeout_ms)
     if (ws->wait_kind != WAIT_NONE)
         return KILN_ESTATE; /* another coroutine waits on it already */
     ws->wait_kind = (uint8_t)kind;
-    int rc = worker_park(&ws->wait, timeout_ms);
+    /* waiting for the client may last: the stack may hibernate (the
+       waiter is here, in the arena, not on it) */
+    int rc = kind == WAIT_RECV ? worker_park_idle(&ws->wait, timeout_ms)
+                               : worker_park(&ws->wait, timeout_ms);
     ws->wait_kind = WAIT_NONE;
     return rc;
 }
