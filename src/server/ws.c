@@ -489,6 +489,9 @@ static int ws_read(kiln_ws *ws)
         if (n > 0) {
             c->in.n += (size_t)n;
             c->in.p[c->in.n] = '\0';
+            /* a short read drained the socket: the next bytes bring an
+               event (edge-triggered), no need to read for EAGAIN */
+            c->readable = (size_t)n == room;
             ws_alive(ws);
             return 1;
         }
@@ -496,13 +499,6 @@ static int ws_read(kiln_ws *ws)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             c->readable = false;
-            if (c->in_off == c->in.n) {
-                /* nothing buffered: an idle connection holds no buffer */
-                c->in_off = 0;
-                kiln_buf_clear(&c->in);
-                worker_buf_give(w, &c->in);
-                ws_reader_trim(&ws->rd);
-            }
             return 0;
         }
         if (!ws->got_close && ws->state != WS_CLOSED)
@@ -513,6 +509,18 @@ static int ws_read(kiln_ws *ws)
         ws_gone(ws);
         return -1;
     }
+}
+
+/* Nothing buffered: an idle connection holds no buffer. */
+static void ws_idle_buffers(kiln_ws *ws)
+{
+    conn *c = ws->x->conn;
+    if (c->in.p && c->in_off == c->in.n) {
+        c->in_off = 0;
+        kiln_buf_clear(&c->in);
+        worker_buf_give(c->w, &c->in);
+    }
+    ws_reader_trim(&ws->rd);
 }
 
 /*
@@ -563,8 +571,15 @@ static void ws_pump(kiln_ws *ws)
                 break;
             }
         }
-        if (ws_read(ws) <= 0)
+        if (!c->readable) {
+            ws_idle_buffers(ws);
             return;
+        }
+        if (ws_read(ws) <= 0) {
+            if (!ws->read_done)
+                ws_idle_buffers(ws);
+            return;
+        }
     }
 }
 
@@ -718,6 +733,7 @@ int kiln_ws_accept(kiln_ws *ws, const char *protocols)
     ws->rd.flags = WS_PARSE_MASKED | (ws->pmd.on ? WS_PARSE_RSV1 : 0);
     ws->rd.zpool = &x->w->zpool;
     c->ws = true;
+    c->readable = true; /* whatever conn.c knew, try the socket once */
     ws_alive(ws);
     ws_flush(ws);
     if (ws->canceled && ws->state == WS_OPEN)
