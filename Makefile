@@ -1,7 +1,8 @@
 # Kiln - top-level Makefile: a thin wrapper around Meson + Ninja.
 #
 #   make            build everything into build/
-#   make demo       install what is missing, build, run examples/hello on 127.0.0.1:8000
+#   make demo       install what is missing, build, run examples/board (the task
+#                   board: migrated and seeded on first run) on 127.0.0.1:8000
 #   make check      install what is missing, build, run every test (also under
 #                   ASan+UBSan, plus each libFuzzer target for FUZZ_SECONDS)
 #   make bench      run bench/ (hello and static files against nginx in the same
@@ -39,8 +40,22 @@ build-asan/build.ninja:
 build-fuzz/build.ninja:
 	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Ddefault_library=static
 
+BOARD = examples/board
+
+# The board under kiln dev: htmx from npm into static/, the database
+# migrated (and seeded once, when it is new), then served and rebuilt on
+# every change.
 demo: build
-	build/examples/hello --host 127.0.0.1 --port $(PORT)
+	@scripts/deps.sh demo
+	cd $(BOARD) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cp $(BOARD)/node_modules/htmx.org/dist/htmx.min.js $(BOARD)/static/
+	@if [ ! -f $(BOARD)/app.db ]; then \
+	    (cd $(BOARD) && ../../build/kiln migrate && sqlite3 app.db < seed.sql) && \
+	    echo "demo: seeded $(BOARD)/app.db"; \
+	else \
+	    cd $(BOARD) && ../../build/kiln migrate; \
+	fi
+	cd $(BOARD) && ../../build/kiln dev --host 127.0.0.1 --port $(PORT)
 
 check: deps-test build build-asan/build.ninja build-fuzz/build.ninja
 	ninja -C build-asan

@@ -285,7 +285,9 @@ static int time_payload(const char *dir, const char *name, const kiln_model *m,
         fprintf(stderr, " %s\n", perr.msg);
         return 1;
     }
-    long iters = 0, batch = 64;
+    /* SCHEMA_BENCH_ITERS=N: exactly N decodes (for callgrind) */
+    const char *fixed = getenv("SCHEMA_BENCH_ITERS");
+    long iters = 0, batch = fixed ? atol(fixed) : 64;
     double start = now_s(), t;
     do {
         for (long i = 0; i < batch; i++) {
@@ -296,7 +298,7 @@ static int time_payload(const char *dir, const char *name, const kiln_model *m,
         }
         iters += batch;
         t = now_s() - start;
-    } while (t < secs);
+    } while (!fixed && t < secs);
     printf("%s %zu %d %.1f\n", name, n, objects, (double)iters / t);
     kiln_arena_deinit(&a);
     free(out);

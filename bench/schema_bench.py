@@ -144,7 +144,8 @@ def main():
     want_debian_pydantic()
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
-    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     kiln = os.path.join(args.build, "bench", "schema_bench")
     if not os.access(kiln, os.X_OK):
@@ -152,17 +153,37 @@ def main():
     tmp = tempfile.mkdtemp(prefix="kiln-schema-bench-")
     try:
         subprocess.run([kiln, "--write", tmp], check=True)
-        k = run_lines([kiln, tmp, str(args.seconds)])
-        simd = None
+        drv = None
         cxx = shutil.which("g++") or shutil.which("c++")
         if cxx and os.path.exists("/usr/include/simdjson.h"):
             drv = os.path.join(tmp, "simdjson_driver")
             subprocess.run([cxx, "-O3", "-std=c++17", "-o", drv,
                             os.path.join(HERE, "schema_bench_simdjson.cpp"),
                             "-lsimdjson"], check=True)
-            simd = run_lines([drv, tmp, str(args.seconds)])
         models = pydantic_models()
-        print(f"# payloads in {tmp}; {args.seconds:g} s per measurement"
+        datas = {}
+        for name in ("small", "wide", "list"):
+            with open(os.path.join(tmp, name + ".json"), "rb") as f:
+                datas[name] = f.read()
+        # the three sides take turns, round after round, and each keeps its
+        # best rate: a shared, noisy machine then slows each side alike
+        k, simd, prates = None, None, {}
+        for _ in range(args.rounds):
+            kr = run_lines([kiln, tmp, str(args.seconds)])
+            k = kr if k is None else {
+                n: v if float(v[2]) >= float(k[n][2]) else k[n]
+                for n, v in kr.items()}
+            if drv:
+                sr = run_lines([drv, tmp, str(args.seconds)])
+                simd = sr if simd is None else {
+                    n: v if n == "#" or float(v[1]) >= float(simd[n][1])
+                    else simd[n] for n, v in sr.items()}
+            if models:
+                for name, data in datas.items():
+                    r = time_pydantic(models[0][name], data, args.seconds)
+                    prates[name] = max(prates.get(name, 0), r)
+        print(f"# payloads in {tmp}; best of {args.rounds} rounds of "
+              f"{args.seconds:g} s per measurement"
               + (f"; pydantic {models[1]}" if models else "; no pydantic")
               + (f"; simdjson {simdjson_kernel(simd)} kernel" if simd
                  else "; no simdjson"))
@@ -176,10 +197,8 @@ def main():
             nbytes, objs, rate = int(k[name][0]), int(k[name][1]), \
                 float(k[name][2])
             kmb = nbytes * rate / 1e6
-            with open(os.path.join(tmp, name + ".json"), "rb") as f:
-                data = f.read()
             if models:
-                prate = time_pydantic(models[0][name], data, args.seconds)
+                prate = prates[name]
                 pyd = f"{prate * objs:,.0f} | {rate / prate:,.0f}x"
             else:
                 pyd = "- | -"

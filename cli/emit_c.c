@@ -216,6 +216,35 @@ static void enum_type(const char *st, const kiln_field *f, char *out, size_t n)
 }
 
 /*
+ * Appends text as a doc comment at column 0: one line when it fits in 79
+ * columns, else wrapped at word boundaries in a block comment.
+ */
+static void put_doc(kiln_buf *b, const char *text)
+{
+    if (strlen(text) + 7 <= 79) {
+        kiln_buf_printf(b, "/** %s */\n", text);
+        return;
+    }
+    kiln_buf_puts(b, "/**\n *");
+    size_t col = 2;
+    const char *p = text;
+    while (*p) {
+        const char *e = strchr(p, ' ');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (col + 1 + n > 78 && col > 2) {
+            kiln_buf_puts(b, "\n *");
+            col = 2;
+        }
+        kiln_buf_printf(b, " %.*s", (int)n, p);
+        col += 1 + n;
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    kiln_buf_puts(b, "\n */\n");
+}
+
+/*
  * Appends struct members: each declaration with its doc comment after it,
  * the comments aligned in one column; a comment that would run past 79
  * columns goes on the lines above its member instead, wrapped.
@@ -281,8 +310,10 @@ static void emit_struct(kiln_buf *b, const kiln_model *m, const char *st,
         char et[200], fu[MODEL_NAME_MAX + 8];
         enum_type(st, f, et, sizeof et);
         upper(f->name, fu, sizeof fu);
-        kiln_buf_printf(b, "/** The values of %s.%s (%s:%d). */\n", m->name,
-                        f->name, f->file ? f->file : "?", f->line);
+        char vdoc[300];
+        snprintf(vdoc, sizeof vdoc, "The values of %s.%s (%s:%d).", m->name,
+                 f->name, f->file ? f->file : "?", f->line);
+        put_doc(b, vdoc);
         kiln_buf_printf(b, "typedef enum %s {\n", et);
         cli_strs consts = {0}, values = {0};
         for (uint32_t k = 0; k < f->nvalues; k++) {
@@ -303,12 +334,14 @@ static void emit_struct(kiln_buf *b, const kiln_model *m, const char *st,
         cli_strs_free(&values);
         kiln_buf_printf(b, "} %s;\n\n", et);
     }
+    char doc[512];
     if (m->table)
-        kiln_buf_printf(b, "/** %s %s: one row of table %s (%s). */\n",
-                        article(m->label)[1] ? "An" : "A", m->label, m->table,
-                        m->file);
+        snprintf(doc, sizeof doc, "%s %s: one row of table %s (%s).",
+                 article(m->label)[1] ? "An" : "A", m->label, m->table,
+                 m->file);
     else
-        kiln_buf_printf(b, "/** %s (%s). */\n", what, m->file ? m->file : "");
+        snprintf(doc, sizeof doc, "%s (%s).", what, m->file ? m->file : "");
+    put_doc(b, doc);
     kiln_buf_printf(b, "typedef struct %s {\n", st);
     cli_strs decls = {0}, notes = {0};
     for (uint32_t i = 0; i < m->nfields; i++) {
@@ -443,6 +476,20 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
         p, T, p);
     kiln_buf_printf(
         b,
+        "/** Answers *obj as application/json with status. */\n"
+        "static inline int %s_send(kiln_ctx *c, int status, const %s *obj)\n"
+        "{\n    return kiln_send_model(c, status, &%s_model, obj);\n}\n\n",
+        p, T, p);
+    kiln_buf_printf(
+        b,
+        "/** Answers the rows as a JSON array with status. */\n"
+        "static inline int %s_list_send(kiln_ctx *c, int status, "
+        "const %sList *l)\n{\n"
+        "    return kiln_send_model_list(c, status, &%s_model, l->v, l->n);\n"
+        "}\n\n",
+        p, T, p);
+    kiln_buf_printf(
+        b,
         "/** Appends the rows as a JSON array. */\n"
         "static inline int %s_list_to_json(const %sList *l, kiln_buf *b)\n{\n"
         "    return kiln_encode_json_list(&%s_model, l->v, l->n, b);\n}\n\n",
@@ -457,6 +504,19 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
         "    kiln_decode_opts o = {.mode = mode};\n"
         "    return kiln_decode_body(c, &%s_model, &o, out, given);\n}\n\n",
         p, T, (int)(strlen(p) + 31), "", p);
+    kiln_buf_printf(
+        b,
+        "/**\n * Reads the request body into *out like %s_from_body, but "
+        "leaves "
+        "field errors\n * to the caller: 0 valid; KILN_EINVAL: errs lists "
+        "them, nothing answered\n * (kiln_page_invalid re-renders a form); "
+        "other codes: answered (400, 415...).\n */\n"
+        "static inline int %s_decode(kiln_ctx *c, kiln_decode_mode mode, %s "
+        "*out,\n%*skiln_fieldset *given, kiln_errors *errs)\n{\n"
+        "    kiln_decode_opts o = {.mode = mode};\n"
+        "    return kiln_decode_input(c, &%s_model, &o, out, given, errs);\n"
+        "}\n\n",
+        p, p, T, (int)(strlen(p) + 26), "", p);
     kiln_buf_printf(
         b,
         "/** Checks *obj's constraints (for values set in C). */\n"
@@ -486,7 +546,7 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
         p, p);
     kiln_buf_printf(
         b,
-        "/** *obj as a template value ({{ %s.title }}). */\n"
+        "/** *obj as a template value ({{ %s.id }}), copied into a. */\n"
         "static inline kiln_value %s_value(const %s *obj, kiln_arena *a)\n{\n"
         "    return kiln_model_value(&%s_model, obj, a);\n}\n\n",
         p, p, T, p);
@@ -858,20 +918,26 @@ static void emit_endpoint_header(kiln_buf *b, const kiln_endpoint *ep)
         part_type(ep, m, part_names[i], st, sizeof st);
         upper(part_names[i], pu, sizeof pu);
         snprintf(su, sizeof su, "%s_%s", up, pu);
-        char what[200];
-        snprintf(what, sizeof what, "The %s of %s %s", part_names[i],
-                 ep->method, ep->file);
+        char what[300];
+        snprintf(what, sizeof what, "The %s of %s %s",
+                 i == 0   ? "path parameters"
+                 : i == 1 ? "query parameters"
+                          : "body",
+                 ep->method, ep->route ? ep->route : "");
         emit_struct(b, m, st, su, what);
     }
-    kiln_buf_printf(b,
-                    "/** What %s %s takes, validated before the handler "
-                    "runs",
-                    ep->method, ep->file);
+    kiln_buf doc;
+    kiln_buf_init(&doc);
+    kiln_buf_printf(&doc, "%s %s", ep->method, ep->route ? ep->route : "");
     if (ep->summary) {
-        kiln_buf_puts(b, ": ");
-        cli_put_comment(b, ep->summary);
+        kiln_buf_puts(&doc, ": ");
+        cli_put_comment(&doc, ep->summary);
     }
-    kiln_buf_printf(b, ". */\ntypedef struct %s {\n", T);
+    kiln_buf_printf(
+        &doc, ". Its input, validated before the handler runs (%s).", ep->file);
+    put_doc(b, doc.p);
+    kiln_buf_deinit(&doc);
+    kiln_buf_printf(b, "typedef struct %s {\n", T);
     for (int i = 0; i < 3; i++) {
         if (!parts[i])
             continue;
@@ -886,12 +952,15 @@ static void emit_endpoint_header(kiln_buf *b, const kiln_endpoint *ep)
                     "/** The description of %s's input. */\n"
                     "extern const kiln_endpoint %s_endpoint;\n\n",
                     ep->name, ep->name);
+    char line[300];
+    snprintf(line, sizeof line,
+             "The input of the request, in the handler of %s %s.", ep->method,
+             ep->route ? ep->route : "");
+    put_doc(b, line);
     kiln_buf_printf(b,
-                    "/** The validated input of the request, in a handler of "
-                    "%s %s. */\n"
                     "static inline const %s *%s_input(kiln_ctx *c)\n{\n"
                     "    return (const %s *)kiln_input(c);\n}\n\n",
-                    ep->method, ep->file, T, ep->name, T);
+                    T, ep->name, T);
 }
 
 static void emit_endpoint_desc(kiln_buf *b, const kiln_endpoint *ep)
@@ -932,9 +1001,29 @@ static void emit_endpoint_desc(kiln_buf *b, const kiln_endpoint *ep)
         }
         kiln_buf_puts(b, "};\n");
     }
+    if (ep->cache) {
+        static const char *const creds[] = {
+            "KILN_CACHE_SKIP", "KILN_CACHE_PER_USER", "KILN_CACHE_IGNORE"};
+        kiln_buf_printf(b,
+                        "/* responses cached: cache = { ... } of [%s] */\n"
+                        "static const kiln_cache_rule %s_cache = {\n"
+                        "    .ttl = %d,\n",
+                        ep->method, ep->name, ep->cache->ttl);
+        if (ep->cache->vary) {
+            kiln_buf_puts(b, "    .vary = ");
+            cli_put_cstr(b, ep->cache->vary);
+            kiln_buf_puts(b, ",\n");
+        }
+        kiln_buf_printf(b, "    .credentials = %s,\n};\n",
+                        creds[ep->cache->credentials]);
+    }
     kiln_buf_printf(
         b, "const kiln_endpoint %s_endpoint = {\n    .method = ", ep->name);
     cli_put_cstr(b, ep->method);
+    if (ep->route) {
+        kiln_buf_puts(b, ",\n    .route = ");
+        cli_put_cstr(b, ep->route);
+    }
     kiln_buf_puts(b, ",\n    .name = ");
     cli_put_cstr(b, ep->name);
     if (ep->summary) {
@@ -964,7 +1053,18 @@ static void emit_endpoint_desc(kiln_buf *b, const kiln_endpoint *ep)
                         ep->name, ep->nresponses);
     kiln_buf_puts(b, ",\n    .file = ");
     cli_put_cstr(b, ep->file);
-    kiln_buf_printf(b, ",\n    .line = %d,\n};\n\n", ep->line);
+    kiln_buf_printf(b, ",\n    .line = %d", ep->line);
+    if (ep->rate) {
+        kiln_buf_puts(b, ",\n    .rate = ");
+        cli_put_cstr(b, ep->rate);
+    }
+    if (ep->rate_by) {
+        kiln_buf_puts(b, ",\n    .rate_by = ");
+        cli_put_cstr(b, ep->rate_by);
+    }
+    if (ep->cache)
+        kiln_buf_printf(b, ",\n    .cache = &%s_cache", ep->name);
+    kiln_buf_puts(b, ",\n};\n\n");
 }
 
 /* ---- the two files ------------------------------------------------------- */
@@ -982,15 +1082,13 @@ static const char header_intro[] =
     " *       if (!db)\n"
     " *           return 0;\n"
     " *       int64_t id;\n"
-    " *       if (kiln_param_i64(c, \"id\", &id) != 0)\n"
-    " *           return kiln_problem(c, 404, \"no such task\");\n"
+    " *       if (!kiln_param_id(c, \"id\", &id))\n"
+    " *           return 0;                 // 404 answered\n"
     " *       Task t;\n"
     " *       int rc = task_get(db, id, &t);\n"
     " *       if (rc)\n"
     " *           return task_fail(c, db, rc);  // 404, 409, 422, 500...\n"
-    " *       task_to_json(&t, kiln_body_buf(c));\n"
-    " *       kiln_set_type(c, \"application/json\");\n"
-    " *       return kiln_send(c);\n"
+    " *       return task_send(c, 200, &t);     // application/json\n"
     " *   }\n"
     " *\n"
     " * Each model has a struct (optional fields have a has_NAME flag), a\n"

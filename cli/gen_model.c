@@ -26,7 +26,9 @@ static const char gen_model_help[] =
     "  status:enum:open,done\n"
     "  project:ref        a reference to the model project (ref:MODEL for\n"
     "                     another name)\n"
-    "  tags:many:tag      many-to-many links to the model tag\n\n"
+    "  tags:many:tag      many-to-many links to the model tag\n"
+    "  created:datetime:created   set on insert (:updated: on every write)\n"
+    "  pinned:bool=false  '=VALUE': a default (true, 12, now, random, text)\n\n"
     "Then: kiln migrate --make, and kiln migrate.\n";
 
 int cli_gen_model(int argc, char **argv)
@@ -75,8 +77,28 @@ int cli_gen_model(int argc, char **argv)
             break;
         }
         kiln_buf_printf(&t, "%.*s = ", (int)(colon - a), a);
-        /* the rest is the shorthand, as a TOML string */
-        kiln_json_put_str(&t, colon + 1, strlen(colon + 1));
+        /* the rest is the shorthand, as a TOML string, and =DEFAULT */
+        const char *eq = strchr(colon + 1, '=');
+        size_t tn = eq ? (size_t)(eq - colon - 1) : strlen(colon + 1);
+        if (!eq) {
+            kiln_json_put_str(&t, colon + 1, tn);
+        } else {
+            const char *v = eq + 1;
+            char *end;
+            bool raw = strcmp(v, "true") == 0 || strcmp(v, "false") == 0;
+            if (!raw && *v) {
+                (void)strtod(v, &end);
+                raw = *end == '\0' && strspn(v, "+-0123456789.eE") == strlen(v);
+            }
+            kiln_buf_puts(&t, "{ type = ");
+            kiln_json_put_str(&t, colon + 1, tn);
+            kiln_buf_puts(&t, ", default = ");
+            if (raw)
+                kiln_buf_puts(&t, v);
+            else
+                kiln_json_put_str(&t, v, strlen(v));
+            kiln_buf_puts(&t, " }");
+        }
         kiln_buf_putc(&t, '\n');
     }
     if (rc) {

@@ -17,9 +17,11 @@ static const char render_help[] =
     "[--lenient]\n\n"
     "Renders one template to standard output, as the app would: a file of\n"
     "the project's pages/ or templates/ is found on the app's search path\n"
-    "(pages/, then templates/), and a page without {% extends %} goes into\n"
-    "pages/_layout.html's content block. Another file is rendered with its\n"
-    "own folder as the search path.\n\n"
+    "(pages/, then templates/), a page without {% extends %} goes into\n"
+    "pages/_layout.html's content block, and the project's settings\n"
+    "templates.trim_blocks and templates.lstrip_blocks apply. Another file\n"
+    "is rendered with its own folder as the search path and Jinja2's\n"
+    "defaults.\n\n"
     "  --context F  the variables, a JSON object (default: none)\n"
     "  --block B    render block B alone (what an HTMX request gets)\n"
     "  --lenient    undefined variables print empty (production's default);\n"
@@ -84,23 +86,9 @@ int cmd_render(int argc, char **argv)
     if (!realpath(file, abs))
         return cli_fail("%s: no such file", file);
 
-    kiln_tpl_options opt = {0};
-    opt.undefined = lenient ? KILN_TPL_LENIENT : KILN_TPL_STRICT;
-    kiln_tpl_set *set = kiln_tpl_set_new(&opt);
-    kiln_arena a;
-    kiln_arena_init(&a, 16384);
-    kiln_buf out;
-    kiln_buf_init(&out);
-    int rc = 1;
     char root[PATH_MAX], dir[PATH_MAX * 2];
     const char *name = NULL;
-    bool page = false, layout = false, in_project = false;
-    char *raw = NULL;
-    size_t n0 = 0, n = 0;
-    if (!set) {
-        cli_fail("out of memory");
-        goto done;
-    }
+    bool page = false, in_project = false;
     if (project_of(abs, root)) {
         size_t k = strlen(root);
         if (strncmp(abs + k, "/pages/", 7) == 0) {
@@ -108,6 +96,31 @@ int cmd_render(int argc, char **argv)
             page = true;
         } else if (strncmp(abs + k, "/templates/", 11) == 0)
             name = abs + k + 11;
+    }
+    kiln_tpl_options opt = {0};
+    if (name) {
+        /* whitespace as the app renders it: the project's settings */
+        kiln_settings_in in = {.root = root, .dev = true};
+        kiln_settings *s = NULL;
+        char err[1024];
+        if (kiln_settings_load(&in, &s, err, sizeof err) < 0)
+            return cli_fail("%s", err);
+        kiln_project_tpl_options(s, &opt);
+        kiln_settings_free(s);
+    }
+    opt.undefined = lenient ? KILN_TPL_LENIENT : KILN_TPL_STRICT;
+    kiln_tpl_set *set = kiln_tpl_set_new(&opt);
+    kiln_arena a;
+    kiln_arena_init(&a, 16384);
+    kiln_buf out;
+    kiln_buf_init(&out);
+    int rc = 1;
+    bool layout = false;
+    char *raw = NULL;
+    size_t n0 = 0, n = 0;
+    if (!set) {
+        cli_fail("out of memory");
+        goto done;
     }
     if (name) {
         in_project = true;

@@ -221,7 +221,12 @@ static void write_loader(kiln_buf *b, const gen_job *j)
                     " * It may answer by itself instead (kiln_problem(c, 404, "
                     "...)), and a\n"
                     " * KILN_POST(label) { ... } in this file would answer the "
-                    "page's forms.\n"
+                    "page's forms:\n"
+                    " * kiln_page_invalid(c, &errs) shows the form again with "
+                    "its errors, and\n"
+                    " * kiln_redirect(c, 303, \"/...\") goes on once the "
+                    "input is saved\n"
+                    " * (docs/forms.md).\n"
                     " */\n"
                     "#include <kiln.h>\n\n"
                     "KILN_LOAD(%s)\n{\n",

@@ -13,9 +13,12 @@
  *   kiln/static.h    static files
  *   kiln/db.h        the data layer (SQLite, PostgreSQL)
  *   kiln/model.h     rows of a model: get, insert, update, list, links
+ *   kiln/cache.h     the cache (memory, Redis) and responses cached per route
+ *   kiln/rate.h      the rate limiter (token buckets, RateLimit fields)
  *   kiln/tpl.h       templates
  *   kiln/project.h   what a generated project's main() calls
  *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
+ *   kiln/page.h      page actions: a form re-rendered with its errors (422)
  */
 #ifndef KILN_H
 #define KILN_H
@@ -31,10 +34,13 @@
 #include "kiln/config.h"
 #include "kiln/db.h"
 #include "kiln/model.h"
+#include "kiln/cache.h"
+#include "kiln/rate.h"
 #include "kiln/tpl.h"
 #include "kiln/static.h"
 #include "kiln/project.h"
 #include "kiln/handler.h"
+#include "kiln/page.h"
 
 /** The Kiln version, "MAJOR.MINOR.PATCH". */
 #define KILN_VERSION "0.1.0"

@@ -3,31 +3,36 @@
 # missing (apt-get; sudo when not root). Groups:
 #   build  compiler and build system
 #   test   + what `make check` uses (python3, clang + libFuzzer, sanitizers,
-#          PostgreSQL: the tests start their own server)
+#          PostgreSQL and Redis: the tests start their own servers; chromium and, when
+#          no `node` is on PATH, nodejs + npm for tests/browser, whose npm
+#          packages `npm ci` installs from the committed lock file)
+#   demo   + sqlite3 and node/npm for examples/board
 #   bench  + nginx, wrk, PostgreSQL (pgbench), Django + gunicorn, pydantic,
 #          simdjson + g++, Node.js + npm (the ws package, from bench/ws's
 #          lock file) and Django Channels + daphne for bench/
 # Safe to run again: it only installs what dpkg does not already have.
 set -euo pipefail
 
-pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev zlib1g-dev"
-pkgs_test="python3 python3-jinja2 python3-websockets clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3"
-pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-pydantic libsimdjson-dev g++ nodejs python3-django-channels daphne"
+pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev libhiredis-dev zlib1g-dev"
+pkgs_test="python3 python3-jinja2 python3-websockets clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3 chromium redis-server"
+# node >= 18 may come from elsewhere (nodesource); Debian's only when none
+command -v node >/dev/null || pkgs_test="$pkgs_test nodejs npm"
+# the demo: sqlite3 loads examples/board's seed data, npm its htmx
+pkgs_demo="sqlite3"
+command -v node >/dev/null || pkgs_demo="$pkgs_demo nodejs npm"
+pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-pydantic libsimdjson-dev g++ python3-django-channels daphne"
+command -v node >/dev/null || pkgs_bench="$pkgs_bench nodejs npm"
 
 want=""
 for g in "${@:-build}"; do
     case "$g" in
     build) want="$want $pkgs_build" ;;
     test) want="$want $pkgs_build $pkgs_test" ;;
+    demo) want="$want $pkgs_build $pkgs_demo" ;;
     bench) want="$want $pkgs_build $pkgs_bench" ;;
-    *) echo "deps.sh: unknown group '$g' (build, test, bench)" >&2; exit 2 ;;
+    *) echo "deps.sh: unknown group '$g' (build, test, demo, bench)" >&2; exit 2 ;;
     esac
 done
-
-# npm: part of some nodejs builds, a package of its own in Debian's
-case " $* " in
-*" bench "*) command -v npm >/dev/null 2>&1 || want="$want npm" ;;
-esac
 
 missing=""
 for p in $want; do

@@ -9,10 +9,13 @@ Suites (each prints "ok - NAME" / "not ok - NAME" lines):
   asan-bb     the black-box tests against the sanitizer build
   fuzz        scripts/fuzz.sh build-fuzz (FUZZ_SECONDS each)
   db          the database tests again on PostgreSQL: a private server
-              (tests/pg_server.py) for test_db, the db and techempower
-              black-box tests, and test_db under the sanitizers
+              (tests/pg_server.py) for test_db, the db, migrate (hand-written
+              and from models) and techempower black-box tests, and test_db
+              under the sanitizers
   install     tests/install_test.sh: make install to a temporary prefix,
               then kiln new/build/run with only what was installed
+  browser     tests/browser/run.py: pages and HTMX in Chromium (Debian's,
+              driven by playwright-core from tests/browser/package-lock.json)
 The last line is "N passed, N failed"; the exit status is 1 if any failed.
 Usage: tests/run.py [SUITE...]
 """
@@ -89,7 +92,8 @@ def db_suites():
                 ("db-pg/blackbox", [sys.executable, "tests/blackbox/run.py",
                                     "--bin", "build", "test_db.",
                                     "test_techempower", "test_migrate",
-                                    "test_models"], env)]
+                                    "test_models", "test_migrate_models"],
+                                   env)]
         if os.path.exists("build-asan/tests/db/test_db"):
             runs.append(("asan/db-pg/test_db",
                          ["build-asan/tests/db/test_db"], dict(SAN_ENV, **env)))
@@ -131,6 +135,9 @@ def main():
                                   "--bin", "build-asan"], env))
     if not want or "db" in want:
         add(db_suites())
+    if not want or "browser" in want:
+        add(run("browser", [sys.executable, "tests/browser/run.py",
+                            "--bin", "build"]))
     if not want or "install" in want:
         add(run("install", ["sh", "tests/install_test.sh", ROOT]))
     if not want or "fuzz" in want:

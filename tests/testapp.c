@@ -133,6 +133,16 @@ static KILN_HANDLER(trailer)
     return kiln_respond(c, 200, "text/plain", v.p, v.n);
 }
 
+/* GET /redirect?status=N&to=URL: kiln_redirect, or 400 naming its error */
+static KILN_HANDLER(redirect)
+{
+    kiln_str to = kiln_query(c, "to");
+    int rc = kiln_redirect(c, (int)kiln_query_int(c, "status", 303), to.p);
+    if (rc == 0)
+        return 0;
+    return kiln_problem(c, 400, "kiln_redirect: %s", kiln_strerror(rc));
+}
+
 static KILN_HANDLER(error)
 {
     (void)c;
@@ -533,6 +543,7 @@ int main(int argc, char **argv)
     kiln_route(app, "GET", "/cookie", cookie);
     kiln_route(app, "POST", "/trailer", trailer);
     kiln_route(app, "GET", "/error", error);
+    kiln_route(app, "GET", "/redirect", redirect);
     kiln_route(app, "GET", "/overflow", overflow);
     kiln_route(app, "GET", "/stream", stream);
     kiln_route(app, "POST", "/items", items);

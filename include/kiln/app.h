@@ -45,6 +45,52 @@ int kiln_route(kiln_app *app, const char *method, const char *pattern,
 int kiln_route_with(kiln_app *app, const char *method, const char *pattern,
                     kiln_handler h, void *data);
 
+/* ---- error pages -------------------------------------------------------- */
+
+/**
+ * An error page: given the chance to answer an error in another form than
+ * problem+json, typically an HTML page for a browser. Kiln calls it
+ * whenever it would send an RFC 9457 problem+json for a request it has
+ * read: the router's 404 and 405, a handler that failed, returned without
+ * an answer or crashed (500), a request refused after its head was read
+ * (400 for a bad path or chunked framing, 408, 413), and kiln_problem()
+ * from a handler. status and detail are what the problem+json would say.
+ *
+ * It either answers (kiln_respond and friends; headers set before, such as
+ * Allow on a 405, are sent too) or returns without answering, and then the
+ * problem+json goes out as it would have, with any headers it set (Vary).
+ * It runs inside the handler's coroutine or on the worker's own stack, so
+ * it must not wait (no database, no kiln_sleep_ms). It is not called again
+ * for the same request while it runs: a kiln_problem() from it, or from
+ * anything it calls, sends plain problem+json, so a broken page never
+ * loops.
+ */
+typedef void (*kiln_error_page)(kiln_ctx *c, int status, const char *detail,
+                                void *data);
+
+/**
+ * Sets app's error page (NULL: none, problem+json always, the default);
+ * data is passed back to it and must outlive the server. Projects set one
+ * (src/app/errpage.c); an app using libkiln alone may set its own.
+ */
+void kiln_app_set_error_page(kiln_app *app, kiln_error_page fn, void *data);
+
+/**
+ * Development: when on, the lines kiln_log writes while a request's handler
+ * runs (and while Kiln answers its failure) are kept for that request, for
+ * kiln_request_log(). Off by default; it costs a buffer per logging
+ * request. Set before kiln_serve.
+ */
+void kiln_app_capture_log(kiln_app *app, bool on);
+
+/**
+ * The log lines captured for request c so far (kiln_app_capture_log), each
+ * ending in "\n", at most 64 KiB (later lines are dropped); empty when
+ * capture is off. The bytes belong to the request: valid until its
+ * response is done.
+ */
+kiln_str kiln_request_log(kiln_ctx *c);
+
 /** Server settings. Zero or negative values mean "the default". */
 typedef struct kiln_server_opts {
     const char *host;      /**< listen address (default "127.0.0.1") */

@@ -308,23 +308,46 @@ typedef enum kiln_migrate_mode {
 } kiln_migrate_mode;
 
 /**
- * Migrations: dir holds NNNN_name.sql files (name: letters, digits, '_',
- * '-'), applied in number order, each in its own transaction together with
- * its row in the kiln_migrations table (number, name, the file's SHA-256,
- * time). A file whose first line is "-- kiln:no-transaction" runs without
- * one (PostgreSQL's CREATE INDEX CONCURRENTLY needs that). Concurrent runs
- * are serialised (an advisory lock on PostgreSQL, the write lock on
+ * Migrations: dir holds hand-written NNNN_name.sql files and NNNN_name.toml
+ * files that `kiln migrate --make` writes from the models (name: letters,
+ * digits, '_', '-'), in one sequence applied in number order, each in its
+ * own transaction together with its row in the kiln_migrations table
+ * (number, name, the file's SHA-256, time). A .sql file whose first line
+ * is "-- kiln:no-transaction" runs without one (PostgreSQL's CREATE INDEX
+ * CONCURRENTLY needs that); its lines after a line "-- kiln:down" are not
+ * applied: they undo it (kiln_db_migrate_to). A .toml migration's SQL is
+ * made for the database at hand when it runs (docs/models.md). Concurrent
+ * runs are serialised (an advisory lock on PostgreSQL, the write lock on
  * SQLite). db must come from kiln_dbc_open.
  *
  * Reports one line per migration to out (may be NULL). Returns the number
  * applied (APPLY) or pending (STATUS, CHECK), or a negative error with a
- * one-line message in err: a malformed file name, two files with one
- * number, an applied migration edited or deleted since, or the failing
- * statement of a migration as FILE:LINE: message (that migration is rolled
+ * message in err: a malformed file name, two files with one number, an
+ * applied migration edited or deleted since, a .toml migration that does
+ * not parse or fit the ones before it (PATH:LINE: ...), or the failing
+ * statement of a migration as PATH:LINE: message (that migration is rolled
  * back; the ones before it stay applied).
  */
 int kiln_db_migrate(kiln_dbc *db, const char *dir, kiln_migrate_mode mode,
                     FILE *out, char *err, size_t errlen);
+
+/**
+ * Takes the database back to migration target (0: before the first):
+ * undoes the applied migrations numbered above it, newest first, each in
+ * its own transaction with its kiln_migrations row deleted. A generated
+ * migration is undone by the inverse of its operations; a .sql one by its
+ * "-- kiln:down" section. Every step is planned before any runs: when one
+ * cannot be undone (a .sql without a down section, a dropped required
+ * column without a default, or, unless accept_loss, a change whose undoing
+ * would cut values) nothing is changed and err names the step and why.
+ *
+ * Reports "undone FILE" lines to out (may be NULL). Returns the number
+ * undone, or a negative error with a message in err (an unknown target,
+ * the reasons above, or a failing statement: that step is rolled back, the
+ * ones undone before it stay undone).
+ */
+int kiln_db_migrate_to(kiln_dbc *db, const char *dir, long long target,
+                       bool accept_loss, FILE *out, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -116,6 +116,15 @@ const kiln_json *kiln_body_json(kiln_ctx *c, kiln_json_error *err);
  * unchanged). (kiln_param_int is the lenient form: a default on failure.)
  */
 int kiln_param_i64(kiln_ctx *c, const char *name, int64_t *out);
+/**
+ * The route parameter name as a row id: a strict kiln_param_i64 of 1 or
+ * more. Anything else names no row: it answers 404 problem+json and
+ * returns false, so a handler's first line is
+ *   int64_t id;
+ *   if (!kiln_param_id(c, "id", &id))
+ *       return 0;
+ */
+bool kiln_param_id(kiln_ctx *c, const char *name, int64_t *out);
 /** kiln_param_i64 for a query parameter (KILN_ENOTFOUND when absent). */
 int kiln_query_i64(kiln_ctx *c, const char *name, int64_t *out);
 
@@ -191,6 +200,14 @@ const kiln_upload *kiln_form_file(kiln_ctx *c, const char *name);
  */
 const void *kiln_input(kiln_ctx *c);
 
+/**
+ * The address of the client's end of the connection, as text ("127.0.0.1",
+ * "2001:db8::1"; an IPv4 client of an IPv6 socket is given as IPv4;
+ * "local" for a Unix socket), in the request's arena; p == NULL if the
+ * socket cannot say. Behind a proxy this is the proxy's address: take the
+ * client's from the header the proxy sets (see docs/cache.md).
+ */
+kiln_str kiln_client_ip(kiln_ctx *c);
 /** A process-unique id for this request ("w0-123"), used in logs. */
 const char *kiln_request_id(kiln_ctx *c);
 /**
@@ -242,6 +259,26 @@ int kiln_jsonf(kiln_ctx *c, int status, const char *fmt, ...);
  */
 int kiln_problem(kiln_ctx *c, int status, const char *fmt, ...)
     KILN_PRINTF(3, 4);
+
+/**
+ * Redirects: answers status with a Location header holding location and
+ * an empty body. status is 303 See Other after a form's post (the browser
+ * then GETs location), 302 or 307 for a temporary move (307 keeps the
+ * method and body), 301 or 308 for a permanent one (308 keeps the method).
+ * location is a path ("/notes", "../up", "?page=2"), a network-path
+ * ("//host/x") or an absolute http or https URL; it is copied. Bytes a URL
+ * cannot hold raw (a space, UTF-8, a backslash) are percent-encoded, and an
+ * escape already written is kept ("/search?q=a%20b" stays as it is).
+ *
+ * Returns 0 once answered. Returns KILN_EINVAL, answering nothing and
+ * logging why, for another status, an empty or NULL location, one holding
+ * a control byte (CR or LF would end the header and start one of the
+ * client's choosing: it is refused, never stripped), or another scheme
+ * ("javascript:", "data:"...); KILN_ESTATE once answered already;
+ * KILN_ENOMEM. A target taken from the request (a ?next= parameter) is
+ * the caller's to check against its own site: any URL passes here.
+ */
+int kiln_redirect(kiln_ctx *c, int status, const char *location);
 
 /**
  * Starts a streamed response of unknown length (chunked; for HTTP/1.0 the

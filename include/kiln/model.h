@@ -171,8 +171,9 @@ int kiln_model_fail(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int rc);
 /**
  * A template value for obj: an object whose keys are m's fields (not the
  * write-only ones), typed as the JSON encoder writes them (dates as
- * ISO text, enums by name, NULL as none). obj must outlive the renders;
- * the value's small state is allocated in a.
+ * ISO text, enums by name, NULL as none). The struct is copied into a
+ * (what its fields point to - strings, ids - is not: it lives in the
+ * request's arena already), so obj may be a local variable.
  */
 kiln_value kiln_model_value(const kiln_model *m, const void *obj,
                             kiln_arena *a);

@@ -76,9 +76,13 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv);
  * The source a page is compiled from: a page of pages/ (a name whose last
  * segment does not start with '_') that neither {% extends %} anything nor
  * is a whole document (<!DOCTYPE or <html first) becomes the content block
- * of pages/_layout.html, when has_layout. Returns a malloc'd copy (with the
- * wrapping, on the first line) and its length in *outn, or NULL; *shift is
- * the number of bytes the wrapping put before the first line (0: none).
+ * of pages/_layout.html, when has_layout; so do the error pages
+ * _404.html, _500.html and _error.html. The file's last newline is moved
+ * after the wrapping, where a set drops it as a source's last newline, so
+ * the block ends where a Jinja2 file would. Returns a malloc'd copy (with
+ * the wrapping, on the first line) and its length in *outn, or NULL;
+ * *shift is the number of bytes the wrapping put before the first line
+ * (0: none).
  */
 char *kiln_page_source(const char *name, const char *src, size_t n,
                        bool has_layout, size_t *outn, size_t *shift);
@@ -91,6 +95,15 @@ char *kiln_page_source(const char *name, const char *src, size_t n,
  */
 void kiln_page_error(kiln_tpl_error *te, const char *name, const char *src,
                      size_t n, size_t shift);
+
+/**
+ * Fills o with the template options a project's settings give: undefined
+ * from templates.strict, trim_blocks and lstrip_blocks from
+ * templates.trim_blocks and templates.lstrip_blocks; the rest zero (every
+ * other default, Jinja2's). The server's pages and `kiln render` use it, so
+ * both render alike.
+ */
+void kiln_project_tpl_options(const kiln_settings *s, kiln_tpl_options *o);
 
 /** The settings of the running project (NULL outside kiln_project_main).
     Read-only; handlers may read app-specific keys such as "extra.x". */

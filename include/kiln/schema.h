@@ -189,7 +189,8 @@ typedef struct kiln_model kiln_model;
  * const; the loader builds them in an arena.
  */
 typedef struct kiln_field {
-    const char *name;    /**< JSON key, form name, C member */
+    const char *name;    /**< JSON key, form name, C member: a C
+                              identifier (the decoder relies on it) */
     const char *column;  /**< SQL column ("project_id" for a ref); NULL
                               when not a column (many, endpoint fields) */
     const char *label;   /**< human name ("due date"); never NULL */
@@ -282,6 +283,7 @@ typedef struct kiln_response {
  */
 typedef struct kiln_endpoint {
     const char *method;      /**< "POST" */
+    const char *route;       /**< its route ("/api/posts/{id}/like") */
     const char *name;        /**< the C prefix of its input ("like") */
     const char *summary;     /**< or NULL */
     const char *description; /**< or NULL */
@@ -297,6 +299,13 @@ typedef struct kiln_endpoint {
     uint32_t nresponses;
     const char *file; /**< "api/posts/[id]/like.toml" */
     int line;         /**< of the method's table */
+    /** requests are rate limited ("10/s burst 20", kiln/rate.h), or NULL */
+    const char *rate;
+    /** what a client is for that limit ("ip", "token", "header:NAME"...),
+        or NULL: the rate.key setting */
+    const char *rate_by;
+    /** GET: responses are cached (kiln/cache.h), or NULL */
+    const struct kiln_cache_rule *cache;
 } kiln_endpoint;
 
 /** The index of field name in m, or -1. */
@@ -327,12 +336,25 @@ static inline bool kiln_fieldset_has(const kiln_fieldset *s, unsigned i)
     return i < 256 && (s->bits[i / 64] >> (i % 64)) & 1;
 }
 
+/** Adds field i to the set (a write of fields set in C: task_patch). */
+static inline void kiln_fieldset_add(kiln_fieldset *s, unsigned i)
+{
+    if (i < 256)
+        s->bits[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
 /** A decode's options. Zero-filled: CREATE, defaults. */
 typedef struct kiln_decode_opts {
     kiln_decode_mode mode;
+    /** kiln_decode_form of a query string, not an HTML form: an absent bool
+        or list is absent (NULL when optional, else required or its
+        default), not false or empty as an unchecked box is */
+    bool query;
     int max_depth; /**< arrays and objects open at once, described by the
                         model or not (0: 64); deeper JSON is KILN_EPARSE,
-                        a deeper form name an "unknown_field" */
+                        a deeper form name an "unknown_field". The levels
+                        the model describes stop at 128 whatever this is
+                        (the decoders recurse over them). */
 } kiln_decode_opts;
 
 /**
@@ -392,6 +414,19 @@ bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
                       kiln_fieldset *given);
 
 /**
+ * kiln_decode_body for a caller that answers field errors itself (a page
+ * action re-rendering its form with kiln_page_invalid): returns 0 when
+ * *out is valid; KILN_EINVAL when the body was read but fields failed:
+ * errs lists every one and nothing has been answered; any other negative
+ * code when the body could not be read at all (not JSON, another
+ * Content-Type, past a limit): that has been answered (400, 413, 415,
+ * 500) and the handler returns 0.
+ */
+int kiln_decode_input(kiln_ctx *c, const kiln_model *m,
+                      const kiln_decode_opts *o, void *out,
+                      kiln_fieldset *given, kiln_errors *errs);
+
+/**
  * Checks a struct filled in C against m's constraints (lengths, bounds,
  * patterns, enum range, emails, URLs), adding every failure to errs with
  * pointers under prefix ("" for the top). Returns 0, KILN_EINVAL or
@@ -421,6 +456,16 @@ int kiln_encode_json(const kiln_model *m, const void *obj, kiln_buf *b);
 /** Appends a JSON array of the n structs at items. */
 int kiln_encode_json_list(const kiln_model *m, const void *items, size_t n,
                           kiln_buf *b);
+
+/**
+ * Answers obj as application/json with status (kiln_encode_json into the
+ * response body). Returns what kiln_send returns.
+ */
+int kiln_send_model(kiln_ctx *c, int status, const kiln_model *m,
+                    const void *obj);
+/** Answers a JSON array of the n structs at items, as kiln_send_model. */
+int kiln_send_model_list(kiln_ctx *c, int status, const kiln_model *m,
+                         const void *items, size_t n);
 
 #ifdef __cplusplus
 }

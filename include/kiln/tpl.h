@@ -31,9 +31,12 @@
  * startswith, endswith, title, capitalize, count, find, join) and maps
  * (items, keys, values, get).
  *
- * Output is byte-identical to Jinja2 3.x with autoescape=True and
- * keep_trailing_newline=True over the supported subset; tests/tpl/
- * diff_jinja.py checks a corpus and lists the intended differences. Values
+ * Output is byte-identical to Jinja2 3.x with autoescape=True and its other
+ * defaults over the supported subset; tests/tpl/diff_jinja.py checks a
+ * corpus and lists the intended differences. As in Jinja2, one trailing
+ * newline is dropped from every template source (included, imported and
+ * extended ones too), so {% for %}{% include "row.html" %}{% endfor %}
+ * prints no newline per row; keep_trailing_newline keeps it. Values
  * print as Python's str(): ints as they are, floats shortest-round-trip
  * with ".0" when integral (1e+16, 1e-05, inf, nan), None, True, False,
  * lists and dicts as their repr. Autoescaping escapes & < > " ' as &amp;
@@ -283,6 +286,15 @@ size_t kiln_value_len(kiln_value v);
 /** Item i of a list (0-based), or a null value when out of range. */
 kiln_value kiln_value_at(kiln_value list, size_t i);
 /**
+ * Entry i (0-based, insertion order) of a map, or of an object through
+ * its class's entry() with arena a: sets *key (a view into the map or what
+ * the class gives) and *val. Returns 0, KILN_ENOTFOUND when i is past the
+ * end, KILN_EINVAL when v is neither (or an object without entry), or the
+ * class's error.
+ */
+int kiln_value_entry(kiln_value v, size_t i, kiln_arena *a, kiln_str *key,
+                     kiln_value *val);
+/**
  * Looks key up in a map, or in an object by calling its class's get with
  * arena a (which may be NULL; the class then gets NULL). Returns true and
  * sets *out when found.
@@ -340,15 +352,17 @@ typedef struct kiln_tpl_options {
     bool no_autoescape; /**< public: print strings unescaped (text/email) */
     bool trim_blocks;   /**< public: drop the first newline after a tag */
     bool lstrip_blocks; /**< public: strip blanks before a tag on its line */
-    size_t max_output;  /**< public: render error past this many bytes
-                             (0: unlimited) */
-    uint64_t max_steps; /**< public: render error past this many loop
-                             iterations + calls (0: unlimited); for
-                             untrusted templates */
-    size_t max_stack;   /**< public: C stack a render may use, bytes
-                             (0: 128 KiB, about 50 nested macro calls);
-                             deeper nesting is a render error; coroutine
-                             stacks are 256 KiB by default */
+    bool keep_trailing_newline; /**< public: keep the last "\n" of every
+                                     source (Jinja2's default drops it) */
+    size_t max_output;          /**< public: render error past this many bytes
+                                     (0: unlimited) */
+    uint64_t max_steps;         /**< public: render error past this many loop
+                                     iterations + calls (0: unlimited); for
+                                     untrusted templates */
+    size_t max_stack;           /**< public: C stack a render may use, bytes
+                                     (0: 128 KiB, about 50 nested macro calls);
+                                     deeper nesting is a render error; coroutine
+                                     stacks are 256 KiB by default */
 } kiln_tpl_options;
 
 /**
@@ -392,7 +406,9 @@ int kiln_tpl_set_add_dir(kiln_tpl_set *set, const char *dir);
  * imports by a literal name are loaded from the search path when not in the
  * set yet (compiled on the spot); a name found nowhere is looked up again
  * at render time, so in-memory templates may be added in any order.
- * "\r\n" and "\r" in src become "\n" (as in Jinja2). Returns 0,
+ * "\r\n" and "\r" in src become "\n" (as in Jinja2), and one final
+ * newline is dropped unless the set keeps it (keep_trailing_newline).
+ * Returns 0,
  * KILN_EPARSE (err filled: name, line, column), KILN_ELIMIT (a template of
  * 4 GiB or more, dependencies nested deeper than 32) or KILN_ENOMEM; an
  * error in a dependency loaded from disk is reported as that file's.

@@ -2,6 +2,7 @@
  * app/project.c - kiln_project_main: the run-time side of a generated
  * project. Settings in, routes and static mount registered, server run.
  */
+#include "app/errpage.h"
 #include "app/pages.h"
 #include "schema/body.h"
 
@@ -17,6 +18,7 @@
 /* Set once before serving, read-only while serving. */
 static const kiln_settings *g_settings;
 static char g_root[PATH_MAX];
+static const char *g_rate_by; /* rate.key: an endpoint's default rate_by */
 
 const kiln_settings *kiln_project_settings(void)
 {
@@ -35,11 +37,28 @@ static void choose_root(const kiln_project *p, const char *flag)
         snprintf(g_root, sizeof g_root, "%s", r);
 }
 
-/* A route with an endpoint schema: its input first, then its handler. */
+/*
+ * A route with an endpoint schema: its rate limit (named after its input)
+ * and its cached responses first, then its input, then its handler.
+ */
 static int endpoint_serve(kiln_ctx *c)
 {
     const kiln_route_def *d = kiln_route_data(c);
-    int rc = schema_endpoint_input(c, d->input);
+    const kiln_endpoint *ep = d->input;
+    int rc;
+    if (ep->rate) {
+        rc = kiln_rate_limit(
+            c, ep->name,
+            kiln_rate_key(c, ep->rate_by ? ep->rate_by : g_rate_by));
+        if (rc != 0)
+            return rc > 0 ? 0 : rc; /* 429 or 503 answered */
+    }
+    if (ep->cache) {
+        rc = kiln_cache_response(c, ep->cache);
+        if (rc != 0)
+            return rc > 0 ? 0 : rc; /* answered from the cache */
+    }
+    rc = schema_endpoint_input(c, d->input);
     if (rc == 1)
         return 0; /* answered: 404, 400, 413, 415 or 422 */
     if (rc < 0)
@@ -51,6 +70,11 @@ static int add_routes(kiln_app *app, const kiln_project *p)
 {
     for (size_t i = 0; i < p->nroutes; i++) {
         const kiln_route_def *d = &p->routes[i];
+        if (d->handler && d->input && d->input->rate &&
+            kiln_rate_define(d->input->name, d->input->rate) != 0) {
+            fprintf(stderr, "%s: bad rate \"%s\"\n", d->file, d->input->rate);
+            return KILN_EINVAL;
+        }
         /* a WebSocket (KILN_WS) answers GET; its handler does the upgrade */
         const char *m = strcmp(d->method, "WS") == 0 ? "GET" : d->method;
         int rc =
@@ -140,6 +164,35 @@ static kiln_db_pool *open_database(const kiln_settings *s, char *err,
     return db;
 }
 
+/* The app's cache and rate limiter from cache.*, rate.* and redis.*
+   (nothing connects yet). NULL with err filled. */
+static kiln_cache *open_cache(const kiln_settings *s, char *err, size_t errlen)
+{
+    const char *rb = kiln_settings_str(s, "rate.backend");
+    g_rate_by = kiln_settings_str(s, "rate.key");
+    if (!kiln_rate_by_ok(g_rate_by)) {
+        snprintf(err, errlen,
+                 "rate.key '%s' is not ip, token, user, header:NAME or "
+                 "cookie:NAME",
+                 g_rate_by);
+        return NULL;
+    }
+    kiln_cache_opts o = {
+        .backend = kiln_settings_str(s, "cache.backend"),
+        .max_bytes = kiln_settings_int(s, "cache.max_bytes"),
+        .rate_backend = rb && *rb ? rb : NULL,
+        .rate_max_bytes = kiln_settings_int(s, "rate.max_bytes"),
+        .rate_fail_open = kiln_settings_bool(s, "rate.fail_open"),
+        .prefix = kiln_settings_str(s, "cache.prefix"),
+        .redis_url = kiln_settings_str(s, "redis.url"),
+        .redis_pool = (int)kiln_settings_int(s, "redis.pool"),
+        .redis_connect_timeout_ms =
+            (int)kiln_settings_int(s, "redis.connect_timeout_ms"),
+        .redis_timeout_ms = (int)kiln_settings_int(s, "redis.timeout_ms"),
+    };
+    return kiln_cache_new(&o, err, errlen);
+}
+
 int kiln_project_main(const kiln_project *p, int argc, char **argv)
 {
     bool dev = false;
@@ -182,6 +235,9 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
         g_settings = NULL;
         return app ? 2 : 1;
     }
+    errpage_init(p, s, dev, g_root);
+    kiln_app_set_error_page(app, errpage_answer, NULL);
+    kiln_app_capture_log(app, errpage_debugging());
     if (pages_init(p, s, dev, g_root, err, sizeof err) != 0) {
         fprintf(stderr, "error: %s\n", err);
         pages_free();
@@ -200,6 +256,18 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
         return 2;
     }
     kiln_db_set_default(db);
+    kiln_cache *cache = open_cache(s, err, sizeof err);
+    if (!cache) {
+        fprintf(stderr, "error: %s\n", err);
+        kiln_db_set_default(NULL);
+        kiln_db_pool_free(db);
+        pages_free();
+        kiln_app_free(app);
+        kiln_settings_free(s);
+        g_settings = NULL;
+        return 2;
+    }
+    kiln_cache_set_default(cache);
     kiln_server_opts o;
     kiln_server_opts_default(&o);
     kiln_settings_server_opts(s, &o);
@@ -208,6 +276,8 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
              name && *name ? name : p->name, dev ? "development" : "production",
              p->nroutes, g_root);
     rc = kiln_serve(app, &o);
+    kiln_cache_set_default(NULL);
+    kiln_cache_free(cache);
     kiln_db_set_default(NULL);
     kiln_db_pool_free(db);
     pages_free();

@@ -20,6 +20,7 @@
 static const char *const level_choices[] = {"debug", "info", "warn", "error",
                                             NULL};
 static const char *const overflow_choices[] = {"close", "retry", NULL};
+static const char *const cache_choices[] = {"memory", "redis", NULL};
 
 /* clang-format off */
 const settings_key settings_keys[] = {
@@ -68,8 +69,45 @@ const settings_key settings_keys[] = {
     {"templates", "strict", "templates.strict", SETTINGS_BOOL, NULL, 0, 1,
      NULL, "an undefined template variable is an error (default: on in "
            "development)", false, NULL},
+    {"templates", "trim_blocks", "templates.trim_blocks", SETTINGS_BOOL,
+     "true", 0, 1, NULL, "drop the newline after a {% tag %} (Jinja2's "
+     "trim_blocks)", false, NULL},
+    {"templates", "lstrip_blocks", "templates.lstrip_blocks", SETTINGS_BOOL,
+     "true", 0, 1, NULL, "drop the blanks before a {% tag %} that starts a "
+     "line (Jinja2's lstrip_blocks)", false, NULL},
     {"database", "pool", "database.pool", SETTINGS_INT, "4", 1, 1000, NULL,
      "PostgreSQL connections per worker (SQLite uses one)", false, NULL},
+    {"redis", "url", "redis.url", SETTINGS_STRING, "", 0, 0, NULL,
+     "Redis: redis://[user:pass@]host:port/db or unix:///path?db=N (empty: "
+     "none)", true, NULL},
+    {"redis", "pool", "redis.pool", SETTINGS_INT, "1", 1, 64, NULL,
+     "Redis connections per worker (commands are pipelined on them)", false,
+     NULL},
+    {"redis", "connect_timeout_ms", "redis.connect_timeout_ms", SETTINGS_INT,
+     "1000", 1, MS_MAX, NULL, "ms for a connection to Redis to be made",
+     false, NULL},
+    {"redis", "timeout_ms", "redis.timeout_ms", SETTINGS_INT, "2000", 1,
+     MS_MAX, NULL, "ms for Redis to answer a command", false, NULL},
+    {"cache", "backend", "cache.backend", SETTINGS_STRING, "memory", 0, 0,
+     NULL, "where the cache lives: memory (this process) or redis", false,
+     cache_choices},
+    {"cache", "max_bytes", "cache.max_bytes", SETTINGS_SIZE, "67108864", 4096,
+     INT64_C(1) << 40, NULL, "bound of the memory cache, e.g. 64MiB", false,
+     NULL},
+    {"cache", "prefix", "cache.prefix", SETTINGS_STRING, "kiln:", 0, 0, NULL,
+     "prefix of the app's Redis keys", false, NULL},
+    {"rate", "backend", "rate.backend", SETTINGS_STRING, "", 0, 0, NULL,
+     "where rate-limit buckets live: memory or redis (empty: as "
+     "cache.backend)", false, NULL},
+    {"rate", "max_bytes", "rate.max_bytes", SETTINGS_SIZE, "8388608", 4096,
+     INT64_C(1) << 40, NULL, "bound of the memory rate limiter's buckets",
+     false, NULL},
+    {"rate", "key", "rate.key", SETTINGS_STRING, "ip", 0, 0, NULL,
+     "what a client is for a route's limit: ip, token, user, header:NAME, "
+     "cookie:NAME", false, NULL},
+    {"rate", "fail_open", "rate.fail_open", SETTINGS_BOOL, "false", 0, 1, NULL,
+     "allow requests when the rate limiter's store is down (else 503)", false,
+     NULL},
     {"app", "name", "app.name", SETTINGS_STRING, "", 0, 0, NULL,
      "the app's name (empty: the project folder's name)", false, NULL},
     {"app", "debug", "app.debug", SETTINGS_BOOL, NULL, 0, 1, "--debug",
@@ -126,8 +164,8 @@ const settings_key settings_keys[] = {
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
 const char *const settings_sections[] = {
-    "server",  "uploads", "database", "app",   "static", "templates",
-    "logging", "ws",      "sse",      "extra", NULL};
+    "server",  "uploads", "database",  "redis", "cache", "rate",  "app",
+    "static",  "templates", "logging", "ws",    "sse",   "extra", NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

@@ -1,8 +1,9 @@
 /*
  * core/log.c - one-line logging to stderr, one write(2) per line so lines
- * from several worker threads never interleave.
+ * from several worker threads never interleave; optionally also kept per
+ * request (log_capture, for the development error page).
  */
-#include <kiln/core.h>
+#include "core/log.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -10,6 +11,14 @@
 
 static int log_level =
     KILN_LOG_INFO; /* set once at start-up, read-only later */
+
+/* This thread's capture buffer (log_capture), or NULL. */
+static _Thread_local kiln_buf *log_tee;
+
+void log_capture(kiln_buf *b)
+{
+    log_tee = b;
+}
 
 void kiln_log_set_level(int level)
 {
@@ -43,4 +52,6 @@ void kiln_log(int level, const char *fmt, ...)
     line[n++] = '\n';
     ssize_t w = write(2, line, (size_t)n);
     (void)w;
+    if (log_tee && log_tee->n + (size_t)n <= LOG_CAPTURE_MAX)
+        kiln_buf_append(log_tee, line, (size_t)n);
 }

@@ -12,6 +12,10 @@
  *   body = { fields = { reason = "string:200?" } }
  *   responses = { 200 = "post", 404 = { description = "no such post" } }
  *
+ *   # a GET may also cache its responses and limit its clients:
+ *   cache = { ttl = 60, vary = ["Accept-Language"], credentials = "skip" }
+ *   rate = "10/s burst 20"              # rate_by = "ip" (the default)
+ *
  * A body is a model ("post": its writable fields), part of one
  * ({ model = "post", fields = ["title"] }) or its own fields
  * ({ fields = { ... } }). Each method becomes a kiln_endpoint whose parts
@@ -24,20 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void fail_at(kiln_buf *errs, const char *file, int line, int col,
-                    const char *fmt, ...) KILN_PRINTF(5, 6);
-
-static void fail_at(kiln_buf *errs, const char *file, int line, int col,
-                    const char *fmt, ...)
-{
-    kiln_buf_printf(errs, "%s:%d:%d: ", file, line, col);
-    va_list ap;
-    va_start(ap, fmt);
-    kiln_buf_vprintf(errs, fmt, ap);
-    va_end(ap);
-    kiln_buf_putc(errs, '\n');
-}
 
 static const char *const http_methods[] = {"GET",    "POST", "PUT",    "PATCH",
                                            "DELETE", "HEAD", "OPTIONS"};
@@ -135,8 +125,8 @@ static kiln_model *parse_params(model_set *s, const char *file,
 {
     const char *part = query ? "query" : "path";
     if (e->value->type != TOML_TABLE) {
-        fail_at(errs, file, e->value->line, e->value->column,
-                "%s is a table of parameters ({ id = \"integer\" })", part);
+        model_error(errs, file, e->value->line, e->value->column,
+                    "%s is a table of parameters ({ id = \"integer\" })", part);
         *rc = KILN_EINVAL;
         return NULL;
     }
@@ -148,21 +138,22 @@ static kiln_model *parse_params(model_set *s, const char *file,
     for (uint32_t i = 0; i < m->nfields; i++) {
         kiln_field *f = (kiln_field *)&m->fields[i];
         if (!scalar_param(f, query)) {
-            fail_at(errs, file, f->line, f->col,
-                    "%s parameter '%s' cannot be a %s", part, f->name,
-                    model_type_name(f->type));
+            model_error(errs, file, f->line, f->col,
+                        "%s parameter '%s' cannot be a %s", part, f->name,
+                        model_type_name(f->type));
             *rc = KILN_EINVAL;
         }
         if (!query && !has_param(pattern, f->name)) {
-            fail_at(errs, file, f->line, f->col,
-                    "the route %s has no parameter '%s'", pattern, f->name);
+            model_error(errs, file, f->line, f->col,
+                        "the route %s has no parameter '%s'", pattern, f->name);
             *rc = KILN_EINVAL;
         }
         if (!query && (f->flags & KILN_FF_OPTIONAL)) {
-            fail_at(errs, file, f->line, f->col,
-                    "path parameter '%s' cannot be optional: the route always "
-                    "has it",
-                    f->name);
+            model_error(
+                errs, file, f->line, f->col,
+                "path parameter '%s' cannot be optional: the route always "
+                "has it",
+                f->name);
             *rc = KILN_EINVAL;
         }
     }
@@ -177,8 +168,8 @@ static kiln_model *model_body(model_set *s, const char *file, const char *name,
     if (!names)
         return target;
     if (names->type != TOML_ARRAY || names->u.array.n == 0) {
-        fail_at(errs, file, names->line, names->column,
-                "fields is a list of the model's field names");
+        model_error(errs, file, names->line, names->column,
+                    "fields is a list of the model's field names");
         *rc = KILN_EINVAL;
         return target;
     }
@@ -196,9 +187,9 @@ static kiln_model *model_body(model_set *s, const char *file, const char *name,
                                   ? model_field(target, it->u.string.p)
                                   : NULL;
         if (!f) {
-            fail_at(errs, file, it->line, it->column,
-                    "model '%s' has no field '%s'", target->name,
-                    it->type == TOML_STRING ? it->u.string.p : "?");
+            model_error(errs, file, it->line, it->column,
+                        "model '%s' has no field '%s'", target->name,
+                        it->type == TOML_STRING ? it->u.string.p : "?");
             *rc = KILN_EINVAL;
             continue;
         }
@@ -225,17 +216,18 @@ static kiln_model *parse_body(model_set *s, const char *file, const char *name,
     if (v->type == TOML_STRING) {
         kiln_model *t = model_find(s, v->u.string.p);
         if (!t) {
-            fail_at(errs, file, v->line, v->column,
-                    "body: there is no model '%s' (models/%s.toml)",
-                    v->u.string.p, v->u.string.p);
+            model_error(errs, file, v->line, v->column,
+                        "body: there is no model '%s' (models/%s.toml)",
+                        v->u.string.p, v->u.string.p);
             *rc = KILN_EINVAL;
         }
         return t;
     }
     if (v->type != TOML_TABLE) {
-        fail_at(errs, file, v->line, v->column,
-                "body is a model name (\"post\"), { model = \"post\", fields "
-                "= [...] } or { fields = { ... } }");
+        model_error(
+            errs, file, v->line, v->column,
+            "body is a model name (\"post\"), { model = \"post\", fields "
+            "= [...] } or { fields = { ... } }");
         *rc = KILN_EINVAL;
         return NULL;
     }
@@ -247,10 +239,10 @@ static kiln_model *parse_body(model_set *s, const char *file, const char *name,
         if (!kiln_str_eq(o->key, KILN_STR("model")) &&
             !kiln_str_eq(o->key, KILN_STR("fields")) &&
             !kiln_str_eq(o->key, KILN_STR("unknown_fields"))) {
-            fail_at(errs, file, o->line, o->column,
-                    "unknown key '%.*s' in body (model, fields, "
-                    "unknown_fields)",
-                    (int)o->key.n, o->key.p);
+            model_error(errs, file, o->line, o->column,
+                        "unknown key '%.*s' in body (model, fields, "
+                        "unknown_fields)",
+                        (int)o->key.n, o->key.p);
             *rc = KILN_EINVAL;
         }
     }
@@ -260,8 +252,8 @@ static kiln_model *parse_body(model_set *s, const char *file, const char *name,
                             ? model_find(s, model->u.string.p)
                             : NULL;
         if (!t) {
-            fail_at(errs, file, model->line, model->column,
-                    "body: model is the name of a model of models/");
+            model_error(errs, file, model->line, model->column,
+                        "body: model is the name of a model of models/");
             *rc = KILN_EINVAL;
             return NULL;
         }
@@ -271,8 +263,8 @@ static kiln_model *parse_body(model_set *s, const char *file, const char *name,
         if (!m || model_parse_fields(s, file, m->name, fields, true, m, errs))
             *rc = KILN_EINVAL;
     } else {
-        fail_at(errs, file, v->line, v->column,
-                "body needs a model = \"...\" or its fields = { ... }");
+        model_error(errs, file, v->line, v->column,
+                    "body needs a model = \"...\" or its fields = { ... }");
         *rc = KILN_EINVAL;
         return NULL;
     }
@@ -282,12 +274,137 @@ static kiln_model *parse_body(model_set *s, const char *file, const char *name,
             m->flags |= KILN_MF_ALLOW_UNKNOWN;
         else if (!(unknown->type == TOML_STRING &&
                    strcmp(unknown->u.string.p, "reject") == 0)) {
-            fail_at(errs, file, unknown->line, unknown->column,
-                    "unknown_fields is \"reject\" or \"ignore\"");
+            model_error(errs, file, unknown->line, unknown->column,
+                        "unknown_fields is \"reject\" or \"ignore\"");
             *rc = KILN_EINVAL;
         }
     }
     return m;
+}
+
+/* cache = { ttl = 60, vary = [...], credentials = "skip" }. */
+static int parse_cache(model_set *s, const char *file, const toml_value *v,
+                       kiln_endpoint *ep, kiln_buf *errs)
+{
+    if (v->type != TOML_TABLE) {
+        model_error(
+            errs, file, v->line, v->column,
+            "cache is a table: { ttl = 60, vary = [\"Accept-Language\"] }");
+        return KILN_EINVAL;
+    }
+    kiln_cache_rule *r = kiln_arena_calloc(&s->arena, sizeof *r);
+    if (!r)
+        return KILN_ENOMEM;
+    int rc = 0;
+    bool ttl = false;
+    kiln_buf vary;
+    kiln_buf_init(&vary);
+    for (size_t i = 0; i < v->u.table.n; i++) {
+        const toml_entry *e = &v->u.table.items[i];
+        const toml_value *x = e->value;
+        if (kiln_str_eq(e->key, KILN_STR("ttl"))) {
+            if (x->type != TOML_INTEGER || x->u.integer < 1 ||
+                x->u.integer > 31622400) {
+                model_error(errs, file, x->line, x->column,
+                            "cache ttl is a number of seconds from 1 to "
+                            "31622400 (a year)");
+                rc = KILN_EINVAL;
+            }
+            r->ttl = (int)x->u.integer;
+            ttl = true;
+        } else if (kiln_str_eq(e->key, KILN_STR("vary"))) {
+            bool ok = x->type == TOML_ARRAY;
+            for (size_t j = 0; ok && j < x->u.array.n; j++) {
+                const toml_value *it = x->u.array.items[j];
+                ok = it->type == TOML_STRING && it->u.string.n > 0 &&
+                     !memchr(it->u.string.p, ',', it->u.string.n);
+                if (ok) {
+                    if (vary.n)
+                        kiln_buf_append(&vary, ", ", 2);
+                    kiln_buf_append(&vary, it->u.string.p, it->u.string.n);
+                }
+            }
+            if (!ok) {
+                model_error(errs, file, x->line, x->column,
+                            "cache vary is a list of request header names "
+                            "([\"Accept-Language\"])");
+                rc = KILN_EINVAL;
+            }
+        } else if (kiln_str_eq(e->key, KILN_STR("credentials"))) {
+            const char *c = x->type == TOML_STRING ? x->u.string.p : "";
+            if (strcmp(c, "skip") == 0)
+                r->credentials = KILN_CACHE_SKIP;
+            else if (strcmp(c, "per_user") == 0)
+                r->credentials = KILN_CACHE_PER_USER;
+            else if (strcmp(c, "ignore") == 0)
+                r->credentials = KILN_CACHE_IGNORE;
+            else {
+                model_error(errs, file, x->line, x->column,
+                            "cache credentials is \"skip\" (a request with a "
+                            "Cookie or Authorization is not cached), "
+                            "\"per_user\" or \"ignore\"");
+                rc = KILN_EINVAL;
+            }
+        } else {
+            model_error(errs, file, e->line, e->column,
+                        "unknown key '%.*s' in cache (ttl, vary, credentials)",
+                        (int)e->key.n, e->key.p);
+            rc = KILN_EINVAL;
+        }
+    }
+    if (!ttl) {
+        model_error(errs, file, v->line, v->column,
+                    "cache needs a ttl (seconds): cache = { ttl = 60 }");
+        rc = KILN_EINVAL;
+    }
+    if (vary.n)
+        r->vary = kiln_arena_strndup(&s->arena, vary.p, vary.n);
+    char err[200];
+    if (rc == 0 && kiln_cache_rule_check(r, err, sizeof err) != 0) {
+        model_error(errs, file, v->line, v->column, "%s", err);
+        rc = KILN_EINVAL;
+    }
+    kiln_buf_deinit(&vary);
+    ep->cache = r;
+    return rc;
+}
+
+/* rate = "10/s burst 20" and rate_by = "ip". */
+static int parse_rate(model_set *s, const char *file, const toml_entry *e,
+                      kiln_endpoint *ep, kiln_buf *errs)
+{
+    const toml_value *v = e->value;
+    bool by = kiln_str_eq(e->key, KILN_STR("rate_by"));
+    if (v->type != TOML_STRING) {
+        model_error(errs, file, v->line, v->column,
+                    by ? "rate_by is \"ip\", \"token\", \"user\", "
+                         "\"header:NAME\" or \"cookie:NAME\""
+                       : "rate is a string: \"10/s burst 20\"");
+        return KILN_EINVAL;
+    }
+    const char *text =
+        kiln_arena_strndup(&s->arena, v->u.string.p, v->u.string.n);
+    if (!text)
+        return KILN_ENOMEM;
+    if (by) {
+        if (!kiln_rate_by_ok(text)) {
+            model_error(errs, file, v->line, v->column,
+                        "rate_by is \"ip\", \"token\", \"user\", "
+                        "\"header:NAME\" or \"cookie:NAME\", not '%s'",
+                        text);
+            return KILN_EINVAL;
+        }
+        ep->rate_by = text;
+        return 0;
+    }
+    kiln_rate r;
+    char err[200];
+    if (kiln_rate_parse(text, &r, err, sizeof err) != 0) {
+        model_error(errs, file, v->line, v->column, "%s", err);
+        return KILN_EINVAL;
+    }
+    ep->rate = text;
+    return 0;
 }
 
 /* One response of responses = { 200 = "post", ... }. */
@@ -301,9 +418,9 @@ static int parse_response(model_set *s, const char *file, const toml_entry *e,
                  ? st * 10 + (e->key.p[i] - '0')
                  : 100000;
     if (e->key.n != 3 || st < 100 || st > 599) {
-        fail_at(errs, file, e->line, e->column,
-                "responses are keyed by status (200, 404...), not '%.*s'",
-                (int)e->key.n, e->key.p);
+        model_error(errs, file, e->line, e->column,
+                    "responses are keyed by status (200, 404...), not '%.*s'",
+                    (int)e->key.n, e->key.p);
         return KILN_EINVAL;
     }
     r->status = (int)st;
@@ -322,9 +439,9 @@ static int parse_response(model_set *s, const char *file, const toml_entry *e,
             r->description =
                 kiln_arena_strndup(&s->arena, d->u.string.p, d->u.string.n);
     } else {
-        fail_at(errs, file, v->line, v->column,
-                "a response is a model name (\"post\", \"post[]\" for a "
-                "list) or { model, list, description }");
+        model_error(errs, file, v->line, v->column,
+                    "a response is a model name (\"post\", \"post[]\" for a "
+                    "list) or { model, list, description }");
         return KILN_EINVAL;
     }
     if (name.n > 2 && memcmp(name.p + name.n - 2, "[]", 2) == 0) {
@@ -336,8 +453,8 @@ static int parse_response(model_set *s, const char *file, const toml_entry *e,
         snprintf(buf, sizeof buf, "%.*s", (int)name.n, name.p);
         r->model = model_find(s, buf);
         if (!r->model) {
-            fail_at(errs, file, v->line, v->column,
-                    "response %d: there is no model '%s'", r->status, buf);
+            model_error(errs, file, v->line, v->column,
+                        "response %d: there is no model '%s'", r->status, buf);
             return KILN_EINVAL;
         }
     }
@@ -365,10 +482,10 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
         const toml_entry *me = &root->u.table.items[i];
         const char *method = method_of(me->key);
         if (!method || me->value->type != TOML_TABLE) {
-            fail_at(errs, fname, me->line, me->column,
-                    "'%.*s' is not a method table: write [get], [post], "
-                    "[put], [patch] or [delete]",
-                    (int)me->key.n, me->key.p);
+            model_error(errs, fname, me->line, me->column,
+                        "'%.*s' is not a method table: write [get], [post], "
+                        "[put], [patch] or [delete]",
+                        (int)me->key.n, me->key.p);
             rc = KILN_EINVAL;
             continue;
         }
@@ -376,10 +493,11 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
         while (strcmp(http_methods[mi], method) != 0)
             mi++;
         if (!(methods & (1u << mi))) {
-            fail_at(errs, fname, me->line, me->column,
-                    "[%.*s] describes %s %s, but the .c file beside it has no "
-                    "KILN_%s",
-                    (int)me->key.n, me->key.p, method, pattern, method);
+            model_error(
+                errs, fname, me->line, me->column,
+                "[%.*s] describes %s %s, but the .c file beside it has no "
+                "KILN_%s",
+                (int)me->key.n, me->key.p, method, pattern, method);
             rc = KILN_EINVAL;
             continue;
         }
@@ -389,6 +507,7 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
             break;
         }
         ep->method = method;
+        ep->route = kiln_arena_strndup(&s->arena, pattern, strlen(pattern));
         ep->file = fname;
         ep->line = me->line;
         ep->body_mode = strcmp(method, "PUT") == 0     ? KILN_DECODE_REPLACE
@@ -399,9 +518,9 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
         if (nv && (nv->type != TOML_STRING ||
                    !model_name_ok(nv->u.string.p, nv->u.string.n) ||
                    model_c_reserved(nv->u.string.p))) {
-            fail_at(errs, fname, nv->line, nv->column,
-                    "name is a C name for the input: lower-case letters, "
-                    "digits and '_'");
+            model_error(errs, fname, nv->line, nv->column,
+                        "name is a C name for the input: lower-case letters, "
+                        "digits and '_'");
             rc = KILN_EINVAL;
             nv = NULL;
         }
@@ -411,13 +530,13 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
         for (size_t k = 0; k < t->u.table.n; k++) {
             const toml_entry *e = &t->u.table.items[k];
             const char *key = e->key.p;
-            if (strcmp(key, "name") == 0)
+            if (strcmp(key, "name") == 0 || strcmp(key, "unknown_query") == 0)
                 continue;
             if (strcmp(key, "summary") == 0 ||
                 strcmp(key, "description") == 0) {
                 if (e->value->type != TOML_STRING) {
-                    fail_at(errs, fname, e->value->line, e->value->column,
-                            "%s is a string", key);
+                    model_error(errs, fname, e->value->line, e->value->column,
+                                "%s is a string", key);
                     rc = KILN_EINVAL;
                     continue;
                 }
@@ -445,8 +564,8 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
             } else if (strcmp(key, "responses") == 0) {
                 const toml_value *rv = e->value;
                 if (rv->type != TOML_TABLE) {
-                    fail_at(errs, fname, rv->line, rv->column,
-                            "responses is a table keyed by status");
+                    model_error(errs, fname, rv->line, rv->column,
+                                "responses is a table keyed by status");
                     rc = KILN_EINVAL;
                     continue;
                 }
@@ -458,34 +577,72 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
                         rc = KILN_EINVAL;
                 ep->responses = rs;
                 ep->nresponses = (uint32_t)rv->u.table.n;
+            } else if (strcmp(key, "cache") == 0) {
+                if (strcmp(method, "GET") != 0) {
+                    model_error(errs, fname, e->line, e->column,
+                                "cache is for [get]: only GET (and HEAD) "
+                                "responses are cached");
+                    rc = KILN_EINVAL;
+                    continue;
+                }
+                int r = parse_cache(s, fname, e->value, ep, errs);
+                if (r)
+                    rc = r;
+            } else if (strcmp(key, "rate") == 0 ||
+                       strcmp(key, "rate_by") == 0) {
+                int r = parse_rate(s, fname, e, ep, errs);
+                if (r)
+                    rc = r;
             } else {
-                fail_at(errs, fname, e->line, e->column,
-                        "unknown key '%s' in [%.*s] (name, summary, "
-                        "description, path, query, body, responses)",
-                        key, (int)me->key.n, me->key.p);
+                model_error(errs, fname, e->line, e->column,
+                            "unknown key '%s' in [%.*s] (name, summary, "
+                            "description, path, query, unknown_query, body, "
+                            "responses, cache, rate, rate_by)",
+                            key, (int)me->key.n, me->key.p);
                 rc = KILN_EINVAL;
             }
         }
+        /* query parameters the schema does not name (utm_*, a cache
+           buster) are ignored unless the method says reject */
+        const toml_value *uq = toml_get(t, "unknown_query");
+        bool reject = false;
+        if (uq && uq->type == TOML_STRING &&
+            (strcmp(uq->u.string.p, "reject") == 0 ||
+             strcmp(uq->u.string.p, "ignore") == 0))
+            reject = uq->u.string.p[0] == 'r';
+        else if (uq) {
+            model_error(
+                errs, fname, uq->line, uq->column,
+                "unknown_query is \"ignore\" (the default) or \"reject\"");
+            rc = KILN_EINVAL;
+        }
+        if (ep->query && !reject)
+            ((kiln_model *)ep->query)->flags |= KILN_MF_ALLOW_UNKNOWN;
+        if (ep->rate_by && !ep->rate) {
+            model_error(errs, fname, me->line, me->column,
+                        "rate_by without rate: add rate = \"10/s\"");
+            rc = KILN_EINVAL;
+        }
         if (ep->body &&
             (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
-            fail_at(errs, fname, me->line, me->column,
-                    "a %s request has no body: use query", method);
+            model_error(errs, fname, me->line, me->column,
+                        "a %s request has no body: use query", method);
             rc = KILN_EINVAL;
         }
         /* one C name per input, not clashing with a model's */
         for (size_t k = 0; k < s->nendpoints; k++)
             if (strcmp(s->endpoints[k]->name, ep->name) == 0) {
-                fail_at(errs, fname, me->line, me->column,
-                        "the input name '%s' is also used by %s [%s]: set "
-                        "name = \"...\"",
-                        ep->name, s->endpoints[k]->file,
-                        s->endpoints[k]->method);
+                model_error(errs, fname, me->line, me->column,
+                            "the input name '%s' is also used by %s [%s]: set "
+                            "name = \"...\"",
+                            ep->name, s->endpoints[k]->file,
+                            s->endpoints[k]->method);
                 rc = KILN_EINVAL;
             }
         if (model_find(s, ep->name)) {
-            fail_at(errs, fname, me->line, me->column,
-                    "the input name '%s' is a model's: set name = \"...\"",
-                    ep->name);
+            model_error(errs, fname, me->line, me->column,
+                        "the input name '%s' is a model's: set name = \"...\"",
+                        ep->name);
             rc = KILN_EINVAL;
         }
         if (s->nendpoints == s->endpoint_cap) {

@@ -123,12 +123,10 @@ static void fail_at(fctx *x, int line, int col, const char *fmt, ...)
 
 static void fail_at(fctx *x, int line, int col, const char *fmt, ...)
 {
-    kiln_buf_printf(x->errs, "%s:%d:%d: ", x->file, line, col);
     va_list ap;
     va_start(ap, fmt);
-    kiln_buf_vprintf(x->errs, fmt, ap);
+    model_errorv(x->errs, x->file, line, col, fmt, ap);
     va_end(ap);
-    kiln_buf_putc(x->errs, '\n');
     x->failed = 1;
 }
 
@@ -283,6 +281,18 @@ static void parse_shorthand(fctx *x, kiln_field *f, kiln_str s, int line,
     case KILN_FT_REF:
     case KILN_FT_MANY:
         f->ref_name = dup(x, arg, an);
+        break;
+    case KILN_FT_DATETIME:
+        /* "datetime:created", "datetime:updated": set by the server */
+        if (an == 7 && memcmp(arg, "created", 7) == 0)
+            f->flags |= KILN_FF_AUTO_CREATED | KILN_FF_READ_ONLY;
+        else if (an == 7 && memcmp(arg, "updated", 7) == 0)
+            f->flags |= KILN_FF_AUTO_UPDATED | KILN_FF_READ_ONLY;
+        else
+            fail_at(x, line, col,
+                    "field '%s': a datetime's argument is \"created\" (set "
+                    "on insert) or \"updated\" (set on every write)",
+                    x->name);
         break;
     case KILN_FT_LIST: {
         int it = model_type_from_name(arg, an);
@@ -602,6 +612,16 @@ static void set_bound(fctx *x, kiln_field *f, const toml_value *v, bool is_min)
         f->max = d;
         f->flags |= KILN_FF_HAS_MAX;
     }
+}
+
+int model_parse_default(model_set *s, const char *file, kiln_field *f,
+                        const toml_value *v, kiln_buf *errs)
+{
+    fctx x = {.s = s, .file = file, .name = f->name, .errs = errs};
+    f->def = NULL;
+    f->flags &= (uint16_t) ~(KILN_FF_DEFAULT_NOW | KILN_FF_DEFAULT_RANDOM);
+    set_default(&x, f, v);
+    return x.failed ? KILN_EINVAL : 0;
 }
 
 /* ---- the table form ------------------------------------------------------ */

@@ -58,20 +58,6 @@ const kiln_field *model_field(const kiln_model *m, const char *name)
     return NULL;
 }
 
-static void fail_at(kiln_buf *errs, const char *file, int line, int col,
-                    const char *fmt, ...) KILN_PRINTF(5, 6);
-
-static void fail_at(kiln_buf *errs, const char *file, int line, int col,
-                    const char *fmt, ...)
-{
-    kiln_buf_printf(errs, "%s:%d:%d: ", file, line, col);
-    va_list ap;
-    va_start(ap, fmt);
-    kiln_buf_vprintf(errs, fmt, ap);
-    va_end(ap);
-    kiln_buf_putc(errs, '\n');
-}
-
 static const char *const model_keys[] = {
     "table",          "label",        "label_plural", "help",  "ordering",
     "unknown_fields", "renamed_from", "fields",       "index", "unique",
@@ -98,8 +84,8 @@ static const char *str_key(model_set *s, const char *file, const toml_entry *e,
                            kiln_buf *errs, int *rc)
 {
     if (e->value->type != TOML_STRING) {
-        fail_at(errs, file, e->value->line, e->value->column,
-                "%.*s is a string", (int)e->key.n, e->key.p);
+        model_error(errs, file, e->value->line, e->value->column,
+                    "%.*s is a string", (int)e->key.n, e->key.p);
         *rc = KILN_EINVAL;
         return NULL;
     }
@@ -118,8 +104,8 @@ static int parse_index(model_set *s, const char *file, kiln_model *m,
     out->col = t->column;
     const char *what = unique ? "[[unique]]" : "[[index]]";
     if (t->type != TOML_TABLE) {
-        fail_at(errs, file, t->line, t->column,
-                "%s is a table with fields = [...]", what);
+        model_error(errs, file, t->line, t->column,
+                    "%s is a table with fields = [...]", what);
         return KILN_EINVAL;
     }
     const toml_value *fv = NULL, *nv = NULL;
@@ -130,15 +116,15 @@ static int parse_index(model_set *s, const char *file, kiln_model *m,
         else if (kiln_str_eq(e->key, KILN_STR("name")))
             nv = e->value;
         else {
-            fail_at(errs, file, e->line, e->column,
-                    "unknown key '%.*s' in %s (fields, name)", (int)e->key.n,
-                    e->key.p, what);
+            model_error(errs, file, e->line, e->column,
+                        "unknown key '%.*s' in %s (fields, name)",
+                        (int)e->key.n, e->key.p, what);
             return KILN_EINVAL;
         }
     }
     if (!fv || fv->type != TOML_ARRAY || fv->u.array.n == 0) {
-        fail_at(errs, file, t->line, t->column,
-                "%s needs fields = [\"a\", \"b\"]", what);
+        model_error(errs, file, t->line, t->column,
+                    "%s needs fields = [\"a\", \"b\"]", what);
         return KILN_EINVAL;
     }
     const char **names =
@@ -152,8 +138,8 @@ static int parse_index(model_set *s, const char *file, kiln_model *m,
     for (size_t i = 0; i < fv->u.array.n; i++) {
         const toml_value *it = fv->u.array.items[i];
         if (it->type != TOML_STRING) {
-            fail_at(errs, file, it->line, it->column,
-                    "%s: fields are field names", what);
+            model_error(errs, file, it->line, it->column,
+                        "%s: fields are field names", what);
             rc = KILN_EINVAL;
             continue;
         }
@@ -161,23 +147,23 @@ static int parse_index(model_set *s, const char *file, kiln_model *m,
             kiln_arena_strndup(&s->arena, it->u.string.p, it->u.string.n);
         const kiln_field *f = name ? model_field(m, name) : NULL;
         if (!f) {
-            fail_at(errs, file, it->line, it->column,
-                    "%s: model '%s' has no field '%s'", what, m->name,
-                    name ? name : "?");
+            model_error(errs, file, it->line, it->column,
+                        "%s: model '%s' has no field '%s'", what, m->name,
+                        name ? name : "?");
             rc = KILN_EINVAL;
             continue;
         }
         if (!f->column || f->type == KILN_FT_JSON) {
-            fail_at(errs, file, it->line, it->column,
-                    "%s: field '%s' (a %s) cannot be indexed", what, name,
-                    model_type_name(f->type));
+            model_error(errs, file, it->line, it->column,
+                        "%s: field '%s' (a %s) cannot be indexed", what, name,
+                        model_type_name(f->type));
             rc = KILN_EINVAL;
             continue;
         }
         for (size_t j = 0; j < i; j++)
             if (names[j] && strcmp(names[j], name) == 0) {
-                fail_at(errs, file, it->line, it->column,
-                        "%s: field '%s' is listed twice", what, name);
+                model_error(errs, file, it->line, it->column,
+                            "%s: field '%s' is listed twice", what, name);
                 rc = KILN_EINVAL;
             }
         names[i] = name;
@@ -190,12 +176,14 @@ static int parse_index(model_set *s, const char *file, kiln_model *m,
             kiln_arena_strndup(&s->arena, nv->u.string.p, nv->u.string.n);
         if (!model_name_ok(nv->u.string.p, nv->u.string.n) ||
             nv->u.string.n > 63) {
-            fail_at(errs, file, nv->line, nv->column,
-                    "%s: name '%s' is not a usable SQL name", what, out->name);
+            model_error(errs, file, nv->line, nv->column,
+                        "%s: name '%s' is not a usable SQL name", what,
+                        out->name);
             rc = KILN_EINVAL;
         }
     } else if (nv) {
-        fail_at(errs, file, nv->line, nv->column, "%s: name is a string", what);
+        model_error(errs, file, nv->line, nv->column, "%s: name is a string",
+                    what);
         rc = KILN_EINVAL;
     } else {
         out->name =
@@ -222,9 +210,9 @@ static int build_indexes(model_set *s, const char *file, kiln_model *m,
         if (!arrs[a])
             continue;
         if (arrs[a]->type != TOML_ARRAY) {
-            fail_at(errs, file, arrs[a]->line, arrs[a]->column,
-                    "write %s as [[%s]] tables with fields = [...]",
-                    a ? "unique" : "index", a ? "unique" : "index");
+            model_error(errs, file, arrs[a]->line, arrs[a]->column,
+                        "write %s as [[%s]] tables with fields = [...]",
+                        a ? "unique" : "index", a ? "unique" : "index");
             return KILN_EINVAL;
         }
         n += arrs[a]->u.array.n;
@@ -269,12 +257,12 @@ static int build_indexes(model_set *s, const char *file, kiln_model *m,
             for (uint32_t f = 0; same && f < v[i].nfields; f++)
                 same = strcmp(v[i].fields[f], v[j].fields[f]) == 0;
             if (same || strcmp(v[i].name, v[j].name) == 0) {
-                fail_at(errs, file, v[j].line ? v[j].line : 1,
-                        v[j].col ? v[j].col : 1,
-                        "%s '%s' is declared twice (a field's unique/index "
-                        "option and a [[%s]] table, or two tables)",
-                        v[j].unique ? "unique constraint" : "index", v[j].name,
-                        v[j].unique ? "unique" : "index");
+                model_error(errs, file, v[j].line ? v[j].line : 1,
+                            v[j].col ? v[j].col : 1,
+                            "%s '%s' is declared twice (a field's unique/index "
+                            "option and a [[%s]] table, or two tables)",
+                            v[j].unique ? "unique constraint" : "index",
+                            v[j].name, v[j].unique ? "unique" : "index");
                 rc = KILN_EINVAL;
             }
         }
@@ -283,7 +271,7 @@ static int build_indexes(model_set *s, const char *file, kiln_model *m,
     return rc;
 }
 
-static int add_model(model_set *s, kiln_model *m)
+int model_set_add(model_set *s, kiln_model *m)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
@@ -316,20 +304,21 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
     if (!fname || !name)
         return KILN_ENOMEM;
     if (!model_name_ok(name, bn)) {
-        fail_at(errs, fname, 1, 1,
-                "'%s' cannot be a model name: name the file with lower-case "
-                "letters, digits and '_' (a letter first, %d at most)",
-                name, MODEL_NAME_MAX);
+        model_error(
+            errs, fname, 1, 1,
+            "'%s' cannot be a model name: name the file with lower-case "
+            "letters, digits and '_' (a letter first, %d at most)",
+            name, MODEL_NAME_MAX);
         return KILN_EINVAL;
     }
     if (model_c_reserved(name)) {
-        fail_at(errs, fname, 1, 1,
-                "'%s' cannot be a model name: it is a C keyword", name);
+        model_error(errs, fname, 1, 1,
+                    "'%s' cannot be a model name: it is a C keyword", name);
         return KILN_EINVAL;
     }
     if (model_find(s, name)) {
-        fail_at(errs, fname, 1, 1, "a model called '%s' is already loaded",
-                name);
+        model_error(errs, fname, 1, 1, "a model called '%s' is already loaded",
+                    name);
         return KILN_EINVAL;
     }
     toml_value *root;
@@ -361,13 +350,13 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
             const char *t = str_key(s, fname, e, errs, &rc);
             if (t && (!model_name_ok(t, strlen(t)) || model_sql_reserved(t) ||
                       strncmp(t, "kiln_", 5) == 0)) {
-                fail_at(errs, fname, e->value->line, e->value->column,
-                        "'%s' cannot be a table name: %s", t,
-                        strncmp(t, "kiln_", 5) == 0
-                            ? "names starting with kiln_ belong to Kiln"
-                        : model_sql_reserved(t)
-                            ? "SQL reserves it"
-                            : "use lower-case letters, digits and '_'");
+                model_error(errs, fname, e->value->line, e->value->column,
+                            "'%s' cannot be a table name: %s", t,
+                            strncmp(t, "kiln_", 5) == 0
+                                ? "names starting with kiln_ belong to Kiln"
+                            : model_sql_reserved(t)
+                                ? "SQL reserves it"
+                                : "use lower-case letters, digits and '_'");
                 rc = KILN_EINVAL;
             } else if (t) {
                 m->table = t;
@@ -385,9 +374,9 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
             if (u && strcmp(u, "ignore") == 0)
                 m->flags |= KILN_MF_ALLOW_UNKNOWN;
             else if (u && strcmp(u, "reject") != 0) {
-                fail_at(errs, fname, e->value->line, e->value->column,
-                        "unknown_fields is \"reject\" (a 422, the default) "
-                        "or \"ignore\"");
+                model_error(errs, fname, e->value->line, e->value->column,
+                            "unknown_fields is \"reject\" (a 422, the default) "
+                            "or \"ignore\"");
                 rc = KILN_EINVAL;
             }
         } else if (strcmp(k, "fields") == 0) {
@@ -400,28 +389,28 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
             order = e->value;
         } else {
             const char *sug = key_suggest(e->key.p, e->key.n);
-            fail_at(errs, fname, e->line, e->column,
-                    "unknown key '%.*s' in a model%s%s%s", (int)e->key.n,
-                    e->key.p, sug ? " (did you mean '" : "", sug ? sug : "",
-                    sug ? "'?)" : "");
+            model_error(errs, fname, e->line, e->column,
+                        "unknown key '%.*s' in a model%s%s%s", (int)e->key.n,
+                        e->key.p, sug ? " (did you mean '" : "", sug ? sug : "",
+                        sug ? "'?)" : "");
             rc = KILN_EINVAL;
         }
     }
     if (m->table == name &&
         (model_sql_reserved(name) || strncmp(name, "kiln_", 5) == 0)) {
-        fail_at(errs, fname, 1, 1,
-                "the table of model '%s' would be '%s', which %s: set "
-                "table = \"...\"",
-                name, name,
-                model_sql_reserved(name) ? "SQL reserves"
-                                         : "belongs to Kiln (kiln_...)");
+        model_error(errs, fname, 1, 1,
+                    "the table of model '%s' would be '%s', which %s: set "
+                    "table = \"...\"",
+                    name, name,
+                    model_sql_reserved(name) ? "SQL reserves"
+                                             : "belongs to Kiln (kiln_...)");
         rc = KILN_EINVAL;
     }
     if (!fields || fields->type != TOML_TABLE) {
-        fail_at(errs, fname, fields ? fields->line : 1,
-                fields ? fields->column : 1,
-                "a model needs a [fields] table (title = \"string:200\", "
-                "...)");
+        model_error(errs, fname, fields ? fields->line : 1,
+                    fields ? fields->column : 1,
+                    "a model needs a [fields] table (title = \"string:200\", "
+                    "...)");
         kiln_arena_deinit(&tmp);
         return KILN_EINVAL;
     }
@@ -432,9 +421,9 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
         rc = build_indexes(s, fname, m, ix, uq, errs);
     if (order) {
         if (order->type != TOML_ARRAY) {
-            fail_at(errs, fname, order->line, order->column,
-                    "ordering is a list of field names (\"-due\" for "
-                    "descending)");
+            model_error(errs, fname, order->line, order->column,
+                        "ordering is a list of field names (\"-due\" for "
+                        "descending)");
             rc = KILN_EINVAL;
         } else {
             const char **o =
@@ -453,10 +442,10 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
                     o[i] = kiln_arena_strndup(&s->arena, os.p, os.n);
                 }
                 if (!f || !f->column) {
-                    fail_at(errs, fname, it->line, it->column,
-                            "ordering: '%s' is not a field with a column "
-                            "(write \"name\" or \"-name\")",
-                            it->type == TOML_STRING ? it->u.string.p : "?");
+                    model_error(errs, fname, it->line, it->column,
+                                "ordering: '%s' is not a field with a column "
+                                "(write \"name\" or \"-name\")",
+                                it->type == TOML_STRING ? it->u.string.p : "?");
                     rc = KILN_EINVAL;
                 }
             }
@@ -471,8 +460,25 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
     kiln_arena_deinit(&tmp);
     if (rc == KILN_ENOMEM)
         return rc;
-    r = add_model(s, m);
+    r = model_set_add(s, m);
     return r ? r : rc;
+}
+
+void model_set_remove(model_set *s, const kiln_model *m)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->models[i] == m) {
+            memmove(&s->models[i], &s->models[i + 1],
+                    (s->n - i - 1) * sizeof *s->models);
+            s->n--;
+            return;
+        }
+}
+
+const char *model_join_table(model_set *s, const kiln_model *m,
+                             const kiln_field *f)
+{
+    return kiln_arena_printf(&s->arena, "%s_%s", m->table, f->name);
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -565,9 +571,9 @@ int model_set_resolve(model_set *s, kiln_buf *errs)
         kiln_model *m = s->models[i];
         for (size_t j = 0; j < i; j++)
             if (strcmp(s->models[j]->table, m->table) == 0) {
-                fail_at(errs, m->file, 1, 1,
-                        "models '%s' and '%s' have the same table '%s'",
-                        s->models[j]->name, m->name, m->table);
+                model_error(errs, m->file, 1, 1,
+                            "models '%s' and '%s' have the same table '%s'",
+                            s->models[j]->name, m->name, m->table);
                 rc = KILN_EINVAL;
             }
         for (uint32_t k = 0; k < m->nfields; k++) {
@@ -577,26 +583,25 @@ int model_set_resolve(model_set *s, kiln_buf *errs)
             kiln_model *t = model_find(s, f->ref_name);
             if (!t) {
                 const char *sug = model_suggest(s, f->ref_name);
-                fail_at(errs, m->file, f->line, f->col,
-                        "field '%s' refers to a model '%s' that does not "
-                        "exist (no models/%s.toml)%s%s%s",
-                        f->name, f->ref_name, f->ref_name,
-                        sug ? "; did you mean '" : "", sug ? sug : "",
-                        sug ? "'?" : "");
+                model_error(errs, m->file, f->line, f->col,
+                            "field '%s' refers to a model '%s' that does not "
+                            "exist (no models/%s.toml)%s%s%s",
+                            f->name, f->ref_name, f->ref_name,
+                            sug ? "; did you mean '" : "", sug ? sug : "",
+                            sug ? "'?" : "");
                 rc = KILN_EINVAL;
                 continue;
             }
             f->ref = t;
             if (f->type == KILN_FT_MANY) {
-                f->through =
-                    kiln_arena_printf(&s->arena, "%s_%s", m->table, f->name);
+                f->through = model_join_table(s, m, f);
                 if (!f->through)
                     return KILN_ENOMEM;
                 if (strlen(f->through) > 63) {
-                    fail_at(errs, m->file, f->line, f->col,
-                            "the join table '%s' of field '%s' is longer "
-                            "than 63 characters",
-                            f->through, f->name);
+                    model_error(errs, m->file, f->line, f->col,
+                                "the join table '%s' of field '%s' is longer "
+                                "than 63 characters",
+                                f->through, f->name);
                     rc = KILN_EINVAL;
                 }
             }
@@ -611,10 +616,10 @@ int model_set_resolve(model_set *s, kiln_buf *errs)
                 continue;
             for (size_t j = 0; j < s->n; j++)
                 if (strcmp(s->models[j]->table, f->through) == 0) {
-                    fail_at(errs, m->file, f->line, f->col,
-                            "the join table of field '%s' would be '%s', "
-                            "the table of model '%s'",
-                            f->name, f->through, s->models[j]->name);
+                    model_error(errs, m->file, f->line, f->col,
+                                "the join table of field '%s' would be '%s', "
+                                "the table of model '%s'",
+                                f->name, f->through, s->models[j]->name);
                     rc = KILN_EINVAL;
                 }
         }

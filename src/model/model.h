@@ -25,6 +25,18 @@
 
 #include "config/toml.h"
 
+#include <stdarg.h>
+
+/**
+ * Appends one error line "file:line:col: message\n" to errs (the format of
+ * every mistake the model language reports).
+ */
+void model_error(kiln_buf *errs, const char *file, int line, int col,
+                 const char *fmt, ...) KILN_PRINTF(5, 6);
+/** va_list form of model_error. */
+void model_errorv(kiln_buf *errs, const char *file, int line, int col,
+                  const char *fmt, va_list ap);
+
 /** Longest model, field or table name. */
 #define MODEL_NAME_MAX 48
 
@@ -80,6 +92,34 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
 
 /** The model called name, or NULL. */
 kiln_model *model_find(const model_set *s, const char *name);
+
+/**
+ * Adds m (allocated in s's arena, or living as long as s) to s, keeping
+ * the models sorted by name. The migrations' replay builds sets this way.
+ * Returns 0 or KILN_ENOMEM.
+ */
+int model_set_add(model_set *s, kiln_model *m);
+
+/** Takes m out of s (its memory stays in the arena until model_set_free). */
+void model_set_remove(model_set *s, const kiln_model *m);
+
+/**
+ * The join table of many field f of model m: "<table>_<field>" (what
+ * model_set_resolve sets as f->through). Allocated in s; NULL when out of
+ * memory.
+ */
+const char *model_join_table(model_set *s, const kiln_model *m,
+                             const kiln_field *f);
+
+/**
+ * Checks the TOML value v as the default of field f (its type, values,
+ * bounds and length already set) and stores it: f->def as JSON text, or
+ * the KILN_FF_DEFAULT_NOW / _RANDOM flag for "now", "today", "random".
+ * Messages name file and v's line. Returns 0 or KILN_EINVAL (a line in
+ * errs). Strings are allocated in s.
+ */
+int model_parse_default(model_set *s, const char *file, kiln_field *f,
+                        const toml_value *v, kiln_buf *errs);
 
 /** The field called name in m, or NULL. */
 const kiln_field *model_field(const kiln_model *m, const char *name);

@@ -1,7 +1,8 @@
 /*
  * model/names.c - what a model, field, table or column may be called:
  * words SQL and C reserve, the CamelCase C type of a model, and SQL
- * identifiers for indexes and constraints that fit PostgreSQL's 63 bytes.
+ * identifiers for indexes and constraints that fit PostgreSQL's 63 bytes,
+ * and the one format of the model language's error lines.
  */
 #include "model/model.h"
 
@@ -194,4 +195,21 @@ const char *model_ident(model_set *s, const char *base, const char *suffix)
     size_t keep = 63 - strlen(suffix) - 10;
     snprintf(cut, sizeof cut, "%.*s_%.8s_%s", (int)keep, base, hex, suffix);
     return kiln_arena_strndup(&s->arena, cut, strlen(cut));
+}
+
+void model_errorv(kiln_buf *errs, const char *file, int line, int col,
+                  const char *fmt, va_list ap)
+{
+    kiln_buf_printf(errs, "%s:%d:%d: ", file, line, col);
+    kiln_buf_vprintf(errs, fmt, ap);
+    kiln_buf_putc(errs, '\n');
+}
+
+void model_error(kiln_buf *errs, const char *file, int line, int col,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    model_errorv(errs, file, line, col, fmt, ap);
+    va_end(ap);
 }

@@ -171,11 +171,15 @@ static int field_value(const kiln_field *f, const void *obj, kiln_arena *a,
 
 kiln_value kiln_model_value(const kiln_model *m, const void *obj, kiln_arena *a)
 {
+    /* a copy of the struct: the caller's (often on its stack) may be gone
+       by the time the template is rendered */
     model_obj *o = kiln_arena_alloc(a, sizeof *o);
-    if (!o)
+    void *copy = o ? kiln_arena_alloc(a, m->size) : NULL;
+    if (!copy)
         return kiln_value_null();
+    memcpy(copy, obj, m->size);
     o->m = m;
-    o->obj = obj;
+    o->obj = copy;
     return kiln_value_object(&model_class, o);
 }
 

@@ -116,6 +116,40 @@ static bool any_many(const kiln_model *m, const kiln_fieldset *given)
     return false;
 }
 
+/*
+ * Runs a write (sql returning m's columns: obj gets the row as stored)
+ * and, when it writes many fields (those in given, or all), their links,
+ * in one transaction (a savepoint inside the caller's). A failure rolls
+ * back and keeps the first error in db, as the caller must report it.
+ */
+static int write_row(kiln_dbc *db, const kiln_model *m, void *obj,
+                     const char *sql, const kiln_db_param *params, size_t np,
+                     const kiln_fieldset *given)
+{
+    bool tx = any_many(m, given);
+    int rc = tx ? kiln_db_begin(db) : 0;
+    if (rc)
+        return rc;
+    rc = write_returning(db, m, obj, sql, params, np);
+    if (rc == 0 && tx)
+        rc = write_links(
+            db, m, obj, *(int64_t *)((char *)obj + m->fields[0].offset), given);
+    if (!tx)
+        return rc;
+    if (rc == 0)
+        return kiln_db_commit(db);
+    char err[sizeof db->err], cons[sizeof db->constraint];
+    int viol = db->violation, last = db->last_rc;
+    memcpy(err, db->err, sizeof err);
+    memcpy(cons, db->constraint, sizeof cons);
+    kiln_db_rollback(db);
+    memcpy(db->err, err, sizeof err);
+    memcpy(db->constraint, cons, sizeof cons);
+    db->violation = viol;
+    db->last_rc = last;
+    return rc;
+}
+
 int kiln_model_insert(kiln_dbc *db, const kiln_model *m, void *obj)
 {
     stamp(m, obj, true);
@@ -155,33 +189,10 @@ int kiln_model_insert(kiln_dbc *db, const kiln_model *m, void *obj)
     kiln_buf_deinit(&b);
     if (!sql)
         return db_set_err(db, KILN_ENOMEM, "out of memory");
-    bool tx = any_many(m, NULL);
-    int rc = tx ? kiln_db_begin(db) : 0;
-    if (rc)
-        return rc;
-    rc = write_returning(db, m, obj, sql, params, np);
+    int rc = write_row(db, m, obj, sql, params, np, NULL);
     if (rc == KILN_ENOTFOUND)
         rc = db_set_err(db, KILN_EDB, "INSERT INTO %s returned no row",
                         m->table);
-    if (rc == 0 && tx)
-        rc = write_links(db, m, obj,
-                         *(int64_t *)((char *)obj + m->fields[0].offset), NULL);
-    if (tx) {
-        if (rc) {
-            /* keep the first error: it is what the caller must see */
-            char err[sizeof db->err], cons[sizeof db->constraint];
-            int viol = db->violation, last = db->last_rc;
-            memcpy(err, db->err, sizeof err);
-            memcpy(cons, db->constraint, sizeof cons);
-            kiln_db_rollback(db);
-            memcpy(db->err, err, sizeof err);
-            memcpy(db->constraint, cons, sizeof cons);
-            db->violation = viol;
-            db->last_rc = last;
-        } else {
-            rc = kiln_db_commit(db);
-        }
-    }
     return rc;
 }
 
@@ -236,15 +247,7 @@ int kiln_model_update(kiln_dbc *db, const kiln_model *m, void *obj,
     kiln_buf_deinit(&b);
     if (!sql)
         return db_set_err(db, KILN_ENOMEM, "out of memory");
-    bool tx = any_many(m, given);
-    int rc = tx ? kiln_db_begin(db) : 0;
-    if (rc)
-        return rc;
-    rc = write_returning(db, m, obj, sql, params, np);
-    if (rc == 0 && tx)
-        rc = write_links(db, m, obj, id, given);
-    if (tx)
-        rc = rc ? (kiln_db_rollback(db), rc) : kiln_db_commit(db);
+    int rc = write_row(db, m, obj, sql, params, np, given);
     /* a PATCH that left many fields out: obj gets them as stored */
     if (rc == 0 && given && has_many_not_given(m, given))
         rc = model_load_links(db, m, obj, 1);

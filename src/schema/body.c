@@ -11,6 +11,7 @@
 #include "schema/body.h"
 #include "server/worker.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -57,6 +58,33 @@ static void media_type(kiln_str ct, char *out, size_t n, bool *utf8)
     }
 }
 
+/*
+ * The 400 for a body that is not JSON: problem+json with where it broke as
+ * members a client can use (offset in bytes, line, column) besides the
+ * detail for people.
+ */
+static void json_problem(kiln_ctx *c, const kiln_json_error *je)
+{
+    kiln_buf *b = kiln_body_buf(c);
+    kiln_buf_clear(b);
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             "the body is not valid JSON: %s at byte %zu", je->msg, je->offset);
+    kiln_str path = kiln_path(c);
+    if (kiln_json_format(b,
+                         "{type:%s,title:%s,status:%d,detail:%s,instance:%S,"
+                         "request_id:%s,offset:%zu,line:%d,column:%d}",
+                         "about:blank", "Bad Request", 400, detail,
+                         path.p ? path : kiln_target(c), kiln_request_id(c),
+                         je->offset, je->line, je->col) != 0) {
+        kiln_problem(c, 400, "%s", detail);
+        return;
+    }
+    kiln_set_status(c, 400);
+    kiln_set_type(c, "application/problem+json");
+    kiln_send(c);
+}
+
 /* application/json, or any application/...+json (merge-patch+json...). */
 static bool is_json(const char *t)
 {
@@ -66,14 +94,9 @@ static bool is_json(const char *t)
             strcmp(t + n - 5, "+json") == 0);
 }
 
-/*
- * Reads the body into *out as m, adding schema errors to errs. Returns 0,
- * KILN_EINVAL (errs has errors: the caller answers 422), or 1 when it has
- * answered itself (400, 413, 415, 500).
- */
-static int read_body(kiln_ctx *c, const kiln_model *m,
-                     const kiln_decode_opts *o, void *out, kiln_fieldset *given,
-                     kiln_errors *errs)
+int kiln_decode_input(kiln_ctx *c, const kiln_model *m,
+                      const kiln_decode_opts *o, void *out,
+                      kiln_fieldset *given, kiln_errors *errs)
 {
     kiln_arena *a = kiln_ctx_arena(c);
     kiln_str ct = kiln_header(c, "Content-Type");
@@ -90,11 +113,11 @@ static int read_body(kiln_ctx *c, const kiln_model *m,
             kiln_problem(c, 415,
                          "the body has no Content-Type: send "
                          "application/json, a form or multipart/form-data");
-            return 1;
+            return KILN_EPARSE; /* answered */
         }
         if (!utf8) {
             kiln_problem(c, 415, "JSON is read as UTF-8 only");
-            return 1;
+            return KILN_EPARSE; /* answered */
         }
         if (!body.n) /* nothing at all: an empty object (PATCH: no change) */
             body = KILN_STR("{}");
@@ -102,13 +125,12 @@ static int read_body(kiln_ctx *c, const kiln_model *m,
         memset(&je, 0, sizeof je);
         rc = kiln_decode_json(m, body.p, body.n, o, a, out, given, errs, &je);
         if (rc == KILN_EPARSE) {
-            kiln_problem(c, 400, "the body is not valid JSON: %s at byte %zu",
-                         je.msg, je.offset);
-            return 1;
+            json_problem(c, &je);
+            return KILN_EPARSE; /* answered */
         }
         if (rc == KILN_ELIMIT) {
             kiln_problem(c, 400, "the body is nested too deeply");
-            return 1;
+            return KILN_EPARSE; /* answered */
         }
     } else if (strcmp(type, "application/x-www-form-urlencoded") == 0 ||
                strcmp(type, "multipart/form-data") == 0) {
@@ -117,7 +139,7 @@ static int read_body(kiln_ctx *c, const kiln_model *m,
         rc = kiln_form_fields(c, &fields, &n);
         if (rc != 0) {
             kiln_form_fail(c, rc);
-            return 1;
+            return KILN_EPARSE; /* answered */
         }
         rc = kiln_decode_form(m, fields, n, o, a, out, given, errs);
     } else {
@@ -125,12 +147,12 @@ static int read_body(kiln_ctx *c, const kiln_model *m,
                      "a body of type %s is not taken here: send "
                      "application/json, a form or multipart/form-data",
                      type[0] ? type : "(none)");
-        return 1;
+        return KILN_EPARSE; /* answered */
     }
     if (rc == 0 || rc == KILN_EINVAL)
         return rc;
     kiln_problem(c, 500, "the body could not be read (%s)", kiln_strerror(rc));
-    return 1;
+    return KILN_EPARSE; /* answered */
 }
 
 bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
@@ -139,7 +161,7 @@ bool kiln_decode_body(kiln_ctx *c, const kiln_model *m,
 {
     kiln_errors errs;
     kiln_errors_init(&errs, kiln_ctx_arena(c));
-    int rc = read_body(c, m, o, out, given, &errs);
+    int rc = kiln_decode_input(c, m, o, out, given, &errs);
     if (rc == KILN_EINVAL)
         kiln_problem_errors(c, 422, &errs, NULL);
     return rc == 0;
@@ -202,7 +224,8 @@ int schema_endpoint_input(kiln_ctx *c, const kiln_endpoint *ep)
             f[i].value = kv[i].value;
         }
         size_t before = errs.n;
-        int rc = kiln_decode_form(ep->query, f, (size_t)n, &create, a,
+        kiln_decode_opts qo = {.mode = KILN_DECODE_CREATE, .query = true};
+        int rc = kiln_decode_form(ep->query, f, (size_t)n, &qo, a,
                                   input + ep->query_offset, NULL, &errs);
         if (rc && rc != KILN_EINVAL)
             return rc;
@@ -217,10 +240,10 @@ int schema_endpoint_input(kiln_ctx *c, const kiln_endpoint *ep)
     }
     if (ep->body) {
         kiln_decode_opts o = {.mode = (kiln_decode_mode)ep->body_mode};
-        int rc =
-            read_body(c, ep->body, &o, input + ep->body_offset, NULL, &errs);
-        if (rc == 1)
-            return 1;
+        int rc = kiln_decode_input(c, ep->body, &o, input + ep->body_offset,
+                                   NULL, &errs);
+        if (rc != 0 && rc != KILN_EINVAL)
+            return 1; /* answered: 400, 413, 415 */
     }
     if (kiln_errors_any(&errs)) {
         kiln_problem_errors(c, 422, &errs, NULL);
@@ -228,4 +251,32 @@ int schema_endpoint_input(kiln_ctx *c, const kiln_endpoint *ep)
     }
     ctx_set_input(c, input);
     return 0;
+}
+
+/* ---- answering with a model -------------------------------------------- */
+
+int kiln_send_model(kiln_ctx *c, int status, const kiln_model *m,
+                    const void *obj)
+{
+    kiln_buf *b = kiln_body_buf(c);
+    kiln_buf_clear(b);
+    int rc = kiln_encode_json(m, obj, b);
+    if (rc)
+        return rc;
+    kiln_set_status(c, status);
+    kiln_set_type(c, "application/json");
+    return kiln_send(c);
+}
+
+int kiln_send_model_list(kiln_ctx *c, int status, const kiln_model *m,
+                         const void *items, size_t n)
+{
+    kiln_buf *b = kiln_body_buf(c);
+    kiln_buf_clear(b);
+    int rc = kiln_encode_json_list(m, items, n, b);
+    if (rc)
+        return rc;
+    kiln_set_status(c, status);
+    kiln_set_type(c, "application/json");
+    return kiln_send(c);
 }

@@ -460,7 +460,10 @@ int schema_text(schema_dec *d, const kiln_field *f, kiln_str s, void *dst,
     case KILN_FT_ENUM:
         for (uint32_t i = 0; i < f->nvalues; i++) {
             const char *v = f->values[i];
-            if (strlen(v) == s.n && memcmp(v, s.p, s.n) == 0) {
+            size_t k = 0;
+            while (k < s.n && v[k] && v[k] == s.p[k])
+                k++;
+            if (k == s.n && v[k] == '\0') {
                 *(int *)dst = (int)i;
                 return 0;
             }

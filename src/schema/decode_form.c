@@ -548,6 +548,7 @@ int kiln_decode_form(const kiln_model *m, const kiln_form_field *fields,
     if (!o)
         o = &defaults;
     d.mode = o->mode;
+    d.form = !o->query;
     d.max_depth = o->max_depth > 0 ? o->max_depth : 64;
     schema_sink_init(&d.sink, errs, "");
     kiln_buf_init(&d.tmp);
@@ -565,7 +566,7 @@ int kiln_decode_form(const kiln_model *m, const kiln_form_field *fields,
         long ns = form_parse_name(a, fields[i].name, &segs);
         if (ns < 0) {
             rc = KILN_ENOMEM;
-        } else if (ns == 0 || ns > d.max_depth) {
+        } else if (ns == 0 || ns > d.max_depth || ns > SCHEMA_MAX_NESTING) {
             if (!(m->flags & KILN_MF_ALLOW_UNKNOWN)) {
                 schema_path at = {NULL, fields[i].name.p, fields[i].name.n};
                 schema_error(&d.sink, &at, "unknown_field",

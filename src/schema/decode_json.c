@@ -3,13 +3,14 @@
  * one pass over the bytes, straight into the caller's struct, no tree.
  *
  * The decoder is a recursive descent over the model: an object of the
- * model, a field's value, a list's items, a nested object. Recursion is
- * bounded by max_depth (every array and object counts, known or not), so
- * the C stack a decode needs is bounded too (about 200 bytes a level; the
- * default 64 levels fit a coroutine's stack many times over). Values the
- * model does not describe (unknown keys, values of the wrong type, read-only
+ * model, a field's value, a list's items, a nested object. Every array and
+ * object counts against max_depth, known or not; the levels the model
+ * describes, which recurse, also against SCHEMA_MAX_NESTING (128), so the C
+ * stack a decode needs stays bounded whatever the options (about 600 bytes
+ * a level: 128 levels take 75 KiB of a coroutine's 256). Values the model
+ * does not describe (unknown keys, values of the wrong type, read-only
  * fields) are skipped by jd_skip, which is iterative with a bit per open
- * container.
+ * container, so they may nest up to max_depth.
  *
  * The syntax is exactly kiln_json_parse's (strict RFC 8259, the same UTF-8
  * check and escape decoder, the same messages): malformed input stops the
@@ -19,8 +20,9 @@
  *
  * Memory: strings without escapes view the input; a string with escapes is
  * decoded into the arena (sized by its raw length, which the decoded bytes
- * never exceed). Lists grow in the arena by doubling (at most 4x their final
- * size in all). Scratch (tmp) is malloc'd and freed before returning.
+ * never exceed). Lists grow in a malloc'd buffer and are copied into the
+ * arena exactly sized (jd_vec). Scratch is malloc'd and freed before
+ * returning.
  */
 #include "schema/schema_impl.h"
 
@@ -28,17 +30,30 @@
 #include "json/utf8.h"
 
 #include <assert.h>
+#include <float.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* Kept out of jd_value, so that its common path saves fewer registers. */
+#if defined(__GNUC__)
+#define JD_OUTLINE __attribute__((noinline))
+#else
+#define JD_OUTLINE
+#endif
 
 /* One decode over p[0..n). */
 typedef struct jdec {
     schema_dec *d;
     const char *begin, *p, *end;
     kiln_json_error *perr;
-    int depth; /* arrays and objects open */
+    int depth;        /* arrays and objects open */
+    char *spare;      /* a free item buffer (malloc'd), or NULL */
+    size_t spare_cap; /* its bytes */
 } jdec;
 
 /* What the string scanner stops at: '"', '\\', controls, non-ASCII. */
@@ -63,12 +78,29 @@ static const unsigned char jd_str_care[256] = {
 
 /*
  * The first byte at or after s (before end) that the string scanner must
- * look at (jd_str_care). Eight bytes at a time where the byte order allows
- * it: the lowest flagged byte of the word is always a real one (the bit
- * tricks can only flag falsely above a real hit), so ctz finds it.
+ * look at (jd_str_care). Sixteen bytes at a time with SSE2; else eight at
+ * a time where the byte order allows it: the lowest flagged byte of the
+ * word is always a real one (the bit tricks can only flag falsely above a
+ * real hit), so ctz finds it; the tail a byte at a time.
  */
 static inline const char *jd_str_stop(const char *s, const char *end)
 {
+#if defined(__SSE2__)
+    /* 16 bytes at a time: '"', '\\', and, as signed bytes, everything
+       below 0x20 (controls, and every byte >= 0x80) */
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    while (end - s >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+        __m128i m = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+            _mm_cmplt_epi8(x, space));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return s + __builtin_ctz(bits);
+        s += 16;
+    }
+#endif
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint64_t lo = UINT64_C(0x0101010101010101),
@@ -137,6 +169,8 @@ static int jd_fail_unexpected(jdec *j, const char *expected)
 static inline void jd_ws(jdec *j)
 {
     const char *p = j->p, *end = j->end;
+    if (p == end || (unsigned char)*p > ' ')
+        return; /* compact JSON: one test */
     while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
         p++;
     j->p = p;
@@ -214,8 +248,15 @@ static int jd_unescape(jdec *j, kiln_str raw, kiln_str *out)
 }
 
 /* Reads a string value: a view of the input, or decoded into the arena. */
-static int jd_string(jdec *j, kiln_str *out)
+static inline int jd_string(jdec *j, kiln_str *out)
 {
+    const char *k = j->p + 1, *q = jd_str_stop(k, j->end);
+    if (q < j->end && *q == '"') { /* plain ASCII: most strings */
+        out->p = k;
+        out->n = (size_t)(q - k);
+        j->p = q + 1;
+        return 0;
+    }
     bool escaped;
     int rc = jd_scan_string(j, out, &escaped);
     if (rc == 0 && escaped)
@@ -283,6 +324,61 @@ static int jd_number(jdec *j, jd_num *n)
     return 0;
 }
 
+/*
+ * The exact fast path of decimal to double (Clinger): a number of at most
+ * 15 significant digits is an exact double m, and 10^e for |e| <= 22 is
+ * one too, so one correctly rounded multiplication or division gives the
+ * correctly rounded result, the double strtod gives. False when the number
+ * is outside that range (strtod then does it).
+ */
+static bool jd_double_fast(kiln_str t, double *out)
+{
+    static const double pow10[] = {
+        1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char *p = t.p, *end = t.p + t.n;
+    bool neg = *p == '-';
+    uint64_t m = 0;
+    int digits = 0, e = 0;
+    p += neg;
+    for (; p < end && (unsigned)(*p - '0') <= 9; p++) {
+        if (m || *p != '0')
+            digits++;
+        m = m * 10 + (uint64_t)(*p - '0');
+        if (digits > 15)
+            return false;
+    }
+    if (p < end && *p == '.') {
+        for (p++; p < end && (unsigned)(*p - '0') <= 9; p++) {
+            if (m || *p != '0')
+                digits++;
+            m = m * 10 + (uint64_t)(*p - '0');
+            e--;
+            if (digits > 15)
+                return false;
+        }
+    }
+    if (p < end) { /* an exponent */
+        bool eneg = false;
+        int x = 0;
+        p++;
+        if (*p == '+' || *p == '-')
+            eneg = *p++ == '-';
+        for (; p < end; p++) {
+            x = x * 10 + (*p - '0');
+            if (x > 400)
+                return false;
+        }
+        e += eneg ? -x : x;
+    }
+    if (e < -22 || e > 22 || FLT_EVAL_METHOD != 0)
+        return false; /* (x87 double rounding would break exactness) */
+    double d = (double)m;
+    d = e < 0 ? d / pow10[-e] : d * pow10[e];
+    *out = neg ? -d : d;
+    return true;
+}
+
 /* The double of a scanned number, as kiln_json_parse computes it. */
 static int jd_double(jdec *j, const jd_num *n, double *out)
 {
@@ -290,6 +386,8 @@ static int jd_double(jdec *j, const jd_num *n, double *out)
         *out = (double)n->i;
         return 0;
     }
+    if (jd_double_fast(n->text, out))
+        return 0;
     char small[64], *z = small;
     if (n->text.n >= sizeof small) {
         kiln_buf_clear(&j->d->tmp);
@@ -501,7 +599,8 @@ static const char *jd_expected(uint8_t t)
 }
 
 /* Adds a "type" error for the value at j->p and skips it. */
-static int jd_wrong_type(jdec *j, const kiln_field *f, const schema_path *path)
+JD_OUTLINE static int jd_wrong_type(jdec *j, const kiln_field *f,
+                                    const schema_path *path)
 {
     schema_error(&j->d->sink, path, "type", "expected %s, got %s",
                  jd_expected(f->type), jd_kind(*j->p));
@@ -541,7 +640,7 @@ static int jd_int(jdec *j, const kiln_field *f, int64_t *out,
  * The json field's value: its minified text, a view of the input when it
  * holds no whitespace, else a copy without the whitespace outside strings.
  */
-static int jd_json_text(jdec *j, kiln_str *out)
+JD_OUTLINE static int jd_json_text(jdec *j, kiln_str *out)
 {
     const char *start = j->p;
     bool ws;
@@ -578,31 +677,77 @@ static int jd_json_text(jdec *j, kiln_str *out)
 }
 
 /*
- * Makes room for item i of an array being read into *v (cap items of size
- * bytes; new room zero-filled). Doubling in the arena.
+ * The items of an array being read. They grow in malloc'd memory (the
+ * decoder's spare buffer when it is free), so growing copies no arena
+ * memory and leaves none behind, and are copied into the arena, exactly
+ * sized, when the array ends. An item is zero-filled when it is added and
+ * does not move while it is decoded (a nested array has its own vector).
  */
-static int jd_grow(jdec *j, void **v, size_t *cap, size_t i, size_t size)
+typedef struct jd_vec {
+    char *v;
+    size_t n, cap, size;
+} jd_vec;
+
+static void jd_vec_init(jdec *j, jd_vec *x, size_t size)
 {
-    if (i < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 4;
-    if (size == 0 || ncap > SIZE_MAX / size)
-        return KILN_ENOMEM;
-    void *nv = kiln_arena_calloc(j->d->a, ncap * size);
-    if (!nv)
-        return KILN_ENOMEM;
-    if (i)
-        memcpy(nv, *v, i * size);
-    *v = nv;
-    *cap = ncap;
-    return 0;
+    x->v = j->spare;
+    x->cap = j->spare ? j->spare_cap / size : 0;
+    x->n = 0;
+    x->size = size;
+    j->spare = NULL;
+}
+
+/* Gives the buffer back as the decoder's spare (keeping the larger). */
+static void jd_vec_release(jdec *j, jd_vec *x)
+{
+    if (!j->spare || j->spare_cap < x->cap * x->size) {
+        free(j->spare);
+        j->spare = x->v;
+        j->spare_cap = x->cap * x->size;
+    } else {
+        free(x->v);
+    }
+    x->v = NULL;
+}
+
+/* A new zero-filled item at the end, or NULL when out of memory. */
+static void *jd_vec_push(jd_vec *x)
+{
+    if (x->n == x->cap) {
+        size_t ncap = x->cap ? x->cap * 2 : 16;
+        if (x->size == 0 || ncap > SIZE_MAX / 2 / x->size)
+            return NULL;
+        char *nv = realloc(x->v, ncap * x->size);
+        if (!nv)
+            return NULL;
+        x->v = nv;
+        x->cap = ncap;
+    }
+    void *it = x->v + x->n++ * x->size;
+    memset(it, 0, x->size);
+    return it;
+}
+
+/* Copies the items into the arena (*out, NULL when none) and releases the
+   vector. */
+static int jd_vec_finish(jdec *j, jd_vec *x, void **out)
+{
+    void *v = NULL;
+    if (x->n) {
+        v = kiln_arena_alloc(j->d->a, x->n * x->size);
+        if (v)
+            memcpy(v, x->v, x->n * x->size);
+    }
+    jd_vec_release(j, x);
+    *out = v;
+    return x->n && !v ? KILN_ENOMEM : 0;
 }
 
 /* Enters an array or object at j->p (checks the depth, moves past it and
    the whitespace after). Returns 0, or KILN_EPARSE past max_depth. */
 static int jd_enter(jdec *j)
 {
-    if (j->depth >= j->d->max_depth)
+    if (j->depth >= j->d->max_depth || j->depth >= SCHEMA_MAX_NESTING)
         return jd_fail(j, j->p, "nesting too deep");
     j->depth++;
     j->p++;
@@ -631,15 +776,16 @@ static int jd_next_item(jdec *j)
 }
 
 /* A many field: an array of integer ids. */
-static int jd_many(jdec *j, const kiln_field *f, kiln_ids *out,
-                   const schema_path *path)
+JD_OUTLINE static int jd_many(jdec *j, const kiln_field *f, kiln_ids *out,
+                              const schema_path *path)
 {
     int rc = jd_enter(j);
-    void *v = NULL;
-    size_t n = 0, cap = 0;
+    jd_vec x;
     bool bad = false;
+    void *v;
     if (rc)
         return rc;
+    jd_vec_init(j, &x, sizeof(int64_t));
     if (j->p < j->end && *j->p == ']') {
         j->p++;
         j->depth--;
@@ -648,24 +794,26 @@ static int jd_many(jdec *j, const kiln_field *f, kiln_ids *out,
         schema_item_field(f, &item);
         item.type = KILN_FT_REF;
         do {
-            schema_path at = {path, NULL, n};
-            if ((rc = jd_grow(j, &v, &cap, n, sizeof(int64_t))) != 0)
-                return rc;
-            if (j->p < j->end &&
-                (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')))
-                rc = jd_int(j, &item, (int64_t *)v + n, &at);
+            schema_path at = {path, NULL, x.n};
+            int64_t *it = jd_vec_push(&x);
+            if (!it)
+                rc = KILN_ENOMEM;
             else if (j->p < j->end)
-                rc = jd_wrong_type(j, &item, &at);
+                rc = jd_value(j, &item, it, &at);
             else
                 rc = jd_fail_unexpected(j, "a value");
             if (rc < 0)
-                return rc;
+                break;
             bad |= rc == 1;
-            n++;
         } while ((rc = jd_next_item(j)) == 1);
-        if (rc < 0)
-            return rc;
     }
+    if (rc < 0) {
+        jd_vec_release(j, &x);
+        return rc;
+    }
+    size_t n = x.n;
+    if ((rc = jd_vec_finish(j, &x, &v)) != 0)
+        return rc;
     if (bad)
         return 1;
     rc = schema_check_count(&j->d->sink, f, n, path);
@@ -679,15 +827,16 @@ static int jd_many(jdec *j, const kiln_field *f, kiln_ids *out,
 }
 
 /* A list field: an array of item_type values (objects of f->ref). */
-static int jd_list(jdec *j, const kiln_field *f, kiln_list *out,
-                   const schema_path *path)
+JD_OUTLINE static int jd_list(jdec *j, const kiln_field *f, kiln_list *out,
+                              const schema_path *path)
 {
     int rc = jd_enter(j);
-    void *v = NULL;
-    size_t n = 0, cap = 0;
+    jd_vec x;
     bool bad = false;
+    void *v;
     if (rc)
         return rc;
+    jd_vec_init(j, &x, f->item_size);
     if (j->p < j->end && *j->p == ']') {
         j->p++;
         j->depth--;
@@ -695,18 +844,26 @@ static int jd_list(jdec *j, const kiln_field *f, kiln_list *out,
         kiln_field item;
         schema_item_field(f, &item);
         do {
-            schema_path at = {path, NULL, n};
-            if ((rc = jd_grow(j, &v, &cap, n, f->item_size)) != 0)
-                return rc;
-            rc = jd_value(j, &item, (char *)v + n * f->item_size, &at);
+            schema_path at = {path, NULL, x.n};
+            void *it = jd_vec_push(&x);
+            if (!it)
+                rc = KILN_ENOMEM;
+            else if (j->p < j->end)
+                rc = jd_value(j, &item, it, &at);
+            else
+                rc = jd_fail_unexpected(j, "a value");
             if (rc < 0)
-                return rc;
+                break;
             bad |= rc == 1;
-            n++;
         } while ((rc = jd_next_item(j)) == 1);
-        if (rc < 0)
-            return rc;
     }
+    if (rc < 0) {
+        jd_vec_release(j, &x);
+        return rc;
+    }
+    size_t n = x.n;
+    if ((rc = jd_vec_finish(j, &x, &v)) != 0)
+        return rc;
     if (bad)
         return 1;
     rc = schema_check_count(&j->d->sink, f, n, path);
@@ -866,7 +1023,7 @@ static int jd_object(jdec *j, const kiln_model *m, void *obj,
                      const schema_path *path, kiln_fieldset *given)
 {
     kiln_fieldset seen = {{0}}, set = {{0}};
-    uint32_t next = 0;
+    uint32_t next = 0, nset = 0;
     size_t errs_before = j->d->sink.errs->n + j->d->sink.errs->dropped;
     int rc = jd_enter(j);
     if (rc)
@@ -924,6 +1081,7 @@ static int jd_object(jdec *j, const kiln_model *m, void *obj,
                 rc = jd_skip(j, NULL); /* set by the server: ignored */
             } else {
                 schema_fieldset_add(&set, (unsigned)i);
+                nset++;
                 rc = jd_value(j, f, obj, &at);
             }
         }
@@ -945,7 +1103,8 @@ static int jd_object(jdec *j, const kiln_model *m, void *obj,
 done:
     if (given)
         *given = set;
-    if ((rc = schema_absent(j->d, m, obj, &set, path)) != 0)
+    if (nset < m->nfields &&
+        (rc = schema_absent(j->d, m, obj, &set, path)) != 0)
         return rc;
     return j->d->sink.errs->n + j->d->sink.errs->dropped > errs_before;
 }
@@ -960,6 +1119,7 @@ int schema_json_field(schema_dec *d, const kiln_field *f, kiln_str t, void *obj,
     if (j.p == j.end)
         return KILN_EPARSE;
     int rc = jd_value(&j, f, obj, path);
+    free(j.spare);
     if (rc >= 0) {
         jd_ws(&j);
         if (j.p != j.end)
@@ -1011,6 +1171,7 @@ int kiln_decode_json(const kiln_model *m, const char *p, size_t n,
     }
     if (rc >= 0 && d.sink.rc)
         rc = d.sink.rc;
+    free(j.spare);
     kiln_buf_deinit(&d.tmp);
     schema_sink_deinit(&d.sink);
     if (given)

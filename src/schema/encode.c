@@ -3,7 +3,9 @@
  * to its JSON object, fields in declaration order.
  *
  * Output is stable: for any struct a decode produced, decoding the output
- * again gives a struct that encodes to the same bytes. So datetimes are
+ * again gives a struct that encodes to the same bytes (read-only fields
+ * aside: a decode ignores them and leaves them to the server, and a "now"
+ * default moves). So datetimes are
  * always written with milliseconds, times with them only when they are not
  * zero, decimals as their canonical text in a string, floats in the
  * shortest form that reads back, and json fields as the minified text the

@@ -81,6 +81,11 @@ int schema_error(schema_sink *s, const schema_path *path, const char *code,
 
 /* ---- the decode context (shared by decode_json.c and decode_form.c) --- */
 
+/* The most levels of nesting the model describes that a decode follows
+   (the decoders recurse over them); deeper input is refused like input past
+   max_depth. */
+#define SCHEMA_MAX_NESTING 128
+
 typedef struct schema_dec {
     kiln_arena *a;    /* where decoded strings and lists go */
     schema_sink sink; /* the errors */

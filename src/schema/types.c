@@ -491,19 +491,24 @@ static bool types_hostname(const char *s, size_t n, bool need_dot)
         return false;
     for (size_t i = 0; i <= n; i++) {
         unsigned char c = i < n ? (unsigned char)s[i] : '.';
-        if (c == '.') {
+        if ((unsigned)((c | 0x20) - 'a') < 26) { /* a letter: most bytes */
+            label++;
+            digits_only = false;
+        } else if ((unsigned)(c - '0') < 10) {
+            label++;
+        } else if (c == '.') {
             if (label == 0 || label > 63 || s[i - 1] == '-')
                 return false;
             labels++;
-            if (i < n) {
-                label = 0;
+            label = 0;
+            if (i < n)
                 digits_only = true;
-            }
-            continue;
-        }
-        if (label == 0 && c == '-')
-            return false;
-        if (c >= 0x80) {
+        } else if (c == '-') {
+            if (label == 0)
+                return false;
+            label++;
+            digits_only = false;
+        } else if (c >= 0x80) {
             size_t bad,
                 len = json_utf8_len((const unsigned char *)s + i, n - i, &bad);
             if (len == 0)
@@ -511,14 +516,9 @@ static bool types_hostname(const char *s, size_t n, bool need_dot)
             i += len - 1;
             label += len;
             digits_only = false;
-            continue;
-        }
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '-'))
+        } else {
             return false;
-        if (c < '0' || c > '9')
-            digits_only = false;
-        label++;
+        }
     }
     return !need_dot || (labels >= 2 && !digits_only);
 }
@@ -591,55 +591,56 @@ static bool types_ipv6ish(const char *s, size_t n)
 
 bool schema_is_url(kiln_str s)
 {
-    const char *p = s.p, *end = s.p + s.n;
-    if (s.n > 2048)
+    const unsigned char *p = (const unsigned char *)s.p, *end = p + s.n;
+    if (s.n < 8 || s.n > 2048 || (p[0] | 0x20) != 'h' || (p[1] | 0x20) != 't' ||
+        (p[2] | 0x20) != 't' || (p[3] | 0x20) != 'p')
         return false;
-    if (s.n >= 7 && strncasecmp(p, "http://", 7) == 0)
-        p += 7;
-    else if (s.n >= 8 && strncasecmp(p, "https://", 8) == 0)
-        p += 8;
-    else
+    p += 4 + ((p[4] | 0x20) == 's');
+    if (end - p < 4 || p[0] != ':' || p[1] != '/' || p[2] != '/')
         return false;
+    p += 3;
     /* no spaces, controls or backslashes anywhere; UTF-8 well-formed */
-    for (const char *q = p; q < end; q++) {
-        unsigned char c = (unsigned char)*q;
-        if (c <= 0x20 || c == 0x7F || c == '\\')
+    for (const unsigned char *q = p; q < end; q++) {
+        unsigned char c = *q;
+        if ((unsigned)(c - 0x21) < 0x5E && c != '\\')
+            continue; /* printable ASCII: nearly every byte */
+        if (c < 0x80)
             return false;
-        if (c >= 0x80) {
-            size_t bad, len = json_utf8_len((const unsigned char *)q,
-                                            (size_t)(end - q), &bad);
-            if (len == 0)
-                return false;
-            q += len - 1;
-        }
+        size_t bad, len = json_utf8_len(q, (size_t)(end - q), &bad);
+        if (len == 0)
+            return false;
+        q += len - 1;
     }
-    const char *auth_end = p;
+    const unsigned char *auth_end = p, *host = p;
     while (auth_end < end && *auth_end != '/' && *auth_end != '?' &&
-           *auth_end != '#')
+           *auth_end != '#') {
+        if (*auth_end == '@')
+            host = auth_end + 1; /* after the last '@': the userinfo ends */
         auth_end++;
-    const char *host = p;
-    const char *at = memrchr(p, '@', (size_t)(auth_end - p));
-    if (at)
-        host = at + 1;
-    const char *hend = auth_end;
+    }
+    const unsigned char *hend = auth_end;
     if (host < auth_end && *host == '[') {
-        const char *close = memchr(host, ']', (size_t)(auth_end - host));
-        if (!close || !types_ipv6ish(host + 1, (size_t)(close - host - 1)))
+        const unsigned char *close =
+            memchr(host, ']', (size_t)(auth_end - host));
+        if (!close ||
+            !types_ipv6ish((const char *)host + 1, (size_t)(close - host - 1)))
             return false;
         hend = close + 1;
     } else {
-        const char *colon = memchr(host, ':', (size_t)(auth_end - host));
+        const unsigned char *colon =
+            memchr(host, ':', (size_t)(auth_end - host));
         if (colon)
             hend = colon;
         size_t hn = (size_t)(hend - host);
-        if (!types_ipv4(host, hn) && !types_hostname(host, hn, false))
+        if (!types_ipv4((const char *)host, hn) &&
+            !types_hostname((const char *)host, hn, false))
             return false;
     }
     if (hend < auth_end) { /* a port */
         if (*hend != ':' || auth_end - hend < 2 || auth_end - hend > 6)
             return false;
         int port = 0;
-        for (const char *q = hend + 1; q < auth_end; q++) {
+        for (const unsigned char *q = hend + 1; q < auth_end; q++) {
             if (*q < '0' || *q > '9')
                 return false;
             port = port * 10 + (*q - '0');

@@ -206,14 +206,42 @@ static void linger_read(conn *c)
     }
 }
 
-/* Answers a request that could not be parsed and closes after it. */
+/*
+ * Answers a request refused with status and closes after it. With the
+ * request's head read (c->ctx: a Content-Length over server.max_body, a
+ * body that broke its chunked framing or took too long), the app's error
+ * page may answer it as a request; else, and when it declines, a fixed
+ * problem+json does.
+ */
 static void conn_error(conn *c, int status)
 {
-    if (c->ctx) {
-        ctx_release(c->ctx);
-        c->ctx = NULL;
-    }
+    kiln_ctx *x = c->ctx;
+    c->ctx = NULL;
     c->state = CONN_HEAD;
+    if (x && x->w->app->error_page && ctx_set_path(x) == 0) {
+        static const struct {
+            int status;
+            const char *detail;
+        } details[] = {
+            {400, "The request body is malformed."},
+            {408, "The request took too long to arrive."},
+            {413, "The request body is larger than the server accepts."},
+        };
+        const char *detail = "The request was refused.";
+        for (size_t i = 0; i < sizeof details / sizeof details[0]; i++)
+            if (details[i].status == status)
+                detail = details[i].detail;
+        x->head_only = kiln_str_eq(x->req.method, KILN_STR("HEAD"));
+        x->req.keep_alive = false; /* the rest of the input is not read */
+        bool answered = respond_error_page(x, status, detail);
+        ctx_release(x);
+        if (answered) {
+            c->close_after = true;
+            return;
+        }
+    } else if (x) {
+        ctx_release(x);
+    }
     respond_raw_error(c, status);
     c->close_after = true;
 }
@@ -327,6 +355,7 @@ static void handler_end(conn *c, int st)
 {
     kiln_ctx *x = c->ctx;
     worker *w = c->w;
+    ctx_capture_log(x, true); /* the failure's lines belong to the request */
     if (st == CORO_CRASHED) {
         kiln_log(KILN_LOG_ERROR,
                  "%s: %.*s %s: stack overflow in the handler (caught by "
@@ -362,6 +391,7 @@ static void handler_end(conn *c, int st)
     }
     if (x->body_err)
         c->close_after = true; /* the body's framing is lost */
+    ctx_capture_log(x, false);
     coro_free(&w->coros, x->co);
     x->co = NULL;
     request_finish(c);
@@ -405,20 +435,17 @@ static int dispatch(conn *c)
         request_finish(c);
         return PROC_MORE;
     }
-    char *path = kiln_arena_alloc(&x->arena, r->path.n + 1);
-    size_t plen = 0;
-    if (!path) {
-        respond_problem(x, 503, "Out of memory.");
+    int prc = ctx_set_path(x);
+    if (prc != 0) {
+        if (prc == KILN_ENOMEM) {
+            respond_problem(x, 503, "Out of memory.");
+        } else {
+            respond_problem(x, 400, "The request path is malformed.");
+            c->close_after = true;
+        }
         request_finish(c);
         return PROC_MORE;
     }
-    if (http_path_normalize(r->path.p, r->path.n, path, &plen) != 0) {
-        respond_problem(x, 400, "The request path is malformed.");
-        c->close_after = true;
-        request_finish(c);
-        return PROC_MORE;
-    }
-    x->path = (kiln_str){path, plen};
     router_match(w->app->routes, r->method, x->path, &x->match);
     if (x->match.status == 404) {
         respond_problem(x, 404, "No route matches this path.");
@@ -446,7 +473,9 @@ static int dispatch(conn *c)
     coro_set_data(co, x);
     x->co = co;
     c->state = CONN_HANDLER;
+    ctx_capture_log(x, true);
     int st = coro_resume(co);
+    ctx_capture_log(x, false);
     if (st == CORO_SUSPENDED)
         return PROC_BUSY;
     handler_end(c, st);

@@ -6,11 +6,15 @@
  */
 #include "server/worker.h"
 
+#include "core/log.h"
 #include "http/url.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define CTX_POOL_MAX 256
 
@@ -31,6 +35,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
         kiln_buf_init(&x->resp_headers);
         kiln_buf_init(&x->stream_buf);
         kiln_buf_init(&x->part_buf);
+        kiln_buf_init(&x->log);
     }
     x->w = w;
     x->conn = c;
@@ -49,6 +54,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->status = 200;
     x->ctype[0] = '\0';
     x->responded = x->streaming = x->stream_close = x->head_only = false;
+    x->in_error_page = false;
     x->handler_rc = 0;
     x->defers = NULL;
     x->db = NULL;
@@ -56,6 +62,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->ws = NULL;
     x->sse = NULL;
     x->upgraded = x->conn_upgrade = false;
+    x->on_respond = NULL;
     x->id = ++w->next_id;
     x->id_str[0] = '\0';
     x->match.nparams = 0;
@@ -72,6 +79,7 @@ static void ctx_destroy(kiln_ctx *x)
     kiln_buf_deinit(&x->resp_headers);
     kiln_buf_deinit(&x->stream_buf);
     kiln_buf_deinit(&x->part_buf);
+    kiln_buf_deinit(&x->log);
     free(x);
 }
 
@@ -159,6 +167,7 @@ void ctx_release(kiln_ctx *x)
     buf_trim(&x->resp_headers);
     buf_trim(&x->stream_buf);
     buf_trim(&x->part_buf);
+    buf_trim(&x->log);
     if (w->nfree_ctx >= CTX_POOL_MAX) {
         ctx_destroy(x);
         return;
@@ -176,6 +185,32 @@ void ctx_pool_free(worker *w)
         ctx_destroy(x);
     }
     w->nfree_ctx = 0;
+}
+
+int ctx_set_path(kiln_ctx *x)
+{
+    ctx_request *r = &x->req;
+    if (r->path.n == 0 || r->path.p[0] != '/')
+        return KILN_EINVAL;
+    char *path = kiln_arena_alloc(&x->arena, r->path.n + 1);
+    size_t plen = 0;
+    if (!path)
+        return KILN_ENOMEM;
+    if (http_path_normalize(r->path.p, r->path.n, path, &plen) != 0)
+        return KILN_EINVAL;
+    x->path = (kiln_str){path, plen};
+    return 0;
+}
+
+void ctx_capture_log(kiln_ctx *x, bool on)
+{
+    if (x->w->app->capture_log)
+        log_capture(on ? &x->log : NULL);
+}
+
+kiln_str kiln_request_log(kiln_ctx *c)
+{
+    return kiln_buf_str(&c->log);
 }
 
 /* ---- accessors --------------------------------------------------------- */
@@ -361,6 +396,15 @@ int kiln_param_i64(kiln_ctx *c, const char *name, int64_t *out)
     return KILN_ENOTFOUND;
 }
 
+bool kiln_param_id(kiln_ctx *c, const char *name, int64_t *out)
+{
+    if (kiln_param_i64(c, name, out) == 0 && *out > 0)
+        return true;
+    *out = 0;
+    kiln_problem(c, 404, "no resource has this %s", name);
+    return false;
+}
+
 int kiln_query_i64(kiln_ctx *c, const char *name, int64_t *out)
 {
     kiln_str v = kiln_query(c, name);
@@ -377,6 +421,33 @@ const void *kiln_input(kiln_ctx *c)
 void ctx_set_input(kiln_ctx *x, void *in)
 {
     x->input = in;
+}
+
+kiln_str kiln_client_ip(kiln_ctx *c)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char buf[INET6_ADDRSTRLEN];
+    const char *ip = NULL;
+    if (getpeername(c->conn->io.fd, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET) {
+            const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+            ip = inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
+        } else if (ss.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+            if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) /* ::ffff:1.2.3.4 */
+                ip = inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], buf,
+                               sizeof buf);
+            else
+                ip = inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
+        } else if (ss.ss_family == AF_UNIX) {
+            ip = "local";
+        }
+    }
+    if (!ip)
+        return KILN_STR_NULL;
+    char *s = kiln_arena_strndup(&c->arena, ip, strlen(ip));
+    return s ? kiln_str_c(s) : KILN_STR_NULL;
 }
 
 const char *kiln_request_id(kiln_ctx *c)

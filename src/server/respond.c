@@ -8,6 +8,7 @@
  */
 #include "server/worker.h"
 
+#include "http/location.h"
 #include "http/status.h"
 
 #include <assert.h>
@@ -94,9 +95,21 @@ static bool sends_body(kiln_ctx *x, int status)
     return !x->head_only && status != 204 && status != 304 && status >= 200;
 }
 
+/* Runs the request's respond_hook, once. */
+static void run_hook(kiln_ctx *x, int status, const char *ctype,
+                     const void *body, long long len, bool file)
+{
+    respond_hook *h = x->on_respond;
+    if (!h)
+        return;
+    x->on_respond = NULL;
+    h->fn(x, h, status, ctype, body, len, file);
+}
+
 int respond_head_body(kiln_ctx *x, int status, const char *ctype,
                       const void *body, long long body_len)
 {
+    run_hook(x, status, ctype, body, body_len, false);
     bool with_body = body_len > 0 && sends_body(x, status);
     int rc =
         put_head(x, status, ctype, body_len, with_body ? (size_t)body_len : 0);
@@ -111,6 +124,7 @@ int respond_file(kiln_ctx *x, int status, const char *ctype, int fd,
     conn *c = x->conn;
     assert(fd >= 0 && off >= 0 && len >= 0);
     assert(c->file_fd < 0 && c->file_left == 0); /* one file body at a time */
+    run_hook(x, status, ctype, NULL, len, true);
     int rc = put_head(x, status, ctype, len, 0);
     if (rc != 0 || len == 0 || !sends_body(x, status)) {
         close(fd);
@@ -127,8 +141,21 @@ static const char *problem_title(int status)
     return http_status_reason(status);
 }
 
+bool respond_error_page(kiln_ctx *x, int status, const char *detail)
+{
+    const kiln_app *app = x->w->app;
+    if (app->error_page && !x->in_error_page && !x->responded) {
+        x->in_error_page = true;
+        app->error_page(x, status, detail, app->error_page_data);
+        x->in_error_page = false;
+    }
+    return x->responded;
+}
+
 int respond_problem(kiln_ctx *x, int status, const char *detail)
 {
+    if (respond_error_page(x, status, detail))
+        return 0;
     kiln_buf *b = &x->resp;
     kiln_buf_clear(b);
     int rc = kiln_json_format(b,
@@ -289,6 +316,44 @@ int kiln_problem(kiln_ctx *c, int status, const char *fmt, ...)
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
     return respond_problem(c, status, detail);
+}
+
+int kiln_redirect(kiln_ctx *c, int status, const char *location)
+{
+    if (c->responded)
+        return KILN_ESTATE;
+    const char *id = kiln_request_id(c);
+    if (status != 301 && status != 302 && status != 303 && status != 307 &&
+        status != 308) {
+        kiln_log(KILN_LOG_ERROR,
+                 "%s: kiln_redirect: %d is not a redirect status (301, 302, "
+                 "303, 307 or 308)",
+                 id, status);
+        return KILN_EINVAL;
+    }
+    size_t n = location ? strlen(location) : 0, on = 0;
+    char *out = n < SIZE_MAX / 4 ? kiln_alloc(c, 3 * n + 1) : NULL;
+    if (!out)
+        return KILN_ENOMEM;
+    int rc = http_location_encode(location, n, out, &on);
+    if (rc == HTTP_LOCATION_CONTROL) {
+        /* not printed: the bytes that would have split the header */
+        kiln_log(KILN_LOG_ERROR,
+                 "%s: kiln_redirect: the location holds a control byte (CR, "
+                 "LF, NUL...): refused",
+                 id);
+        return KILN_EINVAL;
+    }
+    if (rc) {
+        kiln_log(KILN_LOG_ERROR,
+                 "%s: kiln_redirect: '%.200s' is no redirect target: give a "
+                 "path (\"/notes\") or an http(s)://host URL",
+                 id, location ? location : "");
+        return KILN_EINVAL;
+    }
+    if ((rc = kiln_set_header(c, "Location", out)) != 0)
+        return rc;
+    return respond_head_body(c, status, NULL, "", 0);
 }
 
 /* ---- streaming --------------------------------------------------------- */

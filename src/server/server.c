@@ -39,8 +39,33 @@ void kiln_app_free(kiln_app *app)
         return;
     router_free(app->routes);
     static_mounts_free(app);
-    ws_routes_free(app);
+    for (size_t i = 0; i < app->nkept; i++)
+        free(app->kept[i]);
+    free(app->kept);
     free(app);
+}
+
+void kiln_app_set_error_page(kiln_app *app, kiln_error_page fn, void *data)
+{
+    app->error_page = fn;
+    app->error_page_data = data;
+}
+
+void kiln_app_capture_log(kiln_app *app, bool on)
+{
+    app->capture_log = on;
+}
+
+int app_keep(kiln_app *app, void *p)
+{
+    void **v = realloc(app->kept, (app->nkept + 1) * sizeof *v);
+    if (!v) {
+        free(p);
+        return KILN_ENOMEM;
+    }
+    v[app->nkept++] = p;
+    app->kept = v;
+    return 0;
 }
 
 int kiln_route(kiln_app *app, const char *method, const char *pattern,
@@ -315,14 +340,15 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
         }
     }
     if (rc == 0) {
+        const char *plural = o.workers == 1 ? "" : "s";
         if (shared_fd >= 0)
             kiln_log(KILN_LOG_INFO,
-                     "kiln serving the inherited socket (%d workers)",
-                     o.workers);
+                     "kiln serving the inherited socket (%d worker%s)",
+                     o.workers, plural);
         else
             kiln_log(KILN_LOG_INFO,
-                     "kiln listening on http://%s:%d/ (%d workers)", o.host,
-                     o.port, o.workers);
+                     "kiln listening on http://%s:%d/ (%d worker%s)", o.host,
+                     o.port, o.workers, plural);
         notify_ready();
         int sig = 0;
         sigwait(&set, &sig);

@@ -87,7 +87,9 @@ void worker_resume(worker *w, coro *co)
 {
     (void)w;
     kiln_ctx *x = coro_data(co);
+    ctx_capture_log(x, true);
     int st = coro_resume(co);
+    ctx_capture_log(x, false);
     if (st != CORO_SUSPENDED)
         conn_handler_done(x->conn, st);
 }

@@ -52,14 +52,32 @@ typedef struct worker worker;
 typedef struct conn conn;
 
 struct static_mount;
-struct ws_route;
 
 /** An application: routes (read-only while serving). */
 struct kiln_app {
     router *routes;
     struct static_mount *statics; /* kiln_static_mount; static_mounts_free */
-    struct ws_route *ws_routes;   /* kiln_route_ws's handlers; ws.c frees */
+    kiln_error_page error_page;   /* kiln_app_set_error_page, or NULL */
+    void *error_page_data;
+    bool capture_log; /* kiln_app_capture_log */
+    void **kept;      /* app_keep: freed by kiln_app_free */
+    size_t nkept;
 };
+
+/**
+ * A look at a response about to be written, set on a request by a layer
+ * that wraps its handler (cache/route.c keeps a copy of what it may cache
+ * and adds its headers). Called once, before the head is appended, by
+ * respond_head_body (body_len < 0: a stream, body NULL) and by respond_file
+ * (body NULL, body_len the file's length, flagged by file); it may add
+ * headers with kiln_set_header. Storage is the setter's (the request's
+ * arena, usually).
+ */
+typedef struct respond_hook {
+    void (*fn)(kiln_ctx *x, struct respond_hook *h, int status,
+               const char *ctype, const void *body, long long body_len,
+               bool file);
+} respond_hook;
 
 enum conn_state { CONN_HEAD, CONN_BODY, CONN_HANDLER, CONN_LINGER, CONN_DRAIN };
 
@@ -164,6 +182,7 @@ struct kiln_ctx {
     bool streaming;
     bool stream_close; /* HTTP/1.0 stream: delimit by closing */
     bool head_only;
+    bool in_error_page; /* the app's error page runs: no second call */
     int handler_rc;
     struct ctx_defer *defers; /* kiln_defer callbacks, newest first */
     void *db;                 /* db/db.c: the request's kiln_dbc, if any */
@@ -174,9 +193,11 @@ struct kiln_ctx {
                                  upgrade, the connection ends with it */
     bool conn_upgrade;        /* respond.c adds "Connection: Upgrade"
                                  (a 426 or 101 names the upgrade) */
+    respond_hook *on_respond; /* see respond_hook; NULL once it ran */
     uint64_t id;
     char id_str[32];
     int64_t start_ms;
+    kiln_buf log; /* kiln_request_log: lines captured while it ran */
 };
 
 /** A callback run at the end of each loop turn, before the worker waits
@@ -344,6 +365,15 @@ static inline bool conn_pending(const conn *c)
 /* ctx.c */
 /** Takes a context from the pool for a request on c. NULL on failure. */
 kiln_ctx *ctx_acquire(worker *w, conn *c);
+/**
+ * Sets x->path from the request-target's path, decoded and normalised (in
+ * x's arena). Returns 0, KILN_EINVAL (a path that is malformed, or not
+ * origin- or absolute-form) or KILN_ENOMEM.
+ */
+int ctx_set_path(kiln_ctx *x);
+/** Starts (on) or stops capturing kiln_log lines into x->log, when the
+    app captures them (kiln_app_capture_log); a no-op otherwise. */
+void ctx_capture_log(kiln_ctx *x, bool on);
 /** Runs x's kiln_defer callbacks (newest first) with rc, then forgets
     them. Called in the handler's coroutine, or with KILN_ECANCELED by
     ctx_release when the coroutine was lost. */
@@ -418,7 +448,16 @@ int respond_head_body(kiln_ctx *x, int status, const char *ctype,
  */
 int respond_file(kiln_ctx *x, int status, const char *ctype, int fd,
                  int64_t off, int64_t len);
-/** Sends a problem+json error response for x (status, detail). */
+/**
+ * Offers the error (status, detail) to the app's error page
+ * (kiln_app_set_error_page), unless x has none, runs it already or has
+ * answered. Returns true when x is answered.
+ */
+bool respond_error_page(kiln_ctx *x, int status, const char *detail);
+/**
+ * Answers an error for x: the app's error page first (respond_error_page),
+ * else a problem+json (status, detail). Returns 0 or KILN_ENOMEM.
+ */
 int respond_problem(kiln_ctx *x, int status, const char *detail);
 /**
  * Appends a minimal error response for a request that could not be parsed
@@ -450,8 +489,6 @@ void ws_shutdown(kiln_ctx *x);
 /** Releases what x's WebSocket holds (timers, reader, buffers); the
     request is over (ctx_release). */
 void ws_release(kiln_ctx *x);
-/** Frees the handlers of kiln_route_ws (kiln_app_free). */
-void ws_routes_free(kiln_app *app);
 
 /* sse.c */
 /** Handles loop events of c while an event stream's handler runs (after
@@ -463,6 +500,11 @@ void sse_timeout(worker *w, timer *t);
 void sse_shutdown(kiln_ctx *x);
 /** Releases what x's event stream holds (its timer). */
 void sse_release(kiln_ctx *x);
+
+/* server.c */
+/** Hands p (malloc'd) to app: kiln_app_free frees it. 0 or KILN_ENOMEM
+    (p is freed then too). */
+int app_keep(kiln_app *app, void *p);
 
 /* static/static.c */
 /** Frees the static mounts of app (kiln_app_free). */

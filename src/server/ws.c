@@ -88,7 +88,6 @@ struct kiln_ws {
 /* kiln_route_ws's handler, kept by the app (the route's data). */
 struct ws_route {
     kiln_ws_handler h;
-    struct ws_route *next;
 };
 
 /* ---- handshake ----------------------------------------------------------- */
@@ -951,24 +950,8 @@ int kiln_route_ws(kiln_app *app, const char *pattern, kiln_ws_handler h)
     if (!app || !h)
         return KILN_EINVAL;
     struct ws_route *r = calloc(1, sizeof *r);
-    if (!r)
+    if (!r || app_keep(app, r) != 0) /* kiln_app_free frees it */
         return KILN_ENOMEM;
     r->h = h;
-    int rc = kiln_route_with(app, "GET", pattern, ws_route_serve, r);
-    if (rc) {
-        free(r);
-        return rc;
-    }
-    r->next = app->ws_routes;
-    app->ws_routes = r;
-    return 0;
-}
-
-void ws_routes_free(kiln_app *app)
-{
-    while (app->ws_routes) {
-        struct ws_route *r = app->ws_routes;
-        app->ws_routes = r->next;
-        free(r);
-    }
+    return kiln_route_with(app, "GET", pattern, ws_route_serve, r);
 }

@@ -11,7 +11,9 @@
  *
  * Sources are copied in with their newlines normalised ("\r\n" and "\r"
  * become "\n"), as Jinja2's lexer does, so template text renders with "\n"
- * whatever the file had.
+ * whatever the file had; then, unless keep_trailing_newline, one final "\n"
+ * is dropped (Jinja2's keep_trailing_newline=False), so that a file saved
+ * with the usual last newline adds nothing where it is included.
  */
 #include "tpl/tpl.h"
 
@@ -267,9 +269,10 @@ bool kiln_tpl_set_has(const kiln_tpl_set *set, const char *name)
     return set && name && tpl_set_find(set, name, strlen(name)) != NULL;
 }
 
-/* Copies src into the arena with "\r\n" and "\r" turned into "\n". */
+/* Copies src into the arena with "\r\n" and "\r" turned into "\n", less
+ * one final newline unless keep_nl. */
 static char *copy_normalised(kiln_arena *a, const char *src, size_t n,
-                             size_t *out_n)
+                             bool keep_nl, size_t *out_n)
 {
     char *p = kiln_arena_alloc(a, n + 1);
     if (!p)
@@ -284,6 +287,8 @@ static char *copy_normalised(kiln_arena *a, const char *src, size_t n,
             p[w++] = src[i];
         }
     }
+    if (!keep_nl && w > 0 && p[w - 1] == '\n')
+        w--;
     p[w] = '\0';
     *out_n = w;
     return p;
@@ -298,8 +303,8 @@ static int set_add(kiln_tpl_set *set, const char *name, size_t name_n,
                             "template larger than 4 GiB");
     tpl_template *t = kiln_arena_calloc(&set->arena, sizeof(*t));
     char *nm_copy = kiln_arena_strndup(&set->arena, name, name_n);
-    char *s =
-        copy_normalised(&set->arena, src ? src : "", src ? n : 0, &t->src.n);
+    char *s = copy_normalised(&set->arena, src ? src : "", src ? n : 0,
+                              set->opt.keep_trailing_newline, &t->src.n);
     if (!t || !nm_copy || !s)
         return tpl_error_at(err, KILN_ENOMEM, nm, KILN_STR_NULL, SIZE_MAX,
                             "out of memory");

@@ -110,6 +110,27 @@ kiln_value kiln_value_at(kiln_value list, size_t i)
     return list.u.list->items[i];
 }
 
+int kiln_value_entry(kiln_value v, size_t i, kiln_arena *a, kiln_str *key,
+                     kiln_value *val)
+{
+    if (v.type == KILN_VALUE_MAP) {
+        if (i >= v.u.map->n)
+            return KILN_ENOTFOUND;
+        *key = v.u.map->items[i].key;
+        *val = v.u.map->items[i].v;
+        return 0;
+    }
+    if (v.type == KILN_VALUE_OBJECT) {
+        const kiln_value_class *c = v.u.pair.a;
+        if (!c->len || !c->entry)
+            return KILN_EINVAL;
+        if (i >= c->len(v.u.pair.b))
+            return KILN_ENOTFOUND;
+        return c->entry(v.u.pair.b, i, a, key, val);
+    }
+    return KILN_EINVAL;
+}
+
 int tpl_list_from(tpl_render *r, const kiln_value *items, size_t n,
                   kiln_value *out)
 {

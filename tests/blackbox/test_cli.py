@@ -38,6 +38,8 @@ def test_version_and_help():
         eq(rc2, 0, "kiln %s --help status (%s)" % (cmd, err2))
         check(out2.startswith("usage: kiln %s" % cmd),
               "kiln %s --help text: %r" % (cmd, out2[:80]))
+    check(re.search(r"^  gen .*api\|page\|model", out, re.M),
+          "help names the kinds gen makes, model too: " + out)
     rc, out, err = run(["frobnicate"], "/")
     eq(rc, 2, "unknown command status")
     check("unknown command 'frobnicate'" in err, "unknown command message")
@@ -147,6 +149,10 @@ def test_new_scaffold_contents():
             check(os.path.isfile(p.path(f)), "kiln new made %s" % f)
         check('name = "shop"' in p.read("kiln.toml"), "app name in kiln.toml")
         check(".kiln/" in p.read(".gitignore"), ".gitignore lists .kiln/")
+        readme = p.read("README.md")
+        check("- `models/`:" in readme and "kiln gen model" in readme and
+              "kiln migrate --make" in readme,
+              "the README describes models/ and their migrations: " + readme)
 
 
 # ---- routes --------------------------------------------------------------------
@@ -228,6 +234,9 @@ def test_gen_adds_files_in_place():
         rc, out, err = p.kiln("gen", "page", "about")
         eq(rc, 0, "gen page status (%s)" % err)
         check(os.path.isfile(p.path("pages/about.html")), "page made")
+        check("kiln_redirect(c, 303," in p.read("pages/about.c"),
+              "the loader says how an action goes on: " +
+              p.read("pages/about.c"))
         rc, out, err = p.kiln("gen", "page", "about")
         eq(rc, 1, "gen over an existing file")
         rc, out, err = p.kiln("gen", "frob", "x")
@@ -395,7 +404,8 @@ def test_dev_serves_and_rebuilds():
         # edit a page: the next request sees it, no rebuild needed
         p.write("pages/index.html", "<h1>edited</h1>\n")
         r = d.get("/")
-        check(b'<main id="content">\n<h1>edited</h1>\n' in r.body,
+        # (the file's last newline is dropped, as Jinja2 drops it)
+        check(b'<main id="content">\n<h1>edited</h1>  </main>' in r.body,
               "the edited page, at once, in the layout: %r" % r.body[:400])
         # a new file is a new route
         p.write("api/posts/[id].c", "#include <kiln.h>\nKILN_GET(show) {\n"
@@ -569,10 +579,12 @@ def test_dev_same_handler_names_in_two_files():
             p.write(f, "#include <kiln.h>\nstatic const char *who = \"%s\";\n"
                     "KILN_GET(get) { return kiln_text(c, 200, \"%%s\", who); }\n"
                     % f)
-        with Dev(p) as d:
+        with Dev(p, args=("--workers", "1")) as d:
             eq(d.wait_for("/api/a", lambda r: r.status == 200, "a").body,
                b"api/a.c", "api/a.c")
             eq(d.get("/api/b").body, b"api/b.c", "api/b.c")
+            check("kiln serving the inherited socket (1 worker)\n" in
+                  d.output(), "one worker, singular: " + d.output())
 
 
 # ---- build and run -------------------------------------------------------------

@@ -1,6 +1,6 @@
 """13. The hello example (TechEmpower plaintext and json)."""
 
-from harness import server, build_request, expect, eq, common_headers
+from harness import server, build_request, check, expect, eq, common_headers
 
 
 def test_hello_plaintext_and_json():
@@ -23,3 +23,10 @@ def test_hello_plaintext_and_json():
         eq(s.get("/nothing-here").status, 404, "unknown path status")
         rc, err = s.stop()
         eq(rc, 0, "hello exit code on SIGTERM (stderr: %s)" % err[-500:])
+
+
+def test_start_line_counts_workers():
+    for workers, said in ((1, "(1 worker)\n"), (2, "(2 workers)\n")):
+        with server(binary="examples/hello", workers=workers) as s:
+            check("kiln listening on http://127.0.0.1:%d/ %s" % (s.port, said)
+                  in s.stderr(), "the start line: " + s.stderr_tail())

@@ -259,9 +259,11 @@ def test_every_error_at_once():
 
 def test_unparseable_bodies():
     with App() as app:
-        st, p, raw = app.call("POST", "/api/items", '{"i": 1,')
+        st, p, raw = app.call("POST", "/api/items", '{"i": 1,\n "d": tru}')
         eq(st, 400, raw)
         check("byte" in p["detail"], "the byte offset: " + raw)
+        eq((p["offset"], p["line"], p["column"]), (15, 2, 7),
+           "where the JSON broke, as members")
         st, p, raw = app.call("POST", "/api/items", b'{"s":"\xff"}')
         eq(st, 400, "bad UTF-8: " + raw)
         st, p, raw = app.call("POST", "/api/items", "i=1",
@@ -343,6 +345,14 @@ def test_lists_filters_ordering():
         eq([x["i"] for x in lst], [30], "by owner, the model's order, limit")
         st, lst, raw = app.call("GET", "/api/owners/1/items?colour=green")
         eq([x["s"] for x in lst], ["date", "banana"], "enum query parameter")
+        st, lst, raw = app.call("GET", "/api/owners/1/items?utm_source=x")
+        eq((st, len(lst)), (200, 2), "unknown query parameters are ignored, "
+           "and an absent bool? is no filter: " + raw)
+        app.call("PATCH", "/api/items/2", {"b": True})
+        st, lst, raw = app.call("GET", "/api/owners/1/items?flag=true")
+        eq([x["s"] for x in lst], ["banana"], "bool query parameter")
+        st, lst, raw = app.call("GET", "/api/owners/1/items?flag=0")
+        eq([x["s"] for x in lst], ["date"], "flag=0")
         st, p, raw = app.call("GET", "/api/owners/1/items?limit=99&colour=x")
         eq(st, 422, raw)
         eq(codes(p), [("?colour", "choice"), ("?limit", "max")],
@@ -359,11 +369,23 @@ def test_lists_filters_ordering():
         st, p, raw = app.call("POST", "/api/owners/1/items",
                               {"i": 7, "d": "7", "t": "not in the body"})
         eq(codes(p), [("/t", "unknown_field")], "fields outside the body")
+        st, p, raw = app.call("POST", "/api/owners/1/items?dry=1&x=2",
+                              {"i": 8, "d": "8", "s": 5})
+        eq(codes(p), [("/s", "type"), ("?x", "unknown_field")],
+           "unknown_query = reject; query and body errors together")
+        st, got, raw = app.call("POST", "/api/owners/1/items?dry=true",
+                                {"i": 8, "d": "8"})
+        eq((st, got["id"]), (200, 0), "a dry run: " + raw)
         # raw SQL rows fill the model's struct
         st, rows, raw = app.call("GET", "/api/owners")
         eq(st, 200, raw)
         eq(rows, [{"owner": {"id": 1, "name": "ann"}, "items": 3}],
            "owner_from_row")
+        # one row as a template value, from a struct on the loader's stack
+        st, _, html = app.call("GET", "/item/2")
+        eq(st, 200, html)
+        check("<h1>banana</h1><p class=\"when\">no date</p>" in html,
+              "item_value copies the struct: %r" % html)
         # rows as template values
         st, _, html = app.call("GET", "/items")
         eq(st, 200, html)

@@ -231,3 +231,81 @@ TEST(names_and_reserved_words)
     CHECK(strstr(id, "_uniq") != NULL);
     model_set_free(&ms);
 }
+
+/* The errors of api/news.toml (GET and POST handlers) holding text; the
+   endpoints, when it loads, in *out (NULL: freed). */
+static char *endpoint_errors(const char *text, model_set *out)
+{
+    model_set ms;
+    model_set_init(&ms);
+    kiln_buf errs;
+    kiln_buf_init(&errs);
+    model_load_endpoints(&ms, "api/news.toml", text, strlen(text), "/api/news",
+                         1u << 0 | 1u << 1, &errs);
+    char *e = strdup(errs.p ? errs.p : "");
+    kiln_buf_deinit(&errs);
+    if (out)
+        *out = ms;
+    else
+        model_set_free(&ms);
+    return e;
+}
+
+#define CHECK_EP_ERR(text, want)                                               \
+    do {                                                                       \
+        char *e_ = endpoint_errors(text, NULL);                                \
+        if (!e_ || !strstr(e_, want))                                          \
+            test_fail(__FILE__, __LINE__, "errors \"%s\" lack \"%s\"", e_,     \
+                      want);                                                   \
+        free(e_);                                                              \
+    } while (0)
+
+TEST(endpoint_cache_and_rate)
+{
+    model_set ms;
+    char *e = endpoint_errors("[get]\n"
+                              "cache = { ttl = 30, vary = [\"Accept\", "
+                              "\"Accept-Language\"], credentials = "
+                              "\"per_user\" }\n"
+                              "rate = \"5/min burst 2\"\n"
+                              "rate_by = \"header:X-Key\"\n"
+                              "[post]\n"
+                              "rate = \"1/s\"\n",
+                              &ms);
+    CHECK_STR(e, "");
+    free(e);
+    CHECK_INT(ms.nendpoints, 2);
+    const kiln_endpoint *g = ms.endpoints[0], *p = ms.endpoints[1];
+    CHECK(g->cache);
+    CHECK_INT(g->cache->ttl, 30);
+    CHECK_STR(g->cache->vary, "Accept, Accept-Language");
+    CHECK_INT(g->cache->credentials, KILN_CACHE_PER_USER);
+    CHECK_STR(g->rate, "5/min burst 2");
+    CHECK_STR(g->rate_by, "header:X-Key");
+    CHECK(!p->cache);
+    CHECK_STR(p->rate, "1/s");
+    CHECK(!p->rate_by);
+    model_set_free(&ms);
+    CHECK_EP_ERR("[post]\ncache = { ttl = 5 }\n",
+                 "api/news.toml:2:1: cache is for [get]");
+    CHECK_EP_ERR("[get]\ncache = { vary = [\"Accept\"] }\n",
+                 "api/news.toml:2:9: cache needs a ttl");
+    CHECK_EP_ERR("[get]\ncache = { ttl = 0 }\n",
+                 "api/news.toml:2:17: cache ttl is a number of seconds");
+    CHECK_EP_ERR("[get]\ncache = { ttl = 5, vary = \"Accept\" }\n",
+                 "api/news.toml:2:27: cache vary is a list");
+    CHECK_EP_ERR("[get]\ncache = { ttl = 5, vary = [\"A(B)\"] }\n",
+                 "'A(B)' is not a header name");
+    CHECK_EP_ERR("[get]\ncache = { ttl = 5, credentials = \"yes\" }\n",
+                 "api/news.toml:2:34: cache credentials is \"skip\"");
+    CHECK_EP_ERR("[get]\ncache = { ttl = 5, size = 3 }\n",
+                 "api/news.toml:2:20: unknown key 'size' in cache");
+    CHECK_EP_ERR("[get]\ncache = 60\n", "api/news.toml:2:9: cache is a table");
+    CHECK_EP_ERR("[get]\nrate = \"10/fortnight\"\n",
+                 "api/news.toml:2:8: rate \"10/fortnight\": the unit is");
+    CHECK_EP_ERR("[get]\nrate = 10\n", "api/news.toml:2:8: rate is a string");
+    CHECK_EP_ERR("[get]\nrate = \"1/s\"\nrate_by = \"address\"\n",
+                 "api/news.toml:3:11: rate_by is \"ip\"");
+    CHECK_EP_ERR("[get]\nrate_by = \"ip\"\n",
+                 "api/news.toml:1:2: rate_by without rate");
+}

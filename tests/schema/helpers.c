@@ -4,6 +4,7 @@
 #include "helpers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 th_state th;
 
@@ -14,6 +15,8 @@ static void th_reset(void)
 {
     if (th.ready)
         kiln_arena_deinit(&th.a);
+    free(th.input);
+    th.input = NULL;
     kiln_arena_init(&th.a, 0);
     kiln_errors_init(&th.errs, &th.a);
     memset(&th.perr, 0, sizeof th.perr);
@@ -25,8 +28,11 @@ int th_jsonn(const kiln_model *m, const char *s, size_t n, int mode,
              int max_depth, void *out)
 {
     th_reset();
+    th.input = malloc(n ? n : 1);
+    if (n)
+        memcpy(th.input, s, n);
     kiln_decode_opts o = {.mode = mode, .max_depth = max_depth};
-    return kiln_decode_json(m, s, n, &o, &th.a, out, &th.given, &th.errs,
+    return kiln_decode_json(m, th.input, n, &o, &th.a, out, &th.given, &th.errs,
                             &th.perr);
 }
 

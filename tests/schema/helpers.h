@@ -14,12 +14,15 @@ typedef struct th_state {
     kiln_errors errs;
     kiln_json_error perr;
     kiln_fieldset given;
+    char *input; /* the last JSON input, copied to exactly its bytes so
+                    that ASan sees any read past its end */
     bool ready;
 } th_state;
 
 extern th_state th;
 
-/* Decodes the NUL-terminated JSON s as m in mode into out. */
+/* Decodes the NUL-terminated JSON s as m in mode into out (from a copy,
+   th.input, that lives until the next decode). */
 int th_json(const kiln_model *m, const char *s, int mode, void *out);
 /* Decodes n bytes. */
 int th_jsonn(const kiln_model *m, const char *s, size_t n, int mode,

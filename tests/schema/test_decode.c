@@ -163,12 +163,12 @@ TEST(values_are_normalised_once_then_stable)
 TEST(strings_view_the_input_unless_escaped)
 {
     every e;
-    const char *s = EVERY_JSON;
-    CHECK_INT(th_json(&every_model, s, KILN_DECODE_CREATE, &e), 0);
-    CHECK(e.name.p > s && e.name.p < s + strlen(s));
-    CHECK(e.meta.p > s && e.meta.p < s + strlen(s));
-    CHECK(!(e.note.p > s && e.note.p < s + strlen(s))); /* had escapes */
-    CHECK(e.price.p > s && e.price.p < s + strlen(s));  /* canonical */
+    CHECK_INT(th_json(&every_model, EVERY_JSON, KILN_DECODE_CREATE, &e), 0);
+    const char *s = th.input, *end = s + strlen(EVERY_JSON);
+    CHECK(e.name.p > s && e.name.p < end);
+    CHECK(e.meta.p > s && e.meta.p < end);
+    CHECK(!(e.note.p > s && e.note.p < end)); /* had escapes */
+    CHECK(e.price.p > s && e.price.p < end);  /* canonical */
 }
 
 TEST(task_create_fills_defaults)
@@ -392,6 +392,8 @@ TEST(every_code_with_its_pointer)
     every_bad("lines", "[{\"sku\":\"a\",\"qty\":1,\"x\":1}]", "/lines/0/x",
               "unknown_field");
     every_bad("tags", "[1,\"2\"]", "/tags/1", "type");
+    every_bad("tags", "[1,null]", "/tags/1", "null");
+    every_bad("tags", "[1,2.5]", "/tags/1", "type");
     every_bad("tags", "{}", "/tags", "type");
     every_bad("labels", "[null]", "/labels/0", "null");
     every_bad("active", "1", "/active", "type");
@@ -470,9 +472,10 @@ TEST(top_level_must_be_an_object)
 }
 
 /* Expects s (n bytes) to be refused as malformed at offset. */
-static void malformed(const char *s, size_t n, size_t offset)
+static void malformed(const char *lit, size_t n, size_t offset)
 {
     every e;
+    const char *s = lit;
     int rc = th_jsonn(&every_model, s, n, KILN_DECODE_CREATE, 0, &e);
     if (rc != KILN_EPARSE)
         test_fail(__FILE__, __LINE__, "%.*s: rc %d, expected KILN_EPARSE",
@@ -503,7 +506,11 @@ TEST(malformed_json_is_a_400_with_the_offset)
     MALFORMED("{\"count\":tru}", 9);
     MALFORMED("{\"count\":-}", 10);
     MALFORMED("{\"count\":1.}", 11);
-    MALFORMED("{\"zzz\":[1,2}", 11);     /* in a skipped value */
+    MALFORMED("{\"zzz\":[1,2}", 11); /* in a skipped value */
+    MALFORMED("{\"lines\":[", 10);   /* input ends inside lists */
+    MALFORMED("{\"lines\":[{\"qty\":1},", 20);
+    MALFORMED("{\"tags\":[1,", 11);
+    MALFORMED("{\"labels\":[\"a\",", 15);
     MALFORMED("{\"id\":{\"a\" 1}}", 11); /* read-only skipped */
     /* schema errors before the syntax error: still a 400 */
     MALFORMED("{\"count\":\"x\",\"ratio\":[}", 22);
@@ -560,6 +567,27 @@ TEST(hostile_deep_nesting)
     CHECK_INT(th_jsonn(&node_model, b.p, b.n, 0, 0, &t), KILN_EPARSE);
     CHECK_INT(th_jsonn(&node_model, b.p, b.n, 0, 100, &t), 0);
     CHECK_INT(t.kids.n, 1);
+    /* but not past 128 levels of the model, whatever max_depth says */
+    kiln_buf_clear(&b);
+    for (int i = 0; i < 70; i++)
+        kiln_buf_puts(&b, "{\"name\":\"n\",\"kids\":[");
+    for (int i = 0; i < 70; i++)
+        kiln_buf_puts(&b, "]}");
+    CHECK_INT(th_jsonn(&node_model, b.p, b.n, 0, 100000, &t), KILN_EPARSE);
+    CHECK_STR(th.perr.msg, "nesting too deep");
+    /* while unknown values may nest up to max_depth */
+    kiln_buf_clear(&b);
+    kiln_buf_puts(&b, "{\"x\":");
+    for (int i = 0; i < 1000; i++)
+        kiln_buf_putc(&b, '[');
+    for (int i = 0; i < 1000; i++)
+        kiln_buf_putc(&b, ']');
+    kiln_buf_putc(&b, '}');
+    static const kiln_model open = {.name = "open",
+                                    .flags = KILN_MF_ALLOW_UNKNOWN};
+    char none[1];
+    CHECK_INT(th_jsonn(&open, b.p, b.n, 0, 1001, none), 0);
+    CHECK_INT(th_jsonn(&open, b.p, b.n, 0, 1000, none), KILN_EPARSE);
     kiln_buf_deinit(&b);
     free(s);
 }
@@ -792,4 +820,55 @@ TEST(patterns_from_many_threads)
         CHECK(r == NULL);
     }
     CHECK_INT(every_code_pattern.state, 1);
+}
+
+TEST(floats_read_exactly_as_strtod)
+{
+    typedef struct fl {
+        double x;
+    } fl;
+    static const kiln_field f[] = {{.name = "x",
+                                    .label = "x",
+                                    .type = KILN_FT_FLOAT,
+                                    .has_offset = KILN_NO_OFFSET,
+                                    .min_length = -1,
+                                    .max_length = -1}};
+    static const kiln_model m = {
+        .name = "fl", .fields = f, .nfields = 1, .size = sizeof(fl)};
+    uint64_t r = 0x9E3779B97F4A7C15u;
+    char num[64], doc[96];
+    for (int i = 0; i < 50000; i++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        int digits = 1 + (int)(r % 19), point = (int)(r >> 8) % (digits + 1);
+        int n = 0;
+        if (r >> 20 & 1)
+            num[n++] = '-';
+        uint64_t v = r >> 24;
+        for (int k = 0; k < digits; k++) {
+            if (k == point && k > 0)
+                num[n++] = '.';
+            num[n++] =
+                (char)('0' + (k == 0 && digits > 1 && point != 1 ? 1 + v % 9
+                                                                 : v % 10));
+            v = v / 10 ? v / 10 : r >> 3;
+        }
+        if (r >> 40 & 1)
+            n += sprintf(num + n, "e%d", (int)(r >> 41 & 63) - 32);
+        num[n] = '\0';
+        snprintf(doc, sizeof doc, "{\"x\":%s}", num);
+        fl out;
+        int rc = th_json(&m, doc, 0, &out);
+        if (rc == KILN_EPARSE)
+            continue; /* a leading zero: not JSON */
+        double want = strtod(num, NULL);
+        if (rc == KILN_EINVAL) {
+            CHECK(isinf(want));
+            continue;
+        }
+        if (memcmp(&out.x, &want, sizeof want) != 0)
+            test_fail(__FILE__, __LINE__, "%s read as %.17g, strtod %.17g", num,
+                      out.x, want);
+    }
 }

@@ -5,8 +5,8 @@ Every tests/tpl/corpus/NAME.html that has a NAME.json next to it is rendered
 twice with that JSON object as the context:
 
   * by Jinja2 (Debian: apt-get install python3-jinja2), with
-        Environment(loader=FileSystemLoader(corpus), autoescape=True,
-                    keep_trailing_newline=True, undefined=Undefined)
+        Environment(loader=FileSystemLoader(corpus), autoescape=True)
+    (Jinja2's other defaults: keep_trailing_newline=False, Undefined)
     the same corpus folder serving {% extends %}, {% include %} and
     {% import %} (helper templates are the .html files without a .json);
   * by tests/tpl/tpl_render (the C driver), with the corpus as its search
@@ -15,16 +15,19 @@ twice with that JSON object as the context:
 and the two outputs are compared byte for byte. The script prints
 "ok - NAME" or "not ok - NAME" per template and "N passed, N failed".
 
-Name prefixes choose settings for both engines:
+Name prefixes choose settings for both engines (several may be combined,
+err_ first: err_strict_..., keepnl_trim_...):
+  err_      both engines must fail to render (output is not compared)
   strict_   StrictUndefined / --strict
   ws_       trim_blocks=True, lstrip_blocks=True / --trim-blocks
             --lstrip-blocks
-  err_      both engines must fail to render (output is not compared);
-            the prefixes above may follow it (err_strict_...)
+  trim_     trim_blocks=True / --trim-blocks
+  lstrip_   lstrip_blocks=True / --lstrip-blocks
+  keepnl_   keep_trailing_newline=True / --keep-trailing-newline
+A helper template's own settings are those of the template that uses it.
 
 Settings chosen so the engines can agree, and intended differences (keep
 templates that exercise these out of the corpus):
-  * keep_trailing_newline=True: Kiln always keeps the source's last newline.
   * Lenient mode is Kiln's default; its undefined is "chainable" (x.y of an
     undefined x is undefined), where Jinja2's Undefined raises. The corpus
     only uses undefined values that Jinja2's default Undefined also accepts
@@ -71,20 +74,31 @@ except ImportError:  # pragma: no cover
     sys.exit(77)
 
 
+PREFIXES = ("err_", "strict_", "ws_", "trim_", "lstrip_", "keepnl_")
+
+
 def settings(name):
-    """The settings part of a name: err_strict_x is strict_x."""
-    return name[4:] if name.startswith("err_") else name
+    """The set of settings prefixes a name starts with."""
+    found = set()
+    while True:
+        p = next((p for p in PREFIXES if name.startswith(p)), None)
+        if not p:
+            return found
+        found.add(p)
+        name = name[len(p):]
 
 
 def jinja_env(corpus, name):
-    name = settings(name)
-    opts = dict(loader=jinja2.FileSystemLoader(corpus), autoescape=True,
-                keep_trailing_newline=True)
-    if name.startswith("strict_"):
+    s = settings(name)
+    opts = dict(loader=jinja2.FileSystemLoader(corpus), autoescape=True)
+    if "strict_" in s:
         opts["undefined"] = jinja2.StrictUndefined
-    if name.startswith("ws_"):
+    if "ws_" in s or "trim_" in s:
         opts["trim_blocks"] = True
+    if "ws_" in s or "lstrip_" in s:
         opts["lstrip_blocks"] = True
+    if "keepnl_" in s:
+        opts["keep_trailing_newline"] = True
     return jinja2.Environment(**opts)
 
 
@@ -97,11 +111,16 @@ def render_jinja(corpus, name, ctx):
 
 
 def render_kiln(driver, corpus, name, ctx_path):
+    s = settings(name)
     cmd = [driver, "-I", corpus, "--all"]
-    if settings(name).startswith("strict_"):
+    if "strict_" in s:
         cmd.append("--strict")
-    if settings(name).startswith("ws_"):
-        cmd += ["--trim-blocks", "--lstrip-blocks"]
+    if "ws_" in s or "trim_" in s:
+        cmd.append("--trim-blocks")
+    if "ws_" in s or "lstrip_" in s:
+        cmd.append("--lstrip-blocks")
+    if "keepnl_" in s:
+        cmd.append("--keep-trailing-newline")
     cmd += [name, ctx_path]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=30)

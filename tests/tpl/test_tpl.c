@@ -130,7 +130,7 @@ static const char *render_set(kiln_tpl_set *set, const char *name,
 TEST(tpl_text_only)
 {
     R("", NULL, "");
-    R("plain text\n", NULL, "plain text\n");
+    R("plain text\n", NULL, "plain text"); /* the last newline goes */
     R("{ not a tag } {x} %} }}", NULL, "{ not a tag } {x} %} }}");
     R("a\r\nb\rc", NULL, "a\nb\nc");
 }
@@ -326,7 +326,7 @@ TEST(tpl_whitespace_control)
     kiln_tpl_options o = {.trim_blocks = true, .lstrip_blocks = true};
     CHECK_STR(
         render_opt(&o, "<p>\n  {% if 1 %}\n  x\n  {% endif %}\n</p>\n", NULL),
-        "<p>\n  x\n</p>\n");
+        "<p>\n  x\n</p>");
     CHECK_STR(render_opt(&o, "  {%+ if 1 %}k{% endif +%}\n.", NULL), "  k\n.");
 }
 
@@ -462,6 +462,42 @@ TEST(tpl_include)
     CHECK_STR(render_set(s, "main.html", NULL, "{\"xs\":[1,2],\"item\":9}"),
               "<li>1False</li><li>2False</li>[]<li>False</li>");
     kiln_tpl_set_free(s);
+}
+
+TEST(tpl_trailing_newline)
+{
+    /* Jinja2's keep_trailing_newline=False: each source loses one final
+     * newline (after \r\n normalisation), so a row template saved with its
+     * usual last newline adds none per include */
+    R("a\n\n", NULL, "a\n");
+    R("a\r\n", NULL, "a");
+    R("a\r", NULL, "a");
+    R("\n", NULL, "");
+    R("{% if 1 %}x{% endif %}\n", NULL, "x");
+    kiln_tpl_set *s = set_of(
+        NULL, "row.html", "<li>{{ u }}</li>\n", "list.html",
+        "<ul>{% for u in users %}{% include \"row.html\" %}{% endfor %}</ul>\n",
+        "m.html", "{% macro b(x) %}<b>{{ x }}</b>\n{% endmacro %}\n",
+        "imp.html", "{% from 'm.html' import b %}{{ b(1) }}|", "base.html",
+        "[{% block c %}{% endblock %}]\n", "child.html",
+        "{% extends 'base.html' %}{% block c %}c\n{% endblock %}\n", NULL);
+    CHECK_STR(render_set(s, "list.html", NULL, "{\"users\":[\"a\",\"b\"]}"),
+              "<ul><li>a</li><li>b</li></ul>");
+    CHECK_STR(render_set(s, "imp.html", NULL, NULL), "<b>1</b>\n|");
+    CHECK_STR(render_set(s, "child.html", NULL, NULL), "[c\n]");
+    kiln_tpl_set_free(s);
+    /* keep_trailing_newline keeps every source as written */
+    kiln_tpl_options keep = {.keep_trailing_newline = true};
+    CHECK_STR(render_opt(&keep, "a\r\n", NULL), "a\n");
+    s = set_of(&keep, "row.html", "<li>{{ u }}</li>\n", "list.html",
+               "{% for u in users %}{% include 'row.html' %}{% endfor %}\n",
+               NULL);
+    CHECK_STR(render_set(s, "list.html", NULL, "{\"users\":[1,2]}"),
+              "<li>1</li>\n<li>2</li>\n\n");
+    kiln_tpl_set_free(s);
+    /* trim_blocks has nothing left to trim at the end of a source */
+    kiln_tpl_options trim = {.trim_blocks = true};
+    CHECK_STR(render_opt(&trim, "{% if 1 %}x{% endif %}\n\n", NULL), "x");
 }
 
 TEST(tpl_import)
@@ -1095,6 +1131,25 @@ TEST(tpl_object_hook)
                               &err),
               0);
     CHECK_VIEW(kiln_buf_str(&out), "2-two");
+    /* entries from C: a map in insertion order, an object through its
+     * class, nothing for others */
+    kiln_str k;
+    kiln_value v;
+    CHECK_INT(kiln_value_entry(ctx, 0, &a, &k, &v), 0);
+    CHECK_VIEW(k, "rows");
+    CHECK_INT(v.type, KILN_VALUE_LIST);
+    CHECK_INT(kiln_value_entry(ctx, 1, &a, &k, &v), 0);
+    CHECK_VIEW(k, "bare");
+    CHECK_INT(kiln_value_entry(ctx, 2, &a, &k, &v), KILN_ENOTFOUND);
+    kiln_value obj = kiln_value_object(&row_class, &rows[1]);
+    CHECK_INT(kiln_value_entry(obj, 1, &a, &k, &v), 0);
+    CHECK_VIEW(k, "title");
+    CHECK_VIEW(v.u.s, "two");
+    CHECK_INT(kiln_value_entry(obj, 2, &a, &k, &v), KILN_ENOTFOUND);
+    CHECK_INT(kiln_value_entry(kiln_value_object(&bare_class, &rows[0]), 0, &a,
+                               &k, &v),
+              KILN_EINVAL);
+    CHECK_INT(kiln_value_entry(list, 0, &a, &k, &v), KILN_EINVAL);
     kiln_buf_deinit(&out);
     kiln_tpl_set_free(set);
     kiln_arena_deinit(&a);

@@ -6,7 +6,8 @@
  *     -I DIR        add DIR to the search path (default: ".")
  *     --strict      strict undefined (default lenient)
  *     --block NAME  render only that block (kiln_tpl_render_block)
- *     --trim-blocks, --lstrip-blocks, --no-autoescape
+ *     --trim-blocks, --lstrip-blocks, --keep-trailing-newline,
+ *     --no-autoescape
  *     --all         also compile every *.html in the -I folders (errors in
  *                   the others are ignored), so names only known at render
  *                   time (include of a variable) resolve
@@ -25,8 +26,9 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: tpl_render [-I DIR]... [--strict] [--block NAME] "
-                    "[--trim-blocks] [--lstrip-blocks] [--no-autoescape] "
-                    "[--all] NAME [CONTEXT.json]\n");
+                    "[--trim-blocks] [--lstrip-blocks] "
+                    "[--keep-trailing-newline] [--no-autoescape] [--all] "
+                    "NAME [CONTEXT.json]\n");
     return 2;
 }
 
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
             opt.trim_blocks = true;
         else if (strcmp(a, "--lstrip-blocks") == 0)
             opt.lstrip_blocks = true;
+        else if (strcmp(a, "--keep-trailing-newline") == 0)
+            opt.keep_trailing_newline = true;
         else if (strcmp(a, "--no-autoescape") == 0)
             opt.no_autoescape = true;
         else if (strcmp(a, "--all") == 0)

@@ -10,21 +10,12 @@ static int send_item(kiln_ctx *c, const Item *it)
     return kiln_send(c);
 }
 
-/* The id of the path, or 0 after answering 404. */
-static int64_t item_id(kiln_ctx *c)
-{
-    int64_t id;
-    if (kiln_param_i64(c, "id", &id) != 0 || id < 1) {
-        kiln_problem(c, 404, "no such item");
-        return 0;
-    }
-    return id;
-}
-
 KILN_GET(show_item)
 {
-    int64_t id = item_id(c);
-    kiln_dbc *db = id ? kiln_db(c) : NULL;
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
+    kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
     Item it;
@@ -35,8 +26,10 @@ KILN_GET(show_item)
 /* PUT (every field) and PATCH (the fields given) */
 static int write_item(kiln_ctx *c, kiln_decode_mode mode)
 {
-    int64_t id = item_id(c);
-    kiln_dbc *db = id ? kiln_db(c) : NULL;
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
+    kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
     /* a PATCH decodes only what it gives; the update returns the row */
@@ -68,8 +61,10 @@ KILN_PATCH(patch_item)
 
 KILN_DELETE(delete_item)
 {
-    int64_t id = item_id(c);
-    kiln_dbc *db = id ? kiln_db(c) : NULL;
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
+    kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
     int rc = item_delete(db, id);

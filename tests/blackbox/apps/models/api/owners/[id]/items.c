@@ -9,8 +9,10 @@ KILN_GET(owner_items)
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
-    kiln_filter f[1];
+    kiln_filter f[2];
     size_t nf = 0;
+    if (in->query.has_flag) /* absent: no filter (not "false") */
+        f[nf++] = (kiln_filter){"b", KILN_OP_EQ, KILN_BOOL(in->query.flag)};
     if (in->query.has_colour)
         f[nf++] = (kiln_filter){
             "en", KILN_OP_EQ,
@@ -20,9 +22,7 @@ KILN_GET(owner_items)
     int rc = item_list_by_owner(db, in->path.id, &o, &l);
     if (rc)
         return item_fail(c, db, rc);
-    item_list_to_json(&l, kiln_body_buf(c));
-    kiln_set_type(c, "application/json");
-    return kiln_send(c);
+    return item_list_send(c, 200, &l);
 }
 
 KILN_POST(add_owner_item)
@@ -44,11 +44,8 @@ KILN_POST(add_owner_item)
     it.en = in->body.en;
     it.has_owner = true;
     it.owner = o.id;
+    if (in->query.has_dry && in->query.dry)
+        return item_send(c, 200, &it); /* what would be made */
     rc = item_insert(db, &it);
-    if (rc)
-        return item_fail(c, db, rc);
-    item_to_json(&it, kiln_body_buf(c));
-    kiln_set_type(c, "application/json");
-    kiln_set_status(c, 201);
-    return kiln_send(c);
+    return rc ? item_fail(c, db, rc) : item_send(c, 201, &it);
 }

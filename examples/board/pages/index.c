@@ -1,0 +1,63 @@
+/*
+ * GET / lists the projects with their open tasks; POST / creates one. A
+ * name already taken or too long re-renders the form with its error (422).
+ */
+#include <kiln.h>
+
+#include "pages/_board.h"
+#include "models.h"
+
+KILN_LOAD(load_projects)
+{
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    ProjectList projects;
+    int rc = project_list(db, NULL, &projects);
+    if (rc)
+        return project_fail(c, db, rc);
+    /* open tasks per project: plain SQL beside the generated calls */
+    kiln_rows *r = kiln_db_query(db, "SELECT project_id, count(*) FROM task "
+                                     "WHERE status <> 'done' GROUP BY "
+                                     "project_id");
+    if (!r)
+        return kiln_db_fail(c, db);
+    kiln_arena *a = kiln_ctx_arena(c);
+    kiln_value counts = kiln_value_map(a);
+    while (kiln_rows_next(r)) {
+        char *id = kiln_arena_printf(a, "%lld", (long long)kiln_row_int(r, 0));
+        if (!id ||
+            kiln_value_set(counts, id, kiln_value_int(kiln_row_int(r, 1))))
+            return KILN_ENOMEM;
+    }
+    if (kiln_rows_error(r) < 0)
+        return kiln_db_fail(c, db);
+    kiln_value_set(ctx, "counts", counts);
+    return kiln_value_set(ctx, "projects", project_list_value(&projects, a));
+}
+
+KILN_POST(create_project)
+{
+    Project p;
+    kiln_errors errs;
+    kiln_errors_init(&errs, kiln_ctx_arena(c));
+    int rc = project_decode(c, KILN_DECODE_CREATE, &p, NULL, &errs);
+    if (rc == KILN_EINVAL)
+        return kiln_page_invalid(c, &errs);
+    if (rc)
+        return 0; /* not a form: answered */
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    rc = project_insert(db, &p);
+    if (rc == KILN_EDB &&
+        kiln_db_violation_of(db, NULL) == KILN_DB_VIOLATION_UNIQUE) {
+        kiln_errors_add(&errs, "/name", "unique",
+                        "There is a project of that name already.");
+        return kiln_page_invalid(c, &errs);
+    }
+    if (rc)
+        return project_fail(c, db, rc);
+    return board_go(c, kiln_arena_printf(kiln_ctx_arena(c), "/projects/%lld",
+                                         (long long)p.id));
+}

@@ -1,0 +1,124 @@
+/*
+ * /projects/{id}: the board of a project, its tasks in three columns.
+ *   GET    the board
+ *   POST   a new task (the form below the board; 422 with its errors)
+ *   PATCH  task=ID&status=S moves a task to another column; an HTMX
+ *          request gets the board block back
+ */
+#include <kiln.h>
+
+#include "pages/_board.h"
+#include "models.h"
+
+KILN_LOAD(load_board)
+{
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0; /* 404 answered */
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    kiln_arena *a = kiln_ctx_arena(c);
+    Project p;
+    int rc = project_get(db, id, &p);
+    if (rc)
+        return project_fail(c, db, rc);
+    TaskList tasks;
+    TagList tags;
+    rc = task_list_by_project(db, id, NULL, &tasks);
+    if (rc == 0)
+        rc = tag_list(db, NULL, &tags);
+    if (rc)
+        return task_fail(c, db, rc);
+    /* three columns, in the order of the status enum */
+    const kiln_field *status = &task_model.fields[TASK_F_STATUS];
+    static const char *const labels[] = {"To do", "Doing", "Done"};
+    kiln_value columns = kiln_value_list(a), statuses = kiln_value_list(a),
+               status_labels = kiln_value_map(a);
+    for (uint32_t s = 0; s < status->nvalues; s++) {
+        kiln_value col = kiln_value_map(a), in = kiln_value_list(a);
+        for (size_t i = 0; i < tasks.n; i++)
+            if ((uint32_t)tasks.v[i].status == s &&
+                kiln_value_push(in, task_value(&tasks.v[i], a)) != 0)
+                return KILN_ENOMEM;
+        kiln_value_set(col, "status", kiln_value_cstr(status->values[s]));
+        kiln_value_set(col, "label", kiln_value_cstr(labels[s]));
+        kiln_value_set(col, "tasks", in);
+        if (kiln_value_push(columns, col) ||
+            kiln_value_push(statuses, kiln_value_cstr(status->values[s])) ||
+            kiln_value_set(status_labels, status->values[s],
+                           kiln_value_cstr(labels[s])))
+            return KILN_ENOMEM;
+    }
+    kiln_value tag_names = kiln_value_map(a);
+    for (size_t i = 0; i < tags.n; i++) {
+        char *key = kiln_arena_printf(a, "%lld", (long long)tags.v[i].id);
+        if (!key ||
+            kiln_value_set(tag_names, key, kiln_value_str(tags.v[i].name)))
+            return KILN_ENOMEM;
+    }
+    kiln_value_set(ctx, "project", project_value(&p, a));
+    kiln_value_set(ctx, "columns", columns);
+    kiln_value_set(ctx, "statuses", statuses);
+    kiln_value_set(ctx, "status_labels", status_labels);
+    return kiln_value_set(ctx, "tag_names", tag_names);
+}
+
+KILN_POST(add_task)
+{
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
+    Task t;
+    kiln_errors errs;
+    kiln_errors_init(&errs, kiln_ctx_arena(c));
+    int rc = task_decode(c, KILN_DECODE_CREATE, &t, NULL, &errs);
+    if (rc == KILN_EINVAL)
+        return kiln_page_invalid(c, &errs);
+    if (rc)
+        return 0;   /* not a form: answered */
+    t.project = id; /* the page's project, whatever the form said */
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    rc = task_insert(db, &t);
+    if (rc)
+        return task_fail(c, db, rc);
+    return board_go(c, kiln_arena_printf(kiln_ctx_arena(c), "/projects/%lld",
+                                         (long long)id));
+}
+
+KILN_PATCH(move_task)
+{
+    int64_t id, task;
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
+    kiln_errors errs;
+    kiln_errors_init(&errs, kiln_ctx_arena(c));
+    if (kiln_str_to_i64(kiln_form(c, "task"), &task) != 0)
+        return kiln_problem(c, 400, "task is a task's id");
+    /* status through the model's own validation (a PATCH of one field) */
+    kiln_form_field f = {KILN_STR("status"), kiln_form(c, "status"), NULL};
+    kiln_decode_opts o = {.mode = KILN_DECODE_PATCH};
+    Task t;
+    kiln_fieldset given;
+    int rc = kiln_decode_form(&task_model, &f, 1, &o, kiln_ctx_arena(c), &t,
+                              &given, &errs);
+    if (rc == KILN_EINVAL)
+        return kiln_problem_errors(c, 422, &errs, NULL);
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    Task old;
+    rc = task_get(db, task, &old);
+    if (rc == 0 && old.project != id)
+        rc = KILN_ENOTFOUND; /* not a task of this board */
+    if (rc)
+        return task_fail(c, db, rc);
+    t.id = task;
+    rc = task_patch(db, &t, &given);
+    if (rc)
+        return task_fail(c, db, rc);
+    /* the page again: an HTMX request (HX-Target: board) gets the board */
+    return kiln_page_render(c, kiln_value_null(), 200);
+}

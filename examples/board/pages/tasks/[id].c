@@ -1,0 +1,76 @@
+/*
+ * /tasks/{id}: one task with its comments.
+ *   GET     the task
+ *   POST    a comment (422 with the form's errors)
+ *   DELETE  the task (its comments go with it: on_delete cascade)
+ */
+#include <kiln.h>
+
+#include "pages/_board.h"
+#include "models.h"
+
+KILN_LOAD(load_task)
+{
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    kiln_arena *a = kiln_ctx_arena(c);
+    Task t;
+    Project p;
+    CommentList comments;
+    int rc = task_get(db, id, &t);
+    if (rc == 0)
+        rc = task_project_get(db, &t, &p);
+    if (rc == 0)
+        rc = comment_list_by_task(db, id, NULL, &comments);
+    if (rc)
+        return task_fail(c, db, rc);
+    kiln_value_set(ctx, "task", task_value(&t, a));
+    kiln_value_set(ctx, "project", project_value(&p, a));
+    return kiln_value_set(ctx, "comments", comment_list_value(&comments, a));
+}
+
+KILN_POST(add_comment)
+{
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
+    Comment cm;
+    kiln_errors errs;
+    kiln_errors_init(&errs, kiln_ctx_arena(c));
+    int rc = comment_decode(c, KILN_DECODE_CREATE, &cm, NULL, &errs);
+    if (rc == KILN_EINVAL)
+        return kiln_page_invalid(c, &errs);
+    if (rc)
+        return 0;
+    cm.task = id;
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    rc = comment_insert(db, &cm);
+    if (rc)
+        return comment_fail(c, db, rc);
+    return board_go(
+        c, kiln_arena_printf(kiln_ctx_arena(c), "/tasks/%lld", (long long)id));
+}
+
+KILN_DELETE(delete_task)
+{
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    Task t;
+    int rc = task_get(db, id, &t);
+    if (rc == 0)
+        rc = task_delete(db, id);
+    if (rc)
+        return task_fail(c, db, rc);
+    return board_go(c, kiln_arena_printf(kiln_ctx_arena(c), "/projects/%lld",
+                                         (long long)t.project));
+}

@@ -1,0 +1,19 @@
+/* GET /item/{id}: one row as a template value, from a local struct. */
+#include <kiln.h>
+
+#include "models.h"
+
+KILN_LOAD(load_item)
+{
+    int64_t id;
+    if (!kiln_param_id(c, "id", &id))
+        return 0;
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    Item it; /* on the stack: item_value copies it */
+    int rc = item_get(db, id, &it);
+    if (rc)
+        return item_fail(c, db, rc);
+    return kiln_value_set(ctx, "item", item_value(&it, kiln_ctx_arena(c)));
+}

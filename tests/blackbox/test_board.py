@@ -1,0 +1,137 @@
+"""29. examples/board, the app `make demo` runs: built, migrated and seeded
+as the demo does, then its pages, forms, HTMX moves and API over HTTP.
+"""
+
+import http.client
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+
+import harness
+from harness import check, eq, t
+from kilncli import env_for, get_when_up, kiln_bin
+
+BOARD = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "examples", "board")
+SKIP = ("node_modules", ".kiln", "dist", "app.db", "app.db-wal", "app.db-shm")
+
+
+class Board:
+    def __init__(self):
+        self.parent = tempfile.mkdtemp(prefix="kiln-board-")
+        self.root = os.path.join(self.parent, "board")
+        shutil.copytree(BOARD, self.root,
+                        ignore=shutil.ignore_patterns(*SKIP))
+        self.env = {"KILN_APP_SECRET_KEY": "b" * 20 + "-board-test-key-0123456789"}
+        self.proc = None
+
+    def kiln(self, *args):
+        p = subprocess.run([kiln_bin()] + list(args), cwd=self.root,
+                           env=env_for(self.env), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=t(180))
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def __enter__(self):
+        rc, out, err = self.kiln("migrate")
+        eq(rc, 0, "migrate: " + err)
+        con = sqlite3.connect(os.path.join(self.root, "app.db"))
+        with open(os.path.join(self.root, "seed.sql")) as f:
+            con.executescript(f.read())
+        con.close()
+        rc, out, err = self.kiln("migrate", "--check")
+        eq(rc, 0, "the models and migrations agree: " + out + err)
+        rc, out, err = self.kiln("build")
+        eq(rc, 0, "build: " + out + err)
+        self.port = harness.free_port()
+        self.log = open(os.path.join(self.parent, "app.log"), "wb")
+        self.proc = subprocess.Popen(
+            [os.path.join(self.root, "dist", "board"), "--port",
+             str(self.port), "--root", self.root],
+            env=env_for(self.env), stdout=self.log, stderr=subprocess.STDOUT)
+        r = get_when_up(self.port, "/")
+        check(r is not None and r.status == 200, "the board answers")
+        return self
+
+    def call(self, method, target, body=None, headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=t(10))
+        h = dict(headers or {})
+        if body is not None and "Content-Type" not in h:
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        c.request(method, target, body=body, headers=h)
+        r = c.getresponse()
+        raw = r.read().decode("utf-8", "replace")
+        out = (r.status, raw, r)
+        c.close()
+        return out
+
+    def __exit__(self, *exc):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=t(10))
+            self.log.close()
+        shutil.rmtree(self.parent, ignore_errors=True)
+        return False
+
+
+HX = {"HX-Request": "true"}
+
+
+def test_board_pages_forms_and_api():
+    with Board() as b:
+        st, html, _ = b.call("GET", "/")
+        check("Website relaunch" in html and "3 open" in html, html)
+        st, html, _ = b.call("GET", "/projects/1")
+        eq(st, 200, "the board")
+        check('<h2>To do <span class="count">2</span></h2>' in html, html)
+        check('<span class="tag">bug</span>' in html, "tags by name")
+        # an HTMX move: the board block only, task 3 now in Doing
+        st, html, _ = b.call("PATCH", "/projects/1", "task=3&status=doing",
+                             dict(HX, **{"HX-Target": "board"}))
+        eq(st, 200, html)
+        check(html.lstrip().startswith('<div id="board"') and
+              "<html" not in html, "just the block: " + html[:200])
+        check('<h2>Doing <span class="count">2</span></h2>' in html, html)
+        st, body, _ = b.call("PATCH", "/projects/1", "task=3&status=later")
+        eq(st, 422, body)
+        eq(json.loads(body)["errors"][0]["code"], "choice", body)
+        st, _, _ = b.call("PATCH", "/projects/1", "task=5&status=done")
+        eq(st, 404, "a task of another board")
+        # the new-task form: every error at once, the values kept
+        st, html, _ = b.call("POST", "/projects/1",
+                             "project=1&title=&due=2026-02-30&estimate=-1",
+                             {"Accept": "text/html"})
+        eq(st, 422, html)
+        check("may not be blank" in html and "not a date" in html and
+              'value="2026-02-30"' in html, html)
+        st, _, r = b.call("POST", "/projects/1",
+                          "project=2&title=Ship+it&due=2026-12-24&priority=high")
+        eq((st, r.getheader("Location")), (303, "/projects/1"),
+           "saved on this board whatever the form said")
+        st, _, r = b.call("POST", "/", "name=Website+relaunch", HX)
+        eq(st, 422, "a taken project name")
+        st, _, r = b.call("POST", "/", "name=Internal+tools", HX)
+        eq((st, r.getheader("HX-Redirect")), (204, "/projects/3"),
+           "an HTMX form is redirected by HX-Redirect")
+        # a task, its comments, a comment, delete
+        st, html, _ = b.call("GET", "/tasks/2")
+        check("Thursday 10 December 2026" in html and
+              "Agreed, draft two" in html, html)
+        st, _, r = b.call("POST", "/tasks/2", "task=2&author=Dee&body=Done%21")
+        eq(st, 303, "comment saved")
+        st, html, _ = b.call("GET", "/tasks/2")
+        check("Done!" in html, "the comment shows")
+        # the API
+        st, body, _ = b.call("GET", "/api/projects/1/tasks?status=doing")
+        eq(st, 200, body)
+        eq(sorted(x["id"] for x in json.loads(body)), [2, 3], body)
+        st, body, _ = b.call("GET", "/api/projects/1/tasks?status=x&limit=0")
+        eq(st, 422, body)
+        eq(sorted(e["parameter"] for e in json.loads(body)["errors"]),
+           ["limit", "status"], body)
+        st, _, _ = b.call("DELETE", "/tasks/2", None, HX)
+        eq(st, 204, "deleted")
+        st, _, _ = b.call("GET", "/tasks/2")
+        eq(st, 404, "gone")
