@@ -16,7 +16,9 @@
  * Names that break these rules, two files giving the same method and path,
  * and two parameters named differently at the same place are build errors
  * naming the files. A .c file's methods are found by reading it for
- * KILN_GET( ... KILN_OPTIONS( outside comments and strings.
+ * KILN_GET( ... KILN_OPTIONS( outside comments and strings; KILN_WS( is a
+ * WebSocket (api/ only), listed as method "WS" and routed as GET, so it
+ * conflicts with a GET of the same path.
  */
 #include "cli.h"
 
@@ -25,9 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const methods[] = {"GET",    "POST", "PUT",    "PATCH",
-                                      "DELETE", "HEAD", "OPTIONS"};
+static const char *const methods[] = {"GET",    "POST", "PUT",     "PATCH",
+                                      "DELETE", "HEAD", "OPTIONS", "WS"};
 #define NMETHODS (sizeof methods / sizeof methods[0])
+/* The bit find_methods sets for KILN_GET( and for KILN_WS( */
+#define GET_BIT (1u << 0)
+#define WS_BIT (1u << 7)
 
 char *cli_unit_symbol(const char *rel)
 {
@@ -269,6 +274,17 @@ static int add_source(walk *w, const char *rel, const char *pattern,
                               rel);
             else if (found & LOAD_BIT)
                 cli_strs_addf(&w->s->loaders, "%s", rel);
+            if ((found & WS_BIT) && page_dir)
+                cli_strs_addf(&w->s->errors,
+                              "%s: KILN_WS is for api/ files (a page answers "
+                              "GET itself)",
+                              rel);
+            else if ((found & WS_BIT) && (found & GET_BIT))
+                cli_strs_addf(&w->s->errors,
+                              "%s: KILN_WS and KILN_GET both answer GET of "
+                              "this path; keep one (a WebSocket handler may "
+                              "refuse with an HTTP answer before it accepts)",
+                              rel);
             if (!found)
                 cli_strs_addf(&w->s->errors,
                               "%s: no handler here: define one per method, "
@@ -470,6 +486,12 @@ static int cmp_route(const void *a, const void *b)
     return c ? c : strcmp(x->method, y->method);
 }
 
+/* The method a route answers: a WebSocket's is GET. */
+static const char *answers(const cli_route *r)
+{
+    return strcmp(r->method, "WS") == 0 ? "GET" : r->method;
+}
+
 /* Reports same-method same-shape routes and differently named params. */
 static void find_conflicts(cli_scan *s)
 {
@@ -480,7 +502,7 @@ static void find_conflicts(cli_scan *s)
             const cli_route *a = &s->routes[i], *b = &s->routes[j];
             char sj[1024];
             shape(b->pattern, sj, sizeof sj);
-            if (strcmp(si, sj) == 0 && strcmp(a->method, b->method) == 0 &&
+            if (strcmp(si, sj) == 0 && strcmp(answers(a), answers(b)) == 0 &&
                 strcmp(a->file, b->file) != 0) {
                 cli_strs_addf(&s->errors,
                               "route conflict: %s %s comes from both %s and "

@@ -5,8 +5,10 @@
  *   kiln/json.h  JSON writer, format helper and parser
  *   kiln/http.h  the request/response API of a handler; forms; waiting calls
  *   kiln/errors.h    the error list behind every 422
- *   kiln/schema.h    models and endpoint schemas: decoders, encoder, value types
- *   kiln/app.h   routes and the server
+ *   kiln/schema.h    models and endpoint schemas: decoders, encoder, types
+ *   kiln/app.h       routes and the server
+ *   kiln/ws.h        WebSockets: upgrade, receive, send, close
+ *   kiln/sse.h       server-sent events (text/event-stream)
  *   kiln/config.h    settings (kiln.toml, .env, environment, flags)
  *   kiln/static.h    static files
  *   kiln/db.h        the data layer (SQLite, PostgreSQL)
@@ -27,6 +29,8 @@
 #include "kiln/errors.h"
 #include "kiln/schema.h"
 #include "kiln/app.h"
+#include "kiln/ws.h"
+#include "kiln/sse.h"
 #include "kiln/config.h"
 #include "kiln/db.h"
 #include "kiln/model.h"

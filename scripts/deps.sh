@@ -8,18 +8,20 @@
 #          packages `npm ci` installs from the committed lock file)
 #   demo   + sqlite3 and node/npm for examples/board
 #   bench  + nginx, wrk, PostgreSQL (pgbench), Django + gunicorn, pydantic,
-#          simdjson + g++ for bench/
+#          simdjson + g++, Node.js + npm (the ws package, from bench/ws's
+#          lock file) and Django Channels + daphne for bench/
 # Safe to run again: it only installs what dpkg does not already have.
 set -euo pipefail
 
-pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev libhiredis-dev"
-pkgs_test="python3 python3-jinja2 clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3 chromium redis-server"
+pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev libhiredis-dev zlib1g-dev"
+pkgs_test="python3 python3-jinja2 python3-websockets clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3 chromium redis-server"
 # node >= 18 may come from elsewhere (nodesource); Debian's only when none
 command -v node >/dev/null || pkgs_test="$pkgs_test nodejs npm"
 # the demo: sqlite3 loads examples/board's seed data, npm its htmx
 pkgs_demo="sqlite3"
 command -v node >/dev/null || pkgs_demo="$pkgs_demo nodejs npm"
-pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-pydantic libsimdjson-dev g++"
+pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-pydantic libsimdjson-dev g++ python3-django-channels daphne"
+command -v node >/dev/null || pkgs_bench="$pkgs_bench nodejs npm"
 
 want=""
 for g in "${@:-build}"; do

@@ -513,6 +513,8 @@ static KILN_HANDLER(defer_stats)
                       __atomic_load_n(&defer_unanswered, __ATOMIC_RELAXED));
 }
 
+void testapp_realtime_routes(kiln_app *app); /* testapp_realtime.c */
+
 int main(int argc, char **argv)
 {
     crc32_init();
@@ -556,5 +558,6 @@ int main(int argc, char **argv)
     kiln_route(app, "POST", "/body/read", body_read);
     kiln_route(app, "POST", "/body/whole", body_whole);
     kiln_route(app, "GET", "/strict/{id}", strict);
+    testapp_realtime_routes(app);
     return kiln_main(app, argc, argv);
 }

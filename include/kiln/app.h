@@ -114,6 +114,24 @@ typedef struct kiln_server_opts {
                                   memory (64 KiB) */
     int64_t upload_max_file; /**< largest file part (100 MiB); more: 413 */
     int upload_max_parts;    /**< most fields of a form (1000); more: 413 */
+    /* WebSockets (kiln/ws.h) and server-sent events (kiln/sse.h) */
+    int64_t ws_max_message;  /**< largest message, bytes (1 MiB); more: 1009 */
+    int ws_idle_timeout_ms;  /**< close (1001) after receiving nothing for
+                                  (60000); -1: never */
+    int ws_ping_interval_ms; /**< Ping after receiving nothing for (20000);
+                                  -1: never */
+    int64_t ws_max_send_queue; /**< bytes waiting for a slow reader before
+                                    it is closed (1 MiB) */
+    int ws_overflow_code;      /**< that close code: 1008 (default) or 1013 */
+    bool ws_no_deflate;        /**< never negotiate permessage-deflate */
+    /** origins that may open a WebSocket: NULL or "" the Host's own, "*"
+        any, else a comma- or space-separated list ("https://a.example");
+        not owned, must outlive the server */
+    const char *ws_allowed_origins;
+    int sse_keepalive_ms;       /**< a comment on an idle event stream
+                                     every (15000); -1: never */
+    int64_t sse_max_send_queue; /**< bytes waiting for a slow event-stream
+                                     reader before it is cut off (1 MiB) */
 } kiln_server_opts;
 
 /** Fills o with the defaults. */
@@ -138,7 +156,11 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *o);
  * Parses the standard command line (--host, --port, --workers,
  * --header-timeout-ms, --idle-timeout-ms, --body-timeout-ms, --drain-ms,
  * --max-body, --access-log, --uploads-dir, --uploads-memory,
- * --uploads-max-file, --uploads-max-parts, --help) into o. Returns 0, 1 when
+ * --uploads-max-file, --uploads-max-parts, --ws-max-message,
+ * --ws-idle-timeout-ms, --ws-ping-interval-ms (0: none), --ws-max-send-queue,
+ * --ws-overflow close|retry, --ws-deflate on|off, --ws-allowed-origins,
+ * --sse-keepalive-ms (0: none), --sse-max-send-queue, --help) into o. Returns
+ * 0, 1 when
  * --help was printed, or KILN_EINVAL (with a message on stderr) for a bad flag.
  */
 int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv);

@@ -27,6 +27,7 @@
 
 #include "http.h"
 #include "tpl.h"
+#include "ws.h"
 
 #define KILN__CAT2(a, b) a##_##b
 #define KILN__CAT(a, b) KILN__CAT2(a, b)
@@ -83,6 +84,39 @@
                       "command (KILN_UNIT is not defined)");                   \
     static int KILN__FN(LOAD, name)(kiln_ctx * c KILN__MAYBE_UNUSED,           \
                                     kiln_value ctx KILN__MAYBE_UNUSED)
+#endif
+
+#ifdef KILN_UNIT
+/**
+ * A WebSocket at this file's route (kiln/ws.h): GET with the upgrade.
+ * Kiln checks the handshake first (400, 403, 426), then the body runs
+ * with the request as `c` and the connection as `ws`:
+ *
+ *   KILN_WS(echo) {
+ *       kiln_ws_msg m;
+ *       while (kiln_ws_recv(ws, &m) == 0)
+ *           kiln_ws_send(ws, m.type, m.data.p, m.data.n);
+ *       return 0;
+ *   }
+ *
+ * A file with KILN_WS has no KILN_GET (both would answer GET). The name
+ * is a label (the function is kiln_WS_name); `c` and `ws` may go unused.
+ */
+#define KILN_WS(name)                                                          \
+    static int KILN__FN(WS, name)(kiln_ctx * c, kiln_ws * ws);                 \
+    int KILN__CAT(KILN_UNIT, WS)(kiln_ctx * c);                                \
+    int KILN__CAT(KILN_UNIT, WS)(kiln_ctx * c)                                 \
+    {                                                                          \
+        return kiln_ws_serve(c, KILN__FN(WS, name));                           \
+    }                                                                          \
+    static int KILN__FN(WS, name)(kiln_ctx * c KILN__MAYBE_UNUSED,             \
+                                  kiln_ws * ws KILN__MAYBE_UNUSED)
+#else
+#define KILN_WS(name)                                                          \
+    _Static_assert(0, "KILN_WS is for files under api/ built by the kiln "     \
+                      "command (KILN_UNIT is not defined)");                   \
+    static int KILN__FN(WS, name)(kiln_ctx * c KILN__MAYBE_UNUSED,             \
+                                  kiln_ws * ws KILN__MAYBE_UNUSED)
 #endif
 
 /** GET (and HEAD, unless KILN_HEAD is also defined). */

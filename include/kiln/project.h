@@ -35,7 +35,8 @@ typedef struct kiln_page {
 
 /** One route of the table: a handler, or a page. */
 typedef struct kiln_route_def {
-    const char *method;    /**< "GET", "POST", ... */
+    const char *method;    /**< "GET", "POST", ..., or "WS": a WebSocket
+                                (KILN_WS), routed as GET */
     const char *pattern;   /**< "/api/posts/{id}" */
     kiln_handler handler;  /**< NULL for a page */
     const kiln_page *page; /**< the page served when handler is NULL */

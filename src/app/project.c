@@ -77,12 +77,14 @@ static int add_routes(kiln_app *app, const kiln_project *p)
             fprintf(stderr, "%s: bad rate \"%s\"\n", d->file, d->input->rate);
             return KILN_EINVAL;
         }
+        /* a WebSocket (KILN_WS) answers GET; its handler does the upgrade */
+        const char *m = strcmp(d->method, "WS") == 0 ? "GET" : d->method;
         int rc =
-            d->handler && d->input ? kiln_route_with(app, d->method, d->pattern,
-                                                     endpoint_serve, (void *)d)
-            : d->handler ? kiln_route(app, d->method, d->pattern, d->handler)
-                         : kiln_route_with(app, d->method, d->pattern,
-                                           pages_serve, (void *)d->page);
+            d->handler && d->input
+                ? kiln_route_with(app, m, d->pattern, endpoint_serve, (void *)d)
+            : d->handler ? kiln_route(app, m, d->pattern, d->handler)
+                         : kiln_route_with(app, m, d->pattern, pages_serve,
+                                           (void *)d->page);
         if (rc) {
             fprintf(stderr, "%s: cannot route %s %s: %s\n", d->file, d->method,
                     d->pattern, kiln_strerror(rc));

@@ -1084,6 +1084,21 @@ void kiln_settings_server_opts(const kiln_settings *s, kiln_server_opts *o)
     o->upload_memory = kiln_settings_int(s, "uploads.memory");
     o->upload_max_file = kiln_settings_int(s, "uploads.max_file");
     o->upload_max_parts = to_int(kiln_settings_int(s, "uploads.max_parts"));
+    /* in the settings 0 is "never"; in kiln_server_opts that is -1 */
+    int64_t v;
+    o->ws_max_message = kiln_settings_int(s, "ws.max_message");
+    v = kiln_settings_int(s, "ws.idle_timeout_ms");
+    o->ws_idle_timeout_ms = v ? to_int(v) : -1;
+    v = kiln_settings_int(s, "ws.ping_interval_ms");
+    o->ws_ping_interval_ms = v ? to_int(v) : -1;
+    o->ws_max_send_queue = kiln_settings_int(s, "ws.max_send_queue");
+    const char *ov = kiln_settings_str(s, "ws.overflow");
+    o->ws_overflow_code = ov && strcmp(ov, "retry") == 0 ? 1013 : 1008;
+    o->ws_no_deflate = !kiln_settings_bool(s, "ws.deflate");
+    o->ws_allowed_origins = kiln_settings_str(s, "ws.allowed_origins");
+    v = kiln_settings_int(s, "sse.keepalive_ms");
+    o->sse_keepalive_ms = v ? to_int(v) : -1;
+    o->sse_max_send_queue = kiln_settings_int(s, "sse.max_send_queue");
 }
 
 /* ---- secrets in production ---------------------------------------------- */

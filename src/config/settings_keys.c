@@ -19,6 +19,7 @@
 
 static const char *const level_choices[] = {"debug", "info", "warn", "error",
                                             NULL};
+static const char *const overflow_choices[] = {"close", "retry", NULL};
 static const char *const cache_choices[] = {"memory", "redis", NULL};
 
 /* clang-format off */
@@ -125,14 +126,46 @@ const settings_key settings_keys[] = {
      "debug, info, warn or error", false, level_choices},
     {"logging", "access_log", "logging.access_log", SETTINGS_BOOL, "false", 0,
      1, "--access-log", "one line per request to stderr", false, NULL},
+    {"ws", "max_message", "ws.max_message", SETTINGS_SIZE, "1048576", 1,
+     INT64_C(1) << 40, "--ws-max-message",
+     "largest WebSocket message (bytes); more closes with 1009", false, NULL},
+    {"ws", "idle_timeout_ms", "ws.idle_timeout_ms", SETTINGS_INT, "60000", 0,
+     MS_MAX, "--ws-idle-timeout-ms",
+     "close a WebSocket that receives nothing for this long (0: never)",
+     false, NULL},
+    {"ws", "ping_interval_ms", "ws.ping_interval_ms", SETTINGS_INT, "20000", 0,
+     MS_MAX, "--ws-ping-interval-ms",
+     "ping a WebSocket that received nothing for this long (0: never)", false,
+     NULL},
+    {"ws", "max_send_queue", "ws.max_send_queue", SETTINGS_SIZE, "1048576", 1,
+     INT64_C(1) << 40, "--ws-max-send-queue",
+     "bytes waiting for a slow WebSocket reader before it is closed", false,
+     NULL},
+    {"ws", "overflow", "ws.overflow", SETTINGS_STRING, "close", 0, 0,
+     "--ws-overflow",
+     "close code for a reader past max_send_queue: close (1008) or retry "
+     "(1013)", false, overflow_choices},
+    {"ws", "deflate", "ws.deflate", SETTINGS_BOOL, "true", 0, 1, NULL,
+     "permessage-deflate when the client offers it", false, NULL},
+    {"ws", "allowed_origins", "ws.allowed_origins", SETTINGS_STRING, "", 0, 0,
+     "--ws-allowed-origins",
+     "origins that may open a WebSocket: empty for the Host's own, * for any, "
+     "or a list", false, NULL},
+    {"sse", "keepalive_ms", "sse.keepalive_ms", SETTINGS_INT, "15000", 0,
+     MS_MAX, "--sse-keepalive-ms",
+     "a comment on a silent event stream this often (0: never)", false, NULL},
+    {"sse", "max_send_queue", "sse.max_send_queue", SETTINGS_SIZE, "1048576", 1,
+     INT64_C(1) << 40, "--sse-max-send-queue",
+     "bytes waiting for a slow event-stream reader before it is cut off",
+     false, NULL},
 };
 /* clang-format on */
 
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
 const char *const settings_sections[] = {
-    "server", "uploads", "database",  "redis",   "cache", "rate",
-    "app",    "static",  "templates", "logging", "extra", NULL};
+    "server",  "uploads", "database",  "redis", "cache", "rate",  "app",
+    "static",  "templates", "logging", "ws",    "sse",   "extra", NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

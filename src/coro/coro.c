@@ -35,7 +35,8 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(KILN_CORO_UCONTEXT)
+#if (defined(__x86_64__) || defined(__aarch64__)) &&                           \
+    !defined(KILN_CORO_UCONTEXT)
 #define CORO_ASM 1
 void kiln_coro_switch(void **save_sp, void *load_sp);
 void kiln_coro_trampoline(void);
@@ -59,7 +60,9 @@ struct coro {
     void *arg;
     void *data;
     int state;
-    coro *next; /* pool free list */
+    coro *next;  /* pool free list */
+    void *saved; /* coro_hibernate: the live stack bytes, or NULL */
+    size_t saved_n;
 #ifdef CORO_ASAN
     void *fake_stack;          /* ASan fake stack of the coroutine */
     const void *caller_bottom; /* scheduler stack, for switching back */
@@ -159,10 +162,45 @@ static void coro_prepare(coro *co)
 #endif
 }
 
+size_t coro_hibernate(coro *co)
+{
+#if defined(CORO_ASM) && !defined(CORO_ASAN)
+    if (co->saved || co == current || co->state != CORO_SUSPENDED)
+        return 0;
+    static size_t page;
+    if (!page)
+        page = (size_t)sysconf(_SC_PAGESIZE);
+    char *sp = co->sp, *top = co->map + co->map_size;
+    assert(sp > co->map + CORO_GUARD && sp < top);
+    size_t n = (size_t)(top - sp);
+    void *keep = malloc(n);
+    if (!keep)
+        return 0;
+    memcpy(keep, sp, n);
+    /* below sp nothing is live: the switch saved all it needs above it */
+    char *lo = (char *)((uintptr_t)sp & ~(uintptr_t)(page - 1));
+    if (madvise(lo, (size_t)(top - lo), MADV_DONTNEED) != 0) {
+        free(keep);
+        return 0;
+    }
+    co->saved = keep;
+    co->saved_n = n;
+    return n;
+#else
+    (void)co;
+    return 0;
+#endif
+}
+
 int coro_resume(coro *co)
 {
     assert(current == NULL);
     assert(co->state == CORO_SUSPENDED);
+    if (co->saved) { /* back from coro_hibernate: fresh pages, old bytes */
+        memcpy(co->map + co->map_size - co->saved_n, co->saved, co->saved_n);
+        free(co->saved);
+        co->saved = NULL;
+    }
     current = co;
 #ifdef CORO_ASAN
     void *fake = NULL;
@@ -219,6 +257,7 @@ static void coro_destroy(coro *co)
                                 co->map_size - CORO_GUARD);
 #endif
     munmap(co->map, co->map_size);
+    free(co->saved);
     free(co);
 }
 

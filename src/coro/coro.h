@@ -73,6 +73,19 @@ void coro_discard(coro_pool *p, coro *co);
 int coro_resume(coro *co);
 /** Suspends the running coroutine; returns when it is resumed. */
 void coro_yield(void);
+/**
+ * Gives the stack pages of a suspended coroutine back to the kernel while
+ * it waits: its live bytes (from its stack pointer to the top, usually
+ * under a kilobyte) are copied to a malloc'd block and the pages are
+ * dropped (madvise MADV_DONTNEED); coro_resume copies them back, at the
+ * same addresses, so pointers into the stack stay valid. Nothing may read
+ * or write the stack meanwhile: whatever the loop touches while the
+ * coroutine waits (its waiter, timers) must live elsewhere. Returns the
+ * bytes kept aside, or 0 when nothing was done (already hibernating, not
+ * suspended, out of memory, or a build where it is off: the ucontext
+ * switch, AddressSanitizer).
+ */
+size_t coro_hibernate(coro *co);
 /** The running coroutine of this thread, or NULL on the scheduler stack. */
 coro *coro_current(void);
 /** Opaque per-coroutine pointer for the owner (the request being served). */

@@ -52,7 +52,7 @@ int body_stream_begin(conn *c)
     memcpy(head, c->in.p + c->in_off, hl);
     head[hl] = '\0';
     /* the same bytes parse the same way: only the views move */
-    int rc = http_parse_request(head, hl, &c->w->head_lim, &x->req);
+    int rc = ctx_parse_head(x, head, hl);
     if (rc != (int)hl)
         return KILN_EPARSE;
     c->in_off += hl;

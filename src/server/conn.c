@@ -168,7 +168,9 @@ int conn_flush(conn *c)
     }
     c->out_off = 0;
     kiln_buf_clear(&c->out);
-    if (c->out.cap > 4 * WORKER_BUF)
+    if (c->ws)
+        worker_buf_give(c->w, &c->out); /* an idle WebSocket holds none */
+    else if (c->out.cap > 4 * WORKER_BUF)
         kiln_buf_deinit(&c->out); /* do not keep a big buffer per idle conn */
     return c->file_left > 0 ? file_body_send(c) : 0;
 }
@@ -321,7 +323,11 @@ static void request_finish(conn *c)
     access_log(x);
     if (!x->req.keep_alive || x->stream_close || c->w->draining)
         c->close_after = true;
-    if (!x->body_stream) {
+    if (x->upgraded) {
+        /* a WebSocket: its head went at the upgrade, and the connection
+           ends with it */
+        c->close_after = true;
+    } else if (!x->body_stream) {
         c->in_off += x->req.head_len;
         if (x->req.body == HTTP_BODY_LENGTH)
             c->in_off += x->req.content_length;
@@ -406,7 +412,7 @@ static int dispatch(conn *c)
 {
     kiln_ctx *x = c->ctx;
     worker *w = c->w;
-    http_request *r = &x->req;
+    ctx_request *r = &x->req;
     c->requests++;
     x->start_ms = w->now_ms;
     x->head_only = kiln_str_eq(r->method, KILN_STR("HEAD"));
@@ -536,7 +542,7 @@ static int conn_process(conn *c)
                 conn_error(c, 503);
                 return PROC_MORE;
             }
-            int rc = http_parse_request(p, avail, &w->head_lim, &x->req);
+            int rc = ctx_parse_head(x, p, avail);
             if (rc <= 0) {
                 ctx_release(x);
                 if (rc < 0)
@@ -578,7 +584,7 @@ static int conn_process(conn *c)
         } else if (c->state == CONN_BODY) {
             kiln_ctx *x = c->ctx;
             if (c->reparse) {
-                int rc = http_parse_request(p, avail, &w->head_lim, &x->req);
+                int rc = ctx_parse_head(x, p, avail);
                 if (rc <= 0) { /* cannot happen: the same bytes parsed */
                     conn_error(c, 500);
                     return PROC_MORE;
@@ -727,6 +733,10 @@ static void conn_on_event(loop *l, loop_io *io, unsigned ev)
         return;
     if (ev & LOOP_READ)
         c->readable = true;
+    if (c->ws && c->state == CONN_HANDLER) {
+        ws_conn_event(c, ev); /* the WebSocket reads and writes itself */
+        return;
+    }
     if ((ev & LOOP_WRITE) && conn_pending(c)) {
         int r = conn_flush(c);
         if (r < 0 && c->state != CONN_HANDLER) {
@@ -751,8 +761,11 @@ static void conn_on_event(loop *l, loop_io *io, unsigned ev)
         worker_unpark(wt, 0);
         return;
     }
-    if (c->state == CONN_HANDLER)
+    if (c->state == CONN_HANDLER) {
+        if (c->ctx && c->ctx->sse)
+            sse_conn_event(c, ev); /* an event stream watches for EOF */
         return;
+    }
     conn_drive(c);
 }
 
@@ -803,4 +816,11 @@ void conn_shutdown(conn *c)
         return;
     }
     c->close_after = c->state != CONN_BODY;
+    if (c->state == CONN_HANDLER && c->ctx) {
+        /* long-lived handlers are told, so that they end in time */
+        if (c->ctx->ws)
+            ws_shutdown(c->ctx);
+        else if (c->ctx->sse)
+            sse_shutdown(c->ctx);
+    }
 }

@@ -59,6 +59,9 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->defers = NULL;
     x->db = NULL;
     x->input = NULL;
+    x->ws = NULL;
+    x->sse = NULL;
+    x->upgraded = x->conn_upgrade = false;
     x->on_respond = NULL;
     x->id = ++w->next_id;
     x->id_str[0] = '\0';
@@ -85,6 +88,41 @@ static void buf_trim(kiln_buf *b)
     kiln_buf_clear(b);
     if (b->cap > 64 * 1024)
         kiln_buf_deinit(b);
+}
+
+int ctx_set_request(kiln_ctx *x, const http_request *r)
+{
+    http_header *h = NULL;
+    if (r->nheaders) {
+        h = kiln_arena_alloc(&x->arena, r->nheaders * sizeof *h);
+        if (!h)
+            return KILN_ENOMEM;
+        memcpy(h, r->headers, r->nheaders * sizeof *h);
+    }
+    x->req = (ctx_request){.method = r->method,
+                           .target = r->target,
+                           .path = r->path,
+                           .query = r->query,
+                           .has_query = r->has_query,
+                           .minor = r->minor,
+                           .headers = h,
+                           .nheaders = r->nheaders,
+                           .host = r->host,
+                           .body = r->body,
+                           .content_length = r->content_length,
+                           .keep_alive = r->keep_alive,
+                           .expect_continue = r->expect_continue,
+                           .head_len = r->head_len};
+    return 0;
+}
+
+int ctx_parse_head(kiln_ctx *x, const char *p, size_t n)
+{
+    http_request *r = &x->w->parse;
+    int rc = http_parse_request(p, n, &x->w->head_lim, r);
+    if (rc > 0 && ctx_set_request(x, r) != 0)
+        return -503;
+    return rc;
 }
 
 typedef struct ctx_defer {
@@ -118,6 +156,10 @@ void ctx_release(kiln_ctx *x)
 {
     worker *w = x->w;
     ctx_run_defers(x, KILN_ECANCELED); /* its coroutine was lost */
+    if (x->ws)
+        ws_release(x); /* before the arena that holds it goes */
+    if (x->sse)
+        sse_release(x);
     kiln_arena_reset(&x->arena);
     buf_trim(&x->body_buf);
     buf_trim(&x->trailers_buf);
@@ -147,7 +189,7 @@ void ctx_pool_free(worker *w)
 
 int ctx_set_path(kiln_ctx *x)
 {
-    http_request *r = &x->req;
+    ctx_request *r = &x->req;
     if (r->path.n == 0 || r->path.p[0] != '/')
         return KILN_EINVAL;
     char *path = kiln_arena_alloc(&x->arena, r->path.n + 1);

@@ -79,7 +79,10 @@ static int put_head(kiln_ctx *x, int status, const char *ctype,
         kiln_buf_append(b, "\r\n", 2);
     }
     if (closing(x) || x->stream_close)
-        kiln_buf_append(b, "Connection: close\r\n", 19);
+        kiln_buf_puts(b, x->conn_upgrade ? "Connection: Upgrade, close\r\n"
+                                         : "Connection: close\r\n");
+    else if (x->conn_upgrade)
+        kiln_buf_puts(b, "Connection: Upgrade\r\n");
     else if (x->req.minor == 0)
         kiln_buf_append(b, "Connection: keep-alive\r\n", 24);
     kiln_buf_append(b, "\r\n", 2);
@@ -187,6 +190,23 @@ int respond_raw_error(conn *c, int status)
     kiln_buf_put_i64(b, n);
     kiln_buf_append(b, "\r\n\r\n", 4);
     kiln_buf_append(b, body, (size_t)n);
+    return 0;
+}
+
+int respond_switching(kiln_ctx *x, const char *lines, size_t n)
+{
+    kiln_buf *b = &x->conn->out;
+    if (kiln_buf_reserve(b, 64 + x->w->date_len + x->resp_headers.n + n) != 0)
+        return KILN_ENOMEM;
+    x->status = 101;
+    x->responded = true;
+    put_status_line(b, 101);
+    kiln_buf_append(b, SERVER_LINE, sizeof SERVER_LINE - 1);
+    kiln_buf_append(b, x->w->date_hdr, x->w->date_len);
+    if (x->resp_headers.n)
+        kiln_buf_append(b, x->resp_headers.p, x->resp_headers.n);
+    kiln_buf_append(b, lines, n);
+    kiln_buf_append(b, "\r\n", 2);
     return 0;
 }
 
@@ -372,13 +392,14 @@ int kiln_stream_start(kiln_ctx *c, int status, const char *content_type)
     return stream_flush(c);
 }
 
-int kiln_stream_write(kiln_ctx *c, const void *p, size_t n)
+int respond_chunk(kiln_ctx *c, const void *p, size_t n)
 {
     if (!c->streaming)
         return KILN_ESTATE;
     if (n == 0 || c->head_only)
         return 0;
     kiln_buf *b = &c->conn->out;
+    size_t before = b->n;
     if (!c->stream_close) {
         char hex[24];
         int hn = snprintf(hex, sizeof hex, "%zx\r\n", n);
@@ -386,8 +407,18 @@ int kiln_stream_write(kiln_ctx *c, const void *p, size_t n)
             return KILN_ENOMEM;
     }
     if (kiln_buf_append(b, p, n) ||
-        (!c->stream_close && kiln_buf_append(b, "\r\n", 2)))
+        (!c->stream_close && kiln_buf_append(b, "\r\n", 2))) {
+        kiln_buf_truncate(b, before);
         return KILN_ENOMEM;
+    }
+    return 0;
+}
+
+int kiln_stream_write(kiln_ctx *c, const void *p, size_t n)
+{
+    int rc = respond_chunk(c, p, n);
+    if (rc || n == 0 || c->head_only)
+        return rc;
     return stream_flush(c);
 }
 

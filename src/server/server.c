@@ -106,6 +106,15 @@ void kiln_server_opts_default(kiln_server_opts *o)
     o->upload_memory = 64 * 1024;
     o->upload_max_file = 100 * 1024 * 1024;
     o->upload_max_parts = 1000;
+    o->ws_max_message = 1024 * 1024;
+    o->ws_idle_timeout_ms = 60000;
+    o->ws_ping_interval_ms = 20000;
+    o->ws_max_send_queue = 1024 * 1024;
+    o->ws_overflow_code = 1008;
+    o->ws_no_deflate = false;
+    o->ws_allowed_origins = NULL; /* the Host's own origin */
+    o->sse_keepalive_ms = 15000;
+    o->sse_max_send_queue = 1024 * 1024;
 }
 
 /* Fills unset (<= 0) fields of o with the defaults. */
@@ -133,7 +142,19 @@ static void opts_complete(kiln_server_opts *o)
     FILL(upload_memory);
     FILL(upload_max_file);
     FILL(upload_max_parts);
+    FILL(ws_max_message);
+    FILL(ws_max_send_queue);
+    FILL(sse_max_send_queue);
 #undef FILL
+    /* 0 is the default, a negative value "never" */
+    if (o->ws_idle_timeout_ms == 0)
+        o->ws_idle_timeout_ms = d.ws_idle_timeout_ms;
+    if (o->ws_ping_interval_ms == 0)
+        o->ws_ping_interval_ms = d.ws_ping_interval_ms;
+    if (o->sse_keepalive_ms == 0)
+        o->sse_keepalive_ms = d.sse_keepalive_ms;
+    if (o->ws_overflow_code != 1013)
+        o->ws_overflow_code = 1008;
     if (!o->uploads_dir || !o->uploads_dir[0]) {
         const char *t = getenv("TMPDIR");
         o->uploads_dir = t && t[0] ? t : "/tmp";
@@ -237,6 +258,7 @@ static void worker_deinit(worker *w)
     for (unsigned i = 0; i < w->nbufs; i++)
         free(w->bufs[i]);
     w->nbufs = 0;
+    ws_zpool_deinit(&w->zpool);
 }
 
 static int worker_init(worker *w, int id, const kiln_app *app,
@@ -261,6 +283,12 @@ static int worker_init(worker *w, int id, const kiln_app *app,
     timer_list_init(&w->idle_q, o->idle_timeout_ms);
     timer_list_init(&w->body_q, o->body_timeout_ms);
     timer_list_init(&w->linger_q, 2000);
+    timer_list_init(&w->ws_ping_q, o->ws_ping_interval_ms);
+    timer_list_init(&w->ws_idle_q, o->ws_idle_timeout_ms);
+    timer_list_init(&w->ws_close_q, WS_CLOSE_WAIT_MS);
+    timer_list_init(&w->sse_q, o->sse_keepalive_ms);
+    timer_list_init(&w->nap_q, WORKER_NAP_MS);
+    ws_zpool_init(&w->zpool);
     coro_pool_init(&w->coros, o->stack_size);
     if (loop_init(&w->loop) != 0)
         return KILN_EIO;
@@ -365,6 +393,22 @@ static const char usage[] =
     "  --uploads-memory BYTES  file parts kept in memory up to (65536)\n"
     "  --uploads-max-file BYTES  largest uploaded file (104857600)\n"
     "  --uploads-max-parts N   most fields in a form (1000)\n"
+    "  --ws-max-message BYTES  largest WebSocket message (1048576)\n"
+    "  --ws-idle-timeout-ms MS close a silent WebSocket after (60000; 0 "
+    "never)\n"
+    "  --ws-ping-interval-ms MS  ping a silent WebSocket after (20000; 0 "
+    "never)\n"
+    "  --ws-max-send-queue BYTES  unsent bytes before a slow reader is "
+    "closed (1048576)\n"
+    "  --ws-overflow close|retry  close code for that: 1008 or 1013 "
+    "(close)\n"
+    "  --ws-deflate on|off     permessage-deflate when offered (on)\n"
+    "  --ws-allowed-origins LIST  origins that may open a WebSocket (the "
+    "Host's)\n"
+    "  --sse-keepalive-ms MS   comment on a silent event stream every "
+    "(15000; 0 never)\n"
+    "  --sse-max-send-queue BYTES  unsent bytes before an event stream is "
+    "cut (1048576)\n"
     "  --help                  this text\n";
 
 static int parse_num(const char *flag, const char *v, long long lo,
@@ -400,6 +444,29 @@ int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv)
                 return KILN_EINVAL;
             }
             o->host = v;
+        } else if (strcmp(a, "--ws-allowed-origins") == 0) {
+            if (!v) {
+                fprintf(stderr, "--ws-allowed-origins: needs a list (\"*\", "
+                                "or origins such as https://a.example)\n");
+                return KILN_EINVAL;
+            }
+            o->ws_allowed_origins = v;
+        } else if (strcmp(a, "--ws-overflow") == 0) {
+            if (!v || (strcmp(v, "close") != 0 && strcmp(v, "retry") != 0)) {
+                fprintf(stderr,
+                        "--ws-overflow: expected close or retry, got "
+                        "'%s'\n",
+                        v ? v : "");
+                return KILN_EINVAL;
+            }
+            o->ws_overflow_code = strcmp(v, "retry") == 0 ? 1013 : 1008;
+        } else if (strcmp(a, "--ws-deflate") == 0) {
+            if (!v || (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)) {
+                fprintf(stderr, "--ws-deflate: expected on or off, got '%s'\n",
+                        v ? v : "");
+                return KILN_EINVAL;
+            }
+            o->ws_no_deflate = strcmp(v, "off") == 0;
         } else if (strcmp(a, "--uploads-dir") == 0) {
             if (!v || !v[0]) {
                 fprintf(stderr, "--uploads-dir: needs a folder\n");
@@ -419,7 +486,13 @@ int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv)
                         {"--max-body", 1, (long long)1 << 40},
                         {"--uploads-memory", 1, (long long)1 << 40},
                         {"--uploads-max-file", 1, (long long)1 << 40},
-                        {"--uploads-max-parts", 1, 1000000}};
+                        {"--uploads-max-parts", 1, 1000000},
+                        {"--ws-max-message", 1, (long long)1 << 40},
+                        {"--ws-idle-timeout-ms", 0, 86400000},
+                        {"--ws-ping-interval-ms", 0, 86400000},
+                        {"--ws-max-send-queue", 1, (long long)1 << 40},
+                        {"--sse-keepalive-ms", 0, 86400000},
+                        {"--sse-max-send-queue", 1, (long long)1 << 40}};
             size_t k;
             for (k = 0; k < sizeof nums / sizeof nums[0]; k++)
                 if (strcmp(a, nums[k].flag) == 0)
@@ -460,6 +533,24 @@ int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv)
                 break;
             case 9:
                 o->upload_max_parts = (int)n;
+                break;
+            case 10:
+                o->ws_max_message = n;
+                break;
+            case 11:
+                o->ws_idle_timeout_ms = n ? (int)n : -1;
+                break;
+            case 12:
+                o->ws_ping_interval_ms = n ? (int)n : -1;
+                break;
+            case 13:
+                o->ws_max_send_queue = n;
+                break;
+            case 14:
+                o->sse_keepalive_ms = n ? (int)n : -1;
+                break;
+            case 15:
+                o->sse_max_send_queue = n;
                 break;
             }
         }

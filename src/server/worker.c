@@ -118,6 +118,7 @@ static void waiter_unlink(worker *w, waiter *wt)
 static void waiter_wake(worker *w, waiter *wt, int result)
 {
     timer_heap_del(&w->sleeps, &wt->t);
+    timer_list_disarm(&wt->nap);
     if (wt->io_armed) {
         loop_del(&w->loop, &wt->io);
         wt->io_armed = false;
@@ -186,6 +187,37 @@ int kiln_wait_fd(int fd, int events, int64_t timeout_ms)
     return wt.result;
 }
 
+void worker_post(worker *w, worker_msg *m)
+{
+    worker_msg *head = __atomic_load_n(&w->inbox, __ATOMIC_RELAXED);
+    do
+        m->next = head;
+    while (!__atomic_compare_exchange_n(&w->inbox, &head, m, true,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+    if (!head) { /* it was empty: the worker may be asleep in epoll_wait */
+        uint64_t one = 1;
+        ssize_t r = write(w->wake_fd, &one, sizeof one);
+        (void)r; /* a full eventfd counter wakes it all the same */
+    }
+}
+
+void worker_inbox_drain(worker *w)
+{
+    worker_msg *m = __atomic_exchange_n(&w->inbox, NULL, __ATOMIC_ACQUIRE);
+    worker_msg *fifo = NULL;
+    while (m) { /* newest first: reverse */
+        worker_msg *next = m->next;
+        m->next = fifo;
+        fifo = m;
+        m = next;
+    }
+    while (fifo) {
+        worker_msg *next = fifo->next;
+        fifo->fn(w, fifo);
+        fifo = next;
+    }
+}
+
 void worker_hook_add(worker *w, worker_hook *h)
 {
     h->next = w->hooks;
@@ -209,9 +241,37 @@ int worker_park(waiter *wt, int64_t timeout_ms)
     return wt->result;
 }
 
+int worker_park_idle(waiter *wt, int64_t timeout_ms)
+{
+    worker *w = current_worker;
+    memset(wt, 0, sizeof *wt);
+    wt->co = coro_current();
+    if (!w || !wt->co)
+        return KILN_ESTATE;
+    if (w->draining && w->now_ms >= w->drain_deadline)
+        return KILN_ECANCELED;
+    if (timeout_ms >= 0 &&
+        timer_heap_add(&w->sleeps, &wt->t, w->now_ms + timeout_ms) != 0)
+        return KILN_ENOMEM;
+    waiter_link(w, wt);
+    timer_list_arm(&w->nap_q, &wt->nap, w->now_ms);
+    coro_yield();
+    timer_list_disarm(&wt->nap);
+    return wt->result;
+}
+
 void worker_unpark(waiter *wt, int result)
 {
     waiter_wake(current_worker, wt, result);
+}
+
+void worker_park_cancel(waiter *wt)
+{
+    worker *w = current_worker;
+    timer_heap_del(&w->sleeps, &wt->t);
+    timer_list_disarm(&wt->nap);
+    if (wt->prev || w->waiters == wt) /* still parked */
+        waiter_unlink(w, wt);
 }
 
 int kiln_sleep_ms(int64_t ms)
@@ -249,6 +309,18 @@ static void run_timers(worker *w)
             conn *c = (conn *)((char *)l->head - offsetof(conn, t));
             conn_timeout(c);
         }
+    }
+    timer_list *ws_lists[] = {&w->ws_ping_q, &w->ws_idle_q, &w->ws_close_q};
+    for (size_t i = 0; i < sizeof ws_lists / sizeof ws_lists[0]; i++)
+        while (ws_lists[i]->head && ws_lists[i]->head->deadline <= w->now_ms)
+            ws_timeout(w, ws_lists[i]->head);
+    while (w->sse_q.head && w->sse_q.head->deadline <= w->now_ms)
+        sse_timeout(w, w->sse_q.head);
+    while (w->nap_q.head && w->nap_q.head->deadline <= w->now_ms) {
+        /* a long wait: its stack goes back to the kernel until it ends */
+        waiter *wt = (waiter *)((char *)w->nap_q.head - offsetof(waiter, nap));
+        timer_list_disarm(&wt->nap);
+        coro_hibernate(wt->co);
     }
     timer *t;
     while ((t = timer_heap_top(&w->sleeps)) && t->deadline <= w->now_ms) {
@@ -335,7 +407,10 @@ void *worker_main(void *arg)
         w->exit_code = 1;
         return NULL;
     }
-    timer_list *lists[] = {&w->header_q, &w->idle_q, &w->body_q, &w->linger_q};
+    timer_list *lists[] = {&w->header_q,   &w->idle_q,    &w->body_q,
+                           &w->linger_q,   &w->ws_ping_q, &w->ws_idle_q,
+                           &w->ws_close_q, &w->sse_q,     &w->nap_q};
+    int nlists = (int)(sizeof lists / sizeof lists[0]);
     for (;;) {
         if (!w->draining && __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
             begin_drain(w);
@@ -353,10 +428,12 @@ void *worker_main(void *arg)
                 break;
             }
         }
+        if (__atomic_load_n(&w->inbox, __ATOMIC_RELAXED))
+            worker_inbox_drain(w);
         for (worker_hook *h = w->hooks; h; h = h->next)
             h->fn(h->arg);
         int cap = w->draining ? (int)(w->drain_deadline - w->now_ms) : -1;
-        int timeout = timer_next_ms(&w->sleeps, lists, 4, w->now_ms, cap);
+        int timeout = timer_next_ms(&w->sleeps, lists, nlists, w->now_ms, cap);
         loop_poll(&w->loop, timeout); /* refreshes the clock first */
         run_timers(w);
     }

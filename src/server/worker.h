@@ -43,6 +43,7 @@
 #include "loop/loop.h"
 #include "loop/timer.h"
 #include "router/router.h"
+#include "ws/ws.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -59,7 +60,7 @@ struct kiln_app {
     kiln_error_page error_page;   /* kiln_app_set_error_page, or NULL */
     void *error_page_data;
     bool capture_log; /* kiln_app_capture_log */
-    void **kept;                  /* app_keep: freed by kiln_app_free */
+    void **kept;      /* app_keep: freed by kiln_app_free */
     size_t nkept;
 };
 
@@ -109,7 +110,34 @@ struct conn {
     size_t body_pos;   /* chunked: first undecoded byte in in */
     http_chunked chunked;
     uint64_t requests; /* served on this connection */
+    bool ws;           /* upgraded to a WebSocket (ws.c): its reading and
+                          writing are ws.c's; idle, it holds no buffers */
 };
+
+/**
+ * The parsed request head a handler sees: http_request's fields, but its
+ * header array lives in the request's arena, sized to the headers sent.
+ * http_request has room for HTTP_MAX_HEADERS (3.2 KiB): the parser fills
+ * the worker's one (worker.parse) and ctx_set_request copies what it
+ * found, so a request that waits for a long time (a WebSocket, an event
+ * stream, a sleeping handler) does not keep that room.
+ */
+typedef struct ctx_request {
+    kiln_str method;
+    kiln_str target;
+    kiln_str path;
+    kiln_str query;
+    bool has_query;
+    int minor;
+    http_header *headers; /* nheaders of them, in the arena */
+    unsigned nheaders;
+    kiln_str host;
+    http_body_kind body;
+    uint64_t content_length;
+    bool keep_alive;
+    bool expect_continue;
+    size_t head_len;
+} ctx_request;
 
 /** The request context behind kiln_ctx. Pooled per worker. */
 struct kiln_ctx {
@@ -117,7 +145,7 @@ struct kiln_ctx {
     conn *conn;
     coro *co;
     kiln_ctx *next_free;
-    http_request req; /* views into conn->in */
+    ctx_request req; /* views into conn->in (the array: in the arena) */
     kiln_arena arena;
     kiln_str path; /* normalised, NUL-terminated, in arena */
     route_match match;
@@ -159,6 +187,12 @@ struct kiln_ctx {
     struct ctx_defer *defers; /* kiln_defer callbacks, newest first */
     void *db;                 /* db/db.c: the request's kiln_dbc, if any */
     void *input;              /* app/: the endpoint schema's input, if any */
+    struct kiln_ws *ws;       /* ws.c: the request's WebSocket, if any */
+    struct kiln_sse *sse;     /* sse.c: its event stream, if any */
+    bool upgraded;            /* 101 sent: the head was consumed at the
+                                 upgrade, the connection ends with it */
+    bool conn_upgrade;        /* respond.c adds "Connection: Upgrade"
+                                 (a 426 or 101 names the upgrade) */
     respond_hook *on_respond; /* see respond_hook; NULL once it ran */
     uint64_t id;
     char id_str[32];
@@ -174,6 +208,16 @@ typedef struct worker_hook {
     struct worker_hook *next;
 } worker_hook;
 
+/**
+ * A message for a worker from any thread (worker_post): fn runs on the
+ * worker's thread, in its loop, outside any coroutine. Embed it in what
+ * it carries. The sender owns it until fn is called, fn from then on.
+ */
+typedef struct worker_msg {
+    struct worker_msg *next;
+    void (*fn)(worker *w, struct worker_msg *m);
+} worker_msg;
+
 /** One worker thread. */
 struct worker {
     int id;
@@ -185,6 +229,8 @@ struct worker {
                              it (conn.c checks Content-Length against
                              lim.max_body unless the body is streamed, which
                              has the limits of the form layer) */
+    http_request parse;   /* every head is parsed here, then copied into
+                             its context (ctx_set_request) */
     loop loop;
     int listen_fd;
     loop_io listen_io;
@@ -192,6 +238,11 @@ struct worker {
     loop_io wake_io;
     timer_heap sleeps;
     timer_list header_q, idle_q, body_q, linger_q;
+    /* WebSockets: keep-alive Ping, idle close, close handshake; event
+       streams: keep-alive comments (ws.c, sse.c) */
+    timer_list ws_ping_q, ws_idle_q, ws_close_q, sse_q;
+    timer_list nap_q; /* worker_park_idle: stacks to hibernate */
+    ws_zpool zpool;   /* zlib streams for permessage-deflate */
     coro_pool coros;
     int64_t now_ms;
     time_t date_sec;
@@ -210,14 +261,20 @@ struct worker {
     int exit_code;
     struct waiter *waiters; /* coroutines waiting on fds or timers */
     worker_hook *hooks;     /* worker_hook_add; owned by who added them */
+    worker_msg *inbox;      /* atomic: worker_post's pushes, newest first */
 };
 
 /** Size of pooled I/O buffers. */
 #define WORKER_BUF 16384
+/** How long a closing WebSocket waits for the peer's Close (and for its
+    send queue to drain) before the connection is cut. */
+#define WS_CLOSE_WAIT_MS 5000
 
-/** A coroutine waiting for an fd and/or a deadline (on its own stack). */
+/** A coroutine waiting for an fd and/or a deadline (on its own stack, or
+    for worker_park_idle elsewhere). */
 typedef struct waiter {
     timer t;
+    timer nap; /* worker_park_idle: on nap_q while it waits */
     loop_io io;
     coro *co;
     int result;
@@ -236,11 +293,36 @@ void worker_hook_add(worker *w, worker_hook *h);
  * (KILN_ECANCELED). Returns the result; KILN_ESTATE outside a coroutine.
  */
 int worker_park(waiter *wt, int64_t timeout_ms);
+/**
+ * worker_park for a wait that may last (a WebSocket or an event stream
+ * waiting for its client): once it has lasted WORKER_NAP_MS, the
+ * coroutine's stack pages go back to the kernel (coro_hibernate) until it
+ * is resumed, so an idle connection costs no stack. wt must not be on the
+ * coroutine's own stack, and nothing may touch that stack meanwhile.
+ */
+int worker_park_idle(waiter *wt, int64_t timeout_ms);
+/** How long a worker_park_idle wait lasts before its stack hibernates. */
+#define WORKER_NAP_MS 1000
 /** Resumes the coroutine parked on wt with result. Only from the loop
     (outside any coroutine). */
 void worker_unpark(waiter *wt, int result);
+/** Forgets the park on wt without resuming its coroutine (which is being
+    discarded): wt leaves the worker's lists and timers. */
+void worker_park_cancel(waiter *wt);
 /** The worker running on this thread (NULL elsewhere). */
 worker *worker_current(void);
+/**
+ * Posts m to w from any thread, without a lock: a push onto w's inbox
+ * (compare-and-swap), and a write to w's eventfd when the inbox was
+ * empty, so a burst of posts wakes the worker once. w drains the inbox at
+ * every loop turn (worker_inbox_drain), oldest first per sender. This is
+ * how another worker or a thread reaches connections it does not own:
+ * the message's fn, on the owner's thread, sends to them.
+ */
+void worker_post(worker *w, worker_msg *m);
+/** Runs the fn of every message posted to w so far, in the order each
+    sender posted them. Only on w's thread, outside any coroutine. */
+void worker_inbox_drain(worker *w);
 /** Refreshes w->now_ms and the cached Date header. */
 void worker_update_clock(worker *w);
 /** Takes a pooled I/O buffer into b (if b has none). KILN_ENOMEM on failure. */
@@ -296,6 +378,17 @@ void ctx_capture_log(kiln_ctx *x, bool on);
     them. Called in the handler's coroutine, or with KILN_ECANCELED by
     ctx_release when the coroutine was lost. */
 void ctx_run_defers(kiln_ctx *x, int rc);
+/**
+ * Sets x->req from the head just parsed into r (views into the same
+ * buffer), the headers copied into x's arena. Returns 0 or KILN_ENOMEM.
+ */
+int ctx_set_request(kiln_ctx *x, const http_request *r);
+/**
+ * Parses the head at p[0..n) into x->req (through the worker's parse
+ * buffer). Returns what http_parse_request returns, or -503 when the
+ * arena is out of memory.
+ */
+int ctx_parse_head(kiln_ctx *x, const char *p, size_t n);
 /** Makes in the request's kiln_input (schema/body.c). */
 void ctx_set_input(kiln_ctx *x, void *in);
 /** Returns x to the pool, freeing its request memory. */
@@ -371,6 +464,42 @@ int respond_problem(kiln_ctx *x, int status, const char *detail);
  * (no context), with Connection: close.
  */
 int respond_raw_error(conn *c, int status);
+/**
+ * Appends "101 Switching Protocols" for x: Server, Date, the handler's
+ * headers, then lines (complete "Name: value\r\n" lines: Upgrade,
+ * Connection, the protocol's own) and the blank line. Returns 0 or
+ * KILN_ENOMEM.
+ */
+int respond_switching(kiln_ctx *x, const char *lines, size_t n);
+/**
+ * Appends n bytes of a streamed response (kiln_stream_start) as one chunk
+ * to the output without writing or waiting: the caller flushes. Returns
+ * 0, KILN_ESTATE when x is not streaming, KILN_ENOMEM.
+ */
+int respond_chunk(kiln_ctx *x, const void *p, size_t n);
+
+/* ws.c */
+/** Handles loop events of c, a WebSocket whose handler runs. */
+void ws_conn_event(conn *c, unsigned ev);
+/** Handles the expiry of a timer on one of the worker's ws_* lists. */
+void ws_timeout(worker *w, timer *t);
+/** Graceful shutdown: closes x's WebSocket with 1001 (Going Away) and
+    wakes its handler. */
+void ws_shutdown(kiln_ctx *x);
+/** Releases what x's WebSocket holds (timers, reader, buffers); the
+    request is over (ctx_release). */
+void ws_release(kiln_ctx *x);
+
+/* sse.c */
+/** Handles loop events of c while an event stream's handler runs (after
+    conn.c has written what it could). */
+void sse_conn_event(conn *c, unsigned ev);
+/** Handles the expiry of an event stream's keep-alive timer. */
+void sse_timeout(worker *w, timer *t);
+/** Graceful shutdown: wakes x's event stream handler if it waits. */
+void sse_shutdown(kiln_ctx *x);
+/** Releases what x's event stream holds (its timer). */
+void sse_release(kiln_ctx *x);
 
 /* server.c */
 /** Hands p (malloc'd) to app: kiln_app_free frees it. 0 or KILN_ENOMEM

@@ -13,6 +13,7 @@ import tempfile
 import harness
 from harness import check, eq, t
 from kilncli import env_for, get_when_up, kiln_bin
+from wsclient import OP_TEXT, WsConn
 
 BOARD = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "examples", "board")
@@ -135,3 +136,10 @@ def test_board_pages_forms_and_api():
         eq(st, 204, "deleted")
         st, _, _ = b.call("GET", "/tasks/2")
         eq(st, 404, "gone")
+        # the WebSocket echo (api/ws/echo.c)
+        with WsConn(b.port) as c:
+            c.open("/api/ws/echo")
+            c.send_text("board")
+            eq(c.read_message(), (OP_TEXT, b"board"), "echo")
+            c.send_close(1000)
+            c.expect_close(1000, reply=False)

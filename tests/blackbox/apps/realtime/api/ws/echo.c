@@ -1,0 +1,11 @@
+/* /api/ws/echo: every text and binary message back, unchanged. */
+#include <kiln.h>
+
+KILN_WS(echo)
+{
+    kiln_ws_msg m;
+    while (kiln_ws_recv(ws, &m) == 0)
+        if (kiln_ws_send(ws, m.type, m.data.p, m.data.n) != 0)
+            break;
+    return 0;
+}

@@ -1,0 +1,122 @@
+"""WebSockets and server-sent events in a kiln project: KILN_WS found by
+file-system routing (listed by `kiln routes` as WS), the [ws] settings of
+kiln.toml applied, an event stream from a KILN_GET, and the scanner's
+refusals. The app is tests/blackbox/apps/realtime.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import harness
+from harness import build_request, check, eq, t
+from kilncli import env_for, get_when_up, kiln_bin
+from test_sse import parse_stream
+from wsclient import OP_TEXT, WsConn
+
+APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps", "realtime")
+ENV = {"KILN_APP_SECRET_KEY": "k" * 20 + "s3cr3t-for-the-tests-only"}
+
+
+def kiln(root, *args, timeout=180):
+    p = subprocess.run([kiln_bin()] + list(args), cwd=root, env=env_for(ENV),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=t(timeout))
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def copy_app():
+    parent = tempfile.mkdtemp(prefix="kiln-realtime-")
+    root = os.path.join(parent, "realtime")
+    shutil.copytree(APP, root)
+    return parent, root
+
+
+def test_realtime_project():
+    parent, root = copy_app()
+    proc = None
+    try:
+        rc, out, err = kiln(root, "routes")
+        eq(rc, 0, "kiln routes: " + out + err)
+        lines = [l.split() for l in out.splitlines()]
+        check(["WS", "/api/ws/echo", "api/ws/echo.c"] in lines, "routes: %s" % out)
+        check(["WS", "/api/ws/room/{name}", "api/ws/room/[name].c"] in lines,
+              "routes: %s" % out)
+        check(["GET", "/api/events", "api/events.c"] in lines, "routes: %s" % out)
+        rc, out, err = kiln(root, "build")
+        eq(rc, 0, "kiln build: " + out + err)
+        port = harness.free_port()
+        log = open(os.path.join(parent, "app.log"), "wb")
+        proc = subprocess.Popen([os.path.join(root, "dist", "realtime"), "--port", str(port),
+                                 "--workers", "2", "--root", root],
+                                env=env_for(ENV), stdout=log, stderr=subprocess.STDOUT)
+        r = get_when_up(port, "/api/ws/echo")
+        check(r is not None, "the app answers")
+        eq(r.status, 426, "a plain GET of a WebSocket route")
+        with WsConn(port) as c:
+            c.open("/api/ws/echo")
+            c.send_text("from a project")
+            eq(c.read_message(), (OP_TEXT, b"from a project"), "echo")
+            c.send_text("x" * 65536)  # ws.max_message = 64KiB
+            eq(c.read_message(), (OP_TEXT, b"x" * 65536), "at the limit")
+            c.send_text("x" * 65537)
+            c.expect_close(1009, reply=False)
+        with WsConn(port) as c:
+            r = c.open("/api/ws/room/lobby", headers=[("Sec-WebSocket-Protocol", "room.v1")])
+            eq(r.header("Sec-WebSocket-Protocol"), "room.v1", "subprotocol")
+            eq(json.loads(c.read_message()[1]), {"room": "lobby", "protocol": "room.v1"},
+               "greeting")
+            c.send_text("hi")
+            eq(json.loads(c.read_message()[1]), {"n": 1, "text": "hi"}, "reply")
+        hc = harness.Conn(port)
+        hc.send(build_request("GET", "/api/events?n=2", headers=[("Last-Event-ID", "9")]))
+        r = hc.read_response()
+        hc.close()
+        eq(r.header("Content-Type"), "text/event-stream", "type")
+        events, _, _ = parse_stream(r.body.decode())
+        eq([(e["event"], e["data"], e["id"]) for e in events],
+           [("count", "10", "10"), ("count", "11", "11")], "events")
+    finally:
+        if proc:
+            proc.terminate()
+            try:
+                proc.wait(timeout=t(10))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+test_realtime_project.timeout = 240
+
+
+def test_ws_scanner_refusals():
+    parent, root = copy_app()
+    try:
+        with open(os.path.join(root, "api", "ws", "echo.c"), "a") as f:
+            f.write("\nKILN_GET(also) { return kiln_text(c, 200, \"x\"); }\n")
+        rc, out, err = kiln(root, "routes")
+        check(rc != 0, "KILN_WS and KILN_GET in one file accepted: " + out)
+        check("api/ws/echo.c: KILN_WS and KILN_GET both answer GET" in err,
+              "message: " + err)
+        shutil.copy(os.path.join(APP, "api", "ws", "echo.c"),
+                    os.path.join(root, "api", "ws", "echo.c"))
+        os.makedirs(os.path.join(root, "pages"), exist_ok=True)
+        with open(os.path.join(root, "pages", "live.c"), "w") as f:
+            f.write("#include <kiln.h>\nKILN_WS(live) { return 0; }\n")
+        with open(os.path.join(root, "pages", "live.html"), "w") as f:
+            f.write("<p>live</p>\n")
+        rc, out, err = kiln(root, "routes")
+        check(rc != 0 and "pages/live.c: KILN_WS is for api/ files" in err,
+              "KILN_WS in pages/: %s %s" % (out, err))
+        os.unlink(os.path.join(root, "pages", "live.c"))
+        # a GET of another file at the same path conflicts with the WebSocket
+        os.makedirs(os.path.join(root, "api", "ws", "echo"))
+        with open(os.path.join(root, "api", "ws", "echo", "index.c"), "w") as f:
+            f.write("#include <kiln.h>\nKILN_GET(g) { return kiln_text(c, 200, \"x\"); }\n")
+        rc, out, err = kiln(root, "routes")
+        check(rc != 0 and "route conflict" in err and "api/ws/echo.c" in err,
+              "conflict: %s %s" % (out, err))
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
