@@ -620,26 +620,6 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
                     "&%s_model.fields[%s_F_%s], id, target);\n}\n\n",
                     p, f->name, ops[k][0], ops[k][1], p, p, n->upper, fu);
             }
-            if (f->ref) {
-                names tn;
-                names_of(f->ref->name, &tn);
-                char self[64], other[64];
-                model_link_columns(m, f, self, other);
-                kiln_buf_printf(
-                    b,
-                    "/** The %s rows linked to row id through %s, in %s's "
-                    "order. */\n"
-                    "static inline int %s_%s_list(kiln_dbc *db, int64_t id, "
-                    "%sList *out)\n{\n"
-                    "    kiln_db_param p = KILN_INT(id);\n"
-                    "    kiln_list_opts o = {\n"
-                    "        .where = \"id IN (SELECT %s FROM %s WHERE %s = "
-                    "$1)\",\n"
-                    "        .params = &p,\n        .nparams = 1};\n"
-                    "    return %s_list(db, &o, out);\n}\n\n",
-                    tgt, f->name, tgt, p, f->name, tn.type, other, f->through,
-                    self, f->ref->name);
-            }
             kiln_buf_printf(
                 b,
                 "/** Makes ids the exact set of %s rows linked to row id. */\n"
@@ -649,6 +629,35 @@ static void emit_calls(kiln_buf *b, const kiln_model *m, const names *n)
                 "&%s_model.fields[%s_F_%s], id, ids);\n}\n\n",
                 tgt, p, f->name, p, p, n->upper, fu);
         }
+    }
+}
+
+/* The linked rows of each many field of m: after every model, since they
+   call the target's list. */
+static void emit_linked_lists(kiln_buf *b, const kiln_model *m)
+{
+    const char *p = m->name;
+    for (uint32_t i = 0; i < m->nfields; i++) {
+        const kiln_field *f = &m->fields[i];
+        if (f->type != KILN_FT_MANY || !f->ref)
+            continue;
+        const char *tgt = f->ref->name;
+        names tn;
+        names_of(tgt, &tn);
+        char self[64], other[64];
+        model_link_columns(m, f, self, other);
+        kiln_buf_printf(
+            b,
+            "/** The %s rows linked to %s id through %s, in %s's order. */\n"
+            "static inline int %s_%s_list(kiln_dbc *db, int64_t id, "
+            "%sList *out)\n{\n"
+            "    kiln_db_param p = KILN_INT(id);\n"
+            "    kiln_list_opts o = {\n"
+            "        .where = \"id IN (SELECT %s FROM %s WHERE %s = $1)\",\n"
+            "        .params = &p,\n        .nparams = 1};\n"
+            "    return %s_list(db, &o, out);\n}\n\n",
+            tgt, p, f->name, tgt, p, f->name, tn.type, other, f->through, self,
+            tgt);
     }
 }
 
@@ -1130,9 +1139,10 @@ int cli_emit_models(const model_set *ms, kiln_buf *h, kiln_buf *c)
     for (size_t i = 0; i < ms->n; i++) {
         names n;
         names_of(ms->models[i]->name, &n);
-        kiln_buf_printf(
-            h, "typedef struct %s %s;\nextern const kiln_model %s_model;\n",
-            n.type, n.type, ms->models[i]->name);
+        kiln_buf_printf(h,
+                        "typedef struct %s %s;\ntypedef struct %sList %sList;"
+                        "\nextern const kiln_model %s_model;\n",
+                        n.type, n.type, n.type, n.type, ms->models[i]->name);
     }
     if (ms->n)
         kiln_buf_putc(h, '\n');
@@ -1147,6 +1157,17 @@ int cli_emit_models(const model_set *ms, kiln_buf *h, kiln_buf *c)
         emit_struct(h, m, n.type, n.upper, m->name);
         emit_calls(h, m, &n);
     }
+    bool linked = false;
+    for (size_t i = 0; i < ms->n; i++) {
+        const kiln_model *m = ms->models[i];
+        for (uint32_t k = 0; k < m->nfields && !linked; k++)
+            linked = m->fields[k].type == KILN_FT_MANY;
+    }
+    if (linked)
+        kiln_buf_puts(h, "/* ---- rows linked through many-to-many fields "
+                         "------------------------------ */\n\n");
+    for (size_t i = 0; i < ms->n; i++)
+        emit_linked_lists(h, ms->models[i]);
     for (size_t i = 0; i < ms->nendpoints; i++)
         emit_endpoint_header(h, ms->endpoints[i]);
     kiln_buf_puts(h, "#endif\n");

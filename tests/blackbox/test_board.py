@@ -118,6 +118,7 @@ def test_board_pages_forms_and_api():
            "an HTMX form is redirected by HX-Redirect")
         # a task, its comments, a comment, delete
         st, html, _ = b.call("GET", "/tasks/2")
+        check('<span class="tag">copy</span>' in html, "the task's tags")
         check("Thursday 10 December 2026" in html and
               "Agreed, draft two" in html, html)
         st, _, r = b.call("POST", "/tasks/2", "task=2&author=Dee&body=Done%21")

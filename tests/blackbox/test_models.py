@@ -193,6 +193,9 @@ def test_every_field_type_round_trips():
         # database -> struct -> JSON again: byte for byte what insert sent
         st, _, got = app.call("GET", "/api/items/%d" % iid)
         eq(st, 200, "get")
+        st, _, html = app.call("GET", "/item/%d" % iid)
+        check('<p class="tags">1,2</p><p class="labels">a;b;</p>' in html,
+              "item_tags_list reads the linked rows: %r" % html)
         eq(got, raw, "the stored row encodes as the inserted one")
         # and the output decodes back to the same (PUT with it)
         st, _, put = app.call("PUT", "/api/items/%d" % iid, got)

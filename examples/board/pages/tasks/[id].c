@@ -21,13 +21,17 @@ KILN_LOAD(load_task)
     Task t;
     Project p;
     CommentList comments;
+    TagList tags;
     int rc = task_get(db, id, &t);
     if (rc == 0)
         rc = task_project_get(db, &t, &p);
     if (rc == 0)
         rc = comment_list_by_task(db, id, NULL, &comments);
+    if (rc == 0)
+        rc = task_tags_list(db, id, &tags);
     if (rc)
         return task_fail(c, db, rc);
+    kiln_value_set(ctx, "tags", tag_list_value(&tags, a));
     kiln_value_set(ctx, "task", task_value(&t, a));
     kiln_value_set(ctx, "project", project_value(&p, a));
     return kiln_value_set(ctx, "comments", comment_list_value(&comments, a));
