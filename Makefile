@@ -13,7 +13,7 @@
 #   make format     clang-format every C file
 
 PREFIX       ?= /usr/local
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 PORT         ?= 8000
 MESON_FLAGS  ?=
 BUILD        ?= build
@@ -70,7 +70,7 @@ bench: build
 
 fuzz: deps-test build-fuzz/build.ninja
 	ninja -C build-fuzz
-	FUZZ_SECONDS=$(or $(filter-out 20,$(FUZZ_SECONDS)),300) scripts/fuzz.sh build-fuzz
+	FUZZ_SECONDS=$(or $(filter-out 10,$(FUZZ_SECONDS)),300) scripts/fuzz.sh build-fuzz
 
 # Configures (or re-configures) $(BUILD) for PREFIX, so the installed kiln
 # looks for its headers and libkiln under PREFIX.
