@@ -267,9 +267,12 @@ static int inflate_some(z_stream *z, const uint8_t *p, size_t n, bool tail,
         z->avail_out = (uInt)chunk;
         int rc = inflate(z, Z_SYNC_FLUSH);
         out->n += chunk - z->avail_out;
-        out->p[out->n] = '\0';
-        if (out->n > max)
+        if (out->n > max) {
+            out->n = (size_t)max; /* keep what is within the limit */
+            out->p[out->n] = '\0';
             return -WS_CLOSE_TOO_BIG;
+        }
+        out->p[out->n] = '\0';
         if (rc == Z_STREAM_END)
             return z->avail_in && !tail ? -WS_CLOSE_BAD_DATA : 0;
         if (rc == Z_MEM_ERROR)

@@ -63,17 +63,23 @@ static uint64_t wire_max(const ws_reader *r)
                     : r->max_message;
 }
 
-/* Takes n unmasked payload bytes of the message in progress. Returns 0
-   or a close code. */
+/*
+ * Takes n unmasked payload bytes of the message in progress. Returns 0 or
+ * a close code: the error of the earliest byte of the message, so that
+ * the code does not depend on how the message was sliced into frames and
+ * reads. A compressed piece may inflate past the size limit in one call:
+ * the text it inflated within the limit is checked first, and a byte that
+ * is not UTF-8 there wins (1007) over the limit (1009), as it would had
+ * the piece come a byte at a time.
+ */
 static unsigned take(ws_reader *r, const uint8_t *p, size_t n, bool last)
 {
+    int rc = 0;
     if (r->msg_z) {
         size_t before = r->msg.n;
-        int rc = ws_inflate(r->inf, p, n, last, r->max_message, &r->msg);
+        rc = ws_inflate(r->inf, p, n, last, r->max_message, &r->msg);
         if (rc == KILN_ENOMEM)
             return WS_CLOSE_INTERNAL;
-        if (rc < 0)
-            return (unsigned)-rc;
         p = (const uint8_t *)r->msg.p + before;
         n = r->msg.n - before;
     } else if (n && kiln_buf_append(&r->msg, p, n) != 0) {
@@ -81,7 +87,7 @@ static unsigned take(ws_reader *r, const uint8_t *p, size_t n, bool last)
     }
     if (r->msg_op == WS_OP_TEXT && !ws_utf8_feed(&r->utf8, p, n))
         return WS_CLOSE_BAD_DATA;
-    return 0;
+    return rc < 0 ? (unsigned)-rc : 0;
 }
 
 /* A control frame, whole at in (head included). */

@@ -222,8 +222,10 @@ void ws_inflater_give(ws_zpool *pool, ws_inflater *z);
  * Inflates p[0..n) of a compressed message, appending the output to out
  * while out stays within max bytes; last adds the four bytes the sender
  * left off (00 00 ff ff) and ends the message. Returns 0,
- * -WS_CLOSE_TOO_BIG past max, -WS_CLOSE_BAD_DATA when the data is not a
- * valid DEFLATE stream, or KILN_ENOMEM.
+ * -WS_CLOSE_TOO_BIG when the output would pass max (out then ends at
+ * exactly max bytes: what inflated within the limit),
+ * -WS_CLOSE_BAD_DATA when the data is not a valid DEFLATE stream (out
+ * keeps what inflated before the error), or KILN_ENOMEM.
  */
 int ws_inflate(ws_inflater *z, const uint8_t *p, size_t n, bool last,
                uint64_t max, kiln_buf *out);

@@ -730,6 +730,44 @@ TEST(reader_compressed_messages)
     kiln_buf_deinit(&b);
 }
 
+/* A compressed text's errors come in the order of its inflated bytes,
+   however its frame is sliced: a byte that is not UTF-8 before the size
+   limit closes with 1007 even when the same read inflates past the limit;
+   one at or after the limit is never seen (1009). Whole, the reader used
+   to inflate past the limit first and answer 1009 (the fuzzer's input
+   fuzz/seeds/fuzz_ws/utf8-before-limit). */
+TEST(reader_compressed_error_order)
+{
+    static const struct {
+        size_t bad; /* where the 0xff goes */
+        const char *want;
+    } cases[] = {
+        {2, "E1007|"}, {299, "E1007|"}, {300, "E1009|"}, {1000, "E1009|"}};
+    char text[1200];
+    kiln_buf b, z;
+    kiln_buf_init(&b);
+    kiln_buf_init(&z);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(text, 'x', sizeof text);
+        text[cases[i].bad] = (char)0xff;
+        kiln_buf_clear(&b);
+        kiln_buf_clear(&z);
+        client_deflate(text, sizeof text, &z);
+        frame(&b, true, WS_RSV1, WS_OP_TEXT, z.p, z.n, false);
+        expect_events(&b, 300, WS_PARSE_MASKED | WS_PARSE_RSV1, cases[i].want);
+    }
+    /* a character cut by the limit: the limit comes first */
+    memset(text, 'x', sizeof text);
+    memcpy(text + 299, "â¬", 3);
+    kiln_buf_clear(&b);
+    kiln_buf_clear(&z);
+    client_deflate(text, sizeof text, &z);
+    frame(&b, true, WS_RSV1, WS_OP_TEXT, z.p, z.n, false);
+    expect_events(&b, 300, WS_PARSE_MASKED | WS_PARSE_RSV1, "E1009|");
+    kiln_buf_deinit(&z);
+    kiln_buf_deinit(&b);
+}
+
 TEST(reader_compression_bomb)
 {
     /* 8 MiB of zeros deflate to a few KiB; the limit applies to what
