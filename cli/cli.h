@@ -98,7 +98,7 @@ int cli_find_root(char root[PATH_MAX]);
     folder's base name. Writes into name (size n). */
 void cli_project_name(const char *root, char *name, size_t n);
 
-/** One route found in api/ or pages/. All strings owned by the scan. */
+/** One route found in api/, ws/ or pages/. All strings owned by the scan. */
 typedef struct cli_route {
     char method[8];
     char *pattern; /**< "/api/posts/{id}" */
@@ -138,9 +138,10 @@ typedef struct cli_scan {
 } cli_scan;
 
 /**
- * Scans root's api/ and pages/ (a missing folder is fine). Conventions that
- * break the rules, route conflicts (naming both files) and .c files without
- * a handler are appended to s->errors. Returns 0 (look at s->errors), or -1
+ * Scans root's api/, ws/ and pages/ (a missing folder is fine). Conventions
+ * that break the rules, route conflicts (naming both files), .c files
+ * without a handler and ws/ files with anything but KILN_WS are appended
+ * to s->errors. Returns 0 (look at s->errors), or -1
  * when memory or a folder read failed (also in s->errors).
  */
 int cli_scan_project(const char *root, cli_scan *s);

@@ -107,7 +107,8 @@ int cmd_run(int argc, char **argv)
 
 static const char routes_help[] =
     "usage: kiln routes\n\n"
-    "Prints the route table that api/ and pages/ make: method, path, file.\n"
+    "Prints the route table that api/, ws/ and pages/ make: method, path,\n"
+    "file (a WebSocket's method is WS).\n"
     "Exits with 1 and the reasons when a file breaks the routing rules or\n"
     "two files claim the same route.\n";
 

@@ -24,9 +24,9 @@
  * Watching is inotify on every folder of the project except .kiln/, dist/,
  * .git/, node_modules/ and hidden ones. A .c/.h file, kiln.toml or .env, a
  * model or endpoint schema (.toml under models/ or api/), or a file added,
- * removed or renamed under api/ or pages/ triggers a rebuild (after the burst
- * of events settles); an edited page or a file in static/ does not: they are
- * read from disk on every request.
+ * removed or renamed under api/, ws/ or pages/ triggers a rebuild (after the
+ * burst of events settles); an edited page or a file in static/ does not: they
+ * are read from disk on every request.
  */
 #include "cli.h"
 
@@ -433,6 +433,13 @@ static bool ends_with(const char *s, const char *suf)
     return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
+/* True when rel (a folder relative to the project) is dir or inside it. */
+static bool under(const char *rel, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(rel, dir, n) == 0 && (rel[n] == '\0' || rel[n] == '/');
+}
+
 /* Does this change need a rebuild? */
 static bool matters(const char *rel, const char *name, uint32_t mask)
 {
@@ -446,16 +453,16 @@ static bool matters(const char *rel, const char *name, uint32_t mask)
     if (ends_with(name, ".c") || ends_with(name, ".h"))
         return strncmp(rel, "static", 6) != 0;
     /* models and endpoint schemas are compiled into models.h */
-    if (ends_with(name, ".toml") &&
-        (strncmp(rel, "models", 6) == 0 || strncmp(rel, "api", 3) == 0))
+    if (ends_with(name, ".toml") && (under(rel, "models") || under(rel, "api")))
         return true;
     if (!*rel && strcmp(name, "models") == 0)
         return true;
     bool structural =
         mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ISDIR);
     if (structural &&
-        (strncmp(rel, "api", 3) == 0 || strncmp(rel, "pages", 5) == 0 ||
-         (!*rel && (strcmp(name, "api") == 0 || strcmp(name, "pages") == 0))))
+        (under(rel, "api") || under(rel, "ws") || under(rel, "pages") ||
+         (!*rel && (strcmp(name, "api") == 0 || strcmp(name, "ws") == 0 ||
+                    strcmp(name, "pages") == 0))))
         return true;
     return false;
 }

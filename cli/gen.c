@@ -77,7 +77,7 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     kiln_buf_puts(&b, "/*\n * The route table of ");
     cli_put_comment(&b, name);
     kiln_buf_printf(&b,
-                    ", written by `kiln %s` from api/ and pages/.\n"
+                    ", written by `kiln %s` from api/, ws/ and pages/.\n"
                     " * It is regenerated on every build: edit those files, "
                     "not this one.\n *\n",
                     o->release ? "build" : "dev");

@@ -1,11 +1,13 @@
 /*
- * cli/scan.c - file-system routing: api/ and pages/ to a route table.
+ * cli/scan.c - file-system routing: api/, ws/ and pages/ to a route table.
  *
  *   api/hello.c             /api/hello          one handler per method
  *   api/index.c             /api
  *   api/posts/[id].c        /api/posts/{id}     a parameter (one segment)
  *   api/files/[...path].c   /api/files/{...path} the rest of the path (last)
  *   api/_db.c, api/_lib/    compiled, not routed (helpers)
+ *   ws/echo.c               /ws/echo            KILN_WS only (WebSockets)
+ *   ws/room/[name].c        /ws/room/{name}
  *   pages/index.html        GET /
  *   pages/posts/[id].html   GET /posts/{id}
  *   pages/about.c           KILN_LOAD: the page's context; other methods
@@ -17,8 +19,9 @@
  * and two parameters named differently at the same place are build errors
  * naming the files. A .c file's methods are found by reading it for
  * KILN_GET( ... KILN_OPTIONS( outside comments and strings; KILN_WS( is a
- * WebSocket (api/ only), listed as method "WS" and routed as GET, so it
- * conflicts with a GET of the same path.
+ * WebSocket, listed as method "WS" and routed as GET, so it conflicts with
+ * a GET of the same path. ws/ holds WebSockets only; api/ may have them
+ * too (beside HTTP handlers in other files); pages/ never.
  */
 #include "cli.h"
 
@@ -148,6 +151,19 @@ typedef struct walk {
     int failed;
 } walk;
 
+/* The routed top-level folders: what each may hold. */
+typedef enum area {
+    AREA_API,   /* api/: HTTP handlers (and WebSockets), endpoint schemas */
+    AREA_WS,    /* ws/: WebSocket handlers only */
+    AREA_PAGES, /* pages/: templates and their loaders */
+} area;
+
+/* The folder's name, as messages say it. */
+static const char *area_dir(area a)
+{
+    return a == AREA_API ? "api" : a == AREA_WS ? "ws" : "pages";
+}
+
 /*
  * Turns one path segment (a folder name or a file stem) into its URL form:
  * appends to pat. Returns 0, or 1 after adding an error for file.
@@ -246,9 +262,27 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * The error for a ws/ file that defines HTTP methods (the bits of found
+ * other than KILN_WS and KILN_LOAD): names each of them.
+ */
+static void ws_only_error(walk *w, const char *rel, unsigned found)
+{
+    char names[128] = "";
+    size_t o = 0;
+    for (unsigned i = 0; i < NMETHODS; i++)
+        if ((found & (1u << i)) && (1u << i) != WS_BIT)
+            o += (size_t)snprintf(names + o, sizeof names - o, "%sKILN_%s",
+                                  o ? ", " : "", methods[i]);
+    cli_strs_addf(&w->s->errors,
+                  "%s: ws/ holds WebSocket handlers (KILN_WS) only; move %s "
+                  "to a file under api/",
+                  rel, names);
+}
+
 /* Adds a .c source (to compile) and, when routed, its methods. */
 static int add_source(walk *w, const char *rel, const char *pattern,
-                      bool routed, bool page_dir)
+                      bool routed, area where)
 {
     char *unit = cli_unit_symbol(rel);
     if (!unit || cli_strs_addf(&w->s->sources, "%s", rel) ||
@@ -267,36 +301,47 @@ static int add_source(walk *w, const char *rel, const char *pattern,
         } else {
             find_methods(src, &found);
             free(src);
-            if ((found & LOAD_BIT) && !page_dir)
+            unsigned http = found & ~(WS_BIT | LOAD_BIT);
+            if ((found & LOAD_BIT) && where != AREA_PAGES)
                 cli_strs_addf(&w->s->errors,
                               "%s: KILN_LOAD is for pages/ files (beside "
                               "their .html)",
                               rel);
             else if (found & LOAD_BIT)
                 cli_strs_addf(&w->s->loaders, "%s", rel);
-            if ((found & WS_BIT) && page_dir)
+            if ((found & WS_BIT) && where == AREA_PAGES)
                 cli_strs_addf(&w->s->errors,
-                              "%s: KILN_WS is for api/ files (a page answers "
-                              "GET itself)",
+                              "%s: KILN_WS is for ws/ and api/ files (a page "
+                              "answers GET itself)",
                               rel);
+            else if (where == AREA_WS && http)
+                ws_only_error(w, rel, http);
             else if ((found & WS_BIT) && (found & GET_BIT))
                 cli_strs_addf(&w->s->errors,
                               "%s: KILN_WS and KILN_GET both answer GET of "
                               "this path; keep one (a WebSocket handler may "
                               "refuse with an HTTP answer before it accepts)",
                               rel);
-            if (!found)
+            if (where == AREA_WS && !(found & WS_BIT) && !http)
+                cli_strs_addf(&w->s->errors,
+                              "%s: no WebSocket handler here: define "
+                              "KILN_WS(name) { ... } (files starting with "
+                              "'_' are helpers and are not routed)",
+                              rel);
+            else if (!found)
                 cli_strs_addf(&w->s->errors,
                               "%s: no handler here: define one per method, "
                               "e.g. KILN_GET(name) { ... } (files starting "
                               "with '_' are helpers and are not routed)",
                               rel);
+            if (where == AREA_WS)
+                found &= WS_BIT; /* the rest is refused above */
         }
         /* an endpoint schema beside it: api/NAME.toml */
         char toml[PATH_MAX + 8], tpath[PATH_MAX * 2 + 8];
         snprintf(toml, sizeof toml, "%.*s.toml", (int)(strlen(rel) - 2), rel);
         snprintf(tpath, sizeof tpath, "%s/%s", w->root, toml);
-        bool schema = !page_dir && cli_exists(tpath);
+        bool schema = where == AREA_API && cli_exists(tpath);
         for (unsigned i = 0; i < NMETHODS; i++) {
             if (!(found & (1u << i)))
                 continue;
@@ -364,12 +409,14 @@ static void attach_loaders(walk *w)
 }
 
 /*
- * Walks dir (relative to root; "api" or "pages"), building URL patterns.
- * helper: inside a '_' folder (compiled, never routed).
+ * Walks dir (relative to root; under "api", "ws" or "pages", which where
+ * says), building URL patterns. helper: inside a '_' folder (compiled,
+ * never routed).
  */
 static int walk_dir(walk *w, const char *rel, const char *pat, bool rest_seen,
-                    bool helper, bool pages)
+                    bool helper, area where)
 {
+    bool pages = where == AREA_PAGES;
     char path[PATH_MAX * 2];
     snprintf(path, sizeof path, "%s/%s", w->root, rel);
     DIR *d = opendir(path);
@@ -404,7 +451,7 @@ static int walk_dir(walk *w, const char *rel, const char *pat, bool rest_seen,
             bool rs = rest_seen;
             if (!priv && add_segment(w, crel, name, cpat, sizeof cpat, &rs))
                 continue;
-            rc = walk_dir(w, crel, cpat, rs, priv, pages);
+            rc = walk_dir(w, crel, cpat, rs, priv, where);
             continue;
         }
         const char *dot = strrchr(name, '.');
@@ -418,7 +465,7 @@ static int walk_dir(walk *w, const char *rel, const char *pat, bool rest_seen,
         bool is_html = pages && dot && strcmp(dot, ".html") == 0;
         if (dot && strcmp(dot, ".h") == 0)
             continue; /* headers */
-        if (!pages && dot && strcmp(dot, ".toml") == 0) {
+        if (where == AREA_API && dot && strcmp(dot, ".toml") == 0) {
             /* an endpoint schema: describes the .c file beside it */
             char cfile[PATH_MAX * 3];
             snprintf(cfile, sizeof cfile, "%.*s.c", (int)(strlen(cpath) - 5),
@@ -431,19 +478,23 @@ static int walk_dir(walk *w, const char *rel, const char *pat, bool rest_seen,
             continue;
         }
         if (!is_c && !is_html) {
+            static const char *const why[] = {
+                [AREA_API] = "handlers are .c files (helpers start with '_')",
+                [AREA_WS] = "WebSocket handlers are .c files with KILN_WS "
+                            "(helpers start with '_'; endpoint schemas "
+                            "describe api/ handlers)",
+                [AREA_PAGES] = "pages are .html (with an optional .c beside "
+                               "them); assets go in static/",
+            };
             cli_strs_addf(&w->s->errors, "%s: unknown file in %s/: %s", crel,
-                          pages ? "pages" : "api",
-                          pages ? "pages are .html (with an optional .c "
-                                  "beside them); assets go in static/"
-                                : "handlers are .c files (helpers start "
-                                  "with '_')");
+                          area_dir(where), why[where]);
             continue;
         }
         if (is_html)
             cli_strs_addf(&w->s->pages, "%s", crel);
         if (priv) {
             if (is_c)
-                rc = add_source(w, crel, NULL, false, pages);
+                rc = add_source(w, crel, NULL, false, where);
             continue;
         }
         if (strcmp(stem, "index") != 0 &&
@@ -452,7 +503,7 @@ static int walk_dir(walk *w, const char *rel, const char *pat, bool rest_seen,
         if (!fpat[0])
             snprintf(fpat, sizeof fpat, "/");
         if (is_c)
-            rc = add_source(w, crel, fpat, true, pages);
+            rc = add_source(w, crel, fpat, true, where);
         else
             rc = add_route(w, "GET", fpat, crel, NULL, true);
     }
@@ -539,9 +590,11 @@ int cli_scan_project(const char *root, cli_scan *s)
 {
     memset(s, 0, sizeof *s);
     walk w = {.root = root, .s = s};
-    int rc = walk_dir(&w, "api", "/api", false, false, false);
+    int rc = walk_dir(&w, "api", "/api", false, false, AREA_API);
     if (rc == 0)
-        rc = walk_dir(&w, "pages", "", false, false, true);
+        rc = walk_dir(&w, "ws", "/ws", false, false, AREA_WS);
+    if (rc == 0)
+        rc = walk_dir(&w, "pages", "", false, false, AREA_PAGES);
     if (rc == 0) {
         walk_templates(&w, "templates");
         if (w.s->templates.n)

@@ -113,8 +113,8 @@
                                   kiln_ws * ws KILN__MAYBE_UNUSED)
 #else
 #define KILN_WS(name)                                                          \
-    _Static_assert(0, "KILN_WS is for files under api/ built by the kiln "     \
-                      "command (KILN_UNIT is not defined)");                   \
+    _Static_assert(0, "KILN_WS is for files under ws/ or api/ built by the "   \
+                      "kiln command (KILN_UNIT is not defined)");              \
     static int KILN__FN(WS, name)(kiln_ctx * c KILN__MAYBE_UNUSED,             \
                                   kiln_ws * ws KILN__MAYBE_UNUSED)
 #endif

@@ -4,7 +4,7 @@
  * in the request's coroutine (a receive that waits yields; the worker
  * serves others meanwhile):
  *
- *   // api/ws/echo.c  ->  ws://HOST/api/ws/echo
+ *   // ws/echo.c  ->  ws://HOST/ws/echo
  *   #include <kiln.h>
  *
  *   KILN_WS(echo)

@@ -137,9 +137,15 @@ def test_board_pages_forms_and_api():
         eq(st, 204, "deleted")
         st, _, _ = b.call("GET", "/tasks/2")
         eq(st, 404, "gone")
-        # the WebSocket echo (api/ws/echo.c)
+        # the WebSocket echo (ws/echo.c), listed and served at /ws/echo
+        rc, out, err = b.kiln("routes")
+        eq(rc, 0, "routes: " + err)
+        check(["WS", "/ws/echo", "ws/echo.c"] in [l.split() for l in out.splitlines()],
+              "routes: " + out)
+        st, _, _ = b.call("GET", "/api/ws/echo")
+        eq(st, 404, "the echo moved from /api/ws/echo")
         with WsConn(b.port) as c:
-            c.open("/api/ws/echo")
+            c.open("/ws/echo")
             c.send_text("board")
             eq(c.read_message(), (OP_TEXT, b"board"), "echo")
             c.send_close(1000)

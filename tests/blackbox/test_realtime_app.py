@@ -1,7 +1,8 @@
 """WebSockets and server-sent events in a kiln project: KILN_WS found by
-file-system routing (listed by `kiln routes` as WS), the [ws] settings of
-kiln.toml applied, an event stream from a KILN_GET, and the scanner's
-refusals. The app is tests/blackbox/apps/realtime.
+file-system routing under ws/ and api/ (listed by `kiln routes` as WS),
+the [ws] settings of kiln.toml applied, an event stream from a KILN_GET,
+and the scanner's rules and refusals for WebSockets (ws/ holds KILN_WS
+only). The app is tests/blackbox/apps/realtime.
 """
 
 import json
@@ -42,7 +43,7 @@ def test_realtime_project():
         eq(rc, 0, "kiln routes: " + out + err)
         lines = [l.split() for l in out.splitlines()]
         check(["WS", "/api/ws/echo", "api/ws/echo.c"] in lines, "routes: %s" % out)
-        check(["WS", "/api/ws/room/{name}", "api/ws/room/[name].c"] in lines,
+        check(["WS", "/ws/room/{name}", "ws/room/[name].c"] in lines,
               "routes: %s" % out)
         check(["GET", "/api/events", "api/events.c"] in lines, "routes: %s" % out)
         rc, out, err = kiln(root, "build")
@@ -64,7 +65,7 @@ def test_realtime_project():
             c.send_text("x" * 65537)
             c.expect_close(1009, reply=False)
         with WsConn(port) as c:
-            r = c.open("/api/ws/room/lobby", headers=[("Sec-WebSocket-Protocol", "room.v1")])
+            r = c.open("/ws/room/lobby", headers=[("Sec-WebSocket-Protocol", "room.v1")])
             eq(r.header("Sec-WebSocket-Protocol"), "room.v1", "subprotocol")
             eq(json.loads(c.read_message()[1]), {"room": "lobby", "protocol": "room.v1"},
                "greeting")
@@ -108,7 +109,7 @@ def test_ws_scanner_refusals():
         with open(os.path.join(root, "pages", "live.html"), "w") as f:
             f.write("<p>live</p>\n")
         rc, out, err = kiln(root, "routes")
-        check(rc != 0 and "pages/live.c: KILN_WS is for api/ files" in err,
+        check(rc != 0 and "pages/live.c: KILN_WS is for ws/ and api/ files" in err,
               "KILN_WS in pages/: %s %s" % (out, err))
         os.unlink(os.path.join(root, "pages", "live.c"))
         # a GET of another file at the same path conflicts with the WebSocket
@@ -118,5 +119,110 @@ def test_ws_scanner_refusals():
         rc, out, err = kiln(root, "routes")
         check(rc != 0 and "route conflict" in err and "api/ws/echo.c" in err,
               "conflict: %s %s" % (out, err))
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def write(root, rel, text):
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+WS_ECHO = "#include <kiln.h>\nKILN_WS(e) { return 0; }\n"
+
+
+def routes_of(root):
+    rc, out, err = kiln(root, "routes")
+    eq(rc, 0, "kiln routes: " + out + err)
+    return [l.split() for l in out.splitlines()]
+
+
+def refused(root, what, *needles):
+    """kiln routes (and so kiln build) fails, saying each needle."""
+    rc, out, err = kiln(root, "routes")
+    check(rc != 0, what + " accepted: " + out)
+    for n in needles:
+        check(n in err, "%s: %r not in %s" % (what, n, err))
+
+
+def test_ws_folder_routes():
+    """ws/ is routed as api/ is: /ws + the path, index, [param], [...rest],
+    '_' helpers compiled and not routed."""
+    parent, root = copy_app()
+    try:
+        write(root, "ws/index.c", WS_ECHO)
+        write(root, "ws/feed/[...topic].c", WS_ECHO)
+        write(root, "ws/_hub.c", "int hub_count;\n")
+        write(root, "ws/_lib/util.c", "int lib_util;\n")
+        write(root, "ws/_hub.h", "extern int hub_count;\n")
+        lines = routes_of(root)
+        for want in (["WS", "/ws", "ws/index.c"],
+                     ["WS", "/ws/feed/{...topic}", "ws/feed/[...topic].c"],
+                     ["WS", "/ws/room/{name}", "ws/room/[name].c"],
+                     ["WS", "/api/ws/echo", "api/ws/echo.c"]):
+            check(want in lines, "%s not in %s" % (want, lines))
+        check(not any("_hub" in " ".join(l) or "_lib" in " ".join(l) for l in lines),
+              "helpers are not routed: %s" % lines)
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def test_ws_folder_refusals():
+    """Only KILN_WS belongs in ws/; every mistake is a build error naming
+    the file."""
+    parent, root = copy_app()
+    room = os.path.join(root, "ws", "room", "[name].c")
+    original = open(room).read()
+    try:
+        # an HTTP handler beside the WebSocket, or alone
+        write(root, "ws/room/[name].c",
+              original + "\nKILN_POST(say) { return kiln_text(c, 200, \"x\"); }\n")
+        refused(root, "KILN_POST in ws/",
+                "ws/room/[name].c: ws/ holds WebSocket handlers (KILN_WS) only; "
+                "move KILN_POST to a file under api/")
+        write(root, "ws/room/[name].c", original)
+        write(root, "ws/status.c", "#include <kiln.h>\n"
+              "KILN_GET(s) { return kiln_text(c, 200, \"x\"); }\n"
+              "KILN_DELETE(d) { return kiln_text(c, 200, \"x\"); }\n")
+        refused(root, "KILN_GET in ws/",
+                "ws/status.c: ws/ holds WebSocket handlers (KILN_WS) only; "
+                "move KILN_GET, KILN_DELETE to a file under api/")
+        os.unlink(os.path.join(root, "ws", "status.c"))
+        # no handler at all
+        write(root, "ws/empty.c", "/* KILN_WS(not_this) in a comment */\nint x;\n")
+        refused(root, "a ws/ file without KILN_WS",
+                "ws/empty.c: no WebSocket handler here: define KILN_WS(name)")
+        os.unlink(os.path.join(root, "ws", "empty.c"))
+        # a page loader, an endpoint schema, an unknown file
+        write(root, "ws/load.c", "#include <kiln.h>\nKILN_LOAD(l) { return 0; }\n")
+        refused(root, "KILN_LOAD in ws/", "ws/load.c: KILN_LOAD is for pages/ files")
+        os.unlink(os.path.join(root, "ws", "load.c"))
+        write(root, "ws/room/[name].toml", "[input]\n")
+        refused(root, "an endpoint schema in ws/",
+                "ws/room/[name].toml: unknown file in ws/: WebSocket handlers "
+                "are .c files with KILN_WS")
+        os.unlink(os.path.join(root, "ws", "room", "[name].toml"))
+        write(root, "ws/notes.txt", "x\n")
+        refused(root, "a text file in ws/", "ws/notes.txt: unknown file in ws/")
+        os.unlink(os.path.join(root, "ws", "notes.txt"))
+        # names that are not URL segments or parameters
+        write(root, "ws/a b.c", WS_ECHO)
+        refused(root, "a space in a ws/ name", "ws/a b.c: 'a b' cannot be part of a URL")
+        os.unlink(os.path.join(root, "ws", "a b.c"))
+        # a page at the same path as a ws/ WebSocket (both answer GET), and
+        # two parameter names at one place
+        write(root, "pages/ws/room/[name].html", "<p>room</p>\n")
+        refused(root, "a page over a WebSocket", "route conflict: ",
+                "pages/ws/room/[name].html", "ws/room/[name].c")
+        os.unlink(os.path.join(root, "pages", "ws", "room", "[name].html"))
+        write(root, "ws/room/[id]/members.c", WS_ECHO)
+        refused(root, "two names for one segment",
+                "name the same path segment differently ({id} and {name})")
+        shutil.rmtree(os.path.join(root, "ws", "room", "[id]"))
+        # and with everything put back, the project scans clean
+        check(["WS", "/ws/room/{name}", "ws/room/[name].c"] in routes_of(root),
+              "clean again")
     finally:
         shutil.rmtree(parent, ignore_errors=True)

@@ -1,5 +1,5 @@
 /*
- * /api/ws/echo: a WebSocket that sends every text and binary message back
+ * /ws/echo: a WebSocket that sends every text and binary message back
  * unchanged - the standard conformance target (Autobahn and the like), and
  * the first piece of the board's live updates (docs/realtime.md).
  */

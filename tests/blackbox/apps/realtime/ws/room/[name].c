@@ -1,4 +1,4 @@
-/* /api/ws/room/{name}: a room that greets the client by the room's name
+/* /ws/room/{name}: a room that greets the client by the room's name
    and the subprotocol agreed, then repeats each message with a count. */
 #include <kiln.h>
 
