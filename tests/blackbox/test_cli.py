@@ -414,6 +414,16 @@ def test_dev_serves_and_rebuilds():
         r = d.wait_for("/api/posts/42", lambda r: r.status == 200,
                        "the new route")
         eq(r.json(), {"id": 42}, "param from the path")
+        # a WebSocket under ws/ is routed once saved; a file that does not
+        # belong in ws/ rebuilds into an error page until it goes
+        p.write("ws/echo.c", "#include <kiln.h>\nKILN_WS(echo) { return 0; }\n")
+        d.wait_for("/ws/echo", lambda r: r.status == 426, "the new WebSocket")
+        p.write("ws/notes.txt", "x\n")
+        r = d.wait_for("/", lambda r: r.status == 500, "a stray file in ws/")
+        check(b"ws/notes.txt: unknown file in ws/" in r.body,
+              "the page names it: %r" % r.body[:600])
+        p.remove("ws/notes.txt")
+        d.wait_for("/ws/echo", lambda r: r.status == 426, "ws/ clean again")
         # a conflict is an error page naming both files, then recovers
         p.write("api/posts/[id]/index.c", "#include <kiln.h>\n"
                 "KILN_GET(x) { return kiln_text(c, 200, \"%s\", \"x\"); }\n")
