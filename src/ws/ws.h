@@ -295,7 +295,10 @@ void ws_reader_trim(ws_reader *r);
  * are consumed (at most 139 bytes). Errors: WS_EV_ERROR with ev->code
  * 1002 (framing, fragmentation, a bad Close), 1007 (text not UTF-8, a
  * corrupt compressed message), 1009 (past max_message), 1011 (out of
- * memory).
+ * memory). Events, and an error's code, do not depend on how the stream
+ * is cut into calls: a message with two faults reports the one its bytes
+ * reach first (text that is not UTF-8 within max_message is 1007 even if
+ * the message, inflated, would also be too big).
  */
 int ws_reader_next(ws_reader *r, uint8_t *in, size_t n, size_t *used,
                    ws_event *ev);
