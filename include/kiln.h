@@ -12,6 +12,7 @@
  *   kiln/db.h        the data layer (SQLite, PostgreSQL)
  *   kiln/model.h     rows of a model: get, insert, update, list, links
  *   kiln/tpl.h       templates
+ *   kiln/tasks.h     background tasks (the database as the queue), services
  *   kiln/project.h   what a generated project's main() calls
  *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
  *   kiln/page.h      page actions: a form re-rendered with its errors (422)
@@ -29,6 +30,7 @@
 #include "kiln/db.h"
 #include "kiln/model.h"
 #include "kiln/tpl.h"
+#include "kiln/tasks.h"
 #include "kiln/static.h"
 #include "kiln/project.h"
 #include "kiln/handler.h"

@@ -114,6 +114,9 @@ typedef struct kiln_server_opts {
                                   memory (64 KiB) */
     int64_t upload_max_file; /**< largest file part (100 MiB); more: 413 */
     int upload_max_parts;    /**< most fields of a form (1000); more: 413 */
+    /** open no listener: the process runs the app's tasks and services
+        only (kiln/tasks.h; --tasks, `kiln run --tasks`) */
+    bool tasks_only;
 } kiln_server_opts;
 
 /** Fills o with the defaults. */
@@ -125,6 +128,9 @@ void kiln_server_opts_default(kiln_server_opts *o);
  * signal it stops accepting, lets requests in flight finish within
  * drain_timeout_ms, and returns 0. Returns a negative code if it cannot
  * start (the reason is logged).
+ *
+ * With o->tasks_only no listener is opened: the workers run the app's
+ * tasks and services (kiln/tasks.h) until the signal.
  *
  * Handed-over socket: when LISTEN_PID is this process and LISTEN_FDS >= 1
  * (systemd socket activation), fd 3 is served instead of opening host:port;
@@ -138,7 +144,7 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *o);
  * Parses the standard command line (--host, --port, --workers,
  * --header-timeout-ms, --idle-timeout-ms, --body-timeout-ms, --drain-ms,
  * --max-body, --access-log, --uploads-dir, --uploads-memory,
- * --uploads-max-file, --uploads-max-parts, --help) into o. Returns 0, 1 when
+ * --uploads-max-file, --uploads-max-parts, --tasks, --help) into o. Returns 0, 1 when
  * --help was printed, or KILN_EINVAL (with a message on stderr) for a bad flag.
  */
 int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv);

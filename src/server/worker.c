@@ -90,8 +90,22 @@ void worker_resume(worker *w, coro *co)
     ctx_capture_log(x, true);
     int st = coro_resume(co);
     ctx_capture_log(x, false);
-    if (st != CORO_SUSPENDED)
+    if (st == CORO_SUSPENDED)
+        return;
+    if (x->conn)
         conn_handler_done(x->conn, st);
+    else
+        bg_resumed(x, st); /* a task or service */
+}
+
+/* True when co may not wait any more: the drain ran out of time, or its
+   context was cancelled (bg_cancel). */
+static bool wait_refused(worker *w, coro *co)
+{
+    if (w->draining && w->now_ms >= w->drain_deadline)
+        return true;
+    kiln_ctx *x = coro_data(co);
+    return x && x->cancelled;
 }
 
 static void waiter_link(worker *w, waiter *wt)
@@ -161,7 +175,7 @@ int kiln_wait_fd(int fd, int events, int64_t timeout_ms)
             r |= KILN_WRITABLE;
         return r ? r : KILN_EIO;
     }
-    if (w->draining && w->now_ms >= w->drain_deadline)
+    if (wait_refused(w, co))
         return KILN_ECANCELED;
     waiter wt;
     memset(&wt, 0, sizeof wt);
@@ -199,7 +213,7 @@ int worker_park(waiter *wt, int64_t timeout_ms)
     wt->co = coro_current();
     if (!w || !wt->co)
         return KILN_ESTATE;
-    if (w->draining && w->now_ms >= w->drain_deadline)
+    if (wait_refused(w, wt->co))
         return KILN_ECANCELED;
     if (timeout_ms >= 0 &&
         timer_heap_add(&w->sleeps, &wt->t, w->now_ms + timeout_ms) != 0)
@@ -214,6 +228,15 @@ void worker_unpark(waiter *wt, int result)
     waiter_wake(current_worker, wt, result);
 }
 
+void worker_cancel_wait(worker *w, coro *co)
+{
+    for (waiter *wt = w->waiters; wt; wt = wt->next)
+        if (wt->co == co) {
+            waiter_wake(w, wt, KILN_ECANCELED);
+            return;
+        }
+}
+
 int kiln_sleep_ms(int64_t ms)
 {
     worker *w = current_worker;
@@ -226,7 +249,7 @@ int kiln_sleep_ms(int64_t ms)
             ;
         return 0;
     }
-    if (w->draining && w->now_ms >= w->drain_deadline)
+    if (wait_refused(w, co))
         return KILN_ECANCELED;
     waiter wt;
     memset(&wt, 0, sizeof wt);
@@ -329,12 +352,17 @@ void *worker_main(void *arg)
     w->listen_io.cb = on_accept;
     w->wake_io.fd = w->wake_fd;
     w->wake_io.cb = on_wake;
-    if (loop_add(&w->loop, &w->listen_io, LOOP_READ, 1) != 0 ||
+    /* no listener in a process that only runs tasks (tasks_only) */
+    if ((w->listen_fd >= 0 &&
+         loop_add(&w->loop, &w->listen_io, LOOP_READ, 1) != 0) ||
         loop_add(&w->loop, &w->wake_io, LOOP_READ, 1) != 0) {
         kiln_log(KILN_LOG_ERROR, "worker %d: cannot register listener", w->id);
         w->exit_code = 1;
         return NULL;
     }
+    for (app_ext *e = w->app->exts; e; e = e->next)
+        if (e->start)
+            e->start(e->arg, w);
     timer_list *lists[] = {&w->header_q, &w->idle_q, &w->body_q, &w->linger_q};
     for (;;) {
         if (!w->draining && __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
@@ -355,6 +383,7 @@ void *worker_main(void *arg)
         }
         for (worker_hook *h = w->hooks; h; h = h->next)
             h->fn(h->arg);
+        bg_start_ready(w); /* tasks and services spawned this turn */
         int cap = w->draining ? (int)(w->drain_deadline - w->now_ms) : -1;
         int timeout = timer_next_ms(&w->sleeps, lists, 4, w->now_ms, cap);
         loop_poll(&w->loop, timeout); /* refreshes the clock first */
@@ -363,6 +392,7 @@ void *worker_main(void *arg)
     /* close what is left (drain expired): idle and busy alike */
     while (w->conns)
         conn_abort(w->conns);
+    bg_abort_all(w);
     coro_thread_deinit();
     current_worker = NULL;
     return NULL;
