@@ -542,14 +542,13 @@ static int with_db(const char *root, const char *url, const mig_args *a)
         printf("migrations (%s):\n", kiln_dbc_backend(db));
     /* Kiln's own tables (its task queue): applied first, counted apart;
        kiln_db_migrate lists them */
-    int k = kiln_db_migrate_kiln(db, mode,
-                                 mode == KILN_MIGRATE_APPLY ? stderr : NULL,
-                                 err, sizeof err);
-    int n = k < 0 ? k
-                  : kiln_db_migrate(db, dir, mode,
-                                    mode == KILN_MIGRATE_APPLY ? stderr
-                                                               : stdout,
-                                    err, sizeof err);
+    int k = kiln_db_migrate_kiln(
+        db, mode, mode == KILN_MIGRATE_APPLY ? stderr : NULL, err, sizeof err);
+    int n = k < 0
+                ? k
+                : kiln_db_migrate(db, dir, mode,
+                                  mode == KILN_MIGRATE_APPLY ? stderr : stdout,
+                                  err, sizeof err);
     kiln_dbc_close(db);
     if (n < 0)
         return cli_fail("%s", relative(root, err));

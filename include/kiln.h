@@ -5,17 +5,15 @@
  *   kiln/json.h  JSON writer, format helper and parser
  *   kiln/http.h  the request/response API of a handler; forms; waiting calls
  *   kiln/errors.h    the error list behind every 422
- *   kiln/schema.h    models and endpoint schemas: decoders, encoder, value types
- *   kiln/app.h   routes and the server
- *   kiln/config.h    settings (kiln.toml, .env, environment, flags)
- *   kiln/static.h    static files
- *   kiln/db.h        the data layer (SQLite, PostgreSQL)
- *   kiln/model.h     rows of a model: get, insert, update, list, links
- *   kiln/tpl.h       templates
- *   kiln/tasks.h     background tasks (the database as the queue), services
- *   kiln/project.h   what a generated project's main() calls
- *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
- *   kiln/page.h      page actions: a form re-rendered with its errors (422)
+ *   kiln/schema.h    models and endpoint schemas: decoders, encoder, value
+ * types kiln/app.h   routes and the server kiln/config.h    settings
+ * (kiln.toml, .env, environment, flags) kiln/static.h    static files kiln/db.h
+ * the data layer (SQLite, PostgreSQL) kiln/model.h     rows of a model: get,
+ * insert, update, list, links kiln/tpl.h       templates kiln/tasks.h
+ * background tasks (the database as the queue), services kiln/project.h   what
+ * a generated project's main() calls kiln/handler.h   KILN_GET(name) { ... }
+ * and friends for api/ files kiln/page.h      page actions: a form re-rendered
+ * with its errors (422)
  */
 #ifndef KILN_H
 #define KILN_H

@@ -144,7 +144,8 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *o);
  * Parses the standard command line (--host, --port, --workers,
  * --header-timeout-ms, --idle-timeout-ms, --body-timeout-ms, --drain-ms,
  * --max-body, --access-log, --uploads-dir, --uploads-memory,
- * --uploads-max-file, --uploads-max-parts, --tasks, --help) into o. Returns 0, 1 when
+ * --uploads-max-file, --uploads-max-parts, --tasks, --help) into o. Returns 0,
+ * 1 when
  * --help was printed, or KILN_EINVAL (with a message on stderr) for a bad flag.
  */
 int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv);

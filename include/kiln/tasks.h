@@ -85,10 +85,10 @@ int kiln_task_define(kiln_app *app, const char *name, kiln_task_fn fn,
 
 /** How to enqueue a task. A zero field keeps the task's default. */
 typedef struct kiln_task_opts {
-    int64_t delay_ms; /**< run no sooner than this long from now */
-    int64_t run_at;   /**< run no sooner than this time (microseconds since
-                           the epoch, UTC); wins over delay_ms */
-    int priority;     /**< higher runs first; 0 keeps the task's */
+    int64_t delay_ms;  /**< run no sooner than this long from now */
+    int64_t run_at;    /**< run no sooner than this time (microseconds since
+                            the epoch, UTC); wins over delay_ms */
+    int priority;      /**< higher runs first; 0 keeps the task's */
     const char *queue; /**< NULL: the task's queue */
     /** an idempotency key: while a task of this name with this key exists
         (queued, running, done and not yet pruned, or failed), enqueueing
@@ -210,7 +210,7 @@ typedef struct kiln_periodic {
 /** How this process runs tasks (the tasks.* settings). */
 typedef struct kiln_tasks_opts {
     /** tasks run at once in this process, spread over the worker threads
-        (0: none; a --tasks process then runs one per worker thread) */
+        (0: none; a --tasks process then runs 8 per worker thread) */
     int workers;
     const char *queues;   /**< comma-separated queues taken ("": all) */
     int64_t lease_ms;     /**< a claimed task's lease (30000) */

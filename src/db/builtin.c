@@ -67,8 +67,8 @@ static int run_step(kiln_dbc *db, const db_builtin *p, const db_builtin_step *s,
 {
     *done = false;
     if (kiln_db_begin(db) != 0)
-        return fail(err, errlen, db->last_rc, "kiln: %s %d: BEGIN: %s",
-                    p->part, s->version, db->err);
+        return fail(err, errlen, db->last_rc, "kiln: %s %d: BEGIN: %s", p->part,
+                    s->version, db->err);
     /* another run may have got there first (we hold the lock now) */
     int v;
     int rc = db_builtin_version(db, p->part, &v);
@@ -79,11 +79,11 @@ static int run_step(kiln_dbc *db, const db_builtin *p, const db_builtin_step *s,
         return 0;
     }
     size_t off;
-    if (rc == 0 && db->ops->script(db, pg(db) ? s->postgres : s->sqlite,
-                                   &off) != 0)
-        rc = fail(err, errlen, db->last_rc ? db->last_rc : KILN_EDB,
-                  "kiln: %s %d (%s): %s", p->part, s->version, s->what,
-                  db->err);
+    if (rc == 0 &&
+        db->ops->script(db, pg(db) ? s->postgres : s->sqlite, &off) != 0)
+        rc =
+            fail(err, errlen, db->last_rc ? db->last_rc : KILN_EDB,
+                 "kiln: %s %d (%s): %s", p->part, s->version, s->what, db->err);
     if (rc == 0) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -179,9 +179,9 @@ int kiln_db_migrate_kiln(kiln_dbc *db, kiln_migrate_mode mode, FILE *out,
                     "migrations run on a kiln_dbc_open connection");
     size_t off;
     bool lock = pg(db) && mode == KILN_MIGRATE_APPLY;
-    if (lock && db->ops->script(db, "SELECT pg_advisory_lock(" DB_MIGRATE_LOCK
-                                    ")",
-                                &off) != 0)
+    if (lock &&
+        db->ops->script(db, "SELECT pg_advisory_lock(" DB_MIGRATE_LOCK ")",
+                        &off) != 0)
         return fail(err, errlen, db->last_rc, "taking the migration lock: %s",
                     db->err);
     int rc = db_builtin_run(db, mode, out, err, errlen);

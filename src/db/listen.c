@@ -43,8 +43,9 @@ static void lost(db_listener *l, const char *why)
     if (!l->alive)
         return;
     l->alive = false;
-    kiln_log(KILN_LOG_WARN, "postgres: the notification connection was lost: "
-                            "%.*s",
+    kiln_log(KILN_LOG_WARN,
+             "postgres: the notification connection was lost: "
+             "%.*s",
              (int)strcspn(why, "\n"), why);
     if (l->registered) {
         loop_del(&l->w->loop, &l->io);
@@ -94,8 +95,7 @@ static int flush(PGconn *pc)
         int f = PQflush(pc);
         if (f <= 0)
             return f;
-        int r = kiln_wait_fd(PQsocket(pc), KILN_WRITABLE | KILN_READABLE,
-                             5000);
+        int r = kiln_wait_fd(PQsocket(pc), KILN_WRITABLE | KILN_READABLE, 5000);
         if (r < 0)
             return r;
         if ((r & KILN_READABLE) && !PQconsumeInput(pc))
@@ -126,8 +126,8 @@ db_listener *db_listen(kiln_db_pool *p, const char *channel, db_notify_fn fn,
         return NULL;
     char sql[96];
     snprintf(sql, sizeof sql, "LISTEN %s", channel);
-    int ok = PQsetnonblocking(pc, 1) == 0 && PQsendQuery(pc, sql) &&
-             flush(pc) == 0;
+    int ok =
+        PQsetnonblocking(pc, 1) == 0 && PQsendQuery(pc, sql) && flush(pc) == 0;
     /* its result: wait, yielding, until the command is done */
     bool done = false;
     while (ok && !done) {

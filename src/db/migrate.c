@@ -538,7 +538,8 @@ static int prepare(kiln_dbc *db, bool lock, char *err, size_t errlen)
     /* one migrator at a time: PostgreSQL's advisory lock, held by this
        session until it closes; SQLite serialises the transactions */
     if (pg(db) && lock &&
-        db->ops->script(db, "SELECT pg_advisory_lock(" DB_MIGRATE_LOCK ")", &off) != 0)
+        db->ops->script(db, "SELECT pg_advisory_lock(" DB_MIGRATE_LOCK ")",
+                        &off) != 0)
         return fail(err, errlen, db->last_rc, "taking the migration lock: %s",
                     db->err);
     if (db->ops->script(db, ddl, &off) != 0)
@@ -551,7 +552,8 @@ static void unlock(kiln_dbc *db, bool lock)
 {
     size_t off;
     if (pg(db) && lock)
-        db->ops->script(db, "SELECT pg_advisory_unlock(" DB_MIGRATE_LOCK ")", &off);
+        db->ops->script(db, "SELECT pg_advisory_unlock(" DB_MIGRATE_LOCK ")",
+                        &off);
 }
 
 static int check_conn(kiln_dbc *db, const char *dir, char *err, size_t errlen)

@@ -45,8 +45,8 @@ static void bg_main(void *arg)
     ctx_run_defers(x, x->cancelled ? KILN_ECANCELED : j->rc);
 }
 
-int bg_spawn(worker *w, bg_fn fn, bg_done_fn done, void *arg,
-             const char *label, kiln_ctx **out)
+int bg_spawn(worker *w, bg_fn fn, bg_done_fn done, void *arg, const char *label,
+             kiln_ctx **out)
 {
     bg_job *j = calloc(1, sizeof *j);
     kiln_ctx *x = j ? ctx_acquire(w, NULL) : NULL;

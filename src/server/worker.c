@@ -228,11 +228,26 @@ void worker_unpark(waiter *wt, int result)
     waiter_wake(current_worker, wt, result);
 }
 
+/* Makes wt's deadline now: run_timers wakes it in this loop turn (or the
+   next, without blocking in between). */
+static void waiter_due_now(worker *w, waiter *wt)
+{
+    timer_heap_del(&w->sleeps, &wt->t);
+    if (timer_heap_add(&w->sleeps, &wt->t, w->now_ms) != 0)
+        kiln_log(KILN_LOG_WARN, "worker %d: out of memory: a wake-up is late",
+                 w->id);
+}
+
+void worker_unpark_soon(waiter *wt)
+{
+    waiter_due_now(current_worker, wt);
+}
+
 void worker_cancel_wait(worker *w, coro *co)
 {
     for (waiter *wt = w->waiters; wt; wt = wt->next)
         if (wt->co == co) {
-            waiter_wake(w, wt, KILN_ECANCELED);
+            waiter_due_now(w, wt); /* run_timers: KILN_ECANCELED */
             return;
         }
 }
@@ -276,7 +291,9 @@ static void run_timers(worker *w)
     timer *t;
     while ((t = timer_heap_top(&w->sleeps)) && t->deadline <= w->now_ms) {
         waiter *wt = (waiter *)((char *)t - offsetof(waiter, t));
-        waiter_wake(w, wt, KILN_ETIMEDOUT);
+        kiln_ctx *x = coro_data(wt->co);
+        /* a cancelled context's wait ends cancelled (bg_cancel) */
+        waiter_wake(w, wt, x && x->cancelled ? KILN_ECANCELED : KILN_ETIMEDOUT);
     }
 }
 
@@ -385,6 +402,8 @@ void *worker_main(void *arg)
             h->fn(h->arg);
         bg_start_ready(w); /* tasks and services spawned this turn */
         int cap = w->draining ? (int)(w->drain_deadline - w->now_ms) : -1;
+        if (w->draining && w->nconns == 0 && w->coros.live == 0)
+            cap = 0; /* a hook ended the last coroutine: exit now */
         int timeout = timer_next_ms(&w->sleeps, lists, 4, w->now_ms, cap);
         loop_poll(&w->loop, timeout); /* refreshes the clock first */
         run_timers(w);

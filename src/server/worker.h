@@ -75,8 +75,8 @@ struct kiln_app {
     struct static_mount *statics; /* kiln_static_mount; static_mounts_free */
     kiln_error_page error_page;   /* kiln_app_set_error_page, or NULL */
     void *error_page_data;
-    bool capture_log; /* kiln_app_capture_log */
-    app_ext *exts;    /* app_ext_add, in the order added */
+    bool capture_log;        /* kiln_app_capture_log */
+    app_ext *exts;           /* app_ext_add, in the order added */
     struct tasks_app *tasks; /* src/tasks/: defined tasks and services */
 };
 
@@ -214,8 +214,8 @@ struct worker {
     bool draining;
     int64_t drain_deadline;
     int exit_code;
-    struct waiter *waiters; /* coroutines waiting on fds or timers */
-    worker_hook *hooks;     /* worker_hook_add; owned by who added them */
+    struct waiter *waiters;  /* coroutines waiting on fds or timers */
+    worker_hook *hooks;      /* worker_hook_add; owned by who added them */
     struct bg_job *bg_ready; /* bg.c: spawned, not started yet (FIFO) */
     struct bg_job *bg_ready_tail;
     struct bg_job *bg_live; /* bg.c: started and not ended */
@@ -261,9 +261,16 @@ void worker_buf_give(worker *w, kiln_buf *b);
 void *worker_main(void *arg);
 /** Resumes a suspended handler coroutine and handles its outcome. */
 void worker_resume(worker *w, coro *co);
-/** Ends the wait co is in (if any) with KILN_ECANCELED, resuming it. Only
-    from the loop (outside any coroutine). */
+/**
+ * Ends the wait co is in (if any) with KILN_ECANCELED once its context is
+ * marked cancelled: its deadline becomes now, so the worker resumes it in
+ * this loop turn (never from inside this call; a coroutine may call it).
+ */
 void worker_cancel_wait(worker *w, coro *co);
+/** Resumes the coroutine parked on wt in this loop turn, with
+    KILN_ETIMEDOUT (never from inside this call: a coroutine may call it,
+    and wake-ups within one turn coalesce). */
+void worker_unpark_soon(waiter *wt);
 
 /* conn.c */
 /** Accepts an already non-blocking socket fd as a new connection. */
@@ -407,15 +414,16 @@ typedef void (*bg_done_fn)(void *arg, int rc, bool crashed);
  * gives in logs (copied). done(arg, ...) runs when it ended. *out (may be
  * NULL) gets x, valid until done runs. Returns 0 or KILN_ENOMEM.
  */
-int bg_spawn(worker *w, bg_fn fn, bg_done_fn done, void *arg,
-             const char *label, kiln_ctx **out);
+int bg_spawn(worker *w, bg_fn fn, bg_done_fn done, void *arg, const char *label,
+             kiln_ctx **out);
 /** Starts what bg_spawn queued (the worker's loop calls it each turn). */
 void bg_start_ready(worker *w);
 /**
  * Cancels x (a background context): the wait it is in ends with
- * KILN_ECANCELED and every later wait fails so at once, so that its body
- * unwinds through its error paths. Only from the loop (outside any
- * coroutine). A body that computes without waiting is not interrupted.
+ * KILN_ECANCELED (in this loop turn) and every later wait fails so at
+ * once, so that its body unwinds through its error paths. May be called
+ * from a coroutine. A body that computes without waiting is not
+ * interrupted.
  */
 void bg_cancel(kiln_ctx *x);
 /** The arg given to bg_spawn for background context x (NULL for a

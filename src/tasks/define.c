@@ -47,7 +47,8 @@ void kiln_tasks_opts_default(kiln_tasks_opts *o)
     o->services = true;
 }
 
-/* ---- the app extension ---------------------------------------------------- */
+/* ---- the app extension ----------------------------------------------------
+ */
 
 static void free_periodic(tasks_app *ta)
 {
@@ -84,16 +85,16 @@ static void ext_free(void *arg)
 static bool list_add(char *out, size_t cap, const char *name, bool json)
 {
     size_t n = strlen(out);
-    int k = json ? snprintf(out + n, cap - n, "%s\"%s\"", n > 1 ? "," : "",
-                            name)
-                 : snprintf(out + n, cap - n, "%s%s", n ? "," : "", name);
+    int k = json
+                ? snprintf(out + n, cap - n, "%s\"%s\"", n > 1 ? "," : "", name)
+                : snprintf(out + n, cap - n, "%s%s", n ? "," : "", name);
     return k >= 0 && (size_t)k < cap - n;
 }
 
 /* Writes the claim's list of names (or queues from a comma-separated
    text) into out; false when too long. */
-static bool make_list(char *out, size_t cap, const char *const *names,
-                      size_t n, bool json)
+static bool make_list(char *out, size_t cap, const char *const *names, size_t n,
+                      bool json)
 {
     out[0] = '\0';
     if (json)
@@ -115,9 +116,11 @@ static int ext_begin(void *arg, const kiln_server_opts *o)
 {
     tasks_app *ta = arg;
     ta->nthreads = o->workers;
-    ta->run_tasks =
-        ta->ntypes > 0 && (ta->opts.workers > 0 || o->tasks_only);
-    ta->task_workers = ta->opts.workers > 0 ? ta->opts.workers : o->workers;
+    ta->run_tasks = ta->ntypes > 0 && (ta->opts.workers > 0 || o->tasks_only);
+    /* a --tasks process without tasks.workers: TASKS_PER_THREAD a thread
+       (tasks are coroutines: a thread runs many while they wait) */
+    ta->task_workers =
+        ta->opts.workers > 0 ? ta->opts.workers : o->workers * TASKS_PER_THREAD;
     ta->run_services = ta->nsvcs > 0 && ta->opts.services;
     kiln_db_pool *pool = db_default_pool();
     if (ta->run_tasks && !pool) {
@@ -146,8 +149,8 @@ static int ext_begin(void *arg, const kiln_server_opts *o)
         else
             ok = false;
     if (ok && nq)
-        ok = make_list(ta->queues_list, sizeof ta->queues_list, qv, nq,
-                       !ta->pg);
+        ok =
+            make_list(ta->queues_list, sizeof ta->queues_list, qv, nq, !ta->pg);
     else
         ta->queues_list[0] = '\0';
     if (!ok) {
@@ -369,8 +372,8 @@ int kiln_app_tasks(kiln_app *app, const kiln_tasks_opts *o, char *err,
             kiln_arena_init(&a, 0);
             kiln_json *j;
             kiln_json_error je;
-            int rc = kiln_json_parse(&a, p->payload, strlen(p->payload), 0, &j,
-                                     &je);
+            int rc =
+                kiln_json_parse(&a, p->payload, strlen(p->payload), 0, &j, &je);
             kiln_arena_deinit(&a);
             if (rc != 0)
                 return opts_fail(err, errlen, "%s: the payload is not JSON: %s",
@@ -378,8 +381,7 @@ int kiln_app_tasks(kiln_app *app, const kiln_tasks_opts *o, char *err,
         }
     }
     char *queues = strdup(o->queues ? o->queues : "");
-    periodic_entry *pe =
-        o->nperiodic ? calloc(o->nperiodic, sizeof *pe) : NULL;
+    periodic_entry *pe = o->nperiodic ? calloc(o->nperiodic, sizeof *pe) : NULL;
     if (!queues || (o->nperiodic && !pe)) {
         free(queues);
         free(pe);

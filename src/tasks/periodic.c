@@ -62,8 +62,9 @@ int64_t periodic_run(periodic_state *ps, const tasks_app *ta, kiln_dbc *db,
                 continue;
             }
             if (rc == 1)
-                kiln_log(KILN_LOG_INFO, "tasks: periodic %s: enqueued %s as "
-                                        "task %lld",
+                kiln_log(KILN_LOG_INFO,
+                         "tasks: periodic %s: enqueued %s as "
+                         "task %lld",
                          e->p.name, e->p.task, (long long)id);
             t = cron_next(&e->cron, latest);
             ps->next[i] = t;

@@ -23,8 +23,14 @@
  * task past its timeout is cancelled cooperatively (bg_cancel): the wait
  * it is in, and every later one, fails with KILN_ECANCELED, and it unwinds
  * through its own error paths; its transaction is rolled back when it
- * returns. The scheduler only marks such tasks (it runs in a coroutine);
- * the worker hook, at loop level, does the cancelling.
+ * returns. A second coroutine per thread, the watcher, does it: it never
+ * touches the database, so a scheduler waiting on a lock (SQLite) does not
+ * delay a timeout.
+ *
+ * Wake-ups (a task ended, a NOTIFY, the drain began) never resume the
+ * scheduler from inside the caller: they make its wait due now
+ * (worker_unpark_soon), so the worker resumes it later in the same loop
+ * turn, and several tasks that end in one turn are recorded together.
  *
  * Shutdown: when the worker drains, the scheduler claims nothing more and
  * lets running tasks finish until a margin before the drain deadline;
@@ -60,13 +66,12 @@ typedef struct run_task {
     /* how it ended */
     int rc;
     bool crashed;
-    bool timed_out;      /* cancelled by its timeout */
-    bool released;       /* cancelled by the shutdown: give it back */
-    bool abandoned;      /* given back while still running: ignore it */
-    bool cancel_pending; /* for the hook to cancel */
-    bool abort;          /* kiln_task_abort: no retry */
-    int64_t retry_in;    /* kiln_task_retry_in, else -1 */
-    char *error;         /* malloc'd, or NULL */
+    bool timed_out;   /* cancelled by its timeout */
+    bool released;    /* cancelled by the shutdown: give it back */
+    bool abandoned;   /* given back while still running: ignore it */
+    bool abort;       /* kiln_task_abort: no retry */
+    int64_t retry_in; /* kiln_task_retry_in, else -1 */
+    char *error;      /* malloc'd, or NULL */
 } run_task;
 
 /* The task machinery of one worker thread. malloc'd, made on the thread
@@ -81,8 +86,10 @@ typedef struct tasks_worker {
     char owner[128]; /* "host:pid/wN": the owner column of its tasks */
     kiln_ctx *x;     /* the scheduler's context while it lives */
     bool live;
-    waiter *idle; /* the scheduler's idle wait, while parked there */
-    bool wake;    /* something happened since it last looked */
+    waiter *idle;       /* the scheduler's idle wait, while parked there */
+    bool wake;          /* something happened since it last looked */
+    bool watch_live;    /* the watcher coroutine runs */
+    waiter *watch_idle; /* its wait, while parked */
     bool stopping;
     int64_t stop_at;   /* cancel and give back what still runs */
     int64_t margin;    /* stop_at is this long before the drain deadline */
@@ -90,14 +97,13 @@ typedef struct tasks_worker {
     run_task *running; /* list */
     int nrunning;
     run_task *ended, *ended_tail; /* outcomes to record (FIFO) */
-    int ncancel;                  /* tasks with cancel_pending */
     db_listener *listener;
     int64_t listen_retry;
     int64_t idle_ms;    /* SQLite: the idle wait, doubling */
     int64_t next_renew; /* kiln_now_ms */
     int64_t next_reap, next_prune;
-    int64_t db_wait;    /* backoff while the database fails */
-    int64_t logged_at;  /* rate limit of repeated warnings */
+    int64_t db_wait;   /* backoff while the database fails */
+    int64_t logged_at; /* rate limit of repeated warnings */
     periodic_state ps;
     bool ps_ready;
     uint64_t rand; /* xorshift state for the jitter */
@@ -119,15 +125,20 @@ static run_task *task_of(kiln_ctx *c)
 
 /* ---- waking the scheduler ------------------------------------------------ */
 
-/* Something happened: the scheduler looks again. Loop level only. */
+/* Something happened: the scheduler looks again (soon: never from inside
+   this call). */
 static void sched_wake(tasks_worker *tw)
 {
     tw->wake = true;
-    if (tw->idle) {
-        waiter *wt = tw->idle;
-        tw->idle = NULL;
-        worker_unpark(wt, 0);
-    }
+    if (tw->idle)
+        worker_unpark_soon(tw->idle);
+}
+
+/* The deadlines changed: the watcher looks again. */
+static void watch_wake(tasks_worker *tw)
+{
+    if (tw->watch_idle)
+        worker_unpark_soon(tw->watch_idle);
 }
 
 /* Waits up to ms, or until sched_wake. In the scheduler's coroutine. */
@@ -164,7 +175,8 @@ static void on_notify(void *arg, const char *payload)
     sched_wake(tw);
 }
 
-/* ---- tasks ----------------------------------------------------------------- */
+/* ---- tasks -----------------------------------------------------------------
+ */
 
 static void set_error(run_task *rt, const char *fmt, va_list ap)
 {
@@ -241,10 +253,11 @@ static int task_main(kiln_ctx *x, void *arg)
     run_task *rt = arg;
     kiln_json *payload = NULL;
     kiln_json_error je;
-    if (kiln_json_parse(kiln_ctx_arena(x), rt->payload, strlen(rt->payload),
-                        0, &payload, &je) != 0)
-        return kiln_task_abort(x, "the payload is not JSON (line %d, column "
-                                  "%d: %s)",
+    if (kiln_json_parse(kiln_ctx_arena(x), rt->payload, strlen(rt->payload), 0,
+                        &payload, &je) != 0)
+        return kiln_task_abort(x,
+                               "the payload is not JSON (line %d, column "
+                               "%d: %s)",
                                je.line, je.col, je.msg);
     return rt->type->fn(x, payload);
 }
@@ -288,11 +301,9 @@ static void task_done(void *arg, int rc, bool crashed)
     rt->x = NULL;
     rt->rc = rc;
     rt->crashed = crashed;
-    if (rt->cancel_pending) {
-        rt->cancel_pending = false;
-        tw->ncancel--;
-    }
     unlink_running(tw, rt);
+    if (tw->stopping)
+        watch_wake(tw); /* it ends once no task runs */
     if (!tw->live || rt->abandoned) {
         task_free(rt); /* nobody records it: given back already */
         return;
@@ -305,8 +316,9 @@ static void task_done(void *arg, int rc, bool crashed)
 static int64_t resolve_timeout(const tasks_app *ta, const task_type *t,
                                int64_t row)
 {
-    int64_t v = row ? row : t->def.timeout_ms ? t->def.timeout_ms
-                                              : ta->opts.timeout_ms;
+    int64_t v = row                 ? row
+                : t->def.timeout_ms ? t->def.timeout_ms
+                                    : ta->opts.timeout_ms;
     return v > 0 ? v : 0;
 }
 
@@ -316,8 +328,9 @@ static void task_start(tasks_worker *tw, const store_row *r)
     tasks_app *ta = tw->ta;
     run_task *rt = calloc(1, sizeof *rt);
     if (!rt) {
-        kiln_log(KILN_LOG_ERROR, "tasks: out of memory; task %lld waits for "
-                                 "its lease to expire",
+        kiln_log(KILN_LOG_ERROR,
+                 "tasks: out of memory; task %lld waits for "
+                 "its lease to expire",
                  (long long)r->id);
         return;
     }
@@ -342,7 +355,7 @@ static void task_start(tasks_worker *tw, const store_row *r)
         ended(tw, rt);
         return;
     }
-    rt->max_attempts = r->max_attempts           ? r->max_attempts
+    rt->max_attempts = r->max_attempts              ? r->max_attempts
                        : rt->type->def.max_attempts ? rt->type->def.max_attempts
                                                     : ta->opts.max_attempts;
     if (rt->attempt > rt->max_attempts) {
@@ -351,16 +364,18 @@ static void task_start(tasks_worker *tw, const store_row *r)
         rt->rc = KILN_ECANCELED;
         rt->abort = true;
         char buf[600];
-        snprintf(buf, sizeof buf, "out of attempts (%d): %s",
-                 rt->max_attempts, r->last_error ? r->last_error : "");
+        snprintf(buf, sizeof buf, "out of attempts (%d): %s", rt->max_attempts,
+                 r->last_error ? r->last_error : "");
         rt->error = strdup(buf);
         ended(tw, rt);
         return;
     }
     rt->timeout_ms = resolve_timeout(ta, rt->type, r->timeout_ms);
     rt->started = kiln_now_ms();
-    if (rt->timeout_ms)
+    if (rt->timeout_ms) {
         rt->deadline = rt->started + rt->timeout_ms;
+        watch_wake(tw);
+    }
     char label[40];
     snprintf(label, sizeof label, "task-%lld", (long long)rt->id);
     if (bg_spawn(tw->w, task_main, task_done, rt, label, &rt->x) != 0) {
@@ -418,8 +433,8 @@ static void why(const run_task *rt, char *out, size_t n)
  * done ones are gathered into done[] for the claim's round trip. Returns
  * 0, or an error (what is left stays for the next round).
  */
-static int record(tasks_worker *tw, kiln_dbc *db, int64_t *done,
-                  size_t *ndone, size_t cap)
+static int record(tasks_worker *tw, kiln_dbc *db, int64_t *done, size_t *ndone,
+                  size_t cap)
 {
     *ndone = 0;
     run_task **pp = &tw->ended;
@@ -512,9 +527,9 @@ static bool rate_ok(tasks_worker *tw, int64_t now, int64_t every)
     return true;
 }
 
-/* Marks the tasks past their timeout for cancelling; returns the nearest
-   deadline still ahead (INT64_MAX: none). */
-static int64_t check_timeouts(tasks_worker *tw, int64_t now)
+/* Cancels the tasks past their timeout; returns the nearest deadline
+   still ahead (INT64_MAX: none). */
+static int64_t cancel_late(tasks_worker *tw, int64_t now)
 {
     int64_t next = INT64_MAX;
     for (run_task *rt = tw->running; rt; rt = rt->next) {
@@ -522,28 +537,62 @@ static int64_t check_timeouts(tasks_worker *tw, int64_t now)
             continue;
         if (now >= rt->deadline) {
             rt->timed_out = true;
-            if (!rt->cancel_pending) {
-                rt->cancel_pending = true;
-                tw->ncancel++;
-            }
+            if (rt->x)
+                bg_cancel(rt->x); /* its wait ends later in this turn */
         } else if (rt->deadline < next)
             next = rt->deadline;
     }
     return next;
 }
 
-/* Shutdown: past stop_at every running task is cancelled and given back
-   unless it succeeds. */
+/* Shutdown: every running task is cancelled, and given back unless it
+   succeeds. */
 static void cancel_all(tasks_worker *tw)
 {
     tw->cancel_sent = true;
     for (run_task *rt = tw->running; rt; rt = rt->next) {
         rt->released = true;
-        if (!rt->cancel_pending) {
-            rt->cancel_pending = true;
-            tw->ncancel++;
-        }
+        if (rt->x)
+            bg_cancel(rt->x);
     }
+    sched_wake(tw);
+}
+
+/* The watcher: cancels tasks at their timeout, and all of them at the
+   shutdown's stop_at. */
+static int watch_main(kiln_ctx *x, void *arg)
+{
+    (void)x;
+    tasks_worker *tw = arg;
+    for (;;) {
+        int64_t now = kiln_now_ms();
+        int64_t next = cancel_late(tw, now);
+        if (tw->stopping) {
+            if (!tw->cancel_sent && now >= tw->stop_at && tw->nrunning)
+                cancel_all(tw);
+            if (!tw->live || tw->nrunning == 0)
+                break;
+            if (!tw->cancel_sent && tw->stop_at < next)
+                next = tw->stop_at;
+        }
+        int64_t wait = next == INT64_MAX ? -1 : next > now ? next - now : 0;
+        waiter wt;
+        tw->watch_idle = &wt;
+        int r = worker_park(&wt, wait);
+        tw->watch_idle = NULL;
+        if (r == KILN_ECANCELED)
+            break; /* the drain ran out */
+    }
+    return 0;
+}
+
+static void watch_done(void *arg, int rc, bool crashed)
+{
+    (void)rc;
+    (void)crashed;
+    tasks_worker *tw = arg;
+    tw->watch_live = false;
+    tw->watch_idle = NULL;
 }
 
 /* Shutdown: gives back the tasks that did not even return when cancelled,
@@ -580,12 +629,13 @@ static void listen_up(tasks_worker *tw, int64_t now)
     db_listener_close(tw->listener);
     tw->listener = NULL;
     char err[256];
-    tw->listener = db_listen(pool, TASKS_CHANNEL, on_notify, tw, err,
-                             sizeof err);
+    tw->listener =
+        db_listen(pool, TASKS_CHANNEL, on_notify, tw, err, sizeof err);
     if (!tw->listener) {
         tw->listen_retry = now + 5000;
-        kiln_log(KILN_LOG_WARN, "tasks: LISTEN failed (%s); polling every "
-                                "%lld ms",
+        kiln_log(KILN_LOG_WARN,
+                 "tasks: LISTEN failed (%s); polling every "
+                 "%lld ms",
                  err, (long long)tw->ta->opts.poll_ms);
     } else
         tw->wake = true; /* look once: what came before LISTEN */
@@ -603,17 +653,16 @@ static int64_t maintain(tasks_worker *tw, kiln_dbc *db, int64_t now)
                      "tasks: %lld task%s queued again: their worker stopped "
                      "renewing the lease",
                      (long long)k, k == 1 ? "" : "s");
-        tw->next_reap = now + (ta->opts.lease_ms / 4 < 1000
-                                   ? ta->opts.lease_ms / 4
-                                   : 1000);
+        tw->next_reap =
+            now + (ta->opts.lease_ms / 4 < 1000 ? ta->opts.lease_ms / 4 : 1000);
     }
     if (now >= tw->next_prune) {
         if (ta->opts.keep_done_hours > 0 || ta->nperiodic)
             store_prune(db, ta->opts.keep_done_hours);
         tw->next_prune = now + 60000;
     }
-    int64_t next = tw->next_reap < tw->next_prune ? tw->next_reap
-                                                  : tw->next_prune;
+    int64_t next =
+        tw->next_reap < tw->next_prune ? tw->next_reap : tw->next_prune;
     if (ta->nperiodic) {
         int64_t now_us = tasks_now_us();
         if (!tw->ps_ready) {
@@ -640,12 +689,8 @@ static int sched_main(kiln_ctx *x, void *arg)
     int64_t done[512];
     for (;;) {
         int64_t now = kiln_now_ms();
-        if (tw->stopping) {
-            if (!tw->cancel_sent && now >= tw->stop_at && tw->nrunning)
-                cancel_all(tw);
-            if (tw->nrunning == 0 && !tw->ended)
-                break;
-        }
+        if (tw->stopping && tw->nrunning == 0 && !tw->ended)
+            break;
         kiln_dbc *db = kiln_db(x);
         if (!db) {
             /* kiln_db logged it; try again with backoff */
@@ -693,8 +738,7 @@ static int sched_main(kiln_ctx *x, void *arg)
                                   .limit = free_slots > 0 ? free_slots : 0,
                                   .done = done,
                                   .ndone = ndone,
-                                  .delete_done = ta->opts.keep_done_hours ==
-                                                 0};
+                                  .delete_done = ta->opts.keep_done_hours == 0};
             rc = store_claim(db, ta, &a, &rows, &nrows);
             if (rc == 0)
                 forget_done(tw, ndone);
@@ -744,9 +788,6 @@ static int sched_main(kiln_ctx *x, void *arg)
         }
         if (tw->db_wait)
             wait = tw->db_wait;
-        int64_t t = check_timeouts(tw, now);
-        if (t - now < wait)
-            wait = t - now;
         if ((tw->nrunning || tw->ended) && tw->next_renew - now < wait)
             wait = tw->next_renew - now;
         if (chores != INT64_MAX && chores - now < wait)
@@ -757,8 +798,6 @@ static int sched_main(kiln_ctx *x, void *arg)
             if (s - now < wait)
                 wait = s - now;
         }
-        if (tw->ncancel)
-            wait = 0; /* the hook cancels them at the end of this turn */
         sched_idle(tw, wait);
     }
     db_listener_close(tw->listener);
@@ -773,11 +812,13 @@ static void sched_done(void *arg, int rc, bool crashed)
     tasks_worker *tw = arg;
     tw->live = false;
     tw->x = NULL;
+    watch_wake(tw);
     db_listener_close(tw->listener);
     tw->listener = NULL;
     if (crashed)
-        kiln_log(KILN_LOG_ERROR, "tasks: the scheduler of worker %d crashed; "
-                                 "this worker runs no more tasks",
+        kiln_log(KILN_LOG_ERROR,
+                 "tasks: the scheduler of worker %d crashed; "
+                 "this worker runs no more tasks",
                  tw->w->id);
     /* tasks still running: nobody records them; their leases expire */
     for (run_task *rt = tw->running; rt; rt = rt->next)
@@ -790,32 +831,21 @@ static void sched_done(void *arg, int rc, bool crashed)
     tw->ended_tail = NULL;
 }
 
-/* At the end of every loop turn of the worker (loop level). */
+/* At the end of every loop turn of the worker (loop level): notices the
+   drain. */
 static void tw_hook(void *arg)
 {
     tasks_worker *tw = arg;
-    if (!tw->stopping && tw->w->draining) {
-        tw->stopping = true;
-        int64_t drain = tw->w->opts->drain_timeout_ms;
-        tw->margin = drain / 4 < 2000 ? drain / 4 : 2000;
-        tw->stop_at = tw->w->drain_deadline - tw->margin;
-        if (tw->services)
-            service_stop(tw->services);
-        sched_wake(tw);
-    }
-    while (tw->ncancel > 0) {
-        run_task *rt = tw->running;
-        while (rt && !rt->cancel_pending)
-            rt = rt->next;
-        if (!rt) {
-            tw->ncancel = 0;
-            break;
-        }
-        rt->cancel_pending = false;
-        tw->ncancel--;
-        if (rt->x)
-            bg_cancel(rt->x); /* may end it at once: the list changes */
-    }
+    if (tw->stopping || !tw->w->draining)
+        return;
+    tw->stopping = true;
+    int64_t drain = tw->w->opts->drain_timeout_ms;
+    tw->margin = drain / 4 < 2000 ? drain / 4 : 2000;
+    tw->stop_at = tw->w->drain_deadline - tw->margin;
+    if (tw->services)
+        service_stop(tw->services);
+    sched_wake(tw);
+    watch_wake(tw);
 }
 
 void tasks_worker_start(tasks_app *ta, worker *w)
@@ -848,9 +878,14 @@ void tasks_worker_start(tasks_app *ta, worker *w)
         snprintf(label, sizeof label, "tasks-w%d", w->id);
         if (bg_spawn(w, sched_main, sched_done, tw, label, &tw->x) == 0)
             tw->live = true;
-        else
-            kiln_log(KILN_LOG_ERROR, "tasks: cannot start the scheduler of "
-                                     "worker %d",
+        snprintf(label, sizeof label, "tasks-w%d-watch", w->id);
+        if (tw->live &&
+            bg_spawn(w, watch_main, watch_done, tw, label, NULL) == 0)
+            tw->watch_live = true;
+        if (!tw->watch_live)
+            kiln_log(KILN_LOG_ERROR,
+                     "tasks: cannot start the scheduler of "
+                     "worker %d",
                      w->id);
     }
 }

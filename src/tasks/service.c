@@ -22,10 +22,10 @@ typedef struct service_run {
     tasks_kind kind; /* TASKS_SERVICE */
     struct service_set *set;
     const service_type *type;
-    kiln_ctx *x;      /* while its coroutine lives */
-    int64_t backoff;  /* the next restart's delay */
-    int64_t delay;    /* wait this long before the first run (after a crash) */
-    int64_t started;  /* kiln_now_ms of the current run */
+    kiln_ctx *x;     /* while its coroutine lives */
+    int64_t backoff; /* the next restart's delay */
+    int64_t delay;   /* wait this long before the first run (after a crash) */
+    int64_t started; /* kiln_now_ms of the current run */
 } service_run;
 
 struct service_set {
@@ -80,8 +80,9 @@ static int service_main(kiln_ctx *x, void *arg)
             return rc;
         }
         int64_t b = next_backoff(sr);
-        kiln_log(KILN_LOG_WARN, "service %s: failed (%s); starting again in "
-                                "%lld ms",
+        kiln_log(KILN_LOG_WARN,
+                 "service %s: failed (%s); starting again in "
+                 "%lld ms",
                  name, kiln_strerror(rc), (long long)b);
         if (kiln_sleep_ms(b) != 0)
             return KILN_ECANCELED; /* stopped while waiting */
@@ -123,8 +124,7 @@ service_set *service_start(const tasks_app *ta, worker *w)
         return NULL;
     service_set *s = calloc(1, sizeof *s + n * sizeof(service_run));
     if (!s) {
-        kiln_log(KILN_LOG_ERROR, "services: out of memory on worker %d",
-                 w->id);
+        kiln_log(KILN_LOG_ERROR, "services: out of memory on worker %d", w->id);
         return NULL;
     }
     s->w = w;

@@ -109,16 +109,14 @@ int kiln_task_enqueue(kiln_dbc *db, const char *name, const char *payload,
     const task_type *t = ta ? tasks_find(ta, name) : NULL;
     if (ta && ta->ntypes && !t)
         return db_set_err(db, KILN_ENOTFOUND, "no task is called '%s'", name);
-    const char *queue = o->queue                ? o->queue
-                        : t && t->def.queue     ? t->def.queue
-                                                : "default";
+    const char *queue = o->queue            ? o->queue
+                        : t && t->def.queue ? t->def.queue
+                                            : "default";
     int priority = o->priority ? o->priority : t ? t->def.priority : 0;
     int attempts = o->max_attempts ? o->max_attempts
                    : t             ? t->def.max_attempts
                                    : 0;
-    int64_t timeout = o->timeout_ms ? o->timeout_ms
-                      : t           ? t->def.timeout_ms
-                                    : 0;
+    int64_t timeout = o->timeout_ms ? o->timeout_ms : t ? t->def.timeout_ms : 0;
     kiln_db_param att = attempts ? KILN_INT(attempts) : KILN_NULL;
     kiln_db_param tmo = timeout ? KILN_INT(timeout) : KILN_NULL;
     for (int tries = 0; tries < 3; tries++) {
@@ -193,8 +191,15 @@ int kiln_task_enqueuef(kiln_dbc *db, const char *name, const kiln_task_opts *o,
 
 /* ---- claiming ------------------------------------------------------------ */
 
+/* SQLite: "+name" keeps the planner off the (name, idempotency_key) index,
+   which would sort every queued row of the name; the partial index
+   kiln_tasks_ready gives them in claim order. PostgreSQL: the ids are
+   gathered into an array first (an InitPlan), so that the generic plan of
+   the prepared statement updates them through the primary key rather
+   than joining them with a scan of the whole table. */
+
 #define CLAIM_SET                                                              \
-    "UPDATE kiln_tasks SET state = 'running', owner = $1, attempts = "        \
+    "UPDATE kiln_tasks SET state = 'running', owner = $1, attempts = "         \
     "attempts + 1, "
 #define CLAIM_RETURN                                                           \
     " RETURNING id, name, payload, attempts, max_attempts, timeout_ms, "       \
@@ -202,28 +207,28 @@ int kiln_task_enqueuef(kiln_dbc *db, const char *name, const kiln_task_opts *o,
 
 static const char claim_pg[] =
     CLAIM_SET "started_at = now(), lease_until = now() + $2::float8 * "
-              "interval '1 millisecond' WHERE id IN (SELECT id FROM "
+              "interval '1 millisecond' WHERE id = ANY (ARRAY(SELECT id FROM "
               "kiln_tasks WHERE state = 'queued' AND run_at <= now() AND name "
               "= ANY (string_to_array($3, ',')) ORDER BY priority DESC, "
-              "run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)" CLAIM_RETURN;
+              "run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED))" CLAIM_RETURN;
 static const char claim_pg_queues[] =
     CLAIM_SET "started_at = now(), lease_until = now() + $2::float8 * "
-              "interval '1 millisecond' WHERE id IN (SELECT id FROM "
+              "interval '1 millisecond' WHERE id = ANY (ARRAY(SELECT id FROM "
               "kiln_tasks WHERE state = 'queued' AND run_at <= now() AND name "
               "= ANY (string_to_array($3, ',')) AND queue = ANY "
               "(string_to_array($5, ',')) ORDER BY priority DESC, run_at, id "
-              "LIMIT $4 FOR UPDATE SKIP LOCKED)" CLAIM_RETURN;
+              "LIMIT $4 FOR UPDATE SKIP LOCKED))" CLAIM_RETURN;
 static const char claim_sqlite[] =
     CLAIM_SET "started_at = $2, lease_until = $3 WHERE id IN (SELECT id FROM "
-              "kiln_tasks WHERE state = 'queued' AND run_at <= $2 AND name IN "
-              "(SELECT value FROM json_each($4)) ORDER BY priority DESC, "
+              "kiln_tasks WHERE state = 'queued' AND run_at <= $2 AND +name "
+              "IN (SELECT value FROM json_each($4)) ORDER BY priority DESC, "
               "run_at, id LIMIT $5)" CLAIM_RETURN;
 static const char claim_sqlite_queues[] =
     CLAIM_SET "started_at = $2, lease_until = $3 WHERE id IN (SELECT id FROM "
-              "kiln_tasks WHERE state = 'queued' AND run_at <= $2 AND name IN "
-              "(SELECT value FROM json_each($4)) AND queue IN (SELECT value "
-              "FROM json_each($6)) ORDER BY priority DESC, run_at, id LIMIT "
-              "$5)" CLAIM_RETURN;
+              "kiln_tasks WHERE state = 'queued' AND run_at <= $2 AND +name "
+              "IN (SELECT value FROM json_each($4)) AND +queue IN (SELECT "
+              "value FROM json_each($6)) ORDER BY priority DESC, run_at, id "
+              "LIMIT $5)" CLAIM_RETURN;
 
 static const char done_pg[] =
     "UPDATE kiln_tasks SET state = 'done', finished_at = now(), owner = NULL, "
@@ -259,8 +264,8 @@ static int id_list(kiln_buf *b, const int64_t *ids, size_t n, bool pg)
 static int read_rows(kiln_dbc *db, kiln_rows *r, int limit, store_row **rows,
                      size_t *n)
 {
-    *rows = kiln_arena_alloc(db->arena, (size_t)(limit ? limit : 1) *
-                                            sizeof **rows);
+    *rows = kiln_arena_alloc(db->arena,
+                             (size_t)(limit ? limit : 1) * sizeof **rows);
     *n = 0;
     if (!*rows)
         return db_set_err(db, KILN_ENOMEM, "out of memory");
@@ -294,16 +299,14 @@ static int claim_pg_run(kiln_dbc *db, const tasks_app *ta,
                                KILN_TEXT(a->owner), KILN_TEXT(ids));
     if (rc == 0 && a->limit > 0) {
         if (ta->queues_list[0])
-            rc = kiln_db_batch_add(b, claim_pg_queues, KILN_TEXT(a->owner),
-                                   KILN_INT(a->lease_ms),
-                                   KILN_TEXT(ta->names_list),
-                                   KILN_INT(a->limit),
-                                   KILN_TEXT(ta->queues_list));
+            rc = kiln_db_batch_add(
+                b, claim_pg_queues, KILN_TEXT(a->owner), KILN_INT(a->lease_ms),
+                KILN_TEXT(ta->names_list), KILN_INT(a->limit),
+                KILN_TEXT(ta->queues_list));
         else
-            rc = kiln_db_batch_add(b, claim_pg, KILN_TEXT(a->owner),
-                                   KILN_INT(a->lease_ms),
-                                   KILN_TEXT(ta->names_list),
-                                   KILN_INT(a->limit));
+            rc = kiln_db_batch_add(
+                b, claim_pg, KILN_TEXT(a->owner), KILN_INT(a->lease_ms),
+                KILN_TEXT(ta->names_list), KILN_INT(a->limit));
     }
     if (rc == 0)
         rc = kiln_db_batch_run(b);
@@ -341,8 +344,7 @@ static int claim_sqlite_run(kiln_dbc *db, const tasks_app *ta,
                                 KILN_TEXT(ta->queues_list))
                 : kiln_db_query(db, claim_sqlite, KILN_TEXT(a->owner),
                                 KILN_TIME(now), KILN_TIME(until),
-                                KILN_TEXT(ta->names_list),
-                                KILN_INT(a->limit));
+                                KILN_TEXT(ta->names_list), KILN_INT(a->limit));
         rc = r ? read_rows(db, r, a->limit, rows, n) : KILN_EDB;
         kiln_rows_close(r);
     }
@@ -426,8 +428,7 @@ int store_fail(kiln_dbc *db, const char *owner, int64_t id, const char *error,
     return k < 0 ? failed(db, (int)k) : 0;
 }
 
-int store_release(kiln_dbc *db, const char *owner, const int64_t *ids,
-                  size_t n)
+int store_release(kiln_dbc *db, const char *owner, const int64_t *ids, size_t n)
 {
     if (n == 0)
         return 0;
@@ -470,8 +471,8 @@ int64_t store_renew(kiln_dbc *db, const char *owner, int64_t lease_ms)
 }
 
 #define REAP_SET                                                               \
-    "UPDATE kiln_tasks SET state = 'queued', owner = NULL, lease_until = "    \
-    "NULL, last_error = 'attempt ' || attempts || ': its worker ' || owner "  \
+    "UPDATE kiln_tasks SET state = 'queued', owner = NULL, lease_until = "     \
+    "NULL, last_error = 'attempt ' || attempts || ': its worker ' || owner "   \
     "|| ' stopped renewing the lease (it died, hung or lost the database)' "
 
 int64_t store_reap(kiln_dbc *db)

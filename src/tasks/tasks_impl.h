@@ -30,11 +30,19 @@
 /** Longest task, service, queue or periodic entry name. */
 #define TASKS_NAME_MAX 100
 
+/** Tasks at once per worker thread of a --tasks process when
+    tasks.workers is 0. */
+#define TASKS_PER_THREAD 8
+
 /** The NOTIFY channel of enqueued tasks (PostgreSQL). */
 #define TASKS_CHANNEL "kiln_tasks"
 
 /** The first field of every bg_spawn arg of this layer: what it is. */
-typedef enum tasks_kind { TASKS_SCHED = 1, TASKS_TASK, TASKS_SERVICE } tasks_kind;
+typedef enum tasks_kind {
+    TASKS_SCHED = 1,
+    TASKS_TASK,
+    TASKS_SERVICE
+} tasks_kind;
 
 /** A defined task. */
 typedef struct task_type {
@@ -80,10 +88,10 @@ typedef struct tasks_app {
     int task_workers; /* task coroutines at once, over all threads */
     bool run_tasks, run_services;
     bool pg;
-    char names_list[4096];  /* the defined tasks: "a,b" (PostgreSQL) or
-                               ["a","b"] (SQLite), for the claim */
-    char queues_list[1024]; /* the same of the queues taken ("" all) */
-    char host[64];          /* "hostname:pid" for the owner column */
+    char names_list[4096];     /* the defined tasks: "a,b" (PostgreSQL) or
+                                  ["a","b"] (SQLite), for the claim */
+    char queues_list[1024];    /* the same of the queues taken ("" all) */
+    char host[64];             /* "hostname:pid" for the owner column */
     struct tasks_worker **per; /* [nthreads], each made on its thread */
 } tasks_app;
 
