@@ -146,9 +146,11 @@ static int parse(int argc, char **argv, args *a, char **rest, int *nrest)
     }
     const char *sub = a->sub ? a->sub : "";
     bool list = !a->sub;
-    if ((a->name || a->queue || a->all || a->limit != 50) && !list)
-        return cli_usage_error("--name, --queue, --all and --limit go with "
-                               "the list (kiln tasks)");
+    if ((a->name || a->all || a->limit != 50) && !list)
+        return cli_usage_error("--name, --all and --limit go with the list "
+                               "(kiln tasks)");
+    if (a->queue && !list && strcmp(sub, "add"))
+        return cli_usage_error("--queue goes with the list or add");
     if (a->all && a->state)
         return cli_usage_error("--all or %s, not both", a->state);
     if ((a->delay || a->priority || a->key || a->max_attempts) &&

@@ -472,7 +472,8 @@ static int record(tasks_worker *tw, kiln_dbc *db, int64_t *done, size_t *ndone,
             int64_t retry = final               ? -1
                             : rt->retry_in >= 0 ? rt->retry_in
                                                 : backoff(tw, rt->attempt);
-            rc = store_fail(db, tw->owner, rt->id, msg, retry);
+            rc = store_fail(db, tw->owner, rt->id, msg, retry,
+                            rt->max_attempts ? rt->max_attempts : 1);
             if (rc == 0 && final)
                 kiln_log(KILN_LOG_ERROR,
                          "task-%lld %s: failed for good (attempt %d of %d): "

@@ -386,44 +386,51 @@ int store_claim(kiln_dbc *db, const tasks_app *ta, const store_claim_args *a,
 /* ---- outcomes ------------------------------------------------------------ */
 
 int store_fail(kiln_dbc *db, const char *owner, int64_t id, const char *error,
-               int64_t retry_ms)
+               int64_t retry_ms, int max_attempts)
 {
     int64_t k;
+    /* max_attempts: what the worker went by, for kiln tasks to show */
     if (is_pg(db))
         k = retry_ms >= 0
                 ? kiln_db_exec(db,
                                "UPDATE kiln_tasks SET state = 'queued', run_at "
                                "= now() + $3::float8 * interval '1 "
                                "millisecond', owner = NULL, lease_until = "
-                               "NULL, last_error = $4 WHERE id = $1 AND owner "
-                               "= $2 AND state = 'running'",
+                               "NULL, last_error = $4, max_attempts = "
+                               "COALESCE(max_attempts, $5::integer) WHERE id "
+                               "= $1 AND owner = $2 AND state = 'running'",
                                KILN_INT(id), KILN_TEXT(owner),
-                               KILN_INT(retry_ms), KILN_TEXT(error))
+                               KILN_INT(retry_ms), KILN_TEXT(error),
+                               KILN_INT(max_attempts))
                 : kiln_db_exec(db,
                                "UPDATE kiln_tasks SET state = 'failed', "
                                "finished_at = now(), owner = NULL, "
-                               "lease_until = NULL, last_error = $3 WHERE id "
-                               "= $1 AND owner = $2 AND state = 'running'",
-                               KILN_INT(id), KILN_TEXT(owner),
-                               KILN_TEXT(error));
+                               "lease_until = NULL, last_error = $3, "
+                               "max_attempts = COALESCE(max_attempts, "
+                               "$4::integer) WHERE id = $1 AND owner = $2 AND "
+                               "state = 'running'",
+                               KILN_INT(id), KILN_TEXT(owner), KILN_TEXT(error),
+                               KILN_INT(max_attempts));
     else {
         int64_t now = tasks_now_us();
         k = retry_ms >= 0
                 ? kiln_db_exec(db,
                                "UPDATE kiln_tasks SET state = 'queued', run_at "
                                "= $3, owner = NULL, lease_until = NULL, "
-                               "last_error = $4 WHERE id = $1 AND owner = $2 "
-                               "AND state = 'running'",
+                               "last_error = $4, max_attempts = "
+                               "COALESCE(max_attempts, $5) WHERE id = $1 AND "
+                               "owner = $2 AND state = 'running'",
                                KILN_INT(id), KILN_TEXT(owner),
                                KILN_TIME(now + retry_ms * 1000),
-                               KILN_TEXT(error))
+                               KILN_TEXT(error), KILN_INT(max_attempts))
                 : kiln_db_exec(db,
                                "UPDATE kiln_tasks SET state = 'failed', "
                                "finished_at = $3, owner = NULL, lease_until = "
-                               "NULL, last_error = $4 WHERE id = $1 AND owner "
-                               "= $2 AND state = 'running'",
+                               "NULL, last_error = $4, max_attempts = "
+                               "COALESCE(max_attempts, $5) WHERE id = $1 AND "
+                               "owner = $2 AND state = 'running'",
                                KILN_INT(id), KILN_TEXT(owner), KILN_TIME(now),
-                               KILN_TEXT(error));
+                               KILN_TEXT(error), KILN_INT(max_attempts));
     }
     return k < 0 ? failed(db, (int)k) : 0;
 }

@@ -144,9 +144,10 @@ typedef struct store_claim_args {
 int store_claim(kiln_dbc *db, const tasks_app *ta, const store_claim_args *a,
                 store_row **rows, size_t *n);
 /** A failed attempt: queued again after retry_ms, or (retry_ms < 0)
-    failed for good, with error. Only while owner holds it. */
+    failed for good, with error; a NULL max_attempts becomes the one the
+    worker went by. Only while owner holds it. */
 int store_fail(kiln_dbc *db, const char *owner, int64_t id, const char *error,
-               int64_t retry_ms);
+               int64_t retry_ms, int max_attempts);
 /** Gives tasks back at shutdown: queued again, the attempt not counted. */
 int store_release(kiln_dbc *db, const char *owner, const int64_t *ids,
                   size_t n);

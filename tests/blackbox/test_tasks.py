@@ -388,6 +388,33 @@ def test_graceful_shutdown_finishes_or_gives_back():
 test_graceful_shutdown_finishes_or_gives_back.timeout = 60
 
 
+def test_idle_workers_wake_up():
+    """PostgreSQL: an idle worker is woken by the NOTIFY of an enqueue, far
+    sooner than its poll interval. SQLite: it polls, with a backoff capped
+    at tasks.poll_ms."""
+    url = fresh_url()
+    poll = 5000 if is_pg() else 300
+    with web(url) as s:
+        w = worker(url, "--task-workers", "2", "--poll-ms", str(poll))
+        try:
+            time.sleep(1.2)  # idle: the SQLite backoff reaches its cap
+            lat = []
+            for i in range(3):
+                t0 = time.monotonic()
+                tid = enq_ok(s, "record", {"tag": "wake%d" % i})
+                wait_for("the task", lambda: (state_of(s, tid) or {}).get(
+                    "state") == "done", timeout=10, step=0.01)
+                lat.append(time.monotonic() - t0)
+                time.sleep(0.5)
+        finally:
+            rc, err = w.stop()
+        eq(rc, 0, "exit: " + err[-300:])
+        bound = (0.5 if is_pg() else poll / 1000 + 0.4) * harness.SLOW
+        check(max(lat) < bound, "picked up after %s s (poll %d ms)"
+              % (["%.3f" % x for x in lat], poll))
+test_idle_workers_wake_up.timeout = 40
+
+
 # ---- periodic tasks, services -----------------------------------------------
 
 

@@ -261,13 +261,15 @@ TEST(outcomes_leases_and_ticks)
     CHECK_INT(store_claim(db, ta, &a, &rows, &n), 0);
     CHECK_INT(n, 3);
     /* a retry: queued again, later, with the error */
-    CHECK_INT(store_fail(db, "me/w1", t1, "boom", 60000), 0);
+    CHECK_INT(store_fail(db, "me/w1", t1, "boom", 60000, 4), 0);
     CHECK_INT(scalar(db, "SELECT count(*) FROM kiln_tasks WHERE state = "
                          "'queued' AND last_error = 'boom' AND run_at > "
                          "created_at AND attempts = 1 AND owner IS NULL"),
               1);
     /* failed for good */
-    CHECK_INT(store_fail(db, "me/w1", t2, "for good", -1), 0);
+    CHECK_INT(store_fail(db, "me/w1", t2, "for good", -1, 4), 0);
+    CHECK_INT(scalar(db, "SELECT max_attempts FROM kiln_tasks WHERE id = 2"),
+              4);
     CHECK_INT(scalar(db, "SELECT count(*) FROM kiln_tasks WHERE state = "
                          "'failed' AND finished_at IS NOT NULL"),
               1);
