@@ -8,7 +8,7 @@
 #          packages `npm ci` installs from the committed lock file)
 #   demo   + sqlite3 and node/npm for examples/board
 #   bench  + nginx, wrk, PostgreSQL (pgbench), Django + gunicorn, pydantic,
-#          simdjson + g++ for bench/
+#          simdjson + g++, Celery + redis-server for bench/
 # Safe to run again: it only installs what dpkg does not already have.
 set -euo pipefail
 
@@ -19,7 +19,7 @@ command -v node >/dev/null || pkgs_test="$pkgs_test nodejs npm"
 # the demo: sqlite3 loads examples/board's seed data, npm its htmx
 pkgs_demo="sqlite3"
 command -v node >/dev/null || pkgs_demo="$pkgs_demo nodejs npm"
-pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-pydantic libsimdjson-dev g++"
+pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-pydantic libsimdjson-dev g++ celery python3-redis redis-server"
 
 want=""
 for g in "${@:-build}"; do

@@ -398,12 +398,15 @@ void *worker_main(void *arg)
                 break;
             }
         }
+        /* tasks and services spawned this turn start first, so that the
+           hooks send what they queue (the data layer's pipelines) */
+        bg_start_ready(w);
         for (worker_hook *h = w->hooks; h; h = h->next)
             h->fn(h->arg);
-        bg_start_ready(w); /* tasks and services spawned this turn */
         int cap = w->draining ? (int)(w->drain_deadline - w->now_ms) : -1;
-        if (w->draining && w->nconns == 0 && w->coros.live == 0)
-            cap = 0; /* a hook ended the last coroutine: exit now */
+        if (w->bg_ready || (w->draining && w->nconns == 0 &&
+                            w->coros.live == 0))
+            cap = 0; /* more to start, or the last coroutine ended: go on */
         int timeout = timer_next_ms(&w->sleeps, lists, 4, w->now_ms, cap);
         loop_poll(&w->loop, timeout); /* refreshes the clock first */
         run_timers(w);
