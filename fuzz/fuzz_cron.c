@@ -37,7 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0) {
         FUZZ_CHECK(rc == KILN_EPARSE);
         FUZZ_CHECK(strchr(err, '\n') == NULL);
-        const char *col = strstr(err, "(column ");
+        /* the last "(column N)": a quoted input may hold the words too */
+        const char *col = NULL;
+        for (const char *p = err; (p = strstr(p, "(column ")); p++)
+            col = p;
         FUZZ_CHECK(col != NULL);
         long n = strtol(col + 8, NULL, 10);
         FUZZ_CHECK(n >= 1 && (size_t)n <= size + 1);

@@ -404,8 +404,8 @@ void *worker_main(void *arg)
         for (worker_hook *h = w->hooks; h; h = h->next)
             h->fn(h->arg);
         int cap = w->draining ? (int)(w->drain_deadline - w->now_ms) : -1;
-        if (w->bg_ready || (w->draining && w->nconns == 0 &&
-                            w->coros.live == 0))
+        if (w->bg_ready ||
+            (w->draining && w->nconns == 0 && w->coros.live == 0))
             cap = 0; /* more to start, or the last coroutine ended: go on */
         int timeout = timer_next_ms(&w->sleeps, lists, 4, w->now_ms, cap);
         loop_poll(&w->loop, timeout); /* refreshes the clock first */
