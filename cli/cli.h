@@ -125,6 +125,13 @@ int cli_check_project(const char *root);
  */
 int cli_check_project_into(const char *root, cli_strs *errs);
 
+/** A task of tasks/ or a service of services/. Strings owned by the scan. */
+typedef struct cli_job {
+    char *name; /**< "email/welcome": the path below tasks/ without .c */
+    char *file; /**< "tasks/email/welcome.c", relative to the root */
+    char *unit; /**< its KILN_UNIT symbol */
+} cli_job;
+
 /** The result of scanning a project. */
 typedef struct cli_scan {
     cli_route *routes; /**< sorted by pattern, then method */
@@ -134,15 +141,20 @@ typedef struct cli_scan {
     cli_strs pages;     /**< every pages/ .html (routed or not) */
     cli_strs templates; /**< every file under templates/ */
     cli_strs loaders;   /**< pages/ .c files defining KILN_LOAD */
-    cli_strs errors;    /**< build errors: "api/a.c: ..." (empty when fine) */
+    cli_job *tasks;     /**< tasks/NAME.c with KILN_TASK, sorted by name */
+    size_t ntasks;
+    cli_job *services; /**< services/NAME.c with KILN_SERVICE */
+    size_t nservices;
+    cli_strs errors; /**< build errors: "api/a.c: ..." (empty when fine) */
 } cli_scan;
 
 /**
- * Scans root's api/, ws/ and pages/ (a missing folder is fine). Conventions
- * that break the rules, route conflicts (naming both files), .c files
- * without a handler and ws/ files with anything but KILN_WS are appended
- * to s->errors. Returns 0 (look at s->errors), or -1
- * when memory or a folder read failed (also in s->errors).
+ * Scans root's api/, ws/, pages/, tasks/ and services/ (a missing folder
+ * is fine). Conventions that break the rules, route conflicts (naming both
+ * files), .c files without a handler (or task, or service), ws/ files with
+ * anything but KILN_WS and a macro in the wrong folder are appended to
+ * s->errors. Returns 0 (look at s->errors), or -1 when memory or a folder
+ * read failed (also in s->errors).
  */
 int cli_scan_project(const char *root, cli_scan *s);
 /** Frees what a scan holds. */
@@ -228,6 +240,8 @@ int cli_load_settings(int argc, char **argv, const char *const *own,
                       kiln_settings **s);
 /** kiln migrate [--status|--check]: cli/migrate.c. */
 int cmd_migrate(int argc, char **argv);
+/** kiln tasks [show|retry|delete|add]: cli/tasks.c. */
+int cmd_tasks(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 /** Hidden: serves an error page on an inherited socket (kiln dev). */
 int cmd_errpage(int argc, char **argv);

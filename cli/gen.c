@@ -77,7 +77,8 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     kiln_buf_puts(&b, "/*\n * The route table of ");
     cli_put_comment(&b, name);
     kiln_buf_printf(&b,
-                    ", written by `kiln %s` from api/, ws/ and pages/.\n"
+                    ", written by `kiln %s` from api/, ws/, pages/, tasks/ "
+                    "and services/.\n"
                     " * It is regenerated on every build: edit those files, "
                     "not this one.\n *\n",
                     o->release ? "build" : "dev");
@@ -225,6 +226,45 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
         cli_strs_free(&files);
     }
 
+    /* tasks and services: KILN_TASK / KILN_SERVICE in each file define
+       <unit>_TASK and <unit>_TASK_DEF (SERVICE likewise) */
+    const cli_job *const jobs[2] = {s->tasks, s->services};
+    const size_t njobs[2] = {s->ntasks, s->nservices};
+    for (int k = 0; k < 2; k++) {
+        const char *kind = k ? "SERVICE" : "TASK";
+        if (!njobs[k])
+            continue;
+        kiln_buf_printf(&b, "/* %s: %s(label) in each file */\n",
+                        k ? "services/" : "tasks/",
+                        k ? "KILN_SERVICE" : "KILN_TASK");
+        for (size_t i = 0; i < njobs[k]; i++) {
+            const cli_job *j = &jobs[k][i];
+            if (k)
+                kiln_buf_printf(&b, "int %s_SERVICE(kiln_ctx *c); /* ",
+                                j->unit);
+            else
+                kiln_buf_printf(&b,
+                                "int %s_TASK(kiln_ctx *c, const kiln_json "
+                                "*payload); /* ",
+                                j->unit);
+            cli_put_comment(&b, j->file);
+            kiln_buf_printf(&b, " */\nextern const kiln_%s_def %s_%s_DEF;\n",
+                            k ? "service" : "task", j->unit, kind);
+        }
+        kiln_buf_printf(&b, "\nstatic const kiln_%s_entry %s[] = {\n",
+                        k ? "service" : "task", k ? "services" : "tasks");
+        for (size_t i = 0; i < njobs[k]; i++) {
+            const cli_job *j = &jobs[k][i];
+            kiln_buf_puts(&b, "    {");
+            cli_put_cstr(&b, j->name);
+            kiln_buf_printf(&b, ", %s_%s, &%s_%s_DEF, ", j->unit, kind, j->unit,
+                            kind);
+            cli_put_cstr(&b, j->file);
+            kiln_buf_puts(&b, "},\n");
+        }
+        kiln_buf_puts(&b, "};\n\n");
+    }
+
     /* the table */
     kiln_buf_puts(&b, "static const kiln_route_def routes[] = {\n");
     npage = 0;
@@ -278,6 +318,13 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     if (ntpl)
         kiln_buf_printf(
             &b, "    .templates = templates,\n    .ntemplates = %zu,\n", ntpl);
+    if (s->ntasks)
+        kiln_buf_printf(&b, "    .tasks = tasks,\n    .ntasks = %zu,\n",
+                        s->ntasks);
+    if (s->nservices)
+        kiln_buf_printf(&b,
+                        "    .services = services,\n    .nservices = %zu,\n",
+                        s->nservices);
     kiln_buf_puts(&b, "};\n\nint main(int argc, char **argv)\n{\n"
                       "    return kiln_project_main(&project, argc, argv);\n"
                       "}\n");

@@ -22,6 +22,8 @@ static const struct command {
     {"migrate", cmd_migrate,
      "apply migrations/ (--status, --check, --make, --to, --sql)"},
     {"render", cmd_render, "render a template: kiln render FILE [--context J]"},
+    {"tasks", cmd_tasks,
+     "list, retry, delete or add background tasks (kiln tasks --failed)"},
     {"__errpage", cmd_errpage, NULL},
     {"__emit-models", cmd_emit_models, NULL},
 };

@@ -29,7 +29,9 @@ static const char migrate_help[] =
     "Applies the pending migrations/NNNN_name.sql (hand-written) and\n"
     "NNNN_name.toml (made from models/) files, in number order, each in a\n"
     "transaction, recording them in the kiln_migrations table with their\n"
-    "SHA-256. An applied migration that was edited or deleted is an error.\n\n"
+    "SHA-256. An applied migration that was edited or deleted is an error.\n"
+    "Kiln's own tables (the task queue) are brought up to date first; they\n"
+    "are versioned in the kiln_schema table, apart from the app's.\n\n"
     "  --status         list applied and pending migrations, change nothing\n"
     "  --check          exit 1 when models/ has changes no migration has, or\n"
     "                   when any migration is pending (for CI)\n"
@@ -538,16 +540,25 @@ static int with_db(const char *root, const char *url, const mig_args *a)
                                          : KILN_MIGRATE_APPLY;
     if (mode != KILN_MIGRATE_APPLY)
         printf("migrations (%s):\n", kiln_dbc_backend(db));
-    int n = kiln_db_migrate(db, dir, mode,
-                            mode == KILN_MIGRATE_APPLY ? stderr : stdout, err,
-                            sizeof err);
+    /* Kiln's own tables (its task queue): applied first, counted apart;
+       kiln_db_migrate lists them */
+    int k = kiln_db_migrate_kiln(
+        db, mode, mode == KILN_MIGRATE_APPLY ? stderr : NULL, err, sizeof err);
+    int n = k < 0
+                ? k
+                : kiln_db_migrate(db, dir, mode,
+                                  mode == KILN_MIGRATE_APPLY ? stderr : stdout,
+                                  err, sizeof err);
     kiln_dbc_close(db);
     if (n < 0)
         return cli_fail("%s", relative(root, err));
     if (mode == KILN_MIGRATE_APPLY) {
-        if (n == 0)
+        if (k > 0)
+            cli_progress("Kiln's own tables: %d step%s applied", k,
+                         k == 1 ? "" : "s");
+        if (n == 0 && k == 0)
             cli_progress("nothing to apply: the database is up to date");
-        else
+        else if (n > 0)
             cli_progress("%d migration%s applied", n, n == 1 ? "" : "s");
         /* a warning only: what was asked is done */
         drift(root, stderr,
@@ -555,8 +566,12 @@ static int with_db(const char *root, const char *url, const mig_args *a)
               "migrate --make):\n");
         return 0;
     }
-    printf("%d pending\n", n);
-    return mode == KILN_MIGRATE_CHECK && n > 0 ? 1 : 0;
+    if (k > 0)
+        printf("%d pending (and %d step%s of Kiln's own tables)\n", n, k,
+               k == 1 ? "" : "s");
+    else
+        printf("%d pending\n", n);
+    return mode == KILN_MIGRATE_CHECK && n + k > 0 ? 1 : 0;
 }
 
 int cmd_migrate(int argc, char **argv)

@@ -14,6 +14,10 @@
  *                           (form posts) at /about
  *   pages/_layout.html      the default parent; pages/_* is not routed
  *   templates/...           more templates (layouts, partials), not routed
+ *   tasks/send_mail.c       the task "send_mail" (KILN_TASK, one per file)
+ *   tasks/email/welcome.c   the task "email/welcome"
+ *   services/consumer.c     the service "consumer" (KILN_SERVICE)
+ *   tasks/_lib.c, ...       helpers: compiled, not tasks
  *
  * Names that break these rules, two files giving the same method and path,
  * and two parameters named differently at the same place are build errors
@@ -72,15 +76,22 @@ char *cli_unit_symbol(const char *rel)
 
 /* ---- reading a handler file for its methods ----------------------------- */
 
-/* The bit find_methods sets for KILN_LOAD( */
+/* The bits find_methods sets for KILN_LOAD(, KILN_TASK( and
+   KILN_SERVICE( */
 #define LOAD_BIT (1u << NMETHODS)
+#define TASK_BIT (1u << (NMETHODS + 1))
+#define SERVICE_BIT (1u << (NMETHODS + 2))
+#define METHOD_BITS ((1u << NMETHODS) - 1)
 
-/* Sets bit i of *found for every KILN_<methods[i]>( in src, and LOAD_BIT
-   for KILN_LOAD(. */
-static void find_methods(const char *src, unsigned *found)
+/* Sets bit i of *found for every KILN_<methods[i]>( in src, LOAD_BIT for
+   KILN_LOAD(, TASK_BIT and SERVICE_BIT likewise; *jobs (may be NULL)
+   counts the KILN_TASK( and KILN_SERVICE( found. */
+static void find_methods(const char *src, unsigned *found, int *jobs)
 {
     const char *p = src;
     *found = 0;
+    if (jobs)
+        *jobs = 0;
     while (*p) {
         if (p[0] == '/' && p[1] == '*') {
             const char *e = strstr(p + 2, "*/");
@@ -114,6 +125,16 @@ static void find_methods(const char *src, unsigned *found)
                         *found |= 1u << i;
                 if (*q == '(' && n == 9 && memcmp(s + 5, "LOAD", 4) == 0)
                     *found |= LOAD_BIT;
+                bool task =
+                    *q == '(' && n == 9 && memcmp(s + 5, "TASK", 4) == 0;
+                bool svc =
+                    *q == '(' && n == 12 && memcmp(s + 5, "SERVICE", 7) == 0;
+                if (task)
+                    *found |= TASK_BIT;
+                if (svc)
+                    *found |= SERVICE_BIT;
+                if ((task || svc) && jobs)
+                    (*jobs)++;
             }
         } else {
             p++;
@@ -299,8 +320,13 @@ static int add_source(walk *w, const char *rel, const char *pattern,
             cli_strs_addf(&w->s->errors, "%s: cannot read: %s", rel,
                           strerror(errno));
         } else {
-            find_methods(src, &found);
+            find_methods(src, &found, NULL);
             free(src);
+            if (found & (TASK_BIT | SERVICE_BIT))
+                cli_strs_addf(&w->s->errors, "%s: %s is for %s files", rel,
+                              found & TASK_BIT ? "KILN_TASK" : "KILN_SERVICE",
+                              found & TASK_BIT ? "tasks/" : "services/");
+            found &= ~(TASK_BIT | SERVICE_BIT);
             unsigned http = found & ~(WS_BIT | LOAD_BIT);
             if ((found & LOAD_BIT) && where != AREA_PAGES)
                 cli_strs_addf(&w->s->errors,
@@ -586,6 +612,147 @@ static void find_conflicts(cli_scan *s)
     }
 }
 
+/* A task or service name: what kiln/tasks.h accepts. */
+static bool job_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 100)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-' ||
+              s[i] == '.' || s[i] == '/'))
+            return false;
+    return true;
+}
+
+static int add_job(cli_job **v, size_t *n, const char *name, const char *file,
+                   const char *unit)
+{
+    cli_job *j = realloc(*v, (*n + 1) * sizeof **v);
+    if (!j)
+        return -1;
+    *v = j;
+    j = &j[*n];
+    j->name = strdup(name);
+    j->file = strdup(file);
+    j->unit = strdup(unit);
+    (*n)++;
+    return j->name && j->file && j->unit ? 0 : -1;
+}
+
+/*
+ * Walks tasks/ or services/ (dir, relative to root): every .c is compiled;
+ * each one not starting with '_' (nor inside a '_' folder) must define
+ * exactly one KILN_TASK (KILN_SERVICE), named by its path.
+ */
+static int walk_jobs(walk *w, const char *rel, bool helper, bool tasks)
+{
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof path, "%s/%s", w->root, rel);
+    DIR *d = opendir(path);
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        cli_strs_addf(&w->s->errors, "%s: cannot read: %s", rel,
+                      strerror(errno));
+        return -1;
+    }
+    cli_strs names = {0};
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (!ignored(e->d_name) && cli_strs_addf(&names, "%s", e->d_name)) {
+            closedir(d);
+            cli_strs_free(&names);
+            return -1;
+        }
+    closedir(d);
+    if (names.n)
+        qsort(names.v, names.n, sizeof(char *), cmp_str);
+    const char *top = tasks ? "tasks/" : "services/";
+    const char *macro = tasks ? "KILN_TASK" : "KILN_SERVICE";
+    int rc = 0;
+    for (size_t i = 0; i < names.n && rc == 0; i++) {
+        const char *name = names.v[i];
+        char crel[PATH_MAX], cpath[PATH_MAX * 3];
+        snprintf(crel, sizeof crel, "%s/%s", rel, name);
+        snprintf(cpath, sizeof cpath, "%s/%s", w->root, crel);
+        bool priv = helper || name[0] == '_';
+        if (cli_is_dir(cpath)) {
+            rc = walk_jobs(w, crel, priv, tasks);
+            continue;
+        }
+        if (ends_with(name, ".h"))
+            continue;
+        if (!ends_with(name, ".c")) {
+            cli_strs_addf(&w->s->errors,
+                          "%s: unknown file in %s %s are .c files (helpers "
+                          "start with '_')",
+                          crel, top, tasks ? "tasks" : "services");
+            continue;
+        }
+        char *unit = cli_unit_symbol(crel);
+        if (!unit || cli_strs_addf(&w->s->sources, "%s", crel) ||
+            cli_strs_addf(&w->s->units, "%s", unit)) {
+            free(unit);
+            rc = -1;
+            break;
+        }
+        if (priv) {
+            free(unit);
+            continue;
+        }
+        char *src = kiln_read_file(cpath, NULL);
+        unsigned found = 0;
+        int count = 0;
+        if (!src) {
+            cli_strs_addf(&w->s->errors, "%s: cannot read: %s", crel,
+                          strerror(errno));
+            free(unit);
+            continue;
+        }
+        find_methods(src, &found, &count);
+        free(src);
+        /* the name: the path below tasks/ (or services/) without .c */
+        const char *job = crel + strlen(top);
+        size_t jn = strlen(job) - 2;
+        unsigned want = tasks ? TASK_BIT : SERVICE_BIT;
+        if (found & (METHOD_BITS | LOAD_BIT))
+            cli_strs_addf(&w->s->errors,
+                          "%s: handlers (KILN_GET, ...) are for api/ and "
+                          "pages/ files",
+                          crel);
+        else if (found & (tasks ? SERVICE_BIT : TASK_BIT))
+            cli_strs_addf(&w->s->errors, "%s: %s is for %s files", crel,
+                          tasks ? "KILN_SERVICE" : "KILN_TASK",
+                          tasks ? "services/" : "tasks/");
+        else if (!(found & want))
+            cli_strs_addf(&w->s->errors,
+                          "%s: no %s here: define one, e.g. %s(name) { ... } "
+                          "(files starting with '_' are helpers)",
+                          crel, tasks ? "task" : "service", macro);
+        else if (count > 1)
+            cli_strs_addf(&w->s->errors,
+                          "%s: one %s per file (the file's path below %s is "
+                          "its name)",
+                          crel, macro, top);
+        else if (!job_name_ok(job, jn))
+            cli_strs_addf(&w->s->errors,
+                          "%s: '%.*s' cannot be a %s name: use letters, "
+                          "digits, '_', '-', '.' and folders",
+                          crel, (int)jn, job, tasks ? "task" : "service");
+        else {
+            char jname[PATH_MAX];
+            snprintf(jname, sizeof jname, "%.*s", (int)jn, job);
+            rc = tasks ? add_job(&w->s->tasks, &w->s->ntasks, jname, crel, unit)
+                       : add_job(&w->s->services, &w->s->nservices, jname, crel,
+                                 unit);
+        }
+        free(unit);
+    }
+    cli_strs_free(&names);
+    return rc;
+}
+
 int cli_scan_project(const char *root, cli_scan *s)
 {
     memset(s, 0, sizeof *s);
@@ -595,6 +762,10 @@ int cli_scan_project(const char *root, cli_scan *s)
         rc = walk_dir(&w, "ws", "/ws", false, false, AREA_WS);
     if (rc == 0)
         rc = walk_dir(&w, "pages", "", false, false, AREA_PAGES);
+    if (rc == 0)
+        rc = walk_jobs(&w, "tasks", false, true);
+    if (rc == 0)
+        rc = walk_jobs(&w, "services", false, false);
     if (rc == 0) {
         walk_templates(&w, "templates");
         if (w.s->templates.n)
@@ -642,6 +813,18 @@ void cli_scan_free(cli_scan *s)
     cli_strs_free(&s->templates);
     cli_strs_free(&s->loaders);
     cli_strs_free(&s->errors);
+    for (size_t i = 0; i < s->ntasks; i++) {
+        free(s->tasks[i].name);
+        free(s->tasks[i].file);
+        free(s->tasks[i].unit);
+    }
+    free(s->tasks);
+    for (size_t i = 0; i < s->nservices; i++) {
+        free(s->services[i].name);
+        free(s->services[i].file);
+        free(s->services[i].unit);
+    }
+    free(s->services);
     memset(s, 0, sizeof *s);
 }
 

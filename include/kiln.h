@@ -16,6 +16,7 @@
  *   kiln/cache.h     the cache (memory, Redis) and responses cached per route
  *   kiln/rate.h      the rate limiter (token buckets, RateLimit fields)
  *   kiln/tpl.h       templates
+ *   kiln/tasks.h     background tasks (the database as the queue), services
  *   kiln/project.h   what a generated project's main() calls
  *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
  *   kiln/page.h      page actions: a form re-rendered with its errors (422)
@@ -37,6 +38,7 @@
 #include "kiln/cache.h"
 #include "kiln/rate.h"
 #include "kiln/tpl.h"
+#include "kiln/tasks.h"
 #include "kiln/static.h"
 #include "kiln/project.h"
 #include "kiln/handler.h"

@@ -92,7 +92,8 @@ def db_suites():
                 ("db-pg/blackbox", [sys.executable, "tests/blackbox/run.py",
                                     "--bin", "build", "test_db.",
                                     "test_techempower", "test_migrate",
-                                    "test_models", "test_migrate_models"],
+                                    "test_models", "test_migrate_models",
+                                    "test_tasks"],
                                    env)]
         if os.path.exists("build-asan/tests/db/test_db"):
             runs.append(("asan/db-pg/test_db",

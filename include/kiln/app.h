@@ -132,6 +132,9 @@ typedef struct kiln_server_opts {
                                      every (15000); -1: never */
     int64_t sse_max_send_queue; /**< bytes waiting for a slow event-stream
                                      reader before it is cut off (1 MiB) */
+    /** open no listener: the process runs the app's tasks and services
+        only (kiln/tasks.h; --tasks, `kiln run --tasks`) */
+    bool tasks_only;
 } kiln_server_opts;
 
 /** Fills o with the defaults. */
@@ -143,6 +146,9 @@ void kiln_server_opts_default(kiln_server_opts *o);
  * signal it stops accepting, lets requests in flight finish within
  * drain_timeout_ms, and returns 0. Returns a negative code if it cannot
  * start (the reason is logged).
+ *
+ * With o->tasks_only no listener is opened: the workers run the app's
+ * tasks and services (kiln/tasks.h) until the signal.
  *
  * Handed-over socket: when LISTEN_PID is this process and LISTEN_FDS >= 1
  * (systemd socket activation), fd 3 is served instead of opening host:port;
@@ -159,8 +165,8 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *o);
  * --uploads-max-file, --uploads-max-parts, --ws-max-message,
  * --ws-idle-timeout-ms, --ws-ping-interval-ms (0: none), --ws-max-send-queue,
  * --ws-overflow close|retry, --ws-deflate on|off, --ws-allowed-origins,
- * --sse-keepalive-ms (0: none), --sse-max-send-queue, --help) into o. Returns
- * 0, 1 when
+ * --sse-keepalive-ms (0: none), --sse-max-send-queue, --tasks, --help) into
+ * o. Returns 0, 1 when
  * --help was printed, or KILN_EINVAL (with a message on stderr) for a bad flag.
  */
 int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv);

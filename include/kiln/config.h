@@ -12,6 +12,10 @@
  *   [app]      name, debug, secret_key
  *   [static]   dir, url, embed, max_age
  *   [logging]  level, access_log
+ *   [tasks]    workers, only, queues, lease_ms, poll_ms, timeout_ms,
+ *              max_attempts, retry_min_ms, retry_max_ms, keep_done_hours,
+ *              and the table [tasks.periodic] (kiln.toml only)
+ *   [services] enabled
  *   [extra]    free-form keys for the app's own use (strings, numbers, bools)
  *
  * Every key "section.key" is overridden by the environment variable
@@ -35,6 +39,7 @@
 #define KILN_CONFIG_H
 
 #include "app.h"
+#include "tasks.h"
 
 #include <stdio.h>
 
@@ -142,12 +147,28 @@ const char *kiln_settings_origin(const kiln_settings *s, const char *key);
 bool kiln_settings_dev(const kiln_settings *s);
 
 /**
- * Fills o (already defaulted) from the server.* keys and
- * logging.access_log; server.workers 0 keeps o->workers (one per core).
+ * Fills o (already defaulted) from the server.* keys, logging.access_log
+ * and tasks.only; server.workers 0 keeps o->workers (one per core).
  * o->host then points into s: keep s until o is no longer used.
  * stack_size is left alone.
  */
 void kiln_settings_server_opts(const kiln_settings *s, kiln_server_opts *o);
+
+/**
+ * The periodic tasks of [tasks.periodic] (kiln.toml only: the environment
+ * and flags do not set them), each checked when the file was loaded (a
+ * cron expression, names, a payload written as JSON). Sets *out to the
+ * array (owned by s) and returns its length.
+ */
+size_t kiln_settings_periodic(const kiln_settings *s,
+                              const kiln_periodic **out);
+
+/**
+ * Fills o (defaulted with kiln_tasks_opts_default) from the tasks.* and
+ * services.* keys and [tasks.periodic]. Strings point into s: keep s while
+ * o is used (kiln_app_tasks copies what it keeps).
+ */
+void kiln_settings_tasks_opts(const kiln_settings *s, kiln_tasks_opts *o);
 
 /**
  * Prints every setting, one per line, "section.key = value  # origin",

@@ -320,6 +320,9 @@ typedef enum kiln_migrate_mode {
  * runs are serialised (an advisory lock on PostgreSQL, the write lock on
  * SQLite). db must come from kiln_dbc_open.
  *
+ * Kiln's own tables (its task queue) are brought up to date first, as
+ * kiln_db_migrate_kiln does; they are reported to out but not counted.
+ *
  * Reports one line per migration to out (may be NULL). Returns the number
  * applied (APPLY) or pending (STATUS, CHECK), or a negative error with a
  * message in err: a malformed file name, two files with one number, an
@@ -330,6 +333,22 @@ typedef enum kiln_migrate_mode {
  */
 int kiln_db_migrate(kiln_dbc *db, const char *dir, kiln_migrate_mode mode,
                     FILE *out, char *err, size_t errlen);
+
+/**
+ * Kiln's own tables, versioned apart from the app's migrations: each part
+ * of Kiln that keeps rows in the app's database (today "tasks": the task
+ * queue, kiln_tasks and kiln_task_ticks) has numbered steps compiled into
+ * libkiln, and the table kiln_schema records the version each part is at.
+ * APPLY runs the missing steps in order, each in its own transaction with
+ * its kiln_schema row (concurrent runs are serialised as in
+ * kiln_db_migrate); STATUS and CHECK change nothing but kiln_schema's
+ * creation. Lines "  applied  kiln: tasks 1 (...)" or "  pending  ..." go
+ * to out (may be NULL; STATUS lists the applied ones too). db must come
+ * from kiln_dbc_open. Returns the number of steps applied (APPLY) or
+ * pending, or a negative error with a message in err.
+ */
+int kiln_db_migrate_kiln(kiln_dbc *db, kiln_migrate_mode mode, FILE *out,
+                         char *err, size_t errlen);
 
 /**
  * Takes the database back to migration target (0: before the first):

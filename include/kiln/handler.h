@@ -1,6 +1,7 @@
 /*
  * kiln/handler.h - handlers in a project's api/ (and pages/) files, one per
- * HTTP method, found by file-system routing:
+ * HTTP method, found by file-system routing (and the tasks of tasks/ and
+ * the services of services/, below):
  *
  *   // api/posts/[id].c  ->  GET and DELETE /api/posts/{id}
  *   #include <kiln.h>
@@ -26,6 +27,7 @@
 #define KILN_HANDLER_H
 
 #include "http.h"
+#include "tasks.h"
 #include "tpl.h"
 #include "ws.h"
 
@@ -111,12 +113,65 @@
     }                                                                          \
     static int KILN__FN(WS, name)(kiln_ctx * c KILN__MAYBE_UNUSED,             \
                                   kiln_ws * ws KILN__MAYBE_UNUSED)
+/**
+ * In tasks/NAME.c: the task NAME (the file's path below tasks/, without
+ * .c: tasks/email/welcome.c is "email/welcome"), one per file. The body
+ * gets the context as `c` and the parsed payload as `payload`, and returns
+ * 0 when done or a negative code for a failed attempt (kiln/tasks.h).
+ * Options after the label fill its kiln_task_def:
+ *
+ *   KILN_TASK(welcome, .queue = "mail", .max_attempts = 8,
+ *             .timeout_ms = 30000) { ... }
+ *
+ * It defines the static function kiln_TASK_<label> and the entry points
+ * <KILN_UNIT>_TASK and <KILN_UNIT>_TASK_DEF that the generated task table
+ * names.
+ */
+#define KILN_TASK(name, ...)                                                   \
+    static int KILN__FN(TASK, name)(kiln_ctx * c, const kiln_json *payload);   \
+    extern const kiln_task_def KILN__CAT(KILN_UNIT, TASK_DEF);                 \
+    const kiln_task_def KILN__CAT(KILN_UNIT, TASK_DEF) = {__VA_ARGS__};        \
+    int KILN__CAT(KILN_UNIT, TASK)(kiln_ctx * c, const kiln_json *payload);    \
+    int KILN__CAT(KILN_UNIT, TASK)(kiln_ctx * c, const kiln_json *payload)     \
+    {                                                                          \
+        return KILN__FN(TASK, name)(c, payload);                               \
+    }                                                                          \
+    static int KILN__FN(TASK,                                                  \
+                        name)(kiln_ctx * c KILN__MAYBE_UNUSED,                 \
+                              const kiln_json *payload KILN__MAYBE_UNUSED)
+/**
+ * In services/NAME.c: the service NAME, started with the app, restarted
+ * with backoff when it fails, cancelled on shutdown (kiln/tasks.h). Options
+ * fill its kiln_service_def: KILN_SERVICE(consumer, .worker = 1) { ... }.
+ * Defines kiln_SERVICE_<label>, <KILN_UNIT>_SERVICE and
+ * <KILN_UNIT>_SERVICE_DEF.
+ */
+#define KILN_SERVICE(name, ...)                                                \
+    static int KILN__FN(SERVICE, name)(kiln_ctx * c);                          \
+    extern const kiln_service_def KILN__CAT(KILN_UNIT, SERVICE_DEF);           \
+    const kiln_service_def KILN__CAT(KILN_UNIT, SERVICE_DEF) = {__VA_ARGS__};  \
+    int KILN__CAT(KILN_UNIT, SERVICE)(kiln_ctx * c);                           \
+    int KILN__CAT(KILN_UNIT, SERVICE)(kiln_ctx * c)                            \
+    {                                                                          \
+        return KILN__FN(SERVICE, name)(c);                                     \
+    }                                                                          \
+    static int KILN__FN(SERVICE, name)(kiln_ctx * c KILN__MAYBE_UNUSED)
 #else
 #define KILN_WS(name)                                                          \
     _Static_assert(0, "KILN_WS is for files under ws/ or api/ built by the "   \
                       "kiln command (KILN_UNIT is not defined)");              \
     static int KILN__FN(WS, name)(kiln_ctx * c KILN__MAYBE_UNUSED,             \
                                   kiln_ws * ws KILN__MAYBE_UNUSED)
+#define KILN_TASK(name, ...)                                                   \
+    _Static_assert(0, "KILN_TASK is for tasks/ files built by the kiln "       \
+                      "command (a plain app calls kiln_task_define)");         \
+    static int KILN__FN(TASK,                                                  \
+                        name)(kiln_ctx * c KILN__MAYBE_UNUSED,                 \
+                              const kiln_json *payload KILN__MAYBE_UNUSED)
+#define KILN_SERVICE(name, ...)                                                \
+    _Static_assert(0, "KILN_SERVICE is for services/ files built by the "      \
+                      "kiln command (a plain app calls kiln_service_define)"); \
+    static int KILN__FN(SERVICE, name)(kiln_ctx * c KILN__MAYBE_UNUSED)
 #endif
 
 /** GET (and HEAD, unless KILN_HEAD is also defined). */

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "schema.h"
 #include "static.h"
+#include "tasks.h"
 #include "tpl.h"
 
 #ifdef __cplusplus
@@ -46,6 +47,22 @@ typedef struct kiln_route_def {
     const kiln_endpoint *input;
 } kiln_route_def;
 
+/** A task of the project: tasks/NAME.c (KILN_TASK). */
+typedef struct kiln_task_entry {
+    const char *name; /**< "email/welcome": its path below tasks/ */
+    kiln_task_fn fn;
+    const kiln_task_def *def; /**< the options of its KILN_TASK */
+    const char *file;         /**< "tasks/email/welcome.c", for messages */
+} kiln_task_entry;
+
+/** A service of the project: services/NAME.c (KILN_SERVICE). */
+typedef struct kiln_service_entry {
+    const char *name; /**< its path below services/ */
+    kiln_service_fn fn;
+    const kiln_service_def *def;
+    const char *file;
+} kiln_service_entry;
+
 /** A generated project: its name, routes and compiled-in files. */
 typedef struct kiln_project {
     const char *name; /**< app.name default: the project folder's name */
@@ -62,6 +79,10 @@ typedef struct kiln_project {
     /** the migrations the project had when it was built: a start whose
         database has fewer applied is warned about */
     int nmigrations;
+    const kiln_task_entry *tasks; /**< tasks/, or NULL */
+    size_t ntasks;
+    const kiln_service_entry *services; /**< services/, or NULL */
+    size_t nservices;
 } kiln_project;
 
 /**
@@ -69,8 +90,10 @@ typedef struct kiln_project {
  * --dev for development and --root DIR for the project folder, else
  * $KILN_ROOT, else the folder it was built in for a development build,
  * else the current folder), refuses a production start without a proper
- * secret key, routes the table, mounts static files at static.url and
- * serves until SIGTERM/SIGINT. Returns the process exit status (0, 1 when
+ * secret key, routes the table, mounts static files at static.url, defines
+ * its tasks and services with the tasks.* settings and [tasks.periodic],
+ * and serves until SIGTERM/SIGINT (with --tasks, tasks.only: no listener,
+ * tasks and services only). Returns the process exit status (0, 1 when
  * the server could not start, 2 for bad settings or flags).
  */
 int kiln_project_main(const kiln_project *p, int argc, char **argv);

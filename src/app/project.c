@@ -124,6 +124,43 @@ static int mount_static(kiln_app *app, const kiln_project *p,
     return rc;
 }
 
+/*
+ * The project's tasks/ and services/, run as the tasks.* settings and
+ * [tasks.periodic] say. Returns 0, or an error with a message in err (a
+ * periodic entry naming no task, a bad cron expression, a bad queue).
+ */
+static int add_tasks(kiln_app *app, const kiln_project *p,
+                     const kiln_settings *s, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < p->ntasks; i++) {
+        const kiln_task_entry *t = &p->tasks[i];
+        int rc = kiln_task_define(app, t->name, t->fn, t->def);
+        if (rc) {
+            snprintf(err, errlen, "%s: cannot define task %s: %s", t->file,
+                     t->name,
+                     rc == KILN_EINVAL ? "bad options (queue name?)"
+                                       : kiln_strerror(rc));
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < p->nservices; i++) {
+        const kiln_service_entry *v = &p->services[i];
+        int rc = kiln_service_define(app, v->name, v->fn, v->def);
+        if (rc) {
+            snprintf(err, errlen, "%s: cannot define service %s: %s", v->file,
+                     v->name,
+                     rc == KILN_EINVAL ? "bad options" : kiln_strerror(rc));
+            return rc;
+        }
+    }
+    kiln_tasks_opts o;
+    kiln_tasks_opts_default(&o);
+    kiln_settings_tasks_opts(s, &o);
+    if (!p->ntasks && !p->nservices && !o.nperiodic)
+        return 0;
+    return kiln_app_tasks(app, &o, err, errlen);
+}
+
 static int log_level(const char *name)
 {
     static const struct {
@@ -318,6 +355,16 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
     }
     kiln_db_set_default(db);
     check_migrated(p, s);
+    if (add_tasks(app, p, s, err, sizeof err) != 0) {
+        fprintf(stderr, "error: %s\n", err);
+        kiln_db_set_default(NULL);
+        kiln_db_pool_free(db);
+        pages_free();
+        kiln_app_free(app);
+        kiln_settings_free(s);
+        g_settings = NULL;
+        return 2;
+    }
     kiln_cache *cache = open_cache(s, err, sizeof err);
     if (!cache) {
         fprintf(stderr, "error: %s\n", err);
@@ -334,9 +381,10 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
     kiln_server_opts_default(&o);
     kiln_settings_server_opts(s, &o);
     const char *name = kiln_settings_str(s, "app.name");
-    kiln_log(KILN_LOG_INFO, "%s (%s, %zu routes) in %s",
+    kiln_log(KILN_LOG_INFO,
+             "%s (%s, %zu routes, %zu tasks, %zu services) in %s",
              name && *name ? name : p->name, dev ? "development" : "production",
-             p->nroutes, g_root);
+             p->nroutes, p->ntasks, p->nservices, g_root);
     rc = kiln_serve(app, &o);
     kiln_cache_set_default(NULL);
     kiln_cache_free(cache);

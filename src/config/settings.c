@@ -74,6 +74,8 @@ struct kiln_settings {
     value *vals; /* settings_nkeys values, in table order */
     extra *extras;
     size_t nextra, extra_cap;
+    kiln_periodic *periodic; /* [tasks.periodic], in s->a */
+    size_t nperiodic;
 };
 
 /* A flag read in the first pass, applied after the environment. */
@@ -478,9 +480,18 @@ static int toml_walk(loader *L, const char *file, const toml_value *root)
                         "%s:%d:%d: [%s] must be a table, not %s", file, e->line,
                         e->column, e->key.p, a_type(v->type));
         bool is_extra = strcmp(e->key.p, "extra") == 0;
+        bool is_tasks = strcmp(e->key.p, "tasks") == 0;
         for (size_t j = 0; j < v->u.table.n; j++) {
             const toml_entry *k = &v->u.table.items[j];
-            int rc = is_extra ? toml_extra(L, file, k)
+            int rc;
+            if (is_tasks && strcmp(k->key.p, "periodic") == 0) {
+                rc = settings_periodic_read(&L->s->a, file, k->value,
+                                            &L->s->periodic, &L->s->nperiodic,
+                                            L->err, L->errlen);
+                if (rc == KILN_ENOMEM)
+                    return oom(L);
+            } else
+                rc = is_extra ? toml_extra(L, file, k)
                               : toml_key(L, file, e->key.p, k);
             if (rc < 0)
                 return rc;
@@ -1099,6 +1110,28 @@ void kiln_settings_server_opts(const kiln_settings *s, kiln_server_opts *o)
     v = kiln_settings_int(s, "sse.keepalive_ms");
     o->sse_keepalive_ms = v ? to_int(v) : -1;
     o->sse_max_send_queue = kiln_settings_int(s, "sse.max_send_queue");
+    o->tasks_only = kiln_settings_bool(s, "tasks.only");
+}
+
+size_t kiln_settings_periodic(const kiln_settings *s, const kiln_periodic **out)
+{
+    *out = s ? s->periodic : NULL;
+    return s ? s->nperiodic : 0;
+}
+
+void kiln_settings_tasks_opts(const kiln_settings *s, kiln_tasks_opts *o)
+{
+    o->workers = to_int(kiln_settings_int(s, "tasks.workers"));
+    o->queues = kiln_settings_str(s, "tasks.queues");
+    o->lease_ms = kiln_settings_int(s, "tasks.lease_ms");
+    o->poll_ms = kiln_settings_int(s, "tasks.poll_ms");
+    o->timeout_ms = kiln_settings_int(s, "tasks.timeout_ms");
+    o->max_attempts = to_int(kiln_settings_int(s, "tasks.max_attempts"));
+    o->retry_min_ms = kiln_settings_int(s, "tasks.retry_min_ms");
+    o->retry_max_ms = kiln_settings_int(s, "tasks.retry_max_ms");
+    o->keep_done_hours = to_int(kiln_settings_int(s, "tasks.keep_done_hours"));
+    o->services = kiln_settings_bool(s, "services.enabled");
+    o->nperiodic = kiln_settings_periodic(s, &o->periodic);
 }
 
 /* ---- secrets in production ---------------------------------------------- */
@@ -1209,6 +1242,26 @@ void kiln_settings_print(const kiln_settings *s, FILE *f)
         else
             fputs(v->text, f);
         fprintf(f, "  # %s\n", v->origin);
+    }
+    for (size_t i = 0; i < s->nperiodic; i++) {
+        const kiln_periodic *p = &s->periodic[i];
+        fputs("tasks.periodic.", f);
+        if (is_bare_key(p->name))
+            fputs(p->name, f);
+        else
+            put_toml_string(f, p->name);
+        fputs(" = ", f);
+        put_toml_string(f, p->cron);
+        fprintf(f, "  # %s", p->origin);
+        if (strcmp(p->task, p->name) != 0)
+            fprintf(f, ", task %s", p->task);
+        if (p->payload)
+            fprintf(f, ", payload %s", p->payload);
+        if (p->queue)
+            fprintf(f, ", queue %s", p->queue);
+        if (p->priority)
+            fprintf(f, ", priority %d", p->priority);
+        fputc('\n', f);
     }
     for (size_t i = 0; i < s->nextra; i++) {
         const extra *x = &s->extras[i];

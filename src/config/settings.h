@@ -118,6 +118,23 @@ int settings_parse_size(const char *s, size_t n, int64_t *out, char *why,
 /** Parses true/false/1/0/yes/no/on/off (case-insensitive); 0 or -1. */
 int settings_parse_bool(const char *s, size_t n, bool *out);
 
+/* ---- [tasks.periodic] (settings_periodic.c) ---------------------------- */
+
+struct toml_value;
+struct kiln_periodic;
+
+/**
+ * Reads the periodic tasks of [tasks.periodic] (v, in file) into an array
+ * of *n entries in a (their strings too), checking each: a cron string, or
+ * a table of cron, task, payload (written as JSON), queue, priority.
+ * Returns 0, KILN_EINVAL with "FILE:LINE:COL: message" in err, or
+ * KILN_ENOMEM.
+ */
+int settings_periodic_read(kiln_arena *a, const char *file,
+                           const struct toml_value *v,
+                           struct kiln_periodic **out, size_t *n, char *err,
+                           size_t errlen);
+
 /* ---- .env ------------------------------------------------------------- */
 
 /** One NAME=VALUE line of a .env file. Strings are in the caller's arena. */

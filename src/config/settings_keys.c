@@ -158,14 +158,41 @@ const settings_key settings_keys[] = {
      INT64_C(1) << 40, "--sse-max-send-queue",
      "bytes waiting for a slow event-stream reader before it is cut off",
      false, NULL},
+    {"tasks", "workers", "tasks.workers", SETTINGS_INT, "0", 0, 100000, NULL,
+     "tasks run at once by this process (0: none; with --tasks, 8 per "
+     "worker thread)", false, NULL},
+    {"tasks", "only", "tasks.only", SETTINGS_BOOL, "false", 0, 1, "--tasks",
+     "run tasks and services only: no HTTP listener", false, NULL},
+    {"tasks", "queues", "tasks.queues", SETTINGS_STRING, "", 0, 0, NULL,
+     "comma-separated queues this process takes (empty: all)", false, NULL},
+    {"tasks", "lease_ms", "tasks.lease_ms", SETTINGS_INT, "30000", 1000,
+     MS_MAX, NULL, "a running task's lease, renewed while it runs", false,
+     NULL},
+    {"tasks", "poll_ms", "tasks.poll_ms", SETTINGS_INT, "1000", 10, MS_MAX,
+     NULL, "an idle worker looks for tasks at least this often", false, NULL},
+    {"tasks", "timeout_ms", "tasks.timeout_ms", SETTINGS_INT, "0", 0, MS_MAX,
+     NULL, "a task's default timeout (0: none)", false, NULL},
+    {"tasks", "max_attempts", "tasks.max_attempts", SETTINGS_INT, "5", 1,
+     1000, NULL, "a task's default number of attempts", false, NULL},
+    {"tasks", "retry_min_ms", "tasks.retry_min_ms", SETTINGS_INT, "1000", 0,
+     MS_MAX, NULL, "the first retry's delay (then doubling, jittered)", false,
+     NULL},
+    {"tasks", "retry_max_ms", "tasks.retry_max_ms", SETTINGS_INT, "3600000",
+     0, MS_MAX, NULL, "the longest delay between retries", false, NULL},
+    {"tasks", "keep_done_hours", "tasks.keep_done_hours", SETTINGS_INT, "168",
+     0, 87600, NULL, "done tasks are deleted after (0: at once)", false,
+     NULL},
+    {"services", "enabled", "services.enabled", SETTINGS_BOOL, "true", 0, 1,
+     NULL, "start the app's services in this process", false, NULL},
 };
 /* clang-format on */
 
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
 const char *const settings_sections[] = {
-    "server",  "uploads", "database",  "redis", "cache", "rate",  "app",
-    "static",  "templates", "logging", "ws",    "sse",   "extra", NULL};
+    "server",  "uploads", "database", "redis",    "cache", "rate",
+    "app",     "static",  "templates", "logging", "ws",    "sse",
+    "tasks",   "services", "extra",   NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

@@ -283,6 +283,11 @@ void kiln_db_set_default(kiln_db_pool *p)
     default_pool = p;
 }
 
+kiln_db_pool *db_default_pool(void)
+{
+    return default_pool;
+}
+
 /* ---- the request's lease ------------------------------------------------ */
 
 static void lease_end(void *arg, int rc)

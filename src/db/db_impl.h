@@ -155,6 +155,9 @@ struct db_ops {
 extern const db_ops db_sqlite_ops;
 extern const db_ops db_pg_ops;
 
+/** The pool kiln_db() serves (kiln_db_set_default), or NULL. */
+kiln_db_pool *db_default_pool(void);
+
 /** Sets db->err from a format; returns code (a negative KILN_E*). */
 int db_set_err(kiln_dbc *db, int code, const char *fmt, ...) KILN_PRINTF(3, 4);
 

@@ -538,7 +538,8 @@ static int prepare(kiln_dbc *db, bool lock, char *err, size_t errlen)
     /* one migrator at a time: PostgreSQL's advisory lock, held by this
        session until it closes; SQLite serialises the transactions */
     if (pg(db) && lock &&
-        db->ops->script(db, "SELECT pg_advisory_lock(4812375101)", &off) != 0)
+        db->ops->script(db, "SELECT pg_advisory_lock(" DB_MIGRATE_LOCK ")",
+                        &off) != 0)
         return fail(err, errlen, db->last_rc, "taking the migration lock: %s",
                     db->err);
     if (db->ops->script(db, ddl, &off) != 0)
@@ -551,7 +552,8 @@ static void unlock(kiln_dbc *db, bool lock)
 {
     size_t off;
     if (pg(db) && lock)
-        db->ops->script(db, "SELECT pg_advisory_unlock(4812375101)", &off);
+        db->ops->script(db, "SELECT pg_advisory_unlock(" DB_MIGRATE_LOCK ")",
+                        &off);
 }
 
 static int check_conn(kiln_dbc *db, const char *dir, char *err, size_t errlen)
@@ -584,6 +586,11 @@ int kiln_db_migrate(kiln_dbc *db, const char *dir, kiln_migrate_mode mode,
     kiln_buf_init(&sql);
     ddl_backend be = pg(db) ? DDL_POSTGRES : DDL_SQLITE;
     rc = prepare(db, lock, err, errlen);
+    /* Kiln's own tables first: the app's migrations may refer to them */
+    if (rc == 0) {
+        int k = db_builtin_run(db, mode, out, err, errlen);
+        rc = k < 0 ? k : 0;
+    }
     if (rc == 0)
         rc = load_applied(db, dir, &m, err, errlen);
     int count = 0;

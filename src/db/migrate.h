@@ -71,4 +71,43 @@ int db_migs_replay(const db_migs *m, long long upto, model_set *st,
 int db_mig_sql(const db_migs *m, size_t i, ddl_backend be, bool reverse,
                bool accept_loss, kiln_buf *out, kiln_buf *errs);
 
+/* ---- Kiln's own tables (db/builtin.c) ------------------------------------ */
+
+/** One step of a part of Kiln's own schema: its SQL for each backend
+    (several ;-separated statements, run as a script). */
+typedef struct db_builtin_step {
+    int version;      /**< 1, 2, ...: the part's version after the step */
+    const char *what; /**< one line for kiln migrate's report */
+    const char *sqlite, *postgres;
+} db_builtin_step;
+
+/** A part of Kiln that keeps tables in the app's database. */
+typedef struct db_builtin {
+    const char *part; /**< its row in kiln_schema: "tasks" */
+    const db_builtin_step *steps;
+    size_t n; /**< steps, in version order; the last is current */
+} db_builtin;
+
+/** The task queue's tables (tasks/schema.c). */
+extern const db_builtin tasks_schema;
+
+/** The PostgreSQL advisory lock that serialises migration runs. */
+#define DB_MIGRATE_LOCK "4812375101"
+
+/**
+ * Brings Kiln's own tables up to date (APPLY) or lists and counts the
+ * steps missing (STATUS, CHECK), creating kiln_schema if needed; the
+ * caller holds the migration lock. See kiln_db_migrate_kiln. Returns the
+ * count or a negative error with a message in err.
+ */
+int db_builtin_run(kiln_dbc *db, kiln_migrate_mode mode, FILE *out, char *err,
+                   size_t errlen);
+
+/**
+ * The version of part recorded in db's kiln_schema into *version (0 when
+ * the table or the row is missing). Works on any connection, in a request
+ * too. Returns 0 or a negative error (db's message says why).
+ */
+int db_builtin_version(kiln_dbc *db, const char *part, int *version);
+
 #endif

@@ -536,8 +536,7 @@ static void pw_turn_end(void *arg)
     }
 }
 
-/* Connects (every wait yields in a coroutine; blocks in a tool). */
-static pg_conn *pgc_new(const char *conninfo, char *err, size_t errlen)
+PGconn *pg_connect(const char *conninfo, char *err, size_t errlen)
 {
     const char *keys[] = {"options", "fallback_application_name", "dbname",
                           NULL};
@@ -574,6 +573,15 @@ static pg_conn *pgc_new(const char *conninfo, char *err, size_t errlen)
         }
         ps = PQconnectPoll(pc);
     }
+    return pc;
+}
+
+/* Connects (every wait yields in a coroutine; blocks in a tool). */
+static pg_conn *pgc_new(const char *conninfo, char *err, size_t errlen)
+{
+    PGconn *pc = pg_connect(conninfo, err, errlen);
+    if (!pc)
+        return NULL;
     if (PQsetnonblocking(pc, 1) != 0 || PQenterPipelineMode(pc) != 1) {
         snprintf(err, errlen, "%s", pq_msg(pc));
         PQfinish(pc);

@@ -41,11 +41,13 @@
     X(PQgetvalue)                                                              \
     X(PQisBusy)                                                                \
     X(PQnfields)                                                               \
+    X(PQnotifies)                                                              \
     X(PQntuples)                                                               \
     X(PQpipelineSync)                                                          \
     X(PQresultErrorField)                                                      \
     X(PQresultStatus)                                                          \
     X(PQsendPrepare)                                                           \
+    X(PQsendQuery)                                                             \
     X(PQsendQueryParams)                                                       \
     X(PQsendQueryPrepared)                                                     \
     X(PQsetNoticeProcessor)                                                    \
@@ -74,6 +76,15 @@ extern pq_api pq_fn;
  */
 int pq_load(char *err, size_t errlen);
 
+/**
+ * Opens a connection to conninfo (UTC, ISO dates; notices to the debug
+ * log) and waits until it is made, at most 5 s: yielding in a coroutine,
+ * blocking elsewhere. The connection is in blocking mode, outside pipeline
+ * mode. libpq must be loaded. Returns it (the caller PQfinishes it), or
+ * NULL with a one-line reason in err. (db/pg.c)
+ */
+PGconn *pg_connect(const char *conninfo, char *err, size_t errlen);
+
 /* From here on, PQxxx(...) calls go through the loaded pointers (except in
    pq.c, which fills them and defines PQ_LOADER). */
 #ifndef PQ_LOADER
@@ -100,11 +111,13 @@ int pq_load(char *err, size_t errlen);
 #define PQgetvalue pq_fn.PQgetvalue
 #define PQisBusy pq_fn.PQisBusy
 #define PQnfields pq_fn.PQnfields
+#define PQnotifies pq_fn.PQnotifies
 #define PQntuples pq_fn.PQntuples
 #define PQpipelineSync pq_fn.PQpipelineSync
 #define PQresultErrorField pq_fn.PQresultErrorField
 #define PQresultStatus pq_fn.PQresultStatus
 #define PQsendPrepare pq_fn.PQsendPrepare
+#define PQsendQuery pq_fn.PQsendQuery
 #define PQsendQueryParams pq_fn.PQsendQueryParams
 #define PQsendQueryPrepared pq_fn.PQsendQueryPrepared
 #define PQsetNoticeProcessor pq_fn.PQsetNoticeProcessor

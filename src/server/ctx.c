@@ -57,6 +57,8 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->in_error_page = false;
     x->handler_rc = 0;
     x->defers = NULL;
+    x->bg = NULL;
+    x->cancelled = false;
     x->db = NULL;
     x->input = NULL;
     x->ws = NULL;

@@ -39,10 +39,24 @@ void kiln_app_free(kiln_app *app)
         return;
     router_free(app->routes);
     static_mounts_free(app);
+    for (app_ext *e = app->exts, *next; e; e = next) {
+        next = e->next; /* free may free e itself */
+        if (e->free)
+            e->free(e->arg);
+    }
     for (size_t i = 0; i < app->nkept; i++)
         free(app->kept[i]);
     free(app->kept);
     free(app);
+}
+
+void app_ext_add(kiln_app *app, app_ext *e)
+{
+    app_ext **pp = &app->exts;
+    while (*pp)
+        pp = &(*pp)->next;
+    e->next = NULL;
+    *pp = e;
 }
 
 void kiln_app_set_error_page(kiln_app *app, kiln_error_page fn, void *data)
@@ -295,6 +309,8 @@ static int worker_init(worker *w, int id, const kiln_app *app,
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (w->wake_fd < 0)
         return KILN_EIO;
+    if (o->tasks_only)
+        return 0; /* no listener: tasks and services only */
     if (shared_fd >= 0)
         w->listen_fd = fcntl(shared_fd, F_DUPFD_CLOEXEC, 3);
     else
@@ -318,11 +334,21 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, &old);
 
+    for (app_ext *e = app->exts; e; e = e->next) {
+        int r = e->begin ? e->begin(e->arg, &o) : 0;
+        if (r < 0) { /* it logged why */
+            for (app_ext *u = app->exts; u != e; u = u->next)
+                if (u->end)
+                    u->end(u->arg);
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            return r;
+        }
+    }
     worker *ws = calloc((size_t)o.workers, sizeof(*ws));
     if (!ws)
         return KILN_ENOMEM;
     int rc = 0, started = 0;
-    int shared_fd = inherited_listener();
+    int shared_fd = o.tasks_only ? -1 : inherited_listener();
     for (int i = 0; i < o.workers && rc == 0; i++) {
         rc = worker_init(&ws[i], i, app, &o, shared_fd);
         if (rc)
@@ -341,7 +367,11 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
     }
     if (rc == 0) {
         const char *plural = o.workers == 1 ? "" : "s";
-        if (shared_fd >= 0)
+        if (o.tasks_only)
+            kiln_log(KILN_LOG_INFO,
+                     "kiln running tasks and services only (%d worker%s)",
+                     o.workers, plural);
+        else if (shared_fd >= 0)
             kiln_log(KILN_LOG_INFO,
                      "kiln serving the inherited socket (%d worker%s)",
                      o.workers, plural);
@@ -368,6 +398,9 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
         worker_deinit(&ws[i]);
     }
     free(ws);
+    for (app_ext *e = app->exts; e; e = e->next)
+        if (e->end)
+            e->end(e->arg);
     if (shared_fd >= 0)
         close(shared_fd);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -409,6 +442,8 @@ static const char usage[] =
     "(15000; 0 never)\n"
     "  --sse-max-send-queue BYTES  unsent bytes before an event stream is "
     "cut (1048576)\n"
+    "  --tasks                 run the app's tasks and services only, with\n"
+    "                          no listener\n"
     "  --help                  this text\n";
 
 static int parse_num(const char *flag, const char *v, long long lo,
@@ -437,6 +472,9 @@ int kiln_opts_parse(kiln_server_opts *o, int argc, char **argv)
             return 1;
         } else if (strcmp(a, "--access-log") == 0) {
             o->access_log = true;
+            continue;
+        } else if (strcmp(a, "--tasks") == 0) {
+            o->tasks_only = true;
             continue;
         } else if (strcmp(a, "--host") == 0) {
             if (!v) {

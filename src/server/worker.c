@@ -90,8 +90,22 @@ void worker_resume(worker *w, coro *co)
     ctx_capture_log(x, true);
     int st = coro_resume(co);
     ctx_capture_log(x, false);
-    if (st != CORO_SUSPENDED)
+    if (st == CORO_SUSPENDED)
+        return;
+    if (x->conn)
         conn_handler_done(x->conn, st);
+    else
+        bg_resumed(x, st); /* a task or service */
+}
+
+/* True when co may not wait any more: the drain ran out of time, or its
+   context was cancelled (bg_cancel). */
+static bool wait_refused(worker *w, coro *co)
+{
+    if (w->draining && w->now_ms >= w->drain_deadline)
+        return true;
+    kiln_ctx *x = coro_data(co);
+    return x && x->cancelled;
 }
 
 static void waiter_link(worker *w, waiter *wt)
@@ -162,7 +176,7 @@ int kiln_wait_fd(int fd, int events, int64_t timeout_ms)
             r |= KILN_WRITABLE;
         return r ? r : KILN_EIO;
     }
-    if (w->draining && w->now_ms >= w->drain_deadline)
+    if (wait_refused(w, co))
         return KILN_ECANCELED;
     waiter wt;
     memset(&wt, 0, sizeof wt);
@@ -231,7 +245,7 @@ int worker_park(waiter *wt, int64_t timeout_ms)
     wt->co = coro_current();
     if (!w || !wt->co)
         return KILN_ESTATE;
-    if (w->draining && w->now_ms >= w->drain_deadline)
+    if (wait_refused(w, wt->co))
         return KILN_ECANCELED;
     if (timeout_ms >= 0 &&
         timer_heap_add(&w->sleeps, &wt->t, w->now_ms + timeout_ms) != 0)
@@ -274,6 +288,30 @@ void worker_park_cancel(waiter *wt)
         waiter_unlink(w, wt);
 }
 
+/* Makes wt's deadline now: run_timers wakes it in this loop turn (or the
+   next, without blocking in between). */
+static void waiter_due_now(worker *w, waiter *wt)
+{
+    timer_heap_del(&w->sleeps, &wt->t);
+    if (timer_heap_add(&w->sleeps, &wt->t, w->now_ms) != 0)
+        kiln_log(KILN_LOG_WARN, "worker %d: out of memory: a wake-up is late",
+                 w->id);
+}
+
+void worker_unpark_soon(waiter *wt)
+{
+    waiter_due_now(current_worker, wt);
+}
+
+void worker_cancel_wait(worker *w, coro *co)
+{
+    for (waiter *wt = w->waiters; wt; wt = wt->next)
+        if (wt->co == co) {
+            waiter_due_now(w, wt); /* run_timers: KILN_ECANCELED */
+            return;
+        }
+}
+
 int kiln_sleep_ms(int64_t ms)
 {
     worker *w = current_worker;
@@ -286,7 +324,7 @@ int kiln_sleep_ms(int64_t ms)
             ;
         return 0;
     }
-    if (w->draining && w->now_ms >= w->drain_deadline)
+    if (wait_refused(w, co))
         return KILN_ECANCELED;
     waiter wt;
     memset(&wt, 0, sizeof wt);
@@ -325,7 +363,9 @@ static void run_timers(worker *w)
     timer *t;
     while ((t = timer_heap_top(&w->sleeps)) && t->deadline <= w->now_ms) {
         waiter *wt = (waiter *)((char *)t - offsetof(waiter, t));
-        waiter_wake(w, wt, KILN_ETIMEDOUT);
+        kiln_ctx *x = coro_data(wt->co);
+        /* a cancelled context's wait ends cancelled (bg_cancel) */
+        waiter_wake(w, wt, x && x->cancelled ? KILN_ECANCELED : KILN_ETIMEDOUT);
     }
 }
 
@@ -401,12 +441,17 @@ void *worker_main(void *arg)
     w->listen_io.cb = on_accept;
     w->wake_io.fd = w->wake_fd;
     w->wake_io.cb = on_wake;
-    if (loop_add(&w->loop, &w->listen_io, LOOP_READ, 1) != 0 ||
+    /* no listener in a process that only runs tasks (tasks_only) */
+    if ((w->listen_fd >= 0 &&
+         loop_add(&w->loop, &w->listen_io, LOOP_READ, 1) != 0) ||
         loop_add(&w->loop, &w->wake_io, LOOP_READ, 1) != 0) {
         kiln_log(KILN_LOG_ERROR, "worker %d: cannot register listener", w->id);
         w->exit_code = 1;
         return NULL;
     }
+    for (app_ext *e = w->app->exts; e; e = e->next)
+        if (e->start)
+            e->start(e->arg, w);
     timer_list *lists[] = {&w->header_q,   &w->idle_q,    &w->body_q,
                            &w->linger_q,   &w->ws_ping_q, &w->ws_idle_q,
                            &w->ws_close_q, &w->sse_q,     &w->nap_q};
@@ -430,9 +475,15 @@ void *worker_main(void *arg)
         }
         if (__atomic_load_n(&w->inbox, __ATOMIC_RELAXED))
             worker_inbox_drain(w);
+        /* tasks and services spawned this turn start first, so that the
+           hooks send what they queue (the data layer's pipelines) */
+        bg_start_ready(w);
         for (worker_hook *h = w->hooks; h; h = h->next)
             h->fn(h->arg);
         int cap = w->draining ? (int)(w->drain_deadline - w->now_ms) : -1;
+        if (w->bg_ready ||
+            (w->draining && w->nconns == 0 && w->coros.live == 0))
+            cap = 0; /* more to start, or the last coroutine ended: go on */
         int timeout = timer_next_ms(&w->sleeps, lists, nlists, w->now_ms, cap);
         loop_poll(&w->loop, timeout); /* refreshes the clock first */
         run_timers(w);
@@ -440,6 +491,7 @@ void *worker_main(void *arg)
     /* close what is left (drain expired): idle and busy alike */
     while (w->conns)
         conn_abort(w->conns);
+    bg_abort_all(w);
     coro_thread_deinit();
     current_worker = NULL;
     return NULL;

@@ -53,16 +53,38 @@ typedef struct conn conn;
 
 struct static_mount;
 
+/**
+ * A layer above the server that runs along with it (the task runners and
+ * services of src/tasks/): kiln_serve calls begin before the workers
+ * start (a negative return stops it from serving), start on each worker's
+ * thread before its loop runs, end once they all stopped; kiln_app_free
+ * calls free. Any of them may be NULL. The extension is owned by whoever
+ * added it; free is its last call.
+ */
+typedef struct app_ext {
+    int (*begin)(void *arg, const kiln_server_opts *o);
+    void (*start)(void *arg, worker *w);
+    void (*end)(void *arg);
+    void (*free)(void *arg);
+    void *arg;
+    struct app_ext *next;
+} app_ext;
+
 /** An application: routes (read-only while serving). */
 struct kiln_app {
     router *routes;
     struct static_mount *statics; /* kiln_static_mount; static_mounts_free */
     kiln_error_page error_page;   /* kiln_app_set_error_page, or NULL */
     void *error_page_data;
-    bool capture_log; /* kiln_app_capture_log */
-    void **kept;      /* app_keep: freed by kiln_app_free */
+    bool capture_log;        /* kiln_app_capture_log */
+    void **kept;             /* app_keep: freed by kiln_app_free */
     size_t nkept;
+    app_ext *exts;           /* app_ext_add, in the order added */
+    struct tasks_app *tasks; /* src/tasks/: defined tasks and services */
 };
+
+/** Adds e to app's extensions (after those already there). */
+void app_ext_add(kiln_app *app, app_ext *e);
 
 /**
  * A look at a response about to be written, set on a request by a layer
@@ -185,6 +207,8 @@ struct kiln_ctx {
     bool in_error_page; /* the app's error page runs: no second call */
     int handler_rc;
     struct ctx_defer *defers; /* kiln_defer callbacks, newest first */
+    struct bg_job *bg;        /* bg.c: a context without a connection */
+    bool cancelled;           /* bg_cancel: every wait fails at once */
     void *db;                 /* db/db.c: the request's kiln_dbc, if any */
     void *input;              /* app/: the endpoint schema's input, if any */
     struct kiln_ws *ws;       /* ws.c: the request's WebSocket, if any */
@@ -262,6 +286,10 @@ struct worker {
     struct waiter *waiters; /* coroutines waiting on fds or timers */
     worker_hook *hooks;     /* worker_hook_add; owned by who added them */
     worker_msg *inbox;      /* atomic: worker_post's pushes, newest first */
+    struct bg_job *bg_ready; /* bg.c: spawned, not started yet (FIFO) */
+    struct bg_job *bg_ready_tail;
+    struct bg_job *bg_live; /* bg.c: started and not ended */
+    unsigned nbg;           /* background coroutines spawned, not ended */
 };
 
 /** Size of pooled I/O buffers. */
@@ -333,6 +361,16 @@ void worker_buf_give(worker *w, kiln_buf *b);
 void *worker_main(void *arg);
 /** Resumes a suspended handler coroutine and handles its outcome. */
 void worker_resume(worker *w, coro *co);
+/**
+ * Ends the wait co is in (if any) with KILN_ECANCELED once its context is
+ * marked cancelled: its deadline becomes now, so the worker resumes it in
+ * this loop turn (never from inside this call; a coroutine may call it).
+ */
+void worker_cancel_wait(worker *w, coro *co);
+/** Resumes the coroutine parked on wt in this loop turn, with
+    KILN_ETIMEDOUT (never from inside this call: a coroutine may call it,
+    and wake-ups within one turn coalesce). */
+void worker_unpark_soon(waiter *wt);
 
 /* conn.c */
 /** Accepts an already non-blocking socket fd as a new connection. */
@@ -505,6 +543,55 @@ void sse_release(kiln_ctx *x);
 /** Hands p (malloc'd) to app: kiln_app_free frees it. 0 or KILN_ENOMEM
     (p is freed then too). */
 int app_keep(kiln_app *app, void *p);
+
+/* bg.c: coroutines without a connection (tasks, services) */
+
+/** The body of a background coroutine: fn(x, arg), x its context. */
+typedef int (*bg_fn)(kiln_ctx *x, void *arg);
+/**
+ * Called once a background coroutine ended, outside any coroutine: rc is
+ * what its body returned, or KILN_ECANCELED when it crashed (crashed:
+ * its stack overflowed, caught by the guard page) or was discarded at the
+ * end of a drain that ran out of time.
+ */
+typedef void (*bg_done_fn)(void *arg, int rc, bool crashed);
+
+/**
+ * Spawns fn(x, arg) in a coroutine of w (the calling thread's worker) with
+ * a context x of its own: the request API works on it (kiln_alloc, its
+ * arena, kiln_defer, kiln_db, the waiting calls) but it has no request
+ * (empty) and no response (the response calls return KILN_ESTATE). It
+ * starts at the end of the current loop turn (bg_start_ready), so this may
+ * be called from a coroutine. label ("task-42") is what kiln_request_id
+ * gives in logs (copied). done(arg, ...) runs when it ended. *out (may be
+ * NULL) gets x, valid until done runs. Returns 0 or KILN_ENOMEM.
+ */
+int bg_spawn(worker *w, bg_fn fn, bg_done_fn done, void *arg, const char *label,
+             kiln_ctx **out);
+/** Starts what bg_spawn queued (the worker's loop calls it each turn). */
+void bg_start_ready(worker *w);
+/**
+ * Cancels x (a background context): the wait it is in ends with
+ * KILN_ECANCELED (in this loop turn) and every later wait fails so at
+ * once, so that its body unwinds through its error paths. May be called
+ * from a coroutine. A body that computes without waiting is not
+ * interrupted.
+ */
+void bg_cancel(kiln_ctx *x);
+/** The arg given to bg_spawn for background context x (NULL for a
+    request's context). */
+void *bg_arg(const kiln_ctx *x);
+/**
+ * Ends one unit of a long-lived background context's work: its kiln_defer
+ * callbacks run with 0 (the database lease goes back; an open transaction
+ * is rolled back and logged) and its arena is emptied. In x's coroutine.
+ */
+void bg_recycle(kiln_ctx *x);
+/** Completes a background coroutine that returned or crashed (st). */
+void bg_resumed(kiln_ctx *x, int st);
+/** Discards every background coroutine of w still running: the end of a
+    drain that ran out of time. */
+void bg_abort_all(worker *w);
 
 /* static/static.c */
 /** Frees the static mounts of app (kiln_app_free). */
