@@ -41,11 +41,13 @@
     X(PQgetvalue)                                                              \
     X(PQisBusy)                                                                \
     X(PQnfields)                                                               \
+    X(PQnotifies)                                                              \
     X(PQntuples)                                                               \
     X(PQpipelineSync)                                                          \
     X(PQresultErrorField)                                                      \
     X(PQresultStatus)                                                          \
     X(PQsendPrepare)                                                           \
+    X(PQsendQuery)                                                             \
     X(PQsendQueryParams)                                                       \
     X(PQsendQueryPrepared)                                                     \
     X(PQsetNoticeProcessor)                                                    \
@@ -100,11 +102,13 @@ int pq_load(char *err, size_t errlen);
 #define PQgetvalue pq_fn.PQgetvalue
 #define PQisBusy pq_fn.PQisBusy
 #define PQnfields pq_fn.PQnfields
+#define PQnotifies pq_fn.PQnotifies
 #define PQntuples pq_fn.PQntuples
 #define PQpipelineSync pq_fn.PQpipelineSync
 #define PQresultErrorField pq_fn.PQresultErrorField
 #define PQresultStatus pq_fn.PQresultStatus
 #define PQsendPrepare pq_fn.PQsendPrepare
+#define PQsendQuery pq_fn.PQsendQuery
 #define PQsendQueryParams pq_fn.PQsendQueryParams
 #define PQsendQueryPrepared pq_fn.PQsendQueryPrepared
 #define PQsetNoticeProcessor pq_fn.PQsetNoticeProcessor
