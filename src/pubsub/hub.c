@@ -296,7 +296,11 @@ static void drops_note(pubsub_worker *pw, uint64_t n, const char *topic)
 
 pubsub_worker *pubsub_worker_current(void)
 {
-    worker *w = worker_current();
+    return pubsub_worker_of(worker_current());
+}
+
+pubsub_worker *pubsub_worker_of(worker *w)
+{
     kiln_pubsub *ps = __atomic_load_n(&g_running, __ATOMIC_ACQUIRE);
     if (!w || !ps)
         return NULL;

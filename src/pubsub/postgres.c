@@ -652,7 +652,8 @@ static int g_publish_blocking(kiln_pubsub *ps, kiln_str topic, kiln_str data)
     pthread_mutex_lock(&blocking_lock);
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!*slot && !(*slot = kiln_dbc_open(conf->url, err, sizeof err))) {
-            kiln_log(KILN_LOG_WARN, "pubsub: %s", err);
+            kiln_log(KILN_LOG_WARN, "pubsub: %.*s", (int)strcspn(err, "\n"),
+                     err);
             rc = KILN_EUNAVAIL;
             break;
         }

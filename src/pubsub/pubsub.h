@@ -352,6 +352,9 @@ typedef struct pubsub_worker {
 /** The calling thread's worker state, or NULL outside a running server's
     worker. */
 pubsub_worker *pubsub_worker_current(void);
+/** w's state in the running pub/sub, or NULL (none runs, or w has
+    exited). */
+pubsub_worker *pubsub_worker_of(worker *w);
 /** After pw's table changed: refreshes the mirrors other threads read. */
 void pubsub_worker_sync(pubsub_worker *pw);
 /** Topic became wanted (on) or unwanted on pw's worker (its table got

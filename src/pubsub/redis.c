@@ -500,6 +500,7 @@ static void arm(ps_redis *r)
         return;
     if (r->tfd < 0) {
         r->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        r->tio.fd = r->tfd;
         if (r->tfd < 0 ||
             loop_add(&r->base.w->loop, &r->tio, LOOP_READ, 1) != 0) {
             kiln_log(KILN_LOG_ERROR,
@@ -511,7 +512,6 @@ static void arm(ps_redis *r)
             r->tfd = -1;
             return;
         }
-        r->tio.fd = r->tfd;
     }
     struct itimerspec its = {{0, 0}, {0, 0}};
     if (at) {
