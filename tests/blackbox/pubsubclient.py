@@ -11,9 +11,9 @@ from harness import Conn, TestFailure, TestTimeout, build_request, eq, t
 class SseStream:
     """GET path as an event stream, kept open; events() reads what came."""
 
-    def __init__(self, port, path, timeout=None):
+    def __init__(self, port, path, timeout=None, headers=None):
         self.conn = Conn(port, timeout=timeout if timeout else t(10))
-        self.conn.send(build_request("GET", path))
+        self.conn.send(build_request("GET", path, headers=headers))
         self.head = self.conn.read_head()
         eq(self.head.status, 200, "event stream %s: %r" % (path, self.head))
         eq(self.head.header("Content-Type"), "text/event-stream", "Content-Type")
