@@ -186,6 +186,11 @@ def test_board_live_updates():
             eq([json.loads(d) for _, d in two.events],
                [{"task": 5, "change": "moved"}], "only its own")
             eq(len(one.events), 3, "project 1's stream: only its own")
+            st, body, _ = b.call("GET", "/api/pubsub")
+            got = json.loads(body)
+            eq((got["backend"], got["subscribers"], got["published"],
+                got["delivered"], got["dropped"]),
+               ("local", 2, 4, 4, 0), "the counters: " + body)
         finally:
             one.close()
             two.close()
