@@ -78,7 +78,10 @@ extern "C" {
  * text), KILN_ELIMIT for a message larger than pubsub.max_message (or, on
  * postgres, than a NOTIFY payload holds: 8000 bytes, less the topic and
  * about 40 bytes of envelope), KILN_ENOMEM. A refused message goes
- * nowhere, not even to this process's subscribers.
+ * nowhere, not even to this process's subscribers. Without a running
+ * server (a tool, a script of the app's) it sends the message to the
+ * backend itself, waiting for it: then also KILN_EUNAVAIL or
+ * KILN_ETIMEDOUT when the backend cannot be reached.
  */
 int kiln_publish(const char *topic, const void *data, size_t n);
 /** kiln_publish of JSON built by kiln_json_format's rules

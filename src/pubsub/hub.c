@@ -276,15 +276,16 @@ static void drops_log(void *arg)
     pw->log_at = pw->w->now_ms + LOG_EVERY_MS;
 }
 
-/* n drops happened on pw just now. */
+/* n drops of a publication to topic ("": a gap) happened on pw now. */
 static void drops_note(pubsub_worker *pw, uint64_t n, const char *topic)
 {
     if (pw->w->now_ms >= pw->log_at && pw->log_dropped == 0) {
         kiln_log(KILN_LOG_WARN,
-                 "pubsub: a subscriber of '%s' on worker %d is too slow: its "
+                 "pubsub: a subscriber%s%s%s on worker %d is too slow: its "
                  "queue is full (pubsub.queue = %u), so publications are "
                  "dropped for it (counted; it gets a gap)",
-                 topic, pw->w->id, pw->queue_max);
+                 *topic ? " of '" : "", topic, *topic ? "'" : "", pw->w->id,
+                 pw->queue_max);
         pw->log_at = pw->w->now_ms + LOG_EVERY_MS;
         n--;
     }
@@ -341,28 +342,32 @@ static void on_deliver(worker *w, worker_msg *m)
     pubsub_post_drop(p);
 }
 
-/* Runs on the backend's worker: sends a publication made here. */
+static bool pw_open(pubsub_worker *pw)
+{
+    return __atomic_load_n(&pw->open, __ATOMIC_SEQ_CST) != 0;
+}
+
+/* Runs on the backend's worker: sends a publication made here (unless the
+   worker is stopping: what its last drain finds is lost, and said so). */
 static void on_backend_send(worker *w, worker_msg *m)
 {
-    (void)w;
     pubsub_post *p = (pubsub_post *)m;
     pubsub_run *run = run_of(current());
+    if (!pw_open(&run->pw[w->id])) {
+        pubsub_msg_release(p->msg);
+        pubsub_backend_lost(1, "the server is stopping");
+        return;
+    }
     run->backend->ops->send(run->backend, p->msg); /* takes the reference */
 }
 
 /* Runs on the backend's worker: the topics changed. */
 static void on_kick(worker *w, worker_msg *m)
 {
-    (void)w;
     pubsub_run *run = (pubsub_run *)((char *)m - offsetof(pubsub_run, kick));
     __atomic_store_n(&run->kick_posted, 0, __ATOMIC_SEQ_CST);
-    if (run->backend->ops->topics)
+    if (run->backend->ops->topics && pw_open(&run->pw[w->id]))
         run->backend->ops->topics(run->backend);
-}
-
-static bool pw_open(pubsub_worker *pw)
-{
-    return __atomic_load_n(&pw->open, __ATOMIC_SEQ_CST) != 0;
 }
 
 /*

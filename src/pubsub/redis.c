@@ -696,6 +696,9 @@ static void r_stop(pubsub_backend *b)
 {
     ps_redis *r = (ps_redis *)b;
     r->stopped = true;
+    if (r->pub.state == RC_CONNECTING && r->pub.waiting)
+        pubsub_backend_lost(r->pub.waiting, "the server stopped before "
+                                            "Redis could be reached");
     rconn *cs[2] = {&r->sub, &r->pub};
     for (int i = 0; i < 2; i++) {
         rconn *c = cs[i];
