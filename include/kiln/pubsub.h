@@ -147,7 +147,9 @@ typedef struct kiln_pubsub_opts {
     int queue;           /**< messages queued per subscriber (128) */
     int64_t max_message; /**< largest message in bytes (1 MiB) */
     int backlog;         /**< messages held for the backend while it
-                              connects (1000); past it they are lost */
+                              connects, or (postgres) behind the batch in
+                              flight (1000); past it they are lost to
+                              other instances */
     int timeout_ms;      /**< the backend's connect and reply timeout
                               (2000) */
 } kiln_pubsub_opts;

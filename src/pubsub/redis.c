@@ -46,6 +46,9 @@
 #define BACKOFF_MAX_MS 1000
 #define PING_MS 5000
 #define READ_CHUNK 16384
+/* PUBLISHes written but not taken by a Redis that stopped reading: past
+   this, new ones are lost (until the reply timeout drops the connection) */
+#define OUT_MAX (16 * 1024 * 1024)
 
 enum { RC_DOWN, RC_CONNECTING, RC_UP };
 
@@ -648,6 +651,11 @@ static void r_send(pubsub_backend *b, pubsub_msg *m)
     if (c->state == RC_CONNECTING && c->waiting >= (uint64_t)r->backlog) {
         pubsub_backend_lost(1, "the backlog of publications waiting for "
                                "Redis is full (pubsub.backlog)");
+        pubsub_msg_release(m);
+        return;
+    }
+    if (c->out.n - c->out_off > OUT_MAX) {
+        pubsub_backend_lost(1, "Redis does not take what is sent to it");
         pubsub_msg_release(m);
         return;
     }
