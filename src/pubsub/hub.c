@@ -292,8 +292,7 @@ static void drops_note(pubsub_worker *pw, uint64_t n, const char *topic)
     pw->log_dropped += n;
 }
 
-/* ---- the workers' states ---------------------------------------------------
- */
+/* ---- the workers' states ------------------------------------------------- */
 
 pubsub_worker *pubsub_worker_current(void)
 {
@@ -325,7 +324,6 @@ void pubsub_worker_sync(pubsub_worker *pw)
    resumes those that had nothing to take. */
 static void on_deliver(worker *w, worker_msg *m)
 {
-    (void)w;
     pubsub_post *p = (pubsub_post *)m;
     pubsub_run *run = run_of(current());
     pubsub_worker *pw = &run->pw[w->id];
@@ -425,8 +423,7 @@ static bool anyone(pubsub_run *run)
     return false;
 }
 
-/* ---- publishing ------------------------------------------------------------
- */
+/* ---- publishing ---------------------------------------------------------- */
 
 /* Whether the backend can carry the message (PostgreSQL: NOTIFY's text
    and size). */
@@ -553,8 +550,7 @@ void pubsub_gap_all(void)
     inflight_leave(ps);
 }
 
-/* ---- the registry of topics ------------------------------------------------
- */
+/* ---- the registry of topics ---------------------------------------------- */
 
 static uint32_t name_hash(const char *s)
 {
@@ -576,7 +572,7 @@ static void kick(kiln_pubsub *ps, pubsub_run *run)
     inflight_leave(ps);
 }
 
-void pubsub_worker_topic(pubsub_worker *pw, const char *topic, bool on)
+void pubsub_topic_wanted(const char *topic, bool on)
 {
     kiln_pubsub *ps = current();
     pubsub_run *run = run_of(ps);
@@ -633,7 +629,6 @@ void pubsub_worker_topic(pubsub_worker *pw, const char *topic, bool on)
         }
     }
     pthread_mutex_unlock(&run->reg_lock);
-    (void)pw;
     if (flipped)
         kick(ps, run);
 }

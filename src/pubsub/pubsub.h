@@ -357,9 +357,11 @@ pubsub_worker *pubsub_worker_current(void);
 pubsub_worker *pubsub_worker_of(worker *w);
 /** After pw's table changed: refreshes the mirrors other threads read. */
 void pubsub_worker_sync(pubsub_worker *pw);
-/** Topic became wanted (on) or unwanted on pw's worker (its table got
-    its first subscriber, or lost its last): the backend is told. */
-void pubsub_worker_topic(pubsub_worker *pw, const char *topic, bool on);
+/** Topic became wanted (on) or unwanted on the calling worker (its table
+    got its first subscriber, or lost its last): counted in the process's
+    topics, and the backend is told when that changes whether the process
+    wants it. On a worker of the running server. */
+void pubsub_topic_wanted(const char *topic, bool on);
 
 /** Called by kiln_serve before the worker threads start: makes each
     worker's pub/sub state. 0 or KILN_ENOMEM. */

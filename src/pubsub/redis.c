@@ -100,8 +100,7 @@ static void rc_fail(rconn *c, const char *why);
 static void arm(ps_redis *r);
 static void sub_settled(rconn *c);
 
-/* ---- writing ---------------------------------------------------------------
- */
+/* ---- writing ------------------------------------------------------------- */
 
 static void set_write(rconn *c, bool want)
 {

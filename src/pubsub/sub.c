@@ -54,7 +54,8 @@ bool pubsub_sub_take(pubsub_sub *s, kiln_pub_msg *m)
 /* A topic left the worker's table: the backend may unsubscribe. */
 static void topic_gone(void *arg, const char *topic)
 {
-    pubsub_worker_topic(arg, topic, false);
+    (void)arg;
+    pubsub_topic_wanted(topic, false);
 }
 
 /* Ends c's subscription (kiln_defer: when the handler returned, or when
@@ -72,7 +73,7 @@ static void sub_close(void *arg, int rc)
         s->cur = NULL;
     }
     if (s->pw) { /* not orphaned by its worker's exit */
-        pubsub_table_sub_remove(&s->pw->table, s, topic_gone, s->pw);
+        pubsub_table_sub_remove(&s->pw->table, s, topic_gone, NULL);
         pubsub_worker_sync(s->pw);
     }
     s->x->sub = NULL;
@@ -100,7 +101,7 @@ int kiln_subscribe(kiln_ctx *c, const char *topic)
         return KILN_ESTATE; /* its worker is stopping */
     int rc = pubsub_table_join(&pw->table, s, topic, n);
     if (rc == 1)
-        pubsub_worker_topic(pw, topic, true);
+        pubsub_topic_wanted(topic, true);
     pubsub_worker_sync(pw);
     return rc < 0 ? rc : 0;
 }
@@ -115,7 +116,7 @@ int kiln_unsubscribe(kiln_ctx *c, const char *topic)
         return KILN_ENOTFOUND;
     int rc = pubsub_table_leave(&s->pw->table, s, topic, n);
     if (rc == 1)
-        pubsub_worker_topic(s->pw, topic, false);
+        pubsub_topic_wanted(topic, false);
     pubsub_worker_sync(s->pw);
     return rc < 0 ? rc : 0;
 }

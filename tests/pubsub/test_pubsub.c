@@ -14,8 +14,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-/* ---- topics and the envelope -----------------------------------------------
- */
+/* ---- topics and the envelope --------------------------------------------- */
 
 TEST(topic_rules)
 {
