@@ -123,7 +123,8 @@ typedef struct kiln_pub_msg {
  * Waits (yielding) for the next publication to c's subscriptions, at
  * most timeout_ms (-1: no limit). Returns 0 with *m, KILN_ETIMEDOUT,
  * KILN_ESTATE when c has no subscription (or another wait of c's runs),
- * KILN_ECANCELED when the server shuts down. An event stream uses
+ * KILN_ECANCELED as soon as the server shuts down (a long poll does not
+ * hold the drain; answer, e.g. 503). An event stream uses
  * kiln_sse_recv instead (it also ends when the client leaves), a
  * WebSocket kiln_ws_recv.
  */

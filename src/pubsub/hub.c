@@ -258,11 +258,42 @@ void pubsub_backend_down(void)
         __atomic_add_fetch(&ps->reconnects, 1, __ATOMIC_RELAXED);
 }
 
-/* The turn's end on each worker: the summary of drops, once its time has
-   come (the first drop of a quiet period is logged at once). */
-static void drops_log(void *arg)
+/* A shutdown began: handlers waiting in kiln_pub_recv end now (a long
+   poll would hold the drain until its timeout), and any later wait ends at
+   once. Event streams and WebSockets are ended by the server itself. Runs
+   from the worker's inbox (pw->cancel, posted by turn_end): like a
+   delivery, before the turn's hooks, so what the resumed handlers queue
+   (a database query, a Redis command) goes out this turn. */
+static void cancel_waits(worker *w, worker_msg *m)
+{
+    (void)w;
+    pubsub_worker *pw =
+        (pubsub_worker *)((char *)m - offsetof(pubsub_worker, cancel));
+    for (bool again = true; again;) { /* a resumed handler may remove subs */
+        again = false;
+        for (pubsub_sub *s = pw->table.subs; s; s = s->next) {
+            if (s->waiting && !s->canceled) {
+                s->canceled = true;
+                worker_unpark(&s->wait, KILN_ECANCELED);
+                again = true;
+                break;
+            }
+            s->canceled = true;
+        }
+    }
+}
+
+/* The turn's end on each worker: waits ended by a shutdown; the summary of
+   drops, once its time has come (the first drop of a quiet period is
+   logged at once). */
+static void turn_end(void *arg)
 {
     pubsub_worker *pw = arg;
+    if (pw->w->draining && !pw->canceled) {
+        pw->canceled = true;
+        pw->cancel.fn = cancel_waits;
+        worker_post(pw->w, &pw->cancel); /* the next turn, first thing */
+    }
     if (pw->log_dropped == 0 || pw->w->now_ms < pw->log_at)
         return;
     kiln_log(KILN_LOG_WARN,
@@ -707,7 +738,7 @@ int pubsub_serve_begin(worker *ws, int n)
         pubsub_table_init(&pw->table);
         pw->open = 1;
         pw->queue_max = ps->conf.queue;
-        pw->hook.fn = drops_log;
+        pw->hook.fn = turn_end;
         pw->hook.arg = pw;
         worker_hook_add(&ws[i], &pw->hook);
     }

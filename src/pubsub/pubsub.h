@@ -219,6 +219,7 @@ struct pubsub_sub {
     pubsub_post *cur;         /* what the handler holds (its views), or NULL */
     waiter wait;              /* kiln_pub_recv parks here (not on its stack) */
     bool waiting;
+    bool canceled; /* the server shuts down: kiln_pub_recv ends */
 };
 
 /** A worker's topics and subscribers. Touched by that worker only. */
@@ -343,7 +344,9 @@ typedef struct pubsub_worker {
     uint64_t stat_subs;      /* (skip a worker without subscriptions) and */
     uint64_t stat_delivered; /* kiln_pubsub_stats_get */
     uint64_t stat_dropped;
-    worker_hook hook;     /* the rate-limited log of drops */
+    worker_hook hook;     /* shutdown, the rate-limited log of drops */
+    bool canceled;        /* a shutdown began: waits end (cancel_waits) */
+    worker_msg cancel;    /* posted to its own worker for that */
     int64_t log_at;       /* no drop line before (ms) */
     uint64_t log_dropped; /* drops not yet logged */
     uint32_t queue_max;   /* pubsub.queue */

@@ -139,6 +139,8 @@ int kiln_pub_recv(kiln_ctx *c, kiln_pub_msg *m, int64_t timeout_ms)
     for (;;) {
         if (pubsub_sub_take(s, m))
             return 0;
+        if (s->canceled || (s->pw && s->pw->canceled))
+            return KILN_ECANCELED;
         int64_t left = -1;
         if (deadline >= 0 && (left = deadline - kiln_now_ms()) <= 0)
             return KILN_ETIMEDOUT;

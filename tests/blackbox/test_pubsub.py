@@ -150,6 +150,25 @@ def test_pubsub_long_poll():
         eq(r.status, 204, "nothing within its time")
 
 
+def test_pubsub_long_poll_ends_on_shutdown():
+    """A long poll does not hold the drain: SIGTERM ends its wait."""
+    with app() as s:
+        res = {}
+
+        def poll():
+            res["r"] = s.get("/poll/never?ms=60000", timeout=t(30))
+        th = threading.Thread(target=poll)
+        th.start()
+        wait_stats(s, lambda x: x["subscribers"] == 1, "the poll waiting")
+        t0 = time.monotonic()
+        rc, _ = s.stop()
+        took = time.monotonic() - t0
+        th.join(t(10))
+        eq(rc, 0, "a clean exit")
+        check(took < t(3), "stopped in %.1f s, not the drain's 10" % took)
+        eq(res["r"].status, 503, "the poll was answered")
+
+
 def test_pubsub_refuses_bad_input():
     with app("--queue", "4") as s:
         r = s.request("POST", "/pub/a%20b", body=b"x")
