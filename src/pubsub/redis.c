@@ -62,10 +62,10 @@ typedef struct rconn {
     int state;   /* RC_* */
     bool wanted; /* it has a reason to be connected */
     bool registered, want_write;
-    bool ever_up;   /* connected once at least (a failure then is a loss) */
-    bool failing;   /* attempts fail: logged once */
-    bool gap_owed;  /* sub: lost after it was up; a gap once resubscribed */
-    bool auth_owed; /* the next reply is AUTH's */
+    bool established; /* connected (and AUTH taken): a failure is a loss */
+    bool failing;     /* attempts fail: logged once */
+    bool gap_owed;    /* sub: lost after it was up; a gap once resubscribed */
+    bool auth_owed;   /* the next reply is AUTH's */
     kiln_buf out;
     size_t out_off;
     redisReader *reader;
@@ -97,6 +97,7 @@ struct ps_redis {
 };
 
 static void rc_fail(rconn *c, const char *why);
+static void rc_established(rconn *c);
 static void arm(ps_redis *r);
 static void sub_settled(rconn *c);
 
@@ -236,24 +237,30 @@ static void rc_connected(rconn *c)
         return;
     }
     worker *w = c->r->base.w;
-    c->state = RC_UP;
+    c->state = RC_UP; /* writing and reading; AUTH goes first */
     c->quiet_since = w->now_ms;
     if (c->owed)
         c->reply_deadline = w->now_ms + c->r->timeout_ms;
+    if (!c->sub) { /* what waited for it goes now */
+        c->unanswered += c->waiting;
+        c->waiting = 0;
+    }
+    if (rc_flush(c) != 0)
+        rc_fail(c, strerror(errno));
+    else if (!c->auth_owed)
+        rc_established(c);
+}
+
+/* The connection is made (and AUTH, if any, taken). */
+static void rc_established(rconn *c)
+{
     if (c->failing)
         kiln_log(KILN_LOG_INFO, "pubsub: connected to Redis at %s again",
                  c->r->addr);
     c->failing = false;
     c->backoff_ms = 0;
-    if (!c->sub) { /* what waited for it goes now */
-        c->unanswered += c->waiting;
-        c->waiting = 0;
-    }
-    c->ever_up = true;
-    if (rc_flush(c) != 0)
-        rc_fail(c, strerror(errno));
-    else
-        sub_settled(c); /* nothing to confirm */
+    c->established = true;
+    sub_settled(c); /* there may be nothing to confirm */
 }
 
 /* The connection is gone (or could not be made): closes it, counts what
@@ -262,7 +269,8 @@ static void rc_fail(rconn *c, const char *why)
 {
     ps_redis *r = c->r;
     worker *w = r->base.w;
-    bool was_up = c->state == RC_UP;
+    bool was_up = c->established;
+    c->established = false;
     if (c->registered)
         loop_del(&w->loop, &c->io);
     c->registered = c->want_write = false;
@@ -286,7 +294,7 @@ static void rc_fail(rconn *c, const char *why)
                                              : "Redis cannot be reached");
     } else {
         __atomic_store_n(&r->base.up, false, __ATOMIC_RELAXED);
-        if (was_up && !c->gap_owed && c->ever_up) {
+        if (was_up && !c->gap_owed) {
             kiln_log(KILN_LOG_WARN,
                      "pubsub: lost the subscription connection to Redis at "
                      "%s (%s): publications of other instances are lost "
@@ -322,7 +330,7 @@ static void rc_fail(rconn *c, const char *why)
 static void sub_settled(rconn *c)
 {
     ps_redis *r = c->r;
-    if (!c->sub || c->owed || c->state != RC_UP)
+    if (!c->sub || c->owed || !c->established)
         return;
     __atomic_store_n(&r->base.up, true, __ATOMIC_RELAXED);
     if (!c->gap_owed)
@@ -373,11 +381,10 @@ static bool on_reply(rconn *c, const redisReply *rep)
             char why[200];
             snprintf(why, sizeof why, "AUTH refused: %.*s",
                      (int)(rep->len < 150 ? rep->len : 150), rep->str);
-            c->ever_up = false; /* as a failed attempt */
-            c->state = RC_CONNECTING;
-            rc_fail(c, why);
+            rc_fail(c, why); /* a failed attempt, not a loss */
             return false;
         }
+        rc_established(c);
         return true;
     }
     if (!c->sub) { /* PUBLISH's count of receivers, or PING's PONG */

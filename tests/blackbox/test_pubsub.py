@@ -9,6 +9,7 @@ server).
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -161,10 +162,10 @@ def test_pubsub_long_poll_ends_on_shutdown():
         th.start()
         wait_stats(s, lambda x: x["subscribers"] == 1, "the poll waiting")
         t0 = time.monotonic()
-        rc, _ = s.stop()
+        rc, err = s.stop()
         took = time.monotonic() - t0
         th.join(t(10))
-        eq(rc, 0, "a clean exit")
+        eq(rc, 0, "a clean exit: " + err[-800:])
         check(took < t(3), "stopped in %.1f s, not the drain's 10" % took)
         eq(res["r"].status, 503, "the poll was answered")
 
@@ -281,6 +282,41 @@ def test_pubsub_two_instances_share_redis():
         while "kiln:board:1" in r.srv.command("PUBSUB", "CHANNELS"):
             check(time.monotonic() < deadline, "still subscribed in Redis")
             time.sleep(0.05)
+
+
+def test_pubsub_redis_with_a_password():
+    """AUTH first on both connections; a wrong password is said once and
+    retried, never taken for a working subscription."""
+    d = tempfile.mkdtemp(prefix="kiln-redis-")
+    srv = redis_server.Redis(os.path.join(d, "r"),
+                             args=["--requirepass", "s3cret"]).start()
+    try:
+        good = "redis://:s3cret@127.0.0.1:%d" % srv.port
+        bad = "redis://:wrong@127.0.0.1:%d" % srv.port
+        with app("--pubsub", "redis", "--url", good) as s, \
+                app("--pubsub", "redis", "--url", bad) as b:
+            on = SseStream(s.port, "/sse?topic=locked")
+            on.subscribed()
+            remote_ready(s)
+            out = subprocess.run(["redis-cli", "-p", str(srv.port), "-a",
+                                  "s3cret", "--no-auth-warning", "PUBLISH",
+                                  "kiln:locked", "through AUTH"],
+                                 stdout=subprocess.PIPE, timeout=10)
+            eq(out.stdout.strip(), b"1", "one subscriber in Redis")
+            on.wait(lambda x: x.pubs(), what="the publication")
+            eq(on.pubs(), ["locked through AUTH"], "received")
+            on.close()
+            on_b = SseStream(b.port, "/sse?topic=locked")
+            on_b.subscribed()
+            time.sleep(0.5)
+            eq(stats(b)["connected"], False, "a refused AUTH is not connected")
+            on_b.close()
+            _, err = b.stop()
+            check("AUTH refused" in err and err.count("AUTH refused") == 1,
+                  "said once: " + err[-600:])
+    finally:
+        srv.close()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_pubsub_redis_restart_under_load():
