@@ -48,7 +48,8 @@ BOARD = examples/board
 demo: build
 	@scripts/deps.sh demo
 	cd $(BOARD) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	cp $(BOARD)/node_modules/htmx.org/dist/htmx.min.js $(BOARD)/static/
+	cp $(BOARD)/node_modules/htmx.org/dist/htmx.min.js \
+	    $(BOARD)/node_modules/htmx-ext-sse/dist/sse.min.js $(BOARD)/static/
 	@if [ ! -f $(BOARD)/app.db ]; then \
 	    (cd $(BOARD) && ../../build/kiln migrate && sqlite3 app.db < seed.sql) && \
 	    echo "demo: seeded $(BOARD)/app.db"; \

@@ -42,6 +42,8 @@ extern "C" {
 /** An event stream. Lives in its request's arena; opaque. */
 typedef struct kiln_sse kiln_sse;
 
+struct kiln_pub_msg; /* kiln/pubsub.h */
+
 /**
  * The Last-Event-ID the client sent (the id of the last event it got
  * before reconnecting), or p == NULL when none. A value with a NUL byte
@@ -78,6 +80,17 @@ int kiln_sse_comment(kiln_sse *s, const char *text);
  * the server shuts down.
  */
 int kiln_sse_wait(kiln_sse *s, int64_t timeout_ms);
+/**
+ * Waits (yielding) for the next publication to the request's
+ * subscriptions (kiln_subscribe, kiln/pubsub.h), at most timeout_ms (-1:
+ * no limit), sending keep-alive comments meanwhile, and views it in *m
+ * (valid until the next receive). The handler forwards it as it likes
+ * (kiln_sse_send). Returns 0, KILN_ETIMEDOUT, KILN_ECLOSED as soon as the
+ * client disconnects (even with publications queued), KILN_ECANCELED
+ * when the server shuts down, KILN_ESTATE when the request has no
+ * subscription or already waits.
+ */
+int kiln_sse_recv(kiln_sse *s, struct kiln_pub_msg *m, int64_t timeout_ms);
 /** Ends the stream (the last chunk); the handler then returns. */
 int kiln_sse_end(kiln_sse *s);
 

@@ -63,15 +63,38 @@ typedef struct kiln_ws kiln_ws;
 
 /** Message types. */
 enum kiln_ws_type {
-    KILN_WS_TEXT = 1,  /**< UTF-8 text (checked on receipt and on send) */
-    KILN_WS_BINARY = 2 /**< bytes */
+    KILN_WS_TEXT = 1,   /**< UTF-8 text (checked on receipt and on send) */
+    KILN_WS_BINARY = 2, /**< bytes */
+    KILN_WS_PUB = 3,    /**< received only: a publication to a topic the
+                             request subscribed to (kiln/pubsub.h), not a
+                             message of the client */
+    KILN_WS_GAP = 4     /**< received only: publications were lost here
+                             (see kiln_pub_msg's lost) */
 };
 
-/** A received message. */
+/**
+ * A received message: the client's (TEXT, BINARY) or, once the handler
+ * subscribed to topics (kiln_subscribe), a publication (PUB) or the news
+ * that some were lost (GAP), so one loop serves both without threads:
+ *
+ *   kiln_subscribe(c, "room:lobby");
+ *   while (kiln_ws_recv(ws, &m) == 0)
+ *       if (m.type == KILN_WS_PUB)           // to this client
+ *           kiln_ws_send(ws, KILN_WS_TEXT, m.data.p, m.data.n);
+ *       else if (m.type == KILN_WS_TEXT)     // from it, to everyone
+ *           kiln_publish("room:lobby", m.data.p, m.data.n);
+ *
+ * When both wait, they alternate: neither side starves the other.
+ */
 typedef struct kiln_ws_msg {
-    int type;      /**< KILN_WS_TEXT or KILN_WS_BINARY */
-    kiln_str data; /**< the payload (inflated, unmasked, assembled from its
-                        fragments): valid until the next kiln_ws_recv */
+    int type;       /**< KILN_WS_TEXT, KILN_WS_BINARY, KILN_WS_PUB or
+                         KILN_WS_GAP */
+    kiln_str data;  /**< the payload (inflated, unmasked, assembled from its
+                         fragments), or the publication's bytes: valid until
+                         the next kiln_ws_recv */
+    kiln_str topic; /**< PUB: the publication's topic; else empty */
+    uint64_t lost;  /**< GAP: publications lost (0: unknown, the pub/sub
+                         backend reconnected); else 0 */
 } kiln_ws_msg;
 
 /** A WebSocket handler: returns 0, or a negative KILN_E* code (logged, and
@@ -119,7 +142,9 @@ kiln_ctx *kiln_ws_ctx(kiln_ws *ws);
 
 /**
  * Waits for the next message (yielding the coroutine) and views it in
- * *m. Returns 0, or KILN_ECLOSED once the connection is closing or closed
+ * *m: the client's, or a publication to the request's subscriptions
+ * (KILN_WS_PUB, KILN_WS_GAP). Returns 0, or KILN_ECLOSED once the
+ * connection is closing or closed
  * (the peer's Close, a protocol error, the idle timeout, the client gone,
  * an overflowing send queue; kiln_ws_close_code says which), or
  * KILN_ECANCELED when the server shuts down (the connection was closed

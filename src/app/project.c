@@ -232,6 +232,35 @@ static kiln_cache *open_cache(const kiln_settings *s, char *err, size_t errlen)
     return kiln_cache_new(&o, err, errlen);
 }
 
+/* The app's pub/sub from pubsub.* (its URL defaulting to redis.url or
+   database.url). NULL with err filled. */
+static kiln_pubsub *open_pubsub(const kiln_settings *s, char *err,
+                                size_t errlen)
+{
+    const char *backend = kiln_settings_str(s, "pubsub.backend");
+    const char *url = kiln_settings_str(s, "pubsub.url");
+    char buf[PATH_MAX + 64];
+    if (!url || !*url) {
+        if (backend && strcmp(backend, "redis") == 0)
+            url = kiln_settings_str(s, "redis.url");
+        else if (backend && strcmp(backend, "postgres") == 0) {
+            url = kiln_settings_str(s, "database.url");
+            if (url && kiln_db_url_in(url, g_root, buf, sizeof buf) == 0)
+                url = buf;
+        }
+    }
+    kiln_pubsub_opts o = {
+        .backend = backend,
+        .url = url,
+        .channel = kiln_settings_str(s, "pubsub.channel"),
+        .queue = (int)kiln_settings_int(s, "pubsub.queue"),
+        .max_message = kiln_settings_int(s, "pubsub.max_message"),
+        .backlog = (int)kiln_settings_int(s, "pubsub.backlog"),
+        .timeout_ms = (int)kiln_settings_int(s, "pubsub.timeout_ms"),
+    };
+    return kiln_pubsub_new(&o, err, errlen);
+}
+
 /* The migrations of the project folder (NNNN_name.sql or .toml). */
 static int count_migrations(const char *dir)
 {
@@ -377,6 +406,20 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
         return 2;
     }
     kiln_cache_set_default(cache);
+    kiln_pubsub *ps = open_pubsub(s, err, sizeof err);
+    if (!ps) {
+        fprintf(stderr, "error: %s\n", err);
+        kiln_cache_set_default(NULL);
+        kiln_cache_free(cache);
+        kiln_db_set_default(NULL);
+        kiln_db_pool_free(db);
+        pages_free();
+        kiln_app_free(app);
+        kiln_settings_free(s);
+        g_settings = NULL;
+        return 2;
+    }
+    kiln_pubsub_set_default(ps);
     kiln_server_opts o;
     kiln_server_opts_default(&o);
     kiln_settings_server_opts(s, &o);
@@ -386,6 +429,8 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
              name && *name ? name : p->name, dev ? "development" : "production",
              p->nroutes, p->ntasks, p->nservices, g_root);
     rc = kiln_serve(app, &o);
+    kiln_pubsub_set_default(NULL);
+    kiln_pubsub_free(ps);
     kiln_cache_set_default(NULL);
     kiln_cache_free(cache);
     kiln_db_set_default(NULL);

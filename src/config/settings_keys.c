@@ -21,6 +21,8 @@ static const char *const level_choices[] = {"debug", "info", "warn", "error",
                                             NULL};
 static const char *const overflow_choices[] = {"close", "retry", NULL};
 static const char *const cache_choices[] = {"memory", "redis", NULL};
+static const char *const pubsub_choices[] = {"local", "redis", "postgres",
+                                             NULL};
 
 /* clang-format off */
 const settings_key settings_keys[] = {
@@ -108,6 +110,27 @@ const settings_key settings_keys[] = {
     {"rate", "fail_open", "rate.fail_open", SETTINGS_BOOL, "false", 0, 1, NULL,
      "allow requests when the rate limiter's store is down (else 503)", false,
      NULL},
+    {"pubsub", "backend", "pubsub.backend", SETTINGS_STRING, "local", 0, 0,
+     NULL, "how publications reach other instances: local (they do not), "
+     "redis or postgres (LISTEN/NOTIFY)", false, pubsub_choices},
+    {"pubsub", "url", "pubsub.url", SETTINGS_STRING, "", 0, 0, NULL,
+     "the backend's server (empty: redis.url for redis, database.url for "
+     "postgres)", true, NULL},
+    {"pubsub", "channel", "pubsub.channel", SETTINGS_STRING, "kiln", 0, 0,
+     NULL, "the app's name on the backend: Redis channels CHANNEL:TOPIC, the "
+     "NOTIFY channel CHANNEL", false, NULL},
+    {"pubsub", "queue", "pubsub.queue", SETTINGS_INT, "128", 1, 1000000, NULL,
+     "publications queued per subscriber; more are dropped (counted, logged, "
+     "a gap)", false, NULL},
+    {"pubsub", "max_message", "pubsub.max_message", SETTINGS_SIZE, "1048576",
+     1, INT64_C(1) << 30, NULL, "largest publication (bytes; postgres: under "
+     "8000 with its topic)", false, NULL},
+    {"pubsub", "backlog", "pubsub.backlog", SETTINGS_INT, "1000", 1, 10000000,
+     NULL, "publications held while the backend connects; more are lost",
+     false, NULL},
+    {"pubsub", "timeout_ms", "pubsub.timeout_ms", SETTINGS_INT, "2000", 1,
+     MS_MAX, NULL, "ms for the backend to connect or answer before it is "
+     "reconnected", false, NULL},
     {"app", "name", "app.name", SETTINGS_STRING, "", 0, 0, NULL,
      "the app's name (empty: the project folder's name)", false, NULL},
     {"app", "debug", "app.debug", SETTINGS_BOOL, NULL, 0, 1, "--debug",
@@ -190,9 +213,9 @@ const settings_key settings_keys[] = {
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
 const char *const settings_sections[] = {
-    "server",  "uploads", "database", "redis",    "cache", "rate",
-    "app",     "static",  "templates", "logging", "ws",    "sse",
-    "tasks",   "services", "extra",   NULL};
+    "server",  "uploads", "database", "redis",  "cache",    "rate",
+    "pubsub",  "app",     "static",   "templates", "logging", "ws",
+    "sse",     "tasks",   "services", "extra",  NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

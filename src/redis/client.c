@@ -309,12 +309,10 @@ static void rconn_broken(redis_conn *c, int code, const char *msg)
     rconn_free(c);
 }
 
-/* Opens a non-blocking socket to the client's server: fd, or -1 with err
-   (connect(2) may still be in progress: *pending). */
-static int sock_open(redis_client *cl, bool *pending, char *err, size_t errlen)
+int redis_socket_open(const redis_url *u, bool *pending, char *err,
+                      size_t errlen)
 {
     *pending = false;
-    const redis_url *u = &cl->url;
     if (u->unix_socket) {
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) {
@@ -415,7 +413,7 @@ static redis_conn *rconn_new(redis_client *cl, redis_worker *rw, char *err,
 {
     redis_backoff *bo = rw ? &rw->bo : &cl->tool_bo;
     bool pending;
-    int fd = sock_open(cl, &pending, err, errlen);
+    int fd = redis_socket_open(&cl->url, &pending, err, errlen);
     if (fd < 0) {
         backoff_fail(cl, bo, err);
         return NULL;

@@ -75,6 +75,16 @@ int redis_url_parse(const char *url, redis_url *u, char *err, size_t errlen);
  */
 int redis_encode(kiln_buf *b, size_t argc, const kiln_str *argv);
 
+/**
+ * Opens a non-blocking socket to u's server (TCP with TCP_NODELAY, or a
+ * Unix socket; a host name is resolved here, blocking). Returns the fd,
+ * with *pending true while connect(2) is still in progress (wait for it
+ * to be writable, then read SO_ERROR), or -1 with a one-line reason in
+ * err. (The pub/sub backend's own connections use it too.)
+ */
+int redis_socket_open(const redis_url *u, bool *pending, char *err,
+                      size_t errlen);
+
 /** The kinds of reply (RESP2). */
 typedef enum redis_type {
     REDIS_T_NIL,    /**< a nil bulk string or array */

@@ -63,6 +63,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->input = NULL;
     x->ws = NULL;
     x->sse = NULL;
+    x->sub = NULL;
     x->upgraded = x->conn_upgrade = false;
     x->on_respond = NULL;
     x->id = ++w->next_id;

@@ -7,6 +7,8 @@
  */
 #include "server/worker.h"
 
+#include "pubsub/pubsub.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -356,6 +358,13 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
         else
             started = i + 1;
     }
+    if (rc == 0 && pubsub_serve_begin(ws, started) != 0) {
+        kiln_log(KILN_LOG_ERROR, "out of memory starting pub/sub");
+        rc = KILN_ENOMEM;
+        for (int i = 0; i < started; i++)
+            worker_deinit(&ws[i]);
+        started = 0; /* no thread to join */
+    }
     for (int i = 0; i < started && rc == 0; i++) {
         if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0) {
             kiln_log(KILN_LOG_ERROR, "cannot start worker thread %d", i);
@@ -397,6 +406,7 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
             rc = KILN_EIO;
         worker_deinit(&ws[i]);
     }
+    pubsub_serve_end();
     free(ws);
     for (app_ext *e = app->exts; e; e = e->next)
         if (e->end)

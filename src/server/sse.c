@@ -15,6 +15,8 @@
  */
 #include "server/worker.h"
 
+#include "pubsub/pubsub.h"
+
 #include <kiln/sse.h>
 
 #include <errno.h>
@@ -27,6 +29,7 @@ struct kiln_sse {
     timer ka;      /* keep-alive, on w->sse_q */
     waiter wait;   /* kiln_sse_wait */
     bool waiting;  /* the handler is parked on wait */
+    bool for_pub;  /* ... in kiln_sse_recv: a publication wakes it */
     bool gone;     /* the client left or was cut off */
     bool canceled; /* the server is shutting down */
 };
@@ -218,6 +221,44 @@ int kiln_sse_wait(kiln_sse *s, int64_t timeout_ms)
     if (s->canceled || rc == KILN_ECANCELED)
         return KILN_ECANCELED;
     return rc == KILN_ETIMEDOUT ? 0 : rc;
+}
+
+/* A publication arrived for the request while its queue was empty. From
+   the loop. */
+static void sse_on_pub(void *arg)
+{
+    kiln_sse *s = arg;
+    if (s->waiting && s->for_pub && !coro_current())
+        worker_unpark(&s->wait, 0);
+}
+
+int kiln_sse_recv(kiln_sse *s, kiln_pub_msg *m, int64_t timeout_ms)
+{
+    pubsub_sub *sub = pubsub_sub_of(s->x);
+    if (!sub || s->waiting)
+        return KILN_ESTATE;
+    int64_t deadline = timeout_ms >= 0 ? kiln_now_ms() + timeout_ms : -1;
+    for (;;) {
+        if (s->gone)
+            return KILN_ECLOSED;
+        if (s->canceled)
+            return KILN_ECANCELED;
+        if (pubsub_sub_take(sub, m))
+            return 0;
+        int64_t left = -1;
+        if (deadline >= 0 && (left = deadline - kiln_now_ms()) <= 0)
+            return KILN_ETIMEDOUT;
+        pubsub_sub_set_notify(sub, sse_on_pub, s);
+        s->waiting = s->for_pub = true;
+        int rc = worker_park_idle(&s->wait, left);
+        s->waiting = s->for_pub = false;
+        if (rc == KILN_ECANCELED)
+            return s->gone ? KILN_ECLOSED : KILN_ECANCELED;
+        if (rc < 0 && rc != KILN_ETIMEDOUT)
+            return rc;
+        if ((sub = pubsub_sub_of(s->x)) == NULL)
+            return KILN_ESTATE;
+    }
 }
 
 int kiln_sse_end(kiln_sse *s)

@@ -6,6 +6,7 @@
 #include "server/worker.h"
 
 #include "http/status.h"
+#include "pubsub/pubsub.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -492,6 +493,7 @@ void *worker_main(void *arg)
     while (w->conns)
         conn_abort(w->conns);
     bg_abort_all(w);
+    pubsub_worker_exit(w); /* no more posts; its backend, if here, stops */
     coro_thread_deinit();
     current_worker = NULL;
     return NULL;

@@ -213,6 +213,7 @@ struct kiln_ctx {
     void *input;              /* app/: the endpoint schema's input, if any */
     struct kiln_ws *ws;       /* ws.c: the request's WebSocket, if any */
     struct kiln_sse *sse;     /* sse.c: its event stream, if any */
+    struct pubsub_sub *sub;   /* pubsub/sub.c: its subscriptions, if any */
     bool upgraded;            /* 101 sent: the head was consumed at the
                                  upgrade, the connection ends with it */
     bool conn_upgrade;        /* respond.c adds "Connection: Upgrade"

@@ -36,6 +36,8 @@
  */
 #include "server/worker.h"
 
+#include "pubsub/pubsub.h"
+
 #include <kiln/ws.h>
 
 #include <errno.h>
@@ -66,6 +68,8 @@ struct kiln_ws {
     bool msg_ready;    /* ev is a message recv has not released */
     bool msg_given;    /* ... and the handler has it */
     bool part_open;    /* kiln_ws_send_part: a message is open */
+    bool pub_first;    /* recv: a publication goes before the client's
+                          next message (they alternate) */
     uint8_t part_type;
     ws_utf8 part_utf8;
     int close_code; /* kiln_ws_close_code */
@@ -259,7 +263,8 @@ static bool wait_over(const kiln_ws *ws)
 {
     switch (ws->wait_kind) {
     case WAIT_RECV:
-        return ws->msg_ready || ws->state != WS_OPEN;
+        return ws->msg_ready || ws->state != WS_OPEN ||
+               pubsub_sub_ready(pubsub_sub_of(ws->x));
     case WAIT_DRAIN:
         return !conn_pending(ws->x->conn) || ws->state == WS_CLOSED ||
                ws->x->conn->eof;
@@ -279,6 +284,12 @@ static void wake(kiln_ws *ws)
 {
     if (ws->wait_kind != WAIT_NONE && wait_over(ws) && !coro_current())
         worker_unpark(&ws->wait, 0);
+}
+
+/* A publication arrived for the request while its queue was empty. */
+static void ws_on_pub(void *arg)
+{
+    wake(arg);
 }
 
 /* Parks the handler until the loop wakes it or timeout_ms passes. */
@@ -763,15 +774,31 @@ int kiln_ws_recv_timeout(kiln_ws *ws, kiln_ws_msg *m, int64_t timeout_ms)
     int64_t deadline = timeout_ms >= 0 ? kiln_now_ms() + timeout_ms : -1;
     for (;;) {
         ws_pump(ws);
-        if (ws->msg_ready) {
+        pubsub_sub *sub = pubsub_sub_of(ws->x);
+        bool pub = ws->state == WS_OPEN && pubsub_sub_ready(sub);
+        if (ws->msg_ready && !(pub && ws->pub_first)) {
             m->type =
                 ws->ev.opcode == WS_OP_TEXT ? KILN_WS_TEXT : KILN_WS_BINARY;
             m->data = ws->ev.data;
+            m->topic = KILN_STR("");
+            m->lost = 0;
             ws->msg_given = true;
+            ws->pub_first = true;
             return 0;
         }
         if (ws->state != WS_OPEN)
             return ws->canceled ? KILN_ECANCELED : KILN_ECLOSED;
+        kiln_pub_msg pm;
+        if (pub && pubsub_sub_take(sub, &pm)) {
+            m->type = pm.kind == KILN_PUB_GAP ? KILN_WS_GAP : KILN_WS_PUB;
+            m->data = pm.data;
+            m->topic = pm.topic;
+            m->lost = pm.lost;
+            ws->pub_first = false;
+            return 0;
+        }
+        if (sub) /* a publication wakes this wait */
+            pubsub_sub_set_notify(sub, ws_on_pub, ws);
         int64_t left = -1;
         if (deadline >= 0 && (left = deadline - kiln_now_ms()) <= 0)
             return KILN_ETIMEDOUT;

@@ -1,5 +1,6 @@
 """29. examples/board, the app `make demo` runs: built, migrated and seeded
-as the demo does, then its pages, forms, HTMX moves and API over HTTP.
+as the demo does, then its pages, forms, HTMX moves and API over HTTP, and
+its live updates (the event stream each board page listens to).
 """
 
 import http.client
@@ -13,6 +14,7 @@ import tempfile
 import harness
 from harness import check, eq, t
 from kilncli import env_for, get_when_up, kiln_bin
+from pubsubclient import SseStream
 from wsclient import OP_TEXT, WsConn
 
 BOARD = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -150,3 +152,58 @@ def test_board_pages_forms_and_api():
             eq(c.read_message(), (OP_TEXT, b"board"), "echo")
             c.send_close(1000)
             c.expect_close(1000, reply=False)
+
+
+def test_board_live_updates():
+    """Each board page listens to /api/projects/{id}/events (htmx's SSE
+    extension): a change of one of its tasks, from any page action,
+    arrives as an event "task" there, and not on another project's."""
+    with Board() as b:
+        st, html, _ = b.call("GET", "/projects/1")
+        check('sse-connect="/api/projects/1/events"' in html and
+              'hx-trigger="sse:task"' in html, "the page listens: " + html)
+        check('src="/static/sse.min.js"' in html, "the extension is loaded")
+        one = SseStream(b.port, "/api/projects/1/events")
+        two = SseStream(b.port, "/api/projects/2/events")
+        eq(one.head.header("Cache-Control"), "no-cache", "an event stream")
+        try:
+            # the stream subscribes before its head goes out: a change now
+            # reaches it
+            st, _, _ = b.call("PATCH", "/projects/1", "task=3&status=done", HX)
+            eq(st, 200, "moved")
+            one.wait(lambda x: len(x.events) >= 1, what="the move")
+            eq(json.loads(one.events[0][1]), {"task": 3, "change": "moved"},
+               "the move")
+            eq(one.events[0][0], "task", "event name")
+            st, _, _ = b.call("POST", "/projects/1", "project=1&title=Live&priority=low")
+            eq(st, 303, "added")
+            one.wait(lambda x: len(x.events) >= 2, what="the new task")
+            added = json.loads(one.events[1][1])
+            eq(added["change"], "added", "added")
+            st, _, _ = b.call("DELETE", "/tasks/%d" % added["task"], None, HX)
+            eq(st, 204, "deleted")
+            one.wait(lambda x: len(x.events) >= 3, what="the deletion")
+            eq(json.loads(one.events[2][1]),
+               {"task": added["task"], "change": "deleted"}, "deleted")
+            # project 2's page heard none of it, but hears its own
+            st, _, _ = b.call("PATCH", "/projects/2", "task=5&status=doing", HX)
+            eq(st, 200, "moved on project 2")
+            two.wait(lambda x: x.events, what="project 2's move")
+            eq([json.loads(d) for _, d in two.events],
+               [{"task": 5, "change": "moved"}], "only its own")
+            eq(len(one.events), 3, "project 1's stream: only its own")
+            st, body, _ = b.call("GET", "/api/pubsub")
+            got = json.loads(body)
+            eq((got["backend"], got["subscribers"], got["published"],
+                got["delivered"], got["dropped"]),
+               ("local", 2, 4, 4, 0), "the counters: " + body)
+        finally:
+            one.close()
+            two.close()
+        # a browser back after a break says so (Last-Event-ID): it reloads
+        with SseStream(b.port, "/api/projects/1/events",
+                       headers=[("Last-Event-ID", "7")]) as again:
+            again.wait(lambda x: x.events, what="the reload")
+            eq(again.events, [("task", '{"reload":true}')], "reload at once")
+        st, body, _ = b.call("GET", "/api/projects/99/events")
+        eq(st, 404, "no such project: " + body)

@@ -11,3 +11,28 @@ int board_go(kiln_ctx *c, const char *to)
     }
     return kiln_redirect(c, 303, to);
 }
+
+const char *board_topic(kiln_ctx *c, int64_t project)
+{
+    return kiln_arena_printf(kiln_ctx_arena(c), "project:%lld",
+                             (long long)project);
+}
+
+void board_changed(kiln_ctx *c, int64_t project, int64_t task,
+                   const char *change)
+{
+    const char *topic = board_topic(c, project);
+    int rc = topic ? kiln_publish_json(topic, "{task:%lld,change:%s}",
+                                       (long long)task, change)
+                   : KILN_ENOMEM;
+    if (rc)
+        kiln_log(KILN_LOG_WARN, "%s: no live update of project %lld: %s",
+                 kiln_request_id(c), (long long)project, kiln_strerror(rc));
+}
+
+bool board_may_watch(kiln_ctx *c, int64_t project)
+{
+    (void)c;
+    (void)project;
+    return true;
+}

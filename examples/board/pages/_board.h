@@ -1,6 +1,6 @@
 /*
- * pages/_board.h - what the board's pages share (files starting with '_'
- * are compiled, never routed).
+ * pages/_board.h - what the board's pages and API share (files starting
+ * with '_' are compiled, never routed).
  */
 #ifndef BOARD_H
 #define BOARD_H
@@ -14,5 +14,27 @@
  * page into the form). to may be NULL (out of memory): a 500.
  */
 int board_go(kiln_ctx *c, const char *to);
+
+/**
+ * Tells the browsers watching project's board that its task changed
+ * (change: "added", "moved", "deleted"): publishes {"task": ID,
+ * "change": ...} to the topic "project:ID" (board_topic), which
+ * api/projects/[id]/events.c streams to them. Call it once the change is
+ * written. A failure is logged, never the request's: the change is made,
+ * only the live update is missing (and the next page load shows it).
+ */
+void board_changed(kiln_ctx *c, int64_t project, int64_t task,
+                   const char *change);
+
+/** The topic of a project's changes ("project:ID"), in c's arena (NULL
+    when out of memory). */
+const char *board_topic(kiln_ctx *c, int64_t project);
+
+/**
+ * Whether c's user may watch project's board live. Everyone may, for now:
+ * users and roles come with the auth issue, and this is where the event
+ * stream will ask (the same rule as the board page's).
+ */
+bool board_may_watch(kiln_ctx *c, int64_t project);
 
 #endif

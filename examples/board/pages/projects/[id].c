@@ -4,6 +4,8 @@
  *   POST   a new task (the form below the board; 422 with its errors)
  *   PATCH  task=ID&status=S moves a task to another column; an HTMX
  *          request gets the board block back
+ * A change is published to the project's watchers (board_changed): their
+ * pages fetch the board again (api/projects/[id]/events.c).
  */
 #include <kiln.h>
 
@@ -84,6 +86,7 @@ KILN_POST(add_task)
     rc = task_insert(db, &t);
     if (rc)
         return task_fail(c, db, rc);
+    board_changed(c, id, t.id, "added");
     return board_go(c, kiln_arena_printf(kiln_ctx_arena(c), "/projects/%lld",
                                          (long long)id));
 }
@@ -119,6 +122,7 @@ KILN_PATCH(move_task)
     rc = task_patch(db, &t, &given);
     if (rc)
         return task_fail(c, db, rc);
+    board_changed(c, id, task, "moved");
     /* the page again: an HTMX request (HX-Target: board) gets the board */
     return kiln_page_render(c, kiln_value_null(), 200);
 }

@@ -2,7 +2,8 @@
  * /tasks/{id}: one task with its comments.
  *   GET     the task
  *   POST    a comment (422 with the form's errors)
- *   DELETE  the task (its comments go with it: on_delete cascade)
+ *   DELETE  the task (its comments go with it: on_delete cascade); the
+ *           board's watchers are told (board_changed)
  */
 #include <kiln.h>
 
@@ -75,6 +76,7 @@ KILN_DELETE(delete_task)
         rc = task_delete(db, id);
     if (rc)
         return task_fail(c, db, rc);
+    board_changed(c, t.project, id, "deleted");
     return board_go(c, kiln_arena_printf(kiln_ctx_arena(c), "/projects/%lld",
                                          (long long)t.project));
 }
