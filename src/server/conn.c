@@ -543,6 +543,10 @@ static int conn_process(conn *c)
                 return PROC_MORE;
             }
             int rc = ctx_parse_head(x, p, avail);
+            if (rc > 0) {
+                int r = ws_own_head(x, p); /* a WebSocket's small arena */
+                rc = r < 0 ? r : rc;
+            }
             if (rc <= 0) {
                 ctx_release(x);
                 if (rc < 0)

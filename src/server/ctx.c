@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #define CTX_POOL_MAX 256
+#define CTX_ARENA_CHUNK 4096 /* a request's arena (ws_own_head: smaller) */
 
 kiln_ctx *ctx_acquire(worker *w, conn *c)
 {
@@ -28,7 +29,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
         x = calloc(1, sizeof(*x));
         if (!x)
             return NULL;
-        kiln_arena_init(&x->arena, 4096);
+        kiln_arena_init(&x->arena, CTX_ARENA_CHUNK);
         kiln_buf_init(&x->body_buf);
         kiln_buf_init(&x->trailers_buf);
         kiln_buf_init(&x->resp);
@@ -64,7 +65,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->ws = NULL;
     x->sse = NULL;
     x->sub = NULL;
-    x->upgraded = x->conn_upgrade = false;
+    x->upgraded = x->conn_upgrade = x->head_owned = false;
     x->on_respond = NULL;
     x->id = ++w->next_id;
     x->id_str[0] = '\0';
@@ -163,7 +164,12 @@ void ctx_release(kiln_ctx *x)
         ws_release(x); /* before the arena that holds it goes */
     if (x->sse)
         sse_release(x);
-    kiln_arena_reset(&x->arena);
+    if (x->arena.chunk_size == CTX_ARENA_CHUNK) {
+        kiln_arena_reset(&x->arena);
+    } else { /* a WebSocket's small arena (ws_own_head) */
+        kiln_arena_deinit(&x->arena);
+        kiln_arena_init(&x->arena, CTX_ARENA_CHUNK);
+    }
     buf_trim(&x->body_buf);
     buf_trim(&x->trailers_buf);
     buf_trim(&x->resp);

@@ -218,6 +218,7 @@ struct kiln_ctx {
                                  upgrade, the connection ends with it */
     bool conn_upgrade;        /* respond.c adds "Connection: Upgrade"
                                  (a 426 or 101 names the upgrade) */
+    bool head_owned;          /* ws_own_head: the head is in the arena */
     respond_hook *on_respond; /* see respond_hook; NULL once it ran */
     uint64_t id;
     char id_str[32];
@@ -528,6 +529,14 @@ void ws_shutdown(kiln_ctx *x);
 /** Releases what x's WebSocket holds (timers, reader, buffers); the
     request is over (ctx_release). */
 void ws_release(kiln_ctx *x);
+/**
+ * Called once x's head (p, parsed) is known, before anything else goes
+ * into its arena: a GET asking for a WebSocket upgrade gets a small arena
+ * (WS_ARENA_CHUNK) instead of the request's 4 KiB one, with its head
+ * copied in and parsed there, since it may wait for hours. Other requests
+ * are left alone. Returns 0, or a negated HTTP status (503: no memory).
+ */
+int ws_own_head(kiln_ctx *x, const char *p);
 
 /* sse.c */
 /** Handles loop events of c while an event stream's handler runs (after

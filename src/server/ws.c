@@ -133,23 +133,53 @@ static void refuse_upgrade(kiln_ctx *x, const char *detail)
     kiln_problem(x, 426, "%s", detail);
 }
 
+/* A waiting WebSocket's arena: its head and header array get chunks of
+   their own size (more than a quarter of this), the small rest share these */
+#define WS_ARENA_CHUNK 512
+
+int ws_own_head(kiln_ctx *x, const char *p)
+{
+    if (!kiln_str_eq(x->req.method, KILN_STR("GET")) ||
+        x->req.body != HTTP_BODY_NONE ||
+        !ws_list_has(header_list(x, "Upgrade", NULL), "websocket"))
+        return 0;
+    size_t hl = x->req.head_len;
+    kiln_arena_deinit(&x->arena); /* only the header array was there */
+    kiln_arena_init(&x->arena, WS_ARENA_CHUNK);
+    char *head = kiln_arena_alloc(&x->arena, hl + 1);
+    if (!head)
+        return -503;
+    memcpy(head, p, hl);
+    head[hl] = '\0';
+    int rc = ctx_parse_head(x, head, hl);
+    if (rc != (int)hl) /* the same bytes parse the same: only memory */
+        return rc < 0 ? rc : -500;
+    x->head_owned = true;
+    return 0;
+}
+
 /*
- * Moves the request head into the arena and consumes it from the input
- * buffer, which from now on holds WebSocket frames only: the views a
- * handler gets (headers, target) stay valid while frames come and go.
+ * Consumes the request head from the input buffer, which from now on
+ * holds WebSocket frames only. The head is in the arena already
+ * (ws_own_head) or moves there now, so the views a handler gets (headers,
+ * target) stay valid while frames come and go.
  */
 static int take_head(kiln_ctx *x)
 {
     conn *c = x->conn;
     size_t hl = x->req.head_len;
-    char *head = kiln_arena_alloc(&x->arena, hl + 1);
-    if (!head)
-        return KILN_ENOMEM;
-    memcpy(head, c->in.p + c->in_off, hl);
-    head[hl] = '\0';
-    int rc = ctx_parse_head(x, head, hl);
-    if (rc != (int)hl) /* the same bytes parse the same: only memory */
-        return rc == -503 ? KILN_ENOMEM : KILN_EPARSE;
+    if (!x->head_owned) {
+        const char *old = c->in.p + c->in_off;
+        char *head = kiln_arena_alloc(&x->arena, hl + 1);
+        if (!head)
+            return KILN_ENOMEM;
+        memcpy(head, old, hl);
+        head[hl] = '\0';
+        int rc = ctx_parse_head(x, head, hl);
+        if (rc != (int)hl) /* the same bytes parse the same: only memory */
+            return rc == -503 ? KILN_ENOMEM : KILN_EPARSE;
+        x->head_owned = true;
+    }
     c->in_off += hl;
     x->upgraded = true;
     c->close_after = true; /* whatever the handler answers, it is the last */
