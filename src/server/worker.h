@@ -76,8 +76,8 @@ struct kiln_app {
     struct static_mount *statics; /* kiln_static_mount; static_mounts_free */
     kiln_error_page error_page;   /* kiln_app_set_error_page, or NULL */
     void *error_page_data;
-    bool capture_log;        /* kiln_app_capture_log */
-    void **kept;             /* app_keep: freed by kiln_app_free */
+    bool capture_log; /* kiln_app_capture_log */
+    void **kept;      /* app_keep: freed by kiln_app_free */
     size_t nkept;
     app_ext *exts;           /* app_ext_add, in the order added */
     struct tasks_app *tasks; /* src/tasks/: defined tasks and services */
@@ -285,9 +285,9 @@ struct worker {
     bool draining;
     int64_t drain_deadline;
     int exit_code;
-    struct waiter *waiters; /* coroutines waiting on fds or timers */
-    worker_hook *hooks;     /* worker_hook_add; owned by who added them */
-    worker_msg *inbox;      /* atomic: worker_post's pushes, newest first */
+    struct waiter *waiters;  /* coroutines waiting on fds or timers */
+    worker_hook *hooks;      /* worker_hook_add; owned by who added them */
+    worker_msg *inbox;       /* atomic: worker_post's pushes, newest first */
     struct bg_job *bg_ready; /* bg.c: spawned, not started yet (FIFO) */
     struct bg_job *bg_ready_tail;
     struct bg_job *bg_live; /* bg.c: started and not ended */
