@@ -506,11 +506,11 @@ static int walk_dir(walk *w, const char *rel, const char *pat, bool rest_seen,
         if (!is_c && !is_html) {
             static const char *const why[] = {
                 [AREA_API] = "handlers are .c files (helpers start with '_')",
-                [AREA_WS] = "WebSocket handlers are .c files with KILN_WS "
-                            "(helpers start with '_'; endpoint schemas "
-                            "describe api/ handlers)",
-                [AREA_PAGES] = "pages are .html (with an optional .c beside "
-                               "them); assets go in static/",
+                [AREA_WS] = ("WebSocket handlers are .c files with KILN_WS "
+                             "(helpers start with '_'; endpoint schemas "
+                             "describe api/ handlers)"),
+                [AREA_PAGES] = ("pages are .html (with an optional .c beside "
+                                "them); assets go in static/"),
             };
             cli_strs_addf(&w->s->errors, "%s: unknown file in %s/: %s", crel,
                           area_dir(where), why[where]);
