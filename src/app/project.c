@@ -365,60 +365,21 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
     errpage_init(p, s, dev, g_root);
     kiln_app_set_error_page(app, errpage_answer, NULL);
     kiln_app_capture_log(app, errpage_debugging());
-    if (pages_init(p, s, dev, g_root, err, sizeof err) != 0) {
-        fprintf(stderr, "error: %s\n", err);
-        pages_free();
-        kiln_app_free(app);
-        kiln_settings_free(s);
-        g_settings = NULL;
-        return 2;
-    }
-    kiln_db_pool *db = open_database(s, err, sizeof err);
-    if (!db) {
-        fprintf(stderr, "error: %s\n", err);
-        pages_free();
-        kiln_app_free(app);
-        kiln_settings_free(s);
-        g_settings = NULL;
-        return 2;
-    }
+    kiln_db_pool *db = NULL;
+    kiln_cache *cache = NULL;
+    kiln_pubsub *ps = NULL;
+    rc = 2; /* a start that fails: said on stderr */
+    if (pages_init(p, s, dev, g_root, err, sizeof err) != 0 ||
+        !(db = open_database(s, err, sizeof err)))
+        goto out;
     kiln_db_set_default(db);
     check_migrated(p, s);
-    if (add_tasks(app, p, s, err, sizeof err) != 0) {
-        fprintf(stderr, "error: %s\n", err);
-        kiln_db_set_default(NULL);
-        kiln_db_pool_free(db);
-        pages_free();
-        kiln_app_free(app);
-        kiln_settings_free(s);
-        g_settings = NULL;
-        return 2;
-    }
-    kiln_cache *cache = open_cache(s, err, sizeof err);
-    if (!cache) {
-        fprintf(stderr, "error: %s\n", err);
-        kiln_db_set_default(NULL);
-        kiln_db_pool_free(db);
-        pages_free();
-        kiln_app_free(app);
-        kiln_settings_free(s);
-        g_settings = NULL;
-        return 2;
-    }
+    if (add_tasks(app, p, s, err, sizeof err) != 0 ||
+        !(cache = open_cache(s, err, sizeof err)))
+        goto out;
     kiln_cache_set_default(cache);
-    kiln_pubsub *ps = open_pubsub(s, err, sizeof err);
-    if (!ps) {
-        fprintf(stderr, "error: %s\n", err);
-        kiln_cache_set_default(NULL);
-        kiln_cache_free(cache);
-        kiln_db_set_default(NULL);
-        kiln_db_pool_free(db);
-        pages_free();
-        kiln_app_free(app);
-        kiln_settings_free(s);
-        g_settings = NULL;
-        return 2;
-    }
+    if (!(ps = open_pubsub(s, err, sizeof err)))
+        goto out;
     kiln_pubsub_set_default(ps);
     kiln_server_opts o;
     kiln_server_opts_default(&o);
@@ -428,7 +389,10 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
              "%s (%s, %zu routes, %zu tasks, %zu services) in %s",
              name && *name ? name : p->name, dev ? "development" : "production",
              p->nroutes, p->ntasks, p->nservices, g_root);
-    rc = kiln_serve(app, &o);
+    rc = kiln_serve(app, &o) == 0 ? 0 : 1;
+out:
+    if (rc == 2)
+        fprintf(stderr, "error: %s\n", err);
     kiln_pubsub_set_default(NULL);
     kiln_pubsub_free(ps);
     kiln_cache_set_default(NULL);
@@ -439,5 +403,5 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
     kiln_app_free(app);
     g_settings = NULL;
     kiln_settings_free(s);
-    return rc == 0 ? 0 : 1;
+    return rc;
 }
