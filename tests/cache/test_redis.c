@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static kiln_str S(const char *s)
@@ -286,6 +287,18 @@ TEST(redis_auth_and_select)
     redis_stop(&r);
 }
 
+/* True when a connection to the Unix socket at path is accepted. */
+static bool unix_accepts(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
 TEST(redis_unix_socket)
 {
     redis_proc r;
@@ -293,6 +306,10 @@ TEST(redis_unix_socket)
     snprintf(sock, sizeof sock, "/tmp/kiln-test-redis-%d.sock", (int)getpid());
     const char *extra[] = {"--unixsocket", sock, NULL};
     redis_start(&r, 0, extra);
+    /* redis-server opens its TCP port first, the socket after it */
+    for (int i = 0; i < 500 && !unix_accepts(sock); i++)
+        usleep(10 * 1000);
+    CHECK(unix_accepts(sock));
     snprintf(url, sizeof url, "unix://%s?db=1", sock);
     redis_client *c = client(url, 2000);
     kiln_arena a;
