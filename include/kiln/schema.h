@@ -245,6 +245,36 @@ enum kiln_model_flags {
     KILN_MF_ENDPOINT = 1u << 1 /**< part of an endpoint schema: no table */
 };
 
+/** Operations a model exposes through the generated CRUD API. */
+enum kiln_api_ops {
+    KILN_API_LIST = 1u << 0,     /**< GET /api/PATH */
+    KILN_API_RETRIEVE = 1u << 1, /**< GET /api/PATH/{id} */
+    KILN_API_CREATE = 1u << 2,   /**< POST /api/PATH */
+    KILN_API_UPDATE = 1u << 3,   /**< PUT /api/PATH/{id} (full) */
+    KILN_API_PATCH = 1u << 4,    /**< PATCH /api/PATH/{id} (RFC 7396) */
+    KILN_API_DELETE = 1u << 5    /**< DELETE /api/PATH/{id} */
+};
+
+/**
+ * The generated CRUD API of a model: its file's [api] table (docs/api.md).
+ * Every list names fields of the model, checked by the loader.
+ */
+typedef struct kiln_model_api {
+    uint32_t ops;               /**< KILN_API_* */
+    const char *path;           /**< "tasks": /api/tasks, /api/tasks/{id} */
+    const char *const *filters; /**< fields a list may filter on */
+    uint32_t nfilters;
+    const char *const *ordering; /**< fields ?ordering= may name */
+    uint32_t nordering;
+    const char *const *search; /**< text fields ?search= looks in */
+    uint32_t nsearch;
+    const char *const *expand; /**< ref fields ?expand= may embed */
+    uint32_t nexpand;
+    uint32_t page_size;     /**< a list's default limit (20) */
+    uint32_t max_page_size; /**< the largest limit accepted (100) */
+    int line, col;          /**< where [api] is declared */
+} kiln_model_api;
+
 /** A model (a table) or an object of an endpoint schema. Read-only. */
 struct kiln_model {
     const char *name;         /**< "task": the C prefix, the file's name */
@@ -261,9 +291,10 @@ struct kiln_model {
     uint32_t nindexes;
     const char *const *ordering; /**< default order: "-due", "title" */
     uint32_t nordering;
-    uint32_t flags;           /**< KILN_MF_* */
-    const char *renamed_from; /**< migration hint: the old table */
-    const char *file;         /**< "models/task.toml" */
+    uint32_t flags;            /**< KILN_MF_* */
+    const char *renamed_from;  /**< migration hint: the old table */
+    const char *file;          /**< "models/task.toml" */
+    const kiln_model_api *api; /**< its generated CRUD API, or NULL */
 };
 
 /** One response an endpoint schema declares (for the OpenAPI document). */
