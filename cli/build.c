@@ -458,6 +458,22 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         fputs(log.p, stderr);
         goto out;
     }
+    /* the route names into gen/routes.h (url_NAME functions) */
+    {
+        kiln_buf h;
+        kiln_buf_init(&h);
+        cli_emit_route_names(name, &s, &h);
+        char path[PATH_MAX + 64];
+        cli_pathf(path, sizeof path, "%s/routes.h", gen);
+        int w = cli_write_if_changed(path, h.p, h.n);
+        kiln_buf_deinit(&h);
+        if (w < 0) {
+            kiln_buf_printf(&log, "cannot write %s: %s\n", path,
+                            strerror(errno));
+            fputs(log.p, stderr);
+            goto out;
+        }
+    }
 
     /* the compile flags; a change rebuilds every object */
     kiln_buf flags;

@@ -109,7 +109,15 @@ typedef struct cli_route {
     char *schema;  /**< api/NAME.toml beside the .c, or NULL */
     char *input;   /**< its endpoint's name for this method (set by the
                         build once the schema is loaded), or NULL */
+    char *name;    /**< its route name ("api.posts.id"; cli/names.c) */
 } cli_route;
+
+/** A route name and the path it builds. Strings owned by the scan. */
+typedef struct cli_name {
+    char *name;    /**< "api.posts.id", "listTasks" */
+    char *pattern; /**< "/api/posts/{id}" */
+    char *file;    /**< where it comes from, for messages */
+} cli_name;
 
 /**
  * Checks what every command that reads the project relies on, before it
@@ -145,6 +153,9 @@ typedef struct cli_scan {
     size_t ntasks;
     cli_job *services; /**< services/NAME.c with KILN_SERVICE */
     size_t nservices;
+    cli_name *names; /**< every route name, in the routes' order (generated
+                          routes' names appended by cli_scan_name) */
+    size_t nnames;
     cli_strs errors; /**< build errors: "api/a.c: ..." (empty when fine) */
 } cli_scan;
 
@@ -163,6 +174,47 @@ void cli_scan_free(cli_scan *s);
 void cli_scan_report(const cli_scan *s);
 /** The KILN_UNIT symbol for a source path (malloc'd, caller frees). */
 char *cli_unit_symbol(const char *relpath);
+
+/* ---- route names (names.c) ----------------------------------------------- */
+
+/**
+ * The name routed file rel ("api/posts/[id].c", "pages/index.html") gets
+ * from its path (the rule at the top of cli/names.c), into out (size cap).
+ * Returns 0, or -1 when it is not a valid name (kiln_route_name_ok; out
+ * then holds what the path gave) or does not fit.
+ */
+int cli_route_name(const char *rel, char *out, size_t cap);
+/**
+ * Finds KILN_NAME("...") in the C source src, outside comments and
+ * strings. Returns 0 when there is none, 1 with *name (malloc'd, caller
+ * frees) and its 1-based *line and *col, or -1 with "LINE:COL: reason" in
+ * err: not one plain string literal, not a valid name, a second one.
+ */
+int cli_find_kiln_name(const char *src, char **name, int *line, int *col,
+                       char *err, size_t errlen);
+/**
+ * Adds name -> pattern, from file (for messages), to s->names: the one
+ * table behind `kiln routes`, gen/routes.h and the templates' url() check.
+ * The generated CRUD routes call it with their operationIds ("listTasks",
+ * "/api/tasks", "models/task.toml") before cli_check_templates runs (see
+ * cli_scan_project). The same name for another pattern, or two names
+ * making the same C function, is added to s->errors naming both files.
+ * Returns 0, or -1 when memory ran out.
+ */
+int cli_scan_name(cli_scan *s, const char *name, const char *pattern,
+                  const char *file);
+/**
+ * Names every route of s (r->name): its .c file's KILN_NAME (a page: the
+ * .c beside it), else its path's name; each name goes through
+ * cli_scan_name. Problems go to s->errors. Returns 0, or -1 (memory).
+ */
+int cli_name_routes(const char *root, cli_scan *s);
+/**
+ * Writes gen/routes.h for s: one static inline function per name,
+ * url_<name with '.' and '-' as '_'>(kiln_ctx *c, params...), calling
+ * kiln_url. project names the project in the header comment.
+ */
+void cli_emit_route_names(const char *project, const cli_scan *s, kiln_buf *h);
 
 /* ---- the build ----------------------------------------------------------- */
 
@@ -223,7 +275,9 @@ int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 /** Compiles every template of the scanned project (cli/templates.c),
-    adding each error (file:line:col, source line, caret) to s->errors. */
+    adding each error (file:line:col, source line, caret) to s->errors;
+    a literal url('name', ...) call naming no route of s->names, or
+    missing or adding a parameter, is one too. */
 void cli_check_templates(const char *root, cli_scan *s);
 /** kiln render FILE [--context JSON] [--block NAME]: cli/render.c. */
 int cmd_render(int argc, char **argv);

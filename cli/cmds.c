@@ -108,7 +108,8 @@ int cmd_run(int argc, char **argv)
 static const char routes_help[] =
     "usage: kiln routes\n\n"
     "Prints the route table that api/, ws/ and pages/ make: method, path,\n"
-    "file (a WebSocket's method is WS).\n"
+    "name (for url() in templates and url_NAME() in C) and file (a\n"
+    "WebSocket's method is WS).\n"
     "Exits with 1 and the reasons when a file breaks the routing rules or\n"
     "two files claim the same route.\n";
 
@@ -130,14 +131,19 @@ int cmd_routes(int argc, char **argv)
         cli_scan_free(&s);
         return 1;
     }
-    size_t w = 4;
-    for (size_t i = 0; i < s.nroutes; i++)
+    size_t w = 4, nw = 4;
+    for (size_t i = 0; i < s.nroutes; i++) {
         if (strlen(s.routes[i].pattern) > w)
             w = strlen(s.routes[i].pattern);
-    printf("%-7s %-*s %s\n", "METHOD", (int)w, "PATH", "FILE");
+        if (s.routes[i].name && strlen(s.routes[i].name) > nw)
+            nw = strlen(s.routes[i].name);
+    }
+    printf("%-7s %-*s %-*s %s\n", "METHOD", (int)w, "PATH", (int)nw, "NAME",
+           "FILE");
     for (size_t i = 0; i < s.nroutes; i++)
-        printf("%-7s %-*s %s\n", s.routes[i].method, (int)w,
-               s.routes[i].pattern, s.routes[i].file);
+        printf("%-7s %-*s %-*s %s\n", s.routes[i].method, (int)w,
+               s.routes[i].pattern, (int)nw,
+               s.routes[i].name ? s.routes[i].name : "-", s.routes[i].file);
     char name[128];
     cli_project_name(root, name, sizeof name);
     kiln_settings_in in = {.root = root}; /* no .env, no key generated */

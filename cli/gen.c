@@ -285,7 +285,19 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     }
     if (!s->nroutes)
         kiln_buf_puts(&b, "    {NULL, NULL, NULL, NULL, NULL, NULL},\n");
-    kiln_buf_puts(&b, "};\n\nstatic const kiln_project project = {\n"
+    kiln_buf_puts(&b, "};\n");
+    if (s->nnames) { /* route names (kiln/url.h) */
+        kiln_buf_puts(&b, "\nstatic const kiln_route_name names[] = {\n");
+        for (size_t i = 0; i < s->nnames; i++) {
+            kiln_buf_puts(&b, "    {");
+            cli_put_cstr(&b, s->names[i].name);
+            kiln_buf_puts(&b, ", ");
+            cli_put_cstr(&b, s->names[i].pattern);
+            kiln_buf_puts(&b, "},\n");
+        }
+        kiln_buf_puts(&b, "};\n");
+    }
+    kiln_buf_puts(&b, "\nstatic const kiln_project project = {\n"
                       "    .name = ");
     cli_put_cstr(&b, name);
     kiln_buf_puts(&b, ",\n    .root = ");
@@ -325,6 +337,9 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
         kiln_buf_printf(&b,
                         "    .services = services,\n    .nservices = %zu,\n",
                         s->nservices);
+    if (s->nnames)
+        kiln_buf_printf(&b, "    .names = names,\n    .nnames = %zu,\n",
+                        s->nnames);
     kiln_buf_puts(&b, "};\n\nint main(int argc, char **argv)\n{\n"
                       "    return kiln_project_main(&project, argc, argv);\n"
                       "}\n");

@@ -107,6 +107,12 @@ int cmd_render(int argc, char **argv)
             return cli_fail("%s", err);
         kiln_project_tpl_options(s, &opt);
         kiln_settings_free(s);
+        /* url('name', ...) as the app builds it: the project's names */
+        cli_scan sc;
+        cli_scan_project(root, &sc);
+        for (size_t i = 0; i < sc.nnames; i++)
+            kiln_url_define(sc.names[i].name, sc.names[i].pattern);
+        cli_scan_free(&sc);
     }
     opt.undefined = lenient ? KILN_TPL_LENIENT : KILN_TPL_STRICT;
     kiln_tpl_set *set = kiln_tpl_set_new(&opt);
@@ -195,5 +201,6 @@ done:
     kiln_buf_deinit(&out);
     kiln_arena_deinit(&a);
     kiln_tpl_set_free(set);
+    kiln_url_clear();
     return rc;
 }

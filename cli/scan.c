@@ -771,10 +771,15 @@ int cli_scan_project(const char *root, cli_scan *s)
         if (w.s->templates.n)
             qsort(w.s->templates.v, w.s->templates.n, sizeof(char *), cmp_str);
         attach_loaders(&w);
-        cli_check_templates(root, s);
     }
     if (rc == 0 && s->nroutes > 1)
         qsort(s->routes, s->nroutes, sizeof(cli_route), cmp_route);
+    if (rc == 0)
+        rc = cli_name_routes(root, s);
+    /* generated routes add their names here (cli_scan_name), before the
+       templates' url() calls are checked against the names */
+    if (rc == 0)
+        cli_check_templates(root, s);
     if (rc == 0) {
         find_conflicts(s);
         /* one message per problem, even when several methods repeat it */
@@ -805,7 +810,14 @@ void cli_scan_free(cli_scan *s)
         free(s->routes[i].loader);
         free(s->routes[i].schema);
         free(s->routes[i].input);
+        free(s->routes[i].name);
     }
+    for (size_t i = 0; i < s->nnames; i++) {
+        free(s->names[i].name);
+        free(s->names[i].pattern);
+        free(s->names[i].file);
+    }
+    free(s->names);
     free(s->routes);
     cli_strs_free(&s->sources);
     cli_strs_free(&s->units);

@@ -21,6 +21,7 @@
  *   kiln/project.h   what a generated project's main() calls
  *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
  *   kiln/page.h      page actions: a form re-rendered with its errors (422)
+ *   kiln/url.h       route names: a path built from a name and parameters
  */
 #ifndef KILN_H
 #define KILN_H
@@ -45,6 +46,7 @@
 #include "kiln/project.h"
 #include "kiln/handler.h"
 #include "kiln/page.h"
+#include "kiln/url.h"
 
 /** The Kiln version, "MAJOR.MINOR.PATCH". */
 #define KILN_VERSION "0.1.0"

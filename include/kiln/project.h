@@ -63,6 +63,12 @@ typedef struct kiln_service_entry {
     const char *file;
 } kiln_service_entry;
 
+/** A route name and the path it builds (kiln/url.h). */
+typedef struct kiln_route_name {
+    const char *name;    /**< "api.posts.id", "listTasks" */
+    const char *pattern; /**< "/api/posts/{id}" */
+} kiln_route_name;
+
 /** A generated project: its name, routes and compiled-in files. */
 typedef struct kiln_project {
     const char *name; /**< app.name default: the project folder's name */
@@ -83,6 +89,10 @@ typedef struct kiln_project {
     size_t ntasks;
     const kiln_service_entry *services; /**< services/, or NULL */
     size_t nservices;
+    /** every route name (files' and generated routes'), defined with
+        kiln_url_define before serving; or NULL */
+    const kiln_route_name *names;
+    size_t nnames;
 } kiln_project;
 
 /**
@@ -125,9 +135,10 @@ void kiln_page_error(kiln_tpl_error *te, const char *name, const char *src,
 /**
  * Fills o with the template options a project's settings give: undefined
  * from templates.strict, trim_blocks and lstrip_blocks from
- * templates.trim_blocks and templates.lstrip_blocks; the rest zero (every
- * other default, Jinja2's). The server's pages and `kiln render` use it, so
- * both render alike.
+ * templates.trim_blocks and templates.lstrip_blocks; url() building
+ * paths from the route names (kiln_url_tpl, kiln/url.h); the rest zero
+ * (every other default, Jinja2's). The server's pages and `kiln render` use it,
+ * so both render alike.
  */
 void kiln_project_tpl_options(const kiln_settings *s, kiln_tpl_options *o);
 

@@ -27,7 +27,8 @@
  * lstrip_blocks); a.b, a["b"], a[0], a[1:3], comparisons (chained), and,
  * or, not, in, not in, ~, + - * / // % **, a if c else b, string, number,
  * list, tuple and dict literals; global functions range(), dict(),
- * namespace(); methods on strings (upper, lower, strip, split, replace,
+ * namespace() and url() (a route's path: kiln_tpl_options.url); methods
+ * on strings (upper, lower, strip, split, replace,
  * startswith, endswith, title, capitalize, count, find, join) and maps
  * (items, keys, values, get).
  *
@@ -363,6 +364,19 @@ typedef struct kiln_tpl_options {
                                      (0: 128 KiB, about 50 nested macro calls);
                                      deeper nesting is a render error; coroutine
                                      stacks are 256 KiB by default */
+    /**
+     * public: what the global function url('route.name', param=value...)
+     * calls (NULL: url() is a render error). Builds the path of route name
+     * with the n parameters keys[i] = vals[i] (integers already written in
+     * decimal) into *out, in arena a. Returns 0, or KILN_EINVAL /
+     * KILN_ENOTFOUND / KILN_ENOMEM with a message in err (the render
+     * error then reads "url('name'): <err>"). url_ud is passed as ud.
+     * Kiln's pages set it to the app's route names (kiln/url.h).
+     */
+    int (*url)(void *ud, kiln_str name, const kiln_str *keys,
+               const kiln_str *vals, size_t n, kiln_arena *a, kiln_str *out,
+               char *err, size_t errlen);
+    void *url_ud; /**< public: see url */
 } kiln_tpl_options;
 
 /**
@@ -437,6 +451,31 @@ int kiln_tpl_set_load_all(kiln_tpl_set *set, kiln_tpl_error *err);
 
 /** True when the set holds a compiled template of that name. */
 bool kiln_tpl_set_has(const kiln_tpl_set *set, const char *name);
+
+/** A url('name', ...) call of a template whose name is a string literal,
+    as kiln_tpl_check_urls shows it to its check. */
+typedef struct kiln_tpl_url_call {
+    kiln_str name;      /**< the route name written */
+    const kiln_str *kw; /**< the keyword parameters' names */
+    size_t nkw;
+    size_t npos; /**< positional arguments after the name (url() refuses
+                      them when it runs) */
+} kiln_tpl_url_call;
+
+/**
+ * Build-time check of the url() calls of template tname (compiled in the
+ * set; what it includes or extends is checked under its own name): calls
+ * check for every call whose route name is a string literal, in source
+ * order. check returns 0 to accept, or writes a message ("no route named
+ * 'x'") into msg (size msglen) and returns nonzero; report then gets the
+ * error at the name's position (te->text is the usual
+ * "NAME:LINE:COL: msg" with source line and caret). Returns the number
+ * of calls refused, or KILN_ENOTFOUND when the set has no such template.
+ */
+int kiln_tpl_check_urls(const kiln_tpl_set *set, const char *tname,
+                        int (*check)(void *ud, const kiln_tpl_url_call *call,
+                                     char *msg, size_t msglen),
+                        void (*report)(void *ud, kiln_tpl_error *te), void *ud);
 
 /* ---- rendering --------------------------------------------------------- */
 

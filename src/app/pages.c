@@ -183,6 +183,7 @@ void kiln_project_tpl_options(const kiln_settings *s, kiln_tpl_options *o)
                                                              : KILN_TPL_LENIENT;
     o->trim_blocks = kiln_settings_bool(s, "templates.trim_blocks");
     o->lstrip_blocks = kiln_settings_bool(s, "templates.lstrip_blocks");
+    o->url = kiln_url_tpl; /* url('name', ...): the route names */
 }
 
 int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,

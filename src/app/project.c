@@ -94,6 +94,20 @@ static int add_routes(kiln_app *app, const kiln_project *p)
     return 0;
 }
 
+/* The route names, for kiln_url and the templates' url(). */
+static int define_names(const kiln_project *p)
+{
+    for (size_t i = 0; i < p->nnames; i++) {
+        int rc = kiln_url_define(p->names[i].name, p->names[i].pattern);
+        if (rc) {
+            fprintf(stderr, "route name '%s' (%s): %s\n", p->names[i].name,
+                    p->names[i].pattern, kiln_strerror(rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
 static int mount_static(kiln_app *app, const kiln_project *p,
                         const kiln_settings *s, bool dev)
 {
@@ -356,8 +370,10 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
     kiln_log_set_level(log_level(kiln_settings_str(s, "logging.level")));
     g_settings = s;
     kiln_app *app = kiln_app_new();
-    if (!app || add_routes(app, p) || mount_static(app, p, s, dev)) {
+    if (!app || add_routes(app, p) || define_names(p) ||
+        mount_static(app, p, s, dev)) {
         kiln_app_free(app);
+        kiln_url_clear();
         kiln_settings_free(s);
         g_settings = NULL;
         return app ? 2 : 1;
@@ -401,6 +417,7 @@ out:
     kiln_db_pool_free(db);
     pages_free();
     kiln_app_free(app);
+    kiln_url_clear();
     g_settings = NULL;
     kiln_settings_free(s);
     return rc;

@@ -1,6 +1,7 @@
 /*
  * tpl/method.c - tests ("x is odd"), methods (map.items(), "s".upper(),
- * loop.cycle()) and the global functions range(), dict() and namespace(),
+ * loop.cycle()) and the global functions range(), dict() and namespace()
+ * (url() is in url.c),
  * with Jinja2's and Python's semantics.
  */
 #include "tpl/text.h"
@@ -621,6 +622,8 @@ int tpl_func_find(kiln_str name)
         return TPL_FUNC_DICT;
     if (is(name, "namespace"))
         return TPL_FUNC_NAMESPACE;
+    if (is(name, "url"))
+        return TPL_FUNC_URL;
     return TPL_FUNC_NONE;
 }
 
@@ -678,6 +681,8 @@ int tpl_call_func(tpl_render *r, const tpl_expr *e, int id,
                             "range() takes no keyword arguments");
         return func_range(r, e, args, n, out);
     }
+    if (id == TPL_FUNC_URL)
+        return tpl_func_url(r, e, args, n, kw, nkw, out);
     /* dict(a=1) and namespace(a=1): keyword arguments become entries;
      * namespace also takes one mapping to copy */
     kiln_value m = kiln_value_map(r->a);

@@ -28,7 +28,7 @@
  *   (call) |filter(args) and "is [not] test(args)"; literals: strings with
  *   Python escapes (adjacent ones concatenate), ints, floats, true/false/
  *   none (any case Jinja accepts), [lists], (tuples), {dicts}.
- * Global functions: range, dict, namespace.
+ * Global functions: range, dict, namespace, url (a route's path).
  *
  * Names are interned; filters and tests are looked up and their keyword
  * arguments bound to positions here, so an unknown filter, test or argument

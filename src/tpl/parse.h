@@ -24,6 +24,7 @@ typedef struct tpl_parser {
     int in_scope; /* inside block/macro/for/call (extends refused) */
     tpl_stmt **blocks;
     size_t nblocks, blocks_cap;
+    tpl_url_ref **urls_tail; /* where the next url() call is linked */
 } tpl_parser;
 
 /* A growable array of pointers in the set arena. */

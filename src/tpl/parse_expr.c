@@ -428,6 +428,20 @@ static int p_make_call(tpl_parser *ps, uint32_t pos, tpl_expr *callee,
         for (size_t i = 0; i < kw->n; i++)
             e->u.call.kw[i] = *(kiln_str *)kw->items[i];
     }
+    /* url('literal', ...): recorded for kiln_tpl_check_urls */
+    if (callee->kind == TPL_E_NAME && callee->u.name.func == TPL_FUNC_URL &&
+        args->n > 0 && ((tpl_expr *)args->items[0])->kind == TPL_E_CONST &&
+        ((tpl_expr *)args->items[0])->u.k.type == KILN_VALUE_STRING) {
+        tpl_url_ref *ref = kiln_arena_alloc(&ps->set->arena, sizeof *ref);
+        if (!ref)
+            return tpl_ps_nomem(ps);
+        ref->call = e;
+        ref->next = NULL;
+        if (!ps->urls_tail)
+            ps->urls_tail = &ps->t->urls;
+        *ps->urls_tail = ref;
+        ps->urls_tail = &ref->next;
+    }
     *out = e;
     return 0;
 }

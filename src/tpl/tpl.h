@@ -71,7 +71,13 @@ enum {
 #define TPL_F_NS 4    /* map: a namespace(), {% set ns.x %} may change it */
 
 /* Built-in global functions (TPL_V_FUNC aux). */
-enum { TPL_FUNC_NONE, TPL_FUNC_RANGE, TPL_FUNC_DICT, TPL_FUNC_NAMESPACE };
+enum {
+    TPL_FUNC_NONE,
+    TPL_FUNC_RANGE,
+    TPL_FUNC_DICT,
+    TPL_FUNC_NAMESPACE,
+    TPL_FUNC_URL /* url('route.name', param=value...): opt.url builds it */
+};
 
 /* One entry of a map body. */
 typedef struct tpl_entry {
@@ -324,7 +330,16 @@ struct tpl_template {
     tpl_stmt **blocks; /* every {% block %} of the template, any depth */
     size_t nblocks;
     bool has_extends; /* a top-level {% extends %} exists */
+    /* every url('literal', ...) call, in source order (checked by
+       kiln_tpl_check_urls) */
+    struct tpl_url_ref *urls;
 };
+
+/* A url() call whose first argument is a string literal. */
+typedef struct tpl_url_ref {
+    const tpl_expr *call; /* the TPL_E_CALL */
+    struct tpl_url_ref *next;
+} tpl_url_ref;
 
 /* ---- the set (set.c) --------------------------------------------------- */
 
@@ -413,6 +428,10 @@ int tpl_func_find(kiln_str name);
 int tpl_call_method(tpl_render *r, const tpl_expr *e, kiln_value obj,
                     kiln_str name, const kiln_value *args, size_t n,
                     kiln_value *out);
+/* url('name', k=v...) (url.c): through set->opt.url. Arguments as
+   tpl_call_func's. */
+int tpl_func_url(tpl_render *r, const tpl_expr *e, const kiln_value *args,
+                 size_t n, const kiln_str *kw, size_t nkw, kiln_value *out);
 /* Calls global function id (TPL_FUNC_*). kw: names of the last nkw args. */
 int tpl_call_func(tpl_render *r, const tpl_expr *e, int id,
                   const kiln_value *args, size_t n, const kiln_str *kw,
