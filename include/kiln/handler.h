@@ -53,17 +53,6 @@
     _Static_assert(0, "KILN_" #M " is for files under api/ or pages/ built "   \
                       "by the kiln command (KILN_UNIT is not defined)");       \
     static int KILN__FN(M, name)(kiln_ctx * c KILN__MAYBE_UNUSED)
-/**
- * Names this file's route (every method of it) instead of the name its
- * path gives (docs/routing.md, "Route names"), at file scope:
- *   KILN_NAME("task-detail");
- * The kiln command reads the literal; the macro itself only checks that
- * it is a string literal and compiles to nothing.
- */
-#define KILN_NAME(literal)                                                     \
-    _Static_assert(sizeof("" literal) > 1, "KILN_NAME takes a non-empty "      \
-                                           "string literal")
-
 #endif
 
 #ifdef KILN_UNIT
@@ -97,17 +86,6 @@
                       "command (KILN_UNIT is not defined)");                   \
     static int KILN__FN(LOAD, name)(kiln_ctx * c KILN__MAYBE_UNUSED,           \
                                     kiln_value ctx KILN__MAYBE_UNUSED)
-/**
- * Names this file's route (every method of it) instead of the name its
- * path gives (docs/routing.md, "Route names"), at file scope:
- *   KILN_NAME("task-detail");
- * The kiln command reads the literal; the macro itself only checks that
- * it is a string literal and compiles to nothing.
- */
-#define KILN_NAME(literal)                                                     \
-    _Static_assert(sizeof("" literal) > 1, "KILN_NAME takes a non-empty "      \
-                                           "string literal")
-
 #endif
 
 #ifdef KILN_UNIT
@@ -194,17 +172,6 @@
     _Static_assert(0, "KILN_SERVICE is for services/ files built by the "      \
                       "kiln command (a plain app calls kiln_service_define)"); \
     static int KILN__FN(SERVICE, name)(kiln_ctx * c KILN__MAYBE_UNUSED)
-/**
- * Names this file's route (every method of it) instead of the name its
- * path gives (docs/routing.md, "Route names"), at file scope:
- *   KILN_NAME("task-detail");
- * The kiln command reads the literal; the macro itself only checks that
- * it is a string literal and compiles to nothing.
- */
-#define KILN_NAME(literal)                                                     \
-    _Static_assert(sizeof("" literal) > 1, "KILN_NAME takes a non-empty "      \
-                                           "string literal")
-
 #endif
 
 /** GET (and HEAD, unless KILN_HEAD is also defined). */
