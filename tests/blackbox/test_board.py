@@ -142,7 +142,7 @@ def test_board_pages_forms_and_api():
         # the WebSocket echo (ws/echo.c), listed and served at /ws/echo
         rc, out, err = b.kiln("routes")
         eq(rc, 0, "routes: " + err)
-        check(["WS", "/ws/echo", "ws/echo.c"] in [l.split() for l in out.splitlines()],
+        check(["WS", "/ws/echo", "ws.echo", "ws/echo.c"] in [l.split() for l in out.splitlines()],
               "routes: " + out)
         st, _, _ = b.call("GET", "/api/ws/echo")
         eq(st, 404, "the echo moved from /api/ws/echo")

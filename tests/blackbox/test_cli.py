@@ -174,15 +174,17 @@ def test_routes_table():
         rc, out, err = p.kiln("routes")
         eq(rc, 0, "kiln routes status (%s)" % err)
         rows = [l.split() for l in out.splitlines()[1:]]
+        eq(out.split()[:4], ["METHOD", "PATH", "NAME", "FILE"], out)
         want = [
-            ["GET", "/", "pages/index.html"],
-            ["GET", "/about", "pages/about/index.html"],
-            ["POST", "/api", "api/index.c"],
-            ["GET", "/api/files/{...path}", "api/files/[...path].c"],
-            ["GET", "/api/hello", "api/hello.c"],
-            ["DELETE", "/api/posts/{id}", "api/posts/[id].c"],
-            ["GET", "/api/posts/{id}", "api/posts/[id].c"],
-            ["GET", "/blog/{slug}", "pages/blog/[slug].html"],
+            ["GET", "/", "index", "pages/index.html"],
+            ["GET", "/about", "about", "pages/about/index.html"],
+            ["POST", "/api", "api", "api/index.c"],
+            ["GET", "/api/files/{...path}", "api.files.path",
+             "api/files/[...path].c"],
+            ["GET", "/api/hello", "api.hello", "api/hello.c"],
+            ["DELETE", "/api/posts/{id}", "api.posts.id", "api/posts/[id].c"],
+            ["GET", "/api/posts/{id}", "api.posts.id", "api/posts/[id].c"],
+            ["GET", "/blog/{slug}", "blog.slug", "pages/blog/[slug].html"],
         ]
         for w in want:
             check(w in rows, "route %s in:\n%s" % (w, out))

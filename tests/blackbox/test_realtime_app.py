@@ -42,10 +42,10 @@ def test_realtime_project():
         rc, out, err = kiln(root, "routes")
         eq(rc, 0, "kiln routes: " + out + err)
         lines = [l.split() for l in out.splitlines()]
-        check(["WS", "/api/ws/echo", "api/ws/echo.c"] in lines, "routes: %s" % out)
-        check(["WS", "/ws/room/{name}", "ws/room/[name].c"] in lines,
+        check(["WS", "/api/ws/echo", "api.ws.echo", "api/ws/echo.c"] in lines, "routes: %s" % out)
+        check(["WS", "/ws/room/{name}", "ws.room.name", "ws/room/[name].c"] in lines,
               "routes: %s" % out)
-        check(["GET", "/api/events", "api/events.c"] in lines, "routes: %s" % out)
+        check(["GET", "/api/events", "api.events", "api/events.c"] in lines, "routes: %s" % out)
         rc, out, err = kiln(root, "build")
         eq(rc, 0, "kiln build: " + out + err)
         port = harness.free_port()
@@ -158,10 +158,11 @@ def test_ws_folder_routes():
         write(root, "ws/_lib/util.c", "int lib_util;\n")
         write(root, "ws/_hub.h", "extern int hub_count;\n")
         lines = routes_of(root)
-        for want in (["WS", "/ws", "ws/index.c"],
-                     ["WS", "/ws/feed/{...topic}", "ws/feed/[...topic].c"],
-                     ["WS", "/ws/room/{name}", "ws/room/[name].c"],
-                     ["WS", "/api/ws/echo", "api/ws/echo.c"]):
+        for want in (["WS", "/ws", "ws", "ws/index.c"],
+                     ["WS", "/ws/feed/{...topic}", "ws.feed.topic",
+                      "ws/feed/[...topic].c"],
+                     ["WS", "/ws/room/{name}", "ws.room.name", "ws/room/[name].c"],
+                     ["WS", "/api/ws/echo", "api.ws.echo", "api/ws/echo.c"]):
             check(want in lines, "%s not in %s" % (want, lines))
         check(not any("_hub" in " ".join(l) or "_lib" in " ".join(l) for l in lines),
               "helpers are not routed: %s" % lines)
@@ -222,7 +223,7 @@ def test_ws_folder_refusals():
                 "name the same path segment differently ({id} and {name})")
         shutil.rmtree(os.path.join(root, "ws", "room", "[id]"))
         # and with everything put back, the project scans clean
-        check(["WS", "/ws/room/{name}", "ws/room/[name].c"] in routes_of(root),
+        check(["WS", "/ws/room/{name}", "ws.room.name", "ws/room/[name].c"] in routes_of(root),
               "clean again")
     finally:
         shutil.rmtree(parent, ignore_errors=True)

@@ -6,6 +6,7 @@
 
 #include "pages/_board.h"
 #include "models.h"
+#include "routes.h"
 
 KILN_LOAD(load_projects)
 {
@@ -58,6 +59,5 @@ KILN_POST(create_project)
     }
     if (rc)
         return project_fail(c, db, rc);
-    return board_go(c, kiln_arena_printf(kiln_ctx_arena(c), "/projects/%lld",
-                                         (long long)p.id));
+    return board_go(c, url_project(c, p.id));
 }

@@ -11,6 +11,9 @@
 
 #include "pages/_board.h"
 #include "models.h"
+#include "routes.h"
+
+KILN_NAME("project");
 
 KILN_LOAD(load_board)
 {
@@ -87,8 +90,7 @@ KILN_POST(add_task)
     if (rc)
         return task_fail(c, db, rc);
     board_changed(c, id, t.id, "added");
-    return board_go(c, kiln_arena_printf(kiln_ctx_arena(c), "/projects/%lld",
-                                         (long long)id));
+    return board_go(c, url_project(c, id));
 }
 
 KILN_PATCH(move_task)

@@ -9,6 +9,9 @@
 
 #include "pages/_board.h"
 #include "models.h"
+#include "routes.h"
+
+KILN_NAME("task");
 
 KILN_LOAD(load_task)
 {
@@ -58,8 +61,7 @@ KILN_POST(add_comment)
     rc = comment_insert(db, &cm);
     if (rc)
         return comment_fail(c, db, rc);
-    return board_go(
-        c, kiln_arena_printf(kiln_ctx_arena(c), "/tasks/%lld", (long long)id));
+    return board_go(c, url_task(c, id));
 }
 
 KILN_DELETE(delete_task)
@@ -77,6 +79,5 @@ KILN_DELETE(delete_task)
     if (rc)
         return task_fail(c, db, rc);
     board_changed(c, t.project, id, "deleted");
-    return board_go(c, kiln_arena_printf(kiln_ctx_arena(c), "/projects/%lld",
-                                         (long long)t.project));
+    return board_go(c, url_project(c, t.project));
 }
