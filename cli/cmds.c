@@ -155,8 +155,8 @@ int cmd_routes(int argc, char **argv)
         char sdir[PATH_MAX * 2];
         snprintf(sdir, sizeof sdir, "%s/%s", root, dir ? dir : "static");
         if (cli_is_dir(sdir))
-            printf("%-7s %-*s %s/ (static files)\n", "GET", (int)w,
-                   url ? url : "/static/", dir ? dir : "static");
+            printf("%-7s %-*s %-*s %s/ (static files)\n", "GET", (int)w,
+                   url ? url : "/static/", (int)nw, "-", dir ? dir : "static");
         kiln_settings_free(st);
     }
     if (!s.nroutes)

@@ -71,6 +71,8 @@ def test_names_listed_and_paths_built():
                      ["GET", "/projects/{slug}", "projects.slug",
                       "pages/projects/[slug].html"]):
             check(want in rows, "%s in:\n%s" % (want, out))
+        check(["GET", "/static/", "-", "static/", "(static", "files)"] in rows,
+              "static files have no name, in its column:\n" + out)
         rc, out, err = p.kiln("build")
         eq(rc, 0, "kiln build: " + err)
         h = p.read(".kiln/release/gen/routes.h")
