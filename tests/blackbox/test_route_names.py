@@ -73,6 +73,10 @@ def test_names_listed_and_paths_built():
             check(want in rows, "%s in:\n%s" % (want, out))
         check(["GET", "/static/", "-", "static/", "(static", "files)"] in rows,
               "static files have no name, in its column:\n" + out)
+        rc, out, err = p.kiln("render", "pages/projects/[slug].html")
+        eq(rc, 0, "kiln render: " + err)
+        check("<p>/api/projects/7|/api/files/x%20y/%C3%A9.txt|" in out,
+              "kiln render knows the project's names: " + out)
         rc, out, err = p.kiln("build")
         eq(rc, 0, "kiln build: " + err)
         h = p.read(".kiln/release/gen/routes.h")
