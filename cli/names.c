@@ -259,6 +259,26 @@ int cli_name_routes(const char *root, cli_scan *s)
         if (cli_scan_name(s, r->name, r->pattern, r->file) != 0)
             return -1;
     }
+    /* a KILN_NAME where no route is: a helper, a task, a service */
+    for (size_t k = 0; k < s->sources.n; k++) {
+        const char *src = s->sources.v[k];
+        bool routes = false;
+        for (size_t i = 0; i < s->nroutes && !routes; i++) {
+            const char *f = s->routes[i].file;
+            size_t n = strlen(f);
+            routes = strcmp(f, src) == 0 ||
+                     (s->routes[i].page && strncmp(f, src, n - 5) == 0 &&
+                      strcmp(src + n - 5, ".c") == 0);
+        }
+        char *own = NULL;
+        if (!routes && file_name(root, s, src, &own) > 0)
+            cli_strs_addf(&s->errors,
+                          "%s: KILN_NAME names the route of its file, and "
+                          "this file has none (helpers, tasks and services "
+                          "are not routed)",
+                          src);
+        free(own);
+    }
     return 0;
 }
 

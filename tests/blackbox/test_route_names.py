@@ -49,6 +49,9 @@ SLUG_HTML = ("<p>{{ url('api.projects.id', id=7) }}|"
 
 
 def make(p):
+    p.write("pages/about.html", "<p>about</p>\n")
+    p.write("pages/about.c", '#include <kiln.h>\nKILN_NAME("about-us");\n'
+            "KILN_LOAD(about) { return 0; }\n")
     p.write("api/projects/[id].c", PROJECT_C)
     p.write("api/files/[...path].c", FILES_C)
     p.write("pages/projects/[slug].html", SLUG_HTML)
@@ -69,7 +72,8 @@ def test_names_listed_and_paths_built():
                      ["GET", "/api/files/{...path}", "files",
                       "api/files/[...path].c"],
                      ["GET", "/projects/{slug}", "projects.slug",
-                      "pages/projects/[slug].html"]):
+                      "pages/projects/[slug].html"],
+                     ["GET", "/about", "about-us", "pages/about.html"]):
             check(want in rows, "%s in:\n%s" % (want, out))
         check(["GET", "/static/", "-", "static/", "(static", "files)"] in rows,
               "static files have no name, in its column:\n" + out)
@@ -162,6 +166,9 @@ def test_name_conflicts_and_misspelt_names():
         ({"api/a.c": 'KILN_NAME("a");\nKILN_NAME("b");\nKILN_GET(a) '
                      '{ return 0; }\n'},
          "api/a.c:3:1: a second KILN_NAME"),
+        ({"api/_lib.c": 'KILN_NAME("lib");\nint lib_x;\n'},
+         "api/_lib.c: KILN_NAME names the route of its file, and this file "
+         "has none"),
     ]
     for files, needle in cases:
         with Project() as p:
