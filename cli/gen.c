@@ -287,7 +287,11 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
         kiln_buf_puts(&b, "    {NULL, NULL, NULL, NULL, NULL, NULL},\n");
     kiln_buf_puts(&b, "};\n");
     if (s->nnames) { /* route names (kiln/url.h) */
-        kiln_buf_puts(&b, "\nstatic const kiln_route_name names[] = {\n");
+        kiln_buf_puts(
+            &b, "\n/* the route names: what url('name', ...) in templates "
+                "and\n   url_NAME() of routes.h build (kiln/url.h) "
+                "*/\n"
+                "static const kiln_route_name names[] = {\n");
         for (size_t i = 0; i < s->nnames; i++) {
             kiln_buf_puts(&b, "    {");
             cli_put_cstr(&b, s->names[i].name);
