@@ -66,6 +66,15 @@ int testreq_run(worker *w, const char *req, size_t n, int64_t timeout_ms,
         worker_turn(w, (int)(deadline - w->now_ms));
     int rc = 0;
     if (c->state == CONN_HANDLER) {
+        /* its wait (on its stack) leaves the worker's lists first */
+        for (waiter *wt = w->waiters; wt; wt = wt->next)
+            if (c->ctx && wt->co == c->ctx->co) {
+                if (wt->io_armed)
+                    loop_del(&w->loop, &wt->io);
+                wt->io_armed = false;
+                worker_park_cancel(wt);
+                break;
+            }
         conn_abort(c); /* discards the handler, frees c */
         return KILN_ETIMEDOUT;
     }
