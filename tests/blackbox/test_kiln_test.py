@@ -71,6 +71,29 @@ KILN_GET(get_note)
 }
 """
 
+BACKEND_C = r"""/* /api/backend: the backend of the request's database */
+#include <kiln.h>
+
+KILN_GET(backend)
+{
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    return kiln_text(c, 200, "%s", kiln_dbc_backend(db));
+}
+"""
+
+BACKEND_TEST_C = r"""#include <kiln/testing.h>
+#include <stdio.h>
+
+KILN_TEST(backend)
+{
+    const kiln_tc_response *r = kiln_tc_get(t, "/api/backend");
+    KILN_EXPECT_STATUS(r, 200);
+    printf("BACKEND %s\n", r->body);
+}
+"""
+
 # Run in file and line order: the second test would see the first one's
 # note if the database were shared.
 NOTES_TEST_C = r"""#include <kiln/testing.h>
@@ -231,11 +254,16 @@ def test_isolated_databases():
     the project's file) is never created or written."""
     with notes_project() as p:
         p.write("tests/notes.c", NOTES_TEST_C)
+        p.write("api/backend.c", BACKEND_C)
+        p.write("tests/backend.c", BACKEND_TEST_C)
         rc, out, err = kiln_test(p)
         eq(rc, 0, "kiln test: " + out + err)
         for name in ["a_create_then_list", "b_starts_empty", "c_validation"]:
             check("ok - " + name in out, out)
-        check(out.rstrip().endswith("4 passed, 0 failed"), out)
+        check(out.rstrip().endswith("5 passed, 0 failed"), out)
+        want = "postgres" if db_url() else "sqlite"
+        check("BACKEND " + want in out, "the tests ran on %s:\n%s"
+              % (want, out))
         if not db_url():
             check(not os.path.exists(p.path("app.db")) and
                   not os.path.exists(p.path("db.sqlite3")),
