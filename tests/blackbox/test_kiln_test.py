@@ -12,6 +12,7 @@ set (tests/run.py's db-pg suite).
 import json
 import os
 import re
+import time
 
 import harness
 from harness import check, eq
@@ -314,3 +315,18 @@ def test_same_answers_as_the_socket():
                     r.body.decode("utf-8", "replace")))
         for i, (a, b) in enumerate(zip(got, sock)):
             eq(a, b, "%s %s: test client vs socket" % COMPARE[i][:2])
+
+
+def test_dev_ignores_tests():
+    """Editing tests/*.c does not rebuild or restart `kiln dev` (the running
+    app does not contain them); editing a handler still does."""
+    with Project("app") as p, Dev(p) as d:
+        d.wait_for("/api/hello", lambda r: r.status == 200, "the app")
+        start = len(d.output())
+        p.write("tests/more.c", "#include <kiln/testing.h>\n"
+                "KILN_TEST(more) { KILN_EXPECT(1); }\n")
+        time.sleep(harness.t(1.5))
+        check("changed: rebuilding" not in d.output()[start:],
+              "a test file rebuilt the app:\n" + d.output()[start:])
+        p.write("api/hello.c", p.read("api/hello.c") + "\n")
+        d.wait_output("changed: rebuilding", start=start)
