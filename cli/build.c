@@ -18,6 +18,7 @@
 
 #include "model/model.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -404,6 +405,39 @@ static char *kbuf_take(kiln_buf *b)
     return kiln_buf_detach(b);
 }
 
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the tests/ files (tests/NAME.c, in name order) to srcs, with no
+   unit (they hold KILN_TEST only). A project without tests/ has none. */
+static int list_tests(const char *root, cli_strs *srcs, cli_strs *units)
+{
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/tests", root);
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : -1;
+    cli_strs found = {0};
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] != '.' && len > 2 &&
+            strcmp(e->d_name + len - 2, ".c") == 0)
+            cli_strs_addf(&found, "tests/%s", e->d_name);
+    }
+    closedir(d);
+    if (found.n)
+        qsort(found.v, found.n, sizeof(char *), cmp_path);
+    for (size_t i = 0; i < found.n; i++) {
+        cli_strs_addf(srcs, "%s", found.v[i]);
+        cli_strs_addf(units, "%s", "");
+    }
+    cli_strs_free(&found);
+    return 0;
+}
+
 int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -437,7 +471,7 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         fputs(log.p, stderr);
         goto out;
     }
-    const char *mode = o->release ? "release" : "dev";
+    const char *mode = o->test ? "test" : o->release ? "release" : "dev";
     char dir[PATH_MAX], gen[PATH_MAX + 64], objdir[PATH_MAX + 64];
     snprintf(dir, sizeof dir, "%s/.kiln/%s", root, mode);
     snprintf(gen, sizeof gen, "%s/gen", dir);
@@ -507,6 +541,14 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
     for (size_t i = 0; i < s.sources.n; i++) {
         cli_strs_addf(&srcs, "%s", s.sources.v[i]);
         cli_strs_addf(&units, "%s", s.units.v[i]);
+    }
+    if (o->test && list_tests(root, &srcs, &units) != 0) {
+        kiln_buf_printf(&log, "cannot read tests/: %s\n", strerror(errno));
+        fputs(log.p, stderr);
+        cli_strs_free(&srcs);
+        cli_strs_free(&units);
+        kiln_buf_deinit(&flags);
+        goto out;
     }
     cli_strs_addf(&srcs, ".kiln/%s/gen/routes.c", mode);
     cli_strs_addf(&units, "%s", "");

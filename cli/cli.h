@@ -223,6 +223,8 @@ typedef struct cli_build_opts {
     bool release;      /**< -O2, pages compiled in, to dist/<name> */
     bool embed_static; /**< also compile static/ in (release only) */
     bool color;        /**< compiler diagnostics in colour */
+    bool test; /**< `kiln test`: the .c files of tests/ linked in, main() runs
+                    them; into .kiln/test/ */
 } cli_build_opts;
 
 /** What a build produced. */
@@ -273,6 +275,8 @@ int cli_gen_model(int argc, char **argv);
 int cmd_dev(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+/** kiln test [-k NAME]: cli/test.c. */
+int cmd_test(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 /** Compiles every template of the scanned project (cli/templates.c),
     adding each error (file:line:col, source line, caret) to s->errors;

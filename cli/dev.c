@@ -450,8 +450,9 @@ static bool matters(const char *rel, const char *name, uint32_t mask)
         return false;
     if (!*rel && (strcmp(name, "kiln.toml") == 0 || strcmp(name, ".env") == 0))
         return true;
+    /* tests/ is `kiln test`'s: the running app does not have it */
     if (ends_with(name, ".c") || ends_with(name, ".h"))
-        return strncmp(rel, "static", 6) != 0;
+        return strncmp(rel, "static", 6) != 0 && !under(rel, "tests");
     /* models and endpoint schemas are compiled into models.h */
     if (ends_with(name, ".toml") && (under(rel, "models") || under(rel, "api")))
         return true;

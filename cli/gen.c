@@ -81,7 +81,9 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
                     "and services/.\n"
                     " * It is regenerated on every build: edit those files, "
                     "not this one.\n *\n",
-                    o->release ? "build" : "dev");
+                    o->test      ? "test"
+                    : o->release ? "build"
+                                 : "dev");
     for (size_t i = 0; i < s->nroutes; i++) {
         kiln_buf_printf(&b, " *   %-7s %-30s ", s->routes[i].method,
                         s->routes[i].pattern);
@@ -91,7 +93,10 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     if (!s->nroutes)
         kiln_buf_puts(&b,
                       " *   (no routes yet: add api/*.c or pages/*.html)\n");
-    kiln_buf_puts(&b, " */\n#include <kiln.h>\n\n");
+    kiln_buf_puts(&b, " */\n#include <kiln.h>\n");
+    if (o->test)
+        kiln_buf_puts(&b, "#include <kiln/testing.h>\n");
+    kiln_buf_putc(&b, '\n');
 
     /* handlers */
     bool any = false;
@@ -344,9 +349,11 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     if (s->nnames)
         kiln_buf_printf(&b, "    .names = names,\n    .nnames = %zu,\n",
                         s->nnames);
-    kiln_buf_puts(&b, "};\n\nint main(int argc, char **argv)\n{\n"
-                      "    return kiln_project_main(&project, argc, argv);\n"
-                      "}\n");
+    kiln_buf_printf(&b,
+                    "};\n\nint main(int argc, char **argv)\n{\n"
+                    "    return kiln_project_%smain(&project, argc, argv);\n"
+                    "}\n",
+                    o->test ? "test_" : "");
     int rc = b.n ? cli_write_if_changed(path, b.p, b.n) : -1;
     kiln_buf_deinit(&b);
     return rc;

@@ -16,6 +16,7 @@ static const struct command {
     {"dev", cmd_dev, "build, run, and rebuild on every change"},
     {"build", cmd_build, "build a release binary into dist/"},
     {"run", cmd_run, "run the release binary"},
+    {"test", cmd_test, "run the app's tests (tests/*.c): kiln test [-k NAME]"},
     {"routes", cmd_routes, "print the route table (method, path, file)"},
     {"config", cmd_config, "print the effective settings and their origin"},
     {"gen", cmd_gen, "add files: kiln gen api|page|model NAME"},

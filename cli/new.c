@@ -138,8 +138,10 @@ static const char readme_tpl[] =
     "  `kiln migrate --check` says whether `models/` has changes no\n"
     "  migration has.\n"
     "- `static/`: served at `/static/`.\n"
-    "- `tests/`: `tests/smoke.sh` checks a running app (`kiln dev` in one\n"
-    "  terminal, `sh tests/smoke.sh` in another).\n";
+    "- `tests/`: `kiln test` runs the `KILN_TEST(name) { ... }` of\n"
+    "  `tests/*.c` in process, each on a database of its own\n"
+    "  (`tests/hello.c`); `tests/smoke.sh` checks a running app (`kiln dev`\n"
+    "  in one terminal, `sh tests/smoke.sh` in another).\n";
 
 static const char smoke_sh[] =
     "#!/bin/sh\n"
@@ -155,6 +157,25 @@ static const char smoke_sh[] =
     "curl -fsS \"$base/static/style.css\" >/dev/null || fail \"GET "
     "/static/style.css\"\n"
     "echo \"ok: $base\"\n";
+
+static const char hello_test_c[] =
+    "/*\n"
+    " * App tests: `kiln test` runs every KILN_TEST of the .c files of\n"
+    " * tests/ (`-k NAME` picks some). The test client calls the app in "
+    "process, through the\n"
+    " * same routing, validation and error handling as a real request, and\n"
+    " * each test gets a database of its own (docs/testing.md).\n"
+    " */\n"
+    "#include <kiln/testing.h>\n"
+    "\n"
+    "KILN_TEST(hello_greets_by_name)\n"
+    "{\n"
+    "    const kiln_tc_response *r = kiln_tc_get(t, "
+    "\"/api/hello?name=test\");\n"
+    "    KILN_EXPECT_STATUS(r, 200);\n"
+    "    KILN_EXPECT_HEADER(r, \"Content-Type\", \"application/json\");\n"
+    "    KILN_EXPECT_JSON(r, \"/message\", \"\\\"Hello, test!\\\"\");\n"
+    "}\n";
 
 static bool valid_name(const char *s)
 {
@@ -227,6 +248,7 @@ int cmd_new(int argc, char **argv)
              put(dir, "pages/index.html", 0644, index_html, name) ||
              put(dir, "static/style.css", 0644, "%s", style_css) ||
              put(dir, "tests/smoke.sh", 0755, "%s", smoke_sh) ||
+             put(dir, "tests/hello.c", 0644, "%s", hello_test_c) ||
              put(dir, ".gitignore", 0644, "%s", gitignore) ||
              put(dir, "README.md", 0644, readme_tpl, name);
     if (rc)

@@ -4,6 +4,7 @@
  */
 #include "app/errpage.h"
 #include "app/pages.h"
+#include "app/project.h"
 #include "schema/body.h"
 
 #include <ctype.h>
@@ -334,9 +335,11 @@ static void check_migrated(const kiln_project *p, const kiln_settings *s)
                  (long long)(applied < 0 ? 0 : applied), files, url, g_root);
 }
 
-int kiln_project_main(const kiln_project *p, int argc, char **argv)
+int project_open(const kiln_project *p, int argc, char **argv, bool test,
+                 project_run *r)
 {
-    bool dev = false;
+    memset(r, 0, sizeof *r);
+    bool dev = test; /* tests run with the development settings */
     const char *root = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dev") == 0)
@@ -346,79 +349,109 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
         else if (strncmp(argv[i], "--root=", 7) == 0)
             root = argv[i] + 7;
     }
+    r->dev = dev;
     choose_root(p, root);
     kiln_settings_in in = {
         .root = g_root, .dev = dev, .argc = argc, .argv = argv};
-    kiln_settings *s = NULL;
     char err[1024];
-    int rc = kiln_settings_load(&in, &s, err, sizeof err);
+    int rc = kiln_settings_load(&in, &r->s, err, sizeof err);
     if (rc == 1) {
         printf("  --dev                   development mode (.env, debug, "
                "generated secret key)\n"
                "  --root DIR              the project folder\n");
-        return 0;
+        return -1;
     }
     if (rc < 0) {
         fprintf(stderr, "error: %s\n", err);
         return 2;
     }
+    kiln_settings *s = r->s;
     if (!dev && kiln_settings_check_production(s, err, sizeof err) != 0) {
         fprintf(stderr, "error: %s\n", err);
         kiln_settings_free(s);
+        r->s = NULL;
         return 2;
     }
     kiln_log_set_level(log_level(kiln_settings_str(s, "logging.level")));
     g_settings = s;
-    kiln_app *app = kiln_app_new();
-    if (!app || add_routes(app, p) || define_names(p) ||
-        mount_static(app, p, s, dev)) {
-        kiln_app_free(app);
-        kiln_url_clear();
-        kiln_settings_free(s);
-        g_settings = NULL;
-        return app ? 2 : 1;
+    r->app = kiln_app_new();
+    if (!r->app || add_routes(r->app, p) || define_names(p) ||
+        mount_static(r->app, p, s, dev)) {
+        rc = r->app ? 2 : 1;
+        project_close(r);
+        return rc;
     }
     errpage_init(p, s, dev, g_root);
-    kiln_app_set_error_page(app, errpage_answer, NULL);
-    kiln_app_capture_log(app, errpage_debugging());
-    kiln_db_pool *db = NULL;
-    kiln_cache *cache = NULL;
-    kiln_pubsub *ps = NULL;
-    rc = 2; /* a start that fails: said on stderr */
-    if (pages_init(p, s, dev, g_root, err, sizeof err) != 0 ||
-        !(db = open_database(s, err, sizeof err)))
-        goto out;
-    kiln_db_set_default(db);
-    check_migrated(p, s);
-    if (add_tasks(app, p, s, err, sizeof err) != 0 ||
-        !(cache = open_cache(s, err, sizeof err)))
-        goto out;
-    kiln_cache_set_default(cache);
-    if (!(ps = open_pubsub(s, err, sizeof err)))
-        goto out;
-    kiln_pubsub_set_default(ps);
-    kiln_server_opts o;
-    kiln_server_opts_default(&o);
-    kiln_settings_server_opts(s, &o);
-    const char *name = kiln_settings_str(s, "app.name");
-    kiln_log(KILN_LOG_INFO,
-             "%s (%s, %zu routes, %zu tasks, %zu services) in %s",
-             name && *name ? name : p->name, dev ? "development" : "production",
-             p->nroutes, p->ntasks, p->nservices, g_root);
-    rc = kiln_serve(app, &o) == 0 ? 0 : 1;
-out:
-    if (rc == 2)
-        fprintf(stderr, "error: %s\n", err);
+    kiln_app_set_error_page(r->app, errpage_answer, NULL);
+    kiln_app_capture_log(r->app, errpage_debugging());
+    r->pages = true;
+    if (pages_init(p, s, dev, g_root, err, sizeof err) != 0)
+        goto fail;
+    if (!test) {
+        if (!(r->db = open_database(s, err, sizeof err)))
+            goto fail;
+        kiln_db_set_default(r->db);
+        check_migrated(p, s);
+    }
+    if (add_tasks(r->app, p, s, err, sizeof err) != 0)
+        goto fail;
+    if (test)
+        return 0; /* the test runner opens the rest for each test */
+    if (!(r->cache = open_cache(s, err, sizeof err)))
+        goto fail;
+    kiln_cache_set_default(r->cache);
+    if (!(r->ps = open_pubsub(s, err, sizeof err)))
+        goto fail;
+    kiln_pubsub_set_default(r->ps);
+    return 0;
+fail:
+    fprintf(stderr, "error: %s\n", err);
+    project_close(r);
+    return 2;
+}
+
+void project_close(project_run *r)
+{
     kiln_pubsub_set_default(NULL);
-    kiln_pubsub_free(ps);
+    kiln_pubsub_free(r->ps);
     kiln_cache_set_default(NULL);
-    kiln_cache_free(cache);
+    kiln_cache_free(r->cache);
     kiln_db_set_default(NULL);
-    kiln_db_pool_free(db);
-    pages_free();
-    kiln_app_free(app);
+    kiln_db_pool_free(r->db);
+    if (r->pages)
+        pages_free();
+    kiln_app_free(r->app);
     kiln_url_clear();
     g_settings = NULL;
-    kiln_settings_free(s);
+    kiln_settings_free(r->s);
+    memset(r, 0, sizeof *r);
+}
+
+const char *project_root(void)
+{
+    return g_root;
+}
+
+kiln_cache *project_cache_open(const kiln_settings *s, char *err, size_t errlen)
+{
+    return open_cache(s, err, errlen);
+}
+
+int kiln_project_main(const kiln_project *p, int argc, char **argv)
+{
+    project_run r;
+    int rc = project_open(p, argc, argv, false, &r);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    kiln_server_opts o;
+    kiln_server_opts_default(&o);
+    kiln_settings_server_opts(r.s, &o);
+    const char *name = kiln_settings_str(r.s, "app.name");
+    kiln_log(
+        KILN_LOG_INFO, "%s (%s, %zu routes, %zu tasks, %zu services) in %s",
+        name && *name ? name : p->name, r.dev ? "development" : "production",
+        p->nroutes, p->ntasks, p->nservices, g_root);
+    rc = kiln_serve(r.app, &o) == 0 ? 0 : 1;
+    project_close(&r);
     return rc;
 }

@@ -56,6 +56,25 @@ void conn_open(worker *w, int fd)
     timer_list_arm(&w->header_q, &c->t, w->now_ms);
 }
 
+conn *conn_open_memory(worker *w)
+{
+    conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->io.fd = -1;
+    c->file_fd = -1;
+    c->w = w;
+    c->memory = true;
+    kiln_buf_init(&c->in);
+    kiln_buf_init(&c->out);
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    w->nconns++;
+    return c;
+}
+
 /* Drops the file body of c (sent, or the connection is going away). */
 static void file_body_drop(conn *c)
 {
@@ -90,7 +109,8 @@ void conn_close(conn *c)
         return;
     c->dead = true;
     timer_list_disarm(&c->t);
-    close(c->io.fd);
+    if (!c->memory)
+        close(c->io.fd);
     file_body_drop(c);
     if (c->state == CONN_HANDLER)
         return; /* freed when the handler finishes */
@@ -152,6 +172,8 @@ static int file_body_send(conn *c)
 
 int conn_flush(conn *c)
 {
+    if (c->memory)
+        return 0; /* the response stays in out for its reader */
     while (c->out_off < c->out.n) {
         /* MSG_MORE: the head of a file body leaves with its first bytes */
         ssize_t n = send(c->io.fd, c->out.p + c->out_off, c->out.n - c->out_off,
@@ -633,7 +655,7 @@ static int conn_process(conn *c)
 static void conn_after(conn *c)
 {
     worker *w = c->w;
-    if (c->dead || c->state == CONN_HANDLER)
+    if (c->dead || c->state == CONN_HANDLER || c->memory)
         return;
     if (conn_pending(c)) {
         int r = conn_flush(c);
@@ -675,6 +697,12 @@ static void conn_after(conn *c)
 
 static void conn_drive(conn *c)
 {
+    if (c->memory) {
+        /* no socket: what is in `in` is all there is, out is kept */
+        if (!c->dead)
+            conn_process(c);
+        return;
+    }
     for (;;) {
         if (c->dead)
             return;
@@ -770,6 +798,11 @@ static void conn_on_event(loop *l, loop_io *io, unsigned ev)
             sse_conn_event(c, ev); /* an event stream watches for EOF */
         return;
     }
+    conn_drive(c);
+}
+
+void conn_run_memory(conn *c)
+{
     conn_drive(c);
 }
 

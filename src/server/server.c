@@ -261,7 +261,7 @@ static void notify_ready(void)
     }
 }
 
-static void worker_deinit(worker *w)
+void worker_deinit(worker *w)
 {
     if (w->listen_fd >= 0)
         close(w->listen_fd);
@@ -277,8 +277,8 @@ static void worker_deinit(worker *w)
     ws_zpool_deinit(&w->zpool);
 }
 
-static int worker_init(worker *w, int id, const kiln_app *app,
-                       const kiln_server_opts *o, int shared_fd)
+int worker_init(worker *w, int id, const kiln_app *app,
+                const kiln_server_opts *o, int shared_fd)
 {
     memset(w, 0, sizeof *w);
     w->id = id;

@@ -429,6 +429,42 @@ static void on_loop_wake(void *arg)
     worker_update_clock(arg);
 }
 
+int worker_attach(worker *w)
+{
+    w->loop.on_wake = on_loop_wake;
+    w->loop.wake_arg = w;
+    current_worker = w;
+    int rc = coro_thread_init();
+    if (rc != 0)
+        kiln_log(KILN_LOG_WARN, "worker %d: no stack overflow guard", w->id);
+    worker_update_clock(w);
+    return rc != 0 ? KILN_ENOMEM : 0;
+}
+
+void worker_detach(worker *w)
+{
+    (void)w;
+    coro_thread_deinit();
+    current_worker = NULL;
+}
+
+void worker_turn(worker *w, int timeout_ms)
+{
+    timer_list *lists[] = {&w->header_q,   &w->idle_q,    &w->body_q,
+                           &w->linger_q,   &w->ws_ping_q, &w->ws_idle_q,
+                           &w->ws_close_q, &w->sse_q,     &w->nap_q};
+    if (__atomic_load_n(&w->inbox, __ATOMIC_RELAXED))
+        worker_inbox_drain(w);
+    bg_start_ready(w);
+    for (worker_hook *h = w->hooks; h; h = h->next)
+        h->fn(h->arg);
+    int timeout =
+        timer_next_ms(&w->sleeps, lists, (int)(sizeof lists / sizeof lists[0]),
+                      w->now_ms, w->bg_ready ? 0 : timeout_ms);
+    loop_poll(&w->loop, timeout);
+    run_timers(w);
+}
+
 void *worker_main(void *arg)
 {
     worker *w = arg;

@@ -134,6 +134,8 @@ struct conn {
     uint64_t requests; /* served on this connection */
     bool ws;           /* upgraded to a WebSocket (ws.c): its reading and
                           writing are ws.c's; idle, it holds no buffers */
+    bool memory;       /* testreq.c: no socket; the request is in `in`
+                          whole, the response stays in `out` */
 };
 
 /**
@@ -353,6 +355,22 @@ void worker_post(worker *w, worker_msg *m);
 /** Runs the fn of every message posted to w so far, in the order each
     sender posted them. Only on w's thread, outside any coroutine. */
 void worker_inbox_drain(worker *w);
+/**
+ * Makes w the worker of the calling thread (testreq.c: a worker without
+ * threads of its own): its coroutines, clock and the data layer's per-worker
+ * state now work here. Undone by worker_detach. Returns 0, or KILN_ENOMEM
+ * when the stack overflow guard could not be set up (logged; it still runs).
+ */
+int worker_attach(worker *w);
+/** Forgets the thread's worker (after worker_attach). */
+void worker_detach(worker *w);
+/**
+ * One turn of w's loop on the calling thread (after worker_attach): what
+ * is posted and spawned starts, the end-of-turn hooks run (the data layer
+ * sends its queries), then it waits up to timeout_ms (-1: until the next
+ * timer or event) and runs what became ready.
+ */
+void worker_turn(worker *w, int timeout_ms);
 /** Refreshes w->now_ms and the cached Date header. */
 void worker_update_clock(worker *w);
 /** Takes a pooled I/O buffer into b (if b has none). KILN_ENOMEM on failure. */
@@ -377,6 +395,16 @@ void worker_unpark_soon(waiter *wt);
 /* conn.c */
 /** Accepts an already non-blocking socket fd as a new connection. */
 void conn_open(worker *w, int fd);
+/**
+ * A connection without a socket (testreq.c): c->memory set, no fd, not
+ * in the loop. Its request bytes are put in c->in by the caller and
+ * handled by conn_run_memory; responses accumulate in c->out, which is
+ * never written anywhere. NULL when out of memory. Freed by conn_close.
+ */
+conn *conn_open_memory(worker *w);
+/** Handles every complete request in c->in (a memory connection); a
+    handler that waits continues from the worker's loop (worker_turn). */
+void conn_run_memory(conn *c);
 /** Handles a timer of c that expired. */
 void conn_timeout(conn *c);
 /** Called when the handler coroutine of c finished or crashed. */
@@ -550,6 +578,17 @@ void sse_shutdown(kiln_ctx *x);
 void sse_release(kiln_ctx *x);
 
 /* server.c */
+/**
+ * Sets w up for app with options o (complete: see kiln_server_opts_default)
+ * as worker number id: loop, eventfd, timers, pools, and a listener unless
+ * o->tasks_only (shared_fd >= 0: a duplicate of that socket). o must outlive
+ * w. Returns 0 or KILN_EIO; worker_deinit releases what it set up, also
+ * after a failure.
+ */
+int worker_init(worker *w, int id, const kiln_app *app,
+                const kiln_server_opts *o, int shared_fd);
+/** Releases what worker_init set up (the worker's thread has ended). */
+void worker_deinit(worker *w);
 /** Hands p (malloc'd) to app: kiln_app_free frees it. 0 or KILN_ENOMEM
     (p is freed then too). */
 int app_keep(kiln_app *app, void *p);
