@@ -1,6 +1,8 @@
 """13. The hello example (TechEmpower plaintext and json)."""
 
-from harness import server, build_request, check, expect, eq, common_headers
+import time
+
+from harness import server, build_request, check, expect, eq, common_headers, t
 
 
 def test_hello_plaintext_and_json():
@@ -28,5 +30,9 @@ def test_hello_plaintext_and_json():
 def test_start_line_counts_workers():
     for workers, said in ((1, "(1 worker)\n"), (2, "(2 workers)\n")):
         with server(binary="examples/hello", workers=workers) as s:
-            check("kiln listening on http://127.0.0.1:%d/ %s" % (s.port, said)
-                  in s.stderr(), "the start line: " + s.stderr_tail())
+            # the workers accept before the line is written: wait for it
+            line = "kiln listening on http://127.0.0.1:%d/ %s" % (s.port, said)
+            deadline = time.monotonic() + t(5)
+            while line not in s.stderr() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            check(line in s.stderr(), "the start line: " + s.stderr_tail())
