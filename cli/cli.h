@@ -146,6 +146,9 @@ typedef struct cli_scan {
     cli_job *services; /**< services/NAME.c with KILN_SERVICE */
     size_t nservices;
     cli_strs errors; /**< build errors: "api/a.c: ..." (empty when fine) */
+    /** set by the build when it wrote gen/openapi.c: the route table then
+        serves GET /api/openapi.json */
+    bool openapi;
 } cli_scan;
 
 /**
@@ -165,6 +168,8 @@ void cli_scan_report(const cli_scan *s);
 char *cli_unit_symbol(const char *relpath);
 
 /* ---- the build ----------------------------------------------------------- */
+
+struct model_set;
 
 /** How to build. */
 typedef struct cli_build_opts {
@@ -196,12 +201,30 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r);
  */
 int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
                    const cli_build_opts *o, const char *path);
+/**
+ * Loads the endpoint schemas (api/NAME.toml) of the scan's routes into ms,
+ * after its models, and names each route's input (route->input). Returns
+ * 0 or an error (one line each in errs).
+ */
+int cli_load_endpoints(const char *root, struct model_set *ms, cli_scan *s,
+                       kiln_buf *errs);
+/**
+ * Appends the OpenAPI 3.1 document of the loaded project (models and
+ * endpoint schemas of ms, routes of s; cli/openapi.c) to out; *any (when
+ * not NULL) says whether it documents any operation. Returns 0 or
+ * KILN_ENOMEM.
+ */
+int cli_openapi_doc(const char *name, const struct model_set *ms,
+                    const cli_scan *s, kiln_buf *out, bool *any);
+/** Appends the C file that compiles doc into the app and defines
+    kiln_gen_openapi_GET, its handler (gen/openapi.c). */
+void cli_openapi_c(const char *name, const kiln_buf *doc, bool release,
+                   kiln_buf *c);
 /** Frees r->log. */
 void cli_build_result_free(cli_build_result *r);
 
 /* ---- generated C (emit_c.c) ---------------------------------------------- */
 
-struct model_set;
 /** Appends s as a C string literal (escaped). */
 void cli_put_cstr(kiln_buf *b, const char *s);
 /** Appends s for inside a C comment (no end of comment, one line). */
@@ -222,6 +245,8 @@ int cmd_dev(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
+/** kiln openapi [--out FILE]: cli/openapi.c. */
+int cmd_openapi(int argc, char **argv);
 /** Compiles every template of the scanned project (cli/templates.c),
     adding each error (file:line:col, source line, caret) to s->errors. */
 void cli_check_templates(const char *root, cli_scan *s);

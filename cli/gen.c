@@ -265,6 +265,15 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
         kiln_buf_puts(&b, "};\n\n");
     }
 
+    /* the OpenAPI document (gen/openapi.c), unless a file routes its URL */
+    bool openapi = s->openapi;
+    for (size_t i = 0; i < s->nroutes && openapi; i++)
+        openapi = !(strcmp(s->routes[i].pattern, "/api/openapi.json") == 0 &&
+                    strcmp(s->routes[i].method, "GET") == 0);
+    if (openapi)
+        kiln_buf_puts(&b, "/* the OpenAPI document (openapi.c) */\n"
+                          "int kiln_gen_openapi_GET(kiln_ctx *c);\n\n");
+
     /* the table */
     kiln_buf_puts(&b, "static const kiln_route_def routes[] = {\n");
     npage = 0;
@@ -283,7 +292,11 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
             kiln_buf_puts(&b, ", NULL");
         kiln_buf_puts(&b, "},\n");
     }
-    if (!s->nroutes)
+    if (openapi)
+        kiln_buf_puts(&b, "    {\"GET\", \"/api/openapi.json\", "
+                          "kiln_gen_openapi_GET, NULL, \"(kiln openapi)\", "
+                          "NULL},\n");
+    if (!s->nroutes && !openapi)
         kiln_buf_puts(&b, "    {NULL, NULL, NULL, NULL, NULL, NULL},\n");
     kiln_buf_puts(&b, "};\n\nstatic const kiln_project project = {\n"
                       "    .name = ");
@@ -293,7 +306,7 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     kiln_buf_printf(&b,
                     ",\n    .release = %s,\n    .routes = routes,\n"
                     "    .nroutes = %zu,\n",
-                    o->release ? "true" : "false", s->nroutes);
+                    o->release ? "true" : "false", s->nroutes + openapi);
     if (nstatic)
         kiln_buf_printf(&b, "    .statics = statics,\n    .nstatics = %zu,\n",
                         nstatic);

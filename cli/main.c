@@ -17,6 +17,7 @@ static const struct command {
     {"build", cmd_build, "build a release binary into dist/"},
     {"run", cmd_run, "run the release binary"},
     {"routes", cmd_routes, "print the route table (method, path, file)"},
+    {"openapi", cmd_openapi, "print the OpenAPI 3.1 document (--out FILE)"},
     {"config", cmd_config, "print the effective settings and their origin"},
     {"gen", cmd_gen, "add files: kiln gen api|page|model NAME"},
     {"migrate", cmd_migrate,

@@ -48,7 +48,10 @@ static void ow_open(ow *w, char ch)
 static void ow_close(ow *w, char ch)
 {
     w->err |= kiln_buf_putc(w->b, ch);
-    w->depth--;
+    if (w->depth > 0)
+        w->depth--;
+    else
+        w->err |= KILN_ESTATE; /* closed more than was opened */
 }
 
 static void ow_key(ow *w, const char *k)
@@ -202,9 +205,12 @@ enum variant { V_OUT, V_IN, V_PATCH, V_PAGE, V_ENUM };
 
 typedef struct comp {
     const kiln_model *m;
-    const kiln_field *f; /* V_ENUM */
     int v;
     const char *name;
+    /* V_ENUM: the field's values (a field may be a temporary copy) */
+    const char *const *values;
+    uint32_t nvalues;
+    const char *help;
 } comp;
 
 typedef struct walk {
@@ -239,7 +245,7 @@ static bool input_differs(const kiln_model *m)
     return false;
 }
 
-static bool same_values(const kiln_field *a, const kiln_field *b)
+static bool same_values(const comp *a, const kiln_field *b)
 {
     if (a->nvalues != b->nvalues)
         return false;
@@ -256,10 +262,6 @@ static const char *comp_name(walk *k, const kiln_model *m, int v,
 {
     if (v == V_IN && is_table(m) && !input_differs(m))
         v = V_OUT;
-    if (v == V_ENUM) /* an enum belongs to the field, whatever the variant */
-        for (size_t i = 0; i < k->ncomps; i++)
-            if (k->comps[i].v == V_ENUM && k->comps[i].f == f)
-                return k->comps[i].name;
     for (size_t i = 0; i < k->ncomps; i++)
         if (k->comps[i].m == m && k->comps[i].v == v && v != V_ENUM)
             return k->comps[i].name;
@@ -277,7 +279,7 @@ static const char *comp_name(walk *k, const kiln_model *m, int v,
        its fields) is the same component */
     for (size_t i = 0; v == V_ENUM && i < k->ncomps; i++)
         if (k->comps[i].v == V_ENUM && strcmp(k->comps[i].name, want) == 0 &&
-            same_values(k->comps[i].f, f))
+            same_values(&k->comps[i], f))
             return k->comps[i].name;
     char name[272];
     snprintf(name, sizeof name, "%s", want);
@@ -304,7 +306,8 @@ static const char *comp_name(walk *k, const kiln_model *m, int v,
         k->err = KILN_ENOMEM;
         return NULL;
     }
-    k->comps[k->ncomps++] = (comp){m, f, v, s};
+    k->comps[k->ncomps++] = (comp){
+        m, v, s, f ? f->values : NULL, f ? f->nvalues : 0, f ? f->help : NULL};
     return s;
 }
 
@@ -631,11 +634,11 @@ static void write_comp(walk *k, const comp *c)
         kv_str(w, "type", "string");
         ow_key(w, "enum");
         ow_open(w, '[');
-        for (uint32_t i = 0; i < c->f->nvalues; i++)
-            ow_str(w, c->f->values[i]);
+        for (uint32_t i = 0; i < c->nvalues; i++)
+            ow_str(w, c->values[i]);
         ow_close(w, ']');
-        if (c->f->help && *c->f->help)
-            kv_str(w, "description", c->f->help);
+        if (c->help && *c->help)
+            kv_str(w, "description", c->help);
         ow_close(w, '}');
         return;
     }
@@ -885,8 +888,7 @@ static void put_etag_header(ow *w)
            "The row's strong ETag, for If-None-Match and If-Match.");
     ow_key(w, "schema");
     ow_raw(w, "{\"type\":\"string\"}");
-    ow_close(w, '}');
-    ow_close(w, '}');
+    ow_close(w, '}'); /* the caller closes "headers" */
 }
 
 /* A query or path parameter. */
@@ -1375,6 +1377,13 @@ static void route_op(walk *k, const op *o)
             put_content(k, "application/json", NULL, false);
         ow_close(w, '}');
     }
+    if (!ep) { /* whatever the handler answers with kiln_problem */
+        ow_key(w, "4XX");
+        ow_open(w, '{');
+        kv_str(w, "description", "An error.");
+        put_content(k, "application/problem+json", "Problem", false);
+        ow_close(w, '}');
+    }
     if (ep) {
         if (ep->body && !has[400])
             put_response_ref(k, 400);
@@ -1546,8 +1555,10 @@ int oapi_write(const oapi_doc *d, kiln_buf *out)
     ow_open(w, '{');
     ow_key(w, "schemas");
     ow_open(w, '{');
-    for (size_t i = 0; i < k.ncomps; i++) /* writing may add more */
-        write_comp(&k, &k.comps[i]);
+    for (size_t i = 0; i < k.ncomps; i++) { /* writing may add more */
+        comp c = k.comps[i];
+        write_comp(&k, &c);
+    }
     kv_raw(w, "Problem", problem_schema);
     kv_raw(w, "ValidationProblem", vproblem_schema);
     ow_close(w, '}');
