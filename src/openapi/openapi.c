@@ -124,50 +124,69 @@ static void ow_sref(ow *w, const char *name)
     ow_close(w, '}');
 }
 
+/* Appends a newline and lvl levels of two spaces. */
+static int newline(kiln_buf *out, int lvl)
+{
+    static const char spaces[] = "\n                                "
+                                 "                                ";
+    int err = 0;
+    for (size_t n = (size_t)lvl * 2 + 1; n > 0 && !err;) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        err = kiln_buf_append(
+            out, n == (size_t)lvl * 2 + 1 ? spaces : spaces + 1, k);
+        n -= k;
+    }
+    return err;
+}
+
 /* Indents the compact JSON p[0..n) by two spaces into out. */
 static int indent(const char *p, size_t n, kiln_buf *out)
 {
-    int err = kiln_buf_reserve(out, n + n / 2);
+    int err = kiln_buf_reserve(out, n + n);
     int lvl = 0;
-    bool str = false;
-    for (size_t i = 0; i < n && !err; i++) {
-        char ch = p[i];
-        if (str) {
-            err |= kiln_buf_putc(out, ch);
-            if (ch == '\\' && i + 1 < n)
-                err |= kiln_buf_putc(out, p[++i]);
-            else if (ch == '"')
-                str = false;
-            continue;
-        }
-        switch (ch) {
-        case '"':
-            str = true;
-            err |= kiln_buf_putc(out, ch);
+    size_t i = 0;
+    while (i < n && !err) {
+        /* a run of ordinary bytes, strings included, in one append */
+        size_t j = i;
+        while (j < n && !strchr("{}[],:\"", p[j]))
+            j++;
+        if (j > i)
+            err |= kiln_buf_append(out, p + i, j - i);
+        if (j == n)
             break;
+        char ch = p[j];
+        i = j + 1;
+        switch (ch) {
+        case '"': {
+            size_t e = i;
+            while (e < n && p[e] != '"')
+                e += p[e] == '\\' ? 2 : 1;
+            e = e < n ? e + 1 : n;
+            err |= kiln_buf_append(out, p + j, e - j);
+            i = e;
+            break;
+        }
         case '{':
         case '[':
-            if (i + 1 < n && (p[i + 1] == '}' || p[i + 1] == ']')) {
-                err |= kiln_buf_putc(out, ch);
-                err |= kiln_buf_putc(out, p[++i]);
+            if (i < n && (p[i] == '}' || p[i] == ']')) {
+                err |= kiln_buf_append(out, p + j, 2);
+                i++;
                 break;
             }
-            lvl++;
-            err |= kiln_buf_printf(out, "%c\n%*s", ch, lvl * 2, "");
+            err |= kiln_buf_putc(out, ch);
+            err |= newline(out, ++lvl);
             break;
         case '}':
         case ']':
-            lvl--;
-            err |= kiln_buf_printf(out, "\n%*s%c", lvl * 2, "", ch);
+            err |= newline(out, --lvl);
+            err |= kiln_buf_putc(out, ch);
             break;
         case ',':
-            err |= kiln_buf_printf(out, ",\n%*s", lvl * 2, "");
-            break;
-        case ':':
-            err |= kiln_buf_puts(out, ": ");
-            break;
-        default:
             err |= kiln_buf_putc(out, ch);
+            err |= newline(out, lvl);
+            break;
+        default: /* ':' */
+            err |= kiln_buf_append(out, ": ", 2);
         }
     }
     err |= kiln_buf_putc(out, '\n');
