@@ -3,7 +3,8 @@ with models that have [api], an api/ handler with an endpoint schema and
 one without; the document served by the app at /api/openapi.json (ETag,
 304); and an independent consumer, @redocly/cli's lint with the
 recommended rules (installed by `npm ci` from tests/openapi's lock file),
-which must report no error. Sample rows are validated against the
+which must report no error, and openapi-typescript, whose types must
+compile under `tsc --strict` (and refuse a deliberate mistake). Sample rows are validated against the
 document's schemas with python3-jsonschema.
 """
 
@@ -342,3 +343,57 @@ def test_openapi_redocly_lint_recommended():
 
 
 test_openapi_redocly_lint_recommended.timeout = 360
+
+USE_TS = """\
+import type { components, operations } from "./schema";
+
+type Task = components["schemas"]["Task"];
+type Input = components["schemas"]["TaskInput"];
+type Query = NonNullable<operations["listTasks"]["parameters"]["query"]>;
+
+export function title(t: Task): string {
+    const due: string | null = t.due;
+    const status: "todo" | "doing" | "done" = t.status;
+    return t.title + (due ?? "") + status;
+}
+export const input: Input = { project: 1, title: "Write the docs" };
+export const query: Query = { limit: 10, status: "doing", due__gte: "2026-01-01" };
+"""
+
+
+def test_openapi_typescript_types_compile():
+    npm_ci()
+    bins = os.path.join(NPM_DIR, "node_modules", ".bin")
+    with Project("board") as p:
+        make(p)
+        rc, _, err = p.kiln("openapi", "--out", "openapi.json")
+        eq(rc, 0, err)
+        r = subprocess.run([os.path.join(bins, "openapi-typescript"),
+                            "openapi.json", "-o", "schema.d.ts",
+                            # a default makes an input field optional, not
+                            # required (docs/openapi.md)
+                            "--default-non-nullable=false"],
+                           cwd=p.root, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=t(120))
+        eq(r.returncode, 0, "openapi-typescript: " + r.stdout.decode())
+        types = p.read("schema.d.ts")
+        for op in ("listTasks", "createTask", "patchTask", "postPostsByIdLike"):
+            check(op + ":" in types, "operation %s in the types" % op)
+        p.write("use.ts", USE_TS)
+        # a deliberate mistake: a status the enum does not have
+        p.write("bad.ts", USE_TS.replace('status: "doing"',
+                                         'status: "later"'))
+        tsc = [os.path.join(bins, "tsc"), "--strict", "--noEmit"]
+        r = subprocess.run(tsc + ["use.ts"], cwd=p.root,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=t(120))
+        eq(r.returncode, 0, "tsc on the types: " + r.stdout.decode())
+        r = subprocess.run(tsc + ["bad.ts"], cwd=p.root,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=t(120))
+        out = r.stdout.decode()
+        check(r.returncode != 0 and "bad.ts(13," in out and '"later"' in out,
+              "tsc refuses a status not in the enum: %s" % out)
+
+
+test_openapi_typescript_types_compile.timeout = 360
