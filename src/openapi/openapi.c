@@ -22,17 +22,20 @@ static const char problem_schema[] =
     "\"instance\":{\"type\":\"string\",\"format\":\"uri-reference\"}},"
     "\"required\":[\"title\",\"status\"]}";
 
+/* an error of the list: a field of the body (pointer) or a query
+   parameter (parameter), as kiln_problem_errors writes them */
 static const char vproblem_schema[] =
     "{\"description\":\"A request that failed validation: every failing "
     "field or query parameter is in errors.\",\"allOf\":[{\"$ref\":"
     "\"#/components/schemas/Problem\"},{\"type\":\"object\",\"properties\":{"
     "\"errors\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
     "\"properties\":{\"pointer\":{\"type\":\"string\",\"description\":\"a "
-    "JSON Pointer (RFC 6901) to the field in the body, or ?NAME for a query "
-    "parameter\"},\"code\":{\"type\":\"string\",\"description\":\"stable, "
-    "snake_case\"},\"detail\":{\"type\":\"string\"},\"parameter\":{"
-    "\"type\":\"string\",\"description\":\"the query parameter, for query "
-    "errors\"}},\"required\":[\"pointer\",\"code\",\"detail\"]}}},"
+    "JSON Pointer (RFC 6901) to the failing field of the body\"},"
+    "\"parameter\":{\"type\":\"string\",\"description\":\"the failing "
+    "query parameter\"},\"code\":{\"type\":\"string\",\"description\":"
+    "\"stable, snake_case\"},\"detail\":{\"type\":\"string\"}},"
+    "\"required\":[\"code\",\"detail\"],\"oneOf\":[{\"required\":["
+    "\"pointer\"]},{\"required\":[\"parameter\"]}]}}},"
     "\"required\":[\"errors\"]}]}";
 
 /* components/responses: name, status text, description, schema */

@@ -267,6 +267,17 @@ def test_openapi_sample_rows_validate():
         check(list(inp.iter_errors({"title": "abc"})), "project is required")
         check(list(inp.iter_errors({"project": 2, "title": "abc",
                                     "id": 4})), "id is not input")
+        vp = validator("ValidationProblem")
+        problem = {"type": "about:blank", "title": "Unprocessable Content",
+                   "status": 422, "errors": [
+                       {"pointer": "/title", "code": "too_short",
+                        "detail": "at least 3 characters"},
+                       {"parameter": "limit", "code": "out_of_range",
+                        "detail": "1 to 50"}]}
+        eq(list(vp.iter_errors(problem)), [], "a 422 as Kiln writes it")
+        check(list(vp.iter_errors(dict(problem, errors=[
+            {"code": "invalid", "detail": "x"}]))),
+              "an error names a field or a parameter")
         page = validator("TaskPage")
         eq(list(page.iter_errors({"items": [row], "next": None})), [],
            "a page")
