@@ -6,7 +6,8 @@
 #          PostgreSQL and Redis: the tests start their own servers; chromium and, when
 #          no `node` is on PATH, nodejs + npm for tests/browser, whose npm
 #          packages `npm ci` installs from the committed lock file: also
-#          tests/openapi's @redocly/cli; python3-jsonschema for test_openapi)
+#          tests/openapi's @redocly/cli and share/openapi-docs' Swagger UI;
+#          python3-jsonschema for test_openapi)
 #   demo   + sqlite3 and node/npm for examples/board
 #   bench  + nginx, wrk, PostgreSQL (pgbench), Django + gunicorn, pydantic,
 #          simdjson + g++, Node.js + npm (the ws package, from bench/ws's

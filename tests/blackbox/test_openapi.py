@@ -15,10 +15,12 @@ import subprocess
 
 import harness
 from harness import check, eq, t
-from kilncli import Dev, Project
+from kilncli import Dev, Project, env_for, get_when_up
 
-NPM_DIR = os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), "openapi")
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+NPM_DIR = os.path.join(SRC, "tests", "openapi")
+DOCS_DIR = os.path.join(SRC, "share", "openapi-docs")
 
 PROJECT = """\
 # A project of the board.
@@ -312,11 +314,12 @@ def test_openapi_served_with_etag():
 test_openapi_served_with_etag.timeout = 240
 
 
-def npm_ci():
-    lock = os.path.join(NPM_DIR, "package-lock.json")
+def npm_ci(folder=NPM_DIR):
+    """`npm ci` in folder unless its node_modules has its lock file's."""
+    lock = os.path.join(folder, "package-lock.json")
     with open(lock, "rb") as f:
         want = hashlib.sha256(f.read()).hexdigest()
-    stamp = os.path.join(NPM_DIR, "node_modules", ".kiln-lock")
+    stamp = os.path.join(folder, "node_modules", ".kiln-lock")
     try:
         with open(stamp) as f:
             if f.read().strip() == want:
@@ -324,7 +327,7 @@ def npm_ci():
     except OSError:
         pass
     r = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit",
-                        "--no-fund"], cwd=NPM_DIR, stdout=subprocess.PIPE,
+                        "--no-fund"], cwd=folder, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=t(300))
     eq(r.returncode, 0, "npm ci: " + r.stdout.decode("utf-8", "replace"))
     with open(stamp, "w") as f:
@@ -408,3 +411,54 @@ def test_openapi_typescript_types_compile():
 
 
 test_openapi_typescript_types_compile.timeout = 360
+
+
+def test_openapi_docs_page_dev_only_by_default():
+    npm_ci(DOCS_DIR)
+    bundle = os.path.join(DOCS_DIR, "node_modules", "swagger-ui-dist",
+                          "swagger-ui-bundle.js")
+    with open(bundle, "rb") as f:
+        js = f.read()
+    with Project("board") as p:
+        make(p)
+        with Dev(p) as dev:
+            r = dev.wait_for("/api/docs", lambda r: r.status == 200,
+                             "the docs page", timeout=120)
+            eq(r.header("Content-Type"), "text/html; charset=utf-8", "html")
+            page = r.body.decode()
+            for ref in ("/api/docs/swagger-ui.css",
+                        "/api/docs/swagger-ui-bundle.js", "/api/docs/init.js"):
+                check(ref in page, "the page loads %s" % ref)
+            check("http" not in page.replace("http-equiv", ""),
+                  "nothing from another server: " + page)
+            r = dev.get("/api/docs/swagger-ui-bundle.js")
+            eq(r.status, 200, "the bundle")
+            check(r.body == js, "the bundle is swagger-ui-dist's, as installed")
+            r = dev.get("/api/docs/init.js")
+            check(b'"/api/openapi.json"' in r.body and
+                  b"validatorUrl: null" in r.body, "init: %r" % r.body)
+        # production: off unless api.docs = "on"
+        rc, out, err = p.kiln("build")
+        eq(rc, 0, "kiln build: " + out + err)
+        env = {"KILN_APP_SECRET_KEY": "k" * 20 + "s3cr3t-for-the-tests-only"}
+        for setting, want in ((None, 404), ("on", 200), ("off", 404)):
+            port = harness.free_port()
+            e = dict(env, KILN_API_DOCS=setting) if setting else env
+            proc = subprocess.Popen(
+                [os.path.join(p.root, "dist", "board"), "--port", str(port),
+                 "--root", p.root], env=env_for(e),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                r = get_when_up(port, "/api/openapi.json")
+                check(r is not None and r.status == 200,
+                      "the document is served in production")
+                for u in ("/api/docs", "/api/docs/swagger-ui-bundle.js"):
+                    r = get_when_up(port, u)
+                    eq(r.status, want, "%s with api.docs=%s" % (u, setting))
+            finally:
+                proc.terminate()
+                proc.wait(timeout=t(10))
+
+
+test_openapi_docs_page_dev_only_by_default.timeout = 300
+
