@@ -833,17 +833,26 @@ int oapi_write(const oapi_doc *d, kiln_buf *out)
     oapi_w_open(w, '{');
     oapi_kv_str(w, "title", d->title ? d->title : "app");
     oapi_kv_str(w, "version", d->version ? d->version : "1.0.0");
-    oapi_w_key(w, "license");
-    oapi_w_open(w, '{');
-    oapi_kv_str(w, "name", "Proprietary");
-    oapi_kv_str(w, "identifier", "LicenseRef-Proprietary");
-    oapi_w_close(w, '}');
     oapi_w_close(w, '}');
     oapi_w_key(w, "servers");
     oapi_w_raw(w, "[{\"url\":\"/\",\"description\":\"this server\"}]");
     oapi_w_key(w, "security");
     oapi_w_raw(w, "[]");
 
+    /* the models' tags first: a handler under the same path shares it */
+    for (size_t i = 0; i < nops; i++)
+        if (ops[i].kind != OP_ROUTE) {
+            const kiln_model *m = ops[i].m;
+            const char *desc =
+                m->help && *m->help
+                    ? m->help
+                    : kiln_arena_printf(&k.a,
+                                        "The %s: the API Kiln makes from "
+                                        "%s.",
+                                        model_tag(m),
+                                        m->file ? m->file : m->name);
+            add_tag(&k, model_tag(m), desc);
+        }
     oapi_w_key(w, "paths");
     oapi_w_open(w, '{');
     for (size_t i = 0; i < nops; i++) {
@@ -865,7 +874,6 @@ int oapi_write(const oapi_doc *d, kiln_buf *out)
             add_tag(&k, route_tag(&k, ops[i].r->pattern), NULL);
         } else {
             crud_op(&k, &ops[i]);
-            add_tag(&k, model_tag(ops[i].m), ops[i].m->help);
         }
         oapi_w_close(w, '}');
     }

@@ -311,6 +311,10 @@ TEST(openapi_crud_operations)
               "deleteTaskItem");
     CHECK_STR(str(at(p, "/api/task-items", "get", "tags", "#0", NULL)),
               "tasks");
+    CHECK_STR(str(at(d.root, "tags", "#0", "name", NULL)), "tasks");
+    CHECK_STR(str(at(d.root, "tags", "#0", "description", NULL)),
+              "The tasks: the API Kiln makes from task_item.");
+    CHECK(at(d.root, "info", "license", NULL) == NULL); /* not ours to say */
     const kiln_json *ps = at(p, "/api/task-items", "get", "parameters", NULL);
     const char *want[] = {"limit",  "cursor", "offset", "ordering",
                           "search", "expand", "status", "status__ne"};
