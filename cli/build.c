@@ -300,8 +300,8 @@ static const char *const route_methods[] = {"GET",    "POST", "PUT",    "PATCH",
  * Loads the endpoint schemas of the scan's routes into ms (once per file)
  * and names each route's input. 0 or an error (lines in errs).
  */
-static int load_endpoints(const char *root, model_set *ms, cli_scan *s,
-                          kiln_buf *errs)
+int cli_load_endpoints(const char *root, struct model_set *ms, cli_scan *s,
+                       kiln_buf *errs)
 {
     int rc = 0;
     for (size_t i = 0; i < s->nroutes; i++) {
@@ -358,8 +358,8 @@ static int load_endpoints(const char *root, model_set *ms, cli_scan *s,
  * nothing). Errors go to log. Returns 0, or -1 when a model or schema is
  * wrong or the files cannot be written.
  */
-static int gen_models(const char *root, const char *gen, cli_scan *s,
-                      kiln_buf *log)
+static int gen_models(const char *root, const char *gen, const char *name,
+                      bool release, cli_scan *s, kiln_buf *log)
 {
     model_set ms;
     model_set_init(&ms);
@@ -369,7 +369,7 @@ static int gen_models(const char *root, const char *gen, cli_scan *s,
     kiln_buf_init(&c);
     int rc = model_load_dir(&ms, root, &errs);
     if (rc == 0)
-        rc = load_endpoints(root, &ms, s, &errs);
+        rc = cli_load_endpoints(root, &ms, s, &errs);
     if (rc != 0) {
         if (errs.n)
             kiln_buf_append(log, errs.p, errs.n);
@@ -390,6 +390,27 @@ static int gen_models(const char *root, const char *gen, cli_scan *s,
                             strerror(errno));
             rc = -1;
         }
+        /* the OpenAPI document, compiled in when there is an API */
+        kiln_buf doc;
+        kiln_buf_init(&doc);
+        kiln_buf_clear(&c);
+        s->openapi = false;
+        if (rc == 0 && cli_openapi_doc(name, &ms, s, &doc, &s->openapi)) {
+            kiln_buf_printf(log, "openapi: %s\n", kiln_strerror(KILN_ENOMEM));
+            rc = -1;
+        }
+        cli_pathf(path, sizeof path, "%s/openapi.c", gen);
+        char docs[PATH_MAX];
+        s->apidocs = s->openapi && cli_apidocs_dir(docs);
+        if (rc == 0 && s->openapi) {
+            cli_openapi_c(name, &doc, release, s->apidocs ? docs : NULL, &c);
+            if (cli_write_if_changed(path, c.p, c.n) < 0) {
+                kiln_buf_printf(log, "cannot write %s: %s\n", path,
+                                strerror(errno));
+                rc = -1;
+            }
+        }
+        kiln_buf_deinit(&doc);
     }
     kiln_buf_deinit(&errs);
     kiln_buf_deinit(&h);
@@ -488,7 +509,7 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         cli_write_file(ign, "*\n", 2, 0644);
 
     /* models/ into gen/models.h and gen/models.c */
-    if (gen_models(root, gen, &s, &log) != 0) {
+    if (gen_models(root, gen, name, o->release, &s, &log) != 0) {
         fputs(log.p, stderr);
         goto out;
     }
@@ -554,6 +575,10 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
     cli_strs_addf(&units, "%s", "");
     cli_strs_addf(&srcs, ".kiln/%s/gen/models.c", mode);
     cli_strs_addf(&units, "%s", "");
+    if (s.openapi) {
+        cli_strs_addf(&srcs, ".kiln/%s/gen/openapi.c", mode);
+        cli_strs_addf(&units, "%s", "");
+    }
 
     cli_strs objs = {0};
     int maxjobs = cli_ncpu() + 1, running = 0, failed = 0;

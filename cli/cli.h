@@ -157,6 +157,11 @@ typedef struct cli_scan {
                           routes' names appended by cli_scan_name) */
     size_t nnames;
     cli_strs errors; /**< build errors: "api/a.c: ..." (empty when fine) */
+    /** set by the build when it wrote gen/openapi.c: the route table then
+        serves GET /api/openapi.json */
+    bool openapi;
+    /** and when that file has the /api/docs page (cli_apidocs_routes) */
+    bool apidocs;
 } cli_scan;
 
 /**
@@ -218,6 +223,8 @@ void cli_emit_route_names(const char *project, const cli_scan *s, kiln_buf *h);
 
 /* ---- the build ----------------------------------------------------------- */
 
+struct model_set;
+
 /** How to build. */
 typedef struct cli_build_opts {
     bool release;      /**< -O2, pages compiled in, to dist/<name> */
@@ -250,12 +257,46 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r);
  */
 int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
                    const cli_build_opts *o, const char *path);
+/**
+ * Loads the endpoint schemas (api/NAME.toml) of the scan's routes into ms,
+ * after its models, and names each route's input (route->input). Returns
+ * 0 or an error (one line each in errs).
+ */
+int cli_load_endpoints(const char *root, struct model_set *ms, cli_scan *s,
+                       kiln_buf *errs);
+/**
+ * Appends the OpenAPI 3.1 document of the loaded project (models and
+ * endpoint schemas of ms, routes of s; cli/openapi.c) to out; *any (when
+ * not NULL) says whether it documents any operation. Returns 0 or
+ * KILN_ENOMEM.
+ */
+int cli_openapi_doc(const char *name, const struct model_set *ms,
+                    const cli_scan *s, kiln_buf *out, bool *any);
+/**
+ * The folder of swagger-ui-dist's files for the /api/docs page
+ * (share/openapi-docs/node_modules/swagger-ui-dist of Kiln's source, which
+ * `npm ci` fills), written into dir; false when they are not installed.
+ */
+bool cli_apidocs_dir(char dir[PATH_MAX]);
+/** The routes of the /api/docs page; kiln_gen_apidocs_<i>_GET serves
+    route i. */
+extern const char *const cli_apidocs_routes[4];
+/**
+ * Appends the C file that compiles doc into the app and defines
+ * kiln_gen_openapi_GET, its handler (gen/openapi.c); when docs (the folder
+ * of cli_apidocs_dir) is not NULL, also the /api/docs page with its assets
+ * compiled in and its handlers.
+ */
+void cli_openapi_c(const char *name, const kiln_buf *doc, bool release,
+                   const char *docs, kiln_buf *c);
+/** Appends the assembly that embeds the file at abs (absolute path) as the
+    symbol sym, an `extern const unsigned char sym[]` (gen.c). */
+void cli_put_incbin(kiln_buf *b, const char *sym, const char *abs);
 /** Frees r->log. */
 void cli_build_result_free(cli_build_result *r);
 
 /* ---- generated C (emit_c.c) ---------------------------------------------- */
 
-struct model_set;
 /** Appends s as a C string literal (escaped). */
 void cli_put_cstr(kiln_buf *b, const char *s);
 /** Appends s for inside a C comment (no end of comment, one line). */
@@ -278,6 +319,8 @@ int cmd_run(int argc, char **argv);
 /** kiln test [-k NAME]: cli/test.c. */
 int cmd_test(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
+/** kiln openapi [--out FILE]: cli/openapi.c. */
+int cmd_openapi(int argc, char **argv);
 /** Compiles every template of the scanned project (cli/templates.c),
     adding each error (file:line:col, source line, caret) to s->errors;
     a literal url('name', ...) call naming no route of s->names, or

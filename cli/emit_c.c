@@ -706,6 +706,66 @@ static const char *ft_const(int t)
     return t >= 0 && (size_t)t < sizeof c / sizeof c[0] ? c[t] : "KILN_FT_INT";
 }
 
+/* One list of field names of an [api] table: "static const char *const
+   task_api_filters[] = {...};" (nothing when empty). */
+static void emit_api_names(kiln_buf *b, const char *sym, const char *what,
+                           const char *const *v, uint32_t n)
+{
+    if (!n)
+        return;
+    kiln_buf_printf(b, "static const char *const %s_api_%s[] = {", sym, what);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            kiln_buf_puts(b, ", ");
+        cli_put_cstr(b, v[i]);
+    }
+    kiln_buf_puts(b, "};\n");
+}
+
+/* The model's generated CRUD API ([api] in its file): sym_api. */
+static void emit_api(kiln_buf *b, const kiln_model_api *a, const char *sym)
+{
+    static const char *const ops[] = {"KILN_API_LIST",   "KILN_API_RETRIEVE",
+                                      "KILN_API_CREATE", "KILN_API_UPDATE",
+                                      "KILN_API_PATCH",  "KILN_API_DELETE"};
+    emit_api_names(b, sym, "filters", a->filters, a->nfilters);
+    emit_api_names(b, sym, "ordering", a->ordering, a->nordering);
+    emit_api_names(b, sym, "search", a->search, a->nsearch);
+    emit_api_names(b, sym, "expand", a->expand, a->nexpand);
+    kiln_buf_printf(b,
+                    "static const kiln_model_api %s_api = {\n    .ops = ", sym);
+    unsigned any = 0;
+    for (unsigned i = 0; i < 6; i++)
+        if (a->ops & (1u << i)) {
+            kiln_buf_printf(b, "%s%s",
+                            !any           ? ""
+                            : any % 3 == 0 ? " |\n            "
+                                           : " | ",
+                            ops[i]);
+            any++;
+        }
+    if (!any)
+        kiln_buf_puts(b, "0");
+    kiln_buf_puts(b, ",\n    .path = ");
+    cli_put_cstr(b, a->path);
+    const struct {
+        const char *what;
+        uint32_t n;
+    } lists[] = {{"filters", a->nfilters},
+                 {"ordering", a->nordering},
+                 {"search", a->nsearch},
+                 {"expand", a->nexpand}};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        if (lists[i].n)
+            kiln_buf_printf(b, ",\n    .%s = %s_api_%s, .n%s = %u",
+                            lists[i].what, sym, lists[i].what, lists[i].what,
+                            lists[i].n);
+    kiln_buf_printf(b,
+                    ",\n    .page_size = %u, .max_page_size = %u,\n"
+                    "    .line = %d, .col = %d,\n};\n",
+                    a->page_size, a->max_page_size, a->line, a->col);
+}
+
 /* The description of object m (C type st, symbol prefix sym) and of its
    nested objects first. */
 static void emit_desc(kiln_buf *b, const kiln_model *m, const char *st,
@@ -769,6 +829,8 @@ static void emit_desc(kiln_buf *b, const kiln_model *m, const char *st,
         }
         kiln_buf_puts(b, "};\n");
     }
+    if (m->api)
+        emit_api(b, m->api, sym);
     kiln_buf_printf(b, "static const kiln_field %s_fields[] = {\n", sym);
     for (uint32_t i = 0; i < m->nfields; i++) {
         const kiln_field *f = &m->fields[i];
@@ -903,6 +965,8 @@ static void emit_desc(kiln_buf *b, const kiln_model *m, const char *st,
         kiln_buf_puts(b, ",\n    .renamed_from = ");
         cli_put_cstr(b, m->renamed_from);
     }
+    if (m->api)
+        kiln_buf_printf(b, ",\n    .api = &%s_api", sym);
     kiln_buf_puts(b, ",\n    .file = ");
     put_cstr_or_null(b, m->file);
     kiln_buf_puts(b, ",\n};\n\n");

@@ -59,8 +59,9 @@ const kiln_field *model_field(const kiln_model *m, const char *name)
 }
 
 static const char *const model_keys[] = {
-    "table",          "label",        "label_plural", "help",  "ordering",
-    "unknown_fields", "renamed_from", "fields",       "index", "unique",
+    "table",    "label",          "label_plural", "help",
+    "ordering", "unknown_fields", "renamed_from", "fields",
+    "index",    "unique",         "api",
 };
 #define NMODEL_KEYS (sizeof model_keys / sizeof model_keys[0])
 
@@ -342,6 +343,7 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
     m->label = NULL;
     m->file = fname;
     const toml_value *fields = NULL, *ix = NULL, *uq = NULL, *order = NULL;
+    const toml_value *api = NULL;
     rc = 0;
     for (size_t i = 0; i < root->u.table.n; i++) {
         const toml_entry *e = &root->u.table.items[i];
@@ -387,6 +389,8 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
             uq = e->value;
         } else if (strcmp(k, "ordering") == 0) {
             order = e->value;
+        } else if (strcmp(k, "api") == 0) {
+            api = e->value;
         } else {
             const char *sug = key_suggest(e->key.p, e->key.n);
             model_error(errs, fname, e->line, e->column,
@@ -457,6 +461,11 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
         m->label = name;
     if (!m->label_plural)
         m->label_plural = kiln_arena_printf(&s->arena, "%ss", m->label);
+    if (api && r == 0) {
+        r = model_parse_api(s, fname, m, api, errs);
+        if (r != 0)
+            rc = r;
+    }
     kiln_arena_deinit(&tmp);
     if (rc == KILN_ENOMEM)
         return rc;
@@ -607,6 +616,8 @@ int model_set_resolve(model_set *s, kiln_buf *errs)
             }
         }
     }
+    if (model_check_api_paths(s, errs) != 0)
+        rc = KILN_EINVAL;
     /* join tables must not take another table's name */
     for (size_t i = 0; i < s->n; i++) {
         const kiln_model *m = s->models[i];

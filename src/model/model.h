@@ -96,6 +96,24 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
 void model_link_columns(const kiln_model *m, const kiln_field *f, char self[64],
                         char other[64]);
 
+/**
+ * Parses the [api] table t of model m (its fields, labels and ordering
+ * already built) into m->api (allocated in s): operations, path (default:
+ * label_plural with spaces as '_'), filters, ordering, search (text fields),
+ * expand (ref fields), page sizes. Defined in api.c. Returns 0, KILN_EINVAL
+ * (lines in errs) or KILN_ENOMEM.
+ */
+int model_parse_api(model_set *s, const char *file, kiln_model *m,
+                    const toml_value *t, kiln_buf *errs);
+
+/** Checks that no two models of s have the same [api] path. Returns 0 or
+    KILN_EINVAL (lines in errs). Defined in api.c. */
+int model_check_api_paths(const model_set *s, kiln_buf *errs);
+
+/** True when p[0..n) is an [api] path: segments of lower-case letters,
+    digits, _ and -, joined by single slashes. */
+bool model_api_path_ok(const char *p, size_t n);
+
 /** The model called name, or NULL. */
 kiln_model *model_find(const model_set *s, const char *name);
 

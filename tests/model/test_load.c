@@ -309,3 +309,108 @@ TEST(endpoint_cache_and_rate)
     CHECK_EP_ERR("[get]\nrate_by = \"ip\"\n",
                  "api/news.toml:1:2: rate_by without rate");
 }
+
+TEST(api_table)
+{
+    const char *files[] = {
+        "models/project.toml",
+        "[fields]\nname = \"string:80\"\n",
+        "models/task.toml",
+        "label_plural = \"Board Tasks\"\n"
+        "[fields]\n"
+        "title = \"string:200\"\n"
+        "notes = \"text?\"\n"
+        "due = \"date?\"\n"
+        "project = \"ref:project\"\n"
+        "[api]\n"
+        "operations = [\"list\", \"retrieve\", \"partial_update\"]\n"
+        "filters = [\"due\", \"project\"]\n"
+        "ordering = [\"due\", \"title\"]\n"
+        "search = [\"title\", \"notes\"]\n"
+        "expand = [\"project\"]\n"
+        "page_size = 5\n"
+        "max_page_size = 50\n",
+        "models/tag.toml",
+        "[fields]\nlabel = \"string:20\"\n[api]\noperations = [\"all\"]\n"
+        "path = \"board/tag-names\"\n"};
+    model_set ms;
+    char *e = load(&ms, files, 3);
+    CHECK_STR(e, "");
+    free(e);
+    const kiln_model_api *a = model_find(&ms, "task")->api;
+    CHECK(a != NULL);
+    CHECK_INT(a->ops, KILN_API_LIST | KILN_API_RETRIEVE | KILN_API_PATCH);
+    CHECK_STR(a->path, "board_tasks");
+    CHECK_INT(a->nfilters, 2);
+    CHECK_STR(a->filters[1], "project");
+    CHECK_INT(a->nordering, 2);
+    CHECK_STR(a->ordering[0], "due");
+    CHECK_INT(a->nsearch, 2);
+    CHECK_STR(a->search[1], "notes");
+    CHECK_INT(a->nexpand, 1);
+    CHECK_STR(a->expand[0], "project");
+    CHECK_INT(a->page_size, 5);
+    CHECK_INT(a->max_page_size, 50);
+    CHECK_INT(a->line, 7);
+    const kiln_model_api *t = model_find(&ms, "tag")->api;
+    CHECK_INT(t->ops, 0x3f);
+    CHECK_STR(t->path, "board/tag-names");
+    CHECK_INT(t->page_size, 20);
+    CHECK_INT(t->max_page_size, 100);
+    CHECK(model_find(&ms, "project")->api == NULL);
+    model_set_free(&ms);
+
+#define T_FIELDS "[fields]\nt = \"string\"\nn = \"integer\"\nj = \"json\"\n"
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"lists\"]\n",
+              "models/task.toml:6:15: [api] operations: unknown operation "
+              "'lists'");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"list\", \"list\"]\n",
+              "models/task.toml:6:23: [api] operations: 'list' is listed "
+              "twice");
+    CHECK_ERR(T_FIELDS "[api]\npath = \"x\"\n",
+              "models/task.toml:5:1: [api] needs operations");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\ncolour = 1\n",
+              "models/task.toml:7:1: unknown key 'colour' in [api]");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\npath = \"/tasks\"\n",
+              "models/task.toml:7:8: [api] path is a string");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\npath = \"Tasks\"\n",
+              "models/task.toml:7:8: [api] path");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\npath = \"a//b\"\n",
+              "models/task.toml:7:8: [api] path");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\nfilters = [\"x\"]\n",
+              "models/task.toml:7:12: [api] filters: model 'task' has no "
+              "field 'x'");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\nfilters = [\"j\"]\n",
+              "models/task.toml:7:12: [api] filters: field 'j' (a json) has "
+              "no column");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\nsearch = [\"n\"]\n",
+              "models/task.toml:7:11: [api] search: field 'n' (a integer) is "
+              "not a string");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\nexpand = [\"t\"]\n",
+              "models/task.toml:7:11: [api] expand: field 't' (a string) is "
+              "not a ref field");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\nordering = [\"t\", "
+                       "\"t\"]\n",
+              "models/task.toml:7:18: [api] ordering: field 't' is listed "
+              "twice");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\nordering = \"t\"\n",
+              "models/task.toml:7:12: [api] ordering is a list");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\npage_size = 0\n",
+              "models/task.toml:7:13: [api] page_size is an integer");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\npage_size = 30\n"
+                       "max_page_size = 10\n",
+              "models/task.toml:5:1: [api] page_size (30) is larger");
+    CHECK_ERR("api = 3\n" T_FIELDS, "models/task.toml:1:7: api is a table");
+#undef T_FIELDS
+    const char *dup[] = {"models/a.toml",
+                         "[fields]\nx = \"string\"\n[api]\noperations = "
+                         "[\"all\"]\npath = \"things\"\n",
+                         "models/b.toml",
+                         "[fields]\nx = \"string\"\n[api]\noperations = "
+                         "[\"all\"]\npath = \"things\"\n"};
+    e = load(&ms, dup, 2);
+    CHECK(strstr(e, "models/b.toml:3:1: [api] path 'things' is also the path "
+                    "of model 'a'") != NULL);
+    free(e);
+    model_set_free(&ms);
+}
