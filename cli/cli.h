@@ -278,6 +278,12 @@ int cli_openapi_doc(const char *name, const struct model_set *ms,
  * `npm ci` fills), written into dir; false when they are not installed.
  */
 bool cli_apidocs_dir(char dir[PATH_MAX]);
+/**
+ * True when a release build of the project at root embeds the /api/docs
+ * page: its settings (kiln.toml, the environment at build time) say
+ * api.docs = "on". Otherwise a release carries no Swagger UI (1.9 MB).
+ */
+bool cli_apidocs_release(const char *root);
 /** The routes of the /api/docs page; kiln_gen_apidocs_<i>_GET serves
     route i. */
 extern const char *const cli_apidocs_routes[4];

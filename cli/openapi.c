@@ -45,6 +45,20 @@ const char *const cli_apidocs_routes[4] = {
     "/api/docs", "/api/docs/swagger-ui.css", "/api/docs/swagger-ui-bundle.js",
     "/api/docs/init.js"};
 
+bool cli_apidocs_release(const char *root)
+{
+    kiln_settings_in in = {.root = root, .dev = false};
+    kiln_settings *s = NULL;
+    char err[512];
+    bool on = false;
+    if (kiln_settings_load(&in, &s, err, sizeof err) == 0) {
+        const char *v = kiln_settings_str(s, "api.docs");
+        on = v && strcmp(v, "on") == 0;
+    }
+    kiln_settings_free(s);
+    return on;
+}
+
 bool cli_apidocs_dir(char dir[PATH_MAX])
 {
     char probe[PATH_MAX + 32];
