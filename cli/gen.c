@@ -285,7 +285,10 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     }
     if (!s->nroutes)
         kiln_buf_puts(&b, "    {NULL, NULL, NULL, NULL, NULL, NULL},\n");
-    kiln_buf_puts(&b, "};\n\nstatic const kiln_project project = {\n"
+    kiln_buf_puts(&b, "};\n\n/* the models with a generated CRUD API "
+                      "([api] in models/NAME.toml; models.c) */\n"
+                      "extern const kiln_model *const kiln_api_models[];\n");
+    kiln_buf_puts(&b, "\nstatic const kiln_project project = {\n"
                       "    .name = ");
     cli_put_cstr(&b, name);
     kiln_buf_puts(&b, ",\n    .root = ");
@@ -325,6 +328,7 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
         kiln_buf_printf(&b,
                         "    .services = services,\n    .nservices = %zu,\n",
                         s->nservices);
+    kiln_buf_puts(&b, "    .api_models = kiln_api_models,\n");
     kiln_buf_puts(&b, "};\n\nint main(int argc, char **argv)\n{\n"
                       "    return kiln_project_main(&project, argc, argv);\n"
                       "}\n");

@@ -43,6 +43,7 @@
 #include "kiln/tasks.h"
 #include "kiln/static.h"
 #include "kiln/project.h"
+#include "kiln/api.h"
 #include "kiln/handler.h"
 #include "kiln/page.h"
 

@@ -83,6 +83,9 @@ typedef struct kiln_project {
     size_t ntasks;
     const kiln_service_entry *services; /**< services/, or NULL */
     size_t nservices;
+    /** the models with an [api] table, NULL-terminated (models.c's
+        kiln_api_models), or NULL: their CRUD routes (kiln/api.h) */
+    const kiln_model *const *api_models;
 } kiln_project;
 
 /**

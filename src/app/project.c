@@ -356,7 +356,9 @@ int kiln_project_main(const kiln_project *p, int argc, char **argv)
     kiln_log_set_level(log_level(kiln_settings_str(s, "logging.level")));
     g_settings = s;
     kiln_app *app = kiln_app_new();
-    if (!app || add_routes(app, p) || mount_static(app, p, s, dev)) {
+    if (!app || add_routes(app, p) ||
+        kiln_api_register(app, p->api_models, p->routes, p->nroutes) ||
+        mount_static(app, p, s, dev)) {
         kiln_app_free(app);
         kiln_settings_free(s);
         g_settings = NULL;
