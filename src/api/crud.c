@@ -522,6 +522,7 @@ int api_list(kiln_ctx *c)
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
+    uint64_t stmts = kiln_db_statements(db);
     bool pg = is_pg(db);
     where *w = kiln_alloc(c, sizeof *w);
     if (!w)
@@ -596,6 +597,15 @@ int api_list(kiln_ctx *c)
         kiln_buf_printf(b, ",\"count\":%lld", (long long)count);
     if (kiln_buf_putc(b, '}') != 0)
         return KILN_ENOMEM;
+    const kiln_settings *st = kiln_project_settings();
+    if (st && kiln_settings_bool(st, "app.debug")) {
+        /* what the page cost, for the developer (W3C Server Timing) */
+        char v[80];
+        uint64_t n = kiln_db_statements(db) - stmts;
+        snprintf(v, sizeof v, "db;desc=\"%llu statement%s\"",
+                 (unsigned long long)n, n == 1 ? "" : "s");
+        kiln_set_header(c, "Server-Timing", v);
+    }
     kiln_set_type(c, "application/json");
     return kiln_send(c);
 }
