@@ -130,8 +130,17 @@ size_t api_routes(const kiln_model *m, api_route out[API_NOPS]);
  */
 bool api_same_shape(const char *a, const char *b);
 
-/** The handler of every generated route; its kiln_route_data is the
-    kiln_model. */
+/** What a generated route's kiln_route_data points to (made once by
+    kiln_api_register, kept for the process's life). */
+typedef struct api_target {
+    const kiln_model *m;
+    char param[64]; /**< the id's parameter name: "id", or the name the
+                         app's own routes give that segment */
+    struct api_target *next;
+} api_target;
+
+/** The handler of every generated route; its kiln_route_data is an
+    api_target. */
 int api_list(kiln_ctx *c);
 int api_create(kiln_ctx *c);
 int api_retrieve(kiln_ctx *c);

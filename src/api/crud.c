@@ -408,16 +408,21 @@ static int run_hook(kiln_ctx *c, kiln_dbc *db, kiln_api_write_hook h, void *row)
 /* ---- list ---------------------------------------------------------------- */
 
 /* The rows of f->ref that the page's rows refer to through ref field f,
-   read in one query. */
+   read in one query (through f->ref's query hook: a row it hides is
+   null). 0, 1 (a hook answered) or an error. */
 static int expand_rows(kiln_ctx *c, kiln_dbc *db, const kiln_field *f,
                        const char *rows, size_t n, size_t size,
                        kiln_model_rows *out)
 {
     out->v = NULL;
     out->n = 0;
-    kiln_db_param *ids = kiln_alloc(c, (n ? n : 1) * sizeof *ids);
-    if (!ids)
+    where *w = kiln_alloc(c, sizeof *w);
+    if (!w)
         return KILN_ENOMEM;
+    memset(w, 0, sizeof *w);
+    kiln_buf_init(&w->sql);
+    wand(w);
+    kiln_buf_puts(&w->sql, "id IN (");
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const void *row = rows + i * size;
@@ -426,23 +431,23 @@ static int expand_rows(kiln_ctx *c, kiln_dbc *db, const kiln_field *f,
         int64_t id = *(const int64_t *)((const char *)row + f->offset);
         bool seen = false;
         for (size_t j = 0; j < k && !seen; j++)
-            seen = ids[j].v.i == id;
+            seen = w->params[j].v.i == id;
         if (!seen)
-            ids[k++] = KILN_INT(id);
+            kiln_buf_printf(&w->sql, "%s$%zu", k++ ? ", " : "",
+                            wparam(w, KILN_INT(id)));
     }
-    if (!k)
-        return 0;
-    kiln_buf b;
-    kiln_buf_init(&b);
-    kiln_buf_puts(&b, "id IN (");
-    for (size_t j = 0; j < k; j++)
-        kiln_buf_printf(&b, "%s$%zu", j ? ", " : "", j + 1);
-    kiln_buf_putc(&b, ')');
-    const char *sql = kiln_arena_strndup(kiln_ctx_arena(c), b.p, b.n);
-    kiln_buf_deinit(&b);
+    kiln_buf_puts(&w->sql, "))");
+    int rc = k ? hook_where(c, f->ref, w) : 0;
+    const char *sql =
+        k && rc == 0 && !w->full
+            ? kiln_arena_strndup(kiln_ctx_arena(c), w->sql.p, w->sql.n)
+            : NULL;
+    kiln_buf_deinit(&w->sql);
+    if (rc || !k)
+        return rc;
     if (!sql)
         return KILN_ENOMEM;
-    kiln_list_opts o = {.where = sql, .params = ids, .nparams = k};
+    kiln_list_opts o = {.where = sql, .params = w->params, .nparams = w->n};
     return kiln_model_list(db, f->ref, &o, out);
 }
 
@@ -487,7 +492,7 @@ static int encode_item(const kiln_model *m, const void *row, const api_query *q,
 
 int api_list(kiln_ctx *c)
 {
-    const kiln_model *m = kiln_route_data(c);
+    const kiln_model *m = ((const api_target *)kiln_route_data(c))->m;
     kiln_arena *a = kiln_ctx_arena(c);
     http_kv *kv = NULL;
     long n = http_query_parse(a, kiln_query_string(c), &kv);
@@ -565,10 +570,13 @@ int api_list(kiln_ctx *c)
     }
     size_t shown = rows.n > (size_t)q.limit ? (size_t)q.limit : rows.n;
     kiln_model_rows exp[16];
-    for (size_t i = 0; i < q.nexpand; i++)
-        if (expand_rows(c, db, q.expand[i], rows.v, shown, m->size, &exp[i]) !=
-            0)
+    for (size_t i = 0; i < q.nexpand; i++) {
+        rc = expand_rows(c, db, q.expand[i], rows.v, shown, m->size, &exp[i]);
+        if (rc == 1)
+            return 0; /* a hook answered */
+        if (rc)
             return kiln_db_fail(c, db);
+    }
     kiln_buf *b = kiln_body_buf(c);
     kiln_buf_clear(b);
     kiln_buf_puts(b, "{\"items\":[");
@@ -615,9 +623,10 @@ int api_list(kiln_ctx *c)
 
 int api_retrieve(kiln_ctx *c)
 {
-    const kiln_model *m = kiln_route_data(c);
+    const api_target *tg = kiln_route_data(c);
+    const kiln_model *m = tg->m;
     int64_t id;
-    if (!kiln_param_id(c, "id", &id))
+    if (!kiln_param_id(c, tg->param, &id))
         return 0;
     kiln_dbc *db = kiln_db(c);
     if (!db)
@@ -652,7 +661,7 @@ int api_retrieve(kiln_ctx *c)
 
 int api_create(kiln_ctx *c)
 {
-    const kiln_model *m = kiln_route_data(c);
+    const kiln_model *m = ((const api_target *)kiln_route_data(c))->m;
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
@@ -680,9 +689,10 @@ int api_create(kiln_ctx *c)
 /* PUT (mode REPLACE) and PATCH. */
 static int update(kiln_ctx *c, kiln_decode_mode mode)
 {
-    const kiln_model *m = kiln_route_data(c);
+    const api_target *tg = kiln_route_data(c);
+    const kiln_model *m = tg->m;
     int64_t id;
-    if (!kiln_param_id(c, "id", &id))
+    if (!kiln_param_id(c, tg->param, &id))
         return 0;
     kiln_dbc *db = kiln_db(c);
     if (!db)
@@ -732,9 +742,10 @@ int api_patch(kiln_ctx *c)
 
 int api_delete(kiln_ctx *c)
 {
-    const kiln_model *m = kiln_route_data(c);
+    const api_target *tg = kiln_route_data(c);
+    const kiln_model *m = tg->m;
     int64_t id;
-    if (!kiln_param_id(c, "id", &id))
+    if (!kiln_param_id(c, tg->param, &id))
         return 0;
     kiln_dbc *db = kiln_db(c);
     if (!db)

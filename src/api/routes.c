@@ -8,6 +8,7 @@
 #include "api/api_impl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* PascalCase of s, dropping '_', '-' and '/' ("task_comment" ->
@@ -89,6 +90,32 @@ bool api_same_shape(const char *a, const char *b)
     return *a == *b;
 }
 
+/* The targets made so far: reachable for the process's life. */
+static api_target *g_targets;
+
+/*
+ * The name the app's own routes give the segment after /api/PATH/ (the
+ * router takes one name per place: api/tasks/[task].c makes it "task"),
+ * into out; "id" when none does.
+ */
+static void param_name(const char *path, const kiln_route_def *routes,
+                       size_t nroutes, char out[64])
+{
+    char pre[256];
+    int k = snprintf(pre, sizeof pre, "/api/%s/{", path);
+    snprintf(out, 64, "id");
+    for (size_t j = 0; k > 0 && j < nroutes; j++) {
+        const char *p = routes[j].pattern;
+        if (strncmp(p, pre, (size_t)k) != 0 || strncmp(p + k, "...", 3) == 0)
+            continue;
+        const char *e = strchr(p + k, '}');
+        if (e && e - (p + k) < 64) {
+            snprintf(out, 64, "%.*s", (int)(e - (p + k)), p + k);
+            return;
+        }
+    }
+}
+
 int kiln_api_register(kiln_app *app, const kiln_model *const *models,
                       const kiln_route_def *routes, size_t nroutes)
 {
@@ -98,6 +125,15 @@ int kiln_api_register(kiln_app *app, const kiln_model *const *models,
         const kiln_model *m = models[i];
         api_route rs[API_NOPS];
         size_t n = api_routes(m, rs);
+        if (!n)
+            continue;
+        api_target *t = calloc(1, sizeof *t);
+        if (!t)
+            return KILN_ENOMEM;
+        t->m = m;
+        param_name(m->api->path, routes, nroutes, t->param);
+        t->next = g_targets;
+        g_targets = t;
         for (size_t k = 0; k < n; k++) {
             bool taken = false;
             for (size_t j = 0; j < nroutes && !taken; j++) {
@@ -112,8 +148,13 @@ int kiln_api_register(kiln_app *app, const kiln_model *const *models,
             unsigned bit = 0;
             while (!(rs[k].op & (1u << bit)))
                 bit++;
-            int rc = kiln_route_with(app, rs[k].method, rs[k].pattern,
-                                     handlers[bit], (void *)m);
+            char pat[320];
+            if (strstr(rs[k].pattern, "/{id}"))
+                snprintf(pat, sizeof pat, "/api/%s/{%s}", m->api->path,
+                         t->param);
+            else
+                snprintf(pat, sizeof pat, "%s", rs[k].pattern);
+            int rc = kiln_route_with(app, rs[k].method, pat, handlers[bit], t);
             if (rc)
                 return rc;
         }

@@ -452,6 +452,22 @@ def part_expand(app, pids, rows):
                               "&project=%d" % pids[1])
     check(all(x["project"]["id"] == pids[1] for x in page["items"]),
           "expand with a filter")
+    # the referred model's query hook applies to what expand embeds
+    st, hp, _, raw = app.call("POST", "/api/projects", {"name": "hidden p"})
+    eq(st, 201, raw)
+    st, ht, _, raw = app.call("POST", "/api/tasks",
+                              {"title": "in a hidden project",
+                               "project": hp["id"]})
+    eq(st, 201, raw)
+    st, page, _, _ = app.call("GET", "/api/tasks?expand=project&title="
+                              + quote("in a hidden project"))
+    eq([(x["id"], x["project"]) for x in page["items"]], [(ht["id"], None)],
+       "a hidden project expands to null")
+    st, page, _, _ = app.call("GET", "/api/projects?search=hidden")
+    eq(page["items"], [], "and is not listed")
+    st, page, _, _ = app.call("GET", "/api/tasks/%d" % ht["id"])
+    eq(page["project"], hp["id"], "the id itself stays")
+    app.call("DELETE", "/api/tasks/%d" % ht["id"])
     # what a page costs (Server-Timing, in debug mode): one statement for the
     # rows and one per expanded ref that has rows to read, however many rows
     # refer to them (here 23 tasks over 2 projects): no N+1
@@ -480,7 +496,7 @@ def test_crud_api():
         eq(rc, 0, err)
         check("GET     /api/tasks" in out and "listTasks" in out,
               "kiln routes lists generated routes with their names: " + out)
-        check("generated getProject, overridden by api/projects/[id].c" in out,
+        check("generated getProject, overridden by api/projects/[pid].c" in out,
               "and says which a file overrides: " + out)
     except Exception:
         if app.proc:
