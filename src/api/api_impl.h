@@ -20,6 +20,8 @@
 
 /** Most fields an ordering names (id included). */
 #define API_MAX_ORDER 8
+/** Most parameters of one list request. */
+#define API_MAX_PARAMS 64
 /** Most values of one __in lookup. */
 #define API_MAX_IN 100
 

@@ -541,16 +541,19 @@ int api_list(kiln_ctx *c)
     }
     filters_where(&q, pg, a, w);
     search_where(m, &q, a, w);
+    bool counted = w->any; /* the count has no cursor condition */
     const char *count_sql =
-        w->any ? kiln_arena_strndup(a, w->sql.p, w->sql.n) : NULL;
+        counted ? kiln_arena_strndup(a, w->sql.p, w->sql.n) : NULL;
     size_t count_n = w->n;
     if (has_cur)
         cursor_where(&q, &cur, pg, w);
     const char *sql = w->any ? kiln_arena_strndup(a, w->sql.p, w->sql.n) : NULL;
-    bool bad = w->full || (w->any && (!sql || (!count_sql && count_n)));
+    bool nomem = (w->any && !sql) || (counted && !count_sql);
     kiln_buf_deinit(&w->sql);
-    if (bad)
+    if (w->full)
         return kiln_problem(c, 422, "too many filter values in one request");
+    if (nomem)
+        return KILN_ENOMEM;
     kiln_list_opts o = {.where = sql,
                         .params = w->params,
                         .nparams = w->n,

@@ -342,6 +342,11 @@ int api_query_parse(const kiln_model *m, const http_kv *kv, size_t n,
         return KILN_ENOMEM;
     size_t nsig = 0;
     size_t before = errs->n + errs->dropped;
+    if (n > API_MAX_PARAMS) {
+        ERR(kv[API_MAX_PARAMS].name.p, "out_of_range",
+            "at most %d query parameters", API_MAX_PARAMS);
+        return KILN_EINVAL;
+    }
     bool ordered = false;
     for (size_t i = 0; i < n; i++) {
         const http_kv *p = &kv[i];

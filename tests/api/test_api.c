@@ -121,6 +121,15 @@ TEST(query_every_bad_parameter)
                     &a, &q, &e),
               KILN_EINVAL);
     CHECK_STR(code_of(&e, "title"), "invalid");
+    /* at most API_MAX_PARAMS parameters */
+    kiln_buf many;
+    kiln_buf_init(&many);
+    for (int i = 0; i <= API_MAX_PARAMS; i++)
+        kiln_buf_printf(&many, "%sp%d=1", i ? "&" : "", i);
+    CHECK_INT(parse(many.p, &a, &q, &e), KILN_EINVAL);
+    CHECK_INT(e.n, 1);
+    CHECK_STR(code_of(&e, "p64"), "out_of_range");
+    kiln_buf_deinit(&many);
     kiln_arena_deinit(&a);
 }
 
