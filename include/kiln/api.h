@@ -37,8 +37,10 @@ extern "C" {
 #endif
 
 /**
- * A write hook: row is the model's struct (before: as decoded, the id set
- * for an update; after: as stored; delete: the row as it was). Returns 0
+ * A write hook: row is the model's struct (before a create or PUT: as
+ * decoded, the id set for a PUT; before a PATCH: the current row with the
+ * patch applied, of which only the fields sent are written; after: as
+ * stored; delete: the row as it was). Returns 0
  * to go on, 1 once it has answered (nothing more is written or sent), or a
  * negative error. Errors added to errs by a before hook refuse the write
  * with a 422.

@@ -689,6 +689,50 @@ int api_create(kiln_ctx *c)
     return send_row(c, 201, m, obj);
 }
 
+/* The bytes of field f's value in a model's struct (kiln/schema.h's C
+   representation of each type). */
+static size_t value_size(const kiln_field *f)
+{
+    switch (f->type) {
+    case KILN_FT_INT:
+    case KILN_FT_REF:
+    case KILN_FT_DATETIME:
+    case KILN_FT_TIME:
+        return sizeof(int64_t);
+    case KILN_FT_FLOAT:
+        return sizeof(double);
+    case KILN_FT_BOOL:
+        return sizeof(bool);
+    case KILN_FT_DATE:
+        return sizeof(kiln_date);
+    case KILN_FT_UUID:
+        return sizeof(kiln_uuid);
+    case KILN_FT_ENUM:
+        return sizeof(int);
+    case KILN_FT_MANY:
+        return sizeof(kiln_ids);
+    default:
+        return sizeof(kiln_str); /* decimal, strings, json */
+    }
+}
+
+/* The fields a patch gave, copied over the current row: the row as the
+   PATCH makes it. */
+static void merge_patch(const kiln_model *m, void *cur, const void *patch,
+                        const kiln_fieldset *given)
+{
+    for (uint32_t i = 0; i < m->nfields; i++) {
+        const kiln_field *f = &m->fields[i];
+        if (!kiln_fieldset_has(given, i))
+            continue;
+        memcpy((char *)cur + f->offset, (const char *)patch + f->offset,
+               value_size(f));
+        if (f->has_offset != KILN_NO_OFFSET)
+            memcpy((char *)cur + f->has_offset,
+                   (const char *)patch + f->has_offset, sizeof(bool));
+    }
+}
+
 /* PUT (mode REPLACE) and PATCH. */
 static int update(kiln_ctx *c, kiln_decode_mode mode)
 {
@@ -718,6 +762,10 @@ static int update(kiln_ctx *c, kiln_decode_mode mode)
     if (!if_match_ok(c, m, cur)) {
         kiln_db_rollback(db);
         return 0;
+    }
+    if (mode == KILN_DECODE_PATCH) {
+        merge_patch(m, cur, obj, &given); /* hooks see the whole row */
+        obj = cur;
     }
     *(int64_t *)((char *)obj + m->fields[0].offset) = id;
     rc = run_hook(c, db, h ? h->before_update : NULL, obj);

@@ -228,6 +228,18 @@ def part_hooks(app):
     st, _, _, _ = app.call("PATCH", "/api/tasks/%d" % keep["id"],
                            {"title": "forbidden"})
     eq(st, 422, "before_update refuses")
+    # before_update sees the row as the PATCH makes it
+    st, err, _, raw = app.call("PATCH", "/api/tasks/%d" % keep["id"],
+                               {"status": "done"})
+    eq((st, [e["pointer"] for e in err["errors"]]), (422, ["/notes"]),
+       "a done task without notes: " + raw)
+    st, _, _, raw = app.call("PATCH", "/api/tasks/%d" % keep["id"],
+                             {"status": "done", "notes": "why"})
+    eq(st, 200, raw)
+    st, got, _, raw = app.call("PATCH", "/api/tasks/%d" % keep["id"],
+                               {"rank": 3})
+    eq((st, got["status"], got["notes"], got["rank"]), (200, "done", "why", 3),
+       "the current notes count for a patch that does not send them: " + raw)
     st, err, _, _ = app.call("DELETE", "/api/tasks/%d" % keep["id"])
     eq(st, 403, "before_delete answers itself")
     st, _, _, _ = app.call("GET", "/api/tasks/%d" % keep["id"])

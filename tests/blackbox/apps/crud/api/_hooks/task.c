@@ -14,6 +14,16 @@ static int check_title(kiln_ctx *c, kiln_dbc *db, void *row, kiln_errors *errs)
     return 0;
 }
 
+/* An update sees the whole row (a PATCH merged into the current one): a
+   done task needs notes, however the fields were sent. */
+static int check_update(kiln_ctx *c, kiln_dbc *db, void *row, kiln_errors *errs)
+{
+    const Task *t = row;
+    if (t->status == TASK_STATUS_DONE && !t->has_notes)
+        kiln_errors_add(errs, "/notes", "required", "a done task needs notes");
+    return check_title(c, db, row, errs);
+}
+
 /* A task titled "keep" cannot be deleted: the hook answers 403 itself. */
 static int keep(kiln_ctx *c, kiln_dbc *db, void *row, kiln_errors *errs)
 {
@@ -39,7 +49,7 @@ static int visible(kiln_ctx *c, kiln_api_where *w)
 
 KILN_API_HOOKS(task) = {
     .before_create = check_title,
-    .before_update = check_title,
+    .before_update = check_update,
     .before_delete = keep,
     .query = visible,
 };
