@@ -4,7 +4,8 @@
  * either parses or lists errors, each naming a parameter; a parsed query's
  * ordering always ends with id. Its cursor, when it decodes, encodes back
  * to a cursor that decodes to the same values; the input decoded as a
- * cursor itself is refused or round-trips the same way.
+ * cursor itself is refused or round-trips the same way. As an If-Match
+ * list it never matches strongly where it does not match weakly.
  */
 #include "../tests/api/sample.h"
 #include "api/api_impl.h"
@@ -72,6 +73,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         }
     }
     cursor(in, &a);
+    /* the input as an If-Match / If-None-Match list */
+    char tag[35];
+    api_etag((const char *)data, size, tag);
+    bool strong = api_etag_match(in, tag, true);
+    assert(!strong || api_etag_match(in, tag, false));
     kiln_arena_deinit(&a);
     return 0;
 }

@@ -4,6 +4,7 @@
  *   query.c   a list's query parameters into an api_query (pure: no
  *             database, no request; unit-tested and fuzzed)
  *   cursor.c  the opaque cursor of a page, both ways (pure)
+ *   etag.c    ETags and the If-Match / If-None-Match lists (pure)
  *   routes.c  the routes of a model's API and their names (operationIds)
  *   crud.c    the six handlers, walking the model's description
  *   hooks.c   the author's hooks (kiln/api.h)
@@ -108,6 +109,17 @@ int api_cursor_decode(kiln_str s, kiln_arena *a, api_cursor *out);
  * values fits the type of its ordering field (a date is a date...).
  */
 bool api_cursor_fits(const api_cursor *cur, const api_query *q);
+
+/** A row's strong ETag from its JSON text: '"' + the first 16 bytes of
+    its SHA-256 in hex + '"', NUL-terminated. */
+void api_etag(const char *json, size_t n, char out[35]);
+
+/**
+ * Whether the If-Match or If-None-Match value h (entity tags separated by
+ * commas, or "*") names etag (with its quotes). strong: a weak tag (W/)
+ * never matches (If-Match); else W/ is ignored (If-None-Match).
+ */
+bool api_etag_match(kiln_str h, const char *etag, bool strong);
 
 /** The operations of kiln/schema.h's KILN_API_*, in bit order. */
 enum { API_NOPS = 6 };

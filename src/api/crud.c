@@ -15,7 +15,6 @@
  * only; a value never enters the text.
  */
 #include "api/api_impl.h"
-#include "core/sha256.h"
 #include "model/model.h"
 #include "model/runtime.h"
 #include "schema/schema_impl.h"
@@ -262,54 +261,6 @@ static int read_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
     return 0;
 }
 
-/* The strong ETag of a row's JSON: "<32 hex>" (with the quotes). */
-static void etag_of(const char *json, size_t n, char out[35])
-{
-    char hex[65];
-    sha256_hex(json, n, hex);
-    out[0] = '"';
-    memcpy(out + 1, hex, 32);
-    out[33] = '"';
-    out[34] = 0;
-}
-
-/*
- * Whether the header value h (a list of entity tags, or "*") matches etag:
- * weak comparison (W/ ignored) for If-None-Match, strong for If-Match (a
- * weak tag never matches).
- */
-static bool etag_match(kiln_str h, const char *etag, bool strong)
-{
-    size_t i = 0;
-    while (i < h.n) {
-        while (i < h.n && (h.p[i] == ' ' || h.p[i] == '\t' || h.p[i] == ','))
-            i++;
-        if (i >= h.n)
-            break;
-        if (h.p[i] == '*')
-            return true;
-        bool weak = false;
-        if (i + 1 < h.n && h.p[i] == 'W' && h.p[i + 1] == '/') {
-            weak = true;
-            i += 2;
-        }
-        size_t s = i;
-        if (i < h.n && h.p[i] == '"') {
-            i++;
-            while (i < h.n && h.p[i] != '"')
-                i++;
-            if (i < h.n)
-                i++;
-        } else {
-            while (i < h.n && h.p[i] != ',')
-                i++;
-        }
-        if (!(strong && weak) && i - s == 34 && memcmp(h.p + s, etag, 34) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* Answers the row obj of m with status, its ETag (and Location for 201). */
 static int send_row(kiln_ctx *c, int status, const kiln_model *m,
                     const void *obj)
@@ -319,7 +270,7 @@ static int send_row(kiln_ctx *c, int status, const kiln_model *m,
     if (kiln_encode_json(m, obj, b) != 0)
         return KILN_ENOMEM;
     char tag[35];
-    etag_of(b->p, b->n, tag);
+    api_etag(b->p, b->n, tag);
     kiln_set_header(c, "ETag", tag);
     if (status == 201) {
         char loc[320];
@@ -344,8 +295,8 @@ static bool if_match_ok(kiln_ctx *c, const kiln_model *m, const void *row)
     bool ok = false;
     if (kiln_encode_json(m, row, &b) == 0) {
         char tag[35];
-        etag_of(b.p, b.n, tag);
-        ok = etag_match(h, tag, true);
+        api_etag(b.p, b.n, tag);
+        ok = api_etag_match(h, tag, true);
     }
     kiln_buf_deinit(&b);
     if (!ok)
@@ -647,10 +598,10 @@ int api_retrieve(kiln_ctx *c)
     if (kiln_encode_json(m, obj, b) != 0)
         return KILN_ENOMEM;
     char tag[35];
-    etag_of(b->p, b->n, tag);
+    api_etag(b->p, b->n, tag);
     kiln_set_header(c, "ETag", tag);
     kiln_str inm = kiln_header(c, "If-None-Match");
-    if (inm.p && etag_match(inm, tag, false)) {
+    if (inm.p && api_etag_match(inm, tag, false)) {
         kiln_buf_clear(b);
         kiln_set_status(c, 304);
         return kiln_send(c);

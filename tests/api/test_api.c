@@ -313,3 +313,29 @@ TEST(route_names_and_shapes)
     CHECK(!api_same_shape("/api/tasks/{id}", "/api/tasks"));
     CHECK(!api_same_shape("/api/tasks/x", "/api/tasks/{id}"));
 }
+
+TEST(etags)
+{
+    char tag[35];
+    api_etag("{\"id\":1}", 8, tag);
+    CHECK_INT(strlen(tag), 34);
+    CHECK(tag[0] == '"' && tag[33] == '"');
+    char other[35];
+    api_etag("{\"id\":2}", 8, other);
+    CHECK(strcmp(tag, other) != 0);
+    char h[120];
+    snprintf(h, sizeof h, "%s", tag);
+    CHECK(api_etag_match(kiln_str_c(h), tag, true));
+    snprintf(h, sizeof h, "\"x\", %s", tag);
+    CHECK(api_etag_match(kiln_str_c(h), tag, true));
+    snprintf(h, sizeof h, "W/%s", tag);
+    CHECK(!api_etag_match(kiln_str_c(h), tag, true)); /* If-Match: strong */
+    CHECK(api_etag_match(kiln_str_c(h), tag, false)); /* If-None-Match: weak */
+    CHECK(api_etag_match(KILN_STR("*"), tag, true));
+    CHECK(!api_etag_match(KILN_STR(""), tag, true));
+    CHECK(!api_etag_match(kiln_str_c(other), tag, false));
+    snprintf(h, sizeof h, "%.33s", tag); /* unterminated */
+    CHECK(!api_etag_match(kiln_str_c(h), tag, false));
+    snprintf(h, sizeof h, "%.32s", tag + 1); /* unquoted */
+    CHECK(!api_etag_match(kiln_str_c(h), tag, false));
+}
