@@ -4,6 +4,9 @@
  */
 #include "cli.h"
 
+#include "api/api_impl.h"
+#include "model/model.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +112,9 @@ static const char routes_help[] =
     "usage: kiln routes\n\n"
     "Prints the route table that api/, ws/ and pages/ make: method, path,\n"
     "name (for url() in templates and url_NAME() in C) and file (a\n"
-    "WebSocket's method is WS).\n"
+    "WebSocket's method is WS); then the CRUD routes generated for models\n"
+    "with an [api] table, named by their operationIds, with the file that\n"
+    "overrides one, if one does.\n"
     "Exits with 1 and the reasons when a file breaks the routing rules or\n"
     "two files claim the same route.\n";
 
@@ -131,6 +136,19 @@ int cmd_routes(int argc, char **argv)
         cli_scan_free(&s);
         return 1;
     }
+    /* the CRUD routes of models with [api] (docs/api.md) */
+    model_set ms;
+    model_set_init(&ms);
+    kiln_buf merr;
+    kiln_buf_init(&merr);
+    if (model_load_dir(&ms, root, &merr) != 0) {
+        fputs(merr.p ? merr.p : "models/: cannot load\n", stderr);
+        kiln_buf_deinit(&merr);
+        model_set_free(&ms);
+        cli_scan_free(&s);
+        return 1;
+    }
+    kiln_buf_deinit(&merr);
     size_t w = 4, nw = 4;
     for (size_t i = 0; i < s.nroutes; i++) {
         if (strlen(s.routes[i].pattern) > w)
@@ -138,12 +156,41 @@ int cmd_routes(int argc, char **argv)
         if (s.routes[i].name && strlen(s.routes[i].name) > nw)
             nw = strlen(s.routes[i].name);
     }
+    for (size_t i = 0; i < ms.n; i++) {
+        api_route rs[API_NOPS];
+        size_t n = api_routes(ms.models[i], rs);
+        for (size_t k = 0; k < n; k++) {
+            if (strlen(rs[k].pattern) > w)
+                w = strlen(rs[k].pattern);
+            if (strlen(rs[k].name) > nw)
+                nw = strlen(rs[k].name);
+        }
+    }
     printf("%-7s %-*s %-*s %s\n", "METHOD", (int)w, "PATH", (int)nw, "NAME",
            "FILE");
     for (size_t i = 0; i < s.nroutes; i++)
         printf("%-7s %-*s %-*s %s\n", s.routes[i].method, (int)w,
                s.routes[i].pattern, (int)nw,
                s.routes[i].name ? s.routes[i].name : "-", s.routes[i].file);
+    for (size_t i = 0; i < ms.n; i++) {
+        api_route rs[API_NOPS];
+        size_t n = api_routes(ms.models[i], rs);
+        for (size_t k = 0; k < n; k++) {
+            const char *by = NULL;
+            for (size_t j = 0; j < s.nroutes && !by; j++) {
+                const char *meth = strcmp(s.routes[j].method, "WS") == 0
+                                       ? "GET"
+                                       : s.routes[j].method;
+                if (strcmp(meth, rs[k].method) == 0 &&
+                    api_same_shape(s.routes[j].pattern, rs[k].pattern))
+                    by = s.routes[j].file;
+            }
+            printf("%-7s %-*s %-*s %s (generated%s%s)\n", rs[k].method, (int)w,
+                   rs[k].pattern, (int)nw, rs[k].name, ms.models[i]->file,
+                   by ? ", overridden by " : "", by ? by : "");
+        }
+    }
+    model_set_free(&ms);
     char name[128];
     cli_project_name(root, name, sizeof name);
     kiln_settings_in in = {.root = root}; /* no .env, no key generated */

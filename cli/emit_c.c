@@ -1258,6 +1258,13 @@ int cli_emit_models(const model_set *ms, kiln_buf *h, kiln_buf *c)
     }
     for (size_t i = 0; i < ms->nendpoints; i++)
         emit_endpoint_desc(c, ms->endpoints[i]);
+    kiln_buf_puts(c, "/* the models with a generated CRUD API ([api]): the "
+                     "project's main routes\n   them (kiln/api.h) */\n"
+                     "const kiln_model *const kiln_api_models[] = {");
+    for (size_t i = 0; i < ms->n; i++)
+        if (ms->models[i]->api)
+            kiln_buf_printf(c, "&%s_model, ", ms->models[i]->name);
+    kiln_buf_puts(c, "NULL};\n");
     return 0;
 }
 

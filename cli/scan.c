@@ -29,6 +29,9 @@
  */
 #include "cli.h"
 
+#include "api/api_impl.h"
+#include "model/model.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -753,6 +756,30 @@ static int walk_jobs(walk *w, const char *rel, bool helper, bool tasks)
     return rc;
 }
 
+/* The names of the CRUD routes generated for models with [api] (their
+   operationIds: getTask...). Models that do not load are left to the
+   model checks, which say why. Returns 0, or -1 (memory). */
+static int name_api_routes(const char *root, cli_scan *s)
+{
+    model_set ms;
+    model_set_init(&ms);
+    kiln_buf err;
+    kiln_buf_init(&err);
+    int rc = 0;
+    if (model_load_dir(&ms, root, &err) == 0) {
+        for (size_t i = 0; i < ms.n && rc == 0; i++) {
+            api_route rs[API_NOPS];
+            size_t n = api_routes(ms.models[i], rs);
+            for (size_t k = 0; k < n && rc == 0; k++)
+                rc = cli_scan_name(s, rs[k].name, rs[k].pattern,
+                                   ms.models[i]->file);
+        }
+    }
+    kiln_buf_deinit(&err);
+    model_set_free(&ms);
+    return rc;
+}
+
 int cli_scan_project(const char *root, cli_scan *s)
 {
     memset(s, 0, sizeof *s);
@@ -776,8 +803,10 @@ int cli_scan_project(const char *root, cli_scan *s)
         qsort(s->routes, s->nroutes, sizeof(cli_route), cmp_route);
     if (rc == 0)
         rc = cli_name_routes(root, s);
-    /* generated routes add their names here (cli_scan_name), before the
-       templates' url() calls are checked against the names */
+    /* generated routes add their names here, before the templates' url()
+       calls are checked against the names */
+    if (rc == 0)
+        rc = name_api_routes(root, s);
     if (rc == 0)
         cli_check_templates(root, s);
     if (rc == 0) {

@@ -44,6 +44,7 @@
 #include "kiln/tasks.h"
 #include "kiln/static.h"
 #include "kiln/project.h"
+#include "kiln/api.h"
 #include "kiln/handler.h"
 #include "kiln/page.h"
 #include "kiln/url.h"

@@ -93,7 +93,7 @@ def db_suites():
                                     "--bin", "build", "test_db.",
                                     "test_techempower", "test_migrate",
                                     "test_models", "test_migrate_models",
-                                    "test_tasks",
+                                    "test_tasks", "test_api_crud",
                                     "test_kiln_test.test_isolated_databases"],
                                    env)]
         if os.path.exists("build-asan/tests/db/test_db"):

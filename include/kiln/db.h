@@ -256,6 +256,15 @@ typedef enum kiln_db_violation {
  */
 kiln_db_violation kiln_db_violation_of(const kiln_dbc *db, const char **name);
 
+/**
+ * How many statements (queries and execs; a batch counts each of its
+ * queries; transaction control does not count) db has sent since it was
+ * made: a handler's count is the
+ * difference around what it measures (the CRUD API reports a list's in
+ * debug mode, docs/api.md). 0 for a NULL db.
+ */
+uint64_t kiln_db_statements(const kiln_dbc *db);
+
 /** The last error's message (one line, owned by db), "" when none. */
 const char *kiln_db_errmsg(const kiln_dbc *db);
 

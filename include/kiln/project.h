@@ -93,6 +93,9 @@ typedef struct kiln_project {
         kiln_url_define before serving; or NULL */
     const kiln_route_name *names;
     size_t nnames;
+    /** the models with an [api] table, NULL-terminated (models.c's
+        kiln_api_models), or NULL: their CRUD routes (kiln/api.h) */
+    const kiln_model *const *api_models;
 } kiln_project;
 
 /**

@@ -375,8 +375,9 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
     kiln_log_set_level(log_level(kiln_settings_str(s, "logging.level")));
     g_settings = s;
     r->app = kiln_app_new();
-    if (!r->app || add_routes(r->app, p) || define_names(p) ||
-        mount_static(r->app, p, s, dev)) {
+    if (!r->app || add_routes(r->app, p) ||
+        kiln_api_register(r->app, p->api_models, p->routes, p->nroutes) ||
+        define_names(p) || mount_static(r->app, p, s, dev)) {
         rc = r->app ? 2 : 1;
         project_close(r);
         return rc;

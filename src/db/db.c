@@ -462,6 +462,7 @@ static int before_statement(kiln_dbc *db, const char *sql,
     close_open(db);
     db->err[0] = '\0';
     db->last_rc = 0;
+    db->nstatements++;
     if (!sql)
         return db_set_err(db, KILN_EINVAL, "no SQL");
     return check_params(db, params, n);
@@ -674,6 +675,7 @@ int kiln_db_batch_run(kiln_db_batch *b)
     db->err[0] = '\0';
     if (b->n == 0)
         return 0;
+    db->nstatements += b->n;
     int rc = db->ops->batch_run(b);
     db->open_batch = b;
     return unavailable(db, rc);
@@ -724,6 +726,11 @@ int kiln_db_rollback(kiln_dbc *db)
 int kiln_db_depth(const kiln_dbc *db)
 {
     return db ? db->depth : 0;
+}
+
+uint64_t kiln_db_statements(const kiln_dbc *db)
+{
+    return db ? db->nstatements : 0;
 }
 
 kiln_db_violation kiln_db_violation_of(const kiln_dbc *db, const char **name)

@@ -43,6 +43,7 @@ struct kiln_dbc {
     kiln_rows *open_rows; /**< the result being read, if any */
     struct kiln_db_batch *open_batch; /**< the last batch run, if any */
     int last_rc;                      /**< the code of err (db_set_err) */
+    uint64_t nstatements; /**< statements sent (kiln_db_statements) */
     int violation;        /**< kiln_db_violation of the last error */
     char constraint[128]; /**< its constraint (kiln_db_violation_of) */
     char err[512];        /**< last error message ("" when none) */

@@ -192,7 +192,10 @@ static int sq_err(kiln_dbc *db, sqlite3 *h, int rc, const char *what)
             ext == SQLITE_CONSTRAINT_UNIQUE ||
                     ext == SQLITE_CONSTRAINT_PRIMARYKEY
                 ? KILN_DB_VIOLATION_UNIQUE
-            : ext == SQLITE_CONSTRAINT_FOREIGNKEY
+            : ext == SQLITE_CONSTRAINT_FOREIGNKEY ||
+                    /* ON DELETE RESTRICT fails as a trigger constraint */
+                    (ext == SQLITE_CONSTRAINT_TRIGGER &&
+                     strstr(sqlite3_errmsg(h), "FOREIGN KEY"))
                 ? KILN_DB_VIOLATION_FOREIGN_KEY
             : ext == SQLITE_CONSTRAINT_NOTNULL ? KILN_DB_VIOLATION_NOT_NULL
             : ext == SQLITE_CONSTRAINT_CHECK   ? KILN_DB_VIOLATION_CHECK

@@ -131,14 +131,15 @@ static int field_list(model_set *s, const char *file, const kiln_model *m,
     return rc;
 }
 
-/* A page size key: an integer 1..1000. */
+/* A page size key: an integer 1..250 (an expanded page's ids are one
+   query's parameters). */
 static int page_key(const char *file, const toml_entry *e, uint32_t *out,
                     kiln_buf *errs)
 {
     const toml_value *v = e->value;
-    if (v->type != TOML_INTEGER || v->u.integer < 1 || v->u.integer > 1000) {
+    if (v->type != TOML_INTEGER || v->u.integer < 1 || v->u.integer > 250) {
         model_error(errs, file, v->line, v->column,
-                    "[api] %.*s is an integer from 1 to 1000", (int)e->key.n,
+                    "[api] %.*s is an integer from 1 to 250", (int)e->key.n,
                     e->key.p);
         return KILN_EINVAL;
     }

@@ -174,6 +174,13 @@ static int enc_object(const kiln_model *m, const void *obj, kiln_buf *b)
     return rc ? rc : kiln_buf_putc(b, '}');
 }
 
+int schema_encode_field(const kiln_field *f, const void *obj, kiln_buf *b)
+{
+    if (schema_is_null(f, obj))
+        return kiln_buf_append(b, "null", 4);
+    return enc_value(f, f->type, (const char *)obj + f->offset, b);
+}
+
 int kiln_encode_json(const kiln_model *m, const void *obj, kiln_buf *b)
 {
     return enc_object(m, obj, b);

@@ -194,4 +194,9 @@ int schema_absent(schema_dec *d, const kiln_model *m, void *obj,
 int schema_json_field(schema_dec *d, const kiln_field *f, kiln_str t, void *obj,
                       const schema_path *path);
 
+/** Appends the JSON value of field f of obj (null when NULL), as
+    kiln_encode_json writes it (the CRUD API's expand uses it). Returns 0 or
+    KILN_ENOMEM. */
+int schema_encode_field(const kiln_field *f, const void *obj, kiln_buf *b);
+
 #endif

@@ -135,6 +135,16 @@ def test_board_pages_forms_and_api():
         eq(st, 422, body)
         eq(sorted(e["parameter"] for e in json.loads(body)["errors"]),
            ["limit", "status"], body)
+        # the generated CRUD API ([api] in models/task.toml)
+        st, body, _ = b.call("GET", "/api/tasks?project=1&status=doing"
+                             "&expand=project&ordering=title")
+        eq(st, 200, body)
+        page = json.loads(body)
+        eq(sorted(x["id"] for x in page["items"]), [2, 3], body)
+        check(all(x["project"]["id"] == 1 for x in page["items"]),
+              "the project expanded: " + body)
+        st, body, _ = b.call("GET", "/api/tasks?search=zzzz-none")
+        eq(json.loads(body)["items"], [], "search")
         st, _, _ = b.call("DELETE", "/tasks/2", None, HX)
         eq(st, 204, "deleted")
         st, _, _ = b.call("GET", "/tasks/2")

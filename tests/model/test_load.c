@@ -396,7 +396,11 @@ TEST(api_table)
     CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\nordering = \"t\"\n",
               "models/task.toml:7:12: [api] ordering is a list");
     CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\npage_size = 0\n",
-              "models/task.toml:7:13: [api] page_size is an integer");
+              "models/task.toml:7:13: [api] page_size is an integer from 1 "
+              "to 250");
+    CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\nmax_page_size = "
+                       "251\n",
+              "models/task.toml:7:17: [api] max_page_size is an integer");
     CHECK_ERR(T_FIELDS "[api]\noperations = [\"all\"]\npage_size = 30\n"
                        "max_page_size = 10\n",
               "models/task.toml:5:1: [api] page_size (30) is larger");
