@@ -18,6 +18,7 @@ static const struct command {
     {"run", cmd_run, "run the release binary"},
     {"routes", cmd_routes, "print the route table (method, path, file)"},
     {"openapi", cmd_openapi, "print the OpenAPI 3.1 document (--out FILE)"},
+    {"types", cmd_types, "write the TypeScript client (--out DIR, --check)"},
     {"config", cmd_config, "print the effective settings and their origin"},
     {"gen", cmd_gen, "add files: kiln gen api|page|model NAME"},
     {"migrate", cmd_migrate,
