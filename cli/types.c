@@ -207,10 +207,11 @@ int cmd_types(int argc, char **argv)
     char root[PATH_MAX];
     if (cli_find_root(root) || cli_check_project(root))
         return 1;
-    char dir[PATH_MAX];
-    if (outdir)
+    char dir[PATH_MAX], shown[PATH_MAX]; /* shown: as the user wrote it */
+    if (outdir) {
         snprintf(dir, sizeof dir, "%s", outdir);
-    else {
+        snprintf(shown, sizeof shown, "%s", outdir);
+    } else {
         kiln_settings_in in = {.root = root};
         kiln_settings *st = NULL;
         char err[512];
@@ -219,6 +220,7 @@ int cmd_types(int argc, char **argv)
         const char *out = kiln_settings_str(st, "types.out");
         int bad = !out || !*out ||
                   cli_pathf(dir, sizeof dir, "%s/%s", root, out) != 0;
+        snprintf(shown, sizeof shown, "%s", bad ? "" : out);
         kiln_settings_free(st);
         if (bad)
             return cli_usage_error("no folder: give --out DIR or set "
@@ -254,11 +256,12 @@ int cmd_types(int argc, char **argv)
                               errs.p ? errs.p : "");
         else if (check) {
             for (size_t i = 0; i < changed.n; i++)
-                cli_fail("%s/%s is stale (run kiln types)", dir, changed.v[i]);
+                cli_fail("%s/%s is stale (run kiln types)", shown,
+                         changed.v[i]);
             status = changed.n ? 1 : 0;
         } else if (changed.n)
             cli_progress("%zu file%s written to %s", changed.n,
-                         changed.n == 1 ? "" : "s", dir);
+                         changed.n == 1 ? "" : "s", shown);
         cli_strs_free(&changed);
     }
     kiln_buf_deinit(&errs);

@@ -326,6 +326,14 @@ static const char *plural_of(const kiln_model *m)
 
 static void put_enum(kiln_buf *b, const tname *t);
 
+/* "a task", "an owner": m's label with its article. */
+static void with_article(const kiln_model *m, char *out, size_t n)
+{
+    const char *l = label_of(m);
+    snprintf(out, n, "%s %s", strchr("aeiouAEIOU", l[0]) && l[0] ? "an" : "a",
+             l);
+}
+
 /* Writes the enums of m's fields not yet written, before the type that
    uses them. */
 static void put_enums_of(tw *k, kiln_buf *b, const kiln_model *m)
@@ -352,6 +360,8 @@ static void put_object(tw *k, kiln_buf *b, const tname *t)
     const kiln_model *m = t->m;
     int v = t->v;
     put_enums_of(k, b, m);
+    char an[160];
+    with_article(m, an, sizeof an);
     bool multi = is_table(m) && v != T_OUT;
     bputs(b, multi ? "/**" : "/** ");
     size_t nl = strlen(m->name);
@@ -374,7 +384,7 @@ static void put_object(tw *k, kiln_buf *b, const tname *t)
         else
             bprintf(b, "An object of an endpoint (%s).", m->name);
     } else if (v == T_OUT)
-        bprintf(b, "A %s, as the API answers it.", label_of(m));
+        bprintf(b, "%c%s, as the API answers it.", an[0] - 'a' + 'A', an + 1);
     else if (v == T_IN)
         bprintf(b,
                 "\n * A new %s, or its full replacement (PUT). The keys "
@@ -382,10 +392,10 @@ static void put_object(tw *k, kiln_buf *b, const tname *t)
                 label_of(m));
     else
         bprintf(b,
-                "\n * A partial update of a %s (JSON Merge Patch): only "
+                "\n * A partial update of %s (JSON Merge Patch): only "
                 "the keys given\n * change; null clears an optional "
                 "field.\n",
-                label_of(m));
+                an);
     if (is_table(m) && v == T_OUT && m->help && *m->help) {
         bputs(b, " ");
         put_doc_text(b, m->help);
@@ -563,6 +573,7 @@ static const char header[] =
 
 typedef struct crud_names {
     char sing[128], plural[128], keys[160], base[160];
+    char a[160]; /* "a task" */
     const char *out, *in, *patch, *page, *params;
     uint32_t ops;
 } crud_names;
@@ -704,25 +715,25 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
                 path);
     if (ops & KILN_API_RETRIEVE)
         bprintf(b,
-                "/** GET /api/%s/{id}: one %s. */\n"
+                "/** GET /api/%s/{id}: %s. */\n"
                 "export function get%s(id: number, options?: "
                 "CallOptions): Promise<%s> {\n"
                 "  return request<%s>(\"GET\", `/api/%s/${id}`, "
                 "options);\n}\n\n",
-                path, label_of(m), n->sing, n->out, n->out, path);
+                path, n->a, n->sing, n->out, n->out, path);
     if (ops & KILN_API_CREATE)
         bprintf(b,
-                "/** POST /api/%s: creates a %s and answers it. */\n"
+                "/** POST /api/%s: creates %s and answers it. */\n"
                 "export function create%s(\n"
                 "  body: %s,\n"
                 "  options?: CallOptions,\n"
                 "): Promise<%s> {\n"
                 "  return request<%s>(\"POST\", \"/api/%s\", { "
                 "...options, body });\n}\n\n",
-                path, label_of(m), n->sing, n->in, n->out, n->out, path);
+                path, n->a, n->sing, n->in, n->out, n->out, path);
     if (ops & KILN_API_UPDATE)
         bprintf(b,
-                "/** PUT /api/%s/{id}: replaces a %s (pass If-Match "
+                "/** PUT /api/%s/{id}: replaces %s (pass If-Match "
                 "in options.headers\n    to refuse a lost update). "
                 "*/\n"
                 "export function update%s(\n"
@@ -732,11 +743,11 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
                 "): Promise<%s> {\n"
                 "  return request<%s>(\"PUT\", `/api/%s/${id}`, { "
                 "...options, body });\n}\n\n",
-                path, label_of(m), n->sing, n->in, n->out, n->out, path);
+                path, n->a, n->sing, n->in, n->out, n->out, path);
     if (ops & KILN_API_PATCH)
         bprintf(b,
                 "/** PATCH /api/%s/{id}: changes the fields given of "
-                "a %s. */\n"
+                "%s. */\n"
                 "export function patch%s(\n"
                 "  id: number,\n"
                 "  body: %s,\n"
@@ -747,15 +758,15 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
                 "    body,\n"
                 "    contentType: \"application/merge-patch+json\",\n"
                 "  });\n}\n\n",
-                path, label_of(m), n->sing, n->patch, n->out, n->out, path);
+                path, n->a, n->sing, n->patch, n->out, n->out, path);
     if (ops & KILN_API_DELETE)
         bprintf(b,
-                "/** DELETE /api/%s/{id}: deletes a %s. */\n"
+                "/** DELETE /api/%s/{id}: deletes %s. */\n"
                 "export function delete%s(id: number, options?: "
                 "CallOptions): Promise<void> {\n"
                 "  return request<void>(\"DELETE\", `/api/%s/${id}`, "
                 "options);\n}\n\n",
-                path, label_of(m), n->sing, path);
+                path, n->a, n->sing, path);
 
     /* the hooks */
     if (ops & KILN_API_LIST) {
@@ -798,7 +809,7 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
     }
     if (ops & KILN_API_RETRIEVE)
         bprintf(b,
-                "/** One %s, cached under %s.detail(id). */\n"
+                "/** Reads %s, cached under %s.detail(id). */\n"
                 "export function useGet%s(id: number, options?: "
                 "QueryOptions<%s>) {\n"
                 "  return useQuery<%s, ApiError>({\n"
@@ -806,11 +817,10 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
                 "    queryKey: %s.detail(id),\n"
                 "    queryFn: ({ signal }) => get%s(id, { signal }),\n"
                 "  });\n}\n\n",
-                label_of(m), n->keys, n->sing, n->out, n->out, n->keys,
-                n->sing);
+                n->a, n->keys, n->sing, n->out, n->out, n->keys, n->sing);
     if (ops & KILN_API_CREATE)
         bprintf(b,
-                "/** Creates a %s; every list of %s is refetched. */\n"
+                "/** Creates %s; every list of %s is refetched. */\n"
                 "export function useCreate%s(options?: "
                 "MutationOptions<%s, %s>) {\n"
                 "  const queryClient = useQueryClient();\n"
@@ -823,8 +833,8 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
                 "      await options?.onSuccess?.(row, ...rest);\n"
                 "    },\n"
                 "  });\n}\n\n",
-                label_of(m), plural_of(m), n->sing, n->out, n->in, n->out,
-                n->in, n->sing, n->keys);
+                n->a, plural_of(m), n->sing, n->out, n->in, n->out, n->in,
+                n->sing, n->keys);
     static const struct {
         uint32_t bit;
         const char *verb, *what, *body;
@@ -839,7 +849,7 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
         verb[0] = (char)(verb[0] - 'a' + 'A');
         bprintf(
             b,
-            "/** %s a %s; its detail and every list are refetched. */\n"
+            "/** %s %s; its detail and every list are refetched. */\n"
             "export function use%s%s(\n"
             "  options?: MutationOptions<%s, { id: number; body: %s }>,\n"
             ") {\n"
@@ -856,12 +866,12 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
             "      await options?.onSuccess?.(row, vars, ...rest);\n"
             "    },\n"
             "  });\n}\n\n",
-            upd[i].what, label_of(m), verb, n->sing, n->out, body, n->out, body,
+            upd[i].what, n->a, verb, n->sing, n->out, body, n->out, body,
             upd[i].verb, n->sing, n->keys, n->keys);
     }
     if (ops & KILN_API_DELETE)
         bprintf(b,
-                "/** Deletes a %s; its detail is dropped and every "
+                "/** Deletes %s; its detail is dropped and every "
                 "list refetched. */\n"
                 "export function useDelete%s(options?: "
                 "MutationOptions<void, number>) {\n"
@@ -878,7 +888,7 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
                 "...rest);\n"
                 "    },\n"
                 "  });\n}\n\n",
-                label_of(m), n->sing, n->sing, n->keys, n->keys);
+                n->a, n->sing, n->sing, n->keys, n->keys);
     /* one newline at the end */
     while (b->n > 1 && b->p[b->n - 1] == '\n' && b->p[b->n - 2] == '\n')
         b->n--;
@@ -1282,6 +1292,7 @@ int ts_write(const oapi_doc *d, ts_files *out)
         oapi_pascal(m->name, n.sing, sizeof n.sing);
         oapi_pascal(m->api->path, n.plural, sizeof n.plural);
         camel(n.sing, n.keys, sizeof n.keys);
+        with_article(m, n.a, sizeof n.a);
         snprintf(n.keys + strlen(n.keys), sizeof n.keys - strlen(n.keys),
                  "Keys");
         n.out = type_name(&k, m, T_OUT, NULL);

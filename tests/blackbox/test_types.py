@@ -253,7 +253,8 @@ def test_types_check():
                 TASK.replace('due = "date?"', 'due = "date?"\nsize = "integer?"'))
         rc, _, err = p.kiln("types", "--check")
         eq(rc, 1, "stale after a model change: " + err)
-        check("web/src/api/types.ts is stale" in err, err)
+        check("kiln types: web/src/api/types.ts is stale (run kiln types)\n"
+              in err, err)
         check("tasks.ts" not in err, "only what changed: " + err)
         # a file edited by hand
         p.write("web/src/api/client.ts", "// mine\n")
