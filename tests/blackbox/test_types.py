@@ -4,8 +4,10 @@ TypeScript's own compiler (`tsc --strict`, installed by `npm ci` from
 tests/types's lock file with @tanstack/react-query v5 and React's types)
 over the files it writes and a React component that uses the hooks and the
 client (tests/types/board.tsx), which must compile, and over a file with
-deliberate type errors (tests/types/bad.ts), which must not; `kiln types
---check` for CI; `kiln dev` rewriting the files when a model changes.
+deliberate type errors (tests/types/bad.ts), which must not; orval's
+react-query client generated from `kiln openapi`'s document, which tsc
+compiles too; `kiln types --check` for CI; `kiln dev` rewriting the files
+when a model changes.
 """
 
 import hashlib
@@ -231,6 +233,41 @@ def test_types_compile_strict():
 
 
 test_types_compile_strict.timeout = 600
+
+
+def test_types_orval_from_the_document():
+    """Orval (7.13.x: later ones need Node 22), an independent generator,
+    makes its react-query client from `kiln openapi`'s document without an
+    error, with hooks named after the operationIds, and tsc --strict
+    compiles it."""
+    npm_ci()
+    with Project("board") as p:
+        make(p)
+        rc, _, err = p.kiln("openapi", "--out", "openapi.json")
+        eq(rc, 0, "kiln openapi: " + err)
+        r = subprocess.run([os.path.join(NPM_DIR, "node_modules", ".bin",
+                                         "orval"),
+                            "--input", "openapi.json",
+                            "--output", "web/src/orval/api.ts",
+                            "--client", "react-query"],
+                           cwd=p.root, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=t(300))
+        out = r.stdout.decode("utf-8", "replace")
+        eq(r.returncode, 0, "orval: " + out)
+        api = p.read("web/src/orval/api.ts")
+        for want in ("export function useListTasks<",
+                     "export function useGetTask<",
+                     "export const useCreateTask = ",
+                     "export const usePatchTask = ",
+                     "export const usePostPostsByIdLike = ",
+                     "export interface TaskInput {",
+                     "export type TaskStatus = "):
+            check(want in api, "orval wrote %r" % want)
+        rc, out = tsc(p, ["orval/api.ts"])
+        eq(rc, 0, "tsc over orval's output:\n" + out)
+
+
+test_types_orval_from_the_document.timeout = 600
 
 
 def test_types_check():
