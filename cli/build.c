@@ -399,8 +399,10 @@ static int gen_models(const char *root, const char *gen, const char *name,
             rc = -1;
         }
         cli_pathf(path, sizeof path, "%s/openapi.c", gen);
+        char docs[PATH_MAX];
+        s->apidocs = s->openapi && cli_apidocs_dir(docs);
         if (rc == 0 && s->openapi) {
-            cli_openapi_c(name, &doc, release, &c);
+            cli_openapi_c(name, &doc, release, s->apidocs ? docs : NULL, &c);
             if (cli_write_if_changed(path, c.p, c.n) < 0) {
                 kiln_buf_printf(log, "cannot write %s: %s\n", path,
                                 strerror(errno));

@@ -149,6 +149,8 @@ typedef struct cli_scan {
     /** set by the build when it wrote gen/openapi.c: the route table then
         serves GET /api/openapi.json */
     bool openapi;
+    /** and when that file has the /api/docs page (cli_apidocs_routes) */
+    bool apidocs;
 } cli_scan;
 
 /**
@@ -216,10 +218,26 @@ int cli_load_endpoints(const char *root, struct model_set *ms, cli_scan *s,
  */
 int cli_openapi_doc(const char *name, const struct model_set *ms,
                     const cli_scan *s, kiln_buf *out, bool *any);
-/** Appends the C file that compiles doc into the app and defines
-    kiln_gen_openapi_GET, its handler (gen/openapi.c). */
+/**
+ * The folder of swagger-ui-dist's files for the /api/docs page
+ * (share/openapi-docs/node_modules/swagger-ui-dist of Kiln's source, which
+ * `npm ci` fills), written into dir; false when they are not installed.
+ */
+bool cli_apidocs_dir(char dir[PATH_MAX]);
+/** The routes of the /api/docs page; kiln_gen_apidocs_<i>_GET serves
+    route i. */
+extern const char *const cli_apidocs_routes[4];
+/**
+ * Appends the C file that compiles doc into the app and defines
+ * kiln_gen_openapi_GET, its handler (gen/openapi.c); when docs (the folder
+ * of cli_apidocs_dir) is not NULL, also the /api/docs page with its assets
+ * compiled in and its handlers.
+ */
 void cli_openapi_c(const char *name, const kiln_buf *doc, bool release,
-                   kiln_buf *c);
+                   const char *docs, kiln_buf *c);
+/** Appends the assembly that embeds the file at abs (absolute path) as the
+    symbol sym, an `extern const unsigned char sym[]` (gen.c). */
+void cli_put_incbin(kiln_buf *b, const char *sym, const char *abs);
 /** Frees r->log. */
 void cli_build_result_free(cli_build_result *r);
 /**

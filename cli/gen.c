@@ -12,8 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Appends the assembly that embeds file (absolute path) as symbol sym. */
-static void put_incbin(kiln_buf *b, const char *sym, const char *abs)
+void cli_put_incbin(kiln_buf *b, const char *sym, const char *abs)
 {
     kiln_buf_printf(b,
                     "__asm__(\".section .rodata.kiln_embed,\\\"a\\\"\\n\"\n"
@@ -174,7 +173,7 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
                     return -1;
                 }
                 snprintf(sym, sizeof sym, "kiln_tpl_%zu", ntpl);
-                put_incbin(&b, sym, abs);
+                cli_put_incbin(&b, sym, abs);
                 kiln_buf_puts(&tab, "    {");
                 cli_put_cstr(&tab, rel);
                 kiln_buf_printf(&tab, ", %s, %lld, %lld, ", sym,
@@ -204,7 +203,7 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
             char abs[PATH_MAX * 3], sym[40];
             snprintf(abs, sizeof abs, "%s/%s", sdir, files.v[i]);
             snprintf(sym, sizeof sym, "kiln_static_%zu", i);
-            put_incbin(&b, sym, abs);
+            cli_put_incbin(&b, sym, abs);
         }
         if (files.n) {
             kiln_buf_puts(&b, "\n/* static/, compiled in */\n"
@@ -272,7 +271,16 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
                     strcmp(s->routes[i].method, "GET") == 0);
     if (openapi)
         kiln_buf_puts(&b, "/* the OpenAPI document (openapi.c) */\n"
-                          "int kiln_gen_openapi_GET(kiln_ctx *c);\n\n");
+                          "int kiln_gen_openapi_GET(kiln_ctx *c);\n");
+    /* and its page, /api/docs, unless a file routes one of its URLs */
+    size_t ndocs = openapi && s->apidocs ? 4 : 0;
+    for (size_t j = 0; j < s->nroutes && ndocs; j++)
+        if (strncmp(s->routes[j].pattern, "/api/docs", 9) == 0)
+            ndocs = 0;
+    for (size_t i = 0; i < ndocs; i++)
+        kiln_buf_printf(&b, "int kiln_gen_apidocs_%zu_GET(kiln_ctx *c);\n", i);
+    if (openapi)
+        kiln_buf_putc(&b, '\n');
 
     /* the table */
     kiln_buf_puts(&b, "static const kiln_route_def routes[] = {\n");
@@ -296,6 +304,11 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
         kiln_buf_puts(&b, "    {\"GET\", \"/api/openapi.json\", "
                           "kiln_gen_openapi_GET, NULL, \"(kiln openapi)\", "
                           "NULL},\n");
+    for (size_t i = 0; i < ndocs; i++)
+        kiln_buf_printf(&b,
+                        "    {\"GET\", \"%s\", kiln_gen_apidocs_%zu_GET, NULL, "
+                        "\"(kiln openapi)\", NULL},\n",
+                        cli_apidocs_routes[i], i);
     if (!s->nroutes && !openapi)
         kiln_buf_puts(&b, "    {NULL, NULL, NULL, NULL, NULL, NULL},\n");
     kiln_buf_puts(&b, "};\n\nstatic const kiln_project project = {\n"
@@ -306,7 +319,8 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     kiln_buf_printf(&b,
                     ",\n    .release = %s,\n    .routes = routes,\n"
                     "    .nroutes = %zu,\n",
-                    o->release ? "true" : "false", s->nroutes + openapi);
+                    o->release ? "true" : "false",
+                    s->nroutes + openapi + ndocs);
     if (nstatic)
         kiln_buf_printf(&b, "    .statics = statics,\n    .nstatics = %zu,\n",
                         nstatic);

@@ -11,6 +11,7 @@
 #include "openapi/openapi.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,17 +41,133 @@ int cli_openapi_doc(const char *name, const struct model_set *ms,
     return rc;
 }
 
+const char *const cli_apidocs_routes[4] = {
+    "/api/docs", "/api/docs/swagger-ui.css", "/api/docs/swagger-ui-bundle.js",
+    "/api/docs/init.js"};
+
+bool cli_apidocs_dir(char dir[PATH_MAX])
+{
+    char probe[PATH_MAX + 32];
+    if (cli_pathf(dir, PATH_MAX,
+                  "%s/share/openapi-docs/node_modules/swagger-ui-dist",
+                  KILN_SOURCE_DIR) != 0 ||
+        cli_pathf(probe, sizeof probe, "%s/swagger-ui-bundle.js", dir) != 0)
+        return false;
+    return cli_exists(probe);
+}
+
+/* The /api/docs page: swagger-ui-dist's script and style sheet compiled
+   in (the files of docs), a page and the script that starts it. */
+static void put_apidocs(kiln_buf *c, const char *name, const char *docs)
+{
+    static const char *const files[2] = {"swagger-ui.css",
+                                         "swagger-ui-bundle.js"};
+    kiln_buf_puts(c, "\n/* the /api/docs page: swagger-ui-dist (npm, "
+                     "share/openapi-docs of Kiln), compiled in */\n");
+    long long size[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        char abs[PATH_MAX + 64], sym[32];
+        cli_pathf(abs, sizeof abs, "%s/%s", docs, files[i]);
+        struct stat st;
+        size[i] = stat(abs, &st) == 0 ? (long long)st.st_size : 0;
+        snprintf(sym, sizeof sym, "kiln_apidocs_%d", i + 1);
+        cli_put_incbin(c, sym, abs);
+    }
+    kiln_buf_puts(c, "\nstatic const char docs_html[] =\n"
+                     "    \"<!DOCTYPE html>\\n\"\n"
+                     "    \"<html lang=\\\"en\\\">\\n\"\n"
+                     "    \"<head>\\n\"\n"
+                     "    \"<meta charset=\\\"utf-8\\\">\\n\"\n"
+                     "    \"<meta name=\\\"viewport\\\" "
+                     "content=\\\"width=device-width, "
+                     "initial-scale=1\\\">\\n\"\n"
+                     "    \"<title>");
+    kiln_buf t;
+    kiln_buf_init(&t);
+    for (const char *p = name; *p; p++) /* HTML text */
+        if (*p == '<')
+            kiln_buf_puts(&t, "&lt;");
+        else if (*p == '>')
+            kiln_buf_puts(&t, "&gt;");
+        else if (*p == '&')
+            kiln_buf_puts(&t, "&amp;");
+        else
+            kiln_buf_putc(&t, *p);
+    kiln_buf_puts(&t, " API</title>");
+    char *title = t.p ? strndup(t.p, t.n) : NULL;
+    kiln_buf_deinit(&t);
+    /* the title as a C string, without the quotes cli_put_cstr adds */
+    kiln_buf q;
+    kiln_buf_init(&q);
+    cli_put_cstr(&q, title ? title : "API</title>");
+    free(title);
+    if (q.n >= 2)
+        kiln_buf_append(c, q.p + 1, q.n - 2);
+    kiln_buf_deinit(&q);
+    kiln_buf_puts(
+        c, "\\n\"\n"
+           "    \"<link rel=\\\"stylesheet\\\" "
+           "href=\\\"/api/docs/swagger-ui.css\\\">\\n\"\n"
+           "    \"</head>\\n\"\n"
+           "    \"<body>\\n\"\n"
+           "    \"<div id=\\\"docs\\\"></div>\\n\"\n"
+           "    \"<script src=\\\"/api/docs/swagger-ui-bundle.js\\\">"
+           "</script>\\n\"\n"
+           "    \"<script src=\\\"/api/docs/init.js\\\"></script>\\n\"\n"
+           "    \"</body>\\n\"\n"
+           "    \"</html>\\n\";\n\n"
+           "/* no validator (it would call a server on the Internet) */\n"
+           "static const char docs_init[] =\n"
+           "    \"window.ui = SwaggerUIBundle({url: "
+           "\\\"/api/openapi.json\\\", dom_id: \\\"#docs\\\",\\n\"\n"
+           "    \"    deepLinking: true, validatorUrl: null});\\n\";\n\n"
+           "/* served in development, and in production when api.docs is "
+           "\"on\" */\n"
+           "static bool docs_on(void)\n{\n"
+           "    const kiln_settings *s = kiln_project_settings();\n"
+           "    const char *v = s ? kiln_settings_str(s, \"api.docs\") : "
+           "NULL;\n"
+           "    if (v && strcasecmp(v, \"on\") == 0)\n"
+           "        return true;\n"
+           "    if (v && strcasecmp(v, \"off\") == 0)\n"
+           "        return false;\n"
+           "    return s && kiln_settings_dev(s);\n}\n\n"
+           "static int docs_send(kiln_ctx *c, const void *data, size_t n,\n"
+           "                     const char *type)\n{\n"
+           "    if (!docs_on())\n"
+           "        return kiln_problem(c, 404, \"the API's documentation is "
+           "served in development (api.docs)\");\n"
+           "    return kiln_static_send(c, data, n, type, 0);\n}\n\n");
+    kiln_buf_printf(
+        c,
+        "int kiln_gen_apidocs_0_GET(kiln_ctx *c)\n{\n"
+        "    return docs_send(c, docs_html, sizeof docs_html - 1,\n"
+        "                     \"text/html; charset=utf-8\");\n}\n\n"
+        "int kiln_gen_apidocs_1_GET(kiln_ctx *c)\n{\n"
+        "    return docs_send(c, kiln_apidocs_1, %lld, \"text/css; "
+        "charset=utf-8\");\n}\n\n"
+        "int kiln_gen_apidocs_2_GET(kiln_ctx *c)\n{\n"
+        "    return docs_send(c, kiln_apidocs_2, %lld,\n"
+        "                     \"text/javascript; charset=utf-8\");\n}\n\n"
+        "int kiln_gen_apidocs_3_GET(kiln_ctx *c)\n{\n"
+        "    return docs_send(c, docs_init, sizeof docs_init - 1,\n"
+        "                     \"text/javascript; charset=utf-8\");\n}\n",
+        size[0], size[1]);
+}
+
 void cli_openapi_c(const char *name, const kiln_buf *doc, bool release,
-                   kiln_buf *c)
+                   const char *docs, kiln_buf *c)
 {
     kiln_buf_puts(c, "/*\n * The OpenAPI document of ");
     cli_put_comment(c, name);
-    kiln_buf_printf(c,
-                    ", written by `kiln %s` from models/ and api/\n"
-                    " * (`kiln openapi` prints it). It is regenerated on "
-                    "every build: edit those\n * files, not this one.\n */\n"
-                    "#include <kiln.h>\n\nstatic const char openapi_json[] =\n",
-                    release ? "build" : "dev");
+    kiln_buf_printf(
+        c,
+        ", written by `kiln %s` from models/ and api/\n"
+        " * (`kiln openapi` prints it). It is regenerated on "
+        "every build: edit those\n * files, not this one.\n */\n"
+        "#include <kiln.h>\n\n%sstatic const char openapi_json[] =\n",
+        release ? "build" : "dev",
+        docs ? "#include <string.h>\n#include <strings.h>\n\n" : "");
     const char *p = doc->p ? doc->p : "", *end = p + doc->n;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -70,6 +187,8 @@ void cli_openapi_c(const char *name, const kiln_buf *doc, bool release,
            "    return kiln_static_send(c, openapi_json, sizeof openapi_json "
            "- 1,\n"
            "                            \"application/json\", 0);\n}\n");
+    if (docs)
+        put_apidocs(c, name, docs);
 }
 
 static const char openapi_help[] =

@@ -5,7 +5,9 @@
 #   test   + what `make check` uses (python3, clang + libFuzzer, sanitizers,
 #          PostgreSQL and Redis: the tests start their own servers; chromium and, when
 #          no `node` is on PATH, nodejs + npm for tests/browser, whose npm
-#          packages `npm ci` installs from the committed lock file)
+#          packages `npm ci` installs from the committed lock file: also
+#          tests/openapi's @redocly/cli and share/openapi-docs' Swagger UI;
+#          python3-jsonschema for test_openapi)
 #   demo   + sqlite3 and node/npm for examples/board
 #   bench  + nginx, wrk, PostgreSQL (pgbench), Django + gunicorn, pydantic,
 #          simdjson + g++, Node.js + npm (the ws package, from bench/ws's
@@ -15,7 +17,7 @@
 set -euo pipefail
 
 pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq-dev libhiredis-dev zlib1g-dev"
-pkgs_test="python3 python3-jinja2 python3-websockets clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3 chromium redis-server"
+pkgs_test="python3 python3-jinja2 python3-jsonschema python3-websockets clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3 chromium redis-server"
 # node >= 18 may come from elsewhere (nodesource); Debian's only when none
 command -v node >/dev/null || pkgs_test="$pkgs_test nodejs npm"
 # the demo: sqlite3 loads examples/board's seed data, npm its htmx

@@ -23,6 +23,7 @@ static const char *const overflow_choices[] = {"close", "retry", NULL};
 static const char *const cache_choices[] = {"memory", "redis", NULL};
 static const char *const pubsub_choices[] = {"local", "redis", "postgres",
                                              NULL};
+static const char *const docs_choices[] = {"dev", "on", "off", NULL};
 
 /* clang-format off */
 const settings_key settings_keys[] = {
@@ -145,6 +146,9 @@ const settings_key settings_keys[] = {
      "serve static files embedded in the binary", false, NULL},
     {"static", "max_age", "static.max_age", SETTINGS_INT, "0", 0, I32_MAX,
      NULL, "Cache-Control max-age of static files (seconds)", false, NULL},
+    {"api", "docs", "api.docs", SETTINGS_STRING, "dev", 0, 0, NULL,
+     "the /api/docs page: dev (development only), on or off", false,
+     docs_choices},
     {"logging", "level", "logging.level", SETTINGS_STRING, "info", 0, 0, NULL,
      "debug, info, warn or error", false, level_choices},
     {"logging", "access_log", "logging.access_log", SETTINGS_BOOL, "false", 0,
@@ -216,9 +220,9 @@ const settings_key settings_keys[] = {
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
 const char *const settings_sections[] = {
-    "server", "uploads", "database", "redis",     "cache",   "rate",
-    "pubsub", "app",     "static",   "templates", "logging", "ws",
-    "sse",    "tasks",   "services", "types",     "extra", NULL};
+    "server",   "uploads", "database",  "redis",   "cache", "rate", "pubsub",
+    "app",      "static",  "templates", "logging", "ws",    "sse",  "tasks",
+    "services", "api",     "types",     "extra",   NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

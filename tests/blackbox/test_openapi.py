@@ -3,7 +3,8 @@ with models that have [api], an api/ handler with an endpoint schema and
 one without; the document served by the app at /api/openapi.json (ETag,
 304); and an independent consumer, @redocly/cli's lint with the
 recommended rules (installed by `npm ci` from tests/openapi's lock file),
-which must report no error. Sample rows are validated against the
+which must report no error, and openapi-typescript, whose types must
+compile under `tsc --strict` (and refuse a deliberate mistake). Sample rows are validated against the
 document's schemas with python3-jsonschema.
 """
 
@@ -14,10 +15,12 @@ import subprocess
 
 import harness
 from harness import check, eq, t
-from kilncli import Dev, Project
+from kilncli import Dev, Project, env_for, get_when_up
 
-NPM_DIR = os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), "openapi")
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+NPM_DIR = os.path.join(SRC, "tests", "openapi")
+DOCS_DIR = os.path.join(SRC, "share", "openapi-docs")
 
 PROJECT = """\
 # A project of the board.
@@ -266,6 +269,17 @@ def test_openapi_sample_rows_validate():
         check(list(inp.iter_errors({"title": "abc"})), "project is required")
         check(list(inp.iter_errors({"project": 2, "title": "abc",
                                     "id": 4})), "id is not input")
+        vp = validator("ValidationProblem")
+        problem = {"type": "about:blank", "title": "Unprocessable Content",
+                   "status": 422, "errors": [
+                       {"pointer": "/title", "code": "too_short",
+                        "detail": "at least 3 characters"},
+                       {"parameter": "limit", "code": "out_of_range",
+                        "detail": "1 to 50"}]}
+        eq(list(vp.iter_errors(problem)), [], "a 422 as Kiln writes it")
+        check(list(vp.iter_errors(dict(problem, errors=[
+            {"code": "invalid", "detail": "x"}]))),
+              "an error names a field or a parameter")
         page = validator("TaskPage")
         eq(list(page.iter_errors({"items": [row], "next": None})), [],
            "a page")
@@ -300,11 +314,12 @@ def test_openapi_served_with_etag():
 test_openapi_served_with_etag.timeout = 240
 
 
-def npm_ci():
-    lock = os.path.join(NPM_DIR, "package-lock.json")
+def npm_ci(folder=NPM_DIR):
+    """`npm ci` in folder unless its node_modules has its lock file's."""
+    lock = os.path.join(folder, "package-lock.json")
     with open(lock, "rb") as f:
         want = hashlib.sha256(f.read()).hexdigest()
-    stamp = os.path.join(NPM_DIR, "node_modules", ".kiln-lock")
+    stamp = os.path.join(folder, "node_modules", ".kiln-lock")
     try:
         with open(stamp) as f:
             if f.read().strip() == want:
@@ -312,7 +327,7 @@ def npm_ci():
     except OSError:
         pass
     r = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit",
-                        "--no-fund"], cwd=NPM_DIR, stdout=subprocess.PIPE,
+                        "--no-fund"], cwd=folder, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=t(300))
     eq(r.returncode, 0, "npm ci: " + r.stdout.decode("utf-8", "replace"))
     with open(stamp, "w") as f:
@@ -342,3 +357,108 @@ def test_openapi_redocly_lint_recommended():
 
 
 test_openapi_redocly_lint_recommended.timeout = 360
+
+USE_TS = """\
+import type { components, operations } from "./schema";
+
+type Task = components["schemas"]["Task"];
+type Input = components["schemas"]["TaskInput"];
+type Query = NonNullable<operations["listTasks"]["parameters"]["query"]>;
+
+export function title(t: Task): string {
+    const due: string | null = t.due;
+    const status: "todo" | "doing" | "done" = t.status;
+    return t.title + (due ?? "") + status;
+}
+export const input: Input = { project: 1, title: "Write the docs" };
+export const query: Query = { limit: 10, status: "doing", due__gte: "2026-01-01" };
+"""
+
+
+def test_openapi_typescript_types_compile():
+    npm_ci()
+    bins = os.path.join(NPM_DIR, "node_modules", ".bin")
+    with Project("board") as p:
+        make(p)
+        rc, _, err = p.kiln("openapi", "--out", "openapi.json")
+        eq(rc, 0, err)
+        r = subprocess.run([os.path.join(bins, "openapi-typescript"),
+                            "openapi.json", "-o", "schema.d.ts",
+                            # a default makes an input field optional, not
+                            # required (docs/openapi.md)
+                            "--default-non-nullable=false"],
+                           cwd=p.root, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=t(120))
+        eq(r.returncode, 0, "openapi-typescript: " + r.stdout.decode())
+        types = p.read("schema.d.ts")
+        for op in ("listTasks", "createTask", "patchTask", "postPostsByIdLike"):
+            check(op + ":" in types, "operation %s in the types" % op)
+        p.write("use.ts", USE_TS)
+        # a deliberate mistake: a status the enum does not have
+        p.write("bad.ts", USE_TS.replace('status: "doing"',
+                                         'status: "later"'))
+        tsc = [os.path.join(bins, "tsc"), "--strict", "--noEmit"]
+        # one run over both files (tsc is the slow part): use.ts compiles,
+        # bad.ts fails on its one line
+        r = subprocess.run(tsc + ["use.ts", "bad.ts"], cwd=p.root,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=t(120))
+        out = r.stdout.decode()
+        errs = [ln for ln in out.splitlines() if ": error TS" in ln]
+        check(r.returncode != 0 and len(errs) == 1 and
+              errs[0].startswith("bad.ts(13,") and '"later"' in errs[0],
+              "tsc: use.ts compiles, bad.ts's status is refused: %s" % out)
+
+
+test_openapi_typescript_types_compile.timeout = 360
+
+
+def test_openapi_docs_page_dev_only_by_default():
+    npm_ci(DOCS_DIR)
+    bundle = os.path.join(DOCS_DIR, "node_modules", "swagger-ui-dist",
+                          "swagger-ui-bundle.js")
+    with open(bundle, "rb") as f:
+        js = f.read()
+    with Project("board") as p:
+        make(p)
+        with Dev(p) as dev:
+            r = dev.wait_for("/api/docs", lambda r: r.status == 200,
+                             "the docs page", timeout=120)
+            eq(r.header("Content-Type"), "text/html; charset=utf-8", "html")
+            page = r.body.decode()
+            for ref in ("/api/docs/swagger-ui.css",
+                        "/api/docs/swagger-ui-bundle.js", "/api/docs/init.js"):
+                check(ref in page, "the page loads %s" % ref)
+            check("http" not in page.replace("http-equiv", ""),
+                  "nothing from another server: " + page)
+            r = dev.get("/api/docs/swagger-ui-bundle.js")
+            eq(r.status, 200, "the bundle")
+            check(r.body == js, "the bundle is swagger-ui-dist's, as installed")
+            r = dev.get("/api/docs/init.js")
+            check(b'"/api/openapi.json"' in r.body and
+                  b"validatorUrl: null" in r.body, "init: %r" % r.body)
+        # production: off unless api.docs = "on"
+        rc, out, err = p.kiln("build")
+        eq(rc, 0, "kiln build: " + out + err)
+        env = {"KILN_APP_SECRET_KEY": "k" * 20 + "s3cr3t-for-the-tests-only"}
+        for setting, want in ((None, 404), ("on", 200), ("off", 404)):
+            port = harness.free_port()
+            e = dict(env, KILN_API_DOCS=setting) if setting else env
+            proc = subprocess.Popen(
+                [os.path.join(p.root, "dist", "board"), "--port", str(port),
+                 "--root", p.root], env=env_for(e),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                r = get_when_up(port, "/api/openapi.json")
+                check(r is not None and r.status == 200,
+                      "the document is served in production")
+                for u in ("/api/docs", "/api/docs/swagger-ui-bundle.js"):
+                    r = get_when_up(port, u)
+                    eq(r.status, want, "%s with api.docs=%s" % (u, setting))
+            finally:
+                proc.terminate()
+                proc.wait(timeout=t(10))
+
+
+test_openapi_docs_page_dev_only_by_default.timeout = 300
+

@@ -112,6 +112,40 @@ static const kiln_endpoint star_ep = {.method = "POST",
                                       .responses = star_responses,
                                       .nresponses = 2};
 
+/* PUT /api/owners/{id}/card: a part of owner's fields as the body;
+   POST /api/owners/{id}/photo: a multipart body with a nested object */
+static const kiln_model owner_part = {.name = "owner",
+                                      .table = "owner",
+                                      .label = "owner",
+                                      .fields = owner_fields + 1,
+                                      .nfields = 1,
+                                      .flags = KILN_MF_ENDPOINT};
+static const kiln_endpoint card_ep = {.method = "PUT",
+                                      .route = "/api/owners/{id}/card",
+                                      .name = "card",
+                                      .body = &owner_part};
+static const kiln_field geo_fields[] = {
+    {F("lat", KILN_FT_FLOAT)},
+    {F("lng", KILN_FT_FLOAT)},
+};
+static const kiln_model geo = {.name = "photo_body_geo",
+                               .fields = geo_fields,
+                               .nfields = 2,
+                               .flags = KILN_MF_ENDPOINT};
+static const kiln_field photo_fields[] = {
+    {F("image", KILN_FT_FILE)},
+    {F("geo", KILN_FT_OBJECT), .flags = KILN_FF_OPTIONAL, .ref = &geo},
+    {F("owner", KILN_FT_INT)},
+};
+static const kiln_model photo_body = {.name = "photo_body",
+                                      .fields = photo_fields,
+                                      .nfields = 3,
+                                      .flags = KILN_MF_ENDPOINT};
+static const kiln_endpoint photo_ep = {.method = "POST",
+                                       .route = "/api/owners/{id}/photo",
+                                       .name = "photo",
+                                       .body = &photo_body};
+
 static kiln_model *const models[] = {(kiln_model *)&owner_model,
                                      (kiln_model *)&task_model};
 
@@ -277,6 +311,10 @@ TEST(openapi_crud_operations)
               "deleteTaskItem");
     CHECK_STR(str(at(p, "/api/task-items", "get", "tags", "#0", NULL)),
               "tasks");
+    CHECK_STR(str(at(d.root, "tags", "#0", "name", NULL)), "tasks");
+    CHECK_STR(str(at(d.root, "tags", "#0", "description", NULL)),
+              "The tasks: the API Kiln makes from task_item.");
+    CHECK(at(d.root, "info", "license", NULL) == NULL); /* not ours to say */
     const kiln_json *ps = at(p, "/api/task-items", "get", "parameters", NULL);
     const char *want[] = {"limit",  "cursor", "offset", "ordering",
                           "search", "expand", "status", "status__ne"};
@@ -379,4 +417,45 @@ TEST(openapi_has_operations)
     in.models = models;
     in.nmodels = 2;
     CHECK(oapi_has_operations(&in));
+}
+
+TEST(openapi_endpoint_bodies)
+{
+    static const oapi_route routes[] = {
+        {"PUT", "/api/owners/{id}/card", "api/owners/[id]/card.c", false,
+         &card_ep},
+        {"POST", "/api/owners/{id}/photo", "api/owners/[id]/photo.c", false,
+         &photo_ep},
+    };
+    doc d;
+    doc_make(&d, routes, 2);
+    const kiln_json *p = at(d.root, "paths", NULL);
+    /* a part of a model: its own component, named after the endpoint */
+    CHECK_STR(str(at(p, "/api/owners/{id}/card", "put", "requestBody",
+                     "content", "application/json", "schema", "$ref", NULL)),
+              "#/components/schemas/CardBody");
+    const kiln_json *card = SCHEMA(d, "CardBody");
+    CHECK_INT(at(card, "properties", NULL)->u.object.n, 1);
+    CHECK(PROP(card, "name", "type") != NULL);
+    CHECK(SCHEMA(d, "Owner") != NULL); /* untouched */
+    CHECK_INT(at(SCHEMA(d, "Owner"), "properties", NULL)->u.object.n, 2);
+    /* no schema for the path: its parameters from the pattern */
+    CHECK_STR(str(at(p, "/api/owners/{id}/card", "put", "parameters", "#0",
+                     "in", NULL)),
+              "path");
+    /* a file: multipart; a nested object: its component, nullable */
+    const kiln_json *ph =
+        at(p, "/api/owners/{id}/photo", "post", "requestBody", "content", NULL);
+    CHECK(at(ph, "application/json", NULL) == NULL);
+    CHECK_STR(str(at(ph, "multipart/form-data", "schema", "$ref", NULL)),
+              "#/components/schemas/PhotoBody");
+    const kiln_json *pb = SCHEMA(d, "PhotoBody");
+    CHECK_STR(str(PROP(pb, "image", "contentMediaType")),
+              "application/octet-stream");
+    CHECK_STR(str(PROP(pb, "geo", "anyOf", "#0", "$ref")),
+              "#/components/schemas/PhotoBodyGeo");
+    CHECK_STR(str(PROP(SCHEMA(d, "PhotoBodyGeo"), "lat", "type")), "number");
+    const kiln_json *req = at(pb, "required", NULL);
+    CHECK(req && req->u.array.n == 2); /* image, owner */
+    doc_free(&d);
 }
