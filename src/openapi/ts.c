@@ -1296,7 +1296,9 @@ int ts_write(const oapi_doc *d, ts_files *out)
         snprintf(n.keys + strlen(n.keys), sizeof n.keys - strlen(n.keys),
                  "Keys");
         n.out = type_name(&k, m, T_OUT, NULL);
-        n.in = type_name(&k, m, T_IN, NULL);
+        n.in = n.ops & (KILN_API_CREATE | KILN_API_UPDATE)
+                   ? type_name(&k, m, T_IN, NULL)
+                   : NULL;
         n.patch =
             n.ops & KILN_API_PATCH ? type_name(&k, m, T_PATCH, NULL) : NULL;
         n.page = type_name(&k, m, T_PAGE, NULL);

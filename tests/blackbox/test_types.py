@@ -13,6 +13,7 @@ when a model changes.
 import hashlib
 import json
 import os
+import re
 import subprocess
 
 from harness import check, eq, t
@@ -196,6 +197,15 @@ def test_types_files():
         ends = p.read("web/src/api/endpoints.ts")
         check("export function postPostsByIdLike(" in ends and
               "Ping" not in ends, "endpoint schemas only: " + ends)
+        # the same names as the OpenAPI document's components
+        rc, doc, err = p.kiln("openapi")
+        eq(rc, 0, err)
+        comps = set(json.loads(doc)["components"]["schemas"])
+        named = set(re.findall(r"^export (?:interface|type) (\w+)", types,
+                               re.M))
+        eq(sorted(comps - named), ["Problem", "ValidationProblem"],
+           "every component a type of types.ts (problems: client.ts)")
+        check("ProjectInput" not in named, "no input without a write")
         client = p.read("web/src/api/client.ts")
         check("export class ApiError extends Error" in client and
               "credentials: config.credentials" in client, "the client")
