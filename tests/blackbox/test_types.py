@@ -132,9 +132,10 @@ def npm_ci():
         f.write(want + "\n")
 
 
-def tsc(p, files):
+def tsc(p, files, flags=()):
     """Runs tsc --strict over files (relative to web/src) with
-    tests/types/tsconfig.json's options; returns (status, output)."""
+    tests/types/tsconfig.json's options and flags; returns (status,
+    output)."""
     with open(os.path.join(NPM_DIR, "tsconfig.json")) as f:
         conf = json.load(f)
     conf["files"] = files
@@ -143,7 +144,8 @@ def tsc(p, files):
     if not os.path.exists(link):
         os.symlink(os.path.join(NPM_DIR, "node_modules"), link)
     r = subprocess.run([os.path.join(NPM_DIR, "node_modules", ".bin", "tsc"),
-                        "-p", "web/src/tsconfig.json", "--pretty", "false"],
+                        "-p", "web/src/tsconfig.json", "--pretty", "false"] +
+                       list(flags),
                        cwd=p.root, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=t(300))
     return r.returncode, r.stdout.decode("utf-8", "replace")
@@ -278,6 +280,44 @@ def test_types_orval_from_the_document():
 
 
 test_types_orval_from_the_document.timeout = 600
+
+
+def test_types_client_against_the_app():
+    """The client at work: tests/types/run.ts and the files kiln types wrote,
+    compiled by tsc to CommonJS and run by Node against kiln dev, get the
+    handler's answer, and ApiError with the problem's status, title and
+    every failing field and query parameter."""
+    npm_ci()
+    with Project("board") as p:
+        make(p)
+        p.write("kiln.toml", p.read("kiln.toml") +
+                '\n[types]\nout = "web/src/api"\n')
+        with open(os.path.join(NPM_DIR, "run.ts")) as f:
+            p.write("web/src/run.ts", f.read())
+        with Dev(p) as dev:
+            dev.wait_for("/api/openapi.json", lambda r: r.status == 200,
+                         "the app", timeout=120)
+            rc, out = tsc(p, ["run.ts"], ["--noEmit", "false", "--outDir",
+                                          "web/out", "--module", "commonjs",
+                                          "--moduleResolution", "node10"])
+            eq(rc, 0, "tsc run.ts:\n" + out)
+            r = subprocess.run(["node", "web/out/run.js",
+                                "http://127.0.0.1:%d" % dev.port],
+                               cwd=p.root, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=t(60))
+            eq(r.returncode, 0, "node: " + r.stderr.decode())
+            good, bad, missing = json.loads(r.stdout)
+            eq(good, {"ok": {"ok": True}}, "the handler's answer")
+            eq((bad["status"], bad["title"], bad["mood"], bad["notify"]),
+               (422, "Unprocessable Content", 1, 1), "422: %r" % bad)
+            eq(sorted((e.get("pointer", ""), e.get("parameter", ""),
+                       e["code"]) for e in bad["errors"]),
+               [("", "notify", "type"), ("/mood", "", "choice")],
+               "every failing field and parameter")
+            eq(missing["status"], 404, "a path parameter out of range")
+
+
+test_types_client_against_the_app.timeout = 600
 
 
 def test_types_check():
