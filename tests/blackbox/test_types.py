@@ -6,7 +6,8 @@ over the files it writes and a React component that uses the hooks and the
 client (tests/types/board.tsx), which must compile, and over a file with
 deliberate type errors (tests/types/bad.ts), which must not; orval's
 react-query client generated from `kiln openapi`'s document, which tsc
-compiles too; `kiln types --check` for CI; `kiln dev` rewriting the files
+compiles too; the client compiled to JavaScript and run by Node against
+`kiln dev` (answers and ApiError); `kiln types --check` for CI; `kiln dev` rewriting the files
 when a model changes.
 """
 
