@@ -157,7 +157,8 @@ int cli_types_dev(const char *root, const char *name,
     if (out && *out) {
         char dir[PATH_MAX];
         cli_strs changed = {0};
-        if (cli_pathf(dir, sizeof dir, "%s/%s", root, out) != 0) {
+        if (cli_pathf(dir, sizeof dir, "%s%s%s", *out == '/' ? "" : root,
+                      *out == '/' ? "" : "/", out) != 0) {
             kiln_buf_printf(log, "types.out: path too long\n");
             rc = -1;
         } else if (cli_types_sync(name, ms, s, dir, false, &changed, log) != 0)
@@ -219,7 +220,8 @@ int cmd_types(int argc, char **argv)
             return cli_fail("%s", err);
         const char *out = kiln_settings_str(st, "types.out");
         int bad = !out || !*out ||
-                  cli_pathf(dir, sizeof dir, "%s/%s", root, out) != 0;
+                  cli_pathf(dir, sizeof dir, "%s%s%s", *out == '/' ? "" : root,
+                            *out == '/' ? "" : "/", out) != 0;
         snprintf(shown, sizeof shown, "%s", bad ? "" : out);
         kiln_settings_free(st);
         if (bad)

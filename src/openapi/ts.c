@@ -1310,6 +1310,13 @@ int ts_write(const oapi_doc *d, ts_files *out)
         for (const char *p = m->api->path;
              *p && strlen(n.base) + 1 < sizeof n.base - 4; p++)
             n.base[strlen(n.base)] = *p == '/' ? '-' : *p;
+        /* a path named like a file of its own ("types") keeps off it */
+        static const char *const fixed[] = {"client", "types", "query",
+                                            "endpoints", "index"};
+        for (size_t f = 0; f < sizeof fixed / sizeof *fixed; f++)
+            if (strcmp(n.base, fixed[f]) == 0)
+                snprintf(n.base + strlen(n.base),
+                         sizeof n.base - strlen(n.base), "-api");
         char fname[200];
         snprintf(fname, sizeof fname, "%s.ts", n.base);
         b = new_file(out, fname, &err);

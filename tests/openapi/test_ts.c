@@ -285,3 +285,17 @@ TEST(ts_endpoint_functions)
     CHECK(strstr(t, "export interface UploadMeta {\n  w: number;\n}"));
     ts_files_free(&fs);
 }
+
+TEST(ts_file_named_like_a_fixed_one)
+{
+    static const kiln_model_api api = {.ops = KILN_API_LIST, .path = "types"};
+    kiln_model m = owner_model;
+    m.api = &api;
+    kiln_model *ms[] = {&m};
+    oapi_doc d = {.models = ms, .nmodels = 1};
+    CHECK_INT(ts_write(&d, &fs), 0);
+    CHECK(strstr(file("types-api.ts"), "export function listTypes("));
+    CHECK(strstr(file("types.ts"), "export interface OwnerPage {"));
+    CHECK(strstr(file("index.ts"), "export * from \"./types-api\";\n"));
+    ts_files_free(&fs);
+}
