@@ -957,8 +957,9 @@ static const char *body_name(tw *k, const kiln_endpoint *ep)
     return type_name(k, alias, T_IN, NULL);
 }
 
-/* The type of a path parameter: its field's in the endpoint's path part,
-   else a string. */
+/* The function of route r: its input typed by the endpoint schema (path
+   parameters without one are strings), its answer by the first 2xx
+   response declared. */
 static void put_route(tw *k, kiln_buf *b, const oapi_route *r)
 {
     const kiln_endpoint *ep = r->endpoint;
