@@ -3,7 +3,8 @@ with models that have [api] and an api/ handler with an endpoint schema;
 TypeScript's own compiler (`tsc --strict`, installed by `npm ci` from
 tests/types's lock file with @tanstack/react-query v5 and React's types)
 over the files it writes and a React component that uses the hooks and the
-client (tests/types/board.tsx), which must compile, and over a file with
+client (tests/types/board.tsx) and the example of docs/typescript.md,
+which must compile, and over a file with
 deliberate type errors (tests/types/bad.ts), which must not; orval's
 react-query client generated from `kiln openapi`'s document, which tsc
 compiles too; the client compiled to JavaScript and run by Node against
@@ -231,8 +232,17 @@ def test_types_compile_strict():
             p.write("web/src/board.tsx", f.read())
         with open(os.path.join(NPM_DIR, "bad.ts")) as f:
             p.write("web/src/bad.ts", f.read())
-        rc, out = tsc(p, ["board.tsx"] + ["api/" + n for n in FILES])
-        eq(rc, 0, "tsc over the client and board.tsx:\n" + out)
+        # the React example of docs/typescript.md, as printed there
+        docs = os.path.join(os.path.dirname(NPM_DIR), "..", "docs",
+                            "typescript.md")
+        with open(docs) as f:
+            example = f.read().split("```tsx\n")[1].split("```")[0]
+        check("useCreateTask" in example, "the example: " + example[:200])
+        p.write("web/src/example.tsx", example)
+        rc, out = tsc(p, ["board.tsx", "example.tsx"] +
+                      ["api/" + n for n in FILES])
+        eq(rc, 0, "tsc over the client, board.tsx and the docs' example:\n"
+           + out)
         rc, out = tsc(p, ["bad.ts"])
         check(rc != 0, "bad.ts must not compile")
         errors = [line for line in out.splitlines() if "error TS" in line]
