@@ -1,15 +1,15 @@
 """The TypeScript client (docs/typescript.md): `kiln types` on a project
-with models that have [api] and an api/ handler with an endpoint schema;
+with models that have [api] and an api/ handler with an endpoint schema.
 TypeScript's own compiler (`tsc --strict`, installed by `npm ci` from
 tests/types's lock file with @tanstack/react-query v5 and React's types)
-over the files it writes and a React component that uses the hooks and the
-client (tests/types/board.tsx) and the example of docs/typescript.md,
-which must compile, and over a file with
-deliberate type errors (tests/types/bad.ts), which must not; orval's
-react-query client generated from `kiln openapi`'s document, which tsc
-compiles too; the client compiled to JavaScript and run by Node against
-`kiln dev` (answers and ApiError); `kiln types --check` for CI; `kiln dev` rewriting the files
-when a model changes.
+compiles the files it writes with a React component that uses the hooks and
+the client (tests/types/board.tsx) and the example of docs/typescript.md,
+and refuses a file of deliberate type errors (tests/types/bad.ts) with the
+expected messages. Orval's react-query client, generated from `kiln
+openapi`'s document, compiles too. The client, compiled to JavaScript and
+run by Node against `kiln dev`, gets answers and ApiErrors. Also: `kiln
+types --check` for CI, and `kiln dev` rewriting the files when a model
+changes.
 """
 
 import hashlib
