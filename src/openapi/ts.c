@@ -434,12 +434,18 @@ static void put_enum(kiln_buf *b, const tname *t)
             ";\n\n/** Every %s, in the model's order (for a "
             "<select>). */\nexport const %sValues: readonly %s[] = [",
             t->name, c, t->name);
+    size_t len = strlen("export const Values: readonly [] = [];") + strlen(c) +
+                 strlen(t->name);
+    for (uint32_t i = 0; i < f->nvalues; i++)
+        len += strlen(f->values[i]) + 4;
+    bool wrap = len > 80; /* one per line, as a formatter would */
     for (uint32_t i = 0; i < f->nvalues; i++) {
-        if (i)
-            bputs(b, ", ");
+        bputs(b, wrap ? "\n  " : i ? ", " : "");
         bjstr(b, f->values[i], strlen(f->values[i]));
+        if (wrap)
+            bputc(b, ',');
     }
-    bputs(b, "];\n");
+    bputs(b, wrap ? "\n];\n" : "];\n");
 }
 
 static void put_page(tw *k, kiln_buf *b, const tname *t)
@@ -685,13 +691,13 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
     /* the key factory */
     bprintf(b,
             "/**\n * The query keys of %s. Invalidate %s.all to "
-            "refetch everything about\n * them, %s.lists() for "
-            "every list, %s.detail(id) for one row.\n */\n"
+            "refetch\n * everything about them, %s.lists() for "
+            "every list, %s.detail(id)\n * for one row.\n */\n"
             "export const %s = {\n"
             "  all: [\"%s\"] as const,\n"
             "  lists: () => [...%s.all, \"list\"] as const,\n"
-            "  list: (params: %s = {}) => [...%s.lists(), params] as "
-            "const,\n"
+            "  list: (params: %s = {}) =>\n"
+            "    [...%s.lists(), params] as const,\n"
             "  infinite: (params: %s = {}) =>\n"
             "    [...%s.lists(), \"infinite\", params] as const,\n"
             "  details: () => [...%s.all, \"detail\"] as const,\n"
@@ -709,8 +715,10 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
                 "  params: %s = {},\n"
                 "  options?: CallOptions,\n"
                 "): Promise<%s> {\n"
-                "  return request<%s>(\"GET\", \"/api/%s\", { "
-                "...options, query: params });\n}\n\n",
+                "  return request<%s>(\"GET\", \"/api/%s\", {\n"
+                "    ...options,\n"
+                "    query: params,\n"
+                "  });\n}\n\n",
                 path, plural_of(m), n->plural, n->params, n->page, n->page,
                 path);
     if (ops & KILN_API_RETRIEVE)
@@ -772,8 +780,10 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
     if (ops & KILN_API_LIST) {
         bprintf(b,
                 "/** A page of %s, cached under %s.list(params). */\n"
-                "export function useList%s(params: %s = {}, options?: "
-                "QueryOptions<%s>) {\n"
+                "export function useList%s(\n"
+                "  params: %s = {},\n"
+                "  options?: QueryOptions<%s>,\n"
+                ") {\n"
                 "  return useQuery<%s, ApiError>({\n"
                 "    ...options,\n"
                 "    queryKey: %s.list(params),\n"
@@ -1068,7 +1078,7 @@ static const char client_ts[] =
     "\n/* The fetch client every operation goes through. */\n\n"
     "/** Where and how requests go; change it once with configure(). */\n"
     "export interface ClientConfig {\n"
-    "  /** Put before every path: \"\" (the page's origin) or "
+    "  /** Put before every path: \"\" (this origin) or "
     "\"https://api.example.com\". */\n"
     "  baseUrl: string;\n"
     "  /** fetch's credentials: \"same-origin\" sends the session cookie to "
@@ -1088,8 +1098,8 @@ static const char client_ts[] =
     "}\n\n"
     "/** One failing field or query parameter of a 422. */\n"
     "export interface FieldError {\n"
-    "  /** The failing field: a JSON Pointer into the body (\"/title\", "
-    "\"/items/0/qty\"). */\n"
+    "  /** The failing field, a JSON Pointer into the body: \"/title\". "
+    "*/\n"
     "  pointer?: string;\n"
     "  /** The failing query parameter (\"limit\"), for an error in the "
     "query. */\n"
@@ -1134,7 +1144,9 @@ static const char client_ts[] =
     "(\"?limit\"). */\n"
     "  errorsAt(where: string): FieldError[] {\n"
     "    return this.errors.filter((e) =>\n"
-    "      where.startsWith(\"?\") ? e.parameter === where.slice(1) : "
+    "      where.startsWith(\"?\")\n"
+    "        ? e.parameter === where.slice(1)\n"
+    "        : "
     "e.pointer === where,\n"
     "    );\n"
     "  }\n"
@@ -1163,7 +1175,7 @@ static const char client_ts[] =
     "  for (const [key, value] of Object.entries(query ?? {})) {\n"
     "    if (value === undefined || value === null) continue;\n"
     "    params.append(key, Array.isArray(value) ? value.join(\",\") : "
-    "String(value));\n"
+    "`${value}`);\n"
     "  }\n"
     "  const text = params.toString();\n"
     "  return text ? `?${text}` : \"\";\n"
@@ -1214,8 +1226,8 @@ static const char client_ts[] =
     "\"application/json\";\n"
     "    body = JSON.stringify(options.body);\n"
     "  }\n"
-    "  const response = await fetch(config.baseUrl + path + "
-    "queryString(options.query), {\n"
+    "  const url = config.baseUrl + path + queryString(options.query);\n"
+    "  const response = await fetch(url, {\n"
     "    method,\n"
     "    headers,\n"
     "    body,\n"
@@ -1237,8 +1249,10 @@ static const char query_ts[] =
     "} from \"@tanstack/react-query\";\n\n"
     "import type { ApiError } from \"./client\";\n\n"
     "/** A query hook's options: enabled, staleTime, refetchInterval... */\n"
-    "export type QueryOptions<T> = Omit<UseQueryOptions<T, ApiError>, "
-    "\"queryKey\" | \"queryFn\">;\n\n"
+    "export type QueryOptions<T> = Omit<\n"
+    "  UseQueryOptions<T, ApiError>,\n"
+    "  \"queryKey\" | \"queryFn\"\n"
+    ">;\n\n"
     "/** An infinite list hook's options (its pages come from next). */\n"
     "export type InfiniteOptions<T> = Omit<\n"
     "  UseInfiniteQueryOptions<\n"
@@ -1253,8 +1267,10 @@ static const char query_ts[] =
     ">;\n\n"
     "/** A mutation hook's options: onSuccess (called after the cache is "
     "updated),\n    onError, onSettled... */\n"
-    "export type MutationOptions<T, V> = Omit<UseMutationOptions<T, "
-    "ApiError, V>, \"mutationFn\">;\n";
+    "export type MutationOptions<T, V> = Omit<\n"
+    "  UseMutationOptions<T, ApiError, V>,\n"
+    "  \"mutationFn\"\n"
+    ">;\n";
 
 /* ---- the whole --------------------------------------------------------- */
 
