@@ -317,7 +317,8 @@ def test_types_client_against_the_app():
                                cwd=p.root, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, timeout=t(60))
             eq(r.returncode, 0, "node: " + r.stderr.decode())
-            good, bad, missing = json.loads(r.stdout)
+            good, bad, missing, seen = json.loads(r.stdout)
+            eq(seen, ["application/json"], "onResponse sees the response")
             eq(good, {"ok": {"ok": True}}, "the handler's answer")
             eq((bad["status"], bad["title"], bad["mood"], bad["notify"]),
                (422, "Unprocessable Content", 1, 1), "422: %r" % bad)

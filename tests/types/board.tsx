@@ -8,6 +8,7 @@ import {
   createTask,
   getTask,
   listTasks,
+  patchTask,
   postPostsByIdLike,
   taskCommentKeys,
   taskKeys,
@@ -162,4 +163,15 @@ export function Comments({ task }: { task: number }) {
       <button onClick={() => add.mutate({ task, body: "Me too" })}>Add</button>
     </div>
   );
+}
+
+// the If-Match example of docs/typescript.md
+export async function rename(): Promise<void> {
+  let etag = "";
+  const task = await getTask(7, {
+    onResponse: (r) => (etag = r.headers.get("ETag") ?? ""),
+  });
+  await patchTask(task.id, { title: "Renamed" }, {
+    headers: { "If-Match": etag },
+  });
 }

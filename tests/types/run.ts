@@ -24,13 +24,17 @@ async function outcome(call: () => Promise<unknown>): Promise<unknown> {
 
 async function main(): Promise<void> {
   configure({ baseUrl: process.argv[2] ?? "" });
+  const seen: (string | null)[] = [];
   const results = [
     await outcome(() =>
-      postPostsByIdLike({
-        path: { id: 3 },
-        query: { notify: true },
-        body: { mood: "happy", reason: "a good post" },
-      }),
+      postPostsByIdLike(
+        {
+          path: { id: 3 },
+          query: { notify: true },
+          body: { mood: "happy", reason: "a good post" },
+        },
+        { onResponse: (r) => seen.push(r.headers.get("Content-Type")) },
+      ),
     ),
     await outcome(() =>
       postPostsByIdLike({
@@ -43,7 +47,7 @@ async function main(): Promise<void> {
       postPostsByIdLike({ path: { id: 0 }, body: { mood: "sad" } }),
     ),
   ];
-  console.log(JSON.stringify(results));
+  console.log(JSON.stringify([...results, seen]));
 }
 
 void main();
