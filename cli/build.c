@@ -412,6 +412,9 @@ static int gen_models(const char *root, const char *gen, const char *name,
             }
         }
         kiln_buf_deinit(&doc);
+        /* kiln dev keeps the TypeScript client of types.out current */
+        if (rc == 0 && !release && cli_types_dev(root, name, &ms, s, log) != 0)
+            rc = -1;
     }
     kiln_buf_deinit(&errs);
     kiln_buf_deinit(&h);

@@ -300,6 +300,20 @@ void cli_openapi_c(const char *name, const kiln_buf *doc, bool release,
 void cli_put_incbin(kiln_buf *b, const char *sym, const char *abs);
 /** Frees r->log. */
 void cli_build_result_free(cli_build_result *r);
+/**
+ * Brings the TypeScript client of the loaded project (cli/types.c) into
+ * folder dir: writes each file that differs (making dir), removes the
+ * files an earlier run wrote that are no longer needed, and adds each of
+ * those names to changed. With check, writes nothing and adds the names of
+ * the files that would change. Returns 0, or -1 with a line in errs.
+ */
+int cli_types_sync(const char *name, const struct model_set *ms,
+                   const cli_scan *s, const char *dir, bool check,
+                   cli_strs *changed, kiln_buf *errs);
+/** kiln dev's part: cli_types_sync into the types.out folder when that
+    setting is set (else nothing). Returns 0, or -1 with a line in log. */
+int cli_types_dev(const char *root, const char *name,
+                  const struct model_set *ms, const cli_scan *s, kiln_buf *log);
 
 /* ---- generated C (emit_c.c) ---------------------------------------------- */
 
@@ -327,6 +341,8 @@ int cmd_test(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 /** kiln openapi [--out FILE]: cli/openapi.c. */
 int cmd_openapi(int argc, char **argv);
+/** kiln types [--out DIR] [--check]: cli/types.c. */
+int cmd_types(int argc, char **argv);
 /** Compiles every template of the scanned project (cli/templates.c),
     adding each error (file:line:col, source line, caret) to s->errors;
     a literal url('name', ...) call naming no route of s->names, or

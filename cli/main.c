@@ -19,6 +19,7 @@ static const struct command {
     {"test", cmd_test, "run the app's tests (tests/*.c): kiln test [-k NAME]"},
     {"routes", cmd_routes, "print the route table (method, path, file)"},
     {"openapi", cmd_openapi, "print the OpenAPI 3.1 document (--out FILE)"},
+    {"types", cmd_types, "write the TypeScript client (--out DIR, --check)"},
     {"config", cmd_config, "print the effective settings and their origin"},
     {"gen", cmd_gen, "add files: kiln gen api|page|model NAME"},
     {"migrate", cmd_migrate,

@@ -211,15 +211,18 @@ const settings_key settings_keys[] = {
      NULL},
     {"services", "enabled", "services.enabled", SETTINGS_BOOL, "true", 0, 1,
      NULL, "start the app's services in this process", false, NULL},
+    {"types", "out", "types.out", SETTINGS_STRING, "", 0, 0, NULL,
+     "folder kiln types writes the TypeScript client to, relative to the "
+     "project (empty: none; kiln dev then leaves it alone)", false, NULL},
 };
 /* clang-format on */
 
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
 const char *const settings_sections[] = {
-    "server", "uploads", "database", "redis",     "cache",   "rate",
-    "pubsub", "app",     "static",   "templates", "logging", "ws",
-    "sse",    "tasks",   "services", "api",       "extra",   NULL};
+    "server",   "uploads", "database",  "redis",   "cache", "rate", "pubsub",
+    "app",      "static",  "templates", "logging", "ws",    "sse",  "tasks",
+    "services", "api",     "types",     "extra",   NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

@@ -1,0 +1,1408 @@
+/*
+ * openapi/ts.c - the TypeScript client (ts.h): types.ts from the schemas
+ * the operations name (registered as they are met, written in that
+ * order), then a file per model with [api], the endpoint functions, and
+ * the fixed client and option types.
+ *
+ * Memory: names live in one arena freed before ts_write returns; each
+ * file's text is its own buffer, owned by the caller's ts_files.
+ */
+#include "openapi/ts.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- output -------------------------------------------------------------- */
+
+/* Set by any append that ran out of memory during ts_write (which clears
+   and reads it): the writers below then need no error plumbing. */
+static _Thread_local int ts_err;
+
+static void bputs(kiln_buf *b, const char *s)
+{
+    ts_err |= kiln_buf_puts(b, s);
+}
+
+static void bputc(kiln_buf *b, char ch)
+{
+    ts_err |= kiln_buf_putc(b, ch);
+}
+
+static void bappend(kiln_buf *b, const void *p, size_t n)
+{
+    ts_err |= kiln_buf_append(b, p, n);
+}
+
+static void bjstr(kiln_buf *b, const char *s, size_t n)
+{
+    ts_err |= kiln_json_put_str(b, s, n);
+}
+
+KILN_PRINTF(2, 3) static void bprintf(kiln_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ts_err |= kiln_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+static kiln_buf *new_file(ts_files *fs, const char *name, int *err)
+{
+    ts_file *v = realloc(fs->v, (fs->n + 1) * sizeof *v);
+    if (!v) {
+        *err = KILN_ENOMEM;
+        return NULL;
+    }
+    fs->v = v;
+    ts_file *f = &fs->v[fs->n++];
+    snprintf(f->name, sizeof f->name, "%s", name);
+    kiln_buf_init(&f->text);
+    return &f->text;
+}
+
+void ts_files_free(ts_files *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        kiln_buf_deinit(&f->v[i].text);
+    free(f->v);
+    f->v = NULL;
+    f->n = 0;
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+enum variant { T_OUT, T_IN, T_PATCH, T_PAGE, T_PARAMS, T_ENUM };
+
+typedef struct tname {
+    const kiln_model *m;
+    int v;
+    const char *name;
+    const kiln_field *f; /* T_ENUM */
+    bool written;        /* already in types.ts */
+} tname;
+
+typedef struct tw {
+    const oapi_doc *d;
+    kiln_arena a;
+    tname *names;
+    size_t nnames, cap;
+    int err;
+} tw;
+
+static bool is_table(const kiln_model *m)
+{
+    return m->table && !(m->flags & KILN_MF_ENDPOINT);
+}
+
+static bool same_values(const kiln_field *a, const kiln_field *b)
+{
+    if (a->nvalues != b->nvalues)
+        return false;
+    for (uint32_t i = 0; i < a->nvalues; i++)
+        if (strcmp(a->values[i], b->values[i]) != 0)
+            return false;
+    return true;
+}
+
+/* The TypeScript name of m's type of variant v (f: an enum field),
+   registered to be written into types.ts. "" when out of memory. */
+static const char *type_name(tw *k, const kiln_model *m, int v,
+                             const kiln_field *f)
+{
+    if (!is_table(m) && v != T_ENUM)
+        v = T_IN; /* an endpoint's object is one type both ways */
+    for (size_t i = 0; i < k->nnames; i++)
+        if (k->names[i].m == m && k->names[i].v == v && v != T_ENUM)
+            return k->names[i].name;
+    char base[128], fld[96], want[256], name[272];
+    oapi_pascal(m->name, base, sizeof base);
+    static const char *const suffix[] = {"",     "Input",      "Patch",
+                                         "Page", "ListParams", ""};
+    if (v == T_ENUM) {
+        oapi_pascal(f->name, fld, sizeof fld);
+        snprintf(want, sizeof want, "%s%s", base, fld);
+        /* the same enum seen through a part of its model */
+        for (size_t i = 0; i < k->nnames; i++)
+            if (k->names[i].v == T_ENUM &&
+                strcmp(k->names[i].name, want) == 0 &&
+                same_values(k->names[i].f, f))
+                return k->names[i].name;
+    } else
+        snprintf(want, sizeof want, "%s%s", base, is_table(m) ? suffix[v] : "");
+    snprintf(name, sizeof name, "%s", want);
+    for (int n = 2;; n++) { /* a name taken by another type gets a number */
+        bool taken = false;
+        for (size_t i = 0; i < k->nnames && !taken; i++)
+            taken = strcmp(k->names[i].name, name) == 0;
+        if (!taken)
+            break;
+        snprintf(name, sizeof name, "%s%d", want, n);
+    }
+    if (k->nnames == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 32;
+        tname *t = realloc(k->names, cap * sizeof *t);
+        if (!t) {
+            k->err = KILN_ENOMEM;
+            return "";
+        }
+        k->names = t;
+        k->cap = cap;
+    }
+    const char *s = kiln_arena_strndup(&k->a, name, strlen(name));
+    if (!s) {
+        k->err = KILN_ENOMEM;
+        return "";
+    }
+    k->names[k->nnames++] = (tname){m, v, s, f, false};
+    return s;
+}
+
+/* "Task" -> "task": the first letter lower case. */
+static void camel(const char *pascal, char *out, size_t n)
+{
+    snprintf(out, n, "%s", pascal);
+    if (out[0] >= 'A' && out[0] <= 'Z')
+        out[0] = (char)(out[0] - 'A' + 'a');
+}
+
+static bool in_list(const char *const *l, uint32_t n, const char *name)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (strcmp(l[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* ---- types.ts ------------------------------------------------------------ */
+
+/* Appends s for inside a doc comment: one line, no end of comment. */
+static void put_doc_text(kiln_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '*' && s[1] == '/')
+            bputs(b, "* ");
+        else if (*s == '\n' || *s == '\r')
+            bputc(b, ' ');
+        else
+            bputc(b, *s);
+    }
+}
+
+/* What a value of type t looks like when TypeScript only says string. */
+static const char *format_note(int t)
+{
+    switch (t) {
+    case KILN_FT_DECIMAL:
+        return "a decimal as text, \"12.50\"";
+    case KILN_FT_DATE:
+        return "a date, YYYY-MM-DD";
+    case KILN_FT_DATETIME:
+        return "an RFC 3339 date-time, \"2026-03-05T14:07:00.000Z\"";
+    case KILN_FT_TIME:
+        return "a time of day, HH:MM[:SS[.fff]]";
+    case KILN_FT_UUID:
+        return "a UUID";
+    case KILN_FT_EMAIL:
+        return "an email address";
+    case KILN_FT_URL:
+        return "a URL";
+    default:
+        return NULL;
+    }
+}
+
+/* The doc comment line of field f, if it has help or a format. */
+static void put_field_doc(kiln_buf *b, const kiln_field *f)
+{
+    const char *note =
+        format_note(f->type == KILN_FT_LIST ? f->item_type : f->type);
+    bool help = f->help && *f->help;
+    if (!help && !note)
+        return;
+    bputs(b, "  /** ");
+    if (help)
+        put_doc_text(b, f->help);
+    if (help && note)
+        bputs(b, " (");
+    if (note)
+        bputs(b, note);
+    if (help && note)
+        bputc(b, ')');
+    bputs(b, " */\n");
+}
+
+/* The TypeScript type of a value of type t of field f (not null). */
+static void put_value_type(tw *k, kiln_buf *b, const kiln_model *m,
+                           const kiln_field *f, int t, int v)
+{
+    switch (t) {
+    case KILN_FT_INT:
+    case KILN_FT_FLOAT:
+        bputs(b, "number");
+        return;
+    case KILN_FT_BOOL:
+        bputs(b, "boolean");
+        return;
+    case KILN_FT_ENUM:
+        bputs(b, type_name(k, m, T_ENUM, f));
+        return;
+    case KILN_FT_JSON:
+        bputs(b, "unknown");
+        return;
+    case KILN_FT_REF:
+        bputs(b, "number");
+        /* ?expand= puts the referred row in place of its id */
+        if (v == T_OUT && m->api && f->ref &&
+            in_list(m->api->expand, m->api->nexpand, f->name))
+            bprintf(b, " | %s", type_name(k, f->ref, T_OUT, NULL));
+        return;
+    case KILN_FT_MANY:
+        bputs(b, "number[]");
+        return;
+    case KILN_FT_OBJECT:
+        if (f->ref)
+            bputs(b, type_name(k, f->ref, v, NULL));
+        else
+            bputs(b, "Record<string, unknown>");
+        return;
+    case KILN_FT_LIST:
+        if (f->item_type == KILN_FT_LIST || f->item_type == KILN_FT_REF ||
+            f->item_type == KILN_FT_MANY) {
+            bputs(b, "number[]"); /* ids; no nested lists */
+            return;
+        }
+        put_value_type(k, b, m, f, f->item_type, v);
+        bputs(b, "[]");
+        return;
+    case KILN_FT_FILE:
+        bputs(b, "Blob");
+        return;
+    default: /* decimal, the text types, dates, times, UUIDs */
+        bputs(b, "string");
+    }
+}
+
+static void put_field_type(tw *k, kiln_buf *b, const kiln_model *m,
+                           const kiln_field *f, int v)
+{
+    put_value_type(k, b, m, f, f->type, v);
+    if (f->flags & KILN_FF_OPTIONAL)
+        bputs(b, " | null");
+}
+
+/* True when field f is in m's type of variant v. */
+static bool field_in(const kiln_field *f, int v)
+{
+    if (v == T_OUT)
+        return !(f->flags & KILN_FF_WRITE_ONLY);
+    return !(f->flags & (KILN_FF_PK | KILN_FF_READ_ONLY | KILN_FF_AUTO_CREATED |
+                         KILN_FF_AUTO_UPDATED));
+}
+
+/* True when an input must give f (CREATE and REPLACE). */
+static bool field_required_in(const kiln_field *f)
+{
+    if (f->flags &
+        (KILN_FF_OPTIONAL | KILN_FF_DEFAULT_NOW | KILN_FF_DEFAULT_RANDOM))
+        return false;
+    if (f->def)
+        return false;
+    /* an absent many or list is empty, as forms send nothing for them */
+    return f->type != KILN_FT_MANY && f->type != KILN_FT_LIST;
+}
+
+static const char *label_of(const kiln_model *m)
+{
+    return m->label && *m->label ? m->label : m->name;
+}
+
+static const char *plural_of(const kiln_model *m)
+{
+    return m->label_plural && *m->label_plural ? m->label_plural : m->name;
+}
+
+static void put_enum(kiln_buf *b, const tname *t);
+
+/* "a task", "an owner": m's label with its article. */
+static void with_article(const kiln_model *m, char *out, size_t n)
+{
+    const char *l = label_of(m);
+    snprintf(out, n, "%s %s", strchr("aeiouAEIOU", l[0]) && l[0] ? "an" : "a",
+             l);
+}
+
+/* Writes the enums of m's fields not yet written, before the type that
+   uses them. */
+static void put_enums_of(tw *k, kiln_buf *b, const kiln_model *m)
+{
+    for (uint32_t i = 0; i < m->nfields; i++) {
+        const kiln_field *f = &m->fields[i];
+        if (f->type != KILN_FT_ENUM &&
+            !(f->type == KILN_FT_LIST && f->item_type == KILN_FT_ENUM))
+            continue;
+        const char *name = type_name(k, m, T_ENUM, f);
+        for (size_t j = 0; j < k->nnames; j++) {
+            tname *t = &k->names[j];
+            if (t->v == T_ENUM && t->name == name && !t->written) {
+                t->written = true;
+                put_enum(b, t);
+                bputc(b, '\n');
+            }
+        }
+    }
+}
+
+static void put_object(tw *k, kiln_buf *b, const tname *t)
+{
+    const kiln_model *m = t->m;
+    int v = t->v;
+    put_enums_of(k, b, m);
+    char an[160];
+    with_article(m, an, sizeof an);
+    bool multi = is_table(m) && v != T_OUT;
+    bputs(b, multi ? "/**" : "/** ");
+    size_t nl = strlen(m->name);
+    if (!is_table(m) && m->help && *m->help)
+        put_doc_text(b, m->help);
+    else if (!is_table(m)) {
+        static const char *const parts[][2] = {{"_path", "The path parameters"},
+                                               {"_query", "The query"},
+                                               {"_body", "The body"}};
+        const char *what = NULL;
+        size_t pl = 0;
+        for (size_t i = 0; i < 3 && !what; i++) {
+            pl = strlen(parts[i][0]);
+            if (nl > pl && strcmp(m->name + nl - pl, parts[i][0]) == 0)
+                what = parts[i][1];
+        }
+        if (what)
+            bprintf(b, "%s of the endpoint %.*s.", what, (int)(nl - pl),
+                    m->name);
+        else
+            bprintf(b, "An object of an endpoint (%s).", m->name);
+    } else if (v == T_OUT)
+        bprintf(b, "%c%s, as the API answers it.", an[0] - 'a' + 'A', an + 1);
+    else if (v == T_IN)
+        bprintf(b,
+                "\n * A new %s, or its full replacement (PUT). The keys "
+                "marked ? have\n * defaults or may be null.\n",
+                label_of(m));
+    else
+        bprintf(b,
+                "\n * A partial update of %s (JSON Merge Patch): only "
+                "the keys given\n * change; null clears an optional "
+                "field.\n",
+                an);
+    if (is_table(m) && v == T_OUT && m->help && *m->help) {
+        bputs(b, " ");
+        put_doc_text(b, m->help);
+    }
+    bprintf(b, " */\nexport interface %s {\n", t->name);
+    int fv = v == T_PATCH ? T_IN : v;
+    for (uint32_t i = 0; i < m->nfields; i++) {
+        const kiln_field *f = &m->fields[i];
+        if (!field_in(f, fv))
+            continue;
+        put_field_doc(b, f);
+        bool opt = v == T_PATCH || (v == T_IN && !field_required_in(f));
+        bprintf(b, "  %s%s: ", f->name, opt ? "?" : "");
+        put_field_type(k, b, m, f, fv);
+        bputs(b, ";\n");
+    }
+    bputs(b, "}\n");
+}
+
+static void put_enum(kiln_buf *b, const tname *t)
+{
+    const kiln_field *f = t->f;
+    if (f->help && *f->help) {
+        bputs(b, "/** ");
+        put_doc_text(b, f->help);
+        bputs(b, " */\n");
+    }
+    bprintf(b, "export type %s =", t->name);
+    for (uint32_t i = 0; i < f->nvalues; i++) {
+        bputs(b, f->nvalues > 3 ? "\n  | " : i ? " | " : " ");
+        bjstr(b, f->values[i], strlen(f->values[i]));
+    }
+    char c[160];
+    camel(t->name, c, sizeof c);
+    bprintf(b,
+            ";\n\n/** Every %s, in the model's order (for a "
+            "<select>). */\nexport const %sValues: readonly %s[] = [",
+            t->name, c, t->name);
+    size_t len = strlen("export const Values: readonly [] = [];") + strlen(c) +
+                 strlen(t->name);
+    for (uint32_t i = 0; i < f->nvalues; i++)
+        len += strlen(f->values[i]) + 4;
+    bool wrap = len > 80; /* one per line, as a formatter would */
+    for (uint32_t i = 0; i < f->nvalues; i++) {
+        bputs(b, wrap ? "\n  " : i ? ", " : "");
+        bjstr(b, f->values[i], strlen(f->values[i]));
+        if (wrap)
+            bputc(b, ',');
+    }
+    bputs(b, wrap ? "\n];\n" : "];\n");
+}
+
+static void put_page(tw *k, kiln_buf *b, const tname *t)
+{
+    bprintf(b,
+            "/**\n * A page of %s. next is the cursor of the "
+            "following page (null at the\n * end, and always in "
+            "offset mode); count, the number of matching rows, is\n"
+            " * there in offset mode only.\n */\n"
+            "export interface %s {\n  items: %s[];\n"
+            "  next: string | null;\n  count?: number;\n}\n",
+            plural_of(t->m), t->name, type_name(k, t->m, T_OUT, NULL));
+}
+
+static bool is_ordered(int t)
+{
+    return t == KILN_FT_INT || t == KILN_FT_FLOAT || t == KILN_FT_DECIMAL ||
+           t == KILN_FT_DATE || t == KILN_FT_DATETIME || t == KILN_FT_TIME ||
+           t == KILN_FT_STRING;
+}
+
+static bool is_text(int t)
+{
+    return t == KILN_FT_STRING || t == KILN_FT_TEXT || t == KILN_FT_EMAIL ||
+           t == KILN_FT_URL;
+}
+
+/* The type of a filter's value on field f. */
+static void put_filter_type(tw *k, kiln_buf *b, const kiln_model *m,
+                            const kiln_field *f)
+{
+    int t = f->type == KILN_FT_MANY ? KILN_FT_REF : f->type;
+    if (t == KILN_FT_REF)
+        bputs(b, "number");
+    else
+        put_value_type(k, b, m, f, t, T_IN);
+}
+
+static void put_params(tw *k, kiln_buf *b, const tname *t)
+{
+    const kiln_model *m = t->m;
+    const kiln_model_api *api = m->api;
+    char base[128];
+    oapi_pascal(m->name, base, sizeof base);
+    uint32_t max = api->max_page_size ? api->max_page_size : 100;
+    uint32_t def = api->page_size ? api->page_size : 20;
+    bprintf(b,
+            "/** A key a list of %s may be sorted on, '-' first for "
+            "descending. */\nexport type %sOrdering =",
+            plural_of(m), base);
+    for (uint32_t i = 0; i <= api->nordering; i++) {
+        const char *f = i < api->nordering ? api->ordering[i] : "id";
+        if (i < api->nordering && strcmp(f, "id") == 0)
+            continue;
+        bprintf(b, "\n  | \"%s\"\n  | \"-%s\"", f, f);
+    }
+    bputs(b, ";\n\n");
+    if (api->nexpand) {
+        bprintf(b,
+                "/** A field ?expand= may embed: the referred row "
+                "replaces its id. */\nexport type %sExpand =",
+                base);
+        for (uint32_t i = 0; i < api->nexpand; i++)
+            bprintf(b, "%s\"%s\"", i ? " | " : " ", api->expand[i]);
+        bputs(b, ";\n\n");
+    }
+    bprintf(b,
+            "/**\n * The query of a list of %s: every key is optional; a "
+            "list is sent\n * comma-separated.\n */\n"
+            "export interface %s {\n"
+            "  /** Rows on a page: 1 to %u (default %u). */\n"
+            "  limit?: number;\n"
+            "  /** The next of the previous page. */\n"
+            "  cursor?: string;\n"
+            "  /** Rows to skip: offset mode (the page then has "
+            "count). */\n"
+            "  offset?: number;\n"
+            "  /** Sort keys, the first first (id always breaks "
+            "ties). */\n"
+            "  ordering?: %sOrdering | readonly %sOrdering[];\n",
+            plural_of(m), t->name, max, def, base, base);
+    if (api->nsearch) {
+        bputs(b, "  /** Text looked for, ignoring case, in ");
+        for (uint32_t i = 0; i < api->nsearch; i++)
+            bprintf(b, "%s%s",
+                    i == 0                  ? ""
+                    : i + 1 == api->nsearch ? " or "
+                                            : ", ",
+                    api->search[i]);
+        bputs(b, ". */\n  search?: string;\n");
+    }
+    if (api->nexpand)
+        bprintf(b,
+                "  /** Referred rows to embed in place of their id. */\n"
+                "  expand?: %sExpand | readonly %sExpand[];\n",
+                base, base);
+    for (uint32_t i = 0; i < api->nfilters; i++) {
+        int fi = kiln_model_field(m, kiln_str_c(api->filters[i]));
+        if (fi < 0)
+            continue;
+        const kiln_field *f = &m->fields[fi];
+        static const char *const cmp[] = {"",      "__ne", "__lt",
+                                          "__lte", "__gt", "__gte"};
+        for (size_t c = 0; c < 6; c++) {
+            if (c > 1 && !is_ordered(f->type))
+                break;
+            bprintf(b, "  %s%s?: ", f->name, cmp[c]);
+            put_filter_type(k, b, m, f);
+            bputs(b, ";\n");
+        }
+        bprintf(b, "  %s__in?: readonly ", f->name);
+        put_filter_type(k, b, m, f);
+        bputs(b, "[];\n");
+        if (is_text(f->type))
+            bprintf(b,
+                    "  %s__contains?: string;\n"
+                    "  %s__icontains?: string;\n",
+                    f->name, f->name);
+        if (f->flags & KILN_FF_OPTIONAL)
+            bprintf(b, "  %s__isnull?: boolean;\n", f->name);
+    }
+    bputs(b, "}\n");
+}
+
+static const char header[] =
+    "/*\n * Written by `kiln types` from the project's models/ and api/: "
+    "edit those,\n * not this file (`kiln dev` and `kiln types` rewrite it).\n"
+    " */\n";
+
+/* ---- a model's file ------------------------------------------------------ */
+
+typedef struct crud_names {
+    char sing[128], plural[128], keys[160], base[160];
+    char a[160]; /* "a task" */
+    const char *out, *in, *patch, *page, *params;
+    uint32_t ops;
+} crud_names;
+
+static bool route_documented(const oapi_route *r)
+{
+    return !r->page && strcmp(r->method, "WS") != 0 &&
+           strcmp(r->method, "HEAD") != 0 && strcmp(r->method, "OPTIONS") != 0;
+}
+
+/* The operations of m no hand-written route replaces. */
+static uint32_t crud_ops(const oapi_doc *d, const kiln_model *m)
+{
+    static const struct {
+        uint32_t bit;
+        const char *method;
+        bool item;
+    } ops[] = {
+        {KILN_API_LIST, "GET", false},    {KILN_API_CREATE, "POST", false},
+        {KILN_API_RETRIEVE, "GET", true}, {KILN_API_UPDATE, "PUT", true},
+        {KILN_API_PATCH, "PATCH", true},  {KILN_API_DELETE, "DELETE", true},
+    };
+    uint32_t bits = 0;
+    for (size_t c = 0; c < sizeof ops / sizeof *ops; c++) {
+        if (!(m->api->ops & ops[c].bit))
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "/api/%s%s", m->api->path,
+                 ops[c].item ? "/{id}" : "");
+        bool taken = false;
+        for (size_t i = 0; i < d->nroutes && !taken; i++)
+            taken = route_documented(&d->routes[i]) &&
+                    strcmp(d->routes[i].method, ops[c].method) == 0 &&
+                    strcmp(d->routes[i].pattern, path) == 0;
+        if (!taken)
+            bits |= ops[c].bit;
+    }
+    return bits;
+}
+
+static void put_model_file(kiln_buf *b, const kiln_model *m,
+                           const crud_names *n)
+{
+    const char *path = m->api->path;
+    uint32_t ops = n->ops;
+    bool writes = ops & (KILN_API_CREATE | KILN_API_UPDATE | KILN_API_PATCH |
+                         KILN_API_DELETE);
+    bputs(b, header);
+    bprintf(b,
+            "\n/* %s: the API of %s (/api/%s). */\n"
+            "import {\n",
+            plural_of(m), m->file ? m->file : m->name, path);
+    if (ops & KILN_API_LIST)
+        bputs(b, "  useInfiniteQuery,\n");
+    if (writes)
+        bputs(b, "  useMutation,\n");
+    if (ops & (KILN_API_LIST | KILN_API_RETRIEVE))
+        bputs(b, "  useQuery,\n");
+    if (writes)
+        bputs(b, "  useQueryClient,\n");
+    if (ops & KILN_API_LIST)
+        bputs(b, "  type InfiniteData,\n");
+    bputs(b, "} from \"@tanstack/react-query\";\n\n"
+             "import { request, type ApiError, type CallOptions } from "
+             "\"./client\";\nimport type {");
+    const char *ts[5];
+    size_t nt = 0;
+    if (ops & ~(uint32_t)KILN_API_LIST)
+        ts[nt++] = n->out; /* the list's is in its page */
+    if (ops & (KILN_API_CREATE | KILN_API_UPDATE))
+        ts[nt++] = n->in;
+    ts[nt++] = n->params; /* the key factory's */
+    if (ops & KILN_API_LIST)
+        ts[nt++] = n->page;
+    if (ops & KILN_API_PATCH)
+        ts[nt++] = n->patch;
+    /* sorted, as an editor would */
+    for (size_t i = 1; i < nt; i++)
+        for (size_t j = i; j > 0 && strcmp(ts[j - 1], ts[j]) > 0; j--) {
+            const char *s = ts[j];
+            ts[j] = ts[j - 1];
+            ts[j - 1] = s;
+        }
+    size_t len = strlen("import type {  } from \"./types\";");
+    for (size_t i = 0; i < nt; i++)
+        len += strlen(ts[i]) + (i ? 2 : 0);
+    bool wrap = len > 80; /* one per line, as a formatter would */
+    for (size_t i = 0; i < nt; i++)
+        bprintf(b, "%s%s%s",
+                wrap ? "\n  "
+                : i  ? ", "
+                     : " ",
+                ts[i], wrap ? "," : "");
+    bputs(b, wrap ? "\n} from \"./types\";\n" : " } from \"./types\";\n");
+    bputs(b, "import type {");
+    bool first = true;
+    if (ops & KILN_API_LIST) {
+        bputs(b, " InfiniteOptions");
+        first = false;
+    }
+    if (writes) {
+        bprintf(b, "%sMutationOptions", first ? " " : ", ");
+        first = false;
+    }
+    if (ops & (KILN_API_LIST | KILN_API_RETRIEVE))
+        bprintf(b, "%sQueryOptions", first ? " " : ", ");
+    bputs(b, " } from \"./query\";\n\n");
+
+    /* the key factory */
+    bprintf(b,
+            "/**\n * The query keys of %s. Invalidate %s.all to "
+            "refetch\n * everything about them, %s.lists() for "
+            "every list, %s.detail(id)\n * for one row.\n */\n"
+            "export const %s = {\n"
+            "  all: [\"%s\"] as const,\n"
+            "  lists: () => [...%s.all, \"list\"] as const,\n"
+            "  list: (params: %s = {}) =>\n"
+            "    [...%s.lists(), params] as const,\n"
+            "  infinite: (params: %s = {}) =>\n"
+            "    [...%s.lists(), \"infinite\", params] as const,\n"
+            "  details: () => [...%s.all, \"detail\"] as const,\n"
+            "  detail: (id: number) => [...%s.details(), id] as "
+            "const,\n};\n",
+            plural_of(m), n->keys, n->keys, n->keys, n->keys, path, n->keys,
+            n->params, n->keys, n->params, n->keys, n->keys, n->keys);
+
+    /* the functions */
+    bputs(b, "\n");
+    if (ops & KILN_API_LIST)
+        bprintf(b,
+                "/** GET /api/%s: a page of %s. */\n"
+                "export function list%s(\n"
+                "  params: %s = {},\n"
+                "  options?: CallOptions,\n"
+                "): Promise<%s> {\n"
+                "  return request<%s>(\"GET\", \"/api/%s\", {\n"
+                "    ...options,\n"
+                "    query: params,\n"
+                "  });\n}\n\n",
+                path, plural_of(m), n->plural, n->params, n->page, n->page,
+                path);
+    if (ops & KILN_API_RETRIEVE)
+        bprintf(b,
+                "/** GET /api/%s/{id}: %s. */\n"
+                "export function get%s(id: number, options?: "
+                "CallOptions): Promise<%s> {\n"
+                "  return request<%s>(\"GET\", `/api/%s/${id}`, "
+                "options);\n}\n\n",
+                path, n->a, n->sing, n->out, n->out, path);
+    if (ops & KILN_API_CREATE)
+        bprintf(b,
+                "/** POST /api/%s: creates %s and answers it. */\n"
+                "export function create%s(\n"
+                "  body: %s,\n"
+                "  options?: CallOptions,\n"
+                "): Promise<%s> {\n"
+                "  return request<%s>(\"POST\", \"/api/%s\", { "
+                "...options, body });\n}\n\n",
+                path, n->a, n->sing, n->in, n->out, n->out, path);
+    if (ops & KILN_API_UPDATE)
+        bprintf(b,
+                "/** PUT /api/%s/{id}: replaces %s (pass If-Match "
+                "in options.headers\n    to refuse a lost update). "
+                "*/\n"
+                "export function update%s(\n"
+                "  id: number,\n"
+                "  body: %s,\n"
+                "  options?: CallOptions,\n"
+                "): Promise<%s> {\n"
+                "  return request<%s>(\"PUT\", `/api/%s/${id}`, { "
+                "...options, body });\n}\n\n",
+                path, n->a, n->sing, n->in, n->out, n->out, path);
+    if (ops & KILN_API_PATCH)
+        bprintf(b,
+                "/** PATCH /api/%s/{id}: changes the fields given of "
+                "%s. */\n"
+                "export function patch%s(\n"
+                "  id: number,\n"
+                "  body: %s,\n"
+                "  options?: CallOptions,\n"
+                "): Promise<%s> {\n"
+                "  return request<%s>(\"PATCH\", `/api/%s/${id}`, {\n"
+                "    ...options,\n"
+                "    body,\n"
+                "    contentType: \"application/merge-patch+json\",\n"
+                "  });\n}\n\n",
+                path, n->a, n->sing, n->patch, n->out, n->out, path);
+    if (ops & KILN_API_DELETE)
+        bprintf(b,
+                "/** DELETE /api/%s/{id}: deletes %s. */\n"
+                "export function delete%s(id: number, options?: "
+                "CallOptions): Promise<void> {\n"
+                "  return request<void>(\"DELETE\", `/api/%s/${id}`, "
+                "options);\n}\n\n",
+                path, n->a, n->sing, path);
+
+    /* the hooks */
+    if (ops & KILN_API_LIST) {
+        bprintf(b,
+                "/** A page of %s, cached under %s.list(params). */\n"
+                "export function useList%s(\n"
+                "  params: %s = {},\n"
+                "  options?: QueryOptions<%s>,\n"
+                ") {\n"
+                "  return useQuery<%s, ApiError>({\n"
+                "    ...options,\n"
+                "    queryKey: %s.list(params),\n"
+                "    queryFn: ({ signal }) => list%s(params, { signal }),\n"
+                "  });\n}\n\n",
+                plural_of(m), n->keys, n->plural, n->params, n->page, n->page,
+                n->keys, n->plural);
+        bprintf(b,
+                "/**\n * Every page of %s, one cursor after the other: "
+                "fetchNextPage() reads the\n * next while hasNextPage; "
+                "data.pages holds them.\n */\n"
+                "export function useList%sInfinite(\n"
+                "  params: Omit<%s, \"cursor\" | \"offset\"> = {},\n"
+                "  options?: InfiniteOptions<%s>,\n"
+                ") {\n"
+                "  return useInfiniteQuery<\n"
+                "    %s,\n"
+                "    ApiError,\n"
+                "    InfiniteData<%s, string | null>,\n"
+                "    readonly unknown[],\n"
+                "    string | null\n"
+                "  >({\n"
+                "    ...options,\n"
+                "    queryKey: %s.infinite(params),\n"
+                "    queryFn: ({ pageParam, signal }) =>\n"
+                "      list%s({ ...params, cursor: pageParam ?? undefined }, { "
+                "signal }),\n"
+                "    initialPageParam: null,\n"
+                "    getNextPageParam: (page) => page.next,\n"
+                "  });\n}\n\n",
+                plural_of(m), n->plural, n->params, n->page, n->page, n->page,
+                n->keys, n->plural);
+    }
+    if (ops & KILN_API_RETRIEVE)
+        bprintf(b,
+                "/** Reads %s, cached under %s.detail(id). */\n"
+                "export function useGet%s(id: number, options?: "
+                "QueryOptions<%s>) {\n"
+                "  return useQuery<%s, ApiError>({\n"
+                "    ...options,\n"
+                "    queryKey: %s.detail(id),\n"
+                "    queryFn: ({ signal }) => get%s(id, { signal }),\n"
+                "  });\n}\n\n",
+                n->a, n->keys, n->sing, n->out, n->out, n->keys, n->sing);
+    if (ops & KILN_API_CREATE)
+        bprintf(b,
+                "/** Creates %s; every list of %s is refetched. */\n"
+                "export function useCreate%s(options?: "
+                "MutationOptions<%s, %s>) {\n"
+                "  const queryClient = useQueryClient();\n"
+                "  return useMutation<%s, ApiError, %s>({\n"
+                "    ...options,\n"
+                "    mutationFn: (body) => create%s(body),\n"
+                "    onSuccess: async (row, ...rest) => {\n"
+                "      await queryClient.invalidateQueries({ queryKey: "
+                "%s.lists() });\n"
+                "      await options?.onSuccess?.(row, ...rest);\n"
+                "    },\n"
+                "  });\n}\n\n",
+                n->a, plural_of(m), n->sing, n->out, n->in, n->out, n->in,
+                n->sing, n->keys);
+    static const struct {
+        uint32_t bit;
+        const char *verb, *what, *body;
+    } upd[] = {{KILN_API_UPDATE, "update", "Replaces", "in"},
+               {KILN_API_PATCH, "patch", "Changes part of", "patch"}};
+    for (size_t i = 0; i < 2; i++) {
+        if (!(ops & upd[i].bit))
+            continue;
+        const char *body = upd[i].bit == KILN_API_UPDATE ? n->in : n->patch;
+        char verb[16];
+        snprintf(verb, sizeof verb, "%s", upd[i].verb);
+        verb[0] = (char)(verb[0] - 'a' + 'A');
+        bprintf(
+            b,
+            "/** %s %s; its detail and every list are refetched. */\n"
+            "export function use%s%s(\n"
+            "  options?: MutationOptions<%s, { id: number; body: %s }>,\n"
+            ") {\n"
+            "  const queryClient = useQueryClient();\n"
+            "  return useMutation<%s, ApiError, { id: number; body: %s }>({\n"
+            "    ...options,\n"
+            "    mutationFn: ({ id, body }) => %s%s(id, body),\n"
+            "    onSuccess: async (row, vars, ...rest) => {\n"
+            "      await Promise.all([\n"
+            "        queryClient.invalidateQueries({ queryKey: %s.lists() }),\n"
+            "        queryClient.invalidateQueries({ queryKey: "
+            "%s.detail(vars.id) }),\n"
+            "      ]);\n"
+            "      await options?.onSuccess?.(row, vars, ...rest);\n"
+            "    },\n"
+            "  });\n}\n\n",
+            upd[i].what, n->a, verb, n->sing, n->out, body, n->out, body,
+            upd[i].verb, n->sing, n->keys, n->keys);
+    }
+    if (ops & KILN_API_DELETE)
+        bprintf(b,
+                "/** Deletes %s; its detail is dropped and every "
+                "list refetched. */\n"
+                "export function useDelete%s(options?: "
+                "MutationOptions<void, number>) {\n"
+                "  const queryClient = useQueryClient();\n"
+                "  return useMutation<void, ApiError, number>({\n"
+                "    ...options,\n"
+                "    mutationFn: (id) => delete%s(id),\n"
+                "    onSuccess: async (nothing, id, ...rest) => {\n"
+                "      queryClient.removeQueries({ queryKey: "
+                "%s.detail(id) });\n"
+                "      await queryClient.invalidateQueries({ queryKey: "
+                "%s.lists() });\n"
+                "      await options?.onSuccess?.(nothing, id, "
+                "...rest);\n"
+                "    },\n"
+                "  });\n}\n\n",
+                n->a, n->sing, n->sing, n->keys, n->keys);
+    /* one newline at the end */
+    while (b->n > 1 && b->p[b->n - 1] == '\n' && b->p[b->n - 2] == '\n')
+        b->n--;
+}
+
+/* ---- endpoints.ts -------------------------------------------------------- */
+
+/* "postPostsByIdLike": the method and the path after /api/ (as the
+   OpenAPI document's operationId). */
+static void route_op_id(const oapi_route *r, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = r->method; *p && k + 1 < n; p++)
+        out[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    const char *p = r->pattern;
+    if (strncmp(p, "/api/", 5) == 0)
+        p += 4;
+    char seg[256], part[200];
+    while (*p && k + 1 < n) {
+        p += *p == '/';
+        size_t len = strcspn(p, "/");
+        if (!len)
+            break;
+        if (p[0] == '{') {
+            const char *s = p + 1;
+            if (strncmp(s, "...", 3) == 0)
+                s += 3;
+            snprintf(part, sizeof part, "by_%.*s", (int)(p + len - 1 - s), s);
+        } else
+            snprintf(part, sizeof part, "%.*s", (int)len, p);
+        oapi_pascal(part, seg, sizeof seg);
+        for (const char *q = seg; *q && k + 1 < n; q++)
+            out[k++] = *q;
+        p += len;
+    }
+    out[k] = 0;
+}
+
+static bool has_file(const kiln_model *m)
+{
+    for (uint32_t i = 0; m && i < m->nfields; i++)
+        if (m->fields[i].type == KILN_FT_FILE ||
+            (m->fields[i].type == KILN_FT_LIST &&
+             m->fields[i].item_type == KILN_FT_FILE))
+            return true;
+    return false;
+}
+
+/* The type name of an endpoint's body. */
+static const char *body_name(tw *k, const kiln_endpoint *ep)
+{
+    const kiln_model *bm = ep->body;
+    if (!(bm->flags & KILN_MF_ENDPOINT && bm->table))
+        return type_name(k, bm, T_IN, NULL);
+    /* a part of a model's fields: named after the endpoint */
+    kiln_model *alias = kiln_arena_alloc(&k->a, sizeof *alias);
+    char nm[200];
+    snprintf(nm, sizeof nm, "%s_body", ep->name);
+    if (alias)
+        *alias = *bm;
+    if (!alias || !(alias->name = kiln_arena_strndup(&k->a, nm, strlen(nm)))) {
+        k->err = KILN_ENOMEM;
+        return "";
+    }
+    alias->table = NULL;
+    return type_name(k, alias, T_IN, NULL);
+}
+
+/* The function of route r: its input typed by the endpoint schema (path
+   parameters without one are strings), its answer by the first 2xx
+   response declared. */
+static void put_route(tw *k, kiln_buf *b, const oapi_route *r)
+{
+    const kiln_endpoint *ep = r->endpoint;
+    char id[300];
+    route_op_id(r, id, sizeof id);
+    bputs(b, "/** ");
+    if (ep->summary) {
+        put_doc_text(b, ep->summary);
+        bputs(b, ": ");
+    }
+    bprintf(b, "%s %s (%s). */\n", r->method, r->pattern,
+            ep->file ? ep->file : r->file);
+    bool params = strchr(r->pattern, '{') != NULL;
+    bprintf(b, "export function %s(\n", id);
+    if (params || ep->query || ep->body) {
+        bputs(b, "  input: {\n");
+        if (params) {
+            bputs(b, "    path: ");
+            if (ep->path)
+                bprintf(b, "T.%s", type_name(k, ep->path, T_IN, NULL));
+            else {
+                bputs(b, "{");
+                for (const char *p = strchr(r->pattern, '{'); p;
+                     p = strchr(p + 1, '{')) {
+                    const char *s = p + 1 + 3 * (strncmp(p + 1, "...", 3) == 0);
+                    bprintf(b, " %.*s: string;", (int)strcspn(s, "}"), s);
+                }
+                bputs(b, " }");
+            }
+            bputs(b, ";\n");
+        }
+        if (ep->query) {
+            bool req = false;
+            for (uint32_t i = 0; i < ep->query->nfields; i++)
+                req |= field_required_in(&ep->query->fields[i]);
+            bprintf(b, "    query%s: T.%s;\n", req ? "" : "?",
+                    type_name(k, ep->query, T_IN, NULL));
+        }
+        if (ep->body)
+            bprintf(b, "    body: T.%s;\n", body_name(k, ep));
+        bputs(b, "  },\n");
+    }
+    const char *result = "unknown", *ns = "";
+    bool list = false;
+    for (uint32_t i = 0; i < ep->nresponses; i++) {
+        const kiln_response *rs = &ep->responses[i];
+        if (rs->status < 200 || rs->status > 299)
+            continue;
+        result = rs->model ? type_name(k, rs->model, T_OUT, NULL) : "void";
+        ns = rs->model ? "T." : "";
+        list = rs->model && rs->list;
+        break;
+    }
+    bprintf(b, "  options?: CallOptions,\n): Promise<%s%s%s> {\n", ns, result,
+            list ? "[]" : "");
+    /* the path, its parameters encoded */
+    if (params) {
+        bputs(b, "  const path = ");
+        bputc(b, '`');
+        for (const char *p = r->pattern; *p; p++) {
+            if (*p != '{') {
+                if (*p == '`' || *p == '$' || *p == '\\')
+                    bputc(b, '\\');
+                bputc(b, *p);
+                continue;
+            }
+            bool rest = strncmp(p + 1, "...", 3) == 0;
+            const char *s = p + 1 + (rest ? 3 : 0);
+            int len = (int)strcspn(s, "}");
+            if (rest)
+                bprintf(b,
+                        "${String(input.path.%.*s).split(\"/\")."
+                        "map(encodeURIComponent).join(\"/\")}",
+                        len, s);
+            else
+                bprintf(b,
+                        "${encodeURIComponent(String(input.path.%.*s)"
+                        ")}",
+                        len, s);
+            p = s + len;
+        }
+        bputs(b, "`;\n");
+    }
+    bprintf(b, "  return request<%s%s%s>(\"%s\", ", ns, result,
+            list ? "[]" : "", r->method);
+    if (params)
+        bputs(b, "path");
+    else
+        bjstr(b, r->pattern, strlen(r->pattern));
+    if (!ep->query && !ep->body) {
+        bputs(b, ", options);\n}\n");
+        return;
+    }
+    bputs(b, ", {\n    ...options,\n");
+    if (ep->query)
+        bputs(b, "    query: input.query,\n");
+    if (ep->body)
+        bprintf(b, "    %s: input.body,\n",
+                has_file(ep->body) ? "form" : "body");
+    bputs(b, "  });\n}\n");
+}
+
+/* ---- the fixed files ----------------------------------------------------- */
+
+static const char client_ts[] =
+    "\n/* The fetch client every operation goes through. */\n\n"
+    "/** Where and how requests go; change it once with configure(). */\n"
+    "export interface ClientConfig {\n"
+    "  /** Put before every path: \"\" (this origin) or "
+    "\"https://api.example.com\". */\n"
+    "  baseUrl: string;\n"
+    "  /** fetch's credentials: \"same-origin\" sends the session cookie to "
+    "the\n      page's origin, \"include\" to another one as well. */\n"
+    "  credentials: RequestCredentials;\n"
+    "  /** Headers sent with every request (Authorization...). */\n"
+    "  headers: Record<string, string>;\n"
+    "}\n\n"
+    "const config: ClientConfig = {\n"
+    "  baseUrl: \"\",\n"
+    "  credentials: \"same-origin\",\n"
+    "  headers: {},\n"
+    "};\n\n"
+    "/** Changes the settings given, for every request after it. */\n"
+    "export function configure(changes: Partial<ClientConfig>): void {\n"
+    "  Object.assign(config, changes);\n"
+    "}\n\n"
+    "/** One failing field or query parameter of a 422. */\n"
+    "export interface FieldError {\n"
+    "  /** The failing field, a JSON Pointer into the body: \"/title\". "
+    "*/\n"
+    "  pointer?: string;\n"
+    "  /** The failing query parameter (\"limit\"), for an error in the "
+    "query. */\n"
+    "  parameter?: string;\n"
+    "  /** Stable and snake_case: \"required\", \"too_long\"... */\n"
+    "  code: string;\n"
+    "  /** For people. */\n"
+    "  detail: string;\n"
+    "}\n\n"
+    "/** An error as the API sends it (RFC 9457 problem details). */\n"
+    "export interface Problem {\n"
+    "  type?: string;\n"
+    "  title: string;\n"
+    "  status: number;\n"
+    "  detail?: string;\n"
+    "  instance?: string;\n"
+    "  errors?: FieldError[];\n"
+    "}\n\n"
+    "/** What every call throws for an answer that is not a success. */\n"
+    "export class ApiError extends Error {\n"
+    "  /** The HTTP status: 404, 409, 412, 422... */\n"
+    "  readonly status: number;\n"
+    "  /** The problem's title (\"Unprocessable Content\"), else the status "
+    "text. */\n"
+    "  readonly title: string;\n"
+    "  readonly detail: string | undefined;\n"
+    "  /** Every failing field or query parameter (a 422); else empty. */\n"
+    "  readonly errors: readonly FieldError[];\n"
+    "  /** The problem as sent, when the answer was problem+json. */\n"
+    "  readonly problem: Problem | undefined;\n\n"
+    "  constructor(status: number, problem?: Problem, statusText = \"\") {\n"
+    "    const title = problem?.title ?? (statusText || `HTTP ${status}`);\n"
+    "    super(problem?.detail ? `${title}: ${problem.detail}` : title);\n"
+    "    this.name = \"ApiError\";\n"
+    "    this.status = status;\n"
+    "    this.title = title;\n"
+    "    this.detail = problem?.detail;\n"
+    "    this.errors = problem?.errors ?? [];\n"
+    "    this.problem = problem;\n"
+    "  }\n\n"
+    "  /** The errors of one field (\"/title\") or query parameter "
+    "(\"?limit\"). */\n"
+    "  errorsAt(where: string): FieldError[] {\n"
+    "    return this.errors.filter((e) =>\n"
+    "      where.startsWith(\"?\")\n"
+    "        ? e.parameter === where.slice(1)\n"
+    "        : "
+    "e.pointer === where,\n"
+    "    );\n"
+    "  }\n"
+    "}\n\n"
+    "/** What a caller may add to any call. */\n"
+    "export interface CallOptions {\n"
+    "  /** Cancels the request (TanStack Query passes its own). */\n"
+    "  signal?: AbortSignal;\n"
+    "  /** Extra headers: If-Match: \"<etag>\" refuses a lost update with "
+    "412. */\n"
+    "  headers?: Record<string, string>;\n"
+    "  /** Sees the response before its body is read: its ETag, for "
+    "If-Match. */\n"
+    "  onResponse?: (response: Response) => void;\n"
+    "}\n\n"
+    "/** A request: a query, and a JSON body or a form (for files). */\n"
+    "export interface RequestOptions extends CallOptions {\n"
+    "  /** Keys whose value is undefined or null are left out; a list is "
+    "sent\n      comma-separated. */\n"
+    "  query?: object;\n"
+    "  body?: unknown;\n"
+    "  /** The body's type when it is JSON (default application/json). */\n"
+    "  contentType?: string;\n"
+    "  /** Sent as multipart/form-data instead of body. */\n"
+    "  form?: object;\n"
+    "}\n\n"
+    "function queryString(query: object | undefined): string {\n"
+    "  const params = new URLSearchParams();\n"
+    "  for (const [key, value] of Object.entries(query ?? {})) {\n"
+    "    if (value === undefined || value === null) continue;\n"
+    "    params.append(key, Array.isArray(value) ? value.join(\",\") : "
+    "`${value}`);\n"
+    "  }\n"
+    "  const text = params.toString();\n"
+    "  return text ? `?${text}` : \"\";\n"
+    "}\n\n"
+    "function formData(fields: object): FormData {\n"
+    "  const form = new FormData();\n"
+    "  for (const [key, value] of Object.entries(fields)) {\n"
+    "    for (const item of Array.isArray(value) ? value : [value]) {\n"
+    "      if (item === undefined || item === null) continue;\n"
+    "      form.append(key, item instanceof Blob ? item : String(item));\n"
+    "    }\n"
+    "  }\n"
+    "  return form;\n"
+    "}\n\n"
+    "async function toError(response: Response): Promise<ApiError> {\n"
+    "  const type = response.headers.get(\"Content-Type\") ?? \"\";\n"
+    "  let problem: Problem | undefined;\n"
+    "  if (/^application\\/(problem\\+)?json/i.test(type)) {\n"
+    "    try {\n"
+    "      problem = (await response.json()) as Problem;\n"
+    "    } catch {\n"
+    "      problem = undefined;\n"
+    "    }\n"
+    "  }\n"
+    "  return new ApiError(response.status, problem, "
+    "response.statusText);\n"
+    "}\n\n"
+    "/**\n"
+    " * Sends a request to the API and answers its JSON as T; throws "
+    "ApiError for\n"
+    " * an error status (and fetch's TypeError when the network fails).\n"
+    " */\n"
+    "export async function request<T>(\n"
+    "  method: string,\n"
+    "  path: string,\n"
+    "  options: RequestOptions = {},\n"
+    "): Promise<T> {\n"
+    "  const headers: Record<string, string> = {\n"
+    "    Accept: \"application/json\",\n"
+    "    ...config.headers,\n"
+    "    ...options.headers,\n"
+    "  };\n"
+    "  let body: BodyInit | undefined;\n"
+    "  if (options.form !== undefined) {\n"
+    "    body = formData(options.form);\n"
+    "  } else if (options.body !== undefined) {\n"
+    "    headers[\"Content-Type\"] = options.contentType ?? "
+    "\"application/json\";\n"
+    "    body = JSON.stringify(options.body);\n"
+    "  }\n"
+    "  const url = config.baseUrl + path + queryString(options.query);\n"
+    "  const response = await fetch(url, {\n"
+    "    method,\n"
+    "    headers,\n"
+    "    body,\n"
+    "    credentials: config.credentials,\n"
+    "    signal: options.signal,\n"
+    "  });\n"
+    "  options.onResponse?.(response);\n"
+    "  if (!response.ok) throw await toError(response);\n"
+    "  if (response.status === 204) return undefined as T;\n"
+    "  return (await response.json()) as T;\n"
+    "}\n";
+
+static const char query_ts[] =
+    "\n/* The options the hooks take besides what they set themselves. */\n"
+    "import type {\n"
+    "  InfiniteData,\n"
+    "  UseInfiniteQueryOptions,\n"
+    "  UseMutationOptions,\n"
+    "  UseQueryOptions,\n"
+    "} from \"@tanstack/react-query\";\n\n"
+    "import type { ApiError } from \"./client\";\n\n"
+    "/** A query hook's options: enabled, staleTime, refetchInterval... */\n"
+    "export type QueryOptions<T> = Omit<\n"
+    "  UseQueryOptions<T, ApiError>,\n"
+    "  \"queryKey\" | \"queryFn\"\n"
+    ">;\n\n"
+    "/** An infinite list hook's options (its pages come from next). */\n"
+    "export type InfiniteOptions<T> = Omit<\n"
+    "  UseInfiniteQueryOptions<\n"
+    "    T,\n"
+    "    ApiError,\n"
+    "    InfiniteData<T, string | null>,\n"
+    "    readonly unknown[],\n"
+    "    string | null\n"
+    "  >,\n"
+    "  \"queryKey\" | \"queryFn\" | \"initialPageParam\" | "
+    "\"getNextPageParam\"\n"
+    ">;\n\n"
+    "/** A mutation hook's options: onSuccess (called after the cache is "
+    "updated),\n    onError, onSettled... */\n"
+    "export type MutationOptions<T, V> = Omit<\n"
+    "  UseMutationOptions<T, ApiError, V>,\n"
+    "  \"mutationFn\"\n"
+    ">;\n";
+
+/* ---- the whole --------------------------------------------------------- */
+
+int ts_write(const oapi_doc *d, ts_files *out)
+{
+    *out = (ts_files){0};
+    ts_err = 0;
+    tw k = {.d = d};
+    kiln_arena_init(&k.a, 0);
+    int err = 0;
+    kiln_buf *b = new_file(out, "client.ts", &err);
+    if (b) {
+        bputs(b, header);
+        bputs(b, client_ts);
+    }
+    new_file(out, "types.ts", &err);
+    /* types.ts is written last (the other files register its types); the
+       pointer would move as files are added: keep its index */
+    size_t types_i = out->n - 1;
+    b = new_file(out, "query.ts", &err);
+    if (b) {
+        bputs(b, header);
+        bputs(b, query_ts);
+    }
+
+    /* a file per model with [api] */
+    kiln_buf index;
+    kiln_buf_init(&index);
+    bputs(&index, header);
+    bputs(&index, "\nexport * from \"./client\";\n"
+                  "export * from \"./query\";\n"
+                  "export * from \"./types\";\n");
+    for (size_t i = 0; i < d->nmodels && !err; i++) {
+        const kiln_model *m = d->models[i];
+        if (!m->api || !m->api->path || !is_table(m))
+            continue;
+        crud_names n = {.ops = crud_ops(d, m)};
+        if (!n.ops)
+            continue;
+        oapi_pascal(m->name, n.sing, sizeof n.sing);
+        oapi_pascal(m->api->path, n.plural, sizeof n.plural);
+        camel(n.sing, n.keys, sizeof n.keys);
+        with_article(m, n.a, sizeof n.a);
+        snprintf(n.keys + strlen(n.keys), sizeof n.keys - strlen(n.keys),
+                 "Keys");
+        n.out = type_name(&k, m, T_OUT, NULL);
+        n.in = n.ops & (KILN_API_CREATE | KILN_API_UPDATE)
+                   ? type_name(&k, m, T_IN, NULL)
+                   : NULL;
+        n.patch =
+            n.ops & KILN_API_PATCH ? type_name(&k, m, T_PATCH, NULL) : NULL;
+        n.page = type_name(&k, m, T_PAGE, NULL);
+        n.params = type_name(&k, m, T_PARAMS, NULL);
+        for (const char *p = m->api->path;
+             *p && strlen(n.base) + 1 < sizeof n.base - 4; p++)
+            n.base[strlen(n.base)] = *p == '/' ? '-' : *p;
+        /* a path named like a file of its own ("types") keeps off it */
+        static const char *const fixed[] = {"client", "types", "query",
+                                            "endpoints", "index"};
+        for (size_t f = 0; f < sizeof fixed / sizeof *fixed; f++)
+            if (strcmp(n.base, fixed[f]) == 0)
+                snprintf(n.base + strlen(n.base),
+                         sizeof n.base - strlen(n.base), "-api");
+        char fname[200];
+        snprintf(fname, sizeof fname, "%s.ts", n.base);
+        b = new_file(out, fname, &err);
+        if (b)
+            put_model_file(b, m, &n);
+        bprintf(&index, "export * from \"./%s\";\n", n.base);
+    }
+    /* the handlers with an endpoint schema */
+    bool any = false;
+    for (size_t i = 0; i < d->nroutes && !err; i++) {
+        const oapi_route *r = &d->routes[i];
+        if (!route_documented(r) || !r->endpoint)
+            continue;
+        if (!any) {
+            b = new_file(out, "endpoints.ts", &err);
+            if (!b)
+                break;
+            bputs(b, header);
+            bputs(b, "\n/* The api/ handlers with an endpoint schema "
+                     "(api/NAME.toml). */\n"
+                     "import { request, type CallOptions } from "
+                     "\"./client\";\n"
+                     "import type * as T from \"./types\";\n");
+            bputs(&index, "export * from \"./endpoints\";\n");
+            any = true;
+        }
+        b = &out->v[out->n - 1].text;
+        bputc(b, '\n');
+        put_route(&k, b, r);
+    }
+
+    /* types.ts: the types registered, in that order (writing one may
+       register more) */
+    if (!err) {
+        kiln_buf *t = &out->v[types_i].text;
+        bputs(t, header);
+        bputs(t, "\n/* The types of the API's bodies and queries. */\n");
+        for (size_t i = 0; i < k.nnames; i++) {
+            if (k.names[i].written)
+                continue;
+            k.names[i].written = true;
+            tname n = k.names[i];
+            bputc(t, '\n');
+            switch (n.v) {
+            case T_ENUM:
+                put_enum(t, &n);
+                break;
+            case T_PAGE:
+                put_page(&k, t, &n);
+                break;
+            case T_PARAMS:
+                put_params(&k, t, &n);
+                break;
+            default:
+                put_object(&k, t, &n);
+            }
+        }
+    }
+    b = err ? NULL : new_file(out, "index.ts", &err);
+    if (b)
+        bappend(b, index.p, index.n);
+    kiln_buf_deinit(&index);
+    free(k.names);
+    kiln_arena_deinit(&k.a);
+    if (!err && (k.err || ts_err))
+        err = KILN_ENOMEM;
+    return err;
+}
