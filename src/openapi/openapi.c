@@ -249,19 +249,6 @@ static void put_id_param(oapi_walk *k, const kiln_model *m)
               "{\"type\":\"integer\",\"format\":\"int64\"}");
 }
 
-static bool is_ordered(int t)
-{
-    return t == KILN_FT_INT || t == KILN_FT_FLOAT || t == KILN_FT_DECIMAL ||
-           t == KILN_FT_DATE || t == KILN_FT_DATETIME || t == KILN_FT_TIME ||
-           t == KILN_FT_STRING;
-}
-
-static bool is_text(int t)
-{
-    return t == KILN_FT_STRING || t == KILN_FT_TEXT || t == KILN_FT_EMAIL ||
-           t == KILN_FT_URL;
-}
-
 /* The filter parameters of field f: FIELD and FIELD__LOOKUP. */
 static void put_filters(oapi_walk *k, const kiln_model *m, const kiln_field *f)
 {
@@ -289,7 +276,7 @@ static void put_filters(oapi_walk *k, const kiln_model *m, const kiln_field *f)
     oapi_w_close(w, '}');
     static const char *const cmp[] = {"ne", "lt", "lte", "gt", "gte"};
     for (size_t i = 0; i < 5; i++) {
-        if (i > 0 && !is_ordered(f->type))
+        if (i > 0 && !oapi_type_ordered(f->type))
             break;
         snprintf(name, sizeof name, "%s__%s", f->name, cmp[i]);
         oapi_w_open(w, '{');
@@ -302,7 +289,7 @@ static void put_filters(oapi_walk *k, const kiln_model *m, const kiln_field *f)
     snprintf(name, sizeof name, "%s__in", f->name);
     put_param(k, "query", name, false, "Comma-separated values.",
               "{\"type\":\"string\"}");
-    if (is_text(f->type)) {
+    if (oapi_type_text(f->type)) {
         snprintf(name, sizeof name, "%s__contains", f->name);
         put_param(k, "query", name, false, "Contains this text.",
                   "{\"type\":\"string\"}");
@@ -515,8 +502,7 @@ static void crud_op(oapi_walk *k, const op *o)
     oapi_w_close(w, '}');
 }
 
-/* "postPostsByIdLike": the method and the path after /api/. */
-static void route_op_id(const oapi_route *r, char *out, size_t n)
+void oapi_route_op_id(const oapi_route *r, char *out, size_t n)
 {
     size_t k = 0;
     for (const char *p = r->method; *p && k + 1 < n; p++)
@@ -604,7 +590,7 @@ static void route_op(oapi_walk *k, const op *o)
     const oapi_route *r = o->r;
     const kiln_endpoint *ep = r->endpoint;
     char id[300], sum[400];
-    route_op_id(r, id, sizeof id);
+    oapi_route_op_id(r, id, sizeof id);
     oapi_kv_str(w, "operationId", id);
     if (ep && ep->summary)
         snprintf(sum, sizeof sum, "%s", ep->summary);

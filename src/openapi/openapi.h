@@ -63,4 +63,23 @@ bool oapi_has_operations(const oapi_doc *d);
  */
 void oapi_pascal(const char *name, char *out, size_t n);
 
+/* ---- rules the document and the TypeScript output share ---------------- */
+
+/** True when m is a model with a table (not an endpoint schema's object). */
+bool oapi_is_table(const kiln_model *m);
+/** True when field f is in a model's output (out) or its input (!out):
+    write-only fields are not output, server-set ones not input. */
+bool oapi_field_in(const kiln_field *f, bool out);
+/** True when an input must give f (CREATE and REPLACE). */
+bool oapi_field_required(const kiln_field *f);
+/** True when fields of kiln_ftype t take the range lookups (lt, gte...)
+    and may be ordered. */
+bool oapi_type_ordered(int t);
+/** True when fields of kiln_ftype t are text (contains, search). */
+bool oapi_type_text(int t);
+/** A route's operationId: the method and the path after /api/, into out
+    (size n, always terminated): POST /api/posts/{id}/like ->
+    "postPostsByIdLike". */
+void oapi_route_op_id(const oapi_route *r, char *out, size_t n);
+
 #endif

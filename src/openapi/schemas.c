@@ -537,16 +537,27 @@ void oapi_field_schema(oapi_walk *k, const kiln_model *m, const kiln_field *f,
     oapi_w_close(w, '}');
 }
 
-/* True when field f is in m's schema of variant v. */
-static bool field_in(const kiln_field *f, int v)
+bool oapi_field_in(const kiln_field *f, bool out)
 {
-    if (v == OAPI_OUT)
+    if (out)
         return !(f->flags & KILN_FF_WRITE_ONLY);
     return !(f->flags & (KILN_FF_PK | KILN_FF_READ_ONLY | KILN_FF_AUTO_CREATED |
                          KILN_FF_AUTO_UPDATED));
 }
 
-/* True when an input must give f (CREATE and REPLACE). */
+bool oapi_type_ordered(int t)
+{
+    return t == KILN_FT_INT || t == KILN_FT_FLOAT || t == KILN_FT_DECIMAL ||
+           t == KILN_FT_DATE || t == KILN_FT_DATETIME || t == KILN_FT_TIME ||
+           t == KILN_FT_STRING;
+}
+
+bool oapi_type_text(int t)
+{
+    return t == KILN_FT_STRING || t == KILN_FT_TEXT || t == KILN_FT_EMAIL ||
+           t == KILN_FT_URL;
+}
+
 bool oapi_field_required(const kiln_field *f)
 {
     if (f->flags &
@@ -581,7 +592,7 @@ static void object_schema(oapi_walk *k, const kiln_model *m, int v)
     oapi_w_open(w, '{');
     for (uint32_t i = 0; i < m->nfields; i++) {
         const kiln_field *f = &m->fields[i];
-        if (!field_in(f, v))
+        if (!oapi_field_in(f, v == OAPI_OUT))
             continue;
         oapi_w_key(w, f->name);
         oapi_field_schema(k, m, f, fv, (f->flags & KILN_FF_OPTIONAL) != 0);
@@ -590,7 +601,8 @@ static void object_schema(oapi_walk *k, const kiln_model *m, int v)
     bool any = false;
     for (uint32_t i = 0; i < m->nfields && v != OAPI_PATCH; i++) {
         const kiln_field *f = &m->fields[i];
-        if (!field_in(f, v) || (v != OAPI_OUT && !oapi_field_required(f)))
+        if (!oapi_field_in(f, v == OAPI_OUT) ||
+            (v != OAPI_OUT && !oapi_field_required(f)))
             continue;
         if (!any) {
             oapi_w_key(w, "required");

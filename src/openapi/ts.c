@@ -92,11 +92,6 @@ typedef struct tw {
     int err;
 } tw;
 
-static bool is_table(const kiln_model *m)
-{
-    return m->table && !(m->flags & KILN_MF_ENDPOINT);
-}
-
 static bool same_values(const kiln_field *a, const kiln_field *b)
 {
     if (a->nvalues != b->nvalues)
@@ -112,7 +107,7 @@ static bool same_values(const kiln_field *a, const kiln_field *b)
 static const char *type_name(tw *k, const kiln_model *m, int v,
                              const kiln_field *f)
 {
-    if (!is_table(m) && v != T_ENUM)
+    if (!oapi_is_table(m) && v != T_ENUM)
         v = T_IN; /* an endpoint's object is one type both ways */
     for (size_t i = 0; i < k->nnames; i++)
         if (k->names[i].m == m && k->names[i].v == v && v != T_ENUM)
@@ -131,7 +126,8 @@ static const char *type_name(tw *k, const kiln_model *m, int v,
                 same_values(k->names[i].f, f))
                 return k->names[i].name;
     } else
-        snprintf(want, sizeof want, "%s%s", base, is_table(m) ? suffix[v] : "");
+        snprintf(want, sizeof want, "%s%s", base,
+                 oapi_is_table(m) ? suffix[v] : "");
     snprintf(name, sizeof name, "%s", want);
     for (int n = 2;; n++) { /* a name taken by another type gets a number */
         bool taken = false;
@@ -293,27 +289,6 @@ static void put_field_type(tw *k, kiln_buf *b, const kiln_model *m,
         bputs(b, " | null");
 }
 
-/* True when field f is in m's type of variant v. */
-static bool field_in(const kiln_field *f, int v)
-{
-    if (v == T_OUT)
-        return !(f->flags & KILN_FF_WRITE_ONLY);
-    return !(f->flags & (KILN_FF_PK | KILN_FF_READ_ONLY | KILN_FF_AUTO_CREATED |
-                         KILN_FF_AUTO_UPDATED));
-}
-
-/* True when an input must give f (CREATE and REPLACE). */
-static bool field_required_in(const kiln_field *f)
-{
-    if (f->flags &
-        (KILN_FF_OPTIONAL | KILN_FF_DEFAULT_NOW | KILN_FF_DEFAULT_RANDOM))
-        return false;
-    if (f->def)
-        return false;
-    /* an absent many or list is empty, as forms send nothing for them */
-    return f->type != KILN_FT_MANY && f->type != KILN_FT_LIST;
-}
-
 static const char *label_of(const kiln_model *m)
 {
     return m->label && *m->label ? m->label : m->name;
@@ -362,12 +337,12 @@ static void put_object(tw *k, kiln_buf *b, const tname *t)
     put_enums_of(k, b, m);
     char an[160];
     with_article(m, an, sizeof an);
-    bool multi = is_table(m) && v != T_OUT;
+    bool multi = oapi_is_table(m) && v != T_OUT;
     bputs(b, multi ? "/**" : "/** ");
     size_t nl = strlen(m->name);
-    if (!is_table(m) && m->help && *m->help)
+    if (!oapi_is_table(m) && m->help && *m->help)
         put_doc_text(b, m->help);
-    else if (!is_table(m)) {
+    else if (!oapi_is_table(m)) {
         static const char *const parts[][2] = {{"_path", "The path parameters"},
                                                {"_query", "The query"},
                                                {"_body", "The body"}};
@@ -396,7 +371,7 @@ static void put_object(tw *k, kiln_buf *b, const tname *t)
                 "the keys given\n * change; null clears an optional "
                 "field.\n",
                 an);
-    if (is_table(m) && v == T_OUT && m->help && *m->help) {
+    if (oapi_is_table(m) && v == T_OUT && m->help && *m->help) {
         bputs(b, " ");
         put_doc_text(b, m->help);
     }
@@ -404,10 +379,10 @@ static void put_object(tw *k, kiln_buf *b, const tname *t)
     int fv = v == T_PATCH ? T_IN : v;
     for (uint32_t i = 0; i < m->nfields; i++) {
         const kiln_field *f = &m->fields[i];
-        if (!field_in(f, fv))
+        if (!oapi_field_in(f, fv == T_OUT))
             continue;
         put_field_doc(b, f);
-        bool opt = v == T_PATCH || (v == T_IN && !field_required_in(f));
+        bool opt = v == T_PATCH || (v == T_IN && !oapi_field_required(f));
         bprintf(b, "  %s%s: ", f->name, opt ? "?" : "");
         put_field_type(k, b, m, f, fv);
         bputs(b, ";\n");
@@ -458,19 +433,6 @@ static void put_page(tw *k, kiln_buf *b, const tname *t)
             "export interface %s {\n  items: %s[];\n"
             "  next: string | null;\n  count?: number;\n}\n",
             plural_of(t->m), t->name, type_name(k, t->m, T_OUT, NULL));
-}
-
-static bool is_ordered(int t)
-{
-    return t == KILN_FT_INT || t == KILN_FT_FLOAT || t == KILN_FT_DECIMAL ||
-           t == KILN_FT_DATE || t == KILN_FT_DATETIME || t == KILN_FT_TIME ||
-           t == KILN_FT_STRING;
-}
-
-static bool is_text(int t)
-{
-    return t == KILN_FT_STRING || t == KILN_FT_TEXT || t == KILN_FT_EMAIL ||
-           t == KILN_FT_URL;
 }
 
 /* The type of a filter's value on field f. */
@@ -550,7 +512,7 @@ static void put_params(tw *k, kiln_buf *b, const tname *t)
         static const char *const cmp[] = {"",      "__ne", "__lt",
                                           "__lte", "__gt", "__gte"};
         for (size_t c = 0; c < 6; c++) {
-            if (c > 1 && !is_ordered(f->type))
+            if (c > 1 && !oapi_type_ordered(f->type))
                 break;
             bprintf(b, "  %s%s?: ", f->name, cmp[c]);
             put_filter_type(k, b, m, f);
@@ -559,7 +521,7 @@ static void put_params(tw *k, kiln_buf *b, const tname *t)
         bprintf(b, "  %s__in?: readonly ", f->name);
         put_filter_type(k, b, m, f);
         bputs(b, "[];\n");
-        if (is_text(f->type))
+        if (oapi_type_text(f->type))
             bprintf(b,
                     "  %s__contains?: string;\n"
                     "  %s__icontains?: string;\n",
@@ -906,37 +868,6 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
 
 /* ---- endpoints.ts -------------------------------------------------------- */
 
-/* "postPostsByIdLike": the method and the path after /api/ (as the
-   OpenAPI document's operationId). */
-static void route_op_id(const oapi_route *r, char *out, size_t n)
-{
-    size_t k = 0;
-    for (const char *p = r->method; *p && k + 1 < n; p++)
-        out[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-    const char *p = r->pattern;
-    if (strncmp(p, "/api/", 5) == 0)
-        p += 4;
-    char seg[256], part[200];
-    while (*p && k + 1 < n) {
-        p += *p == '/';
-        size_t len = strcspn(p, "/");
-        if (!len)
-            break;
-        if (p[0] == '{') {
-            const char *s = p + 1;
-            if (strncmp(s, "...", 3) == 0)
-                s += 3;
-            snprintf(part, sizeof part, "by_%.*s", (int)(p + len - 1 - s), s);
-        } else
-            snprintf(part, sizeof part, "%.*s", (int)len, p);
-        oapi_pascal(part, seg, sizeof seg);
-        for (const char *q = seg; *q && k + 1 < n; q++)
-            out[k++] = *q;
-        p += len;
-    }
-    out[k] = 0;
-}
-
 static bool has_file(const kiln_model *m)
 {
     for (uint32_t i = 0; m && i < m->nfields; i++)
@@ -974,7 +905,7 @@ static void put_route(tw *k, kiln_buf *b, const oapi_route *r)
 {
     const kiln_endpoint *ep = r->endpoint;
     char id[300];
-    route_op_id(r, id, sizeof id);
+    oapi_route_op_id(r, id, sizeof id);
     bputs(b, "/** ");
     if (ep->summary) {
         put_doc_text(b, ep->summary);
@@ -1004,7 +935,7 @@ static void put_route(tw *k, kiln_buf *b, const oapi_route *r)
         if (ep->query) {
             bool req = false;
             for (uint32_t i = 0; i < ep->query->nfields; i++)
-                req |= field_required_in(&ep->query->fields[i]);
+                req |= oapi_field_required(&ep->query->fields[i]);
             bprintf(b, "    query%s: T.%s;\n", req ? "" : "?",
                     type_name(k, ep->query, T_IN, NULL));
         }
@@ -1309,7 +1240,7 @@ int ts_write(const oapi_doc *d, ts_files *out)
                   "export * from \"./types\";\n");
     for (size_t i = 0; i < d->nmodels && !err; i++) {
         const kiln_model *m = d->models[i];
-        if (!m->api || !m->api->path || !is_table(m))
+        if (!m->api || !m->api->path || !oapi_is_table(m))
             continue;
         crud_names n = {.ops = crud_ops(d, m)};
         if (!n.ops)

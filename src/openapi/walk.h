@@ -82,8 +82,6 @@ typedef struct oapi_walk {
     int err; /* the first failure (KILN_ENOMEM) */
 } oapi_walk;
 
-/** True when m is a table's model (not a part of an endpoint schema). */
-bool oapi_is_table(const kiln_model *m);
 /**
  * The name of m's component of variant v (field f's enum for OAPI_ENUM),
  * registered to be written with the components; the same arguments give
@@ -96,8 +94,6 @@ const char *oapi_comp_name(oapi_walk *k, const kiln_model *m, int v,
     as one value; nullable adds null to its types. */
 void oapi_field_schema(oapi_walk *k, const kiln_model *m, const kiln_field *f,
                        int v, bool nullable);
-/** True when a create or PUT must give f (not optional, no default). */
-bool oapi_field_required(const kiln_field *f);
 /** Writes component c as "name": schema. */
 void oapi_write_comp(oapi_walk *k, const oapi_comp *c);
 
