@@ -80,6 +80,7 @@ class Board:
 
 
 HX = {"HX-Request": "true"}
+JSON = {"Content-Type": "application/json"}
 
 
 def test_board_pages_forms_and_api():
@@ -207,6 +208,31 @@ def test_board_live_updates():
             eq((got["backend"], got["subscribers"], got["published"],
                 got["delivered"], got["dropped"]),
                ("local", 2, 4, 4, 0), "the counters: " + body)
+            # the generated API's writes are told too (api/_hooks/task.c)
+            st, body, h = b.call("POST", "/api/tasks", json.dumps(
+                {"project": 1, "title": "From the API"}), JSON)
+            eq(st, 201, "created through the API: " + body)
+            tid = json.loads(body)["id"]
+            one.wait(lambda x: len(x.events) >= 4, what="the API's create")
+            st, body, _ = b.call("PATCH", "/api/tasks/%d" % tid, json.dumps(
+                {"status": "doing"}), JSON)
+            eq(st, 200, "patched: " + body)
+            one.wait(lambda x: len(x.events) >= 5, what="the API's patch")
+            st, body, _ = b.call("PATCH", "/api/tasks/%d" % tid, json.dumps(
+                {"project": 2}), JSON)
+            eq(st, 200, "moved to project 2: " + body)
+            one.wait(lambda x: len(x.events) >= 6, what="leaving project 1")
+            two.wait(lambda x: len(x.events) >= 2, what="arriving on 2")
+            st, body, _ = b.call("DELETE", "/api/tasks/%d" % tid, None)
+            eq(st, 204, "deleted through the API: " + body)
+            two.wait(lambda x: len(x.events) >= 3, what="the API's delete")
+            eq([json.loads(d) for _, d in one.events[3:]],
+               [{"task": tid, "change": "added"},
+                {"task": tid, "change": "changed"},
+                {"task": tid, "change": "deleted"}], "project 1 heard")
+            eq([json.loads(d) for _, d in two.events[1:]],
+               [{"task": tid, "change": "changed"},
+                {"task": tid, "change": "deleted"}], "project 2 heard")
         finally:
             one.close()
             two.close()

@@ -17,7 +17,7 @@ int board_go(kiln_ctx *c, const char *to);
 
 /**
  * Tells the browsers watching project's board that its task changed
- * (change: "added", "moved", "deleted"): publishes {"task": ID,
+ * (change: "added", "moved", "changed", "deleted"): publishes {"task": ID,
  * "change": ...} to the topic "project:ID" (board_topic), which
  * api/projects/[id]/events.c streams to them. Call it once the change is
  * written. A failure is logged, never the request's: the change is made,
