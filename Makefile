@@ -48,6 +48,7 @@ BOARD = examples/board
 demo: build
 	@scripts/deps.sh demo
 	cd $(BOARD) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	npm ci --prefix share/openapi-docs --ignore-scripts --no-audit --no-fund --loglevel=error
 	cp $(BOARD)/node_modules/htmx.org/dist/htmx.min.js \
 	    $(BOARD)/node_modules/htmx-ext-sse/dist/sse.min.js $(BOARD)/static/
 	@if [ ! -f $(BOARD)/app.db ]; then \
