@@ -212,8 +212,7 @@ static void cursor_where(const api_query *q, const api_cursor *cur, bool pg,
     kiln_buf_putc(&w->sql, ')');
 }
 
-/* ---- helpers --------------------------------------------------------------
- */
+/* ---- helpers ------------------------------------------------------------- */
 
 static bool is_pg(kiln_dbc *db)
 {
@@ -572,18 +571,31 @@ int api_list(kiln_ctx *c)
     return kiln_send(c);
 }
 
-/* ---- retrieve --------------------------------------------------------------
+/*
+ * The start of an operation on one row (retrieve, update, delete): its
+ * model, its id from the path (a bad one is a 404, answered) and the
+ * request's database connection (none: answered). Returns 1 to go on, 0
+ * when answered.
  */
+static int item_start(kiln_ctx *c, const kiln_model **m, int64_t *id,
+                      kiln_dbc **db)
+{
+    const api_target *tg = kiln_route_data(c);
+    *m = tg->m;
+    if (!kiln_param_id(c, tg->param, id))
+        return 0;
+    *db = kiln_db(c);
+    return *db != NULL;
+}
+
+/* ---- retrieve ------------------------------------------------------------ */
 
 int api_retrieve(kiln_ctx *c)
 {
-    const api_target *tg = kiln_route_data(c);
-    const kiln_model *m = tg->m;
+    const kiln_model *m;
     int64_t id;
-    if (!kiln_param_id(c, tg->param, &id))
-        return 0;
-    kiln_dbc *db = kiln_db(c);
-    if (!db)
+    kiln_dbc *db;
+    if (!item_start(c, &m, &id, &db))
         return 0;
     void *obj = kiln_alloc(c, m->size);
     if (!obj)
@@ -610,8 +622,7 @@ int api_retrieve(kiln_ctx *c)
     return kiln_send(c);
 }
 
-/* ---- writes ---------------------------------------------------------------
- */
+/* ---- writes -------------------------------------------------------------- */
 
 int api_create(kiln_ctx *c)
 {
@@ -687,13 +698,10 @@ static void merge_patch(const kiln_model *m, void *cur, const void *patch,
 /* PUT (mode REPLACE) and PATCH. */
 static int update(kiln_ctx *c, kiln_decode_mode mode)
 {
-    const api_target *tg = kiln_route_data(c);
-    const kiln_model *m = tg->m;
+    const kiln_model *m;
     int64_t id;
-    if (!kiln_param_id(c, tg->param, &id))
-        return 0;
-    kiln_dbc *db = kiln_db(c);
-    if (!db)
+    kiln_dbc *db;
+    if (!item_start(c, &m, &id, &db))
         return 0;
     void *obj = kiln_alloc(c, m->size), *cur = kiln_alloc(c, m->size);
     if (!obj || !cur)
@@ -744,13 +752,10 @@ int api_patch(kiln_ctx *c)
 
 int api_delete(kiln_ctx *c)
 {
-    const api_target *tg = kiln_route_data(c);
-    const kiln_model *m = tg->m;
+    const kiln_model *m;
     int64_t id;
-    if (!kiln_param_id(c, tg->param, &id))
-        return 0;
-    kiln_dbc *db = kiln_db(c);
-    if (!db)
+    kiln_dbc *db;
+    if (!item_start(c, &m, &id, &db))
         return 0;
     void *cur = kiln_alloc(c, m->size);
     if (!cur)
