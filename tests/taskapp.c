@@ -220,7 +220,7 @@ static KILN_HANDLER(enqueue)
     return kiln_jsonf(c, 200, "{id:%lld, existing:%b}", (long long)id, rc == 1);
 }
 
-/* POST /enqueue_many?name=N&n=COUNT: one transaction */
+/* POST /enqueue_many?name=N&n=COUNT[&sleep_ms=MS]: one transaction */
 static KILN_HANDLER(enqueue_many)
 {
     kiln_dbc *db = kiln_db(c);
@@ -228,11 +228,12 @@ static KILN_HANDLER(enqueue_many)
         return 0;
     kiln_str name = kiln_query(c, "name");
     int64_t n = kiln_query_int(c, "n", 1);
+    int64_t sleep = kiln_query_int(c, "sleep_ms", 0);
     if (kiln_db_begin(db) != 0)
         return kiln_db_fail(c, db);
     for (int64_t i = 0; i < n; i++)
-        if (kiln_task_enqueuef(db, name.p, NULL, NULL, "{i:%lld}",
-                               (long long)i) < 0)
+        if (kiln_task_enqueuef(db, name.p, NULL, NULL, "{i:%lld,sleep_ms:%lld}",
+                               (long long)i, (long long)sleep) < 0)
             return kiln_db_fail(c, db);
     if (kiln_db_commit(db) != 0)
         return kiln_db_fail(c, db);

@@ -295,11 +295,15 @@ def test_two_workers_never_run_one_task_twice():
     url = fresh_url()
     n = harness.scaled(400, 100)
     with web(url) as s:
-        r = s.request("POST", "/enqueue_many?name=record&n=%d" % n)
-        eq(r.status, 200, "enqueue_many: %r" % r.body[:200])
+        # both workers wait for work before any is queued, and each task
+        # takes a little time: otherwise the first could drain a short
+        # queue alone (a sanitizer build's queue is 100)
         ws = [worker(url, "--task-workers", "3", "--poll-ms", "20")
               for _ in range(2)]
         try:
+            r = s.request("POST", "/enqueue_many?name=record&n=%d&sleep_ms=5"
+                          % n)
+            eq(r.status, 200, "enqueue_many: %r" % r.body[:200])
             wait_for("every task done", lambda: s.get("/counts").json() == [
                 {"state": "done", "n": n}], timeout=40, step=0.1)
         finally:
