@@ -561,6 +561,11 @@ def test_dev_restarts_a_crashed_app():
                     time.sleep(0.01)
                 eq(r.status, 200, "served again after crash %d" % round)
                 eq(r.body, b"alive", "the restarted app answers")
+            # the app answers before kiln dev's line about it is written
+            deadline = time.monotonic() + t(5)
+            while (d.output()[start:].count("restarted the app") < 3 and
+                   time.monotonic() < deadline):
+                time.sleep(0.02)
             out = d.output()[start:]
             check("crashed" in out and "SIGSEGV" in out and
                   "Segmentation fault" in out,
