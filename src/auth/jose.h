@@ -110,6 +110,13 @@ typedef struct jose_error {
 /** A stable snake_case name for r ("alg_none", "expired"...), for logs. */
 const char *jose_reason_name(jose_reason r);
 
+/**
+ * Sets err (when not NULL) to r and a printf-formatted message, in which
+ * every byte outside printable ASCII, '"' and '\\' becomes '?'; returns r.
+ */
+jose_reason jose_error_set(jose_error *err, jose_reason r, const char *fmt, ...)
+    KILN_PRINTF(3, 4);
+
 /* ---- base64url (RFC 4648 section 5, no padding) ------------------------ */
 
 /** Bytes jose_b64url_encode writes for n input bytes (no NUL counted). */
