@@ -11,7 +11,9 @@
  *      that the claims checks (only reached after a good signature) are
  *      fuzzed too; then the claim-path helpers run on what verified.
  * Checks: no crash or leak, a refusal always has a reason and a printable
- * message, a success always has an issuer, a subject and an alg.
+ * message, a success always has an issuer, a subject and an alg, and a
+ * verification through the verified-token cache (jose_cache) answers as
+ * one without it.
  *
  * Built by fuzz/meson.build with -Dfuzz=true. Seeds: fuzz/seeds/fuzz_jwt/.
  * The keys are test keys made for this file; nothing else uses them.
@@ -54,6 +56,7 @@ static const unsigned char fuzz_ed_seed[32] =
     "\x74\xb5\x25\x4f\xa9\x1b\xce\xac\x33\xc0\x4e\x06\xd8\x74";
 
 static jose_keyset *fuzz_keys;
+static jose_cache *fuzz_cache;
 static EVP_PKEY *fuzz_ed;
 
 /* A refusal or a success, as the API promises. */
@@ -88,6 +91,15 @@ static void fuzz_verify(const char *tok, size_t n)
         FUZZ_CHECK(jws.alg != JOSE_ALG_UNKNOWN && jws.header && jws.payload);
     r = jose_jwt_verify(&a, tok, n, fuzz_keys, &o, &cl, &err);
     fuzz_check_result(r, &err);
+    /* through the cache, twice (the second may be a hit): the same answer */
+    o.cache = fuzz_cache;
+    for (int i = 0; i < 2; i++) {
+        jose_claims cl2;
+        jose_error err2;
+        FUZZ_CHECK(jose_jwt_verify(&a, tok, n, fuzz_keys, &o, &cl2, &err2) ==
+                   r);
+    }
+    o.cache = NULL;
     if (r == JOSE_OK) {
         const char *const *s;
         size_t ns;
@@ -142,6 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(jose_keyset_parse(fuzz_jwks, sizeof fuzz_jwks - 1,
                                      &fuzz_keys, &err) == JOSE_OK);
         FUZZ_CHECK(jose_keyset_count(fuzz_keys) == 3);
+        fuzz_cache = jose_cache_new(16);
+        FUZZ_CHECK(fuzz_cache != NULL);
         fuzz_ed = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
                                                fuzz_ed_seed, 32);
         FUZZ_CHECK(fuzz_ed != NULL);

@@ -165,6 +165,13 @@ jose_keyset *jose_keyset_retain(jose_keyset *ks);
 /** Drops a reference (thread-safe); the last one frees the set. NULL ok. */
 void jose_keyset_release(jose_keyset *ks);
 
+/**
+ * A number that identifies ks among every set this process parsed (never
+ * reused, never 0): the verified-token cache remembers it, so that a
+ * token is verified again once the set changed.
+ */
+uint64_t jose_keyset_generation(const jose_keyset *ks);
+
 /** The number of usable keys in ks. */
 size_t jose_keyset_count(const jose_keyset *ks);
 /** The number of keys of the document that were skipped. */
@@ -200,6 +207,41 @@ typedef struct jose_jws {
 jose_reason jose_jws_parse(kiln_arena *a, const char *tok, size_t n,
                            unsigned algs, jose_jws *out, jose_error *err);
 
+/* ---- a cache of verified signatures ------------------------------------ */
+
+/** The longest token the cache keeps, in bytes (longer ones are not). */
+#define JOSE_CACHE_TOKEN_MAX 4096
+
+/**
+ * Remembers which tokens' signatures verified, so that a client sending
+ * the same access token again (an SPA does, for minutes) costs a parse
+ * and the claims checks but not the public-key operation, which is most
+ * of the time of a verification. An entry is the token's exact bytes and
+ * the generation of the key set that verified it: a hit needs both, so a
+ * changed set verifies again, and no hash collision can make one token
+ * pass for another. Claims (exp...) are checked on every use. Direct-
+ * mapped, so a flood of other tokens only evicts entries. Not
+ * thread-safe: one per worker thread.
+ */
+typedef struct jose_cache jose_cache;
+
+/**
+ * A cache of slots entries (rounded up to a power of two, at most 65536;
+ * 0 means 256). Each entry holds up to JOSE_CACHE_TOKEN_MAX bytes,
+ * allocated when first used. The caller owns it: jose_cache_free. NULL
+ * when out of memory.
+ */
+jose_cache *jose_cache_new(size_t slots);
+/** Frees c and its entries; NULL is fine. */
+void jose_cache_free(jose_cache *c);
+/** True when tok[0..n) verified with the set of this generation. */
+bool jose_cache_has(const jose_cache *c, const char *tok, size_t n,
+                    uint64_t generation);
+/** Records that tok[0..n) verified with that set (an allocation failure
+    or a long token records nothing: the next use verifies again). */
+void jose_cache_put(jose_cache *c, const char *tok, size_t n,
+                    uint64_t generation);
+
 /** What jose_jwt_verify checks the claims against. Zero-initialise. */
 typedef struct jose_verify_opts {
     const char *issuer;     /**< required: iss must equal it exactly */
@@ -207,14 +249,16 @@ typedef struct jose_verify_opts {
     const char *const *azp; /**< client ids accepted in azp when aud does
                                  not fit (Keycloak); NULL: azp not used */
     size_t azp_n;
-    bool no_audience; /**< true: skip the aud/azp check (only for an
-                           issuer that issues tokens to this app alone);
-                           otherwise a NULL audience and no azp refuse
-                           every token */
-    int leeway;       /**< seconds; 0 means JOSE_LEEWAY_DEFAULT, a
-                           negative value means none */
-    int64_t now;      /**< seconds since the epoch; 0: time(NULL) */
-    unsigned algs;    /**< allowed jose_alg bits; 0: JOSE_ALGS_ALL */
+    bool no_audience;  /**< true: skip the aud/azp check (only for an
+                            issuer that issues tokens to this app alone);
+                            otherwise a NULL audience and no azp refuse
+                            every token */
+    int leeway;        /**< seconds; 0 means JOSE_LEEWAY_DEFAULT, a
+                            negative value means none */
+    int64_t now;       /**< seconds since the epoch; 0: time(NULL) */
+    unsigned algs;     /**< allowed jose_alg bits; 0: JOSE_ALGS_ALL */
+    jose_cache *cache; /**< this thread's cache of verified tokens, or
+                            NULL: every token is verified in full */
 } jose_verify_opts;
 
 /**

@@ -12,10 +12,12 @@
 #include "auth/jose.h"
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,9 @@
 
 typedef enum jwk_kty { JWK_RSA, JWK_EC, JWK_OKP } jwk_kty;
 
+/* The jose_alg bits, as indexes of jwk_key.ready[]. */
+#define JWK_NALGS 4
+
 /* One usable key. */
 typedef struct jwk_key {
     char *kid;      /* malloc'd, NUL-terminated; NULL when the JWK has none */
@@ -35,14 +40,23 @@ typedef struct jwk_key {
     jwk_kty kty;    /* its family */
     unsigned algs;  /* the jose_alg bits it may verify */
     EVP_PKEY *pkey; /* owned; public key only */
+    /* per alg of algs, a context already through EVP_DigestVerifyInit
+     * (digest, padding): a verification copies it instead of setting one
+     * up, which saves OpenSSL's provider lookups (owned; only read after
+     * the set is made, so copied by many threads at once) */
+    EVP_MD_CTX *ready[JWK_NALGS];
 } jwk_key;
 
+/* Where new sets take their generation from (jose_keyset_generation). */
+static atomic_uint_fast64_t keyset_generations;
+
 struct jose_keyset {
-    atomic_uint refs;   /* owners; the last release frees */
-    size_t n;           /* usable keys in keys[] */
-    size_t skipped;     /* keys of the document not usable */
-    jwk_key *keys;      /* malloc'd array of n */
-    char skip_why[160]; /* the first skip's cause, "" when none */
+    atomic_uint refs;    /* owners; the last release frees */
+    uint64_t generation; /* unique among the sets of this process */
+    size_t n;            /* usable keys in keys[] */
+    size_t skipped;      /* keys of the document not usable */
+    jwk_key *keys;       /* malloc'd array of n */
+    char skip_why[160];  /* the first skip's cause, "" when none */
 };
 
 /* The algorithms a key family can verify (before its own "alg"). */
@@ -213,6 +227,58 @@ static EVP_PKEY *okp_key(const kiln_json *k, const char **why)
     return pkey;
 }
 
+/* The index of one jose_alg bit in jwk_key.ready[]. */
+static int alg_index(jose_alg alg)
+{
+    switch (alg) {
+    case JOSE_ALG_RS256:
+        return 0;
+    case JOSE_ALG_PS256:
+        return 1;
+    case JOSE_ALG_ES256:
+        return 2;
+    case JOSE_ALG_EDDSA:
+        return 3;
+    default:
+        return -1;
+    }
+}
+
+/*
+ * A context ready to verify alg with pkey: the digest (SHA-256, none for
+ * EdDSA) and, for PS256, PSS padding with MGF1-SHA-256 and a salt as long
+ * as the digest (RFC 7518 section 3.5). NULL when OpenSSL fails.
+ */
+static EVP_MD_CTX *verify_ctx(EVP_PKEY *pkey, jose_alg alg)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    const char *digest = alg == JOSE_ALG_EDDSA ? NULL : "SHA256";
+    int ok = md && EVP_DigestVerifyInit_ex(md, &pctx, digest, NULL, NULL, pkey,
+                                           NULL) == 1;
+    if (ok && alg == JOSE_ALG_PS256)
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) ==
+                 1 &&
+             EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, "SHA256", NULL) == 1;
+    if (!ok) {
+        EVP_MD_CTX_free(md);
+        ERR_clear_error();
+        return NULL;
+    }
+    return md;
+}
+
+/* Frees what key_from_jwk made of k. */
+static void key_free(jwk_key *k)
+{
+    for (int i = 0; i < JWK_NALGS; i++)
+        EVP_MD_CTX_free(k->ready[i]);
+    EVP_PKEY_free(k->pkey);
+    free(k->kid);
+    memset(k, 0, sizeof *k);
+}
+
 /* True when the JWK's "key_ops" is absent or lists "verify". */
 static bool ops_allow_verify(const kiln_json *k)
 {
@@ -299,13 +365,20 @@ static int key_from_jwk(const kiln_json *k, jwk_key *out, const char **why)
         out->pkey = okp_key(k, why);
         break;
     }
-    if (!out->pkey)
+    if (!out->pkey) {
+        ERR_clear_error();
         return strcmp(*why, "out of memory") == 0 ? -1 : 0;
+    }
+    for (unsigned bit = 1; bit < (1u << JWK_NALGS); bit <<= 1)
+        if ((out->algs & bit) && !(out->ready[alg_index((jose_alg)bit)] =
+                                       verify_ctx(out->pkey, (jose_alg)bit))) {
+            key_free(out);
+            return -1;
+        }
     if (kid) {
         out->kid = malloc(kid->u.string.n + 1);
         if (!out->kid) {
-            EVP_PKEY_free(out->pkey);
-            out->pkey = NULL;
+            key_free(out);
             return -1;
         }
         memcpy(out->kid, kid->u.string.p, kid->u.string.n + 1);
@@ -327,10 +400,8 @@ static bool same_kid(const jwk_key *a, const char *kid, size_t kid_n)
 
 static void keyset_free(jose_keyset *ks)
 {
-    for (size_t i = 0; i < ks->n; i++) {
-        EVP_PKEY_free(ks->keys[i].pkey);
-        free(ks->keys[i].kid);
-    }
+    for (size_t i = 0; i < ks->n; i++)
+        key_free(&ks->keys[i]);
     free(ks->keys);
     free(ks);
 }
@@ -388,6 +459,7 @@ jose_reason jose_keyset_parse(const char *json, size_t n, jose_keyset **out,
         goto done;
     }
     atomic_init(&ks->refs, 1);
+    ks->generation = atomic_fetch_add(&keyset_generations, 1) + 1;
     for (size_t i = 0; i < keys->u.array.n; i++) {
         const char *why = "";
         jwk_key k;
@@ -402,8 +474,7 @@ jose_reason jose_keyset_parse(const char *json, size_t n, jose_keyset **out,
             if (same_kid(&ks->keys[j], k.kid, k.kid_n) &&
                 ks->keys[j].kty == k.kty && (ks->keys[j].algs & k.algs)) {
                 why = "an earlier key has the same kid";
-                EVP_PKEY_free(k.pkey);
-                free(k.kid);
+                key_free(&k);
                 rc = 0;
             }
         if (rc == 0) {
@@ -431,6 +502,11 @@ void jose_keyset_release(jose_keyset *ks)
     if (ks &&
         atomic_fetch_sub_explicit(&ks->refs, 1, memory_order_acq_rel) == 1)
         keyset_free(ks);
+}
+
+uint64_t jose_keyset_generation(const jose_keyset *ks)
+{
+    return ks->generation;
 }
 
 size_t jose_keyset_count(const jose_keyset *ks)
@@ -521,6 +597,38 @@ static size_t ecdsa_der(const uint8_t rs[64], uint8_t der[72])
     return o;
 }
 
+/* Each thread's verification context, freed when the thread ends. */
+static pthread_once_t thread_ctx_once = PTHREAD_ONCE_INIT;
+static pthread_key_t thread_ctx_key;
+
+static void thread_ctx_free(void *md)
+{
+    EVP_MD_CTX_free(md);
+}
+
+static bool thread_ctx_ok; /* the key was made (set once, under once) */
+
+static void thread_ctx_init(void)
+{
+    thread_ctx_ok = pthread_key_create(&thread_ctx_key, thread_ctx_free) == 0;
+}
+
+/* This thread's EVP_MD_CTX (made on first use), or NULL when out of
+ * memory (or of thread keys). */
+static EVP_MD_CTX *thread_ctx(void)
+{
+    pthread_once(&thread_ctx_once, thread_ctx_init);
+    if (!thread_ctx_ok)
+        return NULL;
+    EVP_MD_CTX *md = pthread_getspecific(thread_ctx_key);
+    if (!md && (md = EVP_MD_CTX_new()) &&
+        pthread_setspecific(thread_ctx_key, md) != 0) {
+        EVP_MD_CTX_free(md);
+        md = NULL;
+    }
+    return md;
+}
+
 jose_reason jose_keyset_verify(const jose_keyset *ks, const jose_jws *jws,
                                jose_error *err)
 {
@@ -555,27 +663,17 @@ jose_reason jose_keyset_verify(const jose_keyset *ks, const jose_jws *jws,
         return fail(err, JOSE_EALG_UNSUPPORTED, "no algorithm");
     }
 
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pctx = NULL;
-    if (!md)
-        return fail(err, JOSE_ENOMEM, "out of memory");
-    const char *digest = jws->alg == JOSE_ALG_EDDSA ? NULL : "SHA256";
-    int ok = EVP_DigestVerifyInit_ex(md, &pctx, digest, NULL, NULL, k->pkey,
-                                     NULL) == 1;
-    if (ok && jws->alg == JOSE_ALG_PS256)
-        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) ==
-                 1 &&
-             EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, "SHA256", NULL) == 1;
-    if (!ok) {
-        EVP_MD_CTX_free(md);
+    EVP_MD_CTX *md = thread_ctx();
+    if (!md || EVP_MD_CTX_copy_ex(md, k->ready[alg_index(jws->alg)]) != 1) {
+        ERR_clear_error();
         return fail(err, JOSE_ENOMEM, "OpenSSL could not start verifying");
     }
-    ok = EVP_DigestVerify(md, sig, sig_n,
-                          (const unsigned char *)jws->signing_input.p,
-                          jws->signing_input.n) == 1;
-    EVP_MD_CTX_free(md);
-    if (!ok)
+    int ok = EVP_DigestVerify(md, sig, sig_n,
+                              (const unsigned char *)jws->signing_input.p,
+                              jws->signing_input.n) == 1;
+    if (!ok) {
+        ERR_clear_error(); /* the queue is per thread: leave it empty */
         return fail(err, JOSE_ESIGNATURE, "the signature does not verify");
+    }
     return JOSE_OK;
 }

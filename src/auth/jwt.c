@@ -110,20 +110,28 @@ size_t jose_b64url_encode(const void *p, size_t n, char *out)
     return o;
 }
 
+/* The 6-bit value of each byte as a base64url character, -1 if none. */
+static const int8_t b64url_values[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, 52, 53, 54, 55, 56, 57, 58, 59, 60,
+    61, -1, -1, -1, -1, -1, -1, -1, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
+    11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1,
+    63, -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42,
+    43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
 /* The 6-bit value of a base64url character, or -1. */
-static int b64url_value(unsigned char ch)
+static inline int b64url_value(unsigned char ch)
 {
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '-')
-        return 62;
-    if (ch == '_')
-        return 63;
-    return -1;
+    return b64url_values[ch];
 }
 
 int jose_b64url_decode(const char *s, size_t n, uint8_t *out, size_t *outn)
@@ -176,8 +184,9 @@ static int key_cmp(const void *x, const void *y)
 
 /*
  * Finds a member name that appears twice in any object of v. Returns 1 and
- * sets *dup, 0 when none, or -1 when the arena is out of memory. Small
- * objects are compared pairwise, larger ones sorted (the token limit keeps
+ * sets *dup, 0 when none, or -1 when the arena is out of memory. Objects
+ * of up to 32 members (a Keycloak token has about 25) are compared
+ * pairwise, larger ones sorted (the token limit keeps
  * both cheap). Depth is bounded by the parser's limit.
  */
 static int json_find_dup(kiln_arena *a, const kiln_json *v, kiln_str *dup)
@@ -194,7 +203,7 @@ static int json_find_dup(kiln_arena *a, const kiln_json *v, kiln_str *dup)
         return 0;
     size_t n = v->u.object.n;
     const kiln_json_member *m = v->u.object.items;
-    if (n <= 8) {
+    if (n <= 32) {
         for (size_t i = 0; i < n; i++)
             for (size_t j = i + 1; j < n; j++)
                 if (kiln_str_eq(m[i].key, m[j].key)) {
@@ -474,9 +483,16 @@ jose_reason jose_jwt_verify(kiln_arena *a, const char *tok, size_t n,
     jose_reason r = jose_jws_parse(a, tok, n, o->algs, &jws, err);
     if (r)
         return r;
-    r = jose_keyset_verify(ks, &jws, err);
-    if (r)
-        return r;
+    /* a token seen before with this set needs no second signature check;
+     * everything else (the parse above, the claims below) runs again */
+    uint64_t gen = o->cache ? jose_keyset_generation(ks) : 0;
+    if (!o->cache || !jose_cache_has(o->cache, tok, n, gen)) {
+        r = jose_keyset_verify(ks, &jws, err);
+        if (r)
+            return r;
+        if (o->cache)
+            jose_cache_put(o->cache, tok, n, gen);
+    }
     r = check_claims(jws.payload, o, out, err);
     if (r) {
         memset(out, 0, sizeof *out);

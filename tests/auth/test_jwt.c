@@ -259,7 +259,7 @@ TEST(jwt_valid_each_alg)
         CHECK_VIEW(cl.sub, "u-42");
         CHECK_VIEW(cl.iss, ISSUER);
         CHECK_VIEW(cl.kid, cases[i].kid);
-        CHECK_INT(cl.exp, now_s() + 300);
+        CHECK(cl.exp >= now_s() + 299 && cl.exp <= now_s() + 300);
         const kiln_json *email = kiln_json_get(cl.json, "email");
         CHECK(email && email->type == KILN_JSON_STRING);
         CHECK_VIEW(email->u.string, "ada@example.test");
@@ -1021,4 +1021,72 @@ TEST(pkce_and_random)
     size_t n;
     CHECK_INT(jose_b64url_decode(r1, strlen(r1), raw, &n), 0);
     CHECK_INT(n, 32);
+}
+
+/* ---- the verified-token cache ------------------------------------------- */
+
+TEST(jwt_cache_skips_only_the_signature)
+{
+    jose_keyset *ks = test_keys();
+    jose_cache *c = jose_cache_new(4);
+    jose_verify_opts o = opts();
+    o.cache = c;
+    uint64_t gen = jose_keyset_generation(ks);
+    CHECK(gen != 0);
+    char *t = token("{\"alg\":\"RS256\",\"kid\":\"rsa1\"}", claims(""), "RS256",
+                    rsa_key);
+    size_t n = strlen(t);
+    CHECK(!jose_cache_has(c, t, n, gen));
+    CHECK_INT(verify_with(ks, t, &o, NULL), JOSE_OK);
+    CHECK(jose_cache_has(c, t, n, gen));
+    CHECK_INT(verify_with(ks, t, &o, NULL), JOSE_OK); /* a hit */
+    /* the claims are checked on every use: later, the same token expired */
+    o.now = now_s() + 3600;
+    CHECK_INT(verify_with(ks, t, &o, NULL), JOSE_EEXPIRED);
+    o.now = 0;
+    o.issuer = "https://other.example.test";
+    CHECK_INT(verify_with(ks, t, &o, NULL), JOSE_EISS);
+    o.issuer = ISSUER;
+    /* a token that differs in one byte is not a hit */
+    char *t2 = tokbuf();
+    strcpy(t2, t);
+    t2[n - 10] = t2[n - 10] == 'A' ? 'B' : 'A';
+    CHECK(!jose_cache_has(c, t2, n, gen));
+    CHECK_INT(verify_with(ks, t2, &o, NULL), JOSE_ESIGNATURE);
+    CHECK(!jose_cache_has(c, t2, n, gen));
+    /* another set (a refetched JWKS without the key): verified again */
+    char e[400], doc[500];
+    jwk_of(ec_key, "ec1", "", e, sizeof e);
+    snprintf(doc, sizeof doc, "{\"keys\":[%s]}", e);
+    jose_keyset *ks2 = keys_from(doc);
+    CHECK(jose_keyset_generation(ks2) != gen);
+    CHECK_INT(verify_with(ks2, t, &o, NULL), JOSE_EKID_UNKNOWN);
+    /* a header refusal comes first whatever the cache holds */
+    jose_cache_put(c, "e30.e30.AA", 10, gen);
+    CHECK(jose_cache_has(c, "e30.e30.AA", 10, gen));
+    CHECK_INT(verify_with(ks, "e30.e30.AA", &o, NULL), JOSE_EALG_MISSING);
+    /* many tokens through 4 slots: evictions only */
+    for (int i = 0; i < 12; i++) {
+        char extra[40];
+        snprintf(extra, sizeof extra, ",\"n\":%d", i);
+        t = token("{\"alg\":\"ES256\",\"kid\":\"ec1\"}", claims(extra), "ES256",
+                  ec_key);
+        CHECK_INT(verify_with(ks, t, &o, NULL), JOSE_OK);
+        CHECK_INT(verify_with(ks, t, &o, NULL), JOSE_OK);
+    }
+    /* too long for the cache: verified, not kept */
+    char pad[3200]; /* claims() holds 4000 bytes; base64url makes 4/3 */
+    memset(pad, 'p', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    char *big = malloc(sizeof pad + 40);
+    snprintf(big, sizeof pad + 40, ",\"pad\":\"%s\"", pad);
+    t = token("{\"alg\":\"EdDSA\",\"kid\":\"ed1\"}", claims(big), "EdDSA",
+              ed_key);
+    CHECK(strlen(t) > JOSE_CACHE_TOKEN_MAX);
+    CHECK_INT(verify_with(ks, t, &o, NULL), JOSE_OK);
+    CHECK(!jose_cache_has(c, t, strlen(t), gen));
+    free(big);
+    jose_cache_free(c);
+    jose_keyset_release(ks);
+    jose_keyset_release(ks2);
 }
