@@ -19,6 +19,10 @@
  *   - alg is one of RS256, PS256, ES256, EdDSA; "none" and every HS* are
  *     refused whatever the key; a "crit" header is refused (we understand
  *     no extension); "jku", "x5u", "jwk", "x5c" are never read;
+ *   - a "typ" header, when present, is "JWT" or "at+jwt" (RFC 9068; either
+ *     with "application/", any case); a "typ" claim of "ID", "Refresh",
+ *     "Logout" or "Offline" (Keycloak's other token kinds) is refused, so
+ *     an ID token is not taken for an access token;
  *   - the key is chosen by kid only, among the set's keys whose type fits
  *     alg (and whose own "alg", when present, equals it); a token without a
  *     kid is accepted only when exactly one key of the set fits its alg;
@@ -81,6 +85,8 @@ typedef enum jose_reason {
     JOSE_EALG_HMAC,        /**< alg HS256/384/512 (never with a public key) */
     JOSE_EALG_UNSUPPORTED, /**< any other alg, or one not allowed by opts */
     JOSE_ECRIT,            /**< a "crit" header */
+    JOSE_ETYP,             /**< typ says another kind of token (an ID,
+                                refresh or logout token) */
     JOSE_EKID,             /**< "kid" present but not a string */
     JOSE_EKID_UNKNOWN,     /**< no key of the set has this kid (refetch?) */
     JOSE_EKID_MISSING,     /**< no kid, and not exactly one key fits alg */

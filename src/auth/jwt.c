@@ -35,6 +35,7 @@ static const char *const reason_names[JOSE_EREASON_COUNT] = {
     [JOSE_EALG_HMAC] = "alg_hmac",
     [JOSE_EALG_UNSUPPORTED] = "alg_unsupported",
     [JOSE_ECRIT] = "crit",
+    [JOSE_ETYP] = "typ",
     [JOSE_EKID] = "kid_invalid",
     [JOSE_EKID_UNKNOWN] = "kid_unknown",
     [JOSE_EKID_MISSING] = "kid_missing",
@@ -305,6 +306,20 @@ static jose_reason header_alg(const kiln_json *h, unsigned algs, jose_alg *out,
     return fail(err, JOSE_EALG_UNSUPPORTED, "alg %.16s is not allowed", s.p);
 }
 
+/* True when the header's typ names an access token or a plain JWT. */
+static bool header_typ_ok(const kiln_json *typ)
+{
+    if (typ->type != KILN_JSON_STRING)
+        return false;
+    kiln_str t = typ->u.string;
+    if (t.n > 12 &&
+        kiln_str_ieq(kiln_str_c("application/"), (kiln_str){t.p, 12})) {
+        t.p += 12;
+        t.n -= 12;
+    }
+    return kiln_str_ieq_c(t, "JWT") || kiln_str_ieq_c(t, "at+jwt");
+}
+
 jose_reason jose_jws_parse(kiln_arena *a, const char *tok, size_t n,
                            unsigned algs, jose_jws *out, jose_error *err)
 {
@@ -338,6 +353,9 @@ jose_reason jose_jws_parse(kiln_arena *a, const char *tok, size_t n,
     if (kiln_json_get(out->header, "crit"))
         return fail(err, JOSE_ECRIT,
                     "the header has crit: no extension is understood");
+    const kiln_json *typ = kiln_json_get(out->header, "typ");
+    if (typ && !header_typ_ok(typ))
+        return fail(err, JOSE_ETYP, "typ is not JWT or at+jwt");
     const kiln_json *kid = kiln_json_get(out->header, "kid");
     if (kid && kid->type != KILN_JSON_STRING)
         return fail(err, JOSE_EKID, "kid is not a string");
@@ -439,6 +457,14 @@ static jose_reason check_claims(const kiln_json *cl, const jose_verify_opts *o,
     jose_reason r = check_audience(cl, o, err);
     if (r)
         return r;
+
+    /* Keycloak signs its ID, refresh and logout tokens with the same keys
+     * and says which is which in a typ claim (access tokens: "Bearer") */
+    v = kiln_json_get(cl, "typ");
+    if (v && (json_is_str(v, "ID") || json_is_str(v, "Refresh") ||
+              json_is_str(v, "Logout") || json_is_str(v, "Offline")))
+        return fail(err, JOSE_ETYP, "a %s token is not an access token",
+                    v->u.string.p);
 
     v = kiln_json_get(cl, "exp");
     if (!v)

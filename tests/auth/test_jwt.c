@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -578,7 +579,7 @@ TEST(jwt_tampered_parts_refused)
         CHECK_INT(verify(t2), JOSE_ESIGNATURE);
         /* tampered header: another member, same signature */
         char h2[120];
-        snprintf(h2, sizeof h2, "{\"alg\":\"%s\",\"kid\":\"%s\",\"typ\":\"x\"}",
+        snprintf(h2, sizeof h2, "{\"alg\":\"%s\",\"kid\":\"%s\",\"cty\":\"x\"}",
                  algs[i], kids[i]);
         o = jose_b64url_encode(h2, strlen(h2), t2);
         strcpy(t2 + o, dot1);
@@ -1089,4 +1090,92 @@ TEST(jwt_cache_skips_only_the_signature)
     jose_cache_free(c);
     jose_keyset_release(ks);
     jose_keyset_release(ks2);
+}
+
+TEST(jwt_typ_access_tokens_only)
+{
+    CHECK_INT(verify_header("{\"alg\":\"RS256\",\"kid\":\"rsa1\","
+                            "\"typ\":\"at+jwt\"}"),
+              JOSE_OK);
+    CHECK_INT(verify_header("{\"alg\":\"RS256\",\"kid\":\"rsa1\","
+                            "\"typ\":\"application/AT+JWT\"}"),
+              JOSE_OK);
+    CHECK_INT(verify_header("{\"alg\":\"RS256\",\"kid\":\"rsa1\","
+                            "\"typ\":\"jwt\"}"),
+              JOSE_OK);
+    CHECK_INT(verify_header("{\"alg\":\"RS256\",\"kid\":\"rsa1\","
+                            "\"typ\":\"logout+jwt\"}"),
+              JOSE_ETYP);
+    CHECK_INT(verify_header("{\"alg\":\"RS256\",\"kid\":\"rsa1\","
+                            "\"typ\":\"application/\"}"),
+              JOSE_ETYP);
+    CHECK_INT(verify_header("{\"alg\":\"RS256\",\"kid\":\"rsa1\","
+                            "\"typ\":1}"),
+              JOSE_ETYP);
+    /* Keycloak's claim: an ID token is refused, an access token is not */
+    char *t = token("{\"alg\":\"RS256\",\"kid\":\"rsa1\"}",
+                    claims(",\"typ\":\"ID\""), "RS256", rsa_key);
+    CHECK_INT(verify(t), JOSE_ETYP);
+    t = token("{\"alg\":\"RS256\",\"kid\":\"rsa1\"}",
+              claims(",\"typ\":\"Refresh\""), "RS256", rsa_key);
+    CHECK_INT(verify(t), JOSE_ETYP);
+    t = token("{\"alg\":\"RS256\",\"kid\":\"rsa1\"}",
+              claims(",\"typ\":\"Bearer\""), "RS256", rsa_key);
+    CHECK_INT(verify(t), JOSE_OK);
+}
+
+/* Verifies the three algorithms' tokens many times from one thread. */
+static void *verify_many(void *arg)
+{
+    jose_keyset *ks = arg;
+    jose_verify_opts o = opts();
+    static const char *const algs[] = {"RS256", "ES256", "EdDSA"};
+    static const char *const kids[] = {"rsa1", "ec1", "ed1"};
+    EVP_PKEY *keys[] = {rsa_key, ec_key, ed_key};
+    char toks[3][2000];
+    for (int i = 0; i < 3; i++) {
+        char h[100];
+        snprintf(h, sizeof h, "{\"alg\":\"%s\",\"kid\":\"%s\"}", algs[i],
+                 kids[i]);
+        /* built here, not in the shared rotating buffers */
+        const char *p =
+            "{\"iss\":\"" ISSUER "\",\"sub\":\"u\",\"aud\":\"" AUDIENCE
+            "\",\"exp\":4000000000}";
+        size_t n = jose_b64url_encode(h, strlen(h), toks[i]);
+        toks[i][n++] = '.';
+        n += jose_b64url_encode(p, strlen(p), toks[i] + n);
+        char sig[1500];
+        sign(algs[i], keys[i], NULL, 0, toks[i], sig);
+        toks[i][n++] = '.';
+        strcpy(toks[i] + n, sig);
+    }
+    kiln_arena a;
+    kiln_arena_init(&a, 0);
+    long bad = 0;
+    for (int k = 0; k < 150; k++) {
+        jose_claims cl;
+        jose_error err;
+        const char *t = toks[k % 3];
+        if (jose_jwt_verify(&a, t, strlen(t), ks, &o, &cl, &err) != JOSE_OK)
+            bad++;
+        kiln_arena_reset(&a);
+    }
+    kiln_arena_deinit(&a);
+    return (void *)bad;
+}
+
+TEST(jwt_keyset_shared_by_threads)
+{
+    /* one set, four threads verifying at once: each copies the keys'
+     * prepared contexts into its own (run under ASan in build-asan) */
+    jose_keyset *ks = test_keys();
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(pthread_create(&th[i], NULL, verify_many, ks), 0);
+    for (int i = 0; i < 4; i++) {
+        void *bad;
+        CHECK_INT(pthread_join(th[i], &bad), 0);
+        CHECK_INT((long)bad, 0);
+    }
+    jose_keyset_release(ks);
 }
