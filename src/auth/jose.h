@@ -206,7 +206,7 @@ typedef struct jose_jws {
 /**
  * Parses tok[0..n) as a compact JWS with the rules above, up to and
  * including the header checks (alg allow-list from algs, 0 meaning
- * JOSE_ALGS_ALL; crit; kid type); verifies nothing cryptographic and no
+ * JOSE_ALGS_ALL; crit; typ; kid type); verifies nothing cryptographic and no
  * claim. Everything decoded lives in arena a (the request's). Returns
  * JOSE_OK and fills *out, or a reason (err filled when not NULL).
  */
@@ -290,8 +290,9 @@ typedef struct jose_claims {
 /**
  * Verifies the compact JWS tok[0..n) against the keys of ks and the claims
  * rules of o, in this order: size, segments, base64url, header (alg, crit,
- * kid), payload JSON, key by kid, signature, iss, aud/azp, exp, nbf, iat,
- * sub. The signature is checked before any claim is trusted. Returns
+ * typ, kid), payload JSON, key by kid, signature (skipped when o->cache
+ * holds the token for this set), iss, aud/azp, typ, exp, nbf, iat, sub.
+ * The signature is checked before any claim is trusted. Returns
  * JOSE_OK and fills *out (its json and views live in arena a and the
  * token), or the first failing reason with err filled when not NULL. Never
  * crashes on any bytes; never reads jku/x5u/jwk/x5c.

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Short for jose_error_set, as in jwt.c. */
 #define fail jose_error_set
 
 /* Largest RSA modulus accepted, in bits (a bigger key makes every token

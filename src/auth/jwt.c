@@ -1,8 +1,9 @@
 /*
  * auth/jwt.c - compact JWS parsing and JWT claims verification (jose.h):
- * strict base64url, the header rules (alg allow-list, crit, kid), the
- * claims rules (iss, aud/azp, exp/nbf/iat with leeway, sub), the reason
- * names, and claim paths. The keys and the signature check are jwk.c's.
+ * strict base64url, the header rules (alg allow-list, crit, typ, kid), the
+ * claims rules (iss, aud/azp, typ, exp/nbf/iat with leeway, sub), the
+ * reason names, and claim paths. The keys and the signature check are
+ * jwk.c's; the cache of verified tokens is jwt_cache.c's.
  *
  * Everything decoded goes to the caller's arena; nothing here allocates
  * with malloc, so a refused token leaves nothing to free.
@@ -54,6 +55,7 @@ static const char *const reason_names[JOSE_EREASON_COUNT] = {
     [JOSE_EJWKS] = "jwks",
 };
 
+/* Short for jose_error_set: every refusal in this file is one line. */
 #define fail jose_error_set
 
 const char *jose_reason_name(jose_reason r)
@@ -289,8 +291,7 @@ static jose_reason header_alg(const kiln_json *h, unsigned algs, jose_alg *out,
     kiln_str s = v->u.string;
     if (kiln_str_ieq_c(s, "none"))
         return fail(err, JOSE_EALG_NONE,
-                    "alg none: unsigned tokens are "
-                    "refused");
+                    "alg none: unsigned tokens are refused");
     if (s.n >= 2 && (s.p[0] == 'H' || s.p[0] == 'h') &&
         (s.p[1] == 'S' || s.p[1] == 's'))
         return fail(err, JOSE_EALG_HMAC,
