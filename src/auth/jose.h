@@ -294,8 +294,11 @@ typedef struct jose_claims {
  * holds the token for this set), iss, aud/azp, typ, exp, nbf, iat, sub.
  * The signature is checked before any claim is trusted. Returns
  * JOSE_OK and fills *out (its json and views live in arena a and the
- * token), or the first failing reason with err filled when not NULL. Never
- * crashes on any bytes; never reads jku/x5u/jwk/x5c.
+ * token), or the first failing reason with err filled when not NULL; a
+ * token refused after its header parsed still has out->alg and out->kid
+ * set (the rest zero), so that the JWKS cache can decide on a refetch
+ * when the reason is JOSE_EKID_UNKNOWN. Never crashes on any bytes; never
+ * reads jku/x5u/jwk/x5c.
  */
 jose_reason jose_jwt_verify(kiln_arena *a, const char *tok, size_t n,
                             const jose_keyset *ks, const jose_verify_opts *o,

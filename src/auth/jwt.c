@@ -510,6 +510,8 @@ jose_reason jose_jwt_verify(kiln_arena *a, const char *tok, size_t n,
     jose_reason r = jose_jws_parse(a, tok, n, o->algs, &jws, err);
     if (r)
         return r;
+    out->alg = jws.alg; /* from here on, even when refused */
+    out->kid = jws.kid;
     /* a token seen before with this set needs no second signature check;
      * everything else (the parse above, the claims below) runs again */
     uint64_t gen = o->cache ? jose_keyset_generation(ks) : 0;
@@ -522,12 +524,11 @@ jose_reason jose_jwt_verify(kiln_arena *a, const char *tok, size_t n,
     }
     r = check_claims(jws.payload, o, out, err);
     if (r) {
-        memset(out, 0, sizeof *out);
-        return r;
+        out->json = NULL;
+        out->iss = out->sub = KILN_STR_NULL;
+        out->exp = out->iat = 0;
     }
-    out->alg = jws.alg;
-    out->kid = jws.kid;
-    return JOSE_OK;
+    return r;
 }
 
 /* ---- claim paths ---------------------------------------------------------

@@ -10,6 +10,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -380,6 +381,21 @@ TEST(jwt_same_kid_other_key_refused)
     t = token("{\"alg\":\"RS256\",\"kid\":\"nobody\"}", claims(""), "RS256",
               rsa_key);
     CHECK_INT(verify(t), JOSE_EKID_UNKNOWN);
+    /* the refused token's kid is given back: the JWKS cache refetches on
+     * it; and OpenSSL's error queue is left empty */
+    jose_keyset *ks = test_keys();
+    jose_verify_opts o = opts();
+    jose_claims cl;
+    CHECK_INT(verify_with(ks, t, &o, &cl), JOSE_EKID_UNKNOWN);
+    CHECK_VIEW(cl.kid, "nobody");
+    CHECK_INT(cl.alg, JOSE_ALG_RS256);
+    CHECK(cl.json == NULL && cl.sub.p == NULL);
+    t = token("{\"alg\":\"RS256\",\"kid\":\"rsa1\"}", claims(""), "RS256",
+              rsa_other);
+    CHECK_INT(verify_with(ks, t, &o, &cl), JOSE_ESIGNATURE);
+    CHECK_VIEW(cl.kid, "rsa1");
+    CHECK_INT(ERR_peek_error(), 0);
+    jose_keyset_release(ks);
     t = token("{\"alg\":\"RS256\",\"kid\":7}", claims(""), "RS256", rsa_key);
     CHECK_INT(verify(t), JOSE_EKID);
 }
@@ -487,6 +503,7 @@ TEST(jwks_skips_unusable_keys)
     jose_keyset *ks = keys_from(doc);
     CHECK_INT(jose_keyset_count(ks), 1);
     CHECK_INT(jose_keyset_skipped(ks), 11);
+    CHECK_INT(ERR_peek_error(), 0); /* refused keys leave no OpenSSL error */
     CHECK(strstr(jose_keyset_skip_reason(ks), "use") != NULL);
     CHECK(jose_keyset_has_kid(ks, "good", 4));
     CHECK(!jose_keyset_has_kid(ks, "enc", 3));
