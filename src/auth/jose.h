@@ -217,6 +217,8 @@ jose_reason jose_jws_parse(kiln_arena *a, const char *tok, size_t n,
 
 /** The longest token the cache keeps, in bytes (longer ones are not). */
 #define JOSE_CACHE_TOKEN_MAX 4096
+/** The entries of a thread's cache (jose_cache_thread). */
+#define JOSE_CACHE_SLOTS 256
 
 /**
  * Remembers which tokens' signatures verified, so that a client sending
@@ -240,6 +242,13 @@ typedef struct jose_cache jose_cache;
 jose_cache *jose_cache_new(size_t slots);
 /** Frees c and its entries; NULL is fine. */
 void jose_cache_free(jose_cache *c);
+/**
+ * The calling thread's own cache (JOSE_CACHE_SLOTS entries), made on its
+ * first call and freed when the thread ends: a worker verifying bearer
+ * tokens sets opts.cache = jose_cache_thread(). NULL when out of memory
+ * (verification then simply does not cache). Never free it.
+ */
+jose_cache *jose_cache_thread(void);
 /** True when tok[0..n) verified with the set of this generation. */
 bool jose_cache_has(const jose_cache *c, const char *tok, size_t n,
                     uint64_t generation);

@@ -3,10 +3,13 @@
  * verified (jose.h, jose_cache): a direct-mapped table indexed by a hash
  * of the token's last bytes (its signature), each entry the token's exact
  * bytes and the key set generation. Equality is decided by the bytes, so
- * the hash needs no strength: a collision only evicts.
+ * the hash needs no strength: a collision only evicts. jose_cache_thread
+ * gives each thread one, owned by a pthread key that frees it at the
+ * thread's end.
  */
 #include "auth/jose.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +47,35 @@ void jose_cache_free(jose_cache *c)
     for (size_t i = 0; i <= c->mask; i++)
         free(c->entries[i].tok);
     free(c);
+}
+
+static pthread_once_t thread_cache_once = PTHREAD_ONCE_INIT;
+static pthread_key_t thread_cache_key;
+static bool thread_cache_ok; /* the key was made (set once, under once) */
+
+static void thread_cache_free(void *c)
+{
+    jose_cache_free(c);
+}
+
+static void thread_cache_init(void)
+{
+    thread_cache_ok =
+        pthread_key_create(&thread_cache_key, thread_cache_free) == 0;
+}
+
+jose_cache *jose_cache_thread(void)
+{
+    pthread_once(&thread_cache_once, thread_cache_init);
+    if (!thread_cache_ok)
+        return NULL;
+    jose_cache *c = pthread_getspecific(thread_cache_key);
+    if (!c && (c = jose_cache_new(JOSE_CACHE_SLOTS)) &&
+        pthread_setspecific(thread_cache_key, c) != 0) {
+        jose_cache_free(c);
+        c = NULL;
+    }
+    return c;
 }
 
 /* FNV-1a over the length and the last 32 bytes (the signature's end). */

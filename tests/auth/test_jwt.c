@@ -1141,11 +1141,15 @@ TEST(jwt_typ_access_tokens_only)
     CHECK_INT(verify(t), JOSE_OK);
 }
 
-/* Verifies the three algorithms' tokens many times from one thread. */
+/* Verifies the three algorithms' tokens many times from one thread,
+ * through the thread's own cache. */
 static void *verify_many(void *arg)
 {
     jose_keyset *ks = arg;
     jose_verify_opts o = opts();
+    o.cache = jose_cache_thread();
+    if (!o.cache || jose_cache_thread() != o.cache)
+        return (void *)1000L;
     static const char *const algs[] = {"RS256", "ES256", "EdDSA"};
     static const char *const kids[] = {"rsa1", "ec1", "ed1"};
     EVP_PKEY *keys[] = {rsa_key, ec_key, ed_key};
@@ -1194,5 +1198,9 @@ TEST(jwt_keyset_shared_by_threads)
         CHECK_INT(pthread_join(th[i], &bad), 0);
         CHECK_INT((long)bad, 0);
     }
+    /* and this thread's cache is its own */
+    jose_cache *mine = jose_cache_thread();
+    CHECK(mine != NULL && jose_cache_thread() == mine);
+    CHECK_INT((long)verify_many(ks), 0);
     jose_keyset_release(ks);
 }
