@@ -54,6 +54,8 @@ static const struct {
     {412, "PreconditionFailed",
      "If-Match does not match the row's current ETag: nothing was written.",
      "Problem"},
+    {413, "ContentTooLarge",
+     "The body is larger than the server takes (server.max_body).", "Problem"},
     {415, "UnsupportedMediaType", "A body of another Content-Type.", "Problem"},
     {422, "ValidationFailed",
      "The input failed validation: every failing field is listed.",
@@ -128,8 +130,11 @@ static const char *oa_path(oapi_walk *k, const char *pattern)
 
 static bool route_documented(const oapi_route *r)
 {
-    return !r->page && strcmp(r->method, "WS") != 0 &&
-           strcmp(r->method, "HEAD") != 0 && strcmp(r->method, "OPTIONS") != 0;
+    /* a page's actions (pages/NAME.c answering POST...) are pages too */
+    if (r->page || (r->file && strncmp(r->file, "pages/", 6) == 0))
+        return false;
+    return strcmp(r->method, "WS") != 0 && strcmp(r->method, "HEAD") != 0 &&
+           strcmp(r->method, "OPTIONS") != 0;
 }
 
 /* Adds a tag once (its first description wins). */
@@ -495,6 +500,7 @@ static void crud_op(oapi_walk *k, const op *o)
         put_response_ref(k, 409);
         if (o->kind != OP_CREATE)
             put_response_ref(k, 412);
+        put_response_ref(k, 413);
         put_response_ref(k, 415);
         put_response_ref(k, 422);
     }
@@ -687,6 +693,9 @@ static void route_op(oapi_walk *k, const op *o)
                         rs->status >= 400 ? "application/problem+json"
                                           : "application/json",
                         n, rs->list);
+        } else if (rs->status >= 400) {
+            /* the handler answers an error with kiln_problem */
+            put_content(k, "application/problem+json", "Problem", false);
         }
         oapi_w_close(w, '}');
     }
@@ -710,6 +719,8 @@ static void route_op(oapi_walk *k, const op *o)
             put_response_ref(k, 400);
         if (ep->path && !has[404])
             put_response_ref(k, 404);
+        if (ep->body && !has[413])
+            put_response_ref(k, 413);
         if (ep->body && !has[415])
             put_response_ref(k, 415);
         if ((ep->body || ep->query) && !has[422])
