@@ -66,7 +66,10 @@ class Check:
         self.max_body = max_body
         self.out = out
         self.res = Result()
-        self.validators = {}
+        self.validators = {}  # schema text: validator
+        self.by_id = {}       # id(schema): (schema, validator)
+        self.derefs = {}      # id(schema): (schema, resolved)
+        self.made = {}        # (id(schema), existing): (schema, values)
         self.n = 0
 
     # ---- HTTP ------------------------------------------------------------
@@ -101,6 +104,14 @@ class Check:
 
     def deref(self, s):
         """s with its $ref followed (siblings of the $ref kept)."""
+        hit = self.derefs.get(id(s))
+        if hit and hit[0] is s:
+            return hit[1]
+        out = self.deref_(s)
+        self.derefs[id(s)] = (s, out)
+        return out
+
+    def deref_(self, s):
         seen = 0
         while isinstance(s, dict) and "$ref" in s and seen < 32:
             node = self.doc
@@ -112,6 +123,9 @@ class Check:
         return s
 
     def validator(self, schema):
+        hit = self.by_id.get(id(schema))
+        if hit and hit[0] is schema:
+            return hit[1]
         key = json.dumps(schema, sort_keys=True)
         v = self.validators.get(key)
         if v is None:
@@ -122,6 +136,7 @@ class Check:
             cls = jsonschema.Draft202012Validator
             v = cls(json.loads(text), format_checker=cls.FORMAT_CHECKER)
             self.validators[key] = v
+        self.by_id[id(schema)] = (schema, v)
         return v
 
     def valid(self, schema, value):
@@ -144,7 +159,9 @@ class Check:
     # ---- values ----------------------------------------------------------
 
     def word(self, n, alphabet="abcdefghijklmnopqrstuvwxyz"):
-        return "".join(self.rng.choice(alphabet) for _ in range(n))
+        """n letters, the first (at most) 8 of them random."""
+        head = "".join(self.rng.choice(alphabet) for _ in range(min(n, 8)))
+        return head + alphabet[0] * (n - len(head))
 
     def strings(self, s):
         fmt = s.get("format")
@@ -182,7 +199,22 @@ class Check:
         return out
 
     def values(self, s, existing=()):
-        """Values of schema s, its edges first; all validate against s."""
+        """Values of schema s, its edges first; all validate against s.
+        Made once per schema; plain strings are made afresh each time (a
+        unique field gets a new value)."""
+        key = (id(s), json.dumps(list(existing), sort_keys=True))
+        hit = self.made.get(key)
+        if not hit or hit[0] is not s:
+            hit = (s, self.values_(s, existing))
+            self.made[key] = hit
+        d = self.deref(s)
+        if "string" in self.types(d) and not (
+                {"enum", "format", "pattern"} & set(d)):
+            return [self.word(len(v)) if isinstance(v, str) and v.isascii()
+                    and v.isalpha() else v for v in hit[1]]
+        return list(hit[1])
+
+    def values_(self, s, existing):
         s = self.deref(s)
         out = []
         if "anyOf" in s:

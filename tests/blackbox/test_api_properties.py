@@ -136,3 +136,7 @@ def test_api_properties():
               "no sanitizer report: " + log[-2000:])
     finally:
         b.close()
+
+
+# building the board is most of it; the check itself is about 10 s
+test_api_properties.timeout = 180
