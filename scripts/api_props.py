@@ -45,6 +45,15 @@ from urllib.parse import quote, urlsplit
 import jsonschema
 
 METHOD_ORDER = {"get": 0, "post": 1, "put": 2, "patch": 3, "delete": 4}
+# text that is valid JSON but trips careless code: NUL, LIKE wildcards,
+# quotes, backslashes, non-ASCII, long
+ODD_TEXT = ["\x00", "a\x00b", "%", "_", "'", "\\", "\"", "\u00e9t\u00e9",
+            "\U0001F600", "\u2028", "</script>", "x" * 3000, " ", "-",
+            "--", ",", ",,", "null", "1e999"]
+ODD_QUERY = ["\x00", "a\x00b", "%", "_", "'", "\\", "\u00e9t\u00e9",
+             "x" * 3000, ",,"]
+ODD_NUMBERS = [1.0, 1e2, -0.0, 1e308, 5e-324, 2 ** 53 + 1, -2 ** 63,
+               2 ** 63 - 1]
 WRONG_TYPES = [0, 7, 1.5, "x", True, [], {}, None, [1], {"a": 1}]
 
 
@@ -525,6 +534,12 @@ class Check:
                 if "string" in self.types(s) and self.valid(s, qstr(v)):
                     continue  # "1.5" is a string too
                 go("invalid", query=[(name, v)], why=why)
+        for p in qparams:  # odd text: no answer may be a 5xx
+            ps = self.deref(p.get("schema", {}))
+            if "string" not in self.types(ps) or "format" in ps:
+                continue
+            for v in ODD_QUERY:
+                go("any", query=[(p["name"], v)], why="odd text")
         if qparams:  # random pairs of valid values
             pool = []
             for p in qparams:
@@ -605,6 +620,19 @@ class Check:
                         if vals:
                             b[name] = self.rng.choice(vals)
                 send("valid", b, "mix %d" % i)
+            # odd text in each string field, odd numbers in each number
+            for name, ps in props.items():
+                ts = self.types(ps)
+                odd = (ODD_TEXT if "string" in ts else
+                       ODD_NUMBERS if ts & {"integer", "number"} else [])
+                for v in odd:
+                    b = self.body(s, row)
+                    b[name] = v
+                    # (formats aside: the validator checks few of them)
+                    sure = isinstance(v, str) and "\x00" not in v and \
+                        "format" not in self.deref(ps) and self.valid(ps, v)
+                    send("valid" if sure else "any", b,
+                         "%s: odd %s" % (name, short(v)))
             if s.get("additionalProperties") is False:
                 b = self.body(s, row)
                 b["zz_unknown"] = 1

@@ -128,6 +128,8 @@ def test_api_properties():
                   "%s: no valid request succeeded (%r)" % (op, res.ok_valid))
         check(res.sent_invalid >= 1000, "invalid requests: %d"
               % res.sent_invalid)
+        check(not b.pg or not os.path.exists(os.path.join(b.root, "app.db")),
+              "on PostgreSQL, no SQLite file")
         log = b.logtext()
         check(b.proc.poll() is None, "the server is still up")
         bad = [ln for ln in log.splitlines() if "does not conform" in ln]
