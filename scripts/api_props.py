@@ -204,7 +204,10 @@ class Check:
         if pat:  # words of the pattern: alternatives it spells out
             words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", pat)
             out += words + ["-" + w for w in words]
-            out += ["00:00", "23:59:59", "14:07:00.250", "a-1", "abc"]
+            out += ["00:00", "23:59:59", "14:07:00.250", "a-1", "abc", "1",
+                    "1,2", "-3"]
+            if len(words) > 1:
+                out.append(words[0] + "," + words[-1])
         return out
 
     def values(self, s, existing=()):

@@ -255,6 +255,32 @@ static void put_id_param(oapi_walk *k, const kiln_model *m)
 }
 
 /* The filter parameters of field f: FIELD and FIELD__LOOKUP. */
+static void put_names_schema(kiln_buf *b, const char *pre,
+                             const char *const *names, uint32_t n,
+                             bool with_id);
+
+/* The schema of FIELD__in: comma-separated ids or integers, or enum
+   values (when they are plain words: nothing to escape), as a pattern;
+   other types a string. */
+static void put_in_schema(kiln_buf *b, const kiln_field *f)
+{
+    if (f->type == KILN_FT_INT || f->type == KILN_FT_REF ||
+        f->type == KILN_FT_MANY) {
+        kiln_buf_puts(b, "{\"type\":\"string\","
+                         "\"pattern\":\"^-?[0-9]+(,-?[0-9]+)*$\"}");
+        return;
+    }
+    bool words = f->type == KILN_FT_ENUM && f->nvalues > 0;
+    for (uint32_t i = 0; words && i < f->nvalues; i++)
+        for (const char *c = f->values[i]; words && *c; c++)
+            words = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-';
+    if (words)
+        put_names_schema(b, "", f->values, f->nvalues, false);
+    else
+        kiln_buf_puts(b, "{\"type\":\"string\"}");
+}
+
 static void put_filters(oapi_walk *k, const kiln_model *m, const kiln_field *f)
 {
     oapi_w *w = &k->w;
@@ -292,8 +318,12 @@ static void put_filters(oapi_walk *k, const kiln_model *m, const kiln_field *f)
         oapi_w_close(w, '}');
     }
     snprintf(name, sizeof name, "%s__in", f->name);
+    kiln_buf in;
+    kiln_buf_init(&in);
+    put_in_schema(&in, f);
     put_param(k, "query", name, false, "Comma-separated values.",
-              "{\"type\":\"string\"}");
+              in.p ? in.p : "{}");
+    kiln_buf_deinit(&in);
     if (oapi_type_text(f->type)) {
         snprintf(name, sizeof name, "%s__contains", f->name);
         put_param(k, "query", name, false, "Contains this text.",
@@ -307,6 +337,26 @@ static void put_filters(oapi_walk *k, const kiln_model *m, const kiln_field *f)
         put_param(k, "query", name, false, "true: only null; false: none.",
                   "{\"type\":\"boolean\"}");
     }
+}
+
+/* A string schema whose pattern is a comma-separated list of names (and
+   id when with_id), each after an optional prefix: "-?" for ordering.
+   Names are C identifiers: nothing to escape. */
+static void put_names_schema(kiln_buf *b, const char *pre,
+                             const char *const *names, uint32_t n, bool with_id)
+{
+    kiln_buf alt;
+    kiln_buf_init(&alt);
+    for (uint32_t i = 0; i < n; i++)
+        kiln_buf_printf(&alt, "%s%s", i ? "|" : "", names[i]);
+    if (with_id)
+        kiln_buf_printf(&alt, "%sid", n ? "|" : "");
+    const char *a = alt.p ? alt.p : "";
+    kiln_buf_printf(b,
+                    "{\"type\":\"string\",\"pattern\":"
+                    "\"^%s(%s)(,%s(%s))*$\"}",
+                    pre, a, pre, a);
+    kiln_buf_deinit(&alt);
 }
 
 static void put_list_params(oapi_walk *k, const kiln_model *m)
@@ -326,14 +376,17 @@ static void put_list_params(oapi_walk *k, const kiln_model *m)
     put_param(k, "query", "offset", false,
               "Rows to skip: offset mode (the page has count, next is null).",
               "{\"type\":\"integer\",\"minimum\":0}");
-    kiln_buf d;
+    kiln_buf d, sch;
     kiln_buf_init(&d);
+    kiln_buf_init(&sch);
     kiln_buf_puts(&d, "Comma-separated fields, '-' for descending, among: ");
     for (uint32_t i = 0; i < api->nordering; i++)
         kiln_buf_printf(&d, "%s, ", api->ordering[i]);
     kiln_buf_puts(&d, "id.");
+    /* the fields as a pattern too, for a client or a checker to read */
+    put_names_schema(&sch, "-?", api->ordering, api->nordering, true);
     put_param(k, "query", "ordering", false, d.p ? d.p : "",
-              "{\"type\":\"string\"}");
+              sch.p ? sch.p : "{}");
     if (api->nsearch) {
         kiln_buf_clear(&d);
         kiln_buf_puts(&d, "Text looked for (any case) in: ");
@@ -349,10 +402,13 @@ static void put_list_params(oapi_walk *k, const kiln_model *m)
         for (uint32_t i = 0; i < api->nexpand; i++)
             kiln_buf_printf(&d, "%s%s", i ? ", " : "", api->expand[i]);
         kiln_buf_putc(&d, '.');
+        kiln_buf_clear(&sch);
+        put_names_schema(&sch, "", api->expand, api->nexpand, false);
         put_param(k, "query", "expand", false, d.p ? d.p : "",
-                  "{\"type\":\"string\"}");
+                  sch.p ? sch.p : "{}");
     }
     kiln_buf_deinit(&d);
+    kiln_buf_deinit(&sch);
     for (uint32_t i = 0; i < api->nfilters; i++) {
         int fi = kiln_model_field(m, kiln_str_c(api->filters[i]));
         if (fi >= 0)

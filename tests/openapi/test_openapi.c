@@ -470,6 +470,33 @@ TEST(openapi_what_the_property_check_found)
     /* a page's action is no API operation */
     CHECK(at(p, "/projects/{id}", NULL) == NULL);
     doc_free(&d);
+    /* ordering, expand and __in as patterns a client or checker can read
+       (the server refuses what they do not match: 422) */
+    doc_make(&d, NULL, 0);
+    const kiln_json *ps =
+        at(d.root, "paths", "/api/task-items", "get", "parameters", NULL);
+    const char *want[][2] = {
+        {"ordering", "^-?(due|id)(,-?(due|id))*$"},
+        {"expand", "^(owner)(,(owner))*$"},
+        {"status__in", "^(open|doing|done)(,(open|doing|done))*$"},
+        {"due__in", NULL},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        const kiln_json *pat = NULL;
+        bool found = false;
+        for (size_t j = 0; ps && j < ps->u.array.n; j++)
+            if (strcmp(str(at(&ps->u.array.items[j], "name", NULL)),
+                       want[i][0]) == 0) {
+                found = true;
+                pat = at(&ps->u.array.items[j], "schema", "pattern", NULL);
+            }
+        CHECK(found);
+        if (want[i][1])
+            CHECK_STR(str(pat), want[i][1]);
+        else
+            CHECK(pat == NULL);
+    }
+    doc_free(&d);
 }
 
 TEST(openapi_pascal_names)
