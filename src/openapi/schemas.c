@@ -406,6 +406,8 @@ static void type_members(oapi_walk *k, const kiln_model *m, const kiln_field *f,
             oapi_kv_int(w, "maxLength", f->max_length);
         if (f->pattern)
             oapi_kv_str(w, "pattern", f->pattern);
+        else if (t == KILN_FT_URL) /* what the decoder takes of URIs */
+            oapi_kv_str(w, "pattern", "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]");
         return;
     }
     case KILN_FT_DATE:

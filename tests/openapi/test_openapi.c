@@ -406,6 +406,8 @@ static const kiln_field gauge_fields[] = {
      .flags = KILN_FF_HAS_MIN, .min_text = "0.0"},
     {F("delta", KILN_FT_DECIMAL), .precision = 5, .scale = 1,
      .flags = KILN_FF_OPTIONAL},
+    /* format uri takes ftp: and mailto:, the decoder http(s) only */
+    {F("home", KILN_FT_URL), .flags = KILN_FF_OPTIONAL, .max_length = 2048},
 };
 static const kiln_model_api gauge_api = {
     .ops = KILN_API_CREATE | KILN_API_RETRIEVE | KILN_API_UPDATE,
@@ -415,7 +417,7 @@ static const kiln_model gauge_model = {.name = "gauge",
                                        .label = "gauge",
                                        .label_plural = "gauges",
                                        .fields = gauge_fields,
-                                       .nfields = 4,
+                                       .nfields = 5,
                                        .api = &gauge_api};
 
 TEST(openapi_what_the_property_check_found)
@@ -451,6 +453,9 @@ TEST(openapi_what_the_property_check_found)
     CHECK_STR(str(&t->u.array.items[1]), "number");
     CHECK_INT(PROP(gi, "delta", "type")->u.array.n, 3);  /* and null */
     CHECK_STR(str(PROP(go, "level", "type")), "string"); /* sent as text */
+    CHECK_STR(str(PROP(gi, "home", "pattern")),
+              "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]");
+    CHECK_STR(str(PROP(gi, "home", "format")), "uri");
     /* a body past server.max_body is a 413, for CRUD and endpoints */
     const kiln_json *p = at(d.root, "paths", NULL);
     CHECK_STR(
