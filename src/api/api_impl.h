@@ -153,6 +153,13 @@ typedef struct api_target {
     struct api_target *next;
 } api_target;
 
+/**
+ * Development mode: arms c's answer to operation op (KILN_API_*) of m to
+ * be checked against the model's output (schema/conform.h), logged under
+ * the operation's name.
+ */
+void api_conform(kiln_ctx *c, const kiln_model *m, uint32_t op);
+
 /** The handler of every generated route; its kiln_route_data is an
     api_target. */
 int api_list(kiln_ctx *c);

@@ -17,6 +17,7 @@
 #include "api/api_impl.h"
 #include "model/model.h"
 #include "model/runtime.h"
+#include "schema/conform.h"
 #include "schema/schema_impl.h"
 
 #include <stdio.h>
@@ -443,6 +444,8 @@ static int encode_item(const kiln_model *m, const void *row, const api_query *q,
 int api_list(kiln_ctx *c)
 {
     const kiln_model *m = ((const api_target *)kiln_route_data(c))->m;
+    if (schema_conform_on) /* development: the page is checked */
+        api_conform(c, m, KILN_API_LIST);
     kiln_arena *a = kiln_ctx_arena(c);
     http_kv *kv = NULL;
     long n = http_query_parse(a, kiln_query_string(c), &kv);
@@ -597,6 +600,8 @@ int api_retrieve(kiln_ctx *c)
     kiln_dbc *db;
     if (!item_start(c, &m, &id, &db))
         return 0;
+    if (schema_conform_on)
+        api_conform(c, m, KILN_API_RETRIEVE);
     void *obj = kiln_alloc(c, m->size);
     if (!obj)
         return KILN_ENOMEM;
@@ -627,6 +632,8 @@ int api_retrieve(kiln_ctx *c)
 int api_create(kiln_ctx *c)
 {
     const kiln_model *m = ((const api_target *)kiln_route_data(c))->m;
+    if (schema_conform_on)
+        api_conform(c, m, KILN_API_CREATE);
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
@@ -703,6 +710,9 @@ static int update(kiln_ctx *c, kiln_decode_mode mode)
     kiln_dbc *db;
     if (!item_start(c, &m, &id, &db))
         return 0;
+    if (schema_conform_on)
+        api_conform(
+            c, m, mode == KILN_DECODE_PATCH ? KILN_API_PATCH : KILN_API_UPDATE);
     void *obj = kiln_alloc(c, m->size), *cur = kiln_alloc(c, m->size);
     if (!obj || !cur)
         return KILN_ENOMEM;

@@ -281,6 +281,10 @@ static int parse_filter(const kiln_model *m, const http_kv *kv, kiln_arena *a,
         return 0;
     }
     if (lk == API_CONTAINS || lk == API_ICONTAINS) {
+        if (memchr(v.p, 0, v.n)) { /* no text of a row can hold it */
+            ERR(name, "invalid", "may not contain a NUL character (U+0000)");
+            return KILN_EINVAL;
+        }
         fl->vals = kiln_arena_alloc(a, sizeof *fl->vals);
         if (!fl->vals)
             return KILN_ENOMEM;
@@ -382,6 +386,9 @@ int api_query_parse(const kiln_model *m, const http_kv *kv, size_t n,
         } else if (strcmp(name, "search") == 0) {
             if (!api->nsearch)
                 ERR(name, "unknown_parameter", "this list has no search");
+            else if (memchr(p->value.p, 0, p->value.n))
+                ERR(name, "invalid",
+                    "may not contain a NUL character (U+0000)");
             else {
                 q->search = p->value;
                 sig[nsig++] = p;

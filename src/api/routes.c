@@ -6,6 +6,7 @@
  * hand-written handler answers the same method and path.
  */
 #include "api/api_impl.h"
+#include "schema/conform.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,16 @@ size_t api_routes(const kiln_model *m, api_route out[API_NOPS])
                  ops[i].plural ? plural : singular);
     }
     return n;
+}
+
+void api_conform(kiln_ctx *c, const kiln_model *m, uint32_t op)
+{
+    api_route rs[API_NOPS];
+    size_t n = api_routes(m, rs);
+    for (size_t i = 0; i < n; i++)
+        if (rs[i].op == op)
+            schema_conform_arm(c, rs[i].name, m,
+                               op == KILN_API_LIST ? SCHEMA_PAGE : SCHEMA_ROW);
 }
 
 bool api_same_shape(const char *a, const char *b)

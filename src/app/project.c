@@ -6,6 +6,7 @@
 #include "app/pages.h"
 #include "app/project.h"
 #include "schema/body.h"
+#include "schema/conform.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -66,6 +67,8 @@ static int endpoint_serve(kiln_ctx *c)
         return 0; /* answered: 404, 400, 413, 415 or 422 */
     if (rc < 0)
         return rc;
+    if (schema_conform_on) /* development: the answer is checked */
+        schema_conform_endpoint(c, ep);
     return d->handler(c);
 }
 
@@ -350,6 +353,7 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
             root = argv[i] + 7;
     }
     r->dev = dev;
+    schema_conform_on = dev; /* responses checked against their schemas */
     choose_root(p, root);
     kiln_settings_in in = {
         .root = g_root, .dev = dev, .argc = argc, .argv = argv};

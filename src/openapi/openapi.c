@@ -54,6 +54,8 @@ static const struct {
     {412, "PreconditionFailed",
      "If-Match does not match the row's current ETag: nothing was written.",
      "Problem"},
+    {413, "ContentTooLarge",
+     "The body is larger than the server takes (server.max_body).", "Problem"},
     {415, "UnsupportedMediaType", "A body of another Content-Type.", "Problem"},
     {422, "ValidationFailed",
      "The input failed validation: every failing field is listed.",
@@ -128,8 +130,11 @@ static const char *oa_path(oapi_walk *k, const char *pattern)
 
 static bool route_documented(const oapi_route *r)
 {
-    return !r->page && strcmp(r->method, "WS") != 0 &&
-           strcmp(r->method, "HEAD") != 0 && strcmp(r->method, "OPTIONS") != 0;
+    /* a page's actions (pages/NAME.c answering POST...) are pages too */
+    if (r->page || (r->file && strncmp(r->file, "pages/", 6) == 0))
+        return false;
+    return strcmp(r->method, "WS") != 0 && strcmp(r->method, "HEAD") != 0 &&
+           strcmp(r->method, "OPTIONS") != 0;
 }
 
 /* Adds a tag once (its first description wins). */
@@ -250,6 +255,32 @@ static void put_id_param(oapi_walk *k, const kiln_model *m)
 }
 
 /* The filter parameters of field f: FIELD and FIELD__LOOKUP. */
+static void put_names_schema(kiln_buf *b, const char *pre,
+                             const char *const *names, uint32_t n,
+                             bool with_id);
+
+/* The schema of FIELD__in: comma-separated ids or integers, or enum
+   values (when they are plain words: nothing to escape), as a pattern;
+   other types a string. */
+static void put_in_schema(kiln_buf *b, const kiln_field *f)
+{
+    if (f->type == KILN_FT_INT || f->type == KILN_FT_REF ||
+        f->type == KILN_FT_MANY) {
+        kiln_buf_puts(b, "{\"type\":\"string\","
+                         "\"pattern\":\"^-?[0-9]+(,-?[0-9]+)*$\"}");
+        return;
+    }
+    bool words = f->type == KILN_FT_ENUM && f->nvalues > 0;
+    for (uint32_t i = 0; words && i < f->nvalues; i++)
+        for (const char *c = f->values[i]; words && *c; c++)
+            words = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-';
+    if (words)
+        put_names_schema(b, "", f->values, f->nvalues, false);
+    else
+        kiln_buf_puts(b, "{\"type\":\"string\"}");
+}
+
 static void put_filters(oapi_walk *k, const kiln_model *m, const kiln_field *f)
 {
     oapi_w *w = &k->w;
@@ -287,8 +318,12 @@ static void put_filters(oapi_walk *k, const kiln_model *m, const kiln_field *f)
         oapi_w_close(w, '}');
     }
     snprintf(name, sizeof name, "%s__in", f->name);
+    kiln_buf in;
+    kiln_buf_init(&in);
+    put_in_schema(&in, f);
     put_param(k, "query", name, false, "Comma-separated values.",
-              "{\"type\":\"string\"}");
+              in.p ? in.p : "{}");
+    kiln_buf_deinit(&in);
     if (oapi_type_text(f->type)) {
         snprintf(name, sizeof name, "%s__contains", f->name);
         put_param(k, "query", name, false, "Contains this text.",
@@ -302,6 +337,26 @@ static void put_filters(oapi_walk *k, const kiln_model *m, const kiln_field *f)
         put_param(k, "query", name, false, "true: only null; false: none.",
                   "{\"type\":\"boolean\"}");
     }
+}
+
+/* A string schema whose pattern is a comma-separated list of names (and
+   id when with_id), each after an optional prefix: "-?" for ordering.
+   Names are C identifiers: nothing to escape. */
+static void put_names_schema(kiln_buf *b, const char *pre,
+                             const char *const *names, uint32_t n, bool with_id)
+{
+    kiln_buf alt;
+    kiln_buf_init(&alt);
+    for (uint32_t i = 0; i < n; i++)
+        kiln_buf_printf(&alt, "%s%s", i ? "|" : "", names[i]);
+    if (with_id)
+        kiln_buf_printf(&alt, "%sid", n ? "|" : "");
+    const char *a = alt.p ? alt.p : "";
+    kiln_buf_printf(b,
+                    "{\"type\":\"string\",\"pattern\":"
+                    "\"^%s(%s)(,%s(%s))*$\"}",
+                    pre, a, pre, a);
+    kiln_buf_deinit(&alt);
 }
 
 static void put_list_params(oapi_walk *k, const kiln_model *m)
@@ -321,14 +376,17 @@ static void put_list_params(oapi_walk *k, const kiln_model *m)
     put_param(k, "query", "offset", false,
               "Rows to skip: offset mode (the page has count, next is null).",
               "{\"type\":\"integer\",\"minimum\":0}");
-    kiln_buf d;
+    kiln_buf d, sch;
     kiln_buf_init(&d);
+    kiln_buf_init(&sch);
     kiln_buf_puts(&d, "Comma-separated fields, '-' for descending, among: ");
     for (uint32_t i = 0; i < api->nordering; i++)
         kiln_buf_printf(&d, "%s, ", api->ordering[i]);
     kiln_buf_puts(&d, "id.");
+    /* the fields as a pattern too, for a client or a checker to read */
+    put_names_schema(&sch, "-?", api->ordering, api->nordering, true);
     put_param(k, "query", "ordering", false, d.p ? d.p : "",
-              "{\"type\":\"string\"}");
+              sch.p ? sch.p : "{}");
     if (api->nsearch) {
         kiln_buf_clear(&d);
         kiln_buf_puts(&d, "Text looked for (any case) in: ");
@@ -344,10 +402,13 @@ static void put_list_params(oapi_walk *k, const kiln_model *m)
         for (uint32_t i = 0; i < api->nexpand; i++)
             kiln_buf_printf(&d, "%s%s", i ? ", " : "", api->expand[i]);
         kiln_buf_putc(&d, '.');
+        kiln_buf_clear(&sch);
+        put_names_schema(&sch, "", api->expand, api->nexpand, false);
         put_param(k, "query", "expand", false, d.p ? d.p : "",
-                  "{\"type\":\"string\"}");
+                  sch.p ? sch.p : "{}");
     }
     kiln_buf_deinit(&d);
+    kiln_buf_deinit(&sch);
     for (uint32_t i = 0; i < api->nfilters; i++) {
         int fi = kiln_model_field(m, kiln_str_c(api->filters[i]));
         if (fi >= 0)
@@ -495,6 +556,7 @@ static void crud_op(oapi_walk *k, const op *o)
         put_response_ref(k, 409);
         if (o->kind != OP_CREATE)
             put_response_ref(k, 412);
+        put_response_ref(k, 413);
         put_response_ref(k, 415);
         put_response_ref(k, 422);
     }
@@ -687,6 +749,9 @@ static void route_op(oapi_walk *k, const op *o)
                         rs->status >= 400 ? "application/problem+json"
                                           : "application/json",
                         n, rs->list);
+        } else if (rs->status >= 400) {
+            /* the handler answers an error with kiln_problem */
+            put_content(k, "application/problem+json", "Problem", false);
         }
         oapi_w_close(w, '}');
     }
@@ -710,6 +775,8 @@ static void route_op(oapi_walk *k, const op *o)
             put_response_ref(k, 400);
         if (ep->path && !has[404])
             put_response_ref(k, 404);
+        if (ep->body && !has[413])
+            put_response_ref(k, 413);
         if (ep->body && !has[415])
             put_response_ref(k, 415);
         if ((ep->body || ep->query) && !has[422])

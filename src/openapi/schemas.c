@@ -362,12 +362,24 @@ static void type_members(oapi_walk *k, const kiln_model *m, const kiln_field *f,
         /* the text of a decimal: at most precision digits, scale of them
            after the point */
         int ip = f->precision > f->scale ? f->precision - f->scale : 1;
+        /* a lower bound of zero or more: no minus sign (other bounds are
+           in the description: JSON Schema bounds only numbers) */
+        const char *sign =
+            (f->flags & KILN_FF_HAS_MIN) && f->min_text && f->min_text[0] != '-'
+                ? ""
+                : "-?";
         if (f->scale)
-            snprintf(buf, sizeof buf, "^-?[0-9]{1,%d}(\\.[0-9]{1,%d})?$", ip,
-                     f->scale);
+            snprintf(buf, sizeof buf, "^%s[0-9]{1,%d}(\\.[0-9]{1,%d})?$", sign,
+                     ip, f->scale);
         else
-            snprintf(buf, sizeof buf, "^-?[0-9]{1,%d}$", ip);
-        oapi_put_type(w, "string", nullable);
+            snprintf(buf, sizeof buf, "^%s[0-9]{1,%d}$", sign, ip);
+        if (v != OAPI_OUT) {
+            /* an input may give a decimal as a JSON number too */
+            oapi_w_key(w, "type");
+            oapi_w_raw(w, nullable ? "[\"string\",\"number\",\"null\"]"
+                                   : "[\"string\",\"number\"]");
+        } else
+            oapi_put_type(w, "string", nullable);
         oapi_kv_str(w, "format", "decimal");
         oapi_kv_str(w, "pattern", buf);
         return;
@@ -385,14 +397,17 @@ static void type_members(oapi_walk *k, const kiln_model *m, const kiln_field *f,
         else if (t == KILN_FT_URL)
             oapi_kv_str(w, "format", "uri");
         int64_t min = f->min_length;
-        if (min < 1 && !(f->flags & (KILN_FF_BLANK | KILN_FF_OPTIONAL)))
-            min = 1; /* a required string may not be empty */
+        if (min < 1 && !(f->flags & KILN_FF_BLANK))
+            min = 1; /* "" is blank, refused unless blank = true (an
+                        optional field is cleared by null) */
         if (min > 0)
             oapi_kv_int(w, "minLength", min);
         if (f->max_length >= 0)
             oapi_kv_int(w, "maxLength", f->max_length);
         if (f->pattern)
             oapi_kv_str(w, "pattern", f->pattern);
+        else if (t == KILN_FT_URL) /* what the decoder takes of URIs */
+            oapi_kv_str(w, "pattern", "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]");
         return;
     }
     case KILN_FT_DATE:

@@ -196,6 +196,11 @@ int schema_check_str(schema_sink *s, const kiln_field *f, kiln_str v,
 {
     if (v.n == 0 && !(f->flags & KILN_FF_BLANK))
         return schema_error(s, path, "blank", "may not be blank");
+    /* U+0000: PostgreSQL's text cannot hold it and C code reading the
+       value as a C string would stop there (Django refuses it too) */
+    if (memchr(v.p, 0, v.n))
+        return schema_error(s, path, "null_character",
+                            "may not contain a NUL character (U+0000)");
     /* a character is 1 to 4 bytes: count them only when the byte length
        does not settle it */
     if (f->max_length >= 0 && v.n > (uint64_t)f->max_length &&

@@ -395,6 +395,115 @@ TEST(openapi_routes_endpoints_and_free_form)
     doc_free(&d);
 }
 
+/* What the property check (scripts/api_props.py) found the document
+   getting wrong, each against what the server does. */
+static const kiln_field gauge_fields[] = {
+    {F("id", KILN_FT_INT), .flags = KILN_FF_PK | KILN_FF_READ_ONLY},
+    /* optional, not blank: null clears it, "" is refused as blank */
+    {F("nick", KILN_FT_STRING), .flags = KILN_FF_OPTIONAL, .max_length = 10},
+    /* min = "0": no minus sign; a number is taken as well as a string */
+    {F("level", KILN_FT_DECIMAL), .precision = 5, .scale = 1,
+     .flags = KILN_FF_HAS_MIN, .min_text = "0.0"},
+    {F("delta", KILN_FT_DECIMAL), .precision = 5, .scale = 1,
+     .flags = KILN_FF_OPTIONAL},
+    /* format uri takes ftp: and mailto:, the decoder http(s) only */
+    {F("home", KILN_FT_URL), .flags = KILN_FF_OPTIONAL, .max_length = 2048},
+};
+static const kiln_model_api gauge_api = {
+    .ops = KILN_API_CREATE | KILN_API_RETRIEVE | KILN_API_UPDATE,
+    .path = "gauges"};
+static const kiln_model gauge_model = {.name = "gauge",
+                                       .table = "gauge",
+                                       .label = "gauge",
+                                       .label_plural = "gauges",
+                                       .fields = gauge_fields,
+                                       .nfields = 5,
+                                       .api = &gauge_api};
+
+TEST(openapi_what_the_property_check_found)
+{
+    static kiln_model *const gm[] = {(kiln_model *)&owner_model,
+                                     (kiln_model *)&gauge_model};
+    static const oapi_route routes[] = {
+        {"POST", "/api/boards/{id}/star", "api/boards/[id]/star.c", false,
+         &star_ep},
+        /* a page's action: a C file under pages/, not a page route */
+        {"POST", "/projects/{id}", "pages/projects/[id].c", false, NULL},
+    };
+    oapi_doc in = {.title = "t",
+                   .models = gm,
+                   .nmodels = 2,
+                   .routes = routes,
+                   .nroutes = 2};
+    doc d;
+    kiln_arena_init(&d.a, 0);
+    kiln_buf_init(&d.b);
+    CHECK_INT(oapi_write(&in, &d.b), 0);
+    kiln_json_error e;
+    CHECK_INT(kiln_json_parse(&d.a, d.b.p, d.b.n, 0, &d.root, &e), 0);
+    const kiln_json *gi = SCHEMA(d, "GaugeInput"), *go = SCHEMA(d, "Gauge");
+    CHECK_INT(PROP(gi, "nick", "minLength")->u.number.i, 1);
+    CHECK_INT(PROP(go, "nick", "minLength")->u.number.i, 1);
+    CHECK_STR(str(PROP(gi, "level", "pattern")),
+              "^[0-9]{1,4}(\\.[0-9]{1,1})?$");
+    CHECK_STR(str(PROP(gi, "delta", "pattern")),
+              "^-?[0-9]{1,4}(\\.[0-9]{1,1})?$");
+    const kiln_json *t = PROP(gi, "level", "type");
+    CHECK(t && t->type == KILN_JSON_ARRAY && t->u.array.n == 2);
+    CHECK_STR(str(&t->u.array.items[1]), "number");
+    CHECK_INT(PROP(gi, "delta", "type")->u.array.n, 3);  /* and null */
+    CHECK_STR(str(PROP(go, "level", "type")), "string"); /* sent as text */
+    CHECK_STR(str(PROP(gi, "home", "pattern")),
+              "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]");
+    CHECK_STR(str(PROP(gi, "home", "format")), "uri");
+    /* a body past server.max_body is a 413, for CRUD and endpoints */
+    const kiln_json *p = at(d.root, "paths", NULL);
+    CHECK_STR(
+        str(at(p, "/api/gauges", "post", "responses", "413", "$ref", NULL)),
+        "#/components/responses/ContentTooLarge");
+    CHECK(at(p, "/api/gauges/{id}", "put", "responses", "413", NULL));
+    CHECK(at(p, "/api/gauges/{id}", "get", "responses", "413", NULL) == NULL);
+    CHECK(at(d.root, "components", "responses", "ContentTooLarge", "content",
+             "application/problem+json", NULL));
+    const kiln_json *s = at(p, "/api/boards/{id}/star", "post", NULL);
+    CHECK(at(s, "responses", "413", NULL));
+    /* an error the endpoint declares without a model is still a problem */
+    CHECK_STR(str(at(s, "responses", "404", "content",
+                     "application/problem+json", "schema", "$ref", NULL)),
+              "#/components/schemas/Problem");
+    CHECK(at(s, "responses", "200", "content", "application/json", NULL));
+    /* a page's action is no API operation */
+    CHECK(at(p, "/projects/{id}", NULL) == NULL);
+    doc_free(&d);
+    /* ordering, expand and __in as patterns a client or checker can read
+       (the server refuses what they do not match: 422) */
+    doc_make(&d, NULL, 0);
+    const kiln_json *ps =
+        at(d.root, "paths", "/api/task-items", "get", "parameters", NULL);
+    const char *want[][2] = {
+        {"ordering", "^-?(due|id)(,-?(due|id))*$"},
+        {"expand", "^(owner)(,(owner))*$"},
+        {"status__in", "^(open|doing|done)(,(open|doing|done))*$"},
+        {"due__in", NULL},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        const kiln_json *pat = NULL;
+        bool found = false;
+        for (size_t j = 0; ps && j < ps->u.array.n; j++)
+            if (strcmp(str(at(&ps->u.array.items[j], "name", NULL)),
+                       want[i][0]) == 0) {
+                found = true;
+                pat = at(&ps->u.array.items[j], "schema", "pattern", NULL);
+            }
+        CHECK(found);
+        if (want[i][1])
+            CHECK_STR(str(pat), want[i][1]);
+        else
+            CHECK(pat == NULL);
+    }
+    doc_free(&d);
+}
+
 TEST(openapi_pascal_names)
 {
     char b[64];

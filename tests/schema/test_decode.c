@@ -525,14 +525,15 @@ TEST(malformed_json_is_a_400_with_the_offset)
 TEST(strings_with_nul_and_escapes)
 {
     every e;
-    /* \u0000 decodes to a NUL byte: a string holds it; a pattern refuses */
-    every_ok("name", "\"a\\u0000b\"");
-    CHECK_INT(th_json(&every_model, th_every("name", "\"a\\u0000b\""), 0, &e),
-              0);
-    CHECK_INT(e.name.n, 3);
-    CHECK(e.name.p[1] == '\0');
+    /* \u0000 decodes to a NUL byte, which no string field takes:
+       PostgreSQL's text cannot hold it (a database error, found by
+       scripts/api_props.py) and C reads a string only up to it */
+    every_bad("name", "\"a\\u0000b\"", "/name", "null_character");
+    every_bad("code", "\"AB\\u0000\"", "/code", "null_character");
+    /* a string set in C may hold one: the encoder escapes it */
+    CHECK_INT(th_json(&every_model, th_every("name", "\"ab\""), 0, &e), 0);
+    e.name = (kiln_str){"a\0b", 3};
     CHECK(strstr(th_encode(&every_model, &e), "\"name\":\"a\\u0000b\""));
-    every_bad("code", "\"AB\\u0000\"", "/code", "pattern");
     every_ok("code", "\"\\u0041BC\"");
 }
 
