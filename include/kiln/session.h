@@ -110,6 +110,16 @@ int kiln_session_set(kiln_ctx *c, const char *key, kiln_str v);
 kiln_str kiln_csrf_token(kiln_ctx *c);
 
 /**
+ * Runs the CSRF checks now, for a handler that must be protected even
+ * when the request carries no session cookie (which the automatic check
+ * lets through): a login form's POST, against login CSRF. The origin is
+ * always checked; the token when the session cookie is sent. Returns 0
+ * when the request passes, 1 when it was answered 403 (as the automatic
+ * check answers), or a negative code (a database error).
+ */
+int kiln_csrf_check(kiln_ctx *c);
+
+/**
  * Exempts the route method + pattern (as given to kiln_route) from the
  * CSRF check, e.g. a webhook called by another server. Endpoint schemas
  * say `csrf = false` instead. Call before serving. Returns 0, KILN_ENOMEM.

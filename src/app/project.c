@@ -5,6 +5,7 @@
 #include "app/errpage.h"
 #include "app/pages.h"
 #include "app/project.h"
+#include "auth/session_impl.h"
 #include "schema/body.h"
 
 #include <ctype.h>
@@ -382,6 +383,8 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
         project_close(r);
         return rc;
     }
+    if (auth_configure(r->app, s, err, sizeof err) != 0)
+        goto fail_early;
     errpage_init(p, s, dev, g_root);
     kiln_app_set_error_page(r->app, errpage_answer, NULL);
     kiln_app_capture_log(r->app, errpage_debugging());
@@ -408,6 +411,14 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
 fail:
     fprintf(stderr, "error: %s\n", err);
     project_close(r);
+    return 2;
+fail_early: /* before the pages were set up */
+    fprintf(stderr, "error: %s\n", err);
+    kiln_app_free(r->app);
+    r->app = NULL;
+    kiln_settings_free(s);
+    g_settings = NULL;
+    r->s = NULL;
     return 2;
 }
 
