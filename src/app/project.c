@@ -87,6 +87,8 @@ static int add_routes(kiln_app *app, const kiln_project *p)
             : d->handler ? kiln_route(app, m, d->pattern, d->handler)
                          : kiln_route_with(app, m, d->pattern, pages_serve,
                                            (void *)d->page);
+        if (rc == 0 && d->handler && d->input && d->input->csrf_exempt)
+            rc = kiln_csrf_exempt(app, m, d->pattern);
         if (rc) {
             fprintf(stderr, "%s: cannot route %s %s: %s\n", d->file, d->method,
                     d->pattern, kiln_strerror(rc));
