@@ -105,10 +105,19 @@ int csrf_origin_of(kiln_str v, char *out, size_t n)
     }
     if (hn == 0)
         return KILN_EINVAL;
-    for (size_t i = 0; i < hn; i++) {
+    /* a host as browsers send it: a name (letters, digits, - . _ ~ and
+       percent escapes) or an IPv6 literal in brackets */
+    bool v6 = auth.p[0] == '[';
+    if (v6 && (hn < 3 || auth.p[hn - 1] != ']'))
+        return KILN_EINVAL;
+    for (size_t i = v6; i < hn - v6; i++) {
         unsigned char ch = (unsigned char)auth.p[i];
-        if (ch <= ' ' || ch >= 0x7f || ch == '\\' || ch == '"' || ch == '<' ||
-            ch == '>')
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') ||
+                  (v6 ? ch == ':' || ch == '.'
+                      : ch == '-' || ch == '.' || ch == '_' || ch == '~' ||
+                            ch == '%');
+        if (!ok)
             return KILN_EINVAL;
     }
     long pv = -1;

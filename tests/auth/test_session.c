@@ -167,6 +167,11 @@ TEST(origin_of)
     CHECK(origin("http://example.com:") == NULL);
     CHECK(origin("http://exa mple.com") == NULL);
     CHECK(origin("javascript:alert(1)") == NULL);
+    /* a colon or bracket in a name (found by fuzz_session) */
+    CHECK(origin("https://Exa:mple.com:443/path") == NULL);
+    CHECK(origin("http://[::1") == NULL);
+    CHECK(origin("http://ex[a]mple.com") == NULL);
+    CHECK(origin("http://[]") == NULL);
 }
 
 TEST(origin_ok)
