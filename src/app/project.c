@@ -378,6 +378,9 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
     kiln_log_set_level(log_level(kiln_settings_str(s, "logging.level")));
     g_settings = s;
     r->app = kiln_app_new();
+    /* the security headers first: static files leave out those it sends */
+    if (r->app && auth_configure(r->app, s, err, sizeof err) != 0)
+        goto fail_early;
     if (!r->app || add_routes(r->app, p) ||
         kiln_api_register(r->app, p->api_models, p->routes, p->nroutes) ||
         define_names(p) || mount_static(r->app, p, s, dev)) {
@@ -385,8 +388,6 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
         project_close(r);
         return rc;
     }
-    if (auth_configure(r->app, s, err, sizeof err) != 0)
-        goto fail_early;
     errpage_init(p, s, dev, g_root);
     kiln_app_set_error_page(r->app, errpage_answer, NULL);
     kiln_app_capture_log(r->app, errpage_debugging());

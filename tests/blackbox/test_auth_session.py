@@ -251,6 +251,12 @@ def test_cookie_flags_and_headers_plain():
         eq(h.get("x-frame-options"), "DENY", "X-Frame-Options")
         eq(h.get("content-security-policy"), "frame-ancestors 'none'", "CSP")
         check("strict-transport-security" not in h, "no HSTS over http")
+        # a page (sent as a static representation) has them once
+        st, hdrs, _, _ = app.call("GET", "/messages")
+        eq(st, 200, "a page")
+        eq([v for k, v in hdrs if k == "x-content-type-options"],
+           ["nosniff"], "nosniff once")
+        eq(dict(hdrs).get("x-frame-options"), "DENY", "on a page too")
         # every response has them, a 404 too
         st, hdrs, _, _ = app.call("GET", "/nope")
         eq(st, 404, "404")
