@@ -101,9 +101,8 @@ struct static_mount {
    headers.c) has X-Content-Type-Options: a file's must not repeat it. */
 static bool app_nosniff(const kiln_app *app)
 {
-    return app->resp_extra &&
-           memmem(app->resp_extra, app->resp_extra_n,
-                  "X-Content-Type-Options:", 23) != NULL;
+    return app->resp_extra && memmem(app->resp_extra, app->resp_extra_n,
+                                     "X-Content-Type-Options:", 23) != NULL;
 }
 
 /* ---- representations -------------------------------------------------- */
