@@ -2,7 +2,7 @@
  * db/builtin.c - Kiln's own tables in the app's database, versioned apart
  * from the app's migrations (kiln/db.h: kiln_db_migrate_kiln).
  *
- * Each part of Kiln that keeps rows (db_builtin: the task queue today) has
+ * Each part of Kiln that keeps rows (db_builtin: the task queue, sessions) has
  * numbered steps compiled in; the table kiln_schema has one row per part
  * with the version it is at. kiln migrate runs the missing steps first,
  * each in its own transaction together with its kiln_schema row, so the

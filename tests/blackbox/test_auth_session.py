@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
@@ -43,7 +42,11 @@ class Built:
     """The app copied to a temporary folder, migrated and built (once)."""
 
     def __init__(self):
-        self.parent = tempfile.mkdtemp(prefix="kiln-authsess-")
+        # in the build folder, emptied at each run (the runner ends with
+        # os._exit: no cleanup would run at exit)
+        self.parent = os.path.join(harness.BIN_DIR, "test-auth-session")
+        shutil.rmtree(self.parent, ignore_errors=True)
+        os.makedirs(self.parent)
         self.root = os.path.join(self.parent, "authsess")
         shutil.copytree(APP, self.root)
         self.env = {"KILN_APP_SECRET_KEY": "s" * 24 + "-only-for-the-tests"}
