@@ -466,6 +466,7 @@ typedef struct sess {
     bool live;   /* the session exists (loaded, made or rotated) */
     bool fresh;  /* made in this request: its row is still to insert */
     bool dirty;  /* data changed since read or written */
+    bool varied; /* Vary: Cookie was added */
     uint8_t id[SESSION_ID_BYTES];
     char hash[65];
     int64_t user, created, last_seen;
@@ -572,6 +573,16 @@ static void maybe_sweep(kiln_ctx *c, int64_t now)
                  kiln_request_id(c), n);
 }
 
+/* The response depends on the session: "Vary: Cookie", once, so that a
+   shared cache never gives one user's page to another (as Django). */
+static void sess_vary(kiln_ctx *c, sess *s)
+{
+    if (s->varied || c->responded)
+        return;
+    s->varied = true;
+    kiln_set_header(c, "Vary", "Cookie");
+}
+
 /* Looks the request's cookie up, once. Returns 0 (s->live says whether a
    session was found) or a store error. */
 static int sess_load(kiln_ctx *c, sess *s)
@@ -583,6 +594,7 @@ static int sess_load(kiln_ctx *c, sess *s)
     kiln_str v = kiln_cookie(c, a->cookie);
     if (!v.p)
         return 0;
+    sess_vary(c, s);
     if (session_id_decode(v, s->id) != 0)
         return 0; /* not one of ours: as if absent */
     sha256_hex(s->id, sizeof s->id, s->hash);
@@ -722,6 +734,7 @@ static int sess_create(kiln_ctx *c, sess *s)
     s->live = s->fresh = true;
     s->user = 0;
     s->created = s->last_seen = wall_ms();
+    sess_vary(c, s);
     int rc = set_cookies(c, s, auth_conf_of(c)->max_age_ms / 1000);
     return rc ? rc : sess_changed(c, s);
 }

@@ -254,6 +254,12 @@ def test_cookie_flags_and_headers_plain():
         eq(h.get("x-frame-options"), "DENY", "X-Frame-Options")
         eq(h.get("content-security-policy"), "frame-ancestors 'none'", "CSP")
         check("strict-transport-security" not in h, "no HSTS over http")
+        # a response that read the session varies on the cookie
+        sid = ck["kiln_session"][0]
+        st, hdrs, _, _ = app.call("GET", "/api/session", "kiln_session=" + sid)
+        check(("vary", "Cookie") in hdrs, "Vary: Cookie: %s" % hdrs)
+        st, hdrs, _, _ = app.call("GET", "/api/session")
+        check(("vary", "Cookie") not in hdrs, "no cookie, no Vary: %s" % hdrs)
         # a page (sent as a static representation) has them once
         st, hdrs, _, _ = app.call("GET", "/messages")
         eq(st, 200, "a page")
