@@ -465,3 +465,21 @@ def test_form_html_page_and_flash():
         st, _, page, _ = b.call("GET", "/messages")
         check(page.index(">one<") < page.index(">two<"),
               "both, oldest first: %s" % page)
+
+
+@timeout(240)
+def test_expired_rows_are_swept():
+    with App(session_max_age="1") as app:
+        for user in (21, 22, 23):
+            eq(app.call("POST", "/api/session?user=%d" % user)[0], 200,
+               "login")
+        st, _, _, js = app.call("GET", "/api/rows?from=21&to=24")
+        eq((st, js), (200, {"rows": 3}), "three rows")
+    time.sleep(1.2)
+    # a new process sweeps on the first session it loads
+    with App(session_max_age="1") as app:
+        st, hdrs, _, _ = app.call("POST", "/api/session?user=24")
+        sid = set_cookies(hdrs)["kiln_session"][0]
+        eq(whoami(app, sid)["user"], 24, "the new session is loaded")
+        st, _, _, js = app.call("GET", "/api/rows?from=21&to=24")
+        eq((st, js), (200, {"rows": 1}), "only the live session is left")
