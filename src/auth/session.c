@@ -42,7 +42,6 @@
 #include <sodium.h>
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +52,7 @@
 #define SWEEP_MS (5 * 60 * 1000)
 /* The longest gap between two writes of last_seen. */
 #define TOUCH_MAX_MS (60 * 1000)
-/* The key of the flash messages in the data (flash.c). */
+/* The nesting a row's data may have (an object of strings: 1). */
 #define DATA_MAX_DEPTH 4
 
 /* ---- settings ------------------------------------------------------------ */
