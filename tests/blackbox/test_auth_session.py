@@ -465,6 +465,10 @@ def test_form_html_page_and_flash():
         st, _, page, _ = b.call("GET", "/messages")
         check(page.index(">one<") < page.index(">two<"),
               "both, oldest first: %s" % page)
+        # any text survives the session's JSON, and the page escapes it
+        b.call("POST", "/api/flash?text=%3Cb%3E%22x%22%0A%E2%9C%93")
+        st, _, page, _ = b.call("GET", "/messages")
+        check("&lt;b&gt;&#34;x&#34;\n\u2713" in page, "escaped: %r" % page)
 
 
 @timeout(240)
