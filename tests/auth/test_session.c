@@ -1,11 +1,13 @@
 /*
  * tests/auth/test_session.c - the pure pieces of sessions and CSRF
  * (src/auth/session.c, csrf.c): cookie ids, Set-Cookie values, masked CSRF
- * tokens and origin matching.
+ * tokens and origin matching; and the [session], [csrf] and [security]
+ * settings as auth_configure applies them (headers.c's block).
  */
 #include "test.h"
 
 #include "auth/session_impl.h"
+#include "server/worker.h"
 
 #include <kiln.h>
 
@@ -194,4 +196,110 @@ TEST(origin_ok)
     CHECK(!csrf_origin_ok("http://a.trusted.test", host, false, trusted, 2));
     /* no Host: only the trusted list */
     CHECK(!csrf_origin_ok("http://shop.test:8000", S(""), false, trusted, 2));
+}
+
+/* ---- settings: auth_configure ------------------------------------------- */
+
+/* An app configured from the environment env (NULL-terminated); the
+   result of auth_configure in *rc, its message in err. */
+static kiln_app *configured(char **env, int *rc, char *err, size_t n)
+{
+    char *argv[] = {"app", NULL};
+    kiln_settings_in in = {
+        .root = "/nonexistent-kiln-root", .argc = 1, .argv = argv, .envp = env};
+    kiln_settings *s = NULL;
+    char lerr[512];
+    if (kiln_settings_load(&in, &s, lerr, sizeof lerr) != 0)
+        test_fail(__FILE__, __LINE__, "settings: %s", lerr);
+    kiln_app *app = kiln_app_new();
+    CHECK(app != NULL);
+    *rc = auth_configure(app, s, err, n);
+    kiln_settings_free(s);
+    return app;
+}
+
+TEST(configure_defaults)
+{
+    char *env[] = {NULL};
+    char err[256] = "";
+    int rc;
+    kiln_app *app = configured(env, &rc, err, sizeof err);
+    CHECK_INT(rc, 0);
+    const auth_conf *a = app->auth;
+    CHECK_STR(a->cookie, "kiln_session");
+    CHECK_STR(a->csrf_cookie, "kiln_csrf");
+    CHECK(!a->secure && !a->https && !a->strict);
+    CHECK_INT(a->idle_ms, INT64_C(1209600000));
+    CHECK_INT(a->max_age_ms, INT64_C(2592000000));
+    CHECK_INT(a->touch_ms, 60000);
+    CHECK_INT(a->ntrusted, 0);
+    kiln_str h = {app->resp_extra, app->resp_extra_n};
+    CHECK_VIEW(h, "X-Content-Type-Options: nosniff\r\n"
+                  "Referrer-Policy: strict-origin-when-cross-origin\r\n"
+                  "X-Frame-Options: DENY\r\n"
+                  "Content-Security-Policy: frame-ancestors 'none'\r\n");
+    kiln_app_free(app);
+}
+
+TEST(configure_behind_tls)
+{
+    char *env[] = {"KILN_SECURITY_BEHIND_TLS=true",
+                   "KILN_SESSION_SAME_SITE=strict",
+                   "KILN_SESSION_IDLE_TIMEOUT=20",
+                   "KILN_SESSION_COOKIE_NAME=sid",
+                   "KILN_SECURITY_CSP=default-src 'self'",
+                   "KILN_SECURITY_REFERRER_POLICY=",
+                   "KILN_SECURITY_HSTS_SUBDOMAINS=true",
+                   "KILN_CSRF_TRUSTED_ORIGINS=https://A.example.com:443, "
+                   "https://*.Other.test",
+                   NULL};
+    char err[256] = "";
+    int rc;
+    kiln_app *app = configured(env, &rc, err, sizeof err);
+    CHECK_INT(rc, 0);
+    const auth_conf *a = app->auth;
+    CHECK_STR(a->cookie, "__Host-sid");
+    CHECK_STR(a->csrf_cookie, "__Host-kiln_csrf");
+    CHECK(a->secure && a->https && a->strict);
+    CHECK_INT(a->touch_ms, 2000); /* a tenth of the idle timeout */
+    CHECK_INT(a->ntrusted, 2);
+    CHECK_STR(a->trusted[0], "https://a.example.com");
+    CHECK_STR(a->trusted[1], "https://*.other.test");
+    kiln_str h = {app->resp_extra, app->resp_extra_n};
+    CHECK_VIEW(h, "X-Content-Type-Options: nosniff\r\n"
+                  "X-Frame-Options: DENY\r\n"
+                  "Content-Security-Policy: default-src 'self'\r\n"
+                  "Strict-Transport-Security: max-age=31536000; "
+                  "includeSubDomains\r\n");
+    kiln_app_free(app);
+}
+
+TEST(configure_secure_never_and_frames_off)
+{
+    char *env[] = {
+        "KILN_SECURITY_BEHIND_TLS=true",   "KILN_SESSION_SECURE=never",
+        "KILN_SECURITY_FRAME_OPTIONS=off", "KILN_SECURITY_HSTS_MAX_AGE=0",
+        "KILN_SECURITY_NOSNIFF=false",     NULL};
+    char err[256] = "";
+    int rc;
+    kiln_app *app = configured(env, &rc, err, sizeof err);
+    CHECK_INT(rc, 0);
+    CHECK_STR(app->auth->cookie, "kiln_session");
+    CHECK(!app->auth->secure && app->auth->https);
+    kiln_str h = {app->resp_extra, app->resp_extra_n};
+    CHECK_VIEW(h, "Referrer-Policy: strict-origin-when-cross-origin\r\n");
+    kiln_app_free(app);
+}
+
+TEST(configure_rejects_a_bad_origin)
+{
+    char *env[] = {"KILN_CSRF_TRUSTED_ORIGINS=https://ok.test,example.com",
+                   NULL};
+    char err[256] = "";
+    int rc;
+    kiln_app *app = configured(env, &rc, err, sizeof err);
+    CHECK_INT(rc, KILN_EINVAL);
+    CHECK_STR(err, "csrf.trusted_origins: 'example.com' is not an origin "
+                   "(scheme://host[:port])");
+    kiln_app_free(app);
 }
