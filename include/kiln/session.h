@@ -7,11 +7,12 @@
  * characters). The table keeps only the id's SHA-256, so a leaked table
  * gives no live cookie. The cookie is HttpOnly, SameSite=Lax (setting
  * session.same_site), Path=/, and Secure with the __Host- name prefix
- * ("__Host-kiln_session") when the request came over TLS or the setting
- * session.secure says the app is behind TLS ("kiln_session" otherwise).
+ * ("__Host-kiln_session") when security.behind_tls says the app is reached
+ * over https, or session.secure = "always" ("kiln_session" otherwise).
+ * Beside it, a cookie readable by scripts (kiln_csrf) holds a CSRF token.
  *
- * A session is loaded lazily: only a request that calls one of these
- * functions (or renders csrf_token() / messages in a template) pays the
+ * A session is loaded lazily: only a request that carries the cookie and
+ * calls one of these functions (a page does, for its messages) pays the
  * query. Its data (string keys and values) is written once, just before
  * the response is sent, and only if it changed; its last-seen time is
  * written at most once a minute. A session ends after session.idle_timeout
