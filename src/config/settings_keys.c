@@ -26,8 +26,7 @@ static const char *const pubsub_choices[] = {"local", "redis", "postgres",
 static const char *const docs_choices[] = {"dev", "on", "off", NULL};
 static const char *const same_site_choices[] = {"lax", "strict", NULL};
 static const char *const secure_choices[] = {"auto", "always", "never", NULL};
-static const char *const frame_choices[] = {"deny", "sameorigin", "off",
-                                            NULL};
+static const char *const frame_choices[] = {"deny", "sameorigin", "off", NULL};
 
 /* clang-format off */
 const settings_key settings_keys[] = {
@@ -260,10 +259,10 @@ const settings_key settings_keys[] = {
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
 const char *const settings_sections[] = {
-    "server",   "uploads", "database",  "redis",   "cache", "rate", "pubsub",
-    "app",      "static",  "templates", "logging", "ws",    "sse",  "tasks",
-    "services", "api",     "types",     "session", "csrf",  "security",
-    "extra",    NULL};
+    "server", "uploads",  "database", "redis",     "cache",   "rate",
+    "pubsub", "app",      "static",   "templates", "logging", "ws",
+    "sse",    "tasks",    "services", "api",       "types",   "session",
+    "csrf",   "security", "extra",    NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)
