@@ -95,6 +95,7 @@ def db_suites():
                                     "test_models", "test_migrate_models",
                                     "test_tasks", "test_api_crud",
                                     "test_api_properties",
+                                    "test_auth_session",
                                     "test_kiln_test.test_isolated_databases"],
                                    env)]
         if os.path.exists("build-asan/tests/db/test_db"):

@@ -2,7 +2,7 @@
  * db/builtin.c - Kiln's own tables in the app's database, versioned apart
  * from the app's migrations (kiln/db.h: kiln_db_migrate_kiln).
  *
- * Each part of Kiln that keeps rows (db_builtin: the task queue today) has
+ * Each part of Kiln that keeps rows (db_builtin: the task queue, sessions) has
  * numbered steps compiled in; the table kiln_schema has one row per part
  * with the version it is at. kiln migrate runs the missing steps first,
  * each in its own transaction together with its kiln_schema row, so the
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-static const db_builtin *const parts[] = {&tasks_schema};
+static const db_builtin *const parts[] = {&tasks_schema, &session_schema};
 #define NPARTS (sizeof parts / sizeof parts[0])
 
 static bool pg(kiln_dbc *db)

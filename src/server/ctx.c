@@ -62,6 +62,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->cancelled = false;
     x->db = NULL;
     x->input = NULL;
+    x->session = NULL;
     x->ws = NULL;
     x->sse = NULL;
     x->sub = NULL;

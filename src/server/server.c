@@ -7,6 +7,8 @@
  */
 #include "server/worker.h"
 
+#include "auth/session_impl.h"
+
 #include "pubsub/pubsub.h"
 
 #include <arpa/inet.h>
@@ -32,6 +34,9 @@ kiln_app *kiln_app_new(void)
         free(app);
         return NULL;
     }
+    /* every app checks CSRF (src/auth/csrf.c; with the default settings
+       until auth_configure gives it the app's) */
+    app->guard = csrf_guard;
     return app;
 }
 
