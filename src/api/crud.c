@@ -326,6 +326,44 @@ static int lock_row(kiln_dbc *db, const kiln_model *m, int64_t id)
     return rc < 0 ? rc : 0;
 }
 
+/* Locks row id of m for the transaction and reads it into obj: on
+   PostgreSQL without a query hook one SELECT ... FOR UPDATE (which reads
+   the row as it is once the lock is had), else lock_row then read_row.
+   What read_row returns. */
+static int lock_read_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                         int64_t id, void *obj)
+{
+    const kiln_api_hooks *h = kiln_api_hooks_of(m->name);
+    if (!is_pg(db) || (h && h->query)) {
+        int rc = lock_row(db, m, id);
+        return rc ? rc : read_row(c, db, m, id, obj);
+    }
+    kiln_buf b;
+    kiln_buf_init(&b);
+    kiln_buf_puts(&b, "SELECT ");
+    model_columns(m, &b);
+    kiln_buf_printf(&b, " FROM %s WHERE id = $1 FOR UPDATE", m->table);
+    const char *sql = model_sql(db, &b);
+    kiln_buf_deinit(&b);
+    if (!sql)
+        return KILN_ENOMEM;
+    kiln_rows *r = kiln_db_query(db, sql, KILN_INT(id));
+    if (!r)
+        return KILN_EDB;
+    int rc = KILN_ENOTFOUND;
+    if (kiln_rows_next(r))
+        rc = model_read_row(m, r, obj);
+    else if (kiln_rows_error(r) < 0)
+        rc = kiln_rows_error(r);
+    kiln_rows_close(r);
+    for (uint32_t i = 0; rc == 0 && i < m->nfields; i++)
+        if (m->fields[i].type == KILN_FT_MANY) {
+            rc = model_load_links(db, m, obj, 1);
+            break;
+        }
+    return rc;
+}
+
 /* Ends a failed write: rolls back, then answers rc when nothing has. */
 static int give_up(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int rc)
 {
@@ -713,9 +751,7 @@ static int update(kiln_ctx *c, kiln_decode_mode mode)
     int rc = kiln_db_begin(db);
     if (rc)
         return kiln_db_fail(c, db);
-    rc = lock_row(db, m, id);
-    if (rc == 0)
-        rc = read_row(c, db, m, id, cur);
+    rc = lock_read_row(c, db, m, id, cur);
     if (rc)
         return give_up(c, db, m, rc);
     if (!if_match_ok(c, m, cur)) {
@@ -764,9 +800,7 @@ int api_delete(kiln_ctx *c)
     int rc = kiln_db_begin(db);
     if (rc)
         return kiln_db_fail(c, db);
-    rc = lock_row(db, m, id);
-    if (rc == 0)
-        rc = read_row(c, db, m, id, cur);
+    rc = lock_read_row(c, db, m, id, cur);
     if (rc)
         return give_up(c, db, m, rc);
     if (!if_match_ok(c, m, cur)) {

@@ -543,139 +543,127 @@ static int read_file(const char *path, char **out, size_t *len)
 
 /* PostgreSQL: the snapshot of the migrated template and the reset (see
    the top of the file), installed in the template once. The schemas that
-   count are every one but the system's and kiln_test. */
-#define PG_USER_NS(n)                                                          \
-    "(" n ".nspname NOT IN ('pg_catalog', 'information_schema', "              \
-    "'pg_toast', 'kiln_test') AND " n ".nspname NOT LIKE 'pg\\_%')"
+   count are every one but the system's and kiln_test; USER_NS(n) says so
+   of the pg_namespace row n. */
+#define USER_NS(n)                                                             \
+    "(" n ".nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', "  \
+    "'kiln_test') AND " n ".nspname NOT LIKE 'pg\\_%')"
 
+/* clang-format off */
 static const char *const pg_snapshot_sql[] = {
     "CREATE SCHEMA kiln_test",
     "CREATE TABLE kiln_test.tables (ord int, rel regclass, cols text, "
-    "n bigint, h bigint, snap text)",
+        "n bigint, h bigint, snap text)",
     "CREATE TABLE kiln_test.seqs (seq regclass, lv bigint, called bool)",
     "CREATE TABLE kiln_test.shape (h bigint)",
+
     /* a fingerprint of the schema: relations, columns, functions, types,
        constraints and schemas (TRUNCATE and setval leave it alone) */
-    "CREATE FUNCTION kiln_test.shape() RETURNS bigint LANGUAGE sql AS $f$"
-    " SELECT (SELECT coalesce(sum(hashtext(c.oid::text || ' ' || c.relname || "
-    "' ' "
-    "|| c.relkind::text)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = "
-    "c.relnamespace WHERE " PG_USER_NS(
-        "n") ")"
-             " + (SELECT coalesce(sum(hashtext(a.attrelid::text || ' ' || "
-             "a.attname "
-             "|| ' ' "
-             "|| a.atttypid::text || ' ' || a.attnotnull::text || "
-             "a.attisdropped::text || "
-             "a.atthasdef::text)), 0) FROM pg_attribute a JOIN pg_class c ON "
-             "c.oid = "
-             "a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
-             "a.attnum > 0 AND " PG_USER_NS(
-                 "n") ")"
-                      " + (SELECT coalesce(sum(hashtext(p.oid::text || ' ' || "
-                      "p.proname)), 0) FROM "
-                      "pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                      "WHERE " PG_USER_NS(
-                          "n") ")"
-                               " + (SELECT coalesce(sum(hashtext(t.oid::text "
-                               "|| ' ' "
-                               "|| t.typname)), 0) FROM "
-                               "pg_type t JOIN pg_namespace n ON n.oid = "
-                               "t.typnamespace WHERE " PG_USER_NS(
-                                   "n") ")"
-                                        " + (SELECT "
-                                        "coalesce(sum(hashtext(o.oid::text || "
-                                        "' ' || "
-                                        "o.conname)), 0) FROM "
-                                        "pg_constraint o JOIN pg_namespace n "
-                                        "ON n.oid = o.connamespace "
-                                        "WHERE " PG_USER_NS(
-                                            "n") ")"
-                                                 " + (SELECT "
-                                                 "coalesce(sum(hashtext(n."
-                                                 "nspname)), 0) FROM "
-                                                 "pg_namespace n "
-                                                 "WHERE " PG_USER_NS(
-                                                     "n") ")"
-                                                          " $f$",
+    "CREATE FUNCTION kiln_test.shape() RETURNS bigint LANGUAGE sql AS $f$ "
+    "SELECT (SELECT coalesce(sum(hashtext(c.oid::text || ' ' || c.relname "
+        "|| ' ' || c.relkind::text)), 0) "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE " USER_NS("n") ") "
+    "+ (SELECT coalesce(sum(hashtext(a.attrelid::text || ' ' || a.attname "
+        "|| ' ' || a.atttypid::text || ' ' || a.attnotnull::text "
+        "|| a.attisdropped::text || a.atthasdef::text)), 0) "
+        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE a.attnum > 0 AND " USER_NS("n") ") "
+    "+ (SELECT coalesce(sum(hashtext(p.oid::text || ' ' || p.proname)), 0) "
+        "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE " USER_NS("n") ") "
+    "+ (SELECT coalesce(sum(hashtext(t.oid::text || ' ' || t.typname)), 0) "
+        "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+        "WHERE " USER_NS("n") ") "
+    "+ (SELECT coalesce(sum(hashtext(o.oid::text || ' ' || o.conname)), 0) "
+        "FROM pg_constraint o JOIN pg_namespace n ON n.oid = o.connamespace "
+        "WHERE " USER_NS("n") ") "
+    "+ (SELECT coalesce(sum(hashtext(n.nspname)), 0) FROM pg_namespace n "
+        "WHERE " USER_NS("n") ") "
+    "$f$",
+
     /* the tables in creation order (a foreign key points at an older
-       table), each with the rows the migrations left copied aside */
-    "DO $d$ DECLARE r record; cnt bigint; hh bigint; i int := 0; cl text;"
-    " BEGIN"
-    " FOR r IN SELECT c.oid::regclass AS rel FROM pg_class c JOIN "
-    "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') "
-    "AND NOT c.relispartition AND " PG_USER_NS(
-        "n") " ORDER BY c.oid LOOP"
-             "  i := i + 1;"
-             "  EXECUTE format('SELECT count(*), "
-             "coalesce(sum(hashtext(t::text)), 0) "
-             "FROM %s t', r.rel) INTO cnt, hh;"
-             "  SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) "
-             "INTO cl "
-             "FROM pg_attribute WHERE attrelid = r.rel AND attnum > 0 AND NOT "
-             "attisdropped AND attgenerated = '';"
-             "  IF cnt > 0 THEN"
-             "   EXECUTE format('CREATE TABLE kiln_test.s%s AS SELECT %s FROM "
-             "%s', i, "
-             "cl, r.rel);"
-             "   INSERT INTO kiln_test.tables VALUES (i, r.rel, cl, cnt, hh, "
-             "'kiln_test.s' || i);"
-             "  ELSE"
-             "   INSERT INTO kiln_test.tables VALUES (i, r.rel, cl, 0, 0, "
-             "NULL);"
-             "  END IF;"
-             " END LOOP;"
-             " FOR r IN SELECT c.oid::regclass AS seq FROM pg_class c JOIN "
-             "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' "
-             "AND " PG_USER_NS(
-                 "n") " LOOP"
-                      "  EXECUTE format('INSERT INTO kiln_test.seqs SELECT "
-                      "%L::regclass, "
-                      "last_value, is_called FROM %s', r.seq, r.seq);"
-                      " END LOOP;"
-                      " END $d$",
-    /* 0: the database is as the migrations left it; 1: its schema changed
-       (the caller makes it again) */
-    "CREATE FUNCTION kiln_test.reset() RETURNS int LANGUAGE plpgsql AS $f$"
-    " DECLARE r record; dirty text[] := '{}'; b bool; cnt bigint; hh bigint;"
-    " lv bigint; called bool;"
-    " BEGIN"
-    " IF kiln_test.shape() <> (SELECT s.h FROM kiln_test.shape s) THEN"
-    "  RETURN 1;"
-    " END IF;"
-    " FOR r IN SELECT * FROM kiln_test.tables ORDER BY ord LOOP"
-    "  IF r.snap IS NULL THEN"
-    "   EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', r.rel) INTO b;"
-    "  ELSE"
+       table), each with the rows the migrations left copied aside (the
+       columns a row can be inserted with: not generated ones), then the
+       sequences' values */
+    "DO $d$ DECLARE r record; cnt bigint; hh bigint; i int := 0; cl text; "
+    "BEGIN "
+    " FOR r IN SELECT c.oid::regclass AS rel FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+        "AND " USER_NS("n") " ORDER BY c.oid LOOP "
+    "  i := i + 1; "
+    "  EXECUTE format('SELECT count(*), coalesce(sum(hashtext(t::text)), 0) "
+        "FROM %s t', r.rel) INTO cnt, hh; "
+    "  SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cl "
+        "FROM pg_attribute WHERE attrelid = r.rel AND attnum > 0 "
+        "AND NOT attisdropped AND attgenerated = ''; "
+    "  IF cnt > 0 THEN "
+    "   EXECUTE format('CREATE TABLE kiln_test.s%s AS SELECT %s FROM %s', "
+        "i, cl, r.rel); "
+    "   INSERT INTO kiln_test.tables VALUES (i, r.rel, cl, cnt, hh, "
+        "'kiln_test.s' || i); "
+    "  ELSE "
+    "   INSERT INTO kiln_test.tables VALUES (i, r.rel, cl, 0, 0, NULL); "
+    "  END IF; "
+    " END LOOP; "
+    " FOR r IN SELECT c.oid::regclass AS seq FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind = 'S' AND " USER_NS("n") " LOOP "
+    "  EXECUTE format('INSERT INTO kiln_test.seqs SELECT %L::regclass, "
+        "last_value, is_called FROM %s', r.seq, r.seq); "
+    " END LOOP; "
+    "END $d$",
+
+    /* 0: the database is as the migrations left it again; 1: its schema
+       changed (the caller makes it again). A table is written when it has
+       rows and had none, or its rows' count or hash changed; the written
+       ones are emptied in one TRUNCATE (CASCADE: the tables referring to
+       them go too), then every table that had rows and has none gets them
+       back, oldest table first. */
+    "CREATE FUNCTION kiln_test.reset() RETURNS int LANGUAGE plpgsql AS $f$ "
+    "DECLARE r record; dirty text[] := '{}'; b bool; cnt bigint; hh bigint; "
+        "lv bigint; called bool; "
+    "BEGIN "
+    " IF kiln_test.shape() <> (SELECT s.h FROM kiln_test.shape s) THEN "
+    "  RETURN 1; "
+    " END IF; "
+    " FOR r IN SELECT * FROM kiln_test.tables ORDER BY ord LOOP "
+    "  IF r.snap IS NULL THEN "
+    "   EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', r.rel) INTO b; "
+    "  ELSE "
     "   EXECUTE format('SELECT count(*), coalesce(sum(hashtext(t::text)), 0) "
-    "FROM %s t', r.rel) INTO cnt, hh;"
-    "   b := cnt <> r.n OR hh <> r.h;"
-    "  END IF;"
-    "  IF b THEN dirty := dirty || r.rel::text; END IF;"
-    " END LOOP;"
-    " IF cardinality(dirty) > 0 THEN"
-    "  EXECUTE 'TRUNCATE ' || array_to_string(dirty, ', ') || ' CASCADE';"
-    "  FOR r IN SELECT * FROM kiln_test.tables WHERE snap IS NOT NULL ORDER "
-    "BY ord LOOP"
-    "   EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', r.rel) INTO b;"
-    "   IF NOT b THEN"
-    "    EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT "
-    "%s FROM %s', r.rel, r.cols, r.cols, r.snap);"
-    "   END IF;"
-    "  END LOOP;"
-    " END IF;"
-    " FOR r IN SELECT * FROM kiln_test.seqs LOOP"
-    "  EXECUTE format('SELECT last_value, is_called FROM %s', r.seq) INTO lv, "
-    "called;"
-    "  IF lv <> r.lv OR called <> r.called THEN"
-    "   PERFORM setval(r.seq, r.lv, r.called);"
-    "  END IF;"
-    " END LOOP;"
-    " RETURN 0;"
-    " END $f$",
+        "FROM %s t', r.rel) INTO cnt, hh; "
+    "   b := cnt <> r.n OR hh <> r.h; "
+    "  END IF; "
+    "  IF b THEN dirty := dirty || r.rel::text; END IF; "
+    " END LOOP; "
+    " IF cardinality(dirty) > 0 THEN "
+    "  EXECUTE 'TRUNCATE ' || array_to_string(dirty, ', ') || ' CASCADE'; "
+    "  FOR r IN SELECT * FROM kiln_test.tables WHERE snap IS NOT NULL "
+        "ORDER BY ord LOOP "
+    "   EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', r.rel) INTO b; "
+    "   IF NOT b THEN "
+    "    EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE "
+        "SELECT %s FROM %s', r.rel, r.cols, r.cols, r.snap); "
+    "   END IF; "
+    "  END LOOP; "
+    " END IF; "
+    " FOR r IN SELECT * FROM kiln_test.seqs LOOP "
+    "  EXECUTE format('SELECT last_value, is_called FROM %s', r.seq) "
+        "INTO lv, called; "
+    "  IF lv <> r.lv OR called <> r.called THEN "
+    "   PERFORM setval(r.seq, r.lv, r.called); "
+    "  END IF; "
+    " END LOOP; "
+    " RETURN 0; "
+    "END $f$",
+
     /* last: the fingerprint counts everything above */
     "INSERT INTO kiln_test.shape SELECT kiln_test.shape()",
 };
+/* clang-format on */
 
 /* Installs the snapshot in the migrated template at url. */
 static int pg_snapshot(const char *url, char *err, size_t errlen)
