@@ -170,6 +170,7 @@ def wrk(name, port, mode, ntasks):
     lp, pre, suf, cp, _ = PATHS[name]
     out = subprocess.run(
         [WRK, "-t2", "-c%d" % opts.conns, "-d%ds" % opts.seconds, "--latency",
+         "--timeout", "10s",
          "-s", os.path.join(HERE, "load.lua"), "http://127.0.0.1:%d" % port,
          "--", mode, lp, pre, suf, cp, str(ntasks)],
         capture_output=True, text=True).stdout
