@@ -3,6 +3,7 @@
 on SQLite and on PostgreSQL.
 
     python3 bench/kiln_test_bench.py [--tests 1000] [--bin build] [--no-pg]
+                                     [--no-sqlite]
 
 Makes a project (kiln new) with a note model (title, done), its migration,
 and /api/notes (GET lists, POST creates through the model's decoder:
@@ -19,7 +20,9 @@ binary) is timed apart; then the binary runs every test and the wall time
 of that run is the number reported, with the per-test mean. Every test
 runs on its own database: SQLite, a copy of the migrated template file;
 PostgreSQL (a private server, tests/pg_server.py: fsync off as the tests
-run it), a database created from the migrated template database.
+run it), one copy of the migrated template database, put back after each
+test (docs/testing.md). The load average at the start and the end is
+printed: on a shared machine the times move with it.
 """
 
 import argparse
@@ -174,6 +177,7 @@ def main():
     ap.add_argument("--tests", type=int, default=1000)
     ap.add_argument("--bin", default=os.path.join(ROOT, "build"))
     ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true")
     a = ap.parse_args()
     top = tempfile.mkdtemp(prefix="kiln-test-bench-")
     try:
@@ -183,7 +187,7 @@ def main():
         build = time.monotonic() - t0
         assert "0 passed, 0 failed" in out, out + err
         print("build of the test binary (%d tests): %.1f s" % (a.tests, build))
-        rows = [("SQLite", [])]
+        rows = [] if a.no_sqlite else [("SQLite", [])]
         pg = None
         if not a.no_pg:
             import pg_server
@@ -191,11 +195,14 @@ def main():
             url = pg_server.start(pg)
             rows.append(("PostgreSQL", ["--set", "database.url=" + url]))
         for name, extra in rows:
+            load0 = os.getloadavg()[0]
             took, rc, last, err = run_tests(root, extra)
             ok = rc == 0 and last == ["%d passed, 0 failed" % a.tests]
-            print("%-10s %5d tests  %6.2f s  %5.2f ms/test  %s" % (
-                name, a.tests, took, took * 1000 / a.tests,
-                "ok" if ok else "FAILED %s %s" % (last, err)))
+            print("%-10s %5d tests  %6.2f s  %5.2f ms/test  %s  (load "
+                  "average %.1f -> %.1f)" % (
+                      name, a.tests, took, took * 1000 / a.tests,
+                      "ok" if ok else "FAILED %s %s" % (last, err), load0,
+                      os.getloadavg()[0]))
         if pg:
             pg_server.stop(pg)
     finally:

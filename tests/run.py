@@ -96,7 +96,8 @@ def db_suites():
                                     "test_tasks", "test_api_crud",
                                     "test_api_properties",
                                     "test_auth_session",
-                                    "test_kiln_test.test_isolated_databases"],
+                                    "test_kiln_test.test_isolated_databases",
+                                    "test_kiln_test.test_reset_between_tests"],
                                    env)]
         if os.path.exists("build-asan/tests/db/test_db"):
             runs.append(("asan/db-pg/test_db",

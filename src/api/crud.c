@@ -327,6 +327,59 @@ static int lock_row(kiln_dbc *db, const kiln_model *m, int64_t id)
     return rc < 0 ? rc : 0;
 }
 
+/* Locks row id of m for the transaction and reads it into obj: on
+   PostgreSQL without a query hook one SELECT ... FOR UPDATE (which reads
+   the row as it is once the lock is had), else lock_row then read_row.
+   What read_row returns. */
+static int lock_read_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                         int64_t id, void *obj)
+{
+    const kiln_api_hooks *h = kiln_api_hooks_of(m->name);
+    if (!is_pg(db) || (h && h->query)) {
+        int rc = lock_row(db, m, id);
+        return rc ? rc : read_row(c, db, m, id, obj);
+    }
+    kiln_buf b;
+    kiln_buf_init(&b);
+    kiln_buf_puts(&b, "SELECT ");
+    model_columns(m, &b);
+    kiln_buf_printf(&b, " FROM %s WHERE id = $1 FOR UPDATE", m->table);
+    const char *sql = model_sql(db, &b);
+    kiln_buf_deinit(&b);
+    if (!sql)
+        return KILN_ENOMEM;
+    kiln_rows *r = kiln_db_query(db, sql, KILN_INT(id));
+    if (!r)
+        return KILN_EDB;
+    int rc = KILN_ENOTFOUND;
+    if (kiln_rows_next(r))
+        rc = model_read_row(m, r, obj);
+    else if (kiln_rows_error(r) < 0)
+        rc = kiln_rows_error(r);
+    kiln_rows_close(r);
+    for (uint32_t i = 0; rc == 0 && i < m->nfields; i++)
+        if (m->fields[i].type == KILN_FT_MANY) {
+            rc = model_load_links(db, m, obj, 1);
+            break;
+        }
+    return rc;
+}
+
+/* True when a write on an existing row needs nothing of the row before
+   it: no If-Match to compare, no query hook to pass (the operation's own
+   hooks are the caller's to check). It then runs as one statement, its
+   own transaction, without the lock and read. */
+static bool plain_write(kiln_ctx *c, const kiln_api_hooks *h)
+{
+    return !kiln_header(c, "If-Match").p && (!h || !h->query);
+}
+
+/* True when h has an update hook. */
+static bool h_update(const kiln_api_hooks *h)
+{
+    return h && (h->before_update || h->after_update);
+}
+
 /* Ends a failed write: rolls back, then answers rc when nothing has. */
 static int give_up(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int rc)
 {
@@ -643,6 +696,12 @@ int api_create(kiln_ctx *c)
     if (!kiln_model_from_body(c, db, m, KILN_DECODE_CREATE, obj, NULL))
         return 0;
     const kiln_api_hooks *h = kiln_api_hooks_of(m->name);
+    if (!h || (!h->before_create && !h->after_create)) {
+        /* nothing runs around it: the INSERT is its own transaction (with
+           its links, kiln_model_insert makes one) */
+        int rc = kiln_model_insert(db, m, obj);
+        return rc ? kiln_model_fail(c, db, m, rc) : send_row(c, 201, m, obj);
+    }
     int rc = kiln_db_begin(db);
     if (rc)
         return kiln_db_fail(c, db);
@@ -720,12 +779,18 @@ static int update(kiln_ctx *c, kiln_decode_mode mode)
     if (!kiln_model_from_body(c, db, m, mode, obj, &given))
         return 0;
     const kiln_api_hooks *h = kiln_api_hooks_of(m->name);
+    if (plain_write(c, h) && !h_update(h)) {
+        /* one UPDATE ... RETURNING: it sets what the body gave (PATCH) or
+           every writable field (PUT) and reads the row back, as stored */
+        *(int64_t *)((char *)obj + m->fields[0].offset) = id;
+        int rc = kiln_model_update(db, m, obj,
+                                   mode == KILN_DECODE_PATCH ? &given : NULL);
+        return rc ? kiln_model_fail(c, db, m, rc) : send_row(c, 200, m, obj);
+    }
     int rc = kiln_db_begin(db);
     if (rc)
         return kiln_db_fail(c, db);
-    rc = lock_row(db, m, id);
-    if (rc == 0)
-        rc = read_row(c, db, m, id, cur);
+    rc = lock_read_row(c, db, m, id, cur);
     if (rc)
         return give_up(c, db, m, rc);
     if (!if_match_ok(c, m, cur)) {
@@ -771,12 +836,18 @@ int api_delete(kiln_ctx *c)
     if (!cur)
         return KILN_ENOMEM;
     const kiln_api_hooks *h = kiln_api_hooks_of(m->name);
+    if (plain_write(c, h) && (!h || (!h->before_delete && !h->after_delete))) {
+        int rc = kiln_model_delete(db, m, id); /* its own transaction */
+        if (rc)
+            return kiln_model_fail(c, db, m, rc);
+        kiln_buf_clear(kiln_body_buf(c));
+        kiln_set_status(c, 204);
+        return kiln_send(c);
+    }
     int rc = kiln_db_begin(db);
     if (rc)
         return kiln_db_fail(c, db);
-    rc = lock_row(db, m, id);
-    if (rc == 0)
-        rc = read_row(c, db, m, id, cur);
+    rc = lock_read_row(c, db, m, id, cur);
     if (rc)
         return give_up(c, db, m, rc);
     if (!if_match_ok(c, m, cur)) {

@@ -8,10 +8,17 @@
  *               there is one, else $TMPDIR or /tmp) is migrated once;
  *               each test gets a byte copy of it (t<N>.db), removed after.
  *   PostgreSQL  a template database kiln_test_<pid> is created next to the
- *               configured one and migrated once; each test gets a database
- *               created from it (CREATE DATABASE ... TEMPLATE), dropped
- *               after. A test's transactions therefore commit for real, as
- *               in production, and nothing it wrote is seen by the next.
+ *               configured one and migrated once, and a snapshot of it is
+ *               taken (schema kiln_test: the rows the migrations left, the
+ *               sequences, a fingerprint of the schema). The tests run one
+ *               after the other on one copy of it, kiln_test_<pid>_w; after
+ *               each test kiln_test.reset() empties the tables it wrote
+ *               (TRUNCATE), puts the migrations' rows back and the
+ *               sequences where they were, in one round trip. A test whose
+ *               schema changed (DDL), or whose reset fails, gets the copy
+ *               made again from the template (CREATE DATABASE ...
+ *               TEMPLATE). A test's transactions therefore commit for real,
+ *               as in production, and nothing it wrote is seen by the next.
  * The configured database itself is only connected to (PostgreSQL, to
  * create and drop the others); it is never written.
  */
@@ -489,6 +496,8 @@ typedef struct test_db {
     char tail[512];      /* PostgreSQL: what follows the name (?options) */
     char tmpl_name[64];  /* PostgreSQL: kiln_test_<pid> */
     bool no_strategy;    /* PostgreSQL before 15: no STRATEGY clause */
+    kiln_dbc *work;      /* PostgreSQL: on the working copy (resets) */
+    bool remake;         /* PostgreSQL: the working copy must be made again */
     char url[PATH_MAX + 640]; /* the current test's database */
 } test_db;
 
@@ -530,6 +539,212 @@ static int read_file(const char *path, char **out, size_t *len)
     *len = b.n;
     *out = kiln_buf_detach(&b);
     return *out ? 0 : -1;
+}
+
+/* PostgreSQL: the snapshot of the migrated template and the reset (see
+   the top of the file), installed in the template once. The schemas that
+   count are every one but the system's and kiln_test; USER_NS(n) says so
+   of the pg_namespace row n. */
+#define USER_NS(n)                                                             \
+    "(" n ".nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', "  \
+    "'kiln_test') AND " n ".nspname NOT LIKE 'pg\\_%')"
+
+/* clang-format off */
+static const char *const pg_snapshot_sql[] = {
+    "CREATE SCHEMA kiln_test",
+    "CREATE TABLE kiln_test.tables (ord int, rel regclass, cols text, "
+        "n bigint, h bigint, snap text)",
+    "CREATE TABLE kiln_test.seqs (seq regclass, lv bigint, called bool)",
+    /* changed: DDL ran since the copy was made (the event trigger, when
+       the role may make one: a superuser); else the fingerprint h tells */
+    "CREATE TABLE kiln_test.state (changed bool, by_trigger bool, h bigint)",
+    "INSERT INTO kiln_test.state VALUES (false, false, 0)",
+
+    /* a fingerprint of the schema: relations, columns, functions, types,
+       constraints and schemas (TRUNCATE and setval leave it alone) */
+    "CREATE FUNCTION kiln_test.shape() RETURNS bigint LANGUAGE sql AS $f$ "
+    "SELECT (SELECT coalesce(sum(hashtext(c.oid::text || ' ' || c.relname "
+        "|| ' ' || c.relkind::text)), 0) "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE " USER_NS("n") ") "
+    "+ (SELECT coalesce(sum(hashtext(a.attrelid::text || ' ' || a.attname "
+        "|| ' ' || a.atttypid::text || ' ' || a.attnotnull::text "
+        "|| a.attisdropped::text || a.atthasdef::text)), 0) "
+        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE a.attnum > 0 AND " USER_NS("n") ") "
+    "+ (SELECT coalesce(sum(hashtext(p.oid::text || ' ' || p.proname)), 0) "
+        "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE " USER_NS("n") ") "
+    "+ (SELECT coalesce(sum(hashtext(t.oid::text || ' ' || t.typname)), 0) "
+        "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+        "WHERE " USER_NS("n") ") "
+    "+ (SELECT coalesce(sum(hashtext(o.oid::text || ' ' || o.conname)), 0) "
+        "FROM pg_constraint o JOIN pg_namespace n ON n.oid = o.connamespace "
+        "WHERE " USER_NS("n") ") "
+    "+ (SELECT coalesce(sum(hashtext(n.nspname)), 0) FROM pg_namespace n "
+        "WHERE " USER_NS("n") ") "
+    "$f$",
+
+    /* the tables in creation order (a foreign key points at an older
+       table), each with the rows the migrations left copied aside (the
+       columns a row can be inserted with: not generated ones), then the
+       sequences' values */
+    "DO $d$ DECLARE r record; cnt bigint; hh bigint; i int := 0; cl text; "
+    "BEGIN "
+    " FOR r IN SELECT c.oid::regclass AS rel FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+        "AND " USER_NS("n") " ORDER BY c.oid LOOP "
+    "  i := i + 1; "
+    "  EXECUTE format('SELECT count(*), coalesce(sum(hashtext(t::text)), 0) "
+        "FROM %s t', r.rel) INTO cnt, hh; "
+    "  SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cl "
+        "FROM pg_attribute WHERE attrelid = r.rel AND attnum > 0 "
+        "AND NOT attisdropped AND attgenerated = ''; "
+    "  IF cnt > 0 THEN "
+    "   EXECUTE format('CREATE TABLE kiln_test.s%s AS SELECT %s FROM %s', "
+        "i, cl, r.rel); "
+    "   INSERT INTO kiln_test.tables VALUES (i, r.rel, cl, cnt, hh, "
+        "'kiln_test.s' || i); "
+    "  ELSE "
+    "   INSERT INTO kiln_test.tables VALUES (i, r.rel, cl, 0, 0, NULL); "
+    "  END IF; "
+    " END LOOP; "
+    " FOR r IN SELECT c.oid::regclass AS seq FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind = 'S' AND " USER_NS("n") " LOOP "
+    "  EXECUTE format('INSERT INTO kiln_test.seqs SELECT %L::regclass, "
+        "last_value, is_called FROM %s', r.seq, r.seq); "
+    " END LOOP; "
+    "END $d$",
+
+    /* 0: the database is as the migrations left it again; 1: its schema
+       changed (the caller makes it again). A table is written when it has
+       rows and had none, or its rows' count or hash changed; the written
+       ones are emptied, newest first (DELETE: a TRUNCATE makes new files,
+       ten times the time for a few rows; TRUNCATE ... CASCADE when a
+       foreign key refuses), then every table that had rows and differs
+       gets them back, oldest first (a DELETE there cascades only into
+       newer tables, checked after it). */
+    "CREATE FUNCTION kiln_test.reset() RETURNS int LANGUAGE plpgsql AS $f$ "
+    "DECLARE r record; st record; dirty text[] := '{}'; b bool; "
+        "cnt bigint; hh bigint; lv bigint; called bool; "
+    "BEGIN "
+    " SELECT * INTO st FROM kiln_test.state; "
+    " IF st.changed OR (NOT st.by_trigger AND kiln_test.shape() <> st.h) "
+        "THEN "
+    "  RETURN 1; "
+    " END IF; "
+    " FOR r IN SELECT * FROM kiln_test.tables ORDER BY ord LOOP "
+    "  IF r.snap IS NULL THEN "
+    "   EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', r.rel) INTO b; "
+    "  ELSE "
+    "   EXECUTE format('SELECT count(*), coalesce(sum(hashtext(t::text)), 0) "
+        "FROM %s t', r.rel) INTO cnt, hh; "
+    "   b := cnt <> r.n OR hh <> r.h; "
+    "  END IF; "
+    "  IF b THEN dirty := dirty || r.rel::text; END IF; "
+    " END LOOP; "
+    " IF cardinality(dirty) > 0 THEN "
+    "  BEGIN "
+    "   FOR r IN SELECT * FROM kiln_test.tables WHERE rel::text = ANY(dirty) "
+        "ORDER BY ord DESC LOOP "
+    "    EXECUTE format('DELETE FROM %s', r.rel); "
+    "   END LOOP; "
+    "  EXCEPTION WHEN foreign_key_violation THEN "
+    "   EXECUTE 'TRUNCATE ' || array_to_string(dirty, ', ') || ' CASCADE'; "
+    "  END; "
+    "  FOR r IN SELECT * FROM kiln_test.tables WHERE snap IS NOT NULL "
+        "ORDER BY ord LOOP "
+    "   EXECUTE format('SELECT count(*), coalesce(sum(hashtext(t::text)), 0) "
+        "FROM %s t', r.rel) INTO cnt, hh; "
+    "   IF cnt <> r.n OR hh <> r.h THEN "
+    "    IF cnt > 0 THEN EXECUTE format('DELETE FROM %s', r.rel); END IF; "
+    "    EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE "
+        "SELECT %s FROM %s', r.rel, r.cols, r.cols, r.snap); "
+    "   END IF; "
+    "  END LOOP; "
+    " END IF; "
+    " FOR r IN SELECT * FROM kiln_test.seqs LOOP "
+    "  EXECUTE format('SELECT last_value, is_called FROM %s', r.seq) "
+        "INTO lv, called; "
+    "  IF lv <> r.lv OR called <> r.called THEN "
+    "   PERFORM setval(r.seq, r.lv, r.called); "
+    "  END IF; "
+    " END LOOP; "
+    " RETURN 0; "
+    "END $f$",
+
+    /* DDL sets changed (one UPDATE per DDL statement: cheaper than the
+       fingerprint after every test); a role that may not make event
+       triggers leaves by_trigger false */
+    "CREATE FUNCTION kiln_test.on_ddl() RETURNS event_trigger "
+        "LANGUAGE plpgsql AS $f$ "
+    "BEGIN UPDATE kiln_test.state SET changed = true; END $f$",
+    "DO $d$ BEGIN "
+    " CREATE EVENT TRIGGER kiln_test_ddl ON ddl_command_end "
+        "EXECUTE FUNCTION kiln_test.on_ddl(); "
+    " UPDATE kiln_test.state SET by_trigger = true; "
+    "EXCEPTION WHEN insufficient_privilege THEN NULL; "
+    "END $d$",
+
+    /* last: the fingerprint counts everything above */
+    "UPDATE kiln_test.state SET h = kiln_test.shape()",
+};
+/* clang-format on */
+
+/* Installs the snapshot in the migrated template at url. */
+static int pg_snapshot(const char *url, char *err, size_t errlen)
+{
+    kiln_dbc *db = kiln_dbc_open(url, err, errlen);
+    if (!db)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < sizeof pg_snapshot_sql / sizeof *pg_snapshot_sql;
+         i++)
+        if (kiln_db_exec_a(db, pg_snapshot_sql[i], NULL, 0) < 0) {
+            snprintf(err, errlen, "the snapshot of the template: %s",
+                     kiln_db_errmsg(db));
+            rc = -1;
+            break;
+        }
+    kiln_dbc_close(db);
+    return rc;
+}
+
+/* (Re)makes the working copy kiln_test_<pid>_w from the template and
+   connects d->work to it; its URL in d->url. */
+static int pg_make_work(test_db *d, char *err, size_t errlen)
+{
+    if (d->work) {
+        kiln_dbc_close(d->work);
+        d->work = NULL;
+    }
+    char sql[200];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s_w WITH (FORCE)",
+             d->tmpl_name);
+    kiln_db_exec_a(d->admin, sql, NULL, 0);
+    /* FILE_COPY (PostgreSQL 15+) copies the template's files: three times
+       faster than the default (WAL_LOG) for a small database */
+    for (;;) {
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s_w TEMPLATE %s%s",
+                 d->tmpl_name, d->tmpl_name,
+                 d->no_strategy ? "" : " STRATEGY FILE_COPY");
+        if (kiln_db_exec_a(d->admin, sql, NULL, 0) >= 0)
+            break;
+        if (!d->no_strategy && strstr(kiln_db_errmsg(d->admin), "syntax")) {
+            d->no_strategy = true; /* before 15: the one way there is */
+            continue;
+        }
+        snprintf(err, errlen, "%s: %s", sql, kiln_db_errmsg(d->admin));
+        return -1;
+    }
+    snprintf(d->url, sizeof d->url, "%s%s_w%s", d->base, d->tmpl_name, d->tail);
+    if (!(d->work = kiln_dbc_open(d->url, err, errlen)))
+        return -1;
+    d->remake = false;
+    return 0;
 }
 
 /* Sets up the template for the database URL of the settings. */
@@ -574,7 +789,10 @@ static int test_db_open(test_db *d, const kiln_settings *s, char *err,
         }
         snprintf(d->url, sizeof d->url, "%s%s%s", d->base, d->tmpl_name,
                  d->tail);
-        return migrate(d->url, err, errlen);
+        if (migrate(d->url, err, errlen) != 0 ||
+            pg_snapshot(d->url, err, errlen) != 0)
+            return -1;
+        return pg_make_work(d, err, errlen);
     }
     if (strncmp(url, "sqlite:", 7) != 0) {
         snprintf(err, errlen, "database.url: not sqlite:// or postgres://");
@@ -622,27 +840,8 @@ static void sqlite_unlink(const char *path)
 /* Makes the database of test number i; its URL in d->url. */
 static int test_db_make(test_db *d, int i, char *err, size_t errlen)
 {
-    if (d->pg) {
-        /* FILE_COPY (PostgreSQL 15+) copies the template's files: three
-           times faster than the default (WAL_LOG) for a small database */
-        char sql[200];
-        for (;;) {
-            snprintf(sql, sizeof sql, "CREATE DATABASE %s_%d TEMPLATE %s%s",
-                     d->tmpl_name, i, d->tmpl_name,
-                     d->no_strategy ? "" : " STRATEGY FILE_COPY");
-            if (kiln_db_exec_a(d->admin, sql, NULL, 0) >= 0)
-                break;
-            if (!d->no_strategy && strstr(kiln_db_errmsg(d->admin), "syntax")) {
-                d->no_strategy = true; /* before 15: the one way there is */
-                continue;
-            }
-            snprintf(err, errlen, "%s: %s", sql, kiln_db_errmsg(d->admin));
-            return -1;
-        }
-        snprintf(d->url, sizeof d->url, "%s%s_%d%s", d->base, d->tmpl_name, i,
-                 d->tail);
-        return 0;
-    }
+    if (d->pg) /* the working copy, made again when the last reset said so */
+        return d->remake ? pg_make_work(d, err, errlen) : 0;
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/t%d.db", d->dir, i);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -668,11 +867,13 @@ static int test_db_make(test_db *d, int i, char *err, size_t errlen)
 static void test_db_drop(test_db *d, int i)
 {
     if (d->pg) {
-        char sql[160];
-        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s_%d WITH (FORCE)",
-                 d->tmpl_name, i);
-        if (kiln_db_exec_a(d->admin, sql, NULL, 0) < 0)
-            fprintf(stderr, "warning: %s: %s\n", sql, kiln_db_errmsg(d->admin));
+        /* back to the template's state; 1: the schema changed */
+        int64_t changed = 1;
+        if (kiln_db_scalar_int(d->work, &changed, "SELECT kiln_test.reset()") !=
+                0 ||
+            changed != 0)
+            d->remake = true;
+        kiln_dbc_reset(d->work);
         return;
     }
     char path[PATH_MAX + 32];
@@ -682,8 +883,13 @@ static void test_db_drop(test_db *d, int i)
 
 static void test_db_close(test_db *d)
 {
+    if (d->work)
+        kiln_dbc_close(d->work);
     if (d->admin) {
         char sql[160];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s_w WITH (FORCE)",
+                 d->tmpl_name);
+        kiln_db_exec_a(d->admin, sql, NULL, 0);
         snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)",
                  d->tmpl_name);
         kiln_db_exec_a(d->admin, sql, NULL, 0);

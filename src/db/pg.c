@@ -16,7 +16,10 @@
  * reads results, hands them to the operation at the head of the FIFO and
  * unparks its coroutine at the Sync. Statements are prepared once per
  * connection (name k<N>) in a segment of their own, so a request whose
- * statement fails cannot make another's Prepare fail.
+ * statement fails cannot make another's Prepare fail. A request's BEGIN is
+ * not sent on its own: it waits for the transaction's first statement and
+ * goes out in front of it, in the same segment (a transaction that runs no
+ * statement sends nothing).
  *
  * Connections are made on demand, in the requesting coroutine (every wait
  * yields). A failed attempt starts a backoff (50 ms doubling to 1 s) during
@@ -127,6 +130,10 @@ typedef struct pg_dbc {
     pg_conn *own;  /* the tool connection */
     pg_conn *pinned;
     pg_op *inflight; /* the operation this handle waits for */
+    /* a request's BEGIN not sent yet: it goes out in front of the
+       transaction's first statement, in the same segment (one round trip
+       fewer per transaction) */
+    bool begin_pending;
 } pg_dbc;
 
 typedef struct pg_rows {
@@ -998,6 +1005,26 @@ static int run(pg_dbc *d, const char *const *sqls,
     pg_conn *c = pick(d, false);
     if (!c)
         return db->last_rc ? db->last_rc : KILN_EUNAVAIL;
+    /* a pending BEGIN goes first; its result is dropped below */
+    size_t skip = d->begin_pending ? 1 : 0;
+    if (skip) {
+        const char **s2 = kiln_arena_alloc(db->arena, (nq + 1) * sizeof *s2);
+        const kiln_db_param **p2 =
+            kiln_arena_alloc(db->arena, (nq + 1) * sizeof *p2);
+        size_t *n2 = kiln_arena_alloc(db->arena, (nq + 1) * sizeof *n2);
+        if (!s2 || !p2 || !n2)
+            return db_set_err(db, KILN_ENOMEM, "out of memory");
+        s2[0] = "BEGIN";
+        p2[0] = NULL;
+        n2[0] = 0;
+        memcpy(s2 + 1, sqls, nq * sizeof *s2);
+        memcpy(p2 + 1, params, nq * sizeof *p2);
+        memcpy(n2 + 1, nparams, nq * sizeof *n2);
+        sqls = s2;
+        params = p2;
+        nparams = n2;
+        nq++;
+    }
     pg_op *op = calloc(1, sizeof *op + nq * sizeof(PGresult *));
     if (!op)
         return db_set_err(db, KILN_ENOMEM, "out of memory");
@@ -1005,6 +1032,7 @@ static int run(pg_dbc *d, const char *const *sqls,
     int rc = send_op(d, c, op, sqls, params, nparams, nq);
     if (rc != 0)
         return rc;
+    d->begin_pending = false;
     rc = wait_op(d, c, op);
     if (rc != 0)
         return rc;
@@ -1017,9 +1045,14 @@ static int run(pg_dbc *d, const char *const *sqls,
         db_set_err(db, rc, "%s", op->err);
         pg_violation(db, op->sqlstate, op->constraint);
     }
-    for (size_t i = 0; i < nq; i++) {
-        PGresult *res = op->res[i];
-        op->res[i] = NULL;
+    if (skip && op->res[0]) {
+        PQclear(op->res[0]);
+        op->res[0] = NULL;
+    }
+    for (size_t k = skip; k < nq; k++) {
+        size_t i = k - skip;
+        PGresult *res = op->res[k];
+        op->res[k] = NULL;
         if (!res) {
             out[i] = NULL;
             continue;
@@ -1183,6 +1216,7 @@ static kiln_dbc *pg_lease(kiln_db_pool *p, kiln_ctx *ctx, char *err,
 
 static void unpin(pg_dbc *d)
 {
+    d->begin_pending = false;
     pg_conn *c = d->pinned;
     if (!c)
         return;
@@ -1278,12 +1312,21 @@ static int pg_tx(kiln_dbc *db, enum db_tx step)
     char sql[2][64];
     size_t nq = 1;
     if (step == DB_BEGIN) {
-        if (depth == 0 && !d->own && !pick(d, true))
-            return db->last_rc ? db->last_rc : KILN_EUNAVAIL;
+        if (depth == 0 && !d->own) {
+            if (!pick(d, true))
+                return db->last_rc ? db->last_rc : KILN_EUNAVAIL;
+            d->begin_pending = true; /* sent with the first statement */
+            return 0;
+        }
         if (depth == 0)
             snprintf(sql[0], sizeof sql[0], "BEGIN");
         else
             snprintf(sql[0], sizeof sql[0], "SAVEPOINT kiln_s%d", depth);
+    } else if (depth == 1 && d->begin_pending) {
+        /* nothing was sent: there is nothing to end */
+        d->begin_pending = false;
+        unpin(d);
+        return 0;
     } else if (step == DB_COMMIT) {
         if (depth == 1)
             snprintf(sql[0], sizeof sql[0], "COMMIT");

@@ -272,6 +272,138 @@ def test_isolated_databases():
                   % os.listdir(p.root))
 
 
+SQL_C = r"""/* /api/sql: runs the request body as one statement (a test's tool); with
+   ?tx=1 in a transaction of its own, committed */
+#include <kiln.h>
+
+KILN_POST(run_sql)
+{
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    kiln_str b = kiln_body(c);
+    const char *stmt = kiln_arena_strndup(kiln_ctx_arena(c), b.p, b.n);
+    bool tx = kiln_query_int(c, "tx", 0) == 1;
+    if (tx && kiln_db_begin(db) != 0)
+        return kiln_db_fail(c, db);
+    int64_t n = stmt ? kiln_db_exec(db, stmt) : -1;
+    if (n >= 0 && tx && kiln_db_commit(db) != 0)
+        return kiln_db_fail(c, db);
+    if (n < 0)
+        return kiln_text(c, 400, "%s", kiln_db_errmsg(db));
+    return kiln_text(c, 200, "%lld", (long long)n);
+}
+"""
+
+# A migration leaves one row; each test changes the database in another way
+# (deletes and updates that row, inserts, uses the id sequence, adds a
+# table, commits in a transaction of its own) and the next test checks that
+# none of it is left. In file and line order, like NOTES_TEST_C.
+RESET_TEST_C = r"""#include <kiln/testing.h>
+
+#include <string.h>
+
+static void sql(kiln_test *t, const char *stmt)
+{
+    const kiln_tc_response *r =
+        kiln_tc_request(t, "POST", strncmp(stmt, "INSERT", 6) == 0
+                                       ? "/api/sql?tx=1" : "/api/sql",
+                        "Content-Type: text/plain", stmt, strlen(stmt));
+    KILN_EXPECT_STATUS(r, 200);
+}
+
+/* what every test starts with: the migration's row, id 1, and the next
+   note gets id 2 */
+static void starts_as_migrated(kiln_test *t)
+{
+    const kiln_tc_response *r = kiln_tc_get(t, "/api/notes");
+    KILN_EXPECT_STATUS(r, 200);
+    KILN_EXPECT_JSON(r, "", "[{\"id\":1,\"title\":\"seeded\"}]");
+    r = kiln_tc_post(t, "/api/notes", "{\"title\":\"new\",\"done\":false}");
+    KILN_EXPECT_STATUS(r, 201);
+    KILN_EXPECT_JSON(r, "/id", "2");
+}
+
+KILN_TEST(r1_delete_the_seeded_row)
+{
+    starts_as_migrated(t);
+    sql(t, "DELETE FROM note WHERE title = 'seeded'");
+    sql(t, "INSERT INTO note (title, done) VALUES ('more', true)");
+}
+
+KILN_TEST(r2_change_the_seeded_row)
+{
+    starts_as_migrated(t);
+    sql(t, "UPDATE note SET title = 'changed' WHERE id = 1");
+}
+
+KILN_TEST(r3_add_a_table)
+{
+    starts_as_migrated(t);
+    sql(t, "CREATE TABLE extra (x int)");
+    sql(t, "INSERT INTO extra VALUES (1)");
+}
+
+KILN_TEST(r4_the_table_is_gone)
+{
+    starts_as_migrated(t);
+    const char *q = "SELECT count(*) FROM extra";
+    const kiln_tc_response *r = kiln_tc_request(
+        t, "POST", "/api/sql", "Content-Type: text/plain", q, strlen(q));
+    KILN_EXPECT_STATUS(r, 400);
+    sql(t, "INSERT INTO note (title, done) VALUES ('x', true)");
+}
+
+KILN_TEST(r5_last)
+{
+    starts_as_migrated(t);
+}
+"""
+
+
+def test_reset_between_tests():
+    """Whatever a test changed is undone before the next: rows inserted,
+    the migrations' rows deleted or updated, sequences moved, a table
+    created, rows committed in a handler's transaction. Every test starts on the migrated database (its rows, its
+    sequences' values)."""
+    with notes_project() as p:
+        p.write("migrations/0002_seed.sql",
+                "INSERT INTO note (title, done) VALUES ('seeded', true);\n")
+        p.write("api/sql.c", SQL_C)
+        p.write("tests/reset.c", RESET_TEST_C)
+        runs = [db_url()]
+        if db_url():
+            # a role that is not a superuser may not make the event trigger
+            # that reports DDL: the schema's fingerprint does it instead
+            runs.append(plain_role_url(db_url()))
+        for url in runs:
+            extra = ["--set", "database.url=" + url] if url else []
+            rc, out, err = p.kiln("test", *extra, timeout=180)
+            eq(rc, 0, "kiln test (%s): %s%s" % (url, out, err))
+            for name in ["r1_delete_the_seeded_row",
+                         "r2_change_the_seeded_row", "r3_add_a_table",
+                         "r4_the_table_is_gone", "r5_last"]:
+                check("ok - " + name in out, out)
+            check(out.rstrip().endswith("6 passed, 0 failed"), out)
+
+
+def plain_role_url(url):
+    """url with a role made for it that may create databases and is not a
+    superuser (psql of the server's installation)."""
+    import glob
+    import subprocess
+    import urllib.parse
+    psql = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))[-1]
+    sql = ("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname "
+           "= 'kiln_plain') THEN CREATE ROLE kiln_plain LOGIN CREATEDB "
+           "NOSUPERUSER; END IF; END $$")
+    subprocess.run([psql, "-q", url, "-c", sql], check=True,
+                   stdout=subprocess.DEVNULL)
+    u = urllib.parse.urlsplit(url)
+    host = u.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit(u._replace(netloc="kiln_plain@" + host))
+
+
 def response_line(status, ctype, body):
     """What the comparison keeps of a response: status, type, and the body
     with its per-request id and instance removed."""
