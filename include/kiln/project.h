@@ -79,6 +79,10 @@ typedef struct kiln_project {
     size_t nroutes;
     const kiln_static_file *statics; /**< static/ compiled in, or NULL */
     size_t nstatics;
+    /** the single-page app (frontend.spa) compiled in, or NULL: then the
+        folder frontend.spa names is served, if any */
+    const kiln_static_file *spa;
+    size_t nspa;
     const kiln_page *templates; /**< release: pages/ and templates/ files,
                                      compiled in (templates/ first) */
     size_t ntemplates;

@@ -139,21 +139,29 @@ static int mount_static(kiln_app *app, const kiln_project *p,
     return rc;
 }
 
-/* The single-page app of frontend.spa (a folder of the project), if any. */
-static int mount_spa(kiln_app *app, const kiln_settings *s, bool dev)
+/* The single-page app: compiled in, else the folder frontend.spa names
+ * (in the project), if any. */
+static int mount_spa(kiln_app *app, const kiln_project *p,
+                     const kiln_settings *s, bool dev)
 {
+    kiln_static_opts so = {.immutable_hashed = !dev};
     const char *d = kiln_settings_str(s, "frontend.spa");
-    if (!d || !*d)
-        return 0;
     char dir[PATH_MAX];
-    if (d[0] == '/')
-        snprintf(dir, sizeof dir, "%s", d);
-    else
-        snprintf(dir, sizeof dir, "%.2048s/%.2000s", g_root, d);
-    kiln_static_opts so = {.dir = dir, .immutable_hashed = !dev};
+    if (p->nspa) {
+        so.files = p->spa;
+        so.nfiles = p->nspa;
+    } else if (!d || !*d) {
+        return 0;
+    } else {
+        if (d[0] == '/')
+            snprintf(dir, sizeof dir, "%s", d);
+        else
+            snprintf(dir, sizeof dir, "%.2048s/%.2000s", g_root, d);
+        so.dir = dir;
+    }
     int rc = kiln_static_spa(app, &so);
     if (rc)
-        fprintf(stderr, "frontend.spa '%s': %s\n", dir,
+        fprintf(stderr, "frontend.spa '%s': %s\n", so.dir ? so.dir : d,
                 rc == KILN_EINVAL ? "not a folder with an index.html "
                                     "(build the front end first)"
                                   : kiln_strerror(rc));
@@ -418,7 +426,7 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
     if (!r->app || add_routes(r->app, p) ||
         kiln_api_register(r->app, p->api_models, p->routes, p->nroutes) ||
         define_names(p) || mount_static(r->app, p, s, dev) ||
-        mount_spa(r->app, s, dev) || set_cors(r->app, s)) {
+        mount_spa(r->app, p, s, dev) || set_cors(r->app, s)) {
         rc = r->app ? 2 : 1;
         project_close(r);
         return rc;

@@ -198,6 +198,44 @@ def test_spa_development_and_start_up_errors():
 test_spa_development_and_start_up_errors.timeout = 300
 
 
+def test_spa_embedded_by_kiln_build():
+    """kiln build --embed-static compiles frontend.spa in: the binary
+    serves it with the folder gone."""
+    parent = tempfile.mkdtemp(prefix="kiln-spa-embed-")
+    atexit.register(shutil.rmtree, parent, True)
+    root = os.path.join(parent, "spa")
+    shutil.copytree(SPA_APP, root)
+    p = subprocess.run([kiln_bin(), "build", "--embed-static"], cwd=root,
+                       env=env_for(SECRET), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=t(180))
+    eq(p.returncode, 0, "kiln build --embed-static: " + p.stdout.decode())
+    shutil.rmtree(os.path.join(root, "web"))
+    port = harness.free_port()
+    with open(os.path.join(parent, "app.log"), "wb") as log:
+        proc = subprocess.Popen(
+            [os.path.join(root, "dist", "spa"), "--port", str(port),
+             "--root", root], env=env_for(SECRET), stdout=log,
+            stderr=subprocess.STDOUT)
+        try:
+            check(get_when_up(port, "/api/me") is not None, "up")
+            s = harness.Server.__new__(harness.Server)
+            s.port = port
+            is_shell(s.get("/boards/9", headers=PAGE), "embedded deep link")
+            r = s.get(JS)
+            eq((r.status, r.header("Cache-Control")), (200, IMMUTABLE),
+               "embedded asset")
+            check("location.pathname" in r.text(), "its bytes")
+            r = s.get("/robots.txt")
+            eq((r.status, r.header("Cache-Control")), (200, "no-cache"), "txt")
+            is_problem_404(s.get("/assets/nope.js"), "embedded asset miss")
+            r = s.request("HEAD", "/boards/9", headers=PAGE)
+            eq((r.status, r.body), (200, b""), "HEAD")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=t(10))
+test_spa_embedded_by_kiln_build.timeout = 300
+
+
 FRONT = "https://front.example"
 
 
