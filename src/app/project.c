@@ -160,6 +160,13 @@ static int mount_spa(kiln_app *app, const kiln_project *p,
         so.dir = dir;
     }
     int rc = kiln_static_spa(app, &so);
+    if (rc == KILN_EINVAL && dev) { /* not built yet: serve the rest */
+        kiln_log(KILN_LOG_WARN,
+                 "frontend.spa '%s': not a folder with an index.html (build "
+                 "the front end, then restart); serving without it",
+                 so.dir ? so.dir : d);
+        return 0;
+    }
     if (rc)
         fprintf(stderr, "frontend.spa '%s': %s\n", so.dir ? so.dir : d,
                 rc == KILN_EINVAL ? "not a folder with an index.html "

@@ -191,6 +191,13 @@ def test_spa_development_and_start_up_errors():
         eq((r.status, r.header("Cache-Control")), (200, "no-cache"),
            "development: assets revalidated, as a rebuild keeps names")
         is_shell(a.get("/boards/1", headers=PAGE), "development deep link")
+    # development: a front end not built yet is a warning, the rest serves
+    with App({"KILN_FRONTEND_SPA": "no-such-folder"}, args=["--dev"]) as a:
+        eq(a.get("/api/me").status, 200, "the API without the SPA")
+        eq(a.get("/boards/1", headers=PAGE).status, 404, "no SPA")
+        with open(a.log.name, "rb") as f:
+            log = f.read().decode()
+        check("frontend.spa" in log and "serving without it" in log, log)
     out = start_fails({"KILN_FRONTEND_SPA": "no-such-folder"})
     check("frontend.spa" in out and "index.html" in out, out)
     out = start_fails({"KILN_FRONTEND_SPA": "api"})  # a folder, no index
