@@ -110,9 +110,10 @@ typedef struct kiln_project {
  * secret key, routes the table, mounts static files at static.url and the
  * single-page app of frontend.spa (kiln_static_spa), sets the [cors]
  * policy (kiln_app_cors), defines its tasks and services with the
- * tasks.* settings and [tasks.periodic], and serves until SIGTERM/SIGINT (with --tasks, tasks.only: no listener,
- * tasks and services only). Returns the process exit status (0, 1 when
- * the server could not start, 2 for bad settings or flags).
+ * tasks.* settings and [tasks.periodic], and serves until SIGTERM/SIGINT
+ * (with --tasks, tasks.only: no listener, tasks and services only).
+ * Returns the process exit status (0, 1 when the server could not start,
+ * 2 for bad settings or flags).
  */
 int kiln_project_main(const kiln_project *p, int argc, char **argv);
 
