@@ -229,9 +229,13 @@ struct model_set;
 typedef struct cli_build_opts {
     bool release;      /**< -O2, pages compiled in, to dist/<name> */
     bool embed_static; /**< also compile static/ in (release only) */
-    bool color;        /**< compiler diagnostics in colour */
-    bool test; /**< `kiln test`: the .c files of tests/ linked in, main() runs
-                    them; into .kiln/test/ */
+    /** with embed_static: the frontend.spa folder (relative to the
+        project, or absolute) compiled in as the single-page app; NULL or
+        empty: none */
+    const char *spa_dir;
+    bool color; /**< compiler diagnostics in colour */
+    bool test;  /**< `kiln test`: the .c files of tests/ linked in, main() runs
+                     them; into .kiln/test/ */
 } cli_build_opts;
 
 /** What a build produced. */

@@ -19,8 +19,9 @@ static const char build_help[] =
     "usage: kiln build [--embed-static]\n\n"
     "Builds an optimised release binary into dist/<name>: the route table,\n"
     "the api/ handlers, and the pages compiled in. With --embed-static, the\n"
-    "files of static/ are compiled in too, so the binary needs nothing but\n"
-    "its settings. Run it with 'kiln run' or directly; in production it\n"
+    "files of static/ and the single-page app of frontend.spa are compiled\n"
+    "in too, so the binary needs nothing but its settings. Run it with 'kiln "
+    "run' or directly; in production it\n"
     "needs app.secret_key (KILN_APP_SECRET_KEY).\n";
 
 int cmd_build(int argc, char **argv)
@@ -39,6 +40,18 @@ int cmd_build(int argc, char **argv)
     char root[PATH_MAX];
     if (cli_find_root(root))
         return 1;
+    char spa[PATH_MAX] = "";
+    if (o.embed_static) { /* the single-page app goes in with static/ */
+        kiln_settings_in in = {.root = root};
+        kiln_settings *st = NULL;
+        char err[512];
+        if (kiln_settings_load(&in, &st, err, sizeof err) == 0) {
+            const char *d = kiln_settings_str(st, "frontend.spa");
+            snprintf(spa, sizeof spa, "%s", d ? d : "");
+            kiln_settings_free(st);
+        }
+        o.spa_dir = spa;
+    }
     cli_progress("building %s (release)...", root);
     cli_build_result r;
     int rc = cli_build(root, &o, &r);

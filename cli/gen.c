@@ -68,6 +68,49 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * Compiles the files of dir in (dotfiles skipped): an incbin symbol
+ * SYM_<i> each, and "static const kiln_static_file TABLE[]" listing them
+ * under the comment what. Returns the number of files (0: none, nothing
+ * written).
+ */
+static size_t embed_folder(kiln_buf *b, const char *dir, const char *table,
+                           const char *sym, const char *what)
+{
+    cli_strs files = {0};
+    list_static(dir, "", &files);
+    if (files.n)
+        qsort(files.v, files.n, sizeof(char *), cmp_str);
+    for (size_t i = 0; i < files.n; i++) {
+        char abs[PATH_MAX * 3], name[48];
+        snprintf(abs, sizeof abs, "%s/%s", dir, files.v[i]);
+        snprintf(name, sizeof name, "%s_%zu", sym, i);
+        cli_put_incbin(b, name, abs);
+    }
+    size_t n = 0;
+    if (files.n) {
+        kiln_buf_printf(b,
+                        "\n/* %s, compiled in */\n"
+                        "static const kiln_static_file %s[] = {\n",
+                        what, table);
+        for (size_t i = 0; i < files.n; i++) {
+            char abs[PATH_MAX * 3];
+            snprintf(abs, sizeof abs, "%s/%s", dir, files.v[i]);
+            struct stat st;
+            if (stat(abs, &st) != 0)
+                continue;
+            kiln_buf_puts(b, "    {");
+            cli_put_cstr(b, files.v[i]);
+            kiln_buf_printf(b, ", %s_%zu, %lld, %lld},\n", sym, i,
+                            (long long)st.st_size, (long long)st.st_mtime);
+            n++;
+        }
+        kiln_buf_puts(b, "};\n\n");
+    }
+    cli_strs_free(&files);
+    return n;
+}
+
 int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
                    const cli_build_opts *o, const char *path)
 {
@@ -195,39 +238,20 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
         kiln_buf_deinit(&tab);
     }
 
-    /* static files compiled in */
-    size_t nstatic = 0;
+    /* static files and the single-page app compiled in */
+    size_t nstatic = 0, nspa = 0;
     if (o->release && o->embed_static) {
-        char sdir[PATH_MAX * 2];
-        snprintf(sdir, sizeof sdir, "%s/static", root);
-        cli_strs files = {0};
-        list_static(sdir, "", &files);
-        if (files.n)
-            qsort(files.v, files.n, sizeof(char *), cmp_str);
-        for (size_t i = 0; i < files.n; i++) {
-            char abs[PATH_MAX * 3], sym[40];
-            snprintf(abs, sizeof abs, "%s/%s", sdir, files.v[i]);
-            snprintf(sym, sizeof sym, "kiln_static_%zu", i);
-            cli_put_incbin(&b, sym, abs);
+        char dir[PATH_MAX * 2];
+        snprintf(dir, sizeof dir, "%s/static", root);
+        nstatic = embed_folder(&b, dir, "statics", "kiln_static", "static/");
+        if (o->spa_dir && *o->spa_dir) {
+            if (o->spa_dir[0] == '/')
+                snprintf(dir, sizeof dir, "%s", o->spa_dir);
+            else
+                snprintf(dir, sizeof dir, "%s/%s", root, o->spa_dir);
+            nspa = embed_folder(&b, dir, "spa", "kiln_spa",
+                                "the single-page app (frontend.spa)");
         }
-        if (files.n) {
-            kiln_buf_puts(&b, "\n/* static/, compiled in */\n"
-                              "static const kiln_static_file statics[] = {\n");
-            for (size_t i = 0; i < files.n; i++) {
-                char abs[PATH_MAX * 3];
-                snprintf(abs, sizeof abs, "%s/%s", sdir, files.v[i]);
-                struct stat st;
-                if (stat(abs, &st) != 0)
-                    continue;
-                kiln_buf_puts(&b, "    {");
-                cli_put_cstr(&b, files.v[i]);
-                kiln_buf_printf(&b, ", kiln_static_%zu, %lld, %lld},\n", i,
-                                (long long)st.st_size, (long long)st.st_mtime);
-                nstatic++;
-            }
-            kiln_buf_puts(&b, "};\n\n");
-        }
-        cli_strs_free(&files);
     }
 
     /* tasks and services: KILN_TASK / KILN_SERVICE in each file define
@@ -348,6 +372,8 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     if (nstatic)
         kiln_buf_printf(&b, "    .statics = statics,\n    .nstatics = %zu,\n",
                         nstatic);
+    if (nspa)
+        kiln_buf_printf(&b, "    .spa = spa,\n    .nspa = %zu,\n", nspa);
     int nmig = 0;
     {
         char mdir[PATH_MAX + 16];

@@ -75,6 +75,45 @@ typedef void (*kiln_error_page)(kiln_ctx *c, int status, const char *detail,
  */
 void kiln_app_set_error_page(kiln_app *app, kiln_error_page fn, void *data);
 
+/* ---- cross-origin requests (CORS) ------------------------------------- */
+
+/** An app's CORS policy (kiln_app_cors). Lists are comma-separated. */
+typedef struct kiln_cors_opts {
+    /** Origins whose pages may call the app ("https://app.example.com,
+        http://127.0.0.1:5173"), or "*" for any (not with credentials);
+        NULL or empty: none, no CORS at all. */
+    const char *origins;
+    /** Allow cookies and Authorization (Access-Control-Allow-Credentials:
+        true; the origin is echoed, never "*"). */
+    bool credentials;
+    /** Methods a preflight may allow (GET, HEAD and POST always are). */
+    const char *methods;
+    /** Request headers a preflight may allow ("*": any, not with
+        credentials). */
+    const char *headers;
+    /** Response headers the page's script may read, or NULL. */
+    const char *expose_headers;
+    /** Seconds a browser may cache a preflight's answer (0: none). */
+    int max_age;
+} kiln_cors_opts;
+
+/**
+ * Sets app's CORS policy, applied right after routing to every request:
+ * a preflight (OPTIONS with Origin and Access-Control-Request-Method) on a
+ * routed path, from an allowed origin, for an allowed method and headers,
+ * is answered 204 with the Access-Control-Allow-* headers and
+ * Access-Control-Max-Age; any other request from an allowed origin gets
+ * Access-Control-Allow-Origin (the origin echoed, or "*" for any origin
+ * without credentials), -Credentials and -Expose-Headers on its answer,
+ * errors included; a refused origin, method or header gets no CORS
+ * header. Every answer carries Vary: Origin. With no origins the app has
+ * no policy and pays nothing. o's strings are copied. Set before
+ * kiln_serve. Returns 0, KILN_EINVAL with a message in err (an element
+ * that is not an origin or a token, "*" with credentials) or KILN_ENOMEM.
+ */
+int kiln_app_cors(kiln_app *app, const kiln_cors_opts *o, char *err,
+                  size_t errlen);
+
 /**
  * Development: when on, the lines kiln_log writes while a request's handler
  * runs (and while Kiln answers its failure) are kept for that request, for

@@ -79,6 +79,10 @@ typedef struct kiln_project {
     size_t nroutes;
     const kiln_static_file *statics; /**< static/ compiled in, or NULL */
     size_t nstatics;
+    /** the single-page app (frontend.spa) compiled in, or NULL: then the
+        folder frontend.spa names is served, if any */
+    const kiln_static_file *spa;
+    size_t nspa;
     const kiln_page *templates; /**< release: pages/ and templates/ files,
                                      compiled in (templates/ first) */
     size_t ntemplates;
@@ -103,11 +107,13 @@ typedef struct kiln_project {
  * --dev for development and --root DIR for the project folder, else
  * $KILN_ROOT, else the folder it was built in for a development build,
  * else the current folder), refuses a production start without a proper
- * secret key, routes the table, mounts static files at static.url, defines
- * its tasks and services with the tasks.* settings and [tasks.periodic],
- * and serves until SIGTERM/SIGINT (with --tasks, tasks.only: no listener,
- * tasks and services only). Returns the process exit status (0, 1 when
- * the server could not start, 2 for bad settings or flags).
+ * secret key, routes the table, mounts static files at static.url and the
+ * single-page app of frontend.spa (kiln_static_spa), sets the [cors]
+ * policy (kiln_app_cors), defines its tasks and services with the
+ * tasks.* settings and [tasks.periodic], and serves until SIGTERM/SIGINT
+ * (with --tasks, tasks.only: no listener, tasks and services only).
+ * Returns the process exit status (0, 1 when the server could not start,
+ * 2 for bad settings or flags).
  */
 int kiln_project_main(const kiln_project *p, int argc, char **argv);
 

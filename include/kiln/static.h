@@ -64,6 +64,23 @@ int kiln_static_mount(kiln_app *app, const char *prefix,
                       const kiln_static_opts *o);
 
 /**
+ * Serves a built single-page app (a folder or files compiled in, as for
+ * kiln_static_mount, with an index.html) at the root of the URL space, as
+ * the app's fallback: only GET and HEAD requests that match no route get
+ * here, so every route and mount wins over it. A path naming a file of
+ * the app gets it (hashed names immutable when o->immutable_hashed, the
+ * rest "no-cache"; index.html always "no-cache"). Any other path gets
+ * index.html (with Vary: Accept), for the client-side router to take
+ * over, when it is outside /api/, its last segment has no extension
+ * ("/assets/x.js" is a 404, not a page) and the request's Accept prefers
+ * HTML (the error pages' decision); else the router's 404. Copies o like
+ * kiln_static_mount; one per app. Returns 0, KILN_EINVAL (no dir/files,
+ * dir not a folder, no index.html), KILN_ESTATE (the app has one) or
+ * KILN_ENOMEM.
+ */
+int kiln_static_spa(kiln_app *app, const kiln_static_opts *o);
+
+/**
  * Answers the current request with n bytes of data as a file would be:
  * content_type, a strong ETag hashed from the content, Last-Modified
  * (mtime, seconds since the epoch; 0 for none), X-Content-Type-Options:

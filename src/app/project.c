@@ -145,6 +145,61 @@ static int mount_static(kiln_app *app, const kiln_project *p,
     return rc;
 }
 
+/* The single-page app: compiled in, else the folder frontend.spa names
+ * (in the project), if any. */
+static int mount_spa(kiln_app *app, const kiln_project *p,
+                     const kiln_settings *s, bool dev)
+{
+    kiln_static_opts so = {.immutable_hashed = !dev};
+    const char *d = kiln_settings_str(s, "frontend.spa");
+    char dir[PATH_MAX];
+    if (p->nspa) {
+        so.files = p->spa;
+        so.nfiles = p->nspa;
+    } else if (!d || !*d) {
+        return 0;
+    } else {
+        if (d[0] == '/')
+            snprintf(dir, sizeof dir, "%s", d);
+        else
+            snprintf(dir, sizeof dir, "%.2048s/%.2000s", g_root, d);
+        so.dir = dir;
+    }
+    int rc = kiln_static_spa(app, &so);
+    if (rc == KILN_EINVAL && dev) { /* not built yet: serve the rest */
+        kiln_log(KILN_LOG_WARN,
+                 "frontend.spa '%s': not a folder with an index.html (build "
+                 "the front end, then restart); serving without it",
+                 so.dir ? so.dir : d);
+        return 0;
+    }
+    if (rc)
+        fprintf(stderr, "frontend.spa '%s': %s\n", so.dir ? so.dir : d,
+                rc == KILN_EINVAL ? "not a folder with an index.html "
+                                    "(build the front end first)"
+                                  : kiln_strerror(rc));
+    return rc;
+}
+
+/* The CORS policy of cors.* (none without cors.origins). */
+static int set_cors(kiln_app *app, const kiln_settings *s)
+{
+    kiln_cors_opts o = {
+        .origins = kiln_settings_str(s, "cors.origins"),
+        .credentials = kiln_settings_bool(s, "cors.credentials"),
+        .methods = kiln_settings_str(s, "cors.methods"),
+        .headers = kiln_settings_str(s, "cors.headers"),
+        .expose_headers = kiln_settings_str(s, "cors.expose_headers"),
+        .max_age = (int)kiln_settings_int(s, "cors.max_age"),
+    };
+    char err[256];
+    int rc = kiln_app_cors(app, &o, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "error: %s\n",
+                rc == KILN_EINVAL ? err : kiln_strerror(rc));
+    return rc;
+}
+
 /*
  * The project's tasks/ and services/, run as the tasks.* settings and
  * [tasks.periodic] say. Returns 0, or an error with a message in err (a
@@ -387,7 +442,8 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
         goto fail_early;
     if (!r->app || add_routes(r->app, p) ||
         kiln_api_register(r->app, p->api_models, p->routes, p->nroutes) ||
-        define_names(p) || mount_static(r->app, p, s, dev)) {
+        define_names(p) || mount_static(r->app, p, s, dev) ||
+        mount_spa(r->app, p, s, dev) || set_cors(r->app, s)) {
         rc = r->app ? 2 : 1;
         project_close(r);
         return rc;

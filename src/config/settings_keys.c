@@ -149,6 +149,27 @@ const settings_key settings_keys[] = {
      "serve static files embedded in the binary", false, NULL},
     {"static", "max_age", "static.max_age", SETTINGS_INT, "0", 0, I32_MAX,
      NULL, "Cache-Control max-age of static files (seconds)", false, NULL},
+    {"frontend", "spa", "frontend.spa", SETTINGS_STRING, "", 0, 0, NULL,
+     "folder of a built single-page app with its index.html, served for GET "
+     "and HEAD requests no route matches (empty: none)", false, NULL},
+    {"cors", "origins", "cors.origins", SETTINGS_STRING, "", 0, 0, NULL,
+     "origins allowed to call the app from a browser, comma-separated "
+     "(\"https://app.example.com\"; \"*\": any, without credentials; empty: "
+     "none)", false, NULL},
+    {"cors", "credentials", "cors.credentials", SETTINGS_BOOL, "false", 0, 1,
+     NULL, "allow cookies and Authorization from those origins", false, NULL},
+    {"cors", "methods", "cors.methods", SETTINGS_STRING,
+     "GET, HEAD, POST, PUT, PATCH, DELETE", 0, 0, NULL,
+     "methods a preflight may allow, comma-separated", false, NULL},
+    {"cors", "headers", "cors.headers", SETTINGS_STRING,
+     "Accept, Authorization, Content-Type", 0, 0, NULL,
+     "request headers a preflight may allow, comma-separated (\"*\": any, "
+     "without credentials)", false, NULL},
+    {"cors", "expose_headers", "cors.expose_headers", SETTINGS_STRING, "", 0,
+     0, NULL, "response headers the page's script may read, comma-separated",
+     false, NULL},
+    {"cors", "max_age", "cors.max_age", SETTINGS_INT, "600", 0, 86400, NULL,
+     "seconds a browser may cache a preflight's answer", false, NULL},
     {"api", "docs", "api.docs", SETTINGS_STRING, "dev", 0, 0, NULL,
      "the /api/docs page: dev (development only), on or off", false,
      docs_choices},
@@ -262,7 +283,7 @@ const char *const settings_sections[] = {
     "server", "uploads",  "database", "redis",     "cache",   "rate",
     "pubsub", "app",      "static",   "templates", "logging", "ws",
     "sse",    "tasks",    "services", "api",       "types",   "session",
-    "csrf",   "security", "extra",    NULL};
+    "csrf",   "security", "frontend", "cors",      "extra",   NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

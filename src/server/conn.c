@@ -6,6 +6,7 @@
  * buffered (pipelining) is handled before anything is written, so a batch of
  * responses leaves in one write(2); nothing here allocates per request.
  */
+#include "server/cors.h"
 #include "server/worker.h"
 
 #include "http/url.h"
@@ -488,6 +489,21 @@ static int dispatch(conn *c)
         return PROC_MORE;
     }
     router_match(w->app->routes, r->method, x->path, &x->match);
+    if (x->match.status == 404 && w->app->fallback &&
+        (x->head_only || kiln_str_eq(r->method, KILN_STR("GET")))) {
+        x->match.status = 200;
+        x->match.handler = w->app->fallback;
+        x->match.data = w->app->fallback_data;
+    }
+    if (w->app->cors) {
+        int crc = cors_apply(w->app->cors, x);
+        if (crc != 0) {
+            if (crc < 0)
+                respond_problem(x, 503, "The server is out of memory.");
+            request_finish(c);
+            return PROC_MORE;
+        }
+    }
     if (x->match.status == 404) {
         respond_problem(x, 404, "No route matches this path.");
         request_finish(c);

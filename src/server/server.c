@@ -5,6 +5,7 @@
  * them. Signals are blocked in every worker, so only the main thread sees
  * them (with sigwait: no async-signal-safety worries).
  */
+#include "server/cors.h"
 #include "server/worker.h"
 
 #include "auth/session_impl.h"
@@ -46,6 +47,7 @@ void kiln_app_free(kiln_app *app)
         return;
     router_free(app->routes);
     static_mounts_free(app);
+    cors_free(app->cors);
     for (app_ext *e = app->exts, *next; e; e = next) {
         next = e->next; /* free may free e itself */
         if (e->free)

@@ -75,6 +75,11 @@ struct kiln_app {
     router *routes;
     struct static_mount *statics; /* kiln_static_mount; static_mounts_free */
     kiln_error_page error_page;   /* kiln_app_set_error_page, or NULL */
+    /* GET and HEAD matching no route (kiln_static_spa), or NULL; its data
+       is one of statics */
+    kiln_handler fallback;
+    void *fallback_data;
+    struct cors *cors; /* kiln_app_cors, or NULL: no CORS headers */
     void *error_page_data;
     bool capture_log; /* kiln_app_capture_log */
     void **kept;      /* app_keep: freed by kiln_app_free */

@@ -2,7 +2,9 @@
  * static/static.c - serving a folder (or files compiled in) under a URL
  * prefix: kiln_static_mount, kiln_static_send.
  *
- * A mount is one GET route "<prefix>{...path}" whose data is the mount.
+ * A mount is one GET route "<prefix>{...path}" whose data is the mount;
+ * a single-page app (kiln_static_spa) is a mount without a route, the
+ * app's fallback for GET and HEAD requests no route matches.
  * A request path is checked (static_path_ok: no dot segment, dotfile,
  * backslash or control byte) and opened beneath the mount's folder with
  * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), so neither ".." nor a
@@ -26,6 +28,7 @@
  */
 #include <kiln/static.h>
 
+#include "http/accept.h"
 #include "http/status.h"
 #include "server/worker.h"
 #include "static/static.h"
@@ -95,6 +98,7 @@ struct static_mount {
     bool immutable_hashed;
     bool nosniff; /* send X-Content-Type-Options (the app's security
                      headers do not already) */
+    bool spa;     /* kiln_static_spa: index.html is never cached */
 };
 
 /* True when app's own header block (the security headers, src/auth/
@@ -112,7 +116,7 @@ static const char *cache_control(const struct static_mount *m, const char *path,
 {
     if (m->immutable_hashed && static_name_hashed(path))
         return "public, max-age=31536000, immutable";
-    if (m->max_age <= 0)
+    if (m->max_age <= 0 || (m->spa && strcmp(path, "index.html") == 0))
         return "no-cache";
     snprintf(buf, n, "public, max-age=%lld", (long long)m->max_age);
     return buf;
@@ -597,7 +601,7 @@ static int not_found(kiln_ctx *c)
     return kiln_problem(c, 404, "No such file.");
 }
 
-/* Serves a file of a folder mount. */
+/* Serves a file of a folder mount; 1 (nothing answered) when it has none. */
 static int serve_dir(kiln_ctx *c, const struct static_mount *m, kiln_str rel)
 {
     cache *k = cache_get();
@@ -608,7 +612,7 @@ static int serve_dir(kiln_ctx *c, const struct static_mount *m, kiln_str rel)
     if (!e)
         return KILN_ENOMEM;
     if (!e->reps[REP_IDENTITY].present)
-        return not_found(c);
+        return 1;
     req_hdrs h;
     req_hdrs_scan(c, &h);
     const rep *r = choose_rep(e->reps, h.accept_encoding);
@@ -652,6 +656,20 @@ static emb_file *emb_find(const struct static_mount *m, const char *path)
     return bsearch(&key, m->files, m->nfiles, sizeof *m->files, emb_cmp);
 }
 
+/* Serves rel (checked, NUL-terminated) from m; 1 (nothing answered) when
+ * m has no such file. */
+static int serve_file(kiln_ctx *c, const struct static_mount *m, kiln_str rel)
+{
+    if (m->dirfd >= 0)
+        return serve_dir(c, m, rel);
+    emb_file *f = emb_find(m, rel.p);
+    if (!f)
+        return 1;
+    req_hdrs h;
+    req_hdrs_scan(c, &h);
+    return serve_rep(c, &h, choose_rep(f->reps, h.accept_encoding), -1);
+}
+
 static KILN_HANDLER(static_handler)
 {
     const struct static_mount *m = kiln_route_data(c);
@@ -667,14 +685,64 @@ static KILN_HANDLER(static_handler)
             return KILN_ENOMEM;
         rel.p = s;
     }
-    if (m->dirfd >= 0)
-        return serve_dir(c, m, rel);
-    emb_file *f = emb_find(m, rel.p);
-    if (!f)
-        return not_found(c);
-    req_hdrs h;
-    req_hdrs_scan(c, &h);
-    return serve_rep(c, &h, choose_rep(f->reps, h.accept_encoding), -1);
+    int rc = serve_file(c, m, rel);
+    return rc == 1 ? not_found(c) : rc;
+}
+
+/* ---- a single-page app -------------------------------------------------- */
+
+static bool is_api_path(kiln_str path)
+{
+    return path.n >= 4 && memcmp(path.p, "/api", 4) == 0 &&
+           (path.n == 4 || path.p[4] == '/');
+}
+
+/* Whether the request's Accept field lines prefer HTML to JSON (the error
+ * pages' decision, app/errpage.c). */
+static bool wants_html(kiln_ctx *c)
+{
+    kiln_str fields[16];
+    size_t n = 0;
+    for (unsigned i = 0; i < c->req.nheaders && n < 16; i++)
+        if (kiln_str_ieq_c(c->req.headers[i].name, "accept"))
+            fields[n++] = c->req.headers[i].value;
+    return http_accept_prefers_html(fields, n);
+}
+
+/* Whether the last segment of path has an extension ("x.js"). */
+static bool has_extension(kiln_str path)
+{
+    for (size_t i = path.n; i > 0 && path.p[i - 1] != '/'; i--)
+        if (path.p[i - 1] == '.')
+            return true;
+    return false;
+}
+
+/*
+ * The app's fallback for a GET or HEAD that matched no route: a file of
+ * the SPA, else its index.html for a page a browser asks for (the client
+ * router takes it from there), else the router's 404.
+ */
+static KILN_HANDLER(spa_handler)
+{
+    const struct static_mount *m = kiln_route_data(c);
+    kiln_str path = kiln_path(c); /* normalised, NUL-terminated */
+    if (is_api_path(path))
+        return kiln_problem(c, 404, "No route matches this path.");
+    kiln_str rel = {path.p + 1, path.n - 1};
+    if (rel.n && rel.p[rel.n - 1] != '/' && static_path_ok(rel)) {
+        int rc = serve_file(c, m, rel);
+        if (rc != 1)
+            return rc;
+    }
+    if (has_extension(path))
+        return not_found(c); /* an asset, not a page: never index.html */
+    if (!wants_html(c))
+        return kiln_problem(c, 404, "No route matches this path.");
+    int rc = kiln_set_header(c, "Vary", "Accept");
+    if (rc == 0)
+        rc = serve_file(c, m, KILN_STR("index.html"));
+    return rc == 1 ? kiln_problem(c, 404, "The app has no index.html.") : rc;
 }
 
 /* ---- mounts ----------------------------------------------------------------
@@ -745,45 +813,84 @@ static int mount_files(struct static_mount *m, const kiln_static_opts *o)
     return 0;
 }
 
-int kiln_static_mount(kiln_app *app, const char *prefix,
-                      const kiln_static_opts *o)
+/* A new mount of o (not yet routed); NULL with *rc set. */
+static struct static_mount *mount_new(const kiln_app *app,
+                                      const kiln_static_opts *o, int *rc)
 {
     static atomic_uint_fast64_t next_id;
-    if (!app || !prefix || !o || prefix[0] != '/' || strpbrk(prefix, "{}\\") ||
-        (!o->dir && !o->files) || (o->files && o->nfiles == 0))
-        return KILN_EINVAL;
-    size_t pn = strlen(prefix);
-    char *pattern = malloc(pn + 12);
     struct static_mount *m = calloc(1, sizeof *m);
-    if (!pattern || !m) {
-        free(pattern);
-        free(m);
-        return KILN_ENOMEM;
+    if (!m) {
+        *rc = KILN_ENOMEM;
+        return NULL;
     }
-    memcpy(pattern, prefix, pn);
-    if (pattern[pn - 1] != '/')
-        pattern[pn++] = '/';
-    strcpy(pattern + pn, "{...path}");
     m->id = atomic_fetch_add(&next_id, 1) + 1;
     m->dirfd = -1;
     m->max_age = o->max_age;
     m->immutable_hashed = o->immutable_hashed;
     m->nosniff = !app_nosniff(app);
-    int rc = 0;
     if (o->files) {
-        rc = mount_files(m, o);
+        *rc = mount_files(m, o);
     } else {
         m->dir = strdup(o->dir);
         m->dirfd = open(o->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        rc = !m->dir ? KILN_ENOMEM : m->dirfd < 0 ? KILN_EINVAL : 0;
+        *rc = !m->dir ? KILN_ENOMEM : m->dirfd < 0 ? KILN_EINVAL : 0;
     }
-    if (rc == 0)
+    if (*rc) {
+        mount_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+int kiln_static_mount(kiln_app *app, const char *prefix,
+                      const kiln_static_opts *o)
+{
+    if (!app || !prefix || !o || prefix[0] != '/' || strpbrk(prefix, "{}\\") ||
+        (!o->dir && !o->files) || (o->files && o->nfiles == 0))
+        return KILN_EINVAL;
+    size_t pn = strlen(prefix);
+    char *pattern = malloc(pn + 12);
+    if (!pattern)
+        return KILN_ENOMEM;
+    memcpy(pattern, prefix, pn);
+    if (pattern[pn - 1] != '/')
+        pattern[pn++] = '/';
+    strcpy(pattern + pn, "{...path}");
+    int rc;
+    struct static_mount *m = mount_new(app, o, &rc);
+    if (m)
         rc = kiln_route_with(app, "GET", pattern, static_handler, m);
     free(pattern);
     if (rc != 0) {
-        mount_free(m);
+        if (m)
+            mount_free(m);
         return rc;
     }
+    m->next = app->statics;
+    app->statics = m;
+    return 0;
+}
+
+int kiln_static_spa(kiln_app *app, const kiln_static_opts *o)
+{
+    if (!app || !o || (!o->dir && !o->files) || (o->files && o->nfiles == 0))
+        return KILN_EINVAL;
+    if (app->fallback)
+        return KILN_ESTATE;
+    int rc;
+    struct static_mount *m = mount_new(app, o, &rc);
+    if (!m)
+        return rc;
+    m->spa = true;
+    bool has_index = m->dirfd >= 0
+                         ? faccessat(m->dirfd, "index.html", R_OK, 0) == 0
+                         : emb_find(m, "index.html") != NULL;
+    if (!has_index) {
+        mount_free(m);
+        return KILN_EINVAL;
+    }
+    app->fallback = spa_handler;
+    app->fallback_data = m;
     m->next = app->statics;
     app->statics = m;
     return 0;
