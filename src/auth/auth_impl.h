@@ -53,6 +53,13 @@ int auth_password_hash(const char *pw, size_t n, auth_cost cost,
 int auth_password_verify(const char *hash, const char *pw, size_t n,
                          auth_cost cost, bool *ok, bool *rehash);
 
+/**
+ * Makes the dummy hash for cost on a thread of its own, so that the first
+ * login for an unknown account does not pay for it (and its answer takes
+ * no longer than a wrong password's). Returns at once.
+ */
+void auth_password_warm(auth_cost cost);
+
 /** The password policy, from [auth] (minimum length, common list). */
 typedef struct auth_policy {
     size_t min_length;
@@ -72,7 +79,7 @@ int auth_password_check(const auth_policy *p, kiln_str pw, const char *username,
                         const char *email, kiln_errors *e, const char *pointer);
 
 /** True when pw is on the common list (share/auth/common-passwords.txt)
-    or is an entry followed by at most four digits or symbols. */
+    or is an entry followed by at most five digits or symbols. */
 bool auth_password_common(kiln_str pw);
 
 /* ---- token.c ------------------------------------------------------------ */

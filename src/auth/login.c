@@ -334,6 +334,7 @@ static bool app_routes(const kiln_route_def *routes, size_t n,
 int auth_register(kiln_app *app, const kiln_route_def *routes, size_t n)
 {
     auth_identity_init();
+    auth_password_warm(auth_cost_of(kiln_project_settings()));
     g_app_login_page = app_routes(routes, n, "GET", "/login");
     for (size_t i = 0; i < sizeof g_routes / sizeof g_routes[0]; i++) {
         if (app_routes(routes, n, g_routes[i].method, g_routes[i].pattern))

@@ -213,6 +213,30 @@ static int dummy_hash(auth_cost cost, char out[AUTH_HASH_MAX])
     return 0;
 }
 
+static void *warm_main(void *arg)
+{
+    auth_cost *c = arg;
+    char h[AUTH_HASH_MAX];
+    dummy_hash(*c, h);
+    free(c);
+    return NULL;
+}
+
+void auth_password_warm(auth_cost cost)
+{
+    auth_cost *c = malloc(sizeof *c);
+    if (!c)
+        return;
+    *c = cost;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    if (pthread_create(&t, &at, warm_main, c) != 0)
+        free(c); /* made by the first login instead */
+    pthread_attr_destroy(&at);
+}
+
 int auth_password_verify(const char *hash, const char *pw, size_t n,
                          auth_cost cost, bool *ok, bool *rehash)
 {
@@ -282,9 +306,9 @@ bool auth_password_common(kiln_str pw)
     low[pw.n] = 0;
     if (listed(low))
         return true;
-    /* an entry followed by up to four digits or symbols: "Dragon2024!" */
+    /* an entry followed by up to five digits or symbols: "Dragon2024!" */
     size_t end = pw.n, cut = 0;
-    while (end > 0 && cut < 4) {
+    while (end > 0 && cut < 5) {
         unsigned char ch = (unsigned char)low[end - 1];
         bool alpha = (ch >= 'a' && ch <= 'z') || ch >= 0x80;
         if (alpha)

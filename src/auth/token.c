@@ -70,6 +70,8 @@ int auth_bearer_parse(kiln_str v, kiln_str *token)
     size_t t0 = i;
     while (i < v.n && token68_ch(v.p[i]))
         i++;
+    if (i == t0)
+        return KILN_EPARSE; /* "=" alone is no token68 */
     while (i < v.n && v.p[i] == '=')
         i++;
     size_t t1 = i;

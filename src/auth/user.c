@@ -277,13 +277,25 @@ static bool same_roles(const kiln_user *u, const char **want, size_t n)
 int auth_user_sync(kiln_ctx *c, const auth_claims *cl, const kiln_user **out)
 {
     *out = NULL;
-    if (!cl->issuer || !*cl->issuer || !cl->subject || !*cl->subject ||
-        cl->nroles > AUTH_ROLES_MAX)
-        return KILN_EINVAL;
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return KILN_EUNAVAIL;
-    kiln_arena *a = kiln_ctx_arena(c);
+    kiln_user *u;
+    int rc = auth_user_sync_db(db, kiln_ctx_arena(c), cl, &u, NULL);
+    if (rc == 0)
+        *out = u;
+    return rc;
+}
+
+int auth_user_sync_db(kiln_dbc *db, kiln_arena *a, const auth_claims *cl,
+                      kiln_user **out, bool *wrote)
+{
+    *out = NULL;
+    if (wrote)
+        *wrote = false;
+    if (!cl->issuer || !*cl->issuer || !cl->subject || !*cl->subject ||
+        cl->nroles > AUTH_ROLES_MAX)
+        return KILN_EINVAL;
     const char *email = cl->email ? cl->email : "";
     const char *name = cl->name ? cl->name : "";
     /* the roles wanted, sorted and without repeats */
@@ -353,6 +365,8 @@ int auth_user_sync(kiln_ctx *c, const auth_claims *cl, const kiln_user **out)
     }
     if ((rc = kiln_db_commit(db)) != 0)
         return rc;
+    if (wrote)
+        *wrote = true;
     rc = auth_user_load_db(db, a, id, &u);
     if (rc == 0)
         *out = u;

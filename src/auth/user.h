@@ -42,6 +42,13 @@ int auth_user_load(kiln_ctx *c, int64_t id, const kiln_user **out);
 int auth_user_sync(kiln_ctx *c, const auth_claims *cl, const kiln_user **out);
 
 /**
+ * auth_user_sync on an explicit connection and arena (tests): *wrote (may
+ * be NULL) says whether anything was written.
+ */
+int auth_user_sync_db(kiln_dbc *db, kiln_arena *a, const auth_claims *cl,
+                      kiln_user **out, bool *wrote);
+
+/**
  * The same on an explicit connection and arena (the CLI, tests): loads
  * user id from db into *out allocated in a.
  */
