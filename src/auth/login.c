@@ -305,19 +305,18 @@ static int login_post(kiln_ctx *c)
 
 /* ---- routes ------------------------------------------------------------- */
 
-static const struct {
-    const char *method, *pattern;
-    kiln_handler fn;
-} g_routes[] = {
-    {"POST", "/api/auth/login", login_api},
-    {"POST", "/api/auth/logout", logout_api},
-    {"GET", "/api/auth/me", auth_me},
-    {"GET", "/api/auth/tokens", auth_tokens_list},
-    {"POST", "/api/auth/tokens", auth_tokens_create},
-    {"DELETE", "/api/auth/tokens/{id}", auth_tokens_delete},
-    {"GET", "/login", login_get},
-    {"POST", "/login", login_post},
+const auth_route auth_routes[] = {
+    {"POST", "/api/auth/login", "api.auth.login", login_api},
+    {"POST", "/api/auth/logout", "api.auth.logout", logout_api},
+    {"GET", "/api/auth/me", "api.auth.me", auth_me},
+    {"GET", "/api/auth/tokens", "api.auth.tokens", auth_tokens_list},
+    {"POST", "/api/auth/tokens", "api.auth.tokens", auth_tokens_create},
+    {"DELETE", "/api/auth/tokens/{id}", "api.auth.tokens.id",
+     auth_tokens_delete},
+    {"GET", "/login", "login", login_get},
+    {"POST", "/login", "login", login_post},
 };
+const size_t auth_nroutes = sizeof auth_routes / sizeof auth_routes[0];
 
 static bool app_routes(const kiln_route_def *routes, size_t n,
                        const char *method, const char *pattern)
@@ -336,14 +335,14 @@ int auth_register(kiln_app *app, const kiln_route_def *routes, size_t n)
     auth_identity_init();
     auth_password_warm(auth_cost_of(kiln_project_settings()));
     g_app_login_page = app_routes(routes, n, "GET", "/login");
-    for (size_t i = 0; i < sizeof g_routes / sizeof g_routes[0]; i++) {
-        if (app_routes(routes, n, g_routes[i].method, g_routes[i].pattern))
+    for (size_t i = 0; i < auth_nroutes; i++) {
+        const auth_route *r = &auth_routes[i];
+        if (app_routes(routes, n, r->method, r->pattern))
             continue;
-        int rc = kiln_route(app, g_routes[i].method, g_routes[i].pattern,
-                            g_routes[i].fn);
+        int rc = kiln_route(app, r->method, r->pattern, r->fn);
         if (rc != 0) {
-            fprintf(stderr, "cannot route %s %s: %s\n", g_routes[i].method,
-                    g_routes[i].pattern, kiln_strerror(rc));
+            fprintf(stderr, "cannot route %s %s: %s\n", r->method, r->pattern,
+                    kiln_strerror(rc));
             return rc;
         }
     }

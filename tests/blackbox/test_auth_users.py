@@ -423,3 +423,61 @@ def test_tokens():
     finally:
         a.close()
 test_tokens.timeout = 180
+
+
+TASK = """[fields]
+title = "string:200"
+owner = "ref:user"
+assignee = { type = "ref", to = "user", optional = true, on_delete = "set_null" }
+
+[api]
+operations = ["all"]
+expand = ["owner", "assignee"]
+filters = ["assignee"]
+"""
+
+
+def test_models_refer_to_the_user():
+    a = App()
+    try:
+        a.p.write("models/task.toml", TASK)
+        rc, out, err = a.kiln("migrate", "--make")
+        eq(rc, 0, "make: " + out + err)
+        text = a.p.read("migrations/0001_init.toml")
+        check('owner = "ref:user"' in text and "kiln_user" not in text and
+              'create_model = "user"' not in text, text)
+        rc, out, err = a.kiln("migrate", "--sql", "1")
+        check(re.search(r"owner_id (INTEGER|bigint) NOT NULL REFERENCES "
+                        r"kiln_user ?\(id\)", out), out)
+        rc, out, err = a.kiln("migrate")
+        eq(rc, 0, "migrate: " + err)
+        rc, out, err = a.kiln("migrate", "--make", "--check")
+        check("no changes" in out, out + err)
+        a.kiln("user", "create", "--name", "Alice", "alice",
+               input=PW + "\n")
+        rc, out, err = a.kiln("routes")
+        for row in (["POST", "/api/auth/login", "api.auth.login", "(kiln",
+                     "auth)"],
+                    ["GET", "/api/auth/me", "api.auth.me", "(kiln", "auth)"],
+                    ["GET", "/login", "login", "(kiln", "auth)"]):
+            check(row in [line.split() for line in out.splitlines()], out)
+        with a.dev() as d:
+            r = post(d, "/api/tasks", {"title": "x", "owner": 1})
+            eq(r.status, 201, r.body[:300])
+            r = post(d, "/api/tasks", {"title": "y", "owner": 42})
+            p = is_problem(r, 422)
+            eq((p["errors"][0]["pointer"], p["errors"][0]["code"]),
+               ("/owner", "does_not_exist"), "no such user")
+            r = d.get("/api/tasks?expand=owner")
+            eq(r.status, 200, r.body[:300])
+            owner = r.json()["items"][0]["owner"]
+            eq((owner["id"], owner["username"], owner["name"]),
+               (1, "alice", "Alice"), "expanded")
+            check("password" not in owner, "no hash in the API")
+            doc = d.get("/api/openapi.json").json()
+            user = doc["components"]["schemas"]["User"]
+            check("username" in user["properties"] and
+                  "password" not in user["properties"], user)
+    finally:
+        a.close()
+test_models_refer_to_the_user.timeout = 180
