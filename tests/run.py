@@ -97,8 +97,8 @@ def db_suites():
                                     "test_techempower", "test_migrate",
                                     "test_models", "test_migrate_models",
                                     "test_tasks", "test_api_crud",
-                                    "test_kiln_test.test_isolated_databases",
-                                    "test_auth_users"],
+                                    "test_auth_session", "test_auth_users",
+                                    "test_kiln_test.test_isolated_databases"],
                                    env)]
         if os.path.exists("build-asan/tests/db/test_db"):
             runs.append(("asan/db-pg/test_db",

@@ -340,6 +340,8 @@ typedef struct kiln_endpoint {
     const char *rate_by;
     /** GET: responses are cached (kiln/cache.h), or NULL */
     const struct kiln_cache_rule *cache;
+    /** csrf = false: the route skips the CSRF check (kiln/session.h) */
+    bool csrf_exempt;
 } kiln_endpoint;
 
 /** The index of field name in m, or -1. */
