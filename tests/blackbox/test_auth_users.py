@@ -482,3 +482,70 @@ def test_models_refer_to_the_user():
     finally:
         a.close()
 test_models_refer_to_the_user.timeout = 180
+
+
+def cookies_of(r):
+    """{name: value} of the response's Set-Cookie fields (dropped: None)."""
+    out = {}
+    for v in r.header_all("Set-Cookie"):
+        first, _, attrs = v.partition(";")
+        name, _, value = first.partition("=")
+        out[name.strip()] = None if "Max-Age=0" in attrs else value
+    return out
+
+
+def test_login_makes_a_session_and_logout_ends_it():
+    a = App()
+    try:
+        a.kiln("user", "create", "--name", "Alice", "alice", input=PW + "\n")
+        with a.dev() as d:
+            here = "127.0.0.1:%d" % d.port
+            origin = [("Host", here), ("Origin", "http://" + here)]
+            r = post(d, "/api/auth/login", {"login": "alice", "password": PW},
+                     headers=origin)
+            eq(r.status, 200, r.body[:300])
+            jar = {k: v for k, v in cookies_of(r).items() if v}
+            check("kiln_session" in jar and "kiln_csrf" in jar, jar)
+            cookie = [("Cookie", "; ".join("%s=%s" % kv
+                                           for kv in jar.items()))]
+            r = d.get("/api/auth/me", headers=cookie)
+            eq(r.status, 200, r.body[:300])
+            eq(r.json()["username"], "alice", "me by the session")
+            # a bad bearer is judged alone: no fall-back to the cookie
+            r = d.get("/api/auth/me", headers=cookie + bearer("kiln_nope"))
+            is_problem(r, 401)
+            eq(r.header("WWW-Authenticate"), 'Bearer error="invalid_token"',
+               "bearer first")
+            # a login from another site's page is refused (login CSRF)
+            r = post(d, "/api/auth/login", {"login": "alice", "password": PW},
+                     headers=[("Host", here),
+                              ("Origin", "http://evil.example")])
+            eq(r.status, 403, "foreign origin: %s" % r.body[:200])
+            # logout needs the CSRF token with the cookie, then ends it
+            r = post(d, "/api/auth/logout", {}, headers=cookie + origin)
+            eq(r.status, 403, "logout without the token")
+            r = post(d, "/api/auth/logout", {}, headers=cookie + origin + [
+                ("X-CSRF-Token", jar["kiln_csrf"])])
+            eq(r.status, 204, r.body[:200])
+            r = d.get("/api/auth/me", headers=cookie)
+            is_problem(r, 401)
+            # the page: a new session id at login, the cookie works
+            r = d.get("/login")
+            pre = cookies_of(r).get("kiln_session")
+            m = re.search(r'name="csrf_token" value="([^"]+)"',
+                          r.body.decode())
+            check(pre and m, "an anonymous session and its token: %s" %
+                  r.body[:400])
+            r = post(d, "/login", "login=alice&password=%s&csrf_token=%s" % (
+                PW.replace("&", "%26"), m.group(1)),
+                "application/x-www-form-urlencoded",
+                headers=origin + [("Cookie", "kiln_session=" + pre)])
+            eq(r.status, 303, r.body[:300])
+            sid = cookies_of(r).get("kiln_session")
+            check(sid and sid != pre, "the id changes at login")
+            r = d.get("/api/auth/me",
+                      headers=[("Cookie", "kiln_session=" + sid)])
+            eq(r.json()["name"], "Alice", "me after the page's login")
+    finally:
+        a.close()
+test_login_makes_a_session_and_logout_ends_it.timeout = 180
