@@ -253,8 +253,9 @@ int auth_password_verify(const char *hash, const char *pw, size_t n,
         if (rc != 0)
             return rc;
     }
-    if (n > AUTH_PASSWORD_MAX)
-        n = AUTH_PASSWORD_MAX; /* still checked: the same time, no match */
+    bool too_long = n > AUTH_PASSWORD_MAX; /* no password is: no match */
+    if (too_long)
+        n = AUTH_PASSWORD_MAX; /* still checked, for the same time */
     pw_job *j = job_new(pw, n, true);
     if (!j)
         return KILN_ENOMEM;
@@ -262,7 +263,7 @@ int auth_password_verify(const char *hash, const char *pw, size_t n,
     int rc = job_run(j);
     if (rc != 0)
         return rc;
-    *ok = real && j->rc == 0;
+    *ok = real && !too_long && j->rc == 0;
     if (*ok && rehash)
         *rehash = crypto_pwhash_str_needs_rehash(use, cost.ops, cost.mem) != 0;
     job_release(j);

@@ -69,6 +69,15 @@ TEST(too_long_is_refused_by_hash)
     memset(big, 'a', sizeof big);
     char h[AUTH_HASH_MAX];
     CHECK_INT(auth_password_hash(big, sizeof big, cheap, h), KILN_EINVAL);
+    /* a password of the longest length matches; the same with more bytes
+       after it does not (the check never truncates into a match) */
+    CHECK_INT(auth_password_hash(big, AUTH_PASSWORD_MAX, cheap, h), 0);
+    bool ok;
+    CHECK_INT(auth_password_verify(h, big, AUTH_PASSWORD_MAX, cheap, &ok, NULL),
+              0);
+    CHECK(ok);
+    CHECK_INT(auth_password_verify(h, big, sizeof big, cheap, &ok, NULL), 0);
+    CHECK(!ok);
 }
 
 static const kiln_error_item *check(const char *pw, const char *user,
