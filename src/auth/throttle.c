@@ -4,7 +4,8 @@
  * with rate.backend = "redis", shared by every instance). Only failed
  * attempts take from them ([auth] throttle_account, throttle_ip); a
  * login is refused before its password is checked while either is empty,
- * so a throttled guesser does not even cost a hash.
+ * so a throttled guesser does not even cost a hash. A success refills the
+ * account's bucket (not the address's).
  *
  * The account's key is the login as typed, lowercased, so "Alice" and
  * "alice" share a bucket; unknown logins get buckets too (throttling must
@@ -103,9 +104,13 @@ void auth_throttle_fail(kiln_ctx *c, kiln_str login)
 
 void auth_throttle_reset(kiln_ctx *c, kiln_str login)
 {
-    /* The rate store has no "refill" yet (kiln/rate.h): a success leaves
-       the account's bucket to refill at its rate. The burst is there so
-       that a user's few typos never lock them out. */
-    (void)c;
-    (void)login;
+    /* the account's bucket only: the address's keeps counting, so that
+       one good account does not clear a guesser's attempts on others */
+    kiln_rate r;
+    if (!limit_of("auth.throttle_account", &r))
+        return;
+    kiln_str key = account_key(c, login);
+    int rc = key.p ? kiln_rate_reset(NULL, NAME_ACCOUNT, key) : KILN_ENOMEM;
+    if (rc != 0)
+        kiln_log(KILN_LOG_WARN, "login throttling: %s", kiln_strerror(rc));
 }

@@ -307,6 +307,14 @@ def test_throttling_and_hash_upgrade():
             eq(r.status, 200, "login with the new hash")
             eq(a.sql("SELECT password FROM kiln_user WHERE username = "
                      "'alice'"), new, "no second upgrade")
+            # two failures, then a success: the account's bucket is full
+            # again (the address's is not: 2 of its 6 are gone)
+            for _ in range(2):
+                r = post(d, "/api/auth/login", {"login": "alice",
+                                                "password": "wrong-one"})
+                eq(r.status, 401, "a failure")
+            r = post(d, "/api/auth/login", {"login": "alice", "password": PW})
+            eq(r.status, 200, "a success resets the account's bucket")
             # three failures empty alice's bucket
             for _ in range(3):
                 r = post(d, "/api/auth/login", {"login": "Alice",
@@ -322,9 +330,8 @@ def test_throttling_and_hash_upgrade():
             # bucket), until the address's bucket is empty too
             r = post(d, "/api/auth/login", {"login": "bob", "password": PW})
             eq(r.status, 200, "bob")
-            for _ in range(3):
-                post(d, "/api/auth/login", {"login": "x" + uuid.uuid4().hex,
-                                            "password": "wrong"})
+            post(d, "/api/auth/login", {"login": "x" + uuid.uuid4().hex,
+                                        "password": "wrong"})
             r = post(d, "/api/auth/login", {"login": "bob", "password": PW})
             is_problem(r, 429)
             check(r.header("Retry-After"), "Retry-After")
