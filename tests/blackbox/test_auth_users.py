@@ -345,9 +345,26 @@ def test_throttling_and_hash_upgrade():
 test_throttling_and_hash_upgrade.timeout = 180
 
 
+WHOAMI = r"""#include <kiln.h>
+
+/* the public API: who is asking, and how */
+KILN_GET(whoami)
+{
+    const kiln_user *u = kiln_user_current(c);
+    if (!u)
+        return kiln_auth_challenge(c, NULL);
+    static const char *const via[] = {"anon", "session", "token", "jwt"};
+    return kiln_jsonf(c, 200, "{id:%lld, via:%s, admin:%b}", (long long)u->id,
+                      via[kiln_auth_via_of(c)],
+                      kiln_user_has_role(u, "admin"));
+}
+"""
+
+
 def test_tokens():
     a = App()
     try:
+        a.p.write("api/whoami.c", WHOAMI)
         a.kiln("user", "create", "alice", input=PW + "\n")
         a.kiln("user", "create", "bob", input=PW + "\n")
         rc, tok, err = a.kiln("token", "create", "alice", "--name", "ci",
@@ -367,6 +384,12 @@ def test_tokens():
             r = d.get("/api/auth/me", headers=bearer(tok))
             eq(r.status, 200, r.body[:300])
             eq(r.json()["username"], "alice", "me")
+            r = d.get("/api/whoami", headers=bearer(tok))
+            eq(r.json(), {"id": 1, "via": "token", "admin": False},
+               "an app's handler")
+            r = d.get("/api/whoami", headers=bearer(tok[:-1]))
+            eq(r.header("WWW-Authenticate"), 'Bearer error="invalid_token"',
+               "kiln_auth_challenge")
             check(a.sql("SELECT last_used FROM kiln_token WHERE id = 1"),
                   "last_used written")
             # a wrong secret, a malformed header, another scheme's junk
