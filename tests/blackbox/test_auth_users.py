@@ -269,16 +269,27 @@ def test_unknown_login_takes_as_long_as_a_wrong_password():
                 return time.perf_counter() - start
             timed("alice")
             timed("nobody")  # warm: both paths have run once
-            wrong, unknown = [], []
-            for _ in range(20):
-                wrong.append(timed("alice"))
-                unknown.append(timed("nobody-" + uuid.uuid4().hex[:6]))
-            mw, mu = statistics.median(wrong), statistics.median(unknown)
+
+            def medians():
+                wrong, unknown = [], []
+                for _ in range(20):  # interleaved: load hits both alike
+                    wrong.append(timed("alice"))
+                    unknown.append(timed("nobody-" + uuid.uuid4().hex[:6]))
+                return statistics.median(wrong), statistics.median(unknown)
+
             # the hash is most of it: an unknown login that skipped it
-            # would answer in well under half the time
-            check(abs(mw - mu) <= 0.25 * mw + 0.003,
-                  "median wrong %.1f ms, unknown %.1f ms" %
-                  (mw * 1000, mu * 1000))
+            # would answer in a fraction of the time, every round. The
+            # machine is shared: a round spoiled by another process's burst
+            # is measured once more before it counts as a failure.
+            rounds = []
+            for _ in range(2):
+                mw, mu = medians()
+                rounds.append("wrong %.1f ms, unknown %.1f ms" %
+                              (mw * 1000, mu * 1000))
+                if abs(mw - mu) <= 0.25 * max(mw, mu) + 0.003:
+                    break
+            else:
+                check(False, "medians: " + "; ".join(rounds))
             r = post(d, "/api/auth/login", {"login": "alice", "password": PW})
             eq(r.status, 200, "right password")
     finally:
