@@ -50,6 +50,7 @@
 #include "kiln/page.h"
 #include "kiln/url.h"
 #include "kiln/session.h"
+#include "kiln/auth.h"
 
 /** The Kiln version, "MAJOR.MINOR.PATCH". */
 #define KILN_VERSION "0.1.0"

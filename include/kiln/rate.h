@@ -76,6 +76,14 @@ int kiln_rate_take(kiln_cache *k, const char *name, const kiln_rate *r,
                    kiln_str key, double cost, kiln_rate_result *out);
 
 /**
+ * Forgets the bucket (name, key) in cache k (NULL: the default cache): its
+ * next take finds it full. Login throttling calls it after a success, so
+ * that a user's earlier typos do not count against them. Returns 0 (also
+ * when there was no bucket) or the cache's error.
+ */
+int kiln_rate_reset(kiln_cache *k, const char *name, kiln_str key);
+
+/**
  * Names a limit for kiln_rate_limit (and RateLimit-Policy). Call before
  * serving; defining a name again replaces its limit. Returns 0,
  * KILN_EINVAL for a bad spec (logged), KILN_ELIMIT past 256 names, or

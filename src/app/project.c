@@ -5,6 +5,7 @@
 #include "app/errpage.h"
 #include "app/pages.h"
 #include "app/project.h"
+#include "auth/auth_impl.h"
 #include "auth/session_impl.h"
 #include "schema/body.h"
 #include "schema/conform.h"
@@ -442,8 +443,9 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
         goto fail_early;
     if (!r->app || add_routes(r->app, p) ||
         kiln_api_register(r->app, p->api_models, p->routes, p->nroutes) ||
-        define_names(p) || mount_static(r->app, p, s, dev) ||
-        mount_spa(r->app, p, s, dev) || set_cors(r->app, s)) {
+        auth_register(r->app, p->routes, p->nroutes) || define_names(p) ||
+        mount_static(r->app, p, s, dev) || mount_spa(r->app, p, s, dev) ||
+        set_cors(r->app, s)) {
         rc = r->app ? 2 : 1;
         project_close(r);
         return rc;

@@ -293,6 +293,39 @@ int kiln_rate_take(kiln_cache *k, const char *name, const kiln_rate *r,
     return rc;
 }
 
+/* Forgets a bucket (full again on its next take). */
+static redis_script reset_script =
+    REDIS_SCRIPT("return redis.call('DEL', KEYS[1])\n");
+
+int kiln_rate_reset(kiln_cache *k, const char *name, kiln_str key)
+{
+    k = cache_of(k);
+    if (!k)
+        return KILN_ENOMEM;
+    kiln_arena a;
+    kiln_arena_init(&a, 512);
+    kiln_str bk = bucket_key(&a, name, key);
+    int rc = bk.p ? 0 : KILN_ENOMEM;
+    if (rc == 0 && !k->rate_redis) {
+        rc = cache_mem_delete(k->rate_mem, bk, kiln_now_ms());
+        if (rc == KILN_ENOTFOUND)
+            rc = 0;
+    } else if (rc == 0) {
+        kiln_str rk = cache_redis_key(k, &a, "r:", bk);
+        redis_value *v = NULL;
+        if (!rk.p) {
+            rc = KILN_ENOMEM;
+        } else {
+            ((char *)rk.p)[strlen(k->prefix) + 2 + strlen(name)] = ':';
+            rc = redis_eval(k->rc, &a, &reset_script, 1, 0, &rk, &v);
+        }
+        if (rc)
+            cache_log_failure("rate limit reset", rc);
+    }
+    kiln_arena_deinit(&a);
+    return rc;
+}
+
 /* ---- named limits -------------------------------------------------------- */
 
 typedef struct rate_def {

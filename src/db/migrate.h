@@ -90,6 +90,8 @@ typedef struct db_builtin {
 
 /** The task queue's tables (tasks/schema.c). */
 extern const db_builtin tasks_schema;
+/** Users, their roles and API tokens (auth/schema.c). */
+extern const db_builtin auth_schema;
 /** The sessions' table (auth/session_schema.c). */
 extern const db_builtin session_schema;
 

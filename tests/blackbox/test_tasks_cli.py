@@ -109,7 +109,8 @@ def reset_pg():
     import pg_server
     pg_server.psql(os.environ["KILN_TEST_DB_URL"],
                    "DROP TABLE IF EXISTS welcomed, ticks, kiln_migrations, "
-                   "kiln_tasks, kiln_task_ticks, kiln_session, kiln_schema")
+                   "kiln_tasks, kiln_task_ticks, kiln_token, kiln_user_role, "
+                   "kiln_user, kiln_session, kiln_schema")
 
 
 def state(p, task_id):

@@ -587,6 +587,15 @@ TEST(rate_take_in_memory)
     CHECK(res.retry_after_s >= 999);
     CHECK_INT(kiln_rate_take(k, "login", &r, S("ip:1.2.3.4"), 0, &res), 0);
     CHECK(!res.allowed); /* a check sees the empty bucket */
+    /* a reset forgets it (full again), then it empties as before */
+    CHECK_INT(kiln_rate_reset(k, "login", S("ip:1.2.3.4")), 0);
+    CHECK_INT(kiln_rate_take(k, "login", &r, S("ip:1.2.3.4"), 1, &res), 0);
+    CHECK(res.allowed);
+    CHECK_INT(res.remaining, 1);
+    CHECK_INT(kiln_rate_take(k, "login", &r, S("ip:1.2.3.4"), 1, &res), 0);
+    CHECK_INT(kiln_rate_take(k, "login", &r, S("ip:1.2.3.4"), 1, &res), 0);
+    CHECK(!res.allowed);
+    CHECK_INT(kiln_rate_reset(k, "login", S("ip:never-seen")), 0);
     /* another key, another name: their own buckets */
     CHECK_INT(kiln_rate_take(k, "login", &r, S("ip:5.6.7.8"), 1, &res), 0);
     CHECK(res.allowed);

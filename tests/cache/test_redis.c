@@ -456,6 +456,14 @@ TEST(cache_and_rate_on_redis)
     CHECK(res.allowed);
     rv = cmd(c, &a, &rc, 2, "EXISTS", "t:r:api:ip:2");
     CHECK_INT(rv->i, 0); /* a check writes nothing */
+    /* a reset forgets the bucket: full again */
+    CHECK_INT(kiln_rate_reset(k, "api", S("ip:1")), 0);
+    rv = cmd(c, &a, &rc, 2, "EXISTS", "t:r:api:ip:1");
+    CHECK_INT(rv->i, 0);
+    CHECK_INT(kiln_rate_take(k, "api", &rate, S("ip:1"), 1, &res), 0);
+    CHECK(res.allowed);
+    CHECK_INT(res.remaining, 1);
+    CHECK_INT(kiln_rate_reset(k, "api", S("ip:none")), 0);
     redis_client_free(c);
     /* down: the cache says so */
     redis_stop(&r);
