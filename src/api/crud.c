@@ -15,6 +15,7 @@
  * only; a value never enters the text.
  */
 #include "api/api_impl.h"
+#include "auth/perm.h"
 #include "model/model.h"
 #include "model/runtime.h"
 #include "schema/schema_impl.h"
@@ -443,6 +444,9 @@ static int encode_item(const kiln_model *m, const void *row, const api_query *q,
 int api_list(kiln_ctx *c)
 {
     const kiln_model *m = ((const api_target *)kiln_route_data(c))->m;
+    int allowed = perm_api_require(c, m, "view");
+    if (allowed != 0)
+        return allowed > 0 ? 0 : allowed;
     kiln_arena *a = kiln_ctx_arena(c);
     http_kv *kv = NULL;
     long n = http_query_parse(a, kiln_query_string(c), &kv);
@@ -572,16 +576,20 @@ int api_list(kiln_ctx *c)
 }
 
 /*
- * The start of an operation on one row (retrieve, update, delete): its
- * model, its id from the path (a bad one is a 404, answered) and the
- * request's database connection (none: answered). Returns 1 to go on, 0
- * when answered.
+ * The start of an operation on one row (retrieve, update, delete): the
+ * permission of action on its model (401 or 403 answered, before the id
+ * is looked at), its id from the path (a bad one is a 404, answered) and
+ * the request's database connection (none: answered). Returns 1 to go on,
+ * 0 when answered, or a negative error.
  */
-static int item_start(kiln_ctx *c, const kiln_model **m, int64_t *id,
-                      kiln_dbc **db)
+static int item_start(kiln_ctx *c, const char *action, const kiln_model **m,
+                      int64_t *id, kiln_dbc **db)
 {
     const api_target *tg = kiln_route_data(c);
     *m = tg->m;
+    int allowed = perm_api_require(c, *m, action);
+    if (allowed != 0)
+        return allowed < 0 ? allowed : 0;
     if (!kiln_param_id(c, tg->param, id))
         return 0;
     *db = kiln_db(c);
@@ -595,12 +603,13 @@ int api_retrieve(kiln_ctx *c)
     const kiln_model *m;
     int64_t id;
     kiln_dbc *db;
-    if (!item_start(c, &m, &id, &db))
-        return 0;
+    int rc = item_start(c, "view", &m, &id, &db);
+    if (rc <= 0)
+        return rc;
     void *obj = kiln_alloc(c, m->size);
     if (!obj)
         return KILN_ENOMEM;
-    int rc = read_row(c, db, m, id, obj);
+    rc = read_row(c, db, m, id, obj);
     if (rc == 1)
         return 0;
     if (rc)
@@ -627,6 +636,9 @@ int api_retrieve(kiln_ctx *c)
 int api_create(kiln_ctx *c)
 {
     const kiln_model *m = ((const api_target *)kiln_route_data(c))->m;
+    int allowed = perm_api_require(c, m, "add");
+    if (allowed != 0)
+        return allowed > 0 ? 0 : allowed;
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
@@ -701,8 +713,9 @@ static int update(kiln_ctx *c, kiln_decode_mode mode)
     const kiln_model *m;
     int64_t id;
     kiln_dbc *db;
-    if (!item_start(c, &m, &id, &db))
-        return 0;
+    int started = item_start(c, "change", &m, &id, &db);
+    if (started <= 0)
+        return started;
     void *obj = kiln_alloc(c, m->size), *cur = kiln_alloc(c, m->size);
     if (!obj || !cur)
         return KILN_ENOMEM;
@@ -755,8 +768,9 @@ int api_delete(kiln_ctx *c)
     const kiln_model *m;
     int64_t id;
     kiln_dbc *db;
-    if (!item_start(c, &m, &id, &db))
-        return 0;
+    int started = item_start(c, "delete", &m, &id, &db);
+    if (started <= 0)
+        return started;
     void *cur = kiln_alloc(c, m->size);
     if (!cur)
         return KILN_ENOMEM;

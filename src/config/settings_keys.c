@@ -222,7 +222,7 @@ const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 const char *const settings_sections[] = {
     "server",   "uploads", "database",  "redis",   "cache", "rate", "pubsub",
     "app",      "static",  "templates", "logging", "ws",    "sse",  "tasks",
-    "services", "api",     "types",     "extra",   NULL};
+    "services", "api",     "types",     "roles",   "extra", NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

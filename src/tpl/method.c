@@ -624,6 +624,8 @@ int tpl_func_find(kiln_str name)
         return TPL_FUNC_NAMESPACE;
     if (is(name, "url"))
         return TPL_FUNC_URL;
+    if (is(name, "can"))
+        return TPL_FUNC_CAN;
     return TPL_FUNC_NONE;
 }
 
@@ -683,6 +685,8 @@ int tpl_call_func(tpl_render *r, const tpl_expr *e, int id,
     }
     if (id == TPL_FUNC_URL)
         return tpl_func_url(r, e, args, n, kw, nkw, out);
+    if (id == TPL_FUNC_CAN)
+        return tpl_func_can(r, e, args, n, nkw, out);
     /* dict(a=1) and namespace(a=1): keyword arguments become entries;
      * namespace also takes one mapping to copy */
     kiln_value m = kiln_value_map(r->a);
