@@ -211,6 +211,26 @@ const settings_key settings_keys[] = {
      NULL},
     {"services", "enabled", "services.enabled", SETTINGS_BOOL, "true", 0, 1,
      NULL, "start the app's services in this process", false, NULL},
+    {"auth", "password_min_length", "auth.password_min_length", SETTINGS_INT,
+     "8", 1, 1024, NULL, "shortest password accepted", false, NULL},
+    {"auth", "password_common", "auth.password_common", SETTINGS_BOOL, "true",
+     0, 1, NULL, "refuse passwords from the list of common ones", false, NULL},
+    {"auth", "hash_opslimit", "auth.hash_opslimit", SETTINGS_INT, "2", 1,
+     1000, NULL, "argon2id passes (2: libsodium's INTERACTIVE)", false, NULL},
+    {"auth", "hash_memlimit", "auth.hash_memlimit", SETTINGS_SIZE, "67108864",
+     8192, INT64_C(1) << 32, NULL,
+     "argon2id memory in bytes (64MiB: libsodium's INTERACTIVE)", false,
+     NULL},
+    {"auth", "throttle_account", "auth.throttle_account", SETTINGS_STRING,
+     "5/min burst 10", 0, 0, NULL,
+     "failed logins allowed per account (a rate; empty: no limit)", false,
+     NULL},
+    {"auth", "throttle_ip", "auth.throttle_ip", SETTINGS_STRING,
+     "30/min burst 50", 0, 0, NULL,
+     "failed logins allowed per client address (a rate; empty: no limit)",
+     false, NULL},
+    {"auth", "login_redirect", "auth.login_redirect", SETTINGS_STRING, "/", 0,
+     0, NULL, "where /login sends a user without ?next=", false, NULL},
     {"types", "out", "types.out", SETTINGS_STRING, "", 0, 0, NULL,
      "folder kiln types writes the TypeScript client to, relative to the "
      "project (empty: none; kiln dev then leaves it alone)", false, NULL},
@@ -220,9 +240,9 @@ const settings_key settings_keys[] = {
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
 const char *const settings_sections[] = {
-    "server",   "uploads", "database",  "redis",   "cache", "rate", "pubsub",
-    "app",      "static",  "templates", "logging", "ws",    "sse",  "tasks",
-    "services", "api",     "types",     "roles",   "extra", NULL};
+    "server",   "uploads", "database",  "redis",   "cache", "rate",  "pubsub",
+    "app",      "static",  "templates", "logging", "ws",    "sse",   "tasks",
+    "services", "api",     "types",     "auth",    "roles", "extra", NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)
