@@ -8,6 +8,7 @@
  * walks the user's few roles and each role's few permissions: no
  * allocation, no lock, no database (the user's roles came with the user).
  */
+#include "auth/auth_impl.h"
 #include "auth/perm.h"
 #include "config/settings.h"
 
@@ -132,6 +133,22 @@ int perm_check_roles(const kiln_role *roles, size_t nroles,
 
 /* ---- the app's tables ---------------------------------------------------- */
 
+/* The permissions of GET /api/auth/me: u's, as JSON strings separated by
+   commas (auth/me.c writes the brackets). */
+static int perms_json(kiln_ctx *c, const kiln_user *u, kiln_buf *b)
+{
+    const char *const *list;
+    long n = kiln_user_permissions(u, kiln_ctx_arena(c), &list);
+    if (n < 0)
+        return (int)n;
+    for (long i = 0; i < n; i++) {
+        int rc = i ? kiln_buf_putc(b, ',') : 0;
+        if (rc || (rc = kiln_json_put_str(b, list[i], strlen(list[i]))))
+            return rc;
+    }
+    return 0;
+}
+
 int perm_init(const kiln_role *roles, size_t nroles,
               const kiln_model *const *models, char *err, size_t errlen)
 {
@@ -141,6 +158,7 @@ int perm_init(const kiln_role *roles, size_t nroles,
     g_roles = roles;
     g_nroles = nroles;
     g_models = models;
+    auth_set_permissions_fn(perms_json);
     return 0;
 }
 
