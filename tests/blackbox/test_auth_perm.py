@@ -11,9 +11,10 @@ default; the db-pg suite runs it again with KILN_TEST_DB_URL.
 import json
 import os
 import sqlite3
+import subprocess
 import uuid
 
-from harness import check, eq
+from harness import check, eq, t
 from kilncli import Dev, Project, run
 
 PW = "tr0ub4dor&3-stapler"
@@ -413,8 +414,27 @@ def test_openapi_security():
         check("security" not in tags and "401" not in tags["responses"],
               "a public API declares nothing")
         eq(ops["/api/audit"]["get"]["x-kiln-auth"], "role:auditor", "")
+        # an independent reader finds no error in it
+        from test_openapi import NPM_DIR, npm_ci
+        npm_ci()
+        with open(a.p.path("openapi.json"), "w") as f:
+            f.write(out)
+        redocly = os.path.join(NPM_DIR, "node_modules", ".bin", "redocly")
+        r = subprocess.run([redocly, "lint", "--extends=recommended",
+                            "--format=json", "openapi.json"],
+                           cwd=a.p.root, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=t(120),
+                           env=dict(os.environ, REDOCLY_TELEMETRY="off",
+                                    REDOCLY_SUPPRESS_UPDATE_NOTICE="true"))
+        report = json.loads(r.stdout.decode("utf-8", "replace"))
+        errors = [pr for pr in report.get("problems", [])
+                  if pr.get("severity") == "error"]
+        eq(errors, [], "redocly errors")
     finally:
         a.close()
+
+
+test_openapi_security.timeout = 360
 
 
 def test_roles_checked_at_start():

@@ -37,4 +37,14 @@ const char *board_topic(kiln_ctx *c, int64_t project);
  */
 bool board_may_watch(kiln_ctx *c, int64_t project);
 
+/**
+ * The row-level rule of the board's API (a query hook's condition,
+ * kiln/api.h): a user who may change projects (an admin) sees every row;
+ * anybody else only the rows whose column `project` (the project's own id,
+ * or a task's project_id) is a project it is a member of (models/
+ * member.toml). The API's permissions run first, so nobody reaches this
+ * without being logged in.
+ */
+int board_members_only(kiln_ctx *c, kiln_api_where *w, const char *project);
+
 #endif
