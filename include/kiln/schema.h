@@ -242,7 +242,10 @@ typedef struct kiln_index {
 enum kiln_model_flags {
     KILN_MF_ALLOW_UNKNOWN = 1u << 0, /**< unknown input keys are ignored
                                           (default: a 422 "unknown_field") */
-    KILN_MF_ENDPOINT = 1u << 1 /**< part of an endpoint schema: no table */
+    KILN_MF_ENDPOINT = 1u << 1, /**< part of an endpoint schema: no table */
+    KILN_MF_BUILTIN = 1u << 2   /**< Kiln's own (the user, on kiln_user):
+                                     its table is made by Kiln's schema, never
+                                     by the app's migrations */
 };
 
 /** Operations a model exposes through the generated CRUD API. */
