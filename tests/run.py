@@ -94,6 +94,7 @@ def db_suites():
                                     "test_techempower", "test_migrate",
                                     "test_models", "test_migrate_models",
                                     "test_tasks", "test_api_crud",
+                                    "test_auth_perm",
                                     "test_kiln_test.test_isolated_databases"],
                                    env)]
         if os.path.exists("build-asan/tests/db/test_db"):

@@ -46,8 +46,13 @@ static const kiln_model *const models[] = {&task, &project, NULL};
 
 static kiln_user user_with(const char *const *roles, size_t n)
 {
-    kiln_user u = {.id = 7, .username = "ann", .email = "", .name = "",
-                   .active = true, .roles = roles, .nroles = n};
+    kiln_user u = {.id = 7,
+                   .username = "ann",
+                   .email = "",
+                   .name = "",
+                   .active = true,
+                   .roles = roles,
+                   .nroles = n};
     return u;
 }
 
@@ -120,8 +125,8 @@ TEST(perm_roles_bad_forms_name_their_place)
         CHECK_INT(load(cases[i].toml, &s, err, sizeof err), KILN_EINVAL);
         CHECK(s == NULL);
         if (strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
-            test_fail(__FILE__, __LINE__, "case %zu: '%s', expected '%s...'",
-                      i, err, cases[i].want);
+            test_fail(__FILE__, __LINE__, "case %zu: '%s', expected '%s...'", i,
+                      err, cases[i].want);
     }
 }
 
@@ -252,9 +257,9 @@ TEST(perm_need_forms)
     CHECK_INT(perm_need_parse("role:editor", &need, &arg, &why), 0);
     CHECK_INT(need, PERM_NEED_ROLE);
     CHECK_STR(arg, "editor");
-    static const char *const bad[] = {"perm:task.*", "perm:*", "perm:task",
-                                      "perm:task.edit", "role:", "Login",
-                                      "", "user"};
+    static const char *const bad[] = {
+        "perm:task.*", "perm:*", "perm:task", "perm:task.edit",
+        "role:",       "Login",  "",          "user"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why = NULL;
         CHECK_INT(perm_need_parse(bad[i], &need, &arg, &why), KILN_EINVAL);

@@ -506,8 +506,8 @@ TEST(openapi_security)
     CHECK_STR(str(at(s, "oidc", "openIdConnectUrl", NULL)),
               "https://id.example.org/realms/board/.well-known/"
               "openid-configuration");
-    const kiln_json *del = at(d.root, "paths", "/api/task-items/{id}",
-                              "delete", NULL);
+    const kiln_json *del =
+        at(d.root, "paths", "/api/task-items/{id}", "delete", NULL);
     CHECK_STR(str(at(del, "x-kiln-auth", NULL)), "perm:task_item.delete");
     CHECK(at(del, "security", "#0", "session", NULL) != NULL);
     CHECK(at(del, "security", "#1", "token", NULL) != NULL);
@@ -516,9 +516,9 @@ TEST(openapi_security)
               "#/components/responses/Unauthorized");
     CHECK_STR(str(at(del, "responses", "403", "$ref", NULL)),
               "#/components/responses/Forbidden");
-    CHECK_STR(str(at(d.root, "paths", "/api/task-items", "get",
-                     "x-kiln-auth", NULL)),
-              "perm:task_item.view");
+    CHECK_STR(
+        str(at(d.root, "paths", "/api/task-items", "get", "x-kiln-auth", NULL)),
+        "perm:task_item.view");
     const kiln_json *star =
         at(d.root, "paths", "/api/boards/{id}/star", "post", NULL);
     CHECK_STR(str(at(star, "x-kiln-auth", NULL)), "role:editor");
