@@ -316,3 +316,47 @@ TEST(perm_api_access_default)
     perm_clear();
     kiln_settings_free(s);
 }
+
+/* Renders src with ctx; returns the output (arena a) or the error text. */
+static const char *render(kiln_arena *a, const char *src, kiln_value ctx)
+{
+    kiln_tpl_set *set = kiln_tpl_set_new(NULL);
+    kiln_tpl_error te;
+    CHECK(set != NULL);
+    CHECK_INT(kiln_tpl_set_add(set, "t", src, strlen(src), &te), 0);
+    kiln_buf out;
+    kiln_buf_init(&out);
+    int rc = kiln_tpl_render(set, "t", ctx, a, &out, &te);
+    const char *s = rc == 0 ? kiln_arena_strndup(a, out.p ? out.p : "", out.n)
+                            : kiln_arena_strndup(a, te.msg, strlen(te.msg));
+    kiln_buf_deinit(&out);
+    kiln_tpl_set_free(set);
+    return s;
+}
+
+TEST(perm_template_can)
+{
+    kiln_arena a;
+    kiln_arena_init(&a, 0);
+    const char *src = "{{ can('task.view') }} {{ can('task.delete') }}";
+    kiln_value ctx = kiln_value_map(&a);
+    CHECK_STR(render(&a, src, ctx), "False False"); /* no user */
+    CHECK_INT(kiln_value_set(ctx, "user", (kiln_value){0}), 0);
+    CHECK_STR(render(&a, src, ctx), "False False"); /* user is none */
+    kiln_value user = kiln_value_map(&a), perms = kiln_value_list(&a);
+    CHECK_INT(kiln_value_push(perms, kiln_value_cstr("task.view")), 0);
+    CHECK_INT(kiln_value_set(user, "permissions", perms), 0);
+    CHECK_INT(kiln_value_set(ctx, "user", user), 0);
+    CHECK_STR(render(&a, src, ctx), "True False");
+    CHECK_STR(render(&a, "{{ 'yes' if can('task.view') else 'no' }}", ctx),
+              "yes");
+    /* a variable called can hides the function, as any name does */
+    CHECK_INT(kiln_value_set(ctx, "can", kiln_value_cstr("x")), 0);
+    CHECK_STR(render(&a, "{{ can }}", ctx), "x");
+    kiln_value ctx2 = kiln_value_map(&a);
+    CHECK_STR(render(&a, "{{ can(3) }}", ctx2),
+              "can() takes one permission: can('task.change')");
+    CHECK_STR(render(&a, "{{ can('a.view', 'b.view') }}", ctx2),
+              "can() takes one permission: can('task.change')");
+    kiln_arena_deinit(&a);
+}
