@@ -395,7 +395,7 @@ static int gen_models(const char *root, const char *gen, const char *name,
         kiln_buf_init(&doc);
         kiln_buf_clear(&c);
         s->openapi = false;
-        if (rc == 0 && cli_openapi_doc(name, &ms, s, &doc, &s->openapi)) {
+        if (rc == 0 && cli_openapi_doc(name, root, &ms, s, &doc, &s->openapi)) {
             kiln_buf_printf(log, "openapi: %s\n", kiln_strerror(KILN_ENOMEM));
             rc = -1;
         }

@@ -274,8 +274,9 @@ int cli_load_endpoints(const char *root, struct model_set *ms, cli_scan *s,
  * not NULL) says whether it documents any operation. Returns 0 or
  * KILN_ENOMEM.
  */
-int cli_openapi_doc(const char *name, const struct model_set *ms,
-                    const cli_scan *s, kiln_buf *out, bool *any);
+int cli_openapi_doc(const char *name, const char *root,
+                    const struct model_set *ms, const cli_scan *s,
+                    kiln_buf *out, bool *any);
 /**
  * The folder of swagger-ui-dist's files for the /api/docs page
  * (share/openapi-docs/node_modules/swagger-ui-dist of Kiln's source, which

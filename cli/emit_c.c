@@ -760,10 +760,14 @@ static void emit_api(kiln_buf *b, const kiln_model_api *a, const char *sym)
             kiln_buf_printf(b, ",\n    .%s = %s_api_%s, .n%s = %u",
                             lists[i].what, sym, lists[i].what, lists[i].what,
                             lists[i].n);
-    kiln_buf_printf(b,
-                    ",\n    .page_size = %u, .max_page_size = %u,\n"
-                    "    .line = %d, .col = %d,\n};\n",
-                    a->page_size, a->max_page_size, a->line, a->col);
+    static const char *const access[] = {"KILN_API_DEFAULT", "KILN_API_PUBLIC",
+                                         "KILN_API_AUTHENTICATED",
+                                         "KILN_API_ROLES"};
+    kiln_buf_printf(b, ",\n    .page_size = %u, .max_page_size = %u,\n",
+                    a->page_size, a->max_page_size);
+    if (a->access && a->access < 4)
+        kiln_buf_printf(b, "    .access = %s,\n", access[a->access]);
+    kiln_buf_printf(b, "    .line = %d, .col = %d,\n};\n", a->line, a->col);
 }
 
 /* The description of object m (C type st, symbol prefix sym) and of its
@@ -1151,6 +1155,10 @@ static void emit_endpoint_desc(kiln_buf *b, const kiln_endpoint *ep)
         kiln_buf_puts(b, ",\n    .rate = ");
         cli_put_cstr(b, ep->rate);
     }
+    if (ep->auth) {
+        kiln_buf_puts(b, ",\n    .auth = ");
+        cli_put_cstr(b, ep->auth);
+    }
     if (ep->rate_by) {
         kiln_buf_puts(b, ",\n    .rate_by = ");
         cli_put_cstr(b, ep->rate_by);
@@ -1266,6 +1274,12 @@ int cli_emit_models(const model_set *ms, kiln_buf *h, kiln_buf *c)
     for (size_t i = 0; i < ms->n; i++)
         if (ms->models[i]->api)
             kiln_buf_printf(c, "&%s_model, ", ms->models[i]->name);
+    kiln_buf_puts(c, "NULL};\n");
+    kiln_buf_puts(c, "/* every model: what the roles of kiln.toml may name "
+                     "(kiln/perm.h) */\n"
+                     "const kiln_model *const kiln_models[] = {");
+    for (size_t i = 0; i < ms->n; i++)
+        kiln_buf_printf(c, "&%s_model, ", ms->models[i]->name);
     kiln_buf_puts(c, "NULL};\n");
     return 0;
 }

@@ -358,7 +358,8 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     }
     kiln_buf_puts(&b, "\n/* the models with a generated CRUD API "
                       "([api] in models/NAME.toml; models.c) */\n"
-                      "extern const kiln_model *const kiln_api_models[];\n");
+                      "extern const kiln_model *const kiln_api_models[];\n"
+                      "extern const kiln_model *const kiln_models[];\n");
     kiln_buf_puts(&b, "\nstatic const kiln_project project = {\n"
                       "    .name = ");
     cli_put_cstr(&b, name);
@@ -405,7 +406,8 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
     if (s->nnames)
         kiln_buf_printf(&b, "    .names = names,\n    .nnames = %zu,\n",
                         s->nnames);
-    kiln_buf_puts(&b, "    .api_models = kiln_api_models,\n");
+    kiln_buf_puts(&b, "    .api_models = kiln_api_models,\n"
+                      "    .models = kiln_models,\n");
     kiln_buf_printf(&b,
                     "};\n\nint main(int argc, char **argv)\n{\n"
                     "    return kiln_project_%smain(&project, argc, argv);\n"

@@ -17,9 +17,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_openapi_doc(const char *name, const struct model_set *ms,
-                    const cli_scan *s, kiln_buf *out, bool *any)
+int cli_openapi_doc(const char *name, const char *root,
+                    const struct model_set *ms, const cli_scan *s,
+                    kiln_buf *out, bool *any)
 {
+    /* what kiln.toml says of auth: [roles] (the generated API's default
+       permissions) and [auth.oidc] issuer (the openIdConnect scheme) */
+    kiln_settings_in in = {.root = root, .dev = false};
+    kiln_settings *st = NULL;
+    char err[512];
+    bool roles = false;
+    char issuer[512] = "";
+    if (kiln_settings_load(&in, &st, err, sizeof err) == 0) {
+        const kiln_role *r;
+        roles = kiln_settings_roles(st, &r) > 0;
+        const char *iss = kiln_settings_str(st, "auth.oidc.issuer");
+        if (iss)
+            snprintf(issuer, sizeof issuer, "%s", iss);
+    }
+    kiln_settings_free(st);
     oapi_route *routes = calloc(s->nroutes + auth_nroutes + 1, sizeof *routes);
     if (!routes)
         return KILN_ENOMEM;
@@ -35,7 +51,9 @@ int cli_openapi_doc(const char *name, const struct model_set *ms,
                   .models = ms->models,
                   .nmodels = ms->n,
                   .routes = routes,
-                  .nroutes = s->nroutes};
+                  .nroutes = s->nroutes,
+                  .roles = roles,
+                  .oidc_issuer = issuer[0] ? issuer : NULL};
     /* the document is served when the app has operations of its own;
        Kiln's auth API is in it then (its pages, /login, are not), unless
        the app answers the same method and path itself */
@@ -276,7 +294,7 @@ int cmd_openapi(int argc, char **argv)
     } else {
         char name[128];
         cli_project_name(root, name, sizeof name);
-        rc = cli_openapi_doc(name, &ms, &s, &doc, NULL);
+        rc = cli_openapi_doc(name, root, &ms, &s, &doc, NULL);
         if (rc != 0)
             status = cli_fail("%s", kiln_strerror(rc));
         else if (outfile) {

@@ -23,6 +23,8 @@
  *   kiln/page.h      page actions: a form re-rendered with its errors (422)
  *   kiln/url.h       route names: a path built from a name and parameters
  *   kiln/session.h   sessions, CSRF tokens, flash messages
+ *   kiln/auth.h      the current user
+ *   kiln/perm.h      roles and permissions: kiln_can, kiln_require
  */
 #ifndef KILN_H
 #define KILN_H
@@ -51,6 +53,7 @@
 #include "kiln/url.h"
 #include "kiln/session.h"
 #include "kiln/auth.h"
+#include "kiln/perm.h"
 
 /** The Kiln version, "MAJOR.MINOR.PATCH". */
 #define KILN_VERSION "0.1.0"

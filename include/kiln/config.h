@@ -15,6 +15,7 @@
  *   [tasks]    workers, only, queues, lease_ms, poll_ms, timeout_ms,
  *              max_attempts, retry_min_ms, retry_max_ms, keep_done_hours,
  *              and the table [tasks.periodic] (kiln.toml only)
+ *   [roles]    ROLE = ["model.action", ...] (kiln.toml only; docs/auth.md)
  *   [services] enabled
  *   [extra]    free-form keys for the app's own use (strings, numbers, bools)
  *
@@ -162,6 +163,25 @@ void kiln_settings_server_opts(const kiln_settings *s, kiln_server_opts *o);
  */
 size_t kiln_settings_periodic(const kiln_settings *s,
                               const kiln_periodic **out);
+
+/** A role of [roles] in kiln.toml (docs/auth.md, "Roles"). Owned by the
+    settings that loaded it. */
+typedef struct kiln_role {
+    const char *name;         /**< "editor" */
+    const char *const *perms; /**< "task.view", "task.*", "*.view", "*" */
+    size_t nperms;
+    const int *lines, *cols; /**< where each permission is written */
+    const char *file;        /**< "kiln.toml" */
+    int line, col;           /**< where the role is written */
+} kiln_role;
+
+/**
+ * The roles of [roles] (kiln.toml only), each permission's form checked
+ * when the file was loaded (whether its model exists is checked when the
+ * app starts: kiln/perm.h). Sets *out to the array (owned by s) and
+ * returns its length (0: no [roles]).
+ */
+size_t kiln_settings_roles(const kiln_settings *s, const kiln_role **out);
 
 /**
  * Fills o (defaulted with kiln_tasks_opts_default) from the tasks.* and

@@ -100,6 +100,9 @@ typedef struct kiln_project {
     /** the models with an [api] table, NULL-terminated (models.c's
         kiln_api_models), or NULL: their CRUD routes (kiln/api.h) */
     const kiln_model *const *api_models;
+    /** every model of models/, NULL-terminated (models.c's kiln_models),
+        or NULL: what the roles of kiln.toml are checked against */
+    const kiln_model *const *models;
 } kiln_project;
 
 /**

@@ -258,6 +258,18 @@ enum kiln_api_ops {
     KILN_API_DELETE = 1u << 5    /**< DELETE /api/PATH/{id} */
 };
 
+/** Who may call a model's generated CRUD API ([api] permissions). */
+enum kiln_api_access {
+    /** not written: KILN_API_ROLES when the app declares [roles] in
+        kiln.toml, else KILN_API_PUBLIC */
+    KILN_API_DEFAULT = 0,
+    KILN_API_PUBLIC,        /**< "public": anybody, logged in or not */
+    KILN_API_AUTHENTICATED, /**< "authenticated": any logged-in user */
+    KILN_API_ROLES          /**< "roles": MODEL.view for list and retrieve, .add
+                                 for create, .change for update and patch,
+                                 .delete for delete (kiln/perm.h) */
+};
+
 /**
  * The generated CRUD API of a model: its file's [api] table (docs/api.md).
  * Every list names fields of the model, checked by the loader.
@@ -275,6 +287,7 @@ typedef struct kiln_model_api {
     uint32_t nexpand;
     uint32_t page_size;     /**< a list's default limit (20) */
     uint32_t max_page_size; /**< the largest limit accepted (100) */
+    uint32_t access;        /**< KILN_API_DEFAULT, _PUBLIC... */
     int line, col;          /**< where [api] is declared */
 } kiln_model_api;
 
@@ -342,6 +355,9 @@ typedef struct kiln_endpoint {
     const struct kiln_cache_rule *cache;
     /** csrf = false: the route skips the CSRF check (kiln/session.h) */
     bool csrf_exempt;
+    /** who may call it: "login", "perm:MODEL.ACTION", "role:NAME"
+        (kiln/perm.h), or NULL: anybody */
+    const char *auth;
 } kiln_endpoint;
 
 /** The index of field name in m, or -1. */

@@ -15,6 +15,7 @@
  * only; a value never enters the text.
  */
 #include "api/api_impl.h"
+#include "auth/perm.h"
 #include "model/model.h"
 #include "model/runtime.h"
 #include "schema/conform.h"
@@ -497,6 +498,9 @@ static int encode_item(const kiln_model *m, const void *row, const api_query *q,
 int api_list(kiln_ctx *c)
 {
     const kiln_model *m = ((const api_target *)kiln_route_data(c))->m;
+    int allowed = perm_api_require(c, m, "view");
+    if (allowed != 0)
+        return allowed > 0 ? 0 : allowed;
     if (schema_conform_on) /* development: the page is checked */
         api_conform(c, m, KILN_API_LIST);
     kiln_arena *a = kiln_ctx_arena(c);
@@ -628,16 +632,20 @@ int api_list(kiln_ctx *c)
 }
 
 /*
- * The start of an operation on one row (retrieve, update, delete): its
- * model, its id from the path (a bad one is a 404, answered) and the
- * request's database connection (none: answered). Returns 1 to go on, 0
- * when answered.
+ * The start of an operation on one row (retrieve, update, delete): the
+ * permission of action on its model (401 or 403 answered, before the id
+ * is looked at), its id from the path (a bad one is a 404, answered) and
+ * the request's database connection (none: answered). Returns 1 to go on,
+ * 0 when answered, or a negative error.
  */
-static int item_start(kiln_ctx *c, const kiln_model **m, int64_t *id,
-                      kiln_dbc **db)
+static int item_start(kiln_ctx *c, const char *action, const kiln_model **m,
+                      int64_t *id, kiln_dbc **db)
 {
     const api_target *tg = kiln_route_data(c);
     *m = tg->m;
+    int allowed = perm_api_require(c, *m, action);
+    if (allowed != 0)
+        return allowed < 0 ? allowed : 0;
     if (!kiln_param_id(c, tg->param, id))
         return 0;
     *db = kiln_db(c);
@@ -651,14 +659,15 @@ int api_retrieve(kiln_ctx *c)
     const kiln_model *m;
     int64_t id;
     kiln_dbc *db;
-    if (!item_start(c, &m, &id, &db))
-        return 0;
+    int rc = item_start(c, "view", &m, &id, &db);
+    if (rc <= 0)
+        return rc;
     if (schema_conform_on)
         api_conform(c, m, KILN_API_RETRIEVE);
     void *obj = kiln_alloc(c, m->size);
     if (!obj)
         return KILN_ENOMEM;
-    int rc = read_row(c, db, m, id, obj);
+    rc = read_row(c, db, m, id, obj);
     if (rc == 1)
         return 0;
     if (rc)
@@ -685,6 +694,9 @@ int api_retrieve(kiln_ctx *c)
 int api_create(kiln_ctx *c)
 {
     const kiln_model *m = ((const api_target *)kiln_route_data(c))->m;
+    int allowed = perm_api_require(c, m, "add");
+    if (allowed != 0)
+        return allowed > 0 ? 0 : allowed;
     if (schema_conform_on)
         api_conform(c, m, KILN_API_CREATE);
     kiln_dbc *db = kiln_db(c);
@@ -767,8 +779,9 @@ static int update(kiln_ctx *c, kiln_decode_mode mode)
     const kiln_model *m;
     int64_t id;
     kiln_dbc *db;
-    if (!item_start(c, &m, &id, &db))
-        return 0;
+    int started = item_start(c, "change", &m, &id, &db);
+    if (started <= 0)
+        return started;
     if (schema_conform_on)
         api_conform(
             c, m, mode == KILN_DECODE_PATCH ? KILN_API_PATCH : KILN_API_UPDATE);
@@ -830,8 +843,9 @@ int api_delete(kiln_ctx *c)
     const kiln_model *m;
     int64_t id;
     kiln_dbc *db;
-    if (!item_start(c, &m, &id, &db))
-        return 0;
+    int started = item_start(c, "delete", &m, &id, &db);
+    if (started <= 0)
+        return started;
     void *cur = kiln_alloc(c, m->size);
     if (!cur)
         return KILN_ENOMEM;

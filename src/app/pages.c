@@ -8,6 +8,7 @@
 
 #include "app/errpage.h"
 #include "coro/coro.h"
+#include "auth/perm.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -423,7 +424,10 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
        errors go over what the loader set. An action's block runs no
        loader: it renders with what the action gives */
     int rc = 0;
-    if ((rc = kiln_value_set(ctx, "form", pv->form)) != 0 ||
+    kiln_value user;
+    if ((rc = perm_user_value(c, &user)) != 0 ||
+        (rc = kiln_value_set(ctx, "user", user)) != 0 ||
+        (rc = kiln_value_set(ctx, "form", pv->form)) != 0 ||
         (rc = kiln_value_set(ctx, "form_values", pv->form_values)) != 0 ||
         (rc = kiln_value_set(ctx, "errors", pv->errors)) != 0)
         return rc;

@@ -7,6 +7,7 @@
 #include "app/project.h"
 #include "auth/auth_impl.h"
 #include "auth/session_impl.h"
+#include "auth/perm.h"
 #include "schema/body.h"
 #include "schema/conform.h"
 
@@ -52,6 +53,8 @@ static int endpoint_serve(kiln_ctx *c)
     const kiln_route_def *d = kiln_route_data(c);
     const kiln_endpoint *ep = d->input;
     int rc;
+    if (ep->auth && (rc = perm_need_require(c, ep->auth)) != 0)
+        return rc > 0 ? 0 : rc; /* 401 or 403 answered */
     if (ep->rate) {
         rc = kiln_rate_limit(
             c, ep->name,
@@ -72,6 +75,24 @@ static int endpoint_serve(kiln_ctx *c)
     if (schema_conform_on) /* development: the answer is checked */
         schema_conform_endpoint(c, ep);
     return d->handler(c);
+}
+
+/* The auth = "..." of every endpoint schema, against the models and the
+   roles of kiln.toml (the form was checked when it was built). */
+static int check_route_auth(const kiln_project *p, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < p->nroutes; i++) {
+        const kiln_endpoint *ep = p->routes[i].input;
+        char why[400];
+        if (!ep || !ep->auth ||
+            perm_need_check(ep->auth, p->models, why, sizeof why) == 0)
+            continue;
+        snprintf(err, errlen, "%s (%s %s): %s",
+                 ep->file ? ep->file : p->routes[i].file, ep->method, ep->route,
+                 why);
+        return KILN_EINVAL;
+    }
+    return 0;
 }
 
 static int add_routes(kiln_app *app, const kiln_project *p)
@@ -437,6 +458,18 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
     }
     kiln_log_set_level(log_level(kiln_settings_str(s, "logging.level")));
     g_settings = s;
+    const kiln_role *roles;
+    size_t nroles = kiln_settings_roles(s, &roles);
+    if (perm_init(roles, nroles, p->models ? p->models : p->api_models, err,
+                  sizeof err) != 0 ||
+        check_route_auth(p, err, sizeof err) != 0) {
+        fprintf(stderr, "error: %s\n", err);
+        perm_clear();
+        g_settings = NULL;
+        kiln_settings_free(s);
+        r->s = NULL;
+        return 2;
+    }
     r->app = kiln_app_new();
     /* the security headers first: static files leave out those it sends */
     if (r->app && auth_configure(r->app, s, err, sizeof err) != 0)
@@ -499,6 +532,7 @@ void project_close(project_run *r)
         pages_free();
     kiln_app_free(r->app);
     kiln_url_clear();
+    perm_clear();
     g_settings = NULL;
     kiln_settings_free(r->s);
     memset(r, 0, sizeof *r);

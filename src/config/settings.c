@@ -76,6 +76,8 @@ struct kiln_settings {
     size_t nextra, extra_cap;
     kiln_periodic *periodic; /* [tasks.periodic], in s->a */
     size_t nperiodic;
+    kiln_role *roles; /* [roles], in s->a */
+    size_t nroles;
 };
 
 /* A flag read in the first pass, applied after the environment. */
@@ -481,6 +483,15 @@ static int toml_walk(loader *L, const char *file, const toml_value *root)
                         e->column, e->key.p, a_type(v->type));
         bool is_extra = strcmp(e->key.p, "extra") == 0;
         bool is_tasks = strcmp(e->key.p, "tasks") == 0;
+        if (strcmp(e->key.p, "roles") == 0) {
+            int rc = settings_roles_read(&L->s->a, file, v, &L->s->roles,
+                                         &L->s->nroles, L->err, L->errlen);
+            if (rc == KILN_ENOMEM)
+                return oom(L);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
         for (size_t j = 0; j < v->u.table.n; j++) {
             const toml_entry *k = &v->u.table.items[j];
             int rc;
@@ -1117,6 +1128,12 @@ size_t kiln_settings_periodic(const kiln_settings *s, const kiln_periodic **out)
 {
     *out = s ? s->periodic : NULL;
     return s ? s->nperiodic : 0;
+}
+
+size_t kiln_settings_roles(const kiln_settings *s, const kiln_role **out)
+{
+    *out = s ? s->roles : NULL;
+    return s ? s->nroles : 0;
 }
 
 void kiln_settings_tasks_opts(const kiln_settings *s, kiln_tasks_opts *o)

@@ -135,6 +135,28 @@ int settings_periodic_read(kiln_arena *a, const char *file,
                            struct kiln_periodic **out, size_t *n, char *err,
                            size_t errlen);
 
+/* ---- [roles] (settings_roles.c) --------------------------------------- */
+
+struct kiln_role;
+
+/**
+ * Reads the roles of [roles] (v, in file) into an array of *n entries in
+ * a (their strings too), checking the form of each permission
+ * (settings_perm_form_ok). Returns 0, KILN_EINVAL with "FILE:LINE:COL:
+ * message" in err, or KILN_ENOMEM.
+ */
+int settings_roles_read(kiln_arena *a, const char *file,
+                        const struct toml_value *v, struct kiln_role **out,
+                        size_t *n, char *err, size_t errlen);
+
+/**
+ * True when p (n bytes) has the form of a permission: "*", "*.ACTION" or
+ * "MODEL.ACTION" with ACTION view, add, change, delete or '*', MODEL
+ * lower-case letters, digits and '_'. Else false with *why (static text,
+ * to follow the permission in a message).
+ */
+bool settings_perm_form_ok(const char *p, size_t n, const char **why);
+
 /* ---- .env ------------------------------------------------------------- */
 
 /** One NAME=VALUE line of a .env file. Strings are in the caller's arena. */

@@ -300,11 +300,11 @@ const settings_key settings_keys[] = {
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
 const char *const settings_sections[] = {
-    "server",   "uploads",  "database", "redis",   "cache",
-    "rate",     "pubsub",   "app",      "static",  "templates",
-    "logging",  "ws",       "sse",      "tasks",   "services",
-    "api",      "types",    "auth",     "session", "csrf",
-    "security", "frontend", "cors",     "extra",   NULL};
+    "server", "uploads", "database", "redis",     "cache",    "rate",
+    "pubsub", "app",     "static",   "templates", "logging",  "ws",
+    "sse",    "tasks",   "services", "api",       "types",    "auth",
+    "roles",  "session", "csrf",     "security",  "frontend", "cors",
+    "extra",  NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

@@ -14,6 +14,8 @@
  *   expand = ["project"]               # ref fields
  *   page_size = 20
  *   max_page_size = 100
+ *   permissions = "roles"              # "public", "authenticated"; default:
+ *                                      # "roles" when kiln.toml has [roles]
  */
 #include "model/model.h"
 
@@ -241,11 +243,24 @@ int model_parse_api(model_set *s, const char *file, kiln_model *m,
             r = page_key(file, e, &a->page_size, errs);
         } else if (strcmp(k, "max_page_size") == 0) {
             r = page_key(file, e, &a->max_page_size, errs);
+        } else if (strcmp(k, "permissions") == 0) {
+            const toml_value *v = e->value;
+            static const char *const acc[] = {"public", "authenticated",
+                                              "roles"};
+            for (uint32_t j = 0; j < 3 && v->type == TOML_STRING; j++)
+                if (kiln_str_eq(v->u.string, kiln_str_c(acc[j])))
+                    a->access = KILN_API_PUBLIC + j;
+            if (a->access == KILN_API_DEFAULT) {
+                model_error(errs, file, v->line, v->column,
+                            "[api] permissions is \"public\", "
+                            "\"authenticated\" or \"roles\"");
+                r = KILN_EINVAL;
+            }
         } else {
             model_error(errs, file, e->line, e->column,
                         "unknown key '%.*s' in [api] (operations, path, "
                         "filters, ordering, search, expand, page_size, "
-                        "max_page_size)",
+                        "max_page_size, permissions)",
                         (int)e->key.n, e->key.p);
             r = KILN_EINVAL;
         }

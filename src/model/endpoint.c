@@ -18,6 +18,9 @@
  *
  *   # a webhook posted by another server skips the CSRF check:
  *   csrf = false
+ *   # who may call it (docs/auth.md): "public" (the default), "login",
+ *   # "perm:MODEL.ACTION" or "role:NAME"; 401 or 403 before the input
+ *   auth = "perm:post.change"
  *
  * A body is a model ("post": its writable fields), part of one
  * ({ model = "post", fields = ["title"] }) or its own fields
@@ -25,6 +28,7 @@
  * are kiln_model descriptions like any model's, so the same decoders and
  * walkers serve them.
  */
+#include "auth/perm.h"
 #include "model/model.h"
 
 #include <stdarg.h>
@@ -601,6 +605,26 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
                     continue;
                 }
                 ep->csrf_exempt = !e->value->u.boolean;
+            } else if (strcmp(key, "auth") == 0) {
+                const toml_value *v = e->value;
+                perm_need need;
+                const char *arg, *why = "is not a string";
+                if (v->type != TOML_STRING ||
+                    strlen(v->u.string.p) != v->u.string.n ||
+                    perm_need_parse(v->u.string.p, &need, &arg, &why) != 0) {
+                    model_error(errs, fname, v->line, v->column,
+                                "auth %s%s%s: write \"public\", \"login\", "
+                                "\"perm:MODEL.ACTION\" or \"role:NAME\"",
+                                v->type == TOML_STRING ? "'" : "",
+                                v->type == TOML_STRING ? v->u.string.p : "",
+                                v->type == TOML_STRING ? "'" : "");
+                    rc = KILN_EINVAL;
+                    continue;
+                }
+                if (need != PERM_NEED_NONE &&
+                    !(ep->auth = kiln_arena_strndup(&s->arena, v->u.string.p,
+                                                    v->u.string.n)))
+                    return KILN_ENOMEM;
             } else if (strcmp(key, "rate") == 0 ||
                        strcmp(key, "rate_by") == 0) {
                 int r = parse_rate(s, fname, e, ep, errs);
@@ -610,7 +634,7 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
                 model_error(errs, fname, e->line, e->column,
                             "unknown key '%s' in [%.*s] (name, summary, "
                             "description, path, query, unknown_query, body, "
-                            "responses, cache, rate, rate_by, csrf)",
+                            "responses, cache, rate, rate_by, csrf, auth)",
                             key, (int)me->key.n, me->key.p);
                 rc = KILN_EINVAL;
             }

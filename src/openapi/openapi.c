@@ -47,6 +47,14 @@ static const struct {
      "The body is not well-formed (JSON: its offset, line "
      "and column in detail).",
      "Problem"},
+    {401, "Unauthorized",
+     "Nobody is logged in (or the bearer token was refused): log in, or "
+     "send a token (WWW-Authenticate says how).",
+     "Problem"},
+    {403, "Forbidden",
+     "The user lacks the permission or role this operation needs (or a "
+     "CSRF check failed).",
+     "Problem"},
     {404, "NotFound", "No such row (or an id that is not one).", "Problem"},
     {409, "Conflict",
      "A unique value taken, or a delete refused by a row referring to it.",
@@ -423,6 +431,54 @@ static void put_if_match(oapi_walk *k)
               "{\"type\":\"string\"}");
 }
 
+/* What an operation needs of its caller. */
+enum { NEED_NONE, NEED_LOGIN, NEED_PERM };
+
+/* The need of a model's generated API: its [api] permissions, the default
+   resolved as the app does (auth/perm.c). */
+static int crud_need(const oapi_walk *k, const kiln_model *m)
+{
+    uint32_t a = m->api->access;
+    if (a == KILN_API_DEFAULT)
+        a = k->d->roles ? KILN_API_ROLES : KILN_API_PUBLIC;
+    return a == KILN_API_ROLES           ? NEED_PERM
+           : a == KILN_API_AUTHENTICATED ? NEED_LOGIN
+                                         : NEED_NONE;
+}
+
+/* The need of an endpoint's auth = "..." (NULL: none). */
+static int route_need(const kiln_endpoint *ep)
+{
+    if (!ep || !ep->auth || strcmp(ep->auth, "public") == 0)
+        return NEED_NONE;
+    return strcmp(ep->auth, "login") == 0 ? NEED_LOGIN : NEED_PERM;
+}
+
+/* An operation's security: any of the schemes (securitySchemes), and
+   what it needs said in x-kiln-auth for readers and tools. */
+static void put_security(oapi_walk *k, int need, const char *what)
+{
+    if (need == NEED_NONE)
+        return;
+    oapi_w *w = &k->w;
+    k->secured = true;
+    oapi_w_key(w, "security");
+    oapi_w_raw(w, k->d->oidc_issuer
+                      ? "[{\"session\":[]},{\"token\":[]},{\"oidc\":[]}]"
+                      : "[{\"session\":[]},{\"token\":[]}]");
+    oapi_kv_str(w, "x-kiln-auth", what);
+}
+
+/* The responses a need adds: 401, and 403 for a permission or role. */
+static void put_auth_responses(oapi_walk *k, int need)
+{
+    if (need == NEED_NONE)
+        return;
+    put_response_ref(k, 401);
+    if (need == NEED_PERM)
+        put_response_ref(k, 403);
+}
+
 static void crud_op(oapi_walk *k, const op *o)
 {
     oapi_w *w = &k->w;
@@ -461,6 +517,14 @@ static void crud_op(oapi_walk *k, const op *o)
     oapi_w_open(w, '[');
     oapi_w_str(w, model_tag(m));
     oapi_w_close(w, ']');
+    static const char *const actions[] = {"view",   "add",    "view",
+                                          "change", "change", "delete"};
+    int need = crud_need(k, m);
+    const char *what =
+        need == NEED_PERM
+            ? kiln_arena_printf(&k->a, "perm:%s.%s", m->name, actions[o->kind])
+            : "login";
+    put_security(k, need, what ? what : "login");
     if (o->kind != OP_LIST && o->kind != OP_CREATE) {
         oapi_w_key(w, "parameters");
         oapi_w_open(w, '[');
@@ -561,6 +625,7 @@ static void crud_op(oapi_walk *k, const op *o)
         put_response_ref(k, 422);
     }
     }
+    put_auth_responses(k, need);
     oapi_w_close(w, '}');
 }
 
@@ -674,6 +739,8 @@ static void route_op(oapi_walk *k, const op *o)
     oapi_w_open(w, '[');
     oapi_w_str(w, tag);
     oapi_w_close(w, ']');
+    int need = route_need(ep);
+    put_security(k, need, need ? ep->auth : NULL);
     bool any_params = strchr(r->pattern, '{') || (ep && ep->query);
     if (any_params) {
         oapi_w_key(w, "parameters");
@@ -781,6 +848,10 @@ static void route_op(oapi_walk *k, const op *o)
             put_response_ref(k, 415);
         if ((ep->body || ep->query) && !has[422])
             put_response_ref(k, 422);
+        if (need != NEED_NONE && !has[401])
+            put_response_ref(k, 401);
+        if (need == NEED_PERM && !has[403])
+            put_response_ref(k, 403);
     }
     oapi_w_close(w, '}');
 }
@@ -863,6 +934,55 @@ static int collect(oapi_walk *k, op **ops, size_t *n, size_t *cap)
         }
     }
     return 0;
+}
+
+/* components/securitySchemes: how a client proves who it is
+   (docs/auth.md): the session cookie, a bearer token (a Kiln API token or
+   an OIDC access token), and the OIDC provider when one is configured. */
+static void put_schemes(oapi_walk *k)
+{
+    oapi_w *w = &k->w;
+    oapi_w_key(w, "securitySchemes");
+    oapi_w_open(w, '{');
+    oapi_w_key(w, "session");
+    oapi_w_open(w, '{');
+    oapi_kv_str(w, "type", "apiKey");
+    oapi_kv_str(w, "in", "cookie");
+    oapi_kv_str(w, "name", "kiln_session");
+    oapi_kv_str(w, "description",
+                "The session cookie set by logging in (named "
+                "__Host-kiln_session over TLS). Unsafe methods also need the "
+                "X-CSRF-Token header.");
+    oapi_w_close(w, '}');
+    oapi_w_key(w, "token");
+    oapi_w_open(w, '{');
+    oapi_kv_str(w, "type", "http");
+    oapi_kv_str(w, "scheme", "bearer");
+    oapi_kv_str(w, "description",
+                k->d->oidc_issuer
+                    ? "Authorization: Bearer with a Kiln API token (kiln_...) "
+                      "or an access token (a JWT) of the OIDC issuer."
+                    : "Authorization: Bearer with a Kiln API token "
+                      "(kiln_...).");
+    oapi_w_close(w, '}');
+    if (k->d->oidc_issuer) {
+        size_t n = strlen(k->d->oidc_issuer);
+        while (n && k->d->oidc_issuer[n - 1] == '/')
+            n--;
+        char *url =
+            kiln_arena_printf(&k->a, "%.*s/.well-known/openid-configuration",
+                              (int)n, k->d->oidc_issuer);
+        if (!url) {
+            k->err = KILN_ENOMEM;
+            return;
+        }
+        oapi_w_key(w, "oidc");
+        oapi_w_open(w, '{');
+        oapi_kv_str(w, "type", "openIdConnect");
+        oapi_kv_str(w, "openIdConnectUrl", url);
+        oapi_w_close(w, '}');
+    }
+    oapi_w_close(w, '}');
 }
 
 int oapi_write(const oapi_doc *d, kiln_buf *out)
@@ -969,6 +1089,8 @@ int oapi_write(const oapi_doc *d, kiln_buf *out)
         oapi_w_close(w, '}');
     }
     oapi_w_close(w, '}');
+    if (k.secured)
+        put_schemes(&k);
     oapi_w_close(w, '}');
     oapi_w_close(w, '}');
 out:;

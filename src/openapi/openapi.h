@@ -40,6 +40,11 @@ typedef struct oapi_doc {
     size_t nmodels;
     const oapi_route *routes; /**< the routes (api/, pages/, ws/) */
     size_t nroutes;
+    /** the app declares [roles]: a model's API without permissions = ...
+        needs its model's permissions (kiln/perm.h) */
+    bool roles;
+    /** [auth.oidc] issuer, or NULL: adds the openIdConnect scheme */
+    const char *oidc_issuer;
 } oapi_doc;
 
 /**

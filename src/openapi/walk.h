@@ -79,7 +79,8 @@ typedef struct oapi_walk {
     const char **tags;    /* the tags of the operations, and their */
     const char **tagdesc; /* descriptions (NULL: a default) */
     size_t ntags, tagcap;
-    int err; /* the first failure (KILN_ENOMEM) */
+    int err;      /* the first failure (KILN_ENOMEM) */
+    bool secured; /* an operation needs a user: securitySchemes written */
 } oapi_walk;
 
 /**

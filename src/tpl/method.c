@@ -628,6 +628,8 @@ int tpl_func_find(kiln_str name)
         return TPL_FUNC_CSRF_TOKEN;
     if (is(name, "csrf_input"))
         return TPL_FUNC_CSRF_INPUT;
+    if (is(name, "can"))
+        return TPL_FUNC_CAN;
     return TPL_FUNC_NONE;
 }
 
@@ -719,6 +721,8 @@ int tpl_call_func(tpl_render *r, const tpl_expr *e, int id,
         return tpl_func_url(r, e, args, n, kw, nkw, out);
     if (id == TPL_FUNC_CSRF_TOKEN || id == TPL_FUNC_CSRF_INPUT)
         return func_csrf(r, e, id, n, out);
+    if (id == TPL_FUNC_CAN)
+        return tpl_func_can(r, e, args, n, nkw, out);
     /* dict(a=1) and namespace(a=1): keyword arguments become entries;
      * namespace also takes one mapping to copy */
     kiln_value m = kiln_value_map(r->a);

@@ -78,7 +78,8 @@ enum {
     TPL_FUNC_NAMESPACE,
     TPL_FUNC_URL, /* url('route.name', param=value...): opt.url builds it */
     TPL_FUNC_CSRF_TOKEN, /* csrf_token(): opt.csrf_token gives it */
-    TPL_FUNC_CSRF_INPUT  /* csrf_input(): the hidden form field holding it */
+    TPL_FUNC_CSRF_INPUT, /* csrf_input(): the hidden form field holding it */
+    TPL_FUNC_CAN /* can('task.change'): in the context's user.permissions */
 };
 
 /* One entry of a map body. */
@@ -430,6 +431,11 @@ int tpl_func_find(kiln_str name);
 int tpl_call_method(tpl_render *r, const tpl_expr *e, kiln_value obj,
                     kiln_str name, const kiln_value *args, size_t n,
                     kiln_value *out);
+/* can('model.action') (url.c): true when the render's context has a map
+   user whose permissions list holds the string. Arguments as
+   tpl_call_func's. */
+int tpl_func_can(tpl_render *r, const tpl_expr *e, const kiln_value *args,
+                 size_t n, size_t nkw, kiln_value *out);
 /* url('name', k=v...) (url.c): through set->opt.url. Arguments as
    tpl_call_func's. */
 int tpl_func_url(tpl_render *r, const tpl_expr *e, const kiln_value *args,

@@ -1,8 +1,10 @@
 /*
- * tpl/url.c - the global function url('route.name', param=value...): a
- * route's path from its name, built by the set's url option (the app's
- * route names), and the build-time check of the calls whose name is a
- * string literal (kiln_tpl_check_urls).
+ * tpl/url.c - the global functions of an app's templates: url('route.name',
+ * param=value...), a route's path from its name, built by the set's url
+ * option (the app's route names), with the build-time check of the calls
+ * whose name is a string literal (kiln_tpl_check_urls); and
+ * can('task.change'), whether the context's user holds a permission
+ * (kiln/perm.h: Kiln's pages set user, with its permissions).
  */
 #include "tpl/tpl.h"
 
@@ -58,6 +60,27 @@ int tpl_func_url(tpl_render *r, const tpl_expr *e, const kiln_value *args,
         return tpl_fail(r, KILN_EINVAL, e->pos, "url('%.*s'): %s", (int)name.n,
                         name.p, msg[0] ? msg : "cannot build it");
     *out = kiln_value_str(path);
+    return 0;
+}
+
+int tpl_func_can(tpl_render *r, const tpl_expr *e, const kiln_value *args,
+                 size_t n, size_t nkw, kiln_value *out)
+{
+    if (n != 1 || nkw || args[0].type != KILN_VALUE_STRING)
+        return tpl_fail(r, KILN_EINVAL, e->pos,
+                        "can() takes one permission: can('task.change')");
+    kiln_value user, perms;
+    *out = kiln_value_bool(false);
+    if (!kiln_value_get(r->ctx, KILN_STR("user"), r->a, &user) ||
+        !kiln_value_get(user, KILN_STR("permissions"), r->a, &perms))
+        return 0; /* nobody: no permission */
+    for (size_t i = 0; i < kiln_value_len(perms); i++) {
+        kiln_value p = kiln_value_at(perms, i);
+        if (p.type == KILN_VALUE_STRING && kiln_str_eq(p.u.s, args[0].u.s)) {
+            *out = kiln_value_bool(true);
+            break;
+        }
+    }
     return 0;
 }
 

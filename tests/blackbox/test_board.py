@@ -48,6 +48,12 @@ class Board:
         eq(rc, 0, "the models and migrations agree: " + out + err)
         rc, out, err = self.kiln("build")
         eq(rc, 0, "build: " + out + err)
+        # API tokens of seeded users (seed.sql): ana the admin, chen a viewer
+        self.tokens = {}
+        for who in ("ana", "chen"):
+            rc, out, err = self.kiln("token", "create", who)
+            eq(rc, 0, "token create: " + err)
+            self.tokens[who] = out.strip().split()[-1]
         self.port = harness.free_port()
         self.log = open(os.path.join(self.parent, "app.log"), "wb")
         self.proc = subprocess.Popen(
@@ -58,9 +64,13 @@ class Board:
         check(r is not None and r.status == 200, "the board answers")
         return self
 
-    def call(self, method, target, body=None, headers=None):
+    def call(self, method, target, body=None, headers=None, who="ana"):
+        """One request; the API's as the seeded user who (a bearer
+        token; None: anonymous)."""
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=t(10))
         h = dict(headers or {})
+        if who and target.startswith("/api/"):
+            h["Authorization"] = "Bearer " + self.tokens[who]
         if body is not None and "Content-Type" not in h:
             h["Content-Type"] = "application/x-www-form-urlencoded"
         c.request(method, target, body=body, headers=h)
@@ -163,6 +173,32 @@ def test_board_pages_forms_and_api():
             eq(c.read_message(), (OP_TEXT, b"board"), "echo")
             c.send_close(1000)
             c.expect_close(1000, reply=False)
+
+
+def test_board_roles_and_members():
+    """The board's API needs the roles of kiln.toml, and a viewer sees only
+    the projects it is a member of (api/_hooks/project.c, task.c)."""
+    with Board() as b:
+        st, body, r = b.call("GET", "/api/tasks", who=None)
+        eq(st, 401, body)
+        check(r.getheader("WWW-Authenticate", "").startswith("Bearer"),
+              "a challenge")
+        st, body, _ = b.call("GET", "/api/projects", who="chen")
+        eq(st, 200, body)
+        eq([p["name"] for p in json.loads(body)["items"]], ["Mobile app"],
+           "chen's projects")
+        st, body, _ = b.call("GET", "/api/tasks?ordering=title", who="chen")
+        eq(sorted(x["project"] for x in json.loads(body)["items"]), [2, 2],
+           "chen sees the Mobile app's tasks only")
+        eq(b.call("GET", "/api/tasks/1", who="chen")[0], 404,
+           "a task of another project is not found")
+        eq(b.call("GET", "/api/tasks/5", who="chen")[0], 200, "")
+        st, body, _ = b.call("PATCH", "/api/tasks/5", '{"status": "done"}',
+                             JSON, who="chen")
+        eq(st, 403, body)
+        check("task.change" in json.loads(body)["detail"], body)
+        st, body, _ = b.call("GET", "/api/projects")
+        eq(len(json.loads(body)["items"]), 2, "the admin sees all")
 
 
 def test_board_live_updates():

@@ -568,3 +568,69 @@ TEST(openapi_endpoint_bodies)
     CHECK(req && req->u.array.n == 2); /* image, owner */
     doc_free(&d);
 }
+
+/* The security of the generated API: none without roles; with [roles]
+   (and without permissions = ...) each operation needs its model's
+   permission, the schemes are declared, and an OIDC issuer adds its
+   discovery document; an endpoint's auth = "..." likewise. */
+TEST(openapi_security)
+{
+    doc d;
+    doc_make(&d, NULL, 0);
+    CHECK(at(d.root, "components", "securitySchemes", NULL) == NULL);
+    CHECK(at(d.root, "paths", "/api/task-items", "get", "security", NULL) ==
+          NULL);
+    CHECK(at(d.root, "paths", "/api/task-items", "get", "responses", "401",
+             NULL) == NULL);
+    doc_free(&d);
+
+    static const kiln_endpoint guarded = {.method = "POST",
+                                          .route = "/api/boards/{id}/star",
+                                          .name = "star",
+                                          .path = &star_path,
+                                          .auth = "role:editor"};
+    oapi_route routes[] = {
+        {"POST", "/api/boards/{id}/star", "api/boards/[id]/star.c", false,
+         &guarded},
+    };
+    oapi_doc in = {.title = "t",
+                   .models = models,
+                   .nmodels = 2,
+                   .routes = routes,
+                   .nroutes = 1,
+                   .roles = true,
+                   .oidc_issuer = "https://id.example.org/realms/board/"};
+    kiln_arena_init(&d.a, 0);
+    kiln_buf_init(&d.b);
+    CHECK_INT(oapi_write(&in, &d.b), 0);
+    kiln_json_error e;
+    CHECK_INT(kiln_json_parse(&d.a, d.b.p, d.b.n, 0, &d.root, &e), 0);
+    const kiln_json *s = at(d.root, "components", "securitySchemes", NULL);
+    CHECK_STR(str(at(s, "session", "type", NULL)), "apiKey");
+    CHECK_STR(str(at(s, "session", "in", NULL)), "cookie");
+    CHECK_STR(str(at(s, "session", "name", NULL)), "kiln_session");
+    CHECK_STR(str(at(s, "token", "type", NULL)), "http");
+    CHECK_STR(str(at(s, "token", "scheme", NULL)), "bearer");
+    CHECK_STR(str(at(s, "oidc", "type", NULL)), "openIdConnect");
+    CHECK_STR(str(at(s, "oidc", "openIdConnectUrl", NULL)),
+              "https://id.example.org/realms/board/.well-known/"
+              "openid-configuration");
+    const kiln_json *del =
+        at(d.root, "paths", "/api/task-items/{id}", "delete", NULL);
+    CHECK_STR(str(at(del, "x-kiln-auth", NULL)), "perm:task_item.delete");
+    CHECK(at(del, "security", "#0", "session", NULL) != NULL);
+    CHECK(at(del, "security", "#1", "token", NULL) != NULL);
+    CHECK(at(del, "security", "#2", "oidc", NULL) != NULL);
+    CHECK_STR(str(at(del, "responses", "401", "$ref", NULL)),
+              "#/components/responses/Unauthorized");
+    CHECK_STR(str(at(del, "responses", "403", "$ref", NULL)),
+              "#/components/responses/Forbidden");
+    CHECK_STR(
+        str(at(d.root, "paths", "/api/task-items", "get", "x-kiln-auth", NULL)),
+        "perm:task_item.view");
+    const kiln_json *star =
+        at(d.root, "paths", "/api/boards/{id}/star", "post", NULL);
+    CHECK_STR(str(at(star, "x-kiln-auth", NULL)), "role:editor");
+    CHECK(at(star, "responses", "403", NULL) != NULL);
+    doc_free(&d);
+}

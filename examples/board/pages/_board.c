@@ -36,3 +36,18 @@ bool board_may_watch(kiln_ctx *c, int64_t project)
     (void)project;
     return true;
 }
+
+int board_members_only(kiln_ctx *c, kiln_api_where *w, const char *project)
+{
+    if (kiln_can(c, "project.change"))
+        return 0;
+    const kiln_user *u = kiln_user_current(c);
+    w->sql = kiln_arena_printf(
+        kiln_ctx_arena(c),
+        "%s IN (SELECT project_id FROM member WHERE user_id = $1)", project);
+    if (!w->sql)
+        return KILN_ENOMEM;
+    w->params[0] = KILN_INT(u ? u->id : 0);
+    w->nparams = 1;
+    return 0;
+}

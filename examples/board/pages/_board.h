@@ -31,10 +31,21 @@ void board_changed(kiln_ctx *c, int64_t project, int64_t task,
 const char *board_topic(kiln_ctx *c, int64_t project);
 
 /**
- * Whether c's user may watch project's board live. Everyone may, for now:
- * users and roles come with the auth issue, and this is where the event
- * stream will ask (the same rule as the board page's).
+ * Whether c's user may watch project's board live. Everyone may, as
+ * everyone may see the board's pages for now (they do not ask for a login
+ * yet); this is where the event stream asks, and where the pages' rule
+ * goes when they do (board_members_only is the API's).
  */
 bool board_may_watch(kiln_ctx *c, int64_t project);
+
+/**
+ * The row-level rule of the board's API (a query hook's condition,
+ * kiln/api.h): a user who may change projects (an admin) sees every row;
+ * anybody else only the rows whose column `project` (the project's own id,
+ * or a task's project_id) is a project it is a member of (models/
+ * member.toml). The API's permissions run first, so nobody reaches this
+ * without being logged in.
+ */
+int board_members_only(kiln_ctx *c, kiln_api_where *w, const char *project);
 
 #endif

@@ -2,7 +2,8 @@
  * api/_hooks/task.c - the generated task API (/api/tasks, [api] in
  * models/task.toml) tells the boards' watchers of each change, as the
  * pages' actions do (board_changed): a task made, changed or deleted
- * through the API shows on every open board of its project at once.
+ * through the API shows on every open board of its project at once. A
+ * user sees only the tasks of its projects (board_members_only).
  */
 #include "pages/_board.h"
 #include "models.h"
@@ -45,7 +46,14 @@ static int deleted(kiln_ctx *c, kiln_dbc *db, void *row, kiln_errors *errs)
     return 0;
 }
 
-KILN_API_HOOKS(task) = {.after_create = created,
+/* Row level: the tasks of the projects the user is a member of. */
+static int members_only(kiln_ctx *c, kiln_api_where *w)
+{
+    return board_members_only(c, w, "project_id");
+}
+
+KILN_API_HOOKS(task) = {.query = members_only,
+                        .after_create = created,
                         .before_update = updating,
                         .after_update = updated,
                         .after_delete = deleted};
