@@ -22,6 +22,7 @@
  *   kiln/handler.h   KILN_GET(name) { ... } and friends for api/ files
  *   kiln/page.h      page actions: a form re-rendered with its errors (422)
  *   kiln/url.h       route names: a path built from a name and parameters
+ *   kiln/session.h   sessions, CSRF tokens, flash messages
  *   kiln/fetch.h     outgoing HTTP requests that never block a worker
  */
 #ifndef KILN_H
@@ -49,6 +50,7 @@
 #include "kiln/handler.h"
 #include "kiln/page.h"
 #include "kiln/url.h"
+#include "kiln/session.h"
 #include "kiln/fetch.h"
 
 /** The Kiln version, "MAJOR.MINOR.PATCH". */

@@ -1,0 +1,61 @@
+/*
+ * auth/user.h - the built-in user's rows (table kiln_user and
+ * kiln_user_role, auth/schema.c), for Kiln's own auth modules: identity
+ * resolution, login, the OIDC user sync and the CLI.
+ *
+ * Every function here runs on a request's context (its database
+ * connection and arena) and returns users allocated in that arena.
+ */
+#ifndef AUTH_USER_H
+#define AUTH_USER_H
+
+#include "kiln/auth.h"
+#include "kiln/db.h"
+
+/** The most roles a user keeps (more are an error). */
+#define AUTH_ROLES_MAX 64
+
+/** What an identity provider says about a user (OIDC claims, mapped). */
+typedef struct auth_claims {
+    const char *issuer;       /**< iss, exact (required) */
+    const char *subject;      /**< sub (required) */
+    const char *email;        /**< NULL or "": none */
+    const char *name;         /**< NULL or "": none */
+    const char *const *roles; /**< Kiln role names (already mapped) */
+    size_t nroles;
+} auth_claims;
+
+/**
+ * Loads user id into *out (c's arena), roles included. Returns 0,
+ * KILN_ENOTFOUND, or a database error (logged by the data layer).
+ */
+int auth_user_load(kiln_ctx *c, int64_t id, const kiln_user **out);
+
+/**
+ * Finds or creates the user keyed by (cl->issuer, cl->subject), never by
+ * email. A new user is created active with email, name and roles; a known
+ * one is updated only when email, name or roles changed (no write
+ * otherwise). *out is the user as stored after the call (c's arena).
+ * Returns 0, KILN_EINVAL (issuer or subject missing, too many roles), or a
+ * database error.
+ */
+int auth_user_sync(kiln_ctx *c, const auth_claims *cl, const kiln_user **out);
+
+/**
+ * The same on an explicit connection and arena (the CLI, tests): loads
+ * user id from db into *out allocated in a.
+ */
+int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out);
+
+/**
+ * Finds the local user whose username equals login, or whose email equals
+ * it ignoring ASCII case. *pwhash gets the stored hash ("" when the user
+ * has no password), in a. Returns 0, KILN_ENOTFOUND or a database error.
+ */
+int auth_user_find_login(kiln_dbc *db, kiln_arena *a, kiln_str login,
+                         kiln_user **out, const char **pwhash);
+
+/** The current time in ms since the epoch (CLOCK_REALTIME). */
+int64_t auth_now_ms(void);
+
+#endif
