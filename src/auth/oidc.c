@@ -1,0 +1,286 @@
+/*
+ * auth/oidc.c - bearer tokens of an OpenID provider (auth/oidc.h): the
+ * [auth.oidc] settings, verification with auth/jose.h against the keys of
+ * auth/jwks.c, and the user the token stands for (auth_user_sync, keyed
+ * by (iss, sub), never by email).
+ *
+ * Claims to a user: email from "email", the display name from "name"
+ * (else "preferred_username"), roles from every claim path of roles_claim
+ * (strings or arrays of strings), mapped through role_map when it is set
+ * (unmapped roles are dropped) and deduplicated.
+ *
+ * Settings are read once at start-up into cfg (owned by cfg.a, freed with
+ * the app); the verifier only reads them.
+ */
+#include "auth/oidc.h"
+
+#include "auth/user.h"
+#include "server/worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* auth/identity.c (A's): where the verifier is installed. Declared here
+   so this file does not need A's internal header. */
+typedef int (*auth_bearer_fn)(kiln_ctx *c, kiln_str token,
+                              const kiln_user **out);
+void auth_set_bearer_verifier(auth_bearer_fn fn);
+#pragma weak auth_set_bearer_verifier
+/* auth/user.c (A's): until that branch is merged there are no users. */
+#pragma weak auth_user_sync
+
+static struct {
+    kiln_arena a;
+    bool on;
+    const char *issuer, *audience;
+    const char **azp;
+    size_t nazp;
+    int leeway;
+    const char **claims; /* role claim paths */
+    size_t nclaims;
+    const char **from, **to; /* role_map */
+    size_t nmap;
+    jose_keyset *empty; /* verifies nothing: kid errors before any fetch */
+} cfg;
+
+/* Splits s at spaces and commas into a NULL-free array in a. */
+static int split_words(kiln_arena *a, const char *s, const char ***out,
+                       size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!s)
+        s = "";
+    size_t cap = 0;
+    for (const char *p = s; *p; p++)
+        cap += *p == ' ' || *p == ',' || *p == '\t';
+    const char **v = kiln_arena_calloc(a, (cap + 1) * sizeof *v);
+    if (!v)
+        return KILN_ENOMEM;
+    const char *p = s;
+    while (*p) {
+        p += strspn(p, " ,\t");
+        size_t k = strcspn(p, " ,\t");
+        if (k) {
+            char *w = kiln_arena_strndup(a, p, k);
+            if (!w)
+                return KILN_ENOMEM;
+            v[(*n)++] = w;
+        }
+        p += k;
+    }
+    *out = v;
+    return 0;
+}
+
+static void oidc_free(void *arg)
+{
+    (void)arg;
+    jwks_free();
+    jose_keyset_release(cfg.empty);
+    kiln_arena_deinit(&cfg.a);
+    memset(&cfg, 0, sizeof cfg);
+}
+
+static app_ext g_ext = {.free = oidc_free};
+
+int oidc_setup(kiln_app *app, const kiln_settings *s, char *err, size_t errlen)
+{
+    const char *issuer = kiln_settings_str(s, "auth.oidc.issuer");
+    if (!issuer || !*issuer)
+        return 0;
+    if (cfg.on) {
+        snprintf(err, errlen, "auth.oidc: set up twice");
+        return KILN_ESTATE;
+    }
+    kiln_arena_init(&cfg.a, 0);
+    cfg.issuer = kiln_arena_strndup(&cfg.a, issuer, strlen(issuer));
+    const char *aud = kiln_settings_str(s, "auth.oidc.audience");
+    cfg.audience =
+        aud && *aud ? kiln_arena_strndup(&cfg.a, aud, strlen(aud)) : NULL;
+    cfg.leeway = (int)kiln_settings_int(s, "auth.oidc.leeway");
+    const char *map = kiln_settings_str(s, "auth.oidc.role_map");
+    const char **pairs;
+    size_t npairs;
+    if (!cfg.issuer || (aud && *aud && !cfg.audience) ||
+        split_words(&cfg.a, kiln_settings_str(s, "auth.oidc.allow_azp"),
+                    &cfg.azp, &cfg.nazp) ||
+        split_words(&cfg.a, kiln_settings_str(s, "auth.oidc.roles_claim"),
+                    &cfg.claims, &cfg.nclaims) ||
+        split_words(&cfg.a, map, &pairs, &npairs))
+        goto nomem;
+    cfg.from = kiln_arena_calloc(&cfg.a, (npairs + 1) * sizeof *cfg.from);
+    cfg.to = kiln_arena_calloc(&cfg.a, (npairs + 1) * sizeof *cfg.to);
+    if (!cfg.from || !cfg.to)
+        goto nomem;
+    for (size_t i = 0; i < npairs; i++) {
+        char *eq = strchr(pairs[i], '=');
+        if (!eq || eq == pairs[i] || !eq[1]) {
+            snprintf(err, errlen,
+                     "auth.oidc.role_map: '%s' is not provider_role=kiln_role",
+                     pairs[i]);
+            oidc_free(NULL);
+            return KILN_EINVAL;
+        }
+        *eq = '\0';
+        cfg.from[cfg.nmap] = pairs[i];
+        cfg.to[cfg.nmap++] = eq + 1;
+    }
+    if (!cfg.audience && cfg.nazp == 0) {
+        snprintf(err, errlen,
+                 "auth.oidc: set audience (the aud of this API's tokens) or "
+                 "allow_azp (client ids), or every token is refused");
+        oidc_free(NULL);
+        return KILN_EINVAL;
+    }
+    static const char no_keys[] = "{\"keys\":[]}";
+    if (jose_keyset_parse(no_keys, sizeof no_keys - 1, &cfg.empty, NULL) !=
+        JOSE_OK)
+        goto nomem;
+    int rc = jwks_init(cfg.issuer);
+    if (rc == KILN_EINVAL) {
+        snprintf(err, errlen,
+                 "auth.oidc.issuer: %s must be https (http only on loopback)",
+                 cfg.issuer);
+        oidc_free(NULL);
+        return rc;
+    }
+    if (rc)
+        goto nomem;
+    cfg.on = true;
+    app_ext_add(app, &g_ext);
+    if (auth_set_bearer_verifier)
+        auth_set_bearer_verifier(oidc_bearer_user);
+    else
+        kiln_log(KILN_LOG_WARN, "oidc: no identity layer to verify bearers");
+    if (jwks_load() == 0)
+        kiln_log(KILN_LOG_INFO, "oidc: keys of %s loaded", cfg.issuer);
+    else
+        kiln_log(KILN_LOG_WARN,
+                 "oidc: keys of %s not loaded yet: fetched on the first token",
+                 cfg.issuer);
+    return 0;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    oidc_free(NULL);
+    return KILN_ENOMEM;
+}
+
+/* ---- claims to a user --------------------------------------------------- */
+
+static const char *claim_str(const kiln_json *o, const char *name)
+{
+    const kiln_json *v = kiln_json_get(o, name);
+    return v && v->type == KILN_JSON_STRING ? v->u.string.p : NULL;
+}
+
+/* Adds role (mapped) to v unless there already or unmapped. */
+static void add_role(const char **v, size_t *n, const char *role)
+{
+    if (cfg.nmap) {
+        const char *to = NULL;
+        for (size_t i = 0; i < cfg.nmap && !to; i++)
+            if (strcmp(cfg.from[i], role) == 0)
+                to = cfg.to[i];
+        if (!to)
+            return;
+        role = to;
+    }
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(v[i], role) == 0)
+            return;
+    if (*n < AUTH_ROLES_MAX)
+        v[(*n)++] = role;
+}
+
+static int claims_map(kiln_arena *a, const jose_claims *jc, auth_claims *out)
+{
+    memset(out, 0, sizeof *out);
+    out->issuer = jc->iss.p;
+    out->subject = jc->sub.p;
+    out->email = claim_str(jc->json, "email");
+    out->name = claim_str(jc->json, "name");
+    if (!out->name)
+        out->name = claim_str(jc->json, "preferred_username");
+    const char **roles = kiln_arena_calloc(a, AUTH_ROLES_MAX * sizeof *roles);
+    if (!roles)
+        return KILN_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < cfg.nclaims; i++) {
+        const char *const *got;
+        size_t ng;
+        if (jose_claim_strings(a, jose_claim_path(jc->json, cfg.claims[i]),
+                               &got, &ng) != 0)
+            return KILN_ENOMEM;
+        for (size_t j = 0; j < ng; j++)
+            add_role(roles, &n, got[j]);
+    }
+    out->roles = roles;
+    out->nroles = n;
+    return 0;
+}
+
+/* ---- the verifier ---------------------------------------------------------
+ */
+
+static jose_reason verify(kiln_arena *a, kiln_str tok, const jose_keyset *ks,
+                          jose_claims *cl, jose_error *err)
+{
+    jose_verify_opts o = {
+        .issuer = cfg.issuer,
+        .audience = cfg.audience,
+        .azp = cfg.nazp ? cfg.azp : NULL,
+        .azp_n = cfg.nazp,
+        .leeway = cfg.leeway ? cfg.leeway : -1,
+    };
+    return jose_jwt_verify(a, tok.p, tok.n, ks ? ks : cfg.empty, &o, cl, err);
+}
+
+int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out)
+{
+    *out = NULL;
+    if (!cfg.on)
+        return KILN_ESTATE;
+    kiln_arena *a = kiln_ctx_arena(c);
+    jose_claims cl;
+    jose_error err = {0};
+    jose_keyset *ks = jwks_current();
+    jose_reason r = verify(a, tok, ks, &cl, &err);
+    if (r == JOSE_EKID_UNKNOWN || (!ks && r == JOSE_EKID_MISSING)) {
+        /* the header is well formed (the kid is looked up after it): the
+           provider may have rotated its keys */
+        jose_jws jws;
+        kiln_str kid = KILN_STR_NULL;
+        if (jose_jws_parse(a, tok.p, tok.n, 0, &jws, NULL) == JOSE_OK)
+            kid = jws.kid;
+        int rc = jwks_refetch(kid.p, kid.n);
+        if (rc == 0) {
+            jose_keyset_release(ks);
+            ks = jwks_current();
+            r = verify(a, tok, ks, &cl, &err);
+        } else if (rc == KILN_ELIMIT) {
+            kiln_log(KILN_LOG_INFO,
+                     "%s oidc: unknown key id, keys fetched too recently to "
+                     "fetch again",
+                     kiln_request_id(c));
+        }
+    }
+    jose_keyset_release(ks);
+    if (r != JOSE_OK) {
+        kiln_log(KILN_LOG_INFO, "%s oidc: token refused: %s (%s)",
+                 kiln_request_id(c), jose_reason_name(r), err.msg);
+        return r == JOSE_ENOMEM ? KILN_ENOMEM : KILN_EINVAL;
+    }
+    auth_claims ac;
+    if (claims_map(a, &cl, &ac) != 0)
+        return KILN_ENOMEM;
+    int rc = auth_user_sync ? auth_user_sync(c, &ac, out) : KILN_ESTATE;
+    if (rc) {
+        kiln_log(KILN_LOG_WARN,
+                 "%s oidc: the user of %s could not be synced: %s",
+                 kiln_request_id(c), ac.subject, kiln_strerror(rc));
+        *out = NULL;
+    }
+    return rc;
+}
