@@ -11,7 +11,8 @@
  * then a background refresh, spawned on the worker of the request that
  * finds the set in the last fifth of its lifetime; and a refetch for a
  * token whose kid the set lacks. Every kind starts only when the last
- * started JWKS_REFETCH_MS ago or more (JWKS_REFETCH_EMPTY_MS while no set
+ * started a cooldown ago or more (auth.oidc.jwks_cooldown, 30 s by
+ * default; JWKS_REFETCH_EMPTY_MS, or the cooldown if shorter, while no set
  * was ever fetched), and only one runs at a time: a request that needs one
  * while it runs waits for it (polling every 20 ms, up to the fetch
  * timeout), so a burst of unknown kids costs one fetch, and a flood of
@@ -41,6 +42,7 @@ static struct {
     int64_t last_start; /* monotonic ms the last fetch started; 0: none */
     bool fetching;
     uint64_t fetches;
+    int64_t cooldown; /* ms between fetches while a set is cached */
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 /* ---- pure parts -----------------------------------------------------------
@@ -148,7 +150,7 @@ bool oidc_url_allowed(const char *url, bool allow_http)
 /* ---- the cache --------------------------------------------------------------
  */
 
-int jwks_init(const char *issuer)
+int jwks_init(const char *issuer, int64_t cooldown_ms)
 {
     bool loop = oidc_url_loopback(issuer);
     if (!oidc_url_allowed(issuer, loop))
@@ -160,6 +162,7 @@ int jwks_init(const char *issuer)
     free(g.issuer);
     g.issuer = s;
     g.allow_http = loop;
+    g.cooldown = cooldown_ms > 0 ? cooldown_ms : JWKS_REFETCH_MS;
     pthread_mutex_unlock(&g.mu);
     return 0;
 }
@@ -341,7 +344,9 @@ static bool may_start(int64_t now)
 {
     if (g.fetching || !g.issuer)
         return false;
-    int64_t gap = g.ks ? JWKS_REFETCH_MS : JWKS_REFETCH_EMPTY_MS;
+    int64_t gap = g.ks ? g.cooldown : JWKS_REFETCH_EMPTY_MS;
+    if (gap > g.cooldown)
+        gap = g.cooldown;
     if (g.last_start && now - g.last_start < gap)
         return false;
     g.fetching = true;

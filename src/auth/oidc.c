@@ -138,7 +138,8 @@ int oidc_setup(kiln_app *app, const kiln_settings *s, char *err, size_t errlen)
     if (jose_keyset_parse(no_keys, sizeof no_keys - 1, &cfg.empty, NULL) !=
         JOSE_OK)
         goto nomem;
-    int rc = jwks_init(cfg.issuer);
+    int rc = jwks_init(cfg.issuer,
+                       kiln_settings_int(s, "auth.oidc.jwks_cooldown") * 1000);
     if (rc == KILN_EINVAL) {
         snprintf(err, errlen,
                  "auth.oidc.issuer: %s must be https (http only on loopback)",

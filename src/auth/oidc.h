@@ -27,7 +27,8 @@
 
 /** The timeout of every discovery or JWKS fetch. */
 #define JWKS_TIMEOUT_MS 5000
-/** At most one fetch on an unknown kid per this many ms (keys cached). */
+/** At most one fetch on an unknown kid per this many ms (keys cached), by
+    default: the setting auth.oidc.jwks_cooldown changes it. */
 #define JWKS_REFETCH_MS 30000
 /** The same while no key set could be fetched yet. */
 #define JWKS_REFETCH_EMPTY_MS 5000
@@ -59,11 +60,12 @@ bool oidc_url_allowed(const char *url, bool allow_http);
 bool oidc_url_loopback(const char *url);
 
 /**
- * Sets the cache up for issuer (copied). No fetch yet. Returns 0,
+ * Sets the cache up for issuer (copied), with at most one fetch per
+ * cooldown_ms on unknown kids (0: JWKS_REFETCH_MS). No fetch yet. Returns 0,
  * KILN_EINVAL (an issuer that is not https, or http off loopback) or
  * KILN_ENOMEM.
  */
-int jwks_init(const char *issuer);
+int jwks_init(const char *issuer, int64_t cooldown_ms);
 
 /** Frees the cache (the server has stopped). */
 void jwks_free(void);
@@ -84,8 +86,8 @@ jose_keyset *jwks_current(void);
 
 /**
  * A token names kid (kid_n bytes; kid NULL when it has none) that the
- * current set lacks: refetches the set unless one was fetched within
- * JWKS_REFETCH_MS (JWKS_REFETCH_EMPTY_MS while there is none), sharing a
+ * current set lacks: refetches the set unless one was fetched within the
+ * cooldown (JWKS_REFETCH_EMPTY_MS while there is none), sharing a
  * fetch already running (the caller waits for it, up to JWKS_TIMEOUT_MS).
  * Returns 0 when a set with kid may now be there (call jwks_current
  * again), KILN_ELIMIT when too soon (fail fast), or the fetch's error.

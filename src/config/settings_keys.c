@@ -220,6 +220,10 @@ const settings_key settings_keys[] = {
      false, NULL},
     {"auth.oidc", "leeway", "auth.oidc.leeway", SETTINGS_INT, "60", 0, 600,
      NULL, "seconds of clock skew allowed on exp, nbf and iat", false, NULL},
+    {"auth.oidc", "jwks_cooldown", "auth.oidc.jwks_cooldown", SETTINGS_INT,
+     "30", 1, 3600, NULL,
+     "seconds between two fetches of the provider's keys on unknown key ids",
+     false, NULL},
     {"auth.oidc", "roles_claim", "auth.oidc.roles_claim", SETTINGS_STRING,
      "realm_access.roles", 0, 0, NULL,
      "dotted claim paths holding the user's roles, separated by spaces "

@@ -60,9 +60,9 @@ TEST(oidc_urls)
 
 TEST(jwks_init_refuses_plain_http)
 {
-    CHECK_INT(jwks_init("http://idp.example.com/realms/x"), KILN_EINVAL);
-    CHECK_INT(jwks_init("ftp://idp.example.com/"), KILN_EINVAL);
-    CHECK_INT(jwks_init("http://127.0.0.1:9/"), 0);
+    CHECK_INT(jwks_init("http://idp.example.com/realms/x", 0), KILN_EINVAL);
+    CHECK_INT(jwks_init("ftp://idp.example.com/", 0), KILN_EINVAL);
+    CHECK_INT(jwks_init("http://127.0.0.1:9/", 0), 0);
     /* nothing listens: the load fails, the cache stays empty */
     CHECK(jwks_load() < 0);
     CHECK(jwks_current() == NULL);
