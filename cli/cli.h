@@ -365,6 +365,10 @@ int cli_load_settings(int argc, char **argv, const char *const *own,
 int cmd_migrate(int argc, char **argv);
 /** kiln tasks [show|retry|delete|add]: cli/tasks.c. */
 int cmd_tasks(int argc, char **argv);
+/** kiln user create|set-password|list: cli/user.c. */
+int cmd_user(int argc, char **argv);
+/** kiln token create|list|revoke: cli/user.c. */
+int cmd_token(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 /** Hidden: serves an error page on an inherited socket (kiln dev). */
 int cmd_errpage(int argc, char **argv);

@@ -27,6 +27,8 @@ static const struct command {
     {"render", cmd_render, "render a template: kiln render FILE [--context J]"},
     {"tasks", cmd_tasks,
      "list, retry, delete or add background tasks (kiln tasks --failed)"},
+    {"user", cmd_user, "create users, set passwords, list them"},
+    {"token", cmd_token, "create, list or revoke API tokens"},
     {"__errpage", cmd_errpage, NULL},
     {"__emit-models", cmd_emit_models, NULL},
 };

@@ -5,6 +5,7 @@
 #include "app/errpage.h"
 #include "app/pages.h"
 #include "app/project.h"
+#include "auth/auth_impl.h"
 #include "auth/oidc.h"
 #include "schema/body.h"
 
@@ -378,7 +379,8 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
     r->app = kiln_app_new();
     if (!r->app || add_routes(r->app, p) ||
         kiln_api_register(r->app, p->api_models, p->routes, p->nroutes) ||
-        define_names(p) || mount_static(r->app, p, s, dev)) {
+        auth_register(r->app, p->routes, p->nroutes) || define_names(p) ||
+        mount_static(r->app, p, s, dev)) {
         rc = r->app ? 2 : 1;
         project_close(r);
         return rc;

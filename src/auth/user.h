@@ -42,6 +42,13 @@ int auth_user_load(kiln_ctx *c, int64_t id, const kiln_user **out);
 int auth_user_sync(kiln_ctx *c, const auth_claims *cl, const kiln_user **out);
 
 /**
+ * auth_user_sync on an explicit connection and arena (tests): *wrote (may
+ * be NULL) says whether anything was written.
+ */
+int auth_user_sync_db(kiln_dbc *db, kiln_arena *a, const auth_claims *cl,
+                      kiln_user **out, bool *wrote);
+
+/**
  * The same on an explicit connection and arena (the CLI, tests): loads
  * user id from db into *out allocated in a.
  */
@@ -54,6 +61,27 @@ int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out);
  */
 int auth_user_find_login(kiln_dbc *db, kiln_arena *a, kiln_str login,
                          kiln_user **out, const char **pwhash);
+
+/**
+ * Creates a local user (username required; email, name may be ""; hash an
+ * argon2id string or "" for no password). Returns the new id (> 0),
+ * KILN_ESTATE when the username or the email is taken, or a database
+ * error.
+ */
+int64_t auth_user_create(kiln_dbc *db, const char *username, const char *email,
+                         const char *name, const char *hash, bool staff,
+                         bool superuser);
+
+/** Stores a new password hash for user id. 1, 0 (no such user) or an
+    error. */
+int auth_user_set_hash(kiln_dbc *db, int64_t id, const char *hash);
+
+/** Sets last_login to now. 0 or an error. */
+int auth_user_touch_login(kiln_dbc *db, int64_t id);
+
+/** Every user (ordered by id) into *out (arena a), roles included.
+    Returns the count or a negative error. */
+int auth_user_list(kiln_dbc *db, kiln_arena *a, kiln_user **out);
 
 /** The current time in ms since the epoch (CLOCK_REALTIME). */
 int64_t auth_now_ms(void);

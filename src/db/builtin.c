@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-static const db_builtin *const parts[] = {&tasks_schema};
+static const db_builtin *const parts[] = {&tasks_schema, &auth_schema};
 #define NPARTS (sizeof parts / sizeof parts[0])
 
 static bool pg(kiln_dbc *db)

@@ -90,6 +90,8 @@ typedef struct db_builtin {
 
 /** The task queue's tables (tasks/schema.c). */
 extern const db_builtin tasks_schema;
+/* users and API tokens (auth/schema.c) */
+extern const db_builtin auth_schema;
 
 /** The PostgreSQL advisory lock that serialises migration runs. */
 #define DB_MIGRATE_LOCK "4812375101"

@@ -62,6 +62,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->cancelled = false;
     x->db = NULL;
     x->input = NULL;
+    x->auth = NULL;
     x->ws = NULL;
     x->sse = NULL;
     x->sub = NULL;
@@ -436,6 +437,16 @@ const void *kiln_input(kiln_ctx *c)
 void ctx_set_input(kiln_ctx *x, void *in)
 {
     x->input = in;
+}
+
+void *ctx_auth(kiln_ctx *c)
+{
+    return c->auth;
+}
+
+void ctx_set_auth(kiln_ctx *c, void *a)
+{
+    c->auth = a;
 }
 
 kiln_str kiln_client_ip(kiln_ctx *c)

@@ -213,6 +213,7 @@ struct kiln_ctx {
     bool cancelled;           /* bg_cancel: every wait fails at once */
     void *db;                 /* db/db.c: the request's kiln_dbc, if any */
     void *input;              /* app/: the endpoint schema's input, if any */
+    void *auth;               /* auth/identity.c: the resolved identity */
     struct kiln_ws *ws;       /* ws.c: the request's WebSocket, if any */
     struct kiln_sse *sse;     /* sse.c: its event stream, if any */
     struct pubsub_sub *sub;   /* pubsub/sub.c: its subscriptions, if any */
@@ -459,6 +460,11 @@ int ctx_set_request(kiln_ctx *x, const http_request *r);
 int ctx_parse_head(kiln_ctx *x, const char *p, size_t n);
 /** Makes in the request's kiln_input (schema/body.c). */
 void ctx_set_input(kiln_ctx *x, void *in);
+/** The request's resolved identity (auth/identity.c owns what it points
+    to, in the request's arena); NULL until resolved. */
+void *ctx_auth(kiln_ctx *c);
+/** Sets it (auth/identity.c). */
+void ctx_set_auth(kiln_ctx *c, void *a);
 /** Returns x to the pool, freeing its request memory. */
 void ctx_release(kiln_ctx *x);
 /** Releases every pooled context (worker exit). */

@@ -29,8 +29,8 @@ static kiln_dbc *open_db(bool migrate)
     kiln_dbc *db = kiln_dbc_open(url, err, sizeof err);
     if (!db)
         test_fail(__FILE__, __LINE__, "open: %s", err);
-    if (migrate && kiln_db_migrate_kiln(db, KILN_MIGRATE_APPLY, NULL, err,
-                                        sizeof err) != 1)
+    if (migrate &&
+        kiln_db_migrate_kiln(db, KILN_MIGRATE_APPLY, NULL, err, sizeof err) < 1)
         test_fail(__FILE__, __LINE__, "migrate: %s", err);
     return db;
 }
@@ -71,15 +71,16 @@ TEST(kiln_migrations_apply_once_and_report)
     char *out = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&out, &n);
+    /* the task queue's step and the users' (auth/schema.c) */
     CHECK_INT(kiln_db_migrate_kiln(db, KILN_MIGRATE_STATUS, f, err, sizeof err),
-              1);
+              2);
     fflush(f);
     CHECK(strstr(out, "  pending  kiln: tasks 1 (the task queue") != NULL);
     int v = -1;
     CHECK_INT(db_builtin_version(db, "tasks", &v), 0);
     CHECK_INT(v, 0);
     CHECK_INT(kiln_db_migrate_kiln(db, KILN_MIGRATE_APPLY, f, err, sizeof err),
-              1);
+              2);
     CHECK_INT(kiln_db_migrate_kiln(db, KILN_MIGRATE_APPLY, f, err, sizeof err),
               0);
     CHECK_INT(kiln_db_migrate_kiln(db, KILN_MIGRATE_CHECK, f, err, sizeof err),

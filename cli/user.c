@@ -1,0 +1,504 @@
+/*
+ * cli/user.c - kiln user and kiln token: the app's built-in users and
+ * their API tokens, in its database (docs/auth.md, docs/cli.md).
+ *
+ *   kiln user create [--superuser] [--staff] [--email E] [--name N] USERNAME
+ *   kiln user set-password USERNAME
+ *   kiln user list
+ *   kiln token create USERNAME [--expires 30d] [--name N]
+ *   kiln token list [USERNAME]
+ *   kiln token revoke ID
+ *
+ * A password is asked for twice without echo on a terminal, or read as one
+ * line from standard input otherwise (`printf '%s\n' "$PW" | kiln user
+ * create alice`). Every form takes the settings flags too (--prod, --db
+ * URL, --set ...), as kiln migrate does, to find the database and the
+ * [auth] settings.
+ */
+#include "cli.h"
+
+#include "auth/auth_impl.h"
+#include "db/migrate.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char user_help[] =
+    "usage: kiln user create [--superuser] [--staff] [--email E] [--name N] "
+    "USERNAME\n"
+    "       kiln user set-password USERNAME\n"
+    "       kiln user list\n\n"
+    "The app's built-in users (the kiln_user table that kiln migrate "
+    "makes).\n"
+    "create and set-password ask for the password twice without echo on a\n"
+    "terminal, or read it as one line from standard input; it must pass the\n"
+    "[auth] password policy (length, the common-password list, not the\n"
+    "username or email).\n\n"
+    "  --superuser      the user has every permission (implies --staff)\n"
+    "  --staff          the user may use staff pages\n"
+    "  --email E        the user's email (also a login; unique)\n"
+    "  --name N         the display name\n"
+    "  --prod           production settings (no .env), as 'kiln run' uses\n"
+    "  --db URL         another database (also KILN_DATABASE_URL, --set ...)\n";
+
+static const char token_help[] =
+    "usage: kiln token create USERNAME [--expires DURATION] [--name N]\n"
+    "       kiln token list [USERNAME]\n"
+    "       kiln token revoke ID\n\n"
+    "Personal API tokens, sent as 'Authorization: Bearer <token>'. create\n"
+    "prints the token once on standard output: only its hash is kept.\n\n"
+    "  --expires D      expire after D: seconds, or 90m, 12h, 30d, 4w\n"
+    "                   (default: never)\n"
+    "  --name N         what the token is for, shown by list\n"
+    "  --prod           production settings (no .env), as 'kiln run' uses\n"
+    "  --db URL         another database (also KILN_DATABASE_URL, --set ...)\n";
+
+typedef struct args {
+    const char *sub, *target; /* subcommand and its one word */
+    const char *email, *name, *expires;
+    bool superuser, staff;
+} args;
+
+/* Takes this command's words and flags out of argv (the settings flags go
+   to rest). Returns 0 or a usage error's exit status. */
+static int parse(int argc, char **argv, const char *const *subs, size_t nsubs,
+                 args *a, char **rest, int *nrest)
+{
+    *nrest = 0;
+    rest[(*nrest)++] = argv[0];
+    int i = 1;
+    if (i >= argc || argv[i][0] == '-')
+        return cli_usage_error("which one: %s%s%s%s%s?", subs[0],
+                               nsubs > 1 ? ", " : "", nsubs > 1 ? subs[1] : "",
+                               nsubs > 2 ? " or " : "",
+                               nsubs > 2 ? subs[2] : "");
+    for (size_t k = 0; k < nsubs && !a->sub; k++)
+        if (strcmp(argv[i], subs[k]) == 0)
+            a->sub = subs[k];
+    if (!a->sub) {
+        const char *near = cli_suggest(argv[i], subs, nsubs);
+        if (near)
+            return cli_usage_error(
+                "unknown subcommand '%s' (did you mean '%s'?)", argv[i], near);
+        return cli_usage_error("unknown subcommand '%s'", argv[i]);
+    }
+    for (i++; i < argc; i++) {
+        const char *s = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char **slot = !strcmp(s, "--email")     ? &a->email
+                            : !strcmp(s, "--name")    ? &a->name
+                            : !strcmp(s, "--expires") ? &a->expires
+                                                      : NULL;
+        if (slot) {
+            if (!v)
+                return cli_usage_error("%s needs a value", s);
+            *slot = v;
+            i++;
+        } else if (!strcmp(s, "--superuser")) {
+            a->superuser = true;
+        } else if (!strcmp(s, "--staff")) {
+            a->staff = true;
+        } else if (s[0] == '-') {
+            rest[(*nrest)++] = argv[i]; /* a settings flag, or unknown */
+            if (v && v[0] != '-' &&
+                (!strcmp(s, "--db") || !strcmp(s, "--set") ||
+                 !strcmp(s, "--root")))
+                rest[(*nrest)++] = argv[++i];
+        } else if (!a->target) {
+            a->target = s;
+        } else {
+            return cli_unknown_option(s);
+        }
+    }
+    return 0;
+}
+
+/* Opens the project's database, checking that Kiln's auth tables are
+   there. NULL after printing why (*rc the exit status). */
+static kiln_dbc *open_db(int nrest, char **rest, kiln_settings **s, int *rc)
+{
+    bool prod;
+    char root[PATH_MAX], url[PATH_MAX + 64], err[1024];
+    *s = NULL;
+    *rc = cli_load_settings(nrest, rest, NULL, NULL, &prod, root, s);
+    if (*rc < 0) {
+        *rc = 0; /* help was printed */
+        return NULL;
+    }
+    if (*rc)
+        return NULL;
+    const char *setting = kiln_settings_str(*s, "database.url");
+    if (!setting || kiln_db_url_in(setting, root, url, sizeof url) != 0) {
+        *rc = cli_fail("database.url is empty or too long");
+        return NULL;
+    }
+    kiln_dbc *db = kiln_dbc_open(url, err, sizeof err);
+    if (!db) {
+        *rc = cli_fail("%s", err);
+        return NULL;
+    }
+    int v = 0;
+    if (db_builtin_version(db, auth_schema.part, &v) != 0)
+        *rc = cli_fail("%s", kiln_db_errmsg(db));
+    else if (v < (int)auth_schema.n)
+        *rc = cli_fail("the database has no user tables yet: run kiln "
+                       "migrate");
+    if (*rc) {
+        kiln_dbc_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+/* ---- passwords ---------------------------------------------------------- */
+
+/* One line of fd into buf (without its end); echo off when it is a
+   terminal. 0, or -1 at end of input / too long. */
+static int read_line(const char *prompt, char *buf, size_t cap)
+{
+    bool tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    if (tty) {
+        fputs(prompt, stderr);
+        fflush(stderr);
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    size_t n = 0;
+    int ch, rc = 0;
+    while ((ch = getchar()) != EOF && ch != '\n') {
+        if (n + 1 >= cap) {
+            rc = -1;
+            continue; /* read the rest of the line away */
+        }
+        buf[n++] = (char)ch;
+    }
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    buf[n] = 0;
+    if (ch == EOF && n == 0)
+        rc = -1;
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    return rc;
+}
+
+/* Asks for a password that passes the policy and hashes it into hash.
+   0 or the exit status of a failure it reported. */
+static int new_password(const kiln_settings *s, const char *username,
+                        const char *email, char hash[AUTH_HASH_MAX])
+{
+    char pw[AUTH_PASSWORD_MAX + 2], again[AUTH_PASSWORD_MAX + 2];
+    if (read_line("Password: ", pw, sizeof pw) != 0)
+        return cli_fail("no password given (or longer than %d bytes)",
+                        AUTH_PASSWORD_MAX);
+    if (isatty(STDIN_FILENO)) {
+        if (read_line("Password (again): ", again, sizeof again) != 0 ||
+            strcmp(pw, again) != 0) {
+            sodium_memzero(pw, sizeof pw);
+            sodium_memzero(again, sizeof again);
+            return cli_fail("the two passwords differ");
+        }
+        sodium_memzero(again, sizeof again);
+    }
+    auth_policy pol = auth_policy_of(s);
+    kiln_arena a;
+    kiln_arena_init(&a, 1024);
+    kiln_errors e;
+    kiln_errors_init(&e, &a);
+    int rc = 0;
+    if (auth_password_check(&pol, kiln_str_c(pw), username, email, &e,
+                            "/password") > 0) {
+        for (size_t i = 0; i < e.n; i++)
+            fprintf(stderr, "kiln: %s\n", e.items[i].detail);
+        rc = 1;
+    }
+    kiln_arena_deinit(&a);
+    if (rc == 0 &&
+        auth_password_hash(pw, strlen(pw), auth_cost_of(s), hash) != 0)
+        rc = cli_fail("hashing the password failed (out of memory?)");
+    sodium_memzero(pw, sizeof pw);
+    return rc;
+}
+
+/* ---- kiln user ---------------------------------------------------------- */
+
+static bool username_ok(const char *u)
+{
+    size_t n = strlen(u);
+    if (n == 0 || n > 150)
+        return false;
+    for (; *u; u++) {
+        unsigned char ch = (unsigned char)*u;
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || strchr("@.+-_", ch);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool email_ok(const char *e)
+{
+    const char *at = strchr(e, '@');
+    return strlen(e) <= 254 && at && at > e && at[1] && !strchr(at + 1, '@') &&
+           !strpbrk(e, " \t\r\n<>,;\"");
+}
+
+static int user_create(kiln_dbc *db, const kiln_settings *s, const args *a)
+{
+    if (!a->target)
+        return cli_usage_error("create needs a USERNAME");
+    if (!username_ok(a->target))
+        return cli_fail("username '%s': 1 to 150 letters, digits and @.+-_",
+                        a->target);
+    if (a->email && *a->email && !email_ok(a->email))
+        return cli_fail("email '%s' is not an email address", a->email);
+    char hash[AUTH_HASH_MAX];
+    int rc = new_password(s, a->target, a->email, hash);
+    if (rc)
+        return rc;
+    int64_t id = auth_user_create(db, a->target, a->email, a->name, hash,
+                                  a->staff || a->superuser, a->superuser);
+    if (id == KILN_ESTATE)
+        return cli_fail("a user with that username or email exists already");
+    if (id < 0)
+        return cli_fail("%s", kiln_db_errmsg(db));
+    printf("user %s created (id %lld%s)\n", a->target, (long long)id,
+           a->superuser ? ", superuser"
+           : a->staff   ? ", staff"
+                        : "");
+    return 0;
+}
+
+/* The id of the user called username (a username, or a local email). 0
+   after printing why not. */
+static int64_t user_id(kiln_dbc *db, const char *username)
+{
+    kiln_arena a;
+    kiln_arena_init(&a, 1024);
+    kiln_user *u;
+    const char *hash;
+    int rc = auth_user_find_login(db, &a, kiln_str_c(username), &u, &hash);
+    int64_t id = rc == 0 ? u->id : 0;
+    kiln_arena_deinit(&a);
+    if (rc == KILN_ENOTFOUND)
+        cli_fail("no user '%s' (kiln user list shows them)", username);
+    else if (rc)
+        cli_fail("%s", kiln_db_errmsg(db));
+    return id;
+}
+
+static int user_set_password(kiln_dbc *db, const kiln_settings *s,
+                             const args *a)
+{
+    if (!a->target)
+        return cli_usage_error("set-password needs a USERNAME");
+    int64_t id = user_id(db, a->target);
+    if (!id)
+        return 1;
+    kiln_arena ar;
+    kiln_arena_init(&ar, 1024);
+    kiln_user *u;
+    const char *email = NULL;
+    if (auth_user_load_db(db, &ar, id, &u) == 0)
+        email = u->email;
+    char hash[AUTH_HASH_MAX];
+    int rc = new_password(s, a->target, email, hash);
+    kiln_arena_deinit(&ar);
+    if (rc)
+        return rc;
+    if (auth_user_set_hash(db, id, hash) < 0)
+        return cli_fail("%s", kiln_db_errmsg(db));
+    printf("password of %s changed\n", a->target);
+    return 0;
+}
+
+static void fmt_ms(int64_t ms, char *out, size_t n)
+{
+    if (ms <= 0) {
+        snprintf(out, n, "-");
+        return;
+    }
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+}
+
+static int user_list(kiln_dbc *db)
+{
+    kiln_arena a;
+    kiln_arena_init(&a, 4096);
+    kiln_user *v;
+    int n = auth_user_list(db, &a, &v);
+    if (n < 0) {
+        kiln_arena_deinit(&a);
+        return cli_fail("%s", kiln_db_errmsg(db));
+    }
+    printf("%-5s %-20s %-28s %-10s %-17s %s\n", "ID", "USERNAME", "EMAIL",
+           "FLAGS", "LAST LOGIN", "ROLES");
+    for (int i = 0; i < n; i++) {
+        const kiln_user *u = &v[i];
+        char flags[32], last[32];
+        snprintf(flags, sizeof flags, "%s%s%s",
+                 u->superuser ? "super"
+                 : u->staff   ? "staff"
+                              : "",
+                 u->active ? "" : (u->superuser || u->staff ? ",off" : "off"),
+                 u->issuer ? (u->superuser || u->staff || !u->active ? ",oidc"
+                                                                     : "oidc")
+                           : "");
+        fmt_ms(u->last_login, last, sizeof last);
+        printf("%-5lld %-20s %-28s %-10s %-17s ", (long long)u->id,
+               *u->username ? u->username : "-", *u->email ? u->email : "-",
+               *flags ? flags : "-", last);
+        for (size_t k = 0; k < u->nroles; k++)
+            printf("%s%s", k ? "," : "", u->roles[k]);
+        printf("%s\n", u->nroles ? "" : "-");
+    }
+    printf("%d user%s\n", n, n == 1 ? "" : "s");
+    kiln_arena_deinit(&a);
+    return 0;
+}
+
+/* ---- kiln token --------------------------------------------------------- */
+
+static int token_create(kiln_dbc *db, const args *a)
+{
+    if (!a->target)
+        return cli_usage_error("create needs a USERNAME");
+    int64_t secs = 0;
+    if (a->expires && auth_duration_parse(kiln_str_c(a->expires), &secs) != 0)
+        return cli_usage_error("--expires '%s': seconds, or a number and "
+                               "m, h, d or w (30d)",
+                               a->expires);
+    int64_t uid = user_id(db, a->target);
+    if (!uid)
+        return 1;
+    char tok[AUTH_TOKEN_LEN + 1];
+    int64_t exp = secs ? (auth_now_ms() + secs * 1000) * 1000 : 0;
+    int64_t id = auth_token_create(db, uid, a->name, exp, tok);
+    if (id < 0)
+        return cli_fail("%s", kiln_db_errmsg(db));
+    fprintf(stderr,
+            "token %lld for %s created; it is shown this once, copy it "
+            "now:\n",
+            (long long)id, a->target);
+    printf("%s\n", tok);
+    sodium_memzero(tok, sizeof tok);
+    return 0;
+}
+
+static int token_list(kiln_dbc *db, const args *a)
+{
+    int64_t uid = 0;
+    if (a->target && !(uid = user_id(db, a->target)))
+        return 1;
+    kiln_arena ar;
+    kiln_arena_init(&ar, 4096);
+    auth_token_row *v;
+    int n = auth_token_list(db, &ar, uid, &v);
+    if (n < 0) {
+        kiln_arena_deinit(&ar);
+        return cli_fail("%s", kiln_db_errmsg(db));
+    }
+    printf("%-5s %-6s %-14s %-17s %-17s %-17s %s\n", "ID", "USER", "PREFIX",
+           "CREATED", "EXPIRES", "LAST USED", "NAME");
+    int64_t now = auth_now_ms();
+    for (int i = 0; i < n; i++) {
+        const auth_token_row *t = &v[i];
+        char cr[32], ex[32], lu[32], pre[32];
+        fmt_ms(t->created / 1000, cr, sizeof cr);
+        fmt_ms(t->expires / 1000, ex, sizeof ex);
+        fmt_ms(t->last_used / 1000, lu, sizeof lu);
+        snprintf(pre, sizeof pre, "kiln_%s", t->prefix);
+        if (t->revoked)
+            snprintf(ex, sizeof ex, "revoked");
+        else if (t->expires && t->expires / 1000 <= now)
+            snprintf(ex, sizeof ex, "expired");
+        printf("%-5lld %-6lld %-14s %-17s %-17s %-17s %s\n", (long long)t->id,
+               (long long)t->user_id, pre, cr, ex, lu,
+               *t->name ? t->name : "-");
+    }
+    printf("%d token%s\n", n, n == 1 ? "" : "s");
+    kiln_arena_deinit(&ar);
+    return 0;
+}
+
+static int token_revoke(kiln_dbc *db, const args *a)
+{
+    char *end;
+    long long id = a->target ? strtoll(a->target, &end, 10) : 0;
+    if (!a->target || *end || id <= 0)
+        return cli_usage_error("revoke needs a token ID (kiln token list)");
+    int rc = auth_token_revoke(db, id, 0);
+    if (rc < 0)
+        return cli_fail("%s", kiln_db_errmsg(db));
+    if (rc == 0)
+        return cli_fail("no live token %lld (kiln token list)", id);
+    printf("token %lld revoked\n", id);
+    return 0;
+}
+
+/* ---- the commands ------------------------------------------------------- */
+
+static int run(int argc, char **argv, const char *help, const char *const *subs,
+               size_t nsubs, bool token)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(help, stdout);
+        return 0;
+    }
+    args a = {0};
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    if (!rest)
+        return cli_fail("out of memory");
+    int nrest = 0;
+    int rc = parse(argc, argv, subs, nsubs, &a, rest, &nrest);
+    if (rc == 0 && !token && (a.expires))
+        rc = cli_unknown_option("--expires");
+    if (rc == 0 && token && (a.email || a.superuser || a.staff))
+        rc = cli_unknown_option(a.email       ? "--email"
+                                : a.superuser ? "--superuser"
+                                              : "--staff");
+    kiln_settings *s = NULL;
+    kiln_dbc *db = rc ? NULL : open_db(nrest, rest, &s, &rc);
+    if (db) {
+        const char *sub = a.sub;
+        if (!token)
+            rc = !strcmp(sub, "create")         ? user_create(db, s, &a)
+                 : !strcmp(sub, "set-password") ? user_set_password(db, s, &a)
+                                                : user_list(db);
+        else
+            rc = !strcmp(sub, "create") ? token_create(db, &a)
+                 : !strcmp(sub, "list") ? token_list(db, &a)
+                                        : token_revoke(db, &a);
+        kiln_dbc_close(db);
+    }
+    kiln_settings_free(s);
+    free(rest);
+    return rc;
+}
+
+int cmd_user(int argc, char **argv)
+{
+    static const char *const subs[] = {"create", "set-password", "list"};
+    return run(argc, argv, user_help, subs, 3, false);
+}
+
+int cmd_token(int argc, char **argv)
+{
+    static const char *const subs[] = {"create", "list", "revoke"};
+    return run(argc, argv, token_help, subs, 3, true);
+}
