@@ -69,9 +69,11 @@ class IdP:
             json.dump(a, f)
         os.replace(p + ".tmp", p)
 
-    def start(self, rotate=False):
+    def start(self, rotate=False, max_age=0, delay_ms=0):
         args = ["node", os.path.join(IDP_DIR, "provider.mjs"), str(self.port),
-                self.dir] + (["--rotate"] if rotate else [])
+                self.dir] + (["--rotate"] if rotate else []) + (
+                    ["--jwks-max-age", str(max_age)] if max_age else []) + (
+                    ["--jwks-delay", str(delay_ms)] if delay_ms else [])
         self.log = open(os.path.join(self.dir, "log"), "ab")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
                                      stderr=self.log)
@@ -338,6 +340,41 @@ def test_rotation_burst_and_issuer_down():
 
 
 test_rotation_burst_and_issuer_down.timeout = 90
+
+
+def test_keys_refreshed_in_the_background():
+    """Keys sent with max-age=30 are refetched by the first request after
+    4/5 of it (24 s), in the background: that request does not wait."""
+    npm_ci()
+    idp = IdP().start(max_age=30, delay_ms=1500)
+    app = None
+    try:
+        app = App(idp).start()
+        eq(idp.jwks_hits(), 1, "fetched at start-up")
+        tok = idp.token("alice")
+        eq(app.call("/api/hello", tok).status, 200, "verified")
+        time.sleep(21)
+        eq(app.call("/api/hello", tok).status, 200, "verified")
+        time.sleep(0.5)
+        eq(idp.jwks_hits(), 1, "not refreshed before 4/5 of max-age")
+        time.sleep(3.5)  # past 24 s
+        started = time.monotonic()
+        # the provider answers /jwks after 1.5 s: the request must not wait
+        eq(app.call("/api/hello", tok).status, 200, "verified")
+        check(time.monotonic() - started < t(1.0), "no wait for the refresh")
+        deadline = time.monotonic() + t(5)
+        while idp.jwks_hits() < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        eq(idp.jwks_hits(), 2, "refreshed once, in the background")
+        eq(app.call("/api/hello", tok).status, 200, "verified after it")
+        eq(idp.jwks_hits(), 2, "and only once")
+    finally:
+        if app:
+            app.close()
+        idp.close()
+
+
+test_keys_refreshed_in_the_background.timeout = 120
 
 
 def test_zz_cleanup():

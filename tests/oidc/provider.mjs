@@ -2,13 +2,16 @@
 // against (tests/blackbox/test_auth_oidc.py): the npm package
 // oidc-provider (pinned by package-lock.json) on 127.0.0.1.
 //
-//   node provider.mjs PORT STATE_DIR [--rotate]
+//   node provider.mjs PORT STATE_DIR [--rotate] [--jwks-max-age S]
+//                     [--jwks-delay MS]
 //
 // STATE_DIR holds keys.json (the private signing keys, the first one signs;
 // made on the first start, and --rotate puts a new key first while keeping
 // the old ones published) and accounts.json ({"alice": {"email", "name",
 // "roles": [...]}}, read on every token, so a test changes a user by
-// rewriting it). Prints "ready" once it listens.
+// rewriting it). Prints "ready" once it listens. --jwks-max-age S sends
+// Cache-Control: max-age=S with the key set (none by default);
+// --jwks-delay MS answers the key set after a pause.
 //
 // The issuer is http://127.0.0.1:PORT. Client "kiln-app" (secret
 // "kiln-secret") may use the code flow with PKCE, refresh tokens and client
@@ -32,6 +35,10 @@ import Provider from 'oidc-provider';
 const port = Number(process.argv[2]);
 const dir = process.argv[3];
 const rotate = process.argv.includes('--rotate');
+const ageAt = process.argv.indexOf('--jwks-max-age');
+const jwksMaxAge = ageAt > 0 ? Number(process.argv[ageAt + 1]) : 0;
+const delayAt = process.argv.indexOf('--jwks-delay');
+const jwksDelay = delayAt > 0 ? Number(process.argv[delayAt + 1]) : 0;
 if (!port || !dir) {
   console.error('usage: node provider.mjs PORT STATE_DIR [--rotate]');
   process.exit(2);
@@ -109,7 +116,13 @@ provider.proxy = false;
 
 let jwksHits = 0;
 provider.use(async (ctx, next) => {
-  if (ctx.path === '/jwks') jwksHits += 1;
+  if (ctx.path === '/jwks') {
+    jwksHits += 1;
+    if (jwksDelay) await new Promise((resolve) => { setTimeout(resolve, jwksDelay); });
+    await next();
+    if (jwksMaxAge) ctx.set('Cache-Control', `max-age=${jwksMaxAge}`);
+    return;
+  }
   if (ctx.path === '/test/stats') {
     ctx.body = { jwks: jwksHits };
     return;
