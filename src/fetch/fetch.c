@@ -138,6 +138,9 @@ kiln_str kiln_fetch_header_get(const kiln_fetch_resp *resp, const char *name)
 /* ---- one transfer ----------------------------------------------------------
  */
 
+/* The most header bytes of one response. */
+#define FETCH_MAX_HEAD (64 * 1024)
+
 typedef struct fetch_op {
     CURL *e;
     struct curl_slist *hdrs;
@@ -145,6 +148,7 @@ typedef struct fetch_op {
     kiln_buf head; /* the last response's header lines */
     size_t max;    /* body limit */
     bool too_big;  /* the write callback refused more */
+    bool head_big; /* the header callback refused more */
     bool done;     /* curl finished it (the loop removed it) */
     CURLcode result;
     waiter *wt; /* the parked caller, or NULL */
@@ -168,8 +172,10 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
     size_t n = size * nmemb;
     if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
         kiln_buf_clear(&op->head); /* a new response: 1xx, a redirect */
-    if (op->head.n + n > 64 * 1024)
-        return 0; /* headers this big are an attack */
+    if (op->head.n + n > FETCH_MAX_HEAD) {
+        op->head_big = true; /* headers this big are an attack */
+        return 0;
+    }
     return kiln_buf_append(&op->head, p, n) == 0 ? n : 0;
 }
 
@@ -292,7 +298,7 @@ static int op_finish(fetch_op *op, kiln_arena *a, kiln_fetch_resp *resp)
         rc = KILN_ELIMIT;
         break;
     case CURLE_WRITE_ERROR:
-        rc = op->too_big ? KILN_ELIMIT : KILN_ENOMEM;
+        rc = op->too_big || op->head_big ? KILN_ELIMIT : KILN_ENOMEM;
         break;
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
@@ -306,10 +312,13 @@ static int op_finish(fetch_op *op, kiln_arena *a, kiln_fetch_resp *resp)
         break;
     }
     if (rc) {
-        const char *why = rc == KILN_ELIMIT
-                              ? "the response is larger than the limit"
-                          : op->err[0] ? op->err
-                                       : curl_easy_strerror(r);
+        const char *why = curl_easy_strerror(r);
+        if (op->head_big)
+            why = "the response's headers are over 64 KiB";
+        else if (rc == KILN_ELIMIT)
+            why = "the response is larger than the limit";
+        else if (op->err[0])
+            why = op->err;
         char *s = kiln_arena_printf(a, "%s", why);
         resp->error = s ? s : curl_easy_strerror(r);
         resp->status = (int)status;

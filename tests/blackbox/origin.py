@@ -11,6 +11,7 @@ Paths it knows:
     /slow?ms=N        answers "slow" after N ms
     /big?n=N          N bytes of "x" (with Content-Length)
     /stream?n=N       N bytes of "x", chunked (no Content-Length)
+    /bighead          80 KB of response headers
     /redirect?to=U    302 to U
     /echo             {"method","path","headers","body"} of the request
     /json             {"name": "kiln"}
@@ -73,6 +74,9 @@ class _Handler(BaseHTTPRequestHandler):
                 left -= k
             self.wfile.write(b"0\r\n\r\n")
             return None
+        if u.path == "/bighead":
+            return self._send(200, b"x", headers=[
+                ("X-Filler-%d" % i, "y" * 1000) for i in range(80)])
         if u.path == "/redirect":
             return self._send(302, b"", headers=[("Location", q.get("to", "/"))])
         if u.path == "/echo":

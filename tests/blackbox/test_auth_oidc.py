@@ -188,6 +188,12 @@ class App:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
             self.log.close()
+            self.proc = None
+            report = harness.sanitizer_report(self.logtext())
+            shutil.rmtree(self.parent, ignore_errors=True)
+            if report:
+                raise harness.TestFailure("sanitizer report from the app: "
+                                          + report)
         shutil.rmtree(self.parent, ignore_errors=True)
 
 

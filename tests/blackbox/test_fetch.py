@@ -114,6 +114,9 @@ def test_size_limit():
         # the default limit: 10 MiB
         got = fetch(s, o.url("/stream?n=%d" % (11 << 20)))
         eq(got["rc"], "limit exceeded", "over the default limit")
+        got = fetch(s, o.url("/bighead"))
+        eq(got["rc"], "limit exceeded", "80 KB of headers")
+        check("headers" in got["error"], "says why: %r" % got)
         got = fetch(s, o.url("/stream?n=%d" % (3 << 20)))
         eq((got["rc"], len(got["body"])), ("ok", 3 << 20), "3 MiB is fine")
 
