@@ -153,6 +153,14 @@ class App:
         for cmd in (["migrate"], ["build"]):
             rc, out, err = self.kiln(*cmd)
             eq(rc, 0, "kiln %s: %s%s" % (" ".join(cmd), out, err))
+        # every write to a user or its roles leaves a row in user_writes
+        self.sql("CREATE TABLE user_writes (what TEXT);"
+                 "CREATE TRIGGER uw1 AFTER UPDATE ON kiln_user BEGIN "
+                 "INSERT INTO user_writes VALUES ('update'); END;"
+                 "CREATE TRIGGER uw2 AFTER INSERT ON kiln_user_role BEGIN "
+                 "INSERT INTO user_writes VALUES ('role+'); END;"
+                 "CREATE TRIGGER uw3 AFTER DELETE ON kiln_user_role BEGIN "
+                 "INSERT INTO user_writes VALUES ('role-'); END;")
         self.port = harness.free_port()
         self.logpath = os.path.join(self.parent, "app.log")
         self.log = open(self.logpath, "wb")
@@ -163,6 +171,16 @@ class App:
         r = get_when_up(self.port, "/api/hello")
         check(r is not None and r.status == 401, "the app answers: %r" % r)
         return self
+
+    def sql(self, text):
+        p = subprocess.run(["sqlite3", os.path.join(self.root, "app.db"), text],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=t(20))
+        eq(p.returncode, 0, "sqlite3: %s" % p.stderr.decode())
+        return p.stdout.decode().strip()
+
+    def writes(self):
+        return int(self.sql("SELECT count(*) FROM user_writes"))
 
     def call(self, target, token=None):
         h = {"Authorization": "Bearer " + token} if token is not None else {}
@@ -247,14 +265,21 @@ def test_user_created_then_synced():
     eq((me["email"], me["name"]), ("alice@example.com", "Alice"), "claims")
     eq(me["roles"], ["editor"], "kc-editor mapped, kc-unmapped dropped")
     uid = me["id"]
-    again = app.me(idp.token("alice")).json()
-    eq(again["id"], uid, "the same user for the same (iss, sub)")
+    w = app.writes()
+    for _ in range(3):
+        again = app.me(idp.token("alice")).json()
+        eq(again["id"], uid, "the same user for the same (iss, sub)")
+    eq(app.writes(), w, "no write while nothing changed")
     idp.accounts({"alice": {"email": "alice@new.example.com",
                             "name": "Alice B", "roles": ["kc-admin"]}})
     me = app.me(idp.token("alice")).json()
     eq(me["id"], uid, "same user after the change")
     eq((me["email"], me["name"], me["roles"]),
        ("alice@new.example.com", "Alice B", ["admin"]), "synced")
+    check(app.writes() > w, "the change written")
+    w = app.writes()
+    eq(app.me(idp.token("alice")).json()["roles"], ["admin"], "kept")
+    eq(app.writes(), w, "no write after the change either")
     # another subject with alice's old email is another user
     idp.accounts({"mallory": {"email": "alice@new.example.com",
                               "roles": ["kc-admin"]}})
