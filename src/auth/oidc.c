@@ -14,21 +14,13 @@
  */
 #include "auth/oidc.h"
 
+#include "auth/auth_impl.h"
 #include "auth/user.h"
 #include "server/worker.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* auth/identity.c (A's): where the verifier is installed. Declared here
-   so this file does not need A's internal header. */
-typedef int (*auth_bearer_fn)(kiln_ctx *c, kiln_str token,
-                              const kiln_user **out);
-void auth_set_bearer_verifier(auth_bearer_fn fn);
-#pragma weak auth_set_bearer_verifier
-/* auth/user.c (A's): until that branch is merged there are no users. */
-#pragma weak auth_user_sync
 
 static struct {
     kiln_arena a;
@@ -151,10 +143,7 @@ int oidc_setup(kiln_app *app, const kiln_settings *s, char *err, size_t errlen)
         goto nomem;
     cfg.on = true;
     app_ext_add(app, &g_ext);
-    if (auth_set_bearer_verifier)
-        auth_set_bearer_verifier(oidc_bearer_user);
-    else
-        kiln_log(KILN_LOG_WARN, "oidc: no identity layer to verify bearers");
+    auth_set_bearer_verifier(oidc_bearer_user);
     if (jwks_load() == 0)
         kiln_log(KILN_LOG_INFO, "oidc: keys of %s loaded", cfg.issuer);
     else
@@ -276,7 +265,7 @@ int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out)
     auth_claims ac;
     if (claims_map(a, &cl, &ac) != 0)
         return KILN_ENOMEM;
-    int rc = auth_user_sync ? auth_user_sync(c, &ac, out) : KILN_ESTATE;
+    int rc = auth_user_sync(c, &ac, out);
     if (rc) {
         kiln_log(KILN_LOG_WARN,
                  "%s oidc: the user of %s could not be synced: %s",
