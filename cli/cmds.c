@@ -4,6 +4,8 @@
  */
 #include "cli.h"
 
+#include "auth/auth_impl.h"
+
 #include "api/api_impl.h"
 #include "model/model.h"
 
@@ -166,6 +168,12 @@ int cmd_routes(int argc, char **argv)
                 nw = strlen(rs[k].name);
         }
     }
+    for (size_t i = 0; i < auth_nroutes; i++) {
+        if (strlen(auth_routes[i].pattern) > w)
+            w = strlen(auth_routes[i].pattern);
+        if (strlen(auth_routes[i].name) > nw)
+            nw = strlen(auth_routes[i].name);
+    }
     printf("%-7s %-*s %-*s %s\n", "METHOD", (int)w, "PATH", (int)nw, "NAME",
            "FILE");
     for (size_t i = 0; i < s.nroutes; i++)
@@ -191,6 +199,19 @@ int cmd_routes(int argc, char **argv)
         }
     }
     model_set_free(&ms);
+    /* Kiln's own: login, logout, the current user, API tokens
+       (docs/auth.md); an app's route of the same method and path wins */
+    for (size_t i = 0; i < auth_nroutes; i++) {
+        const auth_route *r = &auth_routes[i];
+        const char *by = NULL;
+        for (size_t j = 0; j < s.nroutes && !by; j++)
+            if (strcmp(s.routes[j].method, r->method) == 0 &&
+                strcmp(s.routes[j].pattern, r->pattern) == 0)
+                by = s.routes[j].file;
+        printf("%-7s %-*s %-*s (kiln auth%s%s)\n", r->method, (int)w,
+               r->pattern, (int)nw, r->name, by ? ", overridden by " : "",
+               by ? by : "");
+    }
     char name[128];
     cli_project_name(root, name, sizeof name);
     kiln_settings_in in = {.root = root}; /* no .env, no key generated */

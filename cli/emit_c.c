@@ -1157,6 +1157,8 @@ static void emit_endpoint_desc(kiln_buf *b, const kiln_endpoint *ep)
     }
     if (ep->cache)
         kiln_buf_printf(b, ",\n    .cache = &%s_cache", ep->name);
+    if (ep->csrf_exempt)
+        kiln_buf_puts(b, ",\n    .csrf_exempt = true");
     kiln_buf_puts(b, ",\n};\n\n");
 }
 

@@ -7,6 +7,8 @@
  */
 #include "cli.h"
 
+#include "auth/auth_impl.h"
+
 #include "model/model.h"
 #include "openapi/openapi.h"
 
@@ -18,7 +20,7 @@
 int cli_openapi_doc(const char *name, const struct model_set *ms,
                     const cli_scan *s, kiln_buf *out, bool *any)
 {
-    oapi_route *routes = calloc(s->nroutes ? s->nroutes : 1, sizeof *routes);
+    oapi_route *routes = calloc(s->nroutes + auth_nroutes + 1, sizeof *routes);
     if (!routes)
         return KILN_ENOMEM;
     for (size_t i = 0; i < s->nroutes; i++) {
@@ -34,8 +36,22 @@ int cli_openapi_doc(const char *name, const struct model_set *ms,
                   .nmodels = ms->n,
                   .routes = routes,
                   .nroutes = s->nroutes};
+    /* the document is served when the app has operations of its own;
+       Kiln's auth API is in it then (its pages, /login, are not), unless
+       the app answers the same method and path itself */
     if (any)
         *any = oapi_has_operations(&d);
+    for (size_t i = 0; i < auth_nroutes; i++) {
+        const auth_route *a = &auth_routes[i];
+        bool mine = false;
+        for (size_t k = 0; k < s->nroutes && !mine; k++)
+            mine = strcmp(s->routes[k].method, a->method) == 0 &&
+                   strcmp(s->routes[k].pattern, a->pattern) == 0;
+        if (!mine)
+            routes[d.nroutes++] = (oapi_route){
+                a->method, a->pattern, "Kiln's auth (docs/auth.md)",
+                strncmp(a->pattern, "/api/", 5) != 0, NULL};
+    }
     int rc = oapi_write(&d, out);
     free(routes);
     return rc;

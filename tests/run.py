@@ -89,11 +89,15 @@ def db_suites():
     try:
         env = {"KILN_TEST_DB_URL": url}
         runs = [("db-pg/test_db", ["build/tests/db/test_db"], env),
+                ("db-pg/test_auth", ["build/tests/auth/test_auth",
+                                     "create_and_find", "tokens",
+                                     "oidc_sync_writes_only_changes"], env),
                 ("db-pg/blackbox", [sys.executable, "tests/blackbox/run.py",
                                     "--bin", "build", "test_db.",
                                     "test_techempower", "test_migrate",
                                     "test_models", "test_migrate_models",
                                     "test_tasks", "test_api_crud",
+                                    "test_auth_session", "test_auth_users",
                                     "test_kiln_test.test_isolated_databases"],
                                    env)]
         if os.path.exists("build-asan/tests/db/test_db"):

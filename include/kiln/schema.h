@@ -242,7 +242,10 @@ typedef struct kiln_index {
 enum kiln_model_flags {
     KILN_MF_ALLOW_UNKNOWN = 1u << 0, /**< unknown input keys are ignored
                                           (default: a 422 "unknown_field") */
-    KILN_MF_ENDPOINT = 1u << 1 /**< part of an endpoint schema: no table */
+    KILN_MF_ENDPOINT = 1u << 1, /**< part of an endpoint schema: no table */
+    KILN_MF_BUILTIN = 1u << 2   /**< Kiln's own (the user, on kiln_user):
+                                     its table is made by Kiln's schema, never
+                                     by the app's migrations */
 };
 
 /** Operations a model exposes through the generated CRUD API. */
@@ -337,6 +340,8 @@ typedef struct kiln_endpoint {
     const char *rate_by;
     /** GET: responses are cached (kiln/cache.h), or NULL */
     const struct kiln_cache_rule *cache;
+    /** csrf = false: the route skips the CSRF check (kiln/session.h) */
+    bool csrf_exempt;
 } kiln_endpoint;
 
 /** The index of field name in m, or -1. */

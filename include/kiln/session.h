@@ -12,8 +12,8 @@
  *
  * A session is loaded lazily: only a request that calls one of these
  * functions (or renders csrf_token() / messages in a template) pays the
- * query. Its data (string keys and values) is written once, when the
- * handler has returned and only if it changed; its last-seen time is
+ * query. Its data (string keys and values) is written once, just before
+ * the response is sent, and only if it changed; its last-seen time is
  * written at most once a minute. A session ends after session.idle_timeout
  * seconds without a request and session.max_age seconds after it began,
  * whatever the activity; expired rows are deleted on use and by a sweep.
@@ -46,7 +46,8 @@ extern "C" {
  * The user id bound to the request's session, or 0 when there is no
  * session cookie, the session is unknown or expired, or it is anonymous.
  * Loads the session on first use (one query), then answers from memory.
- * A database error is logged and reads as 0.
+ * A database error is logged and reads as 0; while the database cannot
+ * be reached, kiln_db has answered 503 (kiln_responded(c) is then true).
  */
 int64_t kiln_session_user(kiln_ctx *c);
 
@@ -92,9 +93,12 @@ kiln_str kiln_session_get(kiln_ctx *c, const char *key);
 /**
  * Stores v (copied) under key in the request's session, creating an
  * anonymous session (and setting its cookie) when there is none; v.p ==
- * NULL removes key. Written to the database once, after the handler
- * returned. Returns 0, KILN_EINVAL (empty key), KILN_ESTATE (a new session
- * is needed but the response was already started), KILN_ENOMEM.
+ * NULL removes key. Written to the database once, just before the
+ * response is sent (at once when it was sent already). Keys starting
+ * with "_" are Kiln's ("_flash": the flash messages). Two requests of one
+ * session that change it at once: the last to answer wins. Returns 0,
+ * KILN_EINVAL (empty key), KILN_ESTATE (a new session is needed but the
+ * response was already started), KILN_ENOMEM.
  */
 int kiln_session_set(kiln_ctx *c, const char *key, kiln_str v);
 
@@ -108,6 +112,16 @@ int kiln_session_set(kiln_ctx *c, const char *key, kiln_str v);
  * token (arena), or p == NULL on failure (logged).
  */
 kiln_str kiln_csrf_token(kiln_ctx *c);
+
+/**
+ * Runs the CSRF checks now, for a handler that must be protected even
+ * when the request carries no session cookie (which the automatic check
+ * lets through): a login form's POST, against login CSRF. The origin is
+ * always checked; the token when the session cookie is sent. Returns 0
+ * when the request passes, 1 when it was answered 403 (as the automatic
+ * check answers), or a negative code (a database error).
+ */
+int kiln_csrf_check(kiln_ctx *c);
 
 /**
  * Exempts the route method + pattern (as given to kiln_route) from the

@@ -377,6 +377,13 @@ typedef struct kiln_tpl_options {
                const kiln_str *vals, size_t n, kiln_arena *a, kiln_str *out,
                char *err, size_t errlen);
     void *url_ud; /**< public: see url */
+    /**
+     * public: what the global functions csrf_token() and csrf_input()
+     * (the hidden form field) show: the CSRF token of the request being
+     * served (kiln_csrf_token), made in arena a; p == NULL makes them a
+     * render error. Kiln's pages set it (app/pages.c).
+     */
+    kiln_str (*csrf_token)(kiln_arena *a);
 } kiln_tpl_options;
 
 /**

@@ -7,6 +7,7 @@
 #include "app/pages.h"
 
 #include "app/errpage.h"
+#include "coro/coro.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -176,6 +177,41 @@ static int add_page_file(kiln_tpl_set *set, const char *name, const char *path,
     return rc;
 }
 
+/* csrf_token() and csrf_input() of a page: the token of the request whose
+   coroutine renders it (NULL outside a request). */
+static kiln_str page_csrf_token(kiln_arena *a)
+{
+    (void)a; /* the token lives in the request's arena, as the render */
+    coro *co = coro_current();
+    kiln_ctx *c = co ? coro_data(co) : NULL;
+    return c ? kiln_csrf_token(c) : KILN_STR_NULL;
+}
+
+/* The flash messages the page shows (taken from the session: shown once),
+   as `messages`, a list of {level, text}. */
+static int set_messages(kiln_ctx *c, kiln_value ctx)
+{
+    kiln_arena *a = kiln_ctx_arena(c);
+    const kiln_flash_msg *m;
+    int n = kiln_flash_take(c, &m);
+    kiln_value list = kiln_value_list(a);
+    if (n < 0 || list.type != KILN_VALUE_LIST)
+        return n < 0 ? n : KILN_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        kiln_value e = kiln_value_map(a);
+        int rc = e.type == KILN_VALUE_MAP ? 0 : KILN_ENOMEM;
+        if (rc == 0)
+            rc = kiln_value_set(e, "level", kiln_value_str(m[i].level));
+        if (rc == 0)
+            rc = kiln_value_set(e, "text", kiln_value_str(m[i].text));
+        if (rc == 0)
+            rc = kiln_value_push(list, e);
+        if (rc)
+            return rc;
+    }
+    return kiln_value_set(ctx, "messages", list);
+}
+
 void kiln_project_tpl_options(const kiln_settings *s, kiln_tpl_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -184,6 +220,7 @@ void kiln_project_tpl_options(const kiln_settings *s, kiln_tpl_options *o)
     o->trim_blocks = kiln_settings_bool(s, "templates.trim_blocks");
     o->lstrip_blocks = kiln_settings_bool(s, "templates.lstrip_blocks");
     o->url = kiln_url_tpl; /* url('name', ...): the route names */
+    o->csrf_token = page_csrf_token;
 }
 
 int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
@@ -396,6 +433,9 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
             return rc;
     }
     if (pv->action && (rc = set_action_vars(c, ctx, pv)) != 0)
+        return rc;
+    /* after the loader: one that redirects leaves them for the next page */
+    if ((rc = set_messages(c, ctx)) != 0)
         return rc;
     kiln_buf out;
     kiln_buf_init(&out);

@@ -7,6 +7,7 @@
 #include "app/project.h"
 #include "auth/auth_impl.h"
 #include "auth/oidc.h"
+#include "auth/session_impl.h"
 #include "schema/body.h"
 
 #include <ctype.h>
@@ -88,6 +89,8 @@ static int add_routes(kiln_app *app, const kiln_project *p)
             : d->handler ? kiln_route(app, m, d->pattern, d->handler)
                          : kiln_route_with(app, m, d->pattern, pages_serve,
                                            (void *)d->page);
+        if (rc == 0 && d->handler && d->input && d->input->csrf_exempt)
+            rc = kiln_csrf_exempt(app, m, d->pattern);
         if (rc) {
             fprintf(stderr, "%s: cannot route %s %s: %s\n", d->file, d->method,
                     d->pattern, kiln_strerror(rc));
@@ -377,6 +380,9 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
     kiln_log_set_level(log_level(kiln_settings_str(s, "logging.level")));
     g_settings = s;
     r->app = kiln_app_new();
+    /* the security headers first: static files leave out those it sends */
+    if (r->app && auth_configure(r->app, s, err, sizeof err) != 0)
+        goto fail_early;
     if (!r->app || add_routes(r->app, p) ||
         kiln_api_register(r->app, p->api_models, p->routes, p->nroutes) ||
         auth_register(r->app, p->routes, p->nroutes) || define_names(p) ||
@@ -413,6 +419,14 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
 fail:
     fprintf(stderr, "error: %s\n", err);
     project_close(r);
+    return 2;
+fail_early: /* before the pages were set up */
+    fprintf(stderr, "error: %s\n", err);
+    kiln_app_free(r->app);
+    r->app = NULL;
+    kiln_settings_free(s);
+    g_settings = NULL;
+    r->s = NULL;
     return 2;
 }
 

@@ -197,6 +197,17 @@ int auth_tokens_list(kiln_ctx *c);
 int auth_tokens_create(kiln_ctx *c);
 int auth_tokens_delete(kiln_ctx *c);
 
+/** One route Kiln's auth adds (kiln routes lists them). */
+typedef struct auth_route {
+    const char *method, *pattern;
+    const char *name; /* as kiln routes shows it */
+    kiln_handler fn;
+} auth_route;
+
+/** The routes auth_register adds, unless the app routes the same. */
+extern const auth_route auth_routes[];
+extern const size_t auth_nroutes;
+
 /**
  * Routes POST /api/auth/login, /api/auth/logout, GET /api/auth/me,
  * GET/POST /api/auth/tokens, DELETE /api/auth/tokens/{id}, and GET/POST

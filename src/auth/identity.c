@@ -20,10 +20,6 @@
 
 #include <string.h>
 
-/* The session functions are B's (wt-session); until that branch is merged
-   they may be missing, and a request then has no session. */
-#pragma weak kiln_session_user
-
 typedef struct auth_ident {
     const kiln_user *user;
     kiln_auth_via via;
@@ -94,7 +90,7 @@ static auth_ident *resolve(kiln_ctx *c)
         by_bearer(c, tok, id);
     } else if (rc < 0) {
         id->had_bearer = id->failed = true; /* "Bearer" with junk */
-    } else if (kiln_session_user) {
+    } else {
         int64_t uid = kiln_session_user(c);
         const kiln_user *u;
         if (uid > 0 && auth_user_load(c, uid, &u) == 0 && u->active) {

@@ -15,13 +15,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* B's session functions (wt-session): weak until that branch is merged, so
-   that this part links and its tests run on its own. */
-#pragma weak kiln_session_login
-#pragma weak kiln_session_logout
-#pragma weak kiln_csrf_token
-#pragma weak kiln_flash
-
 int kiln_authenticate(kiln_ctx *c, kiln_str login, kiln_str password,
                       const kiln_user **out, int64_t *retry_after_s)
 {
@@ -121,6 +114,10 @@ static int too_many(kiln_ctx *c, int64_t retry)
 
 static int login_api(kiln_ctx *c)
 {
+    /* login CSRF: a forged form must not log the victim in as another */
+    int crc = kiln_csrf_check(c);
+    if (crc != 0)
+        return crc > 0 ? 0 : crc;
     kiln_str login, pw;
     bool json, bad;
     read_credentials(c, &login, &pw, &json, &bad);
@@ -150,7 +147,7 @@ static int login_api(kiln_ctx *c)
     }
     if (rc != 0)
         return kiln_db_fail(c, kiln_db(c));
-    if (kiln_session_login && kiln_session_login(c, u->id) != 0)
+    if (kiln_session_login(c, u->id) != 0)
         return kiln_problem(c, 500, "the session could not be started");
     kiln_buf *b = kiln_body_buf(c);
     if (auth_user_json(c, u, b) != 0)
@@ -163,8 +160,7 @@ static int login_api(kiln_ctx *c)
 
 static int logout_api(kiln_ctx *c)
 {
-    if (kiln_session_logout)
-        kiln_session_logout(c);
+    kiln_session_logout(c);
     return kiln_respond(c, 204, NULL, "", 0);
 }
 
@@ -221,14 +217,12 @@ static int login_page(kiln_ctx *c, int status, const char *error,
         kiln_buf_puts(b, "</p>\n");
     }
     kiln_buf_puts(b, "<form method=\"post\" action=\"/login\">\n");
-    if (kiln_csrf_token) {
-        kiln_str t = kiln_csrf_token(c);
-        if (t.p) {
-            kiln_buf_puts(b, "<input type=\"hidden\" name=\"csrf_token\" "
-                             "value=\"");
-            kiln_html_escape(b, t.p, t.n);
-            kiln_buf_puts(b, "\">\n");
-        }
+    kiln_str t = kiln_csrf_token(c);
+    if (t.p) {
+        kiln_buf_puts(b, "<input type=\"hidden\" name=\"csrf_token\" "
+                         "value=\"");
+        kiln_html_escape(b, t.p, t.n);
+        kiln_buf_puts(b, "\">\n");
     }
     kiln_buf_puts(b, "<input type=\"hidden\" name=\"next\" value=\"");
     esc(b, next);
@@ -265,14 +259,16 @@ static int login_failed(kiln_ctx *c, int status, const char *error,
 {
     if (!g_app_login_page)
         return login_page(c, status, error, login, next);
-    if (kiln_flash)
-        kiln_flash(c, "error", "%s", error);
+    kiln_flash(c, "error", "%s", error);
     char *to = kiln_arena_printf(kiln_ctx_arena(c), "/login?next=%s", next);
     return kiln_redirect(c, 303, to ? to : "/login");
 }
 
 static int login_post(kiln_ctx *c)
 {
+    int crc = kiln_csrf_check(c); /* login CSRF, as for the JSON login */
+    if (crc != 0)
+        return crc > 0 ? 0 : crc;
     kiln_str login = kiln_form(c, "login");
     if (!login.p)
         login = kiln_form(c, "username");
@@ -298,26 +294,25 @@ static int login_post(kiln_ctx *c)
                             login, next);
     if (rc != 0)
         return kiln_db_fail(c, kiln_db(c));
-    if (kiln_session_login && kiln_session_login(c, u->id) != 0)
+    if (kiln_session_login(c, u->id) != 0)
         return kiln_problem(c, 500, "the session could not be started");
     return kiln_redirect(c, 303, next);
 }
 
 /* ---- routes ------------------------------------------------------------- */
 
-static const struct {
-    const char *method, *pattern;
-    kiln_handler fn;
-} g_routes[] = {
-    {"POST", "/api/auth/login", login_api},
-    {"POST", "/api/auth/logout", logout_api},
-    {"GET", "/api/auth/me", auth_me},
-    {"GET", "/api/auth/tokens", auth_tokens_list},
-    {"POST", "/api/auth/tokens", auth_tokens_create},
-    {"DELETE", "/api/auth/tokens/{id}", auth_tokens_delete},
-    {"GET", "/login", login_get},
-    {"POST", "/login", login_post},
+const auth_route auth_routes[] = {
+    {"POST", "/api/auth/login", "api.auth.login", login_api},
+    {"POST", "/api/auth/logout", "api.auth.logout", logout_api},
+    {"GET", "/api/auth/me", "api.auth.me", auth_me},
+    {"GET", "/api/auth/tokens", "api.auth.tokens", auth_tokens_list},
+    {"POST", "/api/auth/tokens", "api.auth.tokens", auth_tokens_create},
+    {"DELETE", "/api/auth/tokens/{id}", "api.auth.tokens.id",
+     auth_tokens_delete},
+    {"GET", "/login", "login", login_get},
+    {"POST", "/login", "login", login_post},
 };
+const size_t auth_nroutes = sizeof auth_routes / sizeof auth_routes[0];
 
 static bool app_routes(const kiln_route_def *routes, size_t n,
                        const char *method, const char *pattern)
@@ -336,14 +331,14 @@ int auth_register(kiln_app *app, const kiln_route_def *routes, size_t n)
     auth_identity_init();
     auth_password_warm(auth_cost_of(kiln_project_settings()));
     g_app_login_page = app_routes(routes, n, "GET", "/login");
-    for (size_t i = 0; i < sizeof g_routes / sizeof g_routes[0]; i++) {
-        if (app_routes(routes, n, g_routes[i].method, g_routes[i].pattern))
+    for (size_t i = 0; i < auth_nroutes; i++) {
+        const auth_route *r = &auth_routes[i];
+        if (app_routes(routes, n, r->method, r->pattern))
             continue;
-        int rc = kiln_route(app, g_routes[i].method, g_routes[i].pattern,
-                            g_routes[i].fn);
+        int rc = kiln_route(app, r->method, r->pattern, r->fn);
         if (rc != 0) {
-            fprintf(stderr, "cannot route %s %s: %s\n", g_routes[i].method,
-                    g_routes[i].pattern, kiln_strerror(rc));
+            fprintf(stderr, "cannot route %s %s: %s\n", r->method, r->pattern,
+                    kiln_strerror(rc));
             return rc;
         }
     }

@@ -24,6 +24,9 @@ static const char *const cache_choices[] = {"memory", "redis", NULL};
 static const char *const pubsub_choices[] = {"local", "redis", "postgres",
                                              NULL};
 static const char *const docs_choices[] = {"dev", "on", "off", NULL};
+static const char *const same_site_choices[] = {"lax", "strict", NULL};
+static const char *const secure_choices[] = {"auto", "always", "never", NULL};
+static const char *const frame_choices[] = {"deny", "sameorigin", "off", NULL};
 
 /* clang-format off */
 const settings_key settings_keys[] = {
@@ -268,6 +271,42 @@ const settings_key settings_keys[] = {
      false, NULL},
     {"auth", "login_redirect", "auth.login_redirect", SETTINGS_STRING, "/", 0,
      0, NULL, "where /login sends a user without ?next=", false, NULL},
+    {"session", "cookie_name", "session.cookie_name", SETTINGS_STRING,
+     "kiln_session", 0, 0, NULL, "the session cookie's name (__Host- is put "
+     "before it when the cookie is Secure)", false, NULL},
+    {"session", "idle_timeout", "session.idle_timeout", SETTINGS_INT,
+     "1209600", 1, I32_MAX, NULL, "seconds without a request after which a "
+     "session ends", false, NULL},
+    {"session", "max_age", "session.max_age", SETTINGS_INT, "2592000", 1,
+     I32_MAX, NULL, "seconds after which a session ends, however active",
+     false, NULL},
+    {"session", "same_site", "session.same_site", SETTINGS_STRING, "lax", 0, 0,
+     NULL, "the cookie's SameSite: lax or strict", false, same_site_choices},
+    {"session", "secure", "session.secure", SETTINGS_STRING, "auto", 0, 0,
+     NULL, "Secure cookies with the __Host- prefix: auto (when "
+     "security.behind_tls), always or never", false, secure_choices},
+    {"csrf", "trusted_origins", "csrf.trusted_origins", SETTINGS_STRING, "", 0,
+     0, NULL, "other origins whose pages may post here (comma-separated; "
+     "https://*.example.com for subdomains)", false, NULL},
+    {"security", "behind_tls", "security.behind_tls", SETTINGS_BOOL, "false",
+     0, 1, NULL, "the app is reached over https through a proxy: Secure "
+     "cookies, HSTS, https origin", false, NULL},
+    {"security", "nosniff", "security.nosniff", SETTINGS_BOOL, "true", 0, 1,
+     NULL, "send X-Content-Type-Options: nosniff", false, NULL},
+    {"security", "referrer_policy", "security.referrer_policy",
+     SETTINGS_STRING, "strict-origin-when-cross-origin", 0, 0, NULL,
+     "the Referrer-Policy header (empty: none)", false, NULL},
+    {"security", "frame_options", "security.frame_options", SETTINGS_STRING,
+     "deny", 0, 0, NULL, "who may frame the pages: deny, sameorigin or off "
+     "(X-Frame-Options and CSP frame-ancestors)", false, frame_choices},
+    {"security", "csp", "security.csp", SETTINGS_STRING, "", 0, 0, NULL,
+     "a Content-Security-Policy sent as written (empty: frame-ancestors "
+     "only, from frame_options)", false, NULL},
+    {"security", "hsts_max_age", "security.hsts_max_age", SETTINGS_INT,
+     "31536000", 0, I32_MAX, NULL, "Strict-Transport-Security max-age when "
+     "behind_tls (0: none)", false, NULL},
+    {"security", "hsts_subdomains", "security.hsts_subdomains", SETTINGS_BOOL,
+     "false", 0, 1, NULL, "add includeSubDomains to HSTS", false, NULL},
     {"types", "out", "types.out", SETTINGS_STRING, "", 0, 0, NULL,
      "folder kiln types writes the TypeScript client to, relative to the "
      "project (empty: none; kiln dev then leaves it alone)", false, NULL},
@@ -280,7 +319,7 @@ const char *const settings_sections[] = {
     "server",    "uploads", "database", "redis",     "cache",   "rate",
     "pubsub",    "app",     "static",   "templates", "logging", "ws",
     "sse",       "tasks",   "services", "api",       "types",   "auth",
-    "auth.oidc", "extra",   NULL};
+    "auth.oidc", "session", "csrf",     "security",  "extra",   NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

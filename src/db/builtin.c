@@ -18,7 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-static const db_builtin *const parts[] = {&tasks_schema, &auth_schema};
+static const db_builtin *const parts[] = {&tasks_schema, &auth_schema,
+                                          &session_schema};
 #define NPARTS (sizeof parts / sizeof parts[0])
 
 static bool pg(kiln_dbc *db)

@@ -90,8 +90,10 @@ typedef struct db_builtin {
 
 /** The task queue's tables (tasks/schema.c). */
 extern const db_builtin tasks_schema;
-/* users and API tokens (auth/schema.c) */
+/** Users, their roles and API tokens (auth/schema.c). */
 extern const db_builtin auth_schema;
+/** The sessions' table (auth/session_schema.c). */
+extern const db_builtin session_schema;
 
 /** The PostgreSQL advisory lock that serialises migration runs. */
 #define DB_MIGRATE_LOCK "4812375101"

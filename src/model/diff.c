@@ -162,6 +162,10 @@ static int pair_models(dctx *x)
     for (size_t i = 0; i < x->st->n; i++) {
         x->pairs[i].s = x->st->models[i];
         x->pairs[i].m = model_find(x->models, x->st->models[i]->name);
+        /* a built-in model no app model refers to any more stays: its
+           table is Kiln's (paired with itself, nothing changes) */
+        if (!x->pairs[i].m && (x->st->models[i]->flags & KILN_MF_BUILTIN))
+            x->pairs[i].m = x->st->models[i];
     }
     /* renames: a hint or a flag names the state model a new one was */
     for (size_t k = 0; k < x->models->n; k++) {
@@ -603,7 +607,7 @@ static bool exists_by_then(dctx *x, const char *name, const char *const *made,
                            size_t nmade)
 {
     const kiln_model *m = model_find(x->models, name);
-    if (m && was(x, m))
+    if (m && (was(x, m) || (m->flags & KILN_MF_BUILTIN)))
         return true;
     for (size_t i = 0; i < nmade; i++)
         if (strcmp(made[i], name) == 0)
@@ -686,8 +690,9 @@ static void create_models(dctx *x)
         return;
     }
     for (size_t i = 0; i < x->models->n; i++)
-        if (!was(x, x->models->models[i]))
-            todo[n++] = x->models->models[i];
+        if (!was(x, x->models->models[i]) &&
+            !(x->models->models[i]->flags & KILN_MF_BUILTIN))
+            todo[n++] = x->models->models[i]; /* a built-in's table is Kiln's */
     size_t nmade = 0;
     while (n) {
         size_t pick = n;

@@ -16,6 +16,9 @@
  *   cache = { ttl = 60, vary = ["Accept-Language"], credentials = "skip" }
  *   rate = "10/s burst 20"              # rate_by = "ip" (the default)
  *
+ *   # a webhook posted by another server skips the CSRF check:
+ *   csrf = false
+ *
  * A body is a model ("post": its writable fields), part of one
  * ({ model = "post", fields = ["title"] }) or its own fields
  * ({ fields = { ... } }). Each method becomes a kiln_endpoint whose parts
@@ -588,6 +591,16 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
                 int r = parse_cache(s, fname, e->value, ep, errs);
                 if (r)
                     rc = r;
+            } else if (strcmp(key, "csrf") == 0) {
+                if (e->value->type != TOML_BOOLEAN) {
+                    model_error(errs, fname, e->line, e->column,
+                                "csrf is true (the default: unsafe requests "
+                                "with the session cookie are checked) or "
+                                "false (a webhook: they are not)");
+                    rc = KILN_EINVAL;
+                    continue;
+                }
+                ep->csrf_exempt = !e->value->u.boolean;
             } else if (strcmp(key, "rate") == 0 ||
                        strcmp(key, "rate_by") == 0) {
                 int r = parse_rate(s, fname, e, ep, errs);
@@ -597,7 +610,7 @@ int model_load_endpoints(model_set *s, const char *file, const char *src,
                 model_error(errs, fname, e->line, e->column,
                             "unknown key '%s' in [%.*s] (name, summary, "
                             "description, path, query, unknown_query, body, "
-                            "responses, cache, rate, rate_by)",
+                            "responses, cache, rate, rate_by, csrf)",
                             key, (int)me->key.n, me->key.p);
                 rc = KILN_EINVAL;
             }

@@ -350,8 +350,11 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
         const char *k = e->key.p;
         if (strcmp(k, "table") == 0) {
             const char *t = str_key(s, fname, e, errs, &rc);
+            /* Kiln's own models (model/builtin.c, "kiln/models/...") are
+               the ones whose tables may start with kiln_ */
+            bool kilns = strncmp(fname, "kiln/", 5) == 0;
             if (t && (!model_name_ok(t, strlen(t)) || model_sql_reserved(t) ||
-                      strncmp(t, "kiln_", 5) == 0)) {
+                      (strncmp(t, "kiln_", 5) == 0 && !kilns))) {
                 model_error(errs, fname, e->value->line, e->value->column,
                             "'%s' cannot be a table name: %s", t,
                             strncmp(t, "kiln_", 5) == 0
@@ -573,9 +576,33 @@ static const char *model_suggest(const model_set *s, const char *name)
     return best;
 }
 
+/* Adds the built-in models (model/builtin.c) that refs of s name and s
+   does not have. Returns 0 or an error of model_add_builtin. */
+static int add_builtins(model_set *s, kiln_buf *errs)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const kiln_model *m = s->models[i];
+        for (uint32_t k = 0; k < m->nfields; k++) {
+            const kiln_field *f = &m->fields[k];
+            if ((f->type == KILN_FT_REF || f->type == KILN_FT_MANY) &&
+                model_is_builtin_name(f->ref_name) &&
+                !model_find(s, f->ref_name)) {
+                int rc = model_add_builtin(s, f->ref_name, errs);
+                if (rc != 0)
+                    return rc;
+                i = (size_t)-1; /* the set moved: look again */
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 int model_set_resolve(model_set *s, kiln_buf *errs)
 {
-    int rc = 0;
+    int rc = add_builtins(s, errs);
+    if (rc != 0)
+        return rc;
     for (size_t i = 0; i < s->n; i++) {
         kiln_model *m = s->models[i];
         for (size_t j = 0; j < i; j++)

@@ -114,6 +114,17 @@ int model_check_api_paths(const model_set *s, kiln_buf *errs);
     digits, _ and -, joined by single slashes. */
 bool model_api_path_ok(const char *p, size_t n);
 
+/**
+ * Adds Kiln's built-in model name ("user": table kiln_user) to s, marked
+ * KILN_MF_BUILTIN, unless s has a model of that name already. Returns 0,
+ * KILN_ENOTFOUND (no such built-in), or what model_load_text returns.
+ * Defined in builtin.c.
+ */
+int model_add_builtin(model_set *s, const char *name, kiln_buf *errs);
+
+/** True when name is a built-in model's ("user"). */
+bool model_is_builtin_name(const char *name);
+
 /** The model called name, or NULL. */
 kiln_model *model_find(const model_set *s, const char *name);
 

@@ -184,6 +184,29 @@ static int check_index(rctx *x, const kiln_model *m, const kiln_index *ix)
 static int relink(rctx *x)
 {
     model_set *st = x->st;
+    /* a ref to a built-in model (the user, on kiln_user): Kiln's schema
+       made its table, so the state has it from the first ref on */
+    for (size_t i = 0; i < st->n; i++) {
+        const kiln_model *m = st->models[i];
+        for (uint32_t k = 0; k < m->nfields; k++) {
+            const kiln_field *f = &m->fields[k];
+            if ((f->type != KILN_FT_REF && f->type != KILN_FT_MANY) ||
+                !model_is_builtin_name(f->ref_name) ||
+                model_find(st, f->ref_name))
+                continue;
+            kiln_buf e;
+            kiln_buf_init(&e);
+            int rc = model_add_builtin(st, f->ref_name, &e);
+            if (rc != 0)
+                rc = fail(x, "the built-in model %s: %s", f->ref_name,
+                          e.p ? e.p : kiln_strerror(rc));
+            kiln_buf_deinit(&e);
+            if (rc != 0)
+                return rc;
+            i = (size_t)-1; /* the set moved: look again */
+            break;
+        }
+    }
     for (size_t i = 0; i < st->n; i++) {
         kiln_model *m = st->models[i];
         for (size_t j = i + 1; j < st->n; j++)

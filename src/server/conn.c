@@ -316,10 +316,29 @@ static int conn_read(conn *c)
 
 /* ---- dispatch ---------------------------------------------------------- */
 
+/* True for the methods that change nothing (RFC 9110 section 9.2.1), which
+   the app's guard does not see. */
+static bool method_safe(kiln_str m)
+{
+    switch (m.n) {
+    case 3:
+        return memcmp(m.p, "GET", 3) == 0;
+    case 4:
+        return memcmp(m.p, "HEAD", 4) == 0;
+    case 5:
+        return memcmp(m.p, "TRACE", 5) == 0;
+    case 7:
+        return memcmp(m.p, "OPTIONS", 7) == 0;
+    }
+    return false;
+}
+
 static void run_handler(void *arg)
 {
     kiln_ctx *x = arg;
-    x->handler_rc = x->match.handler(x);
+    int (*guard)(kiln_ctx *) = x->w->app->guard;
+    int g = guard && !method_safe(x->req.method) ? guard(x) : 0;
+    x->handler_rc = g == 0 ? x->match.handler(x) : g < 0 ? g : 0;
     int rc = x->handler_rc;
     if (rc == 0 && !x->responded)
         rc = KILN_ESTATE; /* returned without an answer: a failure */

@@ -63,6 +63,7 @@ kiln_ctx *ctx_acquire(worker *w, conn *c)
     x->db = NULL;
     x->input = NULL;
     x->auth = NULL;
+    x->session = NULL;
     x->ws = NULL;
     x->sse = NULL;
     x->sub = NULL;

@@ -51,7 +51,9 @@ static int put_head(kiln_ctx *x, int status, const char *ctype,
     worker *w = x->w;
     kiln_buf *b = &c->out;
     size_t ct_len = ctype ? strlen(ctype) : 0;
-    if (kiln_buf_reserve(b, 160 + ct_len + x->resp_headers.n + extra) != 0)
+    const kiln_app *app = w->app;
+    if (kiln_buf_reserve(b, 160 + ct_len + x->resp_headers.n +
+                                app->resp_extra_n + extra) != 0)
         return KILN_ENOMEM;
     x->status = status;
     x->responded = true;
@@ -65,6 +67,8 @@ static int put_head(kiln_ctx *x, int status, const char *ctype,
     }
     if (x->resp_headers.n)
         kiln_buf_append(b, x->resp_headers.p, x->resp_headers.n);
+    if (app->resp_extra_n)
+        kiln_buf_append(b, app->resp_extra, app->resp_extra_n);
     bool no_body = status == 204 || status == 304 || status < 200;
     if (body_len < 0) {
         x->streaming = true;

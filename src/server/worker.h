@@ -81,6 +81,15 @@ struct kiln_app {
     size_t nkept;
     app_ext *exts;           /* app_ext_add, in the order added */
     struct tasks_app *tasks; /* src/tasks/: defined tasks and services */
+    /* src/auth/ (session.c, csrf.c, headers.c): its settings (NULL: the
+       defaults), the check run before the handler of every request whose
+       method is not GET, HEAD, OPTIONS or TRACE (CSRF: 0 goes on to the
+       handler, 1 answered, < 0 a failure), and the header lines added to
+       every response (the security headers, made once at start-up) */
+    struct auth_conf *auth;
+    int (*guard)(kiln_ctx *x);
+    const char *resp_extra; /* "Name: value\r\n" lines, or NULL */
+    size_t resp_extra_n;
 };
 
 /** Adds e to app's extensions (after those already there). */
@@ -214,6 +223,7 @@ struct kiln_ctx {
     void *db;                 /* db/db.c: the request's kiln_dbc, if any */
     void *input;              /* app/: the endpoint schema's input, if any */
     void *auth;               /* auth/identity.c: the resolved identity */
+    void *session;            /* auth/session.c: the session, once asked */
     struct kiln_ws *ws;       /* ws.c: the request's WebSocket, if any */
     struct kiln_sse *sse;     /* sse.c: its event stream, if any */
     struct pubsub_sub *sub;   /* pubsub/sub.c: its subscriptions, if any */

@@ -93,7 +93,17 @@ struct static_mount {
     size_t nfiles;
     int64_t max_age;
     bool immutable_hashed;
+    bool nosniff; /* send X-Content-Type-Options (the app's security
+                     headers do not already) */
 };
+
+/* True when app's own header block (the security headers, src/auth/
+   headers.c) has X-Content-Type-Options: a file's must not repeat it. */
+static bool app_nosniff(const kiln_app *app)
+{
+    return app->resp_extra && memmem(app->resp_extra, app->resp_extra_n,
+                                     "X-Content-Type-Options:", 23) != NULL;
+}
 
 /* ---- representations -------------------------------------------------- */
 
@@ -124,7 +134,7 @@ static void hdr_puts(rep *r, const char *s)
 /* Builds r's header block from r->etag_raw text etag (quoted), r->mtime,
  * the Cache-Control value cc (or NULL), vary and the coding. */
 static void rep_headers(rep *r, const char *etag, const char *cc, bool vary,
-                        const char *coding)
+                        const char *coding, bool nosniff)
 {
     r->hdrs_n = 0;
     hdr_put(r, "ETag: ", 6);
@@ -152,7 +162,9 @@ static void rep_headers(rep *r, const char *etag, const char *cc, bool vary,
         hdr_puts(r, coding);
         hdr_put(r, "\r\n", 2);
     }
-    hdr_puts(r, "Accept-Ranges: bytes\r\nX-Content-Type-Options: nosniff\r\n");
+    hdr_puts(r, "Accept-Ranges: bytes\r\n");
+    if (nosniff)
+        hdr_puts(r, "X-Content-Type-Options: nosniff\r\n");
 }
 
 static const char *const rep_suffix[REP_COUNT] = {"", ".br", ".gz"};
@@ -180,7 +192,7 @@ static void reps_headers(const struct static_mount *m, const char *path,
             snprintf(etag, sizeof etag, "\"%016llx-%llx\"",
                      (unsigned long long)static_hash(r->data, (size_t)r->size),
                      (unsigned long long)r->size);
-        rep_headers(r, etag, cc, vary, rep_coding[v]);
+        rep_headers(r, etag, cc, vary, rep_coding[v], m->nosniff);
     }
 }
 
@@ -756,6 +768,7 @@ int kiln_static_mount(kiln_app *app, const char *prefix,
     m->dirfd = -1;
     m->max_age = o->max_age;
     m->immutable_hashed = o->immutable_hashed;
+    m->nosniff = !app_nosniff(app);
     int rc = 0;
     if (o->files) {
         rc = mount_files(m, o);
@@ -795,7 +808,7 @@ int kiln_static_send(kiln_ctx *c, const void *data, size_t n,
     char etag[48];
     snprintf(etag, sizeof etag, "\"%016llx-%zx\"",
              (unsigned long long)static_hash(r.data, n), n);
-    rep_headers(&r, etag, NULL, false, NULL);
+    rep_headers(&r, etag, NULL, false, NULL, !app_nosniff(c->w->app));
     req_hdrs h;
     req_hdrs_scan(c, &h);
     return serve_rep(c, &h, &r, -1);

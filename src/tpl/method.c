@@ -624,6 +624,10 @@ int tpl_func_find(kiln_str name)
         return TPL_FUNC_NAMESPACE;
     if (is(name, "url"))
         return TPL_FUNC_URL;
+    if (is(name, "csrf_token"))
+        return TPL_FUNC_CSRF_TOKEN;
+    if (is(name, "csrf_input"))
+        return TPL_FUNC_CSRF_INPUT;
     return TPL_FUNC_NONE;
 }
 
@@ -671,6 +675,36 @@ static int func_range(tpl_render *r, const tpl_expr *e, const kiln_value *args,
     return 0;
 }
 
+/* csrf_token() and csrf_input(): the request's CSRF token (opt.csrf_token),
+   alone or as the hidden field of a form (markup: never escaped again). */
+static int func_csrf(tpl_render *r, const tpl_expr *e, int id, size_t n,
+                     kiln_value *out)
+{
+    const char *name = id == TPL_FUNC_CSRF_TOKEN ? "csrf_token" : "csrf_input";
+    if (n)
+        return tpl_fail(r, KILN_EINVAL, e->pos, "%s() takes no arguments",
+                        name);
+    const kiln_tpl_options *o = &r->set->opt;
+    kiln_str t = o->csrf_token ? o->csrf_token(r->a) : KILN_STR_NULL;
+    if (!t.p)
+        return tpl_fail(r, KILN_EINVAL, e->pos,
+                        "%s(): no CSRF token here (it works in a page of a "
+                        "project, while a request is served)",
+                        name);
+    if (id == TPL_FUNC_CSRF_TOKEN) {
+        *out = kiln_value_str(t);
+        return 0;
+    }
+    /* the token is base64url: nothing in it needs escaping */
+    char *html = kiln_arena_printf(
+        r->a, "<input type=\"hidden\" name=\"csrf_token\" value=\"%.*s\">",
+        (int)t.n, t.p);
+    if (!html)
+        return tpl_nomem(r);
+    *out = kiln_value_safe(kiln_str_c(html));
+    return 0;
+}
+
 int tpl_call_func(tpl_render *r, const tpl_expr *e, int id,
                   const kiln_value *args, size_t n, const kiln_str *kw,
                   size_t nkw, kiln_value *out)
@@ -683,6 +717,8 @@ int tpl_call_func(tpl_render *r, const tpl_expr *e, int id,
     }
     if (id == TPL_FUNC_URL)
         return tpl_func_url(r, e, args, n, kw, nkw, out);
+    if (id == TPL_FUNC_CSRF_TOKEN || id == TPL_FUNC_CSRF_INPUT)
+        return func_csrf(r, e, id, n, out);
     /* dict(a=1) and namespace(a=1): keyword arguments become entries;
      * namespace also takes one mapping to copy */
     kiln_value m = kiln_value_map(r->a);

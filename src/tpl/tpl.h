@@ -76,7 +76,9 @@ enum {
     TPL_FUNC_RANGE,
     TPL_FUNC_DICT,
     TPL_FUNC_NAMESPACE,
-    TPL_FUNC_URL /* url('route.name', param=value...): opt.url builds it */
+    TPL_FUNC_URL, /* url('route.name', param=value...): opt.url builds it */
+    TPL_FUNC_CSRF_TOKEN, /* csrf_token(): opt.csrf_token gives it */
+    TPL_FUNC_CSRF_INPUT  /* csrf_input(): the hidden form field holding it */
 };
 
 /* One entry of a map body. */

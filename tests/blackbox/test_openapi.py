@@ -130,7 +130,15 @@ def test_openapi_document_contents():
             ("/api/tasks/{id}", "get", "getTask"),
             ("/api/tasks/{id}", "put", "updateTask"),
             ("/api/tasks/{id}", "patch", "patchTask"),
-            ("/api/tasks/{id}", "delete", "deleteTask")]), "operations")
+            ("/api/tasks/{id}", "delete", "deleteTask"),
+            # Kiln's own (docs/auth.md)
+            ("/api/auth/login", "post", "postAuthLogin"),
+            ("/api/auth/logout", "post", "postAuthLogout"),
+            ("/api/auth/me", "get", "getAuthMe"),
+            ("/api/auth/tokens", "get", "getAuthTokens"),
+            ("/api/auth/tokens", "post", "postAuthTokens"),
+            ("/api/auth/tokens/{id}", "delete", "deleteAuthTokensById")]),
+           "operations")
         eq(paths["/api/projects/{id}"]["get"]["responses"]["200"]["content"]
            ["application/json"]["schema"], {},
            "the hand-written handler replaces the generated one")

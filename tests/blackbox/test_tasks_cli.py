@@ -110,7 +110,7 @@ def reset_pg():
     pg_server.psql(os.environ["KILN_TEST_DB_URL"],
                    "DROP TABLE IF EXISTS welcomed, ticks, kiln_migrations, "
                    "kiln_tasks, kiln_task_ticks, kiln_token, kiln_user_role, "
-                   "kiln_user, kiln_schema")
+                   "kiln_user, kiln_session, kiln_schema")
 
 
 def state(p, task_id):
@@ -135,7 +135,7 @@ def test_tasks_in_a_project():
         rc, out, err = p.kiln("migrate")
         eq(rc, 0, "migrate: " + err)
         check("applied  kiln: tasks 1" in err and
-              "Kiln's own tables: 2 steps applied" in err and
+              "Kiln's own tables: 3 steps applied" in err and
               "1 migration applied" in err, err)
         rc, out, err = p.kiln("migrate", "--status")
         check("applied  kiln: tasks 1" in out and "0 pending" in out, out)

@@ -1036,3 +1036,60 @@ TEST(join_tables_follow_their_field)
     made_free(&b);
     made_free(&c);
 }
+
+/* ---- the built-in user (model/builtin.c) ----------------------------------
+ */
+
+TEST(ref_to_the_builtin_user)
+{
+    const char *models[] = {"models/task.toml", "[fields]\ntitle = "
+                                                "\"string:80\"\nowner = "
+                                                "\"ref:user\"\n"};
+    model_set ms;
+    load_models(&ms, models, 1);
+    const kiln_model *u = model_find(&ms, "user");
+    CHECK(u != NULL);
+    CHECK_STR(u->table, "kiln_user");
+    CHECK(u->flags & KILN_MF_BUILTIN);
+    CHECK(model_field(u, "password") == NULL); /* never exposed */
+    CHECK(model_field(u, "email") != NULL);
+    model_set_free(&ms);
+    /* the migration creates task only: kiln_user is Kiln's; read back
+       (make checks it), nothing is left to do */
+    made m = make(NULL, 0, models, 1, &(mig_diff_opts){0});
+    CHECK_INT(m.rc, 0);
+    CHECK_INT((int)m.nops, 1); /* the model (with its ref's index) */
+    CHECK_INT(m.kinds[0], MIG_CREATE_MODEL);
+    CHECK_HAS(m.text, "create_model = \"task\"");
+    CHECK_HAS(m.text, "owner = \"ref:user\"");
+    CHECK_LACKS(m.text, "kiln_user");
+    /* the ref gone: its field is dropped, the user model never is */
+    const char *later[] = {"models/task.toml",
+                           "[fields]\ntitle = \"string:80\"\n"};
+    const char *prev[] = {m.text};
+    made d = make(prev, 1, later, 1, &(mig_diff_opts){.accept_loss = true});
+    CHECK_INT(d.rc, 0);
+    CHECK_LACKS(d.text, "drop_model");
+    CHECK_HAS(d.text, "drop_field = \"task.owner\"");
+    made_free(&d);
+    made_free(&m);
+}
+
+TEST(an_apps_own_user_model_keeps_its_meaning)
+{
+    const char *models[] = {"models/user.toml",
+                            "table = \"account\"\n[fields]\nnick = "
+                            "\"string:40\"\n",
+                            "models/task.toml",
+                            "[fields]\nowner = \"ref:user\"\n"};
+    model_set ms;
+    load_models(&ms, models, 2);
+    const kiln_model *u = model_find(&ms, "user");
+    CHECK_STR(u->table, "account");
+    CHECK(!(u->flags & KILN_MF_BUILTIN));
+    model_set_free(&ms);
+    made m = make(NULL, 0, models, 2, &(mig_diff_opts){0});
+    CHECK_INT(m.rc, 0);
+    CHECK_HAS(m.text, "create_model = \"user\"");
+    made_free(&m);
+}
