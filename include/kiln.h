@@ -24,6 +24,7 @@
  *   kiln/url.h       route names: a path built from a name and parameters
  *   kiln/session.h   sessions, CSRF tokens, flash messages
  *   kiln/fetch.h     outgoing HTTP requests that never block a worker
+ *   kiln/oidc.h      the logged-in user's tokens of the OpenID provider
  */
 #ifndef KILN_H
 #define KILN_H
@@ -52,6 +53,7 @@
 #include "kiln/url.h"
 #include "kiln/session.h"
 #include "kiln/fetch.h"
+#include "kiln/oidc.h"
 
 /** The Kiln version, "MAJOR.MINOR.PATCH". */
 #define KILN_VERSION "0.1.0"

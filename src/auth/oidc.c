@@ -34,6 +34,8 @@ static struct {
     const char **from, **to; /* role_map */
     size_t nmap;
     jose_keyset *empty; /* verifies nothing: kid errors before any fetch */
+    const char *client_id;
+    oidc_flow_cfg flow; /* the login flow's settings (when client_id) */
 } cfg;
 
 /* Splits s at spaces and commas into a NULL-free array in a. */
@@ -141,6 +143,27 @@ int oidc_setup(kiln_app *app, const kiln_settings *s, char *err, size_t errlen)
     }
     if (rc)
         goto nomem;
+    const char *cid = kiln_settings_str(s, "auth.oidc.client_id");
+    if (cid && *cid) {
+        cfg.client_id = cfg.flow.client_id =
+            kiln_arena_printf(&cfg.a, "%s", cid);
+        cfg.flow.issuer = cfg.issuer;
+        cfg.flow.audience = cfg.audience;
+        const char *keys[] = {"auth.oidc.client_secret", "auth.oidc.scopes",
+                              "auth.oidc.redirect_uri",
+                              "auth.oidc.post_logout_redirect_uri"};
+        const char **dst[] = {&cfg.flow.client_secret, &cfg.flow.scopes,
+                              &cfg.flow.redirect_uri,
+                              &cfg.flow.post_logout_redirect_uri};
+        for (int i = 0; i < 4; i++) {
+            const char *v = kiln_settings_str(s, keys[i]);
+            if (!(*dst[i] = kiln_arena_printf(&cfg.a, "%s", v ? v : "")))
+                goto nomem;
+        }
+        cfg.flow.https = kiln_settings_bool(s, "security.behind_tls");
+        if (!cfg.client_id || oidc_flow_setup(app, &cfg.flow) != 0)
+            goto nomem;
+    }
     cfg.on = true;
     app_ext_add(app, &g_ext);
     auth_set_bearer_verifier(oidc_bearer_user);
@@ -184,7 +207,10 @@ static void add_role(const char **v, size_t *n, const char *role)
         v[(*n)++] = role;
 }
 
-static int claims_map(kiln_arena *a, const jose_claims *jc, auth_claims *out)
+/* The user of id's (iss, sub), with email and name from id and roles from
+   the claim paths of roles (which may be id). */
+static int claims_map(kiln_arena *a, const jose_claims *jc,
+                      const jose_claims *rc, auth_claims *out)
 {
     memset(out, 0, sizeof *out);
     out->issuer = jc->iss.p;
@@ -200,7 +226,7 @@ static int claims_map(kiln_arena *a, const jose_claims *jc, auth_claims *out)
     for (size_t i = 0; i < cfg.nclaims; i++) {
         const char *const *got;
         size_t ng;
-        if (jose_claim_strings(a, jose_claim_path(jc->json, cfg.claims[i]),
+        if (jose_claim_strings(a, jose_claim_path(rc->json, cfg.claims[i]),
                                &got, &ng) != 0)
             return KILN_ENOMEM;
         for (size_t j = 0; j < ng; j++)
@@ -211,32 +237,43 @@ static int claims_map(kiln_arena *a, const jose_claims *jc, auth_claims *out)
     return 0;
 }
 
+int oidc_sync_user(kiln_ctx *c, const jose_claims *id, const jose_claims *roles,
+                   const kiln_user **out)
+{
+    *out = NULL;
+    auth_claims ac;
+    if (claims_map(kiln_ctx_arena(c), id, roles ? roles : id, &ac) != 0)
+        return KILN_ENOMEM;
+    int rc = auth_user_sync(c, &ac, out);
+    if (rc) {
+        kiln_log(KILN_LOG_WARN,
+                 "%s oidc: the user of %s could not be synced: %s",
+                 kiln_request_id(c), ac.subject, kiln_strerror(rc));
+        *out = NULL;
+    }
+    return rc;
+}
+
 /* ---- the verifier ---------------------------------------------------------
  */
 
-static jose_reason verify(kiln_arena *a, kiln_str tok, const jose_keyset *ks,
-                          jose_claims *cl, jose_error *err)
+/* Verifies tok against the cached keys for audience (NULL: the API's
+   audience and azp rules), refetching the keys once on an unknown kid
+   (within the limits of jwks.c). */
+static jose_reason verify_for(kiln_ctx *c, kiln_str tok, const char *audience,
+                              jose_claims *cl, jose_error *err)
 {
+    kiln_arena *a = kiln_ctx_arena(c);
     jose_verify_opts o = {
         .issuer = cfg.issuer,
-        .audience = cfg.audience,
-        .azp = cfg.nazp ? cfg.azp : NULL,
-        .azp_n = cfg.nazp,
+        .audience = audience ? audience : cfg.audience,
+        .azp = !audience && cfg.nazp ? cfg.azp : NULL,
+        .azp_n = audience ? 0 : cfg.nazp,
         .leeway = cfg.leeway ? cfg.leeway : -1,
     };
-    return jose_jwt_verify(a, tok.p, tok.n, ks ? ks : cfg.empty, &o, cl, err);
-}
-
-int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out)
-{
-    *out = NULL;
-    if (!cfg.on)
-        return KILN_ESTATE;
-    kiln_arena *a = kiln_ctx_arena(c);
-    jose_claims cl;
-    jose_error err = {0};
     jose_keyset *ks = jwks_current();
-    jose_reason r = verify(a, tok, ks, &cl, &err);
+    jose_reason r =
+        jose_jwt_verify(a, tok.p, tok.n, ks ? ks : cfg.empty, &o, cl, err);
     if (r == JOSE_EKID_UNKNOWN || (!ks && r == JOSE_EKID_MISSING)) {
         /* the header is well formed (the kid is looked up after it): the
            provider may have rotated its keys */
@@ -248,7 +285,8 @@ int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out)
         if (rc == 0) {
             jose_keyset_release(ks);
             ks = jwks_current();
-            r = verify(a, tok, ks, &cl, &err);
+            r = jose_jwt_verify(a, tok.p, tok.n, ks ? ks : cfg.empty, &o, cl,
+                                err);
         } else if (rc == KILN_ELIMIT) {
             kiln_log(KILN_LOG_INFO,
                      "%s oidc: unknown key id, keys fetched too recently to "
@@ -257,20 +295,32 @@ int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out)
         }
     }
     jose_keyset_release(ks);
+    return r;
+}
+
+jose_reason oidc_verify_id_token(kiln_ctx *c, kiln_str tok, jose_claims *cl,
+                                 jose_error *err)
+{
+    return verify_for(c, tok, cfg.client_id, cl, err);
+}
+
+jose_reason oidc_verify_access_token(kiln_ctx *c, kiln_str tok, jose_claims *cl)
+{
+    return verify_for(c, tok, NULL, cl, NULL);
+}
+
+int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out)
+{
+    *out = NULL;
+    if (!cfg.on)
+        return KILN_ESTATE;
+    jose_claims cl;
+    jose_error err = {0};
+    jose_reason r = verify_for(c, tok, NULL, &cl, &err);
     if (r != JOSE_OK) {
         kiln_log(KILN_LOG_INFO, "%s oidc: token refused: %s (%s)",
                  kiln_request_id(c), jose_reason_name(r), err.msg);
         return r == JOSE_ENOMEM ? KILN_ENOMEM : KILN_EINVAL;
     }
-    auth_claims ac;
-    if (claims_map(a, &cl, &ac) != 0)
-        return KILN_ENOMEM;
-    int rc = auth_user_sync(c, &ac, out);
-    if (rc) {
-        kiln_log(KILN_LOG_WARN,
-                 "%s oidc: the user of %s could not be synced: %s",
-                 kiln_request_id(c), ac.subject, kiln_strerror(rc));
-        *out = NULL;
-    }
-    return rc;
+    return oidc_sync_user(c, &cl, &cl, out);
 }

@@ -109,6 +109,15 @@ int jwks_endpoints(kiln_arena *a, oidc_endpoints *out);
 
 /* ---- oidc.c ------------------------------------------------------------- */
 
+/** The settings of the login flow (oidc_flow.c), owned by oidc.c. */
+typedef struct oidc_flow_cfg {
+    const char *issuer, *audience; /* audience NULL when not set */
+    const char *client_id, *client_secret, *scopes;
+    const char *redirect_uri;             /* "": from the request's Host */
+    const char *post_logout_redirect_uri; /* "": the site's "/" */
+    bool https; /* security.behind_tls: URLs made from Host are https */
+} oidc_flow_cfg;
+
 /**
  * Reads [auth.oidc] from s; when an issuer is set, sets the key cache up,
  * fetches the keys once (a failure is logged, not fatal: they are fetched
@@ -126,5 +135,31 @@ int oidc_setup(kiln_app *app, const kiln_settings *s, char *err, size_t errlen);
  * reason is logged at INFO with the request id.
  */
 int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out);
+
+/**
+ * Verifies an ID token (aud must be the client id) with the provider's
+ * keys, refetching them once on an unknown kid. Claims into c's arena.
+ * Returns JOSE_OK or the reason (err filled when not NULL).
+ */
+jose_reason oidc_verify_id_token(kiln_ctx *c, kiln_str tok, jose_claims *cl,
+                                 jose_error *err);
+/** The same for an access token of this API (audience / allow_azp). */
+jose_reason oidc_verify_access_token(kiln_ctx *c, kiln_str tok,
+                                     jose_claims *cl);
+/**
+ * auth_user_sync for the user of id's (iss, sub), email and name from id,
+ * roles from the roles_claim paths of roles (NULL: id) through role_map.
+ * Returns 0 with *out (c's arena) or the sync's error (logged).
+ */
+int oidc_sync_user(kiln_ctx *c, const jose_claims *id, const jose_claims *roles,
+                   const kiln_user **out);
+
+/* ---- oidc_flow.c --------------------------------------------------------- */
+
+/**
+ * Adds the login flow's routes (/auth/oidc/login, /callback, /logout) to
+ * app; cfg must outlive it. Returns 0 or KILN_ENOMEM.
+ */
+int oidc_flow_setup(kiln_app *app, const oidc_flow_cfg *cfg);
 
 #endif

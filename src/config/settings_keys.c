@@ -221,6 +221,16 @@ const settings_key settings_keys[] = {
     {"auth.oidc", "scopes", "auth.oidc.scopes", SETTINGS_STRING,
      "openid profile email", 0, 0, NULL, "scopes the login flow asks for",
      false, NULL},
+    {"auth.oidc", "redirect_uri", "auth.oidc.redirect_uri", SETTINGS_STRING,
+     "", 0, 0, NULL,
+     "the login flow's callback URL as registered at the provider (empty: "
+     "this site's /auth/oidc/callback)",
+     false, NULL},
+    {"auth.oidc", "post_logout_redirect_uri",
+     "auth.oidc.post_logout_redirect_uri", SETTINGS_STRING, "", 0, 0, NULL,
+     "where the provider sends the browser after logout (empty: this "
+     "site's /)",
+     false, NULL},
     {"auth.oidc", "leeway", "auth.oidc.leeway", SETTINGS_INT, "60", 0, 600,
      NULL, "seconds of clock skew allowed on exp, nbf and iat", false, NULL},
     {"auth.oidc", "jwks_cooldown", "auth.oidc.jwks_cooldown", SETTINGS_INT,

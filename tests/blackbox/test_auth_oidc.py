@@ -14,11 +14,14 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 
 import harness
@@ -52,9 +55,11 @@ def npm_ci():
 
 
 class IdP:
-    """tests/oidc/provider.mjs on a port, with its state in a folder."""
+    """tests/oidc/provider.mjs on a port, with its state in a folder; env:
+    the provider's environment (redirect URIs, token lifetime)."""
 
-    def __init__(self):
+    def __init__(self, env=None):
+        self.env = env or {}
         self.dir = tempfile.mkdtemp(prefix="kiln-idp-")
         self.port = harness.free_port()
         self.issuer = "http://127.0.0.1:%d" % self.port
@@ -76,7 +81,8 @@ class IdP:
                     ["--jwks-delay", str(delay_ms)] if delay_ms else [])
         self.log = open(os.path.join(self.dir, "log"), "ab")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
-                                     stderr=self.log)
+                                     stderr=self.log,
+                                     env=dict(os.environ, **self.env))
         line = self.proc.stdout.readline()
         eq(line.strip(), b"ready", "the provider starts")
         return self
@@ -135,12 +141,14 @@ class IdP:
 class App:
     """tests/blackbox/apps/oidc built in a temporary copy and running."""
 
-    def __init__(self, idp):
+    def __init__(self, idp, env=None, port=None):
+        self.port = port or harness.free_port()
         self.parent = tempfile.mkdtemp(prefix="kiln-oidc-")
         self.root = os.path.join(self.parent, "oidcapp")
         shutil.copytree(APP, self.root)
         self.env = {"KILN_APP_SECRET_KEY": "k" * 20 + "s3cr3t-for-the-tests",
                     "KILN_AUTH_OIDC_ISSUER": idp.issuer}
+        self.env.update(env or {})
         self.proc = None
 
     def kiln(self, *args):
@@ -161,7 +169,6 @@ class App:
                  "INSERT INTO user_writes VALUES ('role+'); END;"
                  "CREATE TRIGGER uw3 AFTER DELETE ON kiln_user_role BEGIN "
                  "INSERT INTO user_writes VALUES ('role-'); END;")
-        self.port = harness.free_port()
         self.logpath = os.path.join(self.parent, "app.log")
         self.log = open(self.logpath, "wb")
         self.proc = subprocess.Popen(
@@ -406,6 +413,147 @@ def test_keys_refreshed_in_the_background():
 
 
 test_keys_refreshed_in_the_background.timeout = 120
+
+
+class Browser:
+    """Cookies per host, redirects followed by hand (each hop recorded)."""
+
+    def __init__(self):
+        import http.cookiejar
+        self.jar = http.cookiejar.CookieJar()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+
+    def go(self, url, data=None, headers=None):
+        """(status, location, body, headers) of one request."""
+        req = urllib.request.Request(
+            url, data=urllib.parse.urlencode(data).encode()
+            if data is not None else None, headers=headers or {})
+        try:
+            r = self.opener.open(req, timeout=t(10))
+        except urllib.error.HTTPError as e:
+            r = e
+        body = r.read().decode("utf-8", "replace")
+        return r.status, r.headers.get("Location"), body, r.headers
+
+    def follow(self, url, stop):
+        """GETs url and its redirects until one starts with stop; returns
+        that URL (not fetched)."""
+        for _ in range(20):
+            if url.startswith(stop):
+                return url
+            st, loc, body, _ = self.go(url)
+            if loc is None:
+                return (url, st, body)
+            url = urllib.parse.urljoin(url, loc)
+        raise harness.TestFailure("too many redirects")
+
+
+def provider_login(b, idp, url, app_base, login="alice"):
+    """Drives oidc-provider's development login and consent pages from the
+    authorization URL to the redirect back to the app."""
+    for _ in range(6):
+        got = b.follow(url, app_base)
+        if isinstance(got, str):
+            return got
+        page_url, st, body = got
+        eq(st, 200, "a provider page: %s" % body[:200])
+        action = re.search(r'action="([^"]+)"', body).group(1)
+        action = urllib.parse.urljoin(page_url, action)
+        if 'name="login"' in body:
+            st, loc, body, _ = b.go(action, {"prompt": "login",
+                                             "login": login,
+                                             "password": "any"})
+        else:
+            st, loc, body, _ = b.go(action, {"prompt": "consent"})
+        check(loc is not None, "the form redirects: %d %s" % (st, body[:200]))
+        url = urllib.parse.urljoin(action, loc)
+    raise harness.TestFailure("the provider's pages did not end")
+
+
+def test_code_flow_login_refresh_logout():
+    """The Authorization Code flow with PKCE, state and nonce through the
+    provider's login and consent pages; tokens kept in the session and
+    refreshed; RP-initiated logout."""
+    npm_ci()
+    port = harness.free_port()
+    base = "http://127.0.0.1:%d" % port
+    idp = IdP({"KILN_REDIRECT_URIS": base + "/auth/oidc/callback",
+               "KILN_LOGOUT_URIS": base + "/",
+               "KILN_AT_TTL": "30"}).start()
+    app = None
+    try:
+        app = App(idp, port=port, env={
+            "KILN_AUTH_OIDC_CLIENT_ID": "kiln-app",
+            "KILN_AUTH_OIDC_CLIENT_SECRET": "kiln-secret",
+            "KILN_AUTH_OIDC_SCOPES": "openid profile email offline_access api",
+        }).start()
+        b = Browser()
+        st, loc, _, h = b.go(base + "/auth/oidc/login?next=/api/hello")
+        eq(st, 302, "login redirects to the provider")
+        check(loc.startswith(idp.issuer + "/auth?"), loc)
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
+        eq(q["code_challenge_method"], "S256", "PKCE")
+        eq(len(q["code_challenge"]), 43, "an S256 challenge")
+        check(len(q["state"]) >= 43 and len(q["nonce"]) >= 43, "state, nonce")
+        eq(q["redirect_uri"], base + "/auth/oidc/callback", "redirect_uri")
+        anon = {c.name: c.value for c in b.jar}
+        check(any("session" in n for n in anon), "a session for the login: %r"
+              % anon)
+        back = provider_login(b, idp, loc, base)
+        # a forged state is refused and does not log in
+        bad = re.sub(r"state=[^&]+", "state=forged", back)
+        st, _, body, _ = b.go(bad)
+        eq(st, 400, "a forged state: %s" % body)
+        st, loc, body, _ = b.go(back)
+        eq(st, 303, "the callback logs in: %s" % body)
+        eq(loc, "/api/hello", "back to next")
+        after = {c.name: c.value for c in b.jar}
+        for n, v in anon.items():
+            if "session" in n:
+                check(after.get(n) not in (None, v),
+                      "a new session id after login (no fixation)")
+        st, _, body, _ = b.go(base + "/api/hello")
+        eq(st, 200, "logged in by the session cookie: %s" % body)
+        eq(json.loads(body)["hello"], "alice", "the provider's user")
+        me = json.loads(b.go(base + "/api/auth/me")[2])
+        eq((me["email"], me["roles"]), ("alice@example.com", ["editor"]),
+           "synced from the tokens")
+        # the callback is good once
+        st, _, _, _ = b.go(back)
+        eq(st, 400, "a replayed callback")
+        # the access token: kept server-side, refreshed (it lives 30 s,
+        # under the minute before expiry when Kiln refreshes)
+        t1 = json.loads(b.go(base + "/api/token")[2])["access_token"]
+        t2 = json.loads(b.go(base + "/api/token")[2])["access_token"]
+        check(t1 != t2, "refreshed")
+        eq(app.call("/api/hello", t2).status, 200, "the refreshed token works")
+        # RP-initiated logout
+        csrf = json.loads(b.go(base + "/api/csrf")[2])["token"]
+        st, loc, body, _ = b.go(base + "/auth/oidc/logout", {},
+                                headers={"X-CSRF-Token": csrf,
+                                         "Origin": base})
+        eq(st, 303, "logout: %s" % body)
+        check(loc.startswith(idp.issuer + "/session/end?"), loc)
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
+        eq(q["post_logout_redirect_uri"], base + "/", "back to the site")
+        check(q.get("id_token_hint", "").count(".") == 2, "an ID token hint")
+        st, _, _, _ = b.go(base + "/api/hello")
+        eq(st, 401, "logged out")
+        st, _, _, _ = b.go(base + "/api/token")
+        eq(st, 401, "no tokens after logout")
+    finally:
+        if app:
+            app.close()
+        idp.close()
+
+
+test_code_flow_login_refresh_logout.timeout = 120
 
 
 def test_zz_cleanup():

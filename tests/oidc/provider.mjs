@@ -19,6 +19,10 @@
 // JWTs (RS256) whose aud is that resource. Accounts' email, name and
 // realm_access.roles go into the access tokens (extraTokenClaims).
 //
+// The environment: KILN_REDIRECT_URIS and KILN_LOGOUT_URIS (space-separated)
+// are the client's redirect URIs, KILN_AT_TTL the code flow's access token
+// lifetime in seconds (600).
+//
 // Test endpoints (not OIDC):
 //   GET  /test/token?sub=ID[&aud=A][&ttl=S]  an access token for account ID,
 //        minted by the provider's own AccessToken model
@@ -101,7 +105,8 @@ const provider = new Provider(issuer, {
       defaultResource: () => AUD,
       useGrantedResource: () => true,
       getResourceServerInfo: () => ({
-        scope: 'api', audience: AUD, accessTokenFormat: 'jwt', accessTokenTTL: 600,
+        scope: 'api', audience: AUD, accessTokenFormat: 'jwt',
+        accessTokenTTL: Number(process.env.KILN_AT_TTL || 600),
         jwt: { sign: { alg: 'RS256' } },
       }),
     },
@@ -110,7 +115,6 @@ const provider = new Provider(issuer, {
     return token.accountId ? userClaims(token.accountId) : undefined;
   },
   pkce: { required: () => true },
-  ttl: { AccessToken: 600 },
 });
 provider.proxy = false;
 
