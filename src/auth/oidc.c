@@ -71,6 +71,7 @@ static int split_words(kiln_arena *a, const char *s, const char ***out,
 static void oidc_free(void *arg)
 {
     (void)arg;
+    oidc_flow_reset();
     jwks_free();
     jose_keyset_release(cfg.empty);
     kiln_arena_deinit(&cfg.a);

@@ -161,5 +161,8 @@ int oidc_sync_user(kiln_ctx *c, const jose_claims *id, const jose_claims *roles,
  * app; cfg must outlive it. Returns 0 or KILN_ENOMEM.
  */
 int oidc_flow_setup(kiln_app *app, const oidc_flow_cfg *cfg);
+/** Forgets the settings oidc_flow_setup was given (the app is freed):
+    kiln_oidc_access_token answers KILN_ESTATE from then on. */
+void oidc_flow_reset(void);
 
 #endif

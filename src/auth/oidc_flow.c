@@ -447,6 +447,11 @@ int kiln_oidc_access_token(kiln_ctx *c, kiln_str *out)
     return 0;
 }
 
+void oidc_flow_reset(void)
+{
+    fl.cfg = NULL;
+}
+
 int oidc_flow_setup(kiln_app *app, const oidc_flow_cfg *cfg)
 {
     fl.cfg = cfg;
