@@ -673,6 +673,7 @@ int cli_build(const char *root, const cli_build_opts *o, cli_build_result *r)
         cli_strs_addf(&argv, "-lm");
         cli_strs_addf(&argv, "-lz");      /* permessage-deflate (src/ws/) */
         cli_strs_addf(&argv, "-lcrypto"); /* JWT signatures (src/auth/) */
+        cli_strs_addf(&argv, "-lcurl");   /* outgoing HTTP (src/fetch/) */
         cli_strs_addf(&argv, "-lsodium"); /* argon2id, CSPRNG (src/auth/) */
         cli_strs_addf(&argv, "-ldl");     /* dlopen (part of libc since 2.34) */
         kiln_buf line;

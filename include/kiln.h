@@ -25,6 +25,8 @@
  *   kiln/session.h   sessions, CSRF tokens, flash messages
  *   kiln/auth.h      the current user
  *   kiln/perm.h      roles and permissions: kiln_can, kiln_require
+ *   kiln/fetch.h     outgoing HTTP requests that never block a worker
+ *   kiln/oidc.h      the logged-in user's tokens of the OpenID provider
  */
 #ifndef KILN_H
 #define KILN_H
@@ -54,6 +56,8 @@
 #include "kiln/session.h"
 #include "kiln/auth.h"
 #include "kiln/perm.h"
+#include "kiln/fetch.h"
+#include "kiln/oidc.h"
 
 /** The Kiln version, "MAJOR.MINOR.PATCH". */
 #define KILN_VERSION "0.1.0"

@@ -6,6 +6,7 @@
 #include "app/pages.h"
 #include "app/project.h"
 #include "auth/auth_impl.h"
+#include "auth/oidc.h"
 #include "auth/session_impl.h"
 #include "auth/perm.h"
 #include "schema/body.h"
@@ -496,6 +497,8 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
         check_migrated(p, s);
     }
     if (add_tasks(r->app, p, s, err, sizeof err) != 0)
+        goto fail;
+    if (oidc_setup(r->app, s, err, sizeof err) != 0)
         goto fail;
     if (test)
         return 0; /* the test runner opens the rest for each test */

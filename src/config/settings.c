@@ -444,6 +444,25 @@ static bool is_section(const char *s, size_t n)
     return false;
 }
 
+/* A table inside a section: [auth.oidc] is the section "auth.oidc". */
+static int toml_subsection(loader *L, const char *file, const char *section,
+                           const toml_entry *e)
+{
+    char *name = kiln_arena_printf(&L->tmp, "%s.%s", section, e->key.p);
+    if (!name)
+        return oom(L);
+    if (!is_section(name, strlen(name)))
+        return fail(L, KILN_EINVAL, "%s:%d:%d: unknown section [%s]", file,
+                    e->line, e->column, name);
+    const toml_value *v = e->value;
+    for (size_t j = 0; j < v->u.table.n; j++) {
+        int rc = toml_key(L, file, name, &v->u.table.items[j]);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int toml_walk(loader *L, const char *file, const toml_value *root)
 {
     for (size_t i = 0; i < root->u.table.n; i++) {
@@ -501,6 +520,8 @@ static int toml_walk(loader *L, const char *file, const toml_value *root)
                                             L->err, L->errlen);
                 if (rc == KILN_ENOMEM)
                     return oom(L);
+            } else if (k->value->type == TOML_TABLE) {
+                rc = toml_subsection(L, file, e->key.p, k);
             } else
                 rc = is_extra ? toml_extra(L, file, k)
                               : toml_key(L, file, e->key.p, k);
@@ -563,6 +584,21 @@ static int env_target(loader *L, const char *rest, size_t n, int *idx,
         return KILN_ENOMEM;
     for (char *p = low; *p; p++)
         *p = (char)tolower((unsigned char)*p);
+    /* a nested section first: AUTH_OIDC_ISSUER is auth.oidc.issuer */
+    for (size_t i = 0; settings_sections[i]; i++) {
+        const char *sec = settings_sections[i];
+        size_t sl = strlen(sec);
+        if (!strchr(sec, '.') || n <= sl + 1 || low[sl] != '_')
+            continue;
+        bool same = true;
+        for (size_t j = 0; j < sl && same; j++)
+            same = low[j] == (sec[j] == '.' ? '_' : sec[j]);
+        if (!same)
+            continue;
+        *idx = settings_key_find(sec, sl, low + sl + 1, n - sl - 1);
+        if (*idx >= 0)
+            return 0;
+    }
     char *us = strchr(low, '_');
     if (!us)
         return 1;
@@ -720,6 +756,15 @@ static int flag_set(loader *L, const char *arg)
         return push_flag(L, -1, xk, eq + 1, origin);
     }
     int idx = settings_key_find(arg, sn, key, kn);
+    if (idx < 0) { /* a nested section: auth.oidc.issuer */
+        const char *last = dot;
+        for (const char *p = dot + 1; p < eq; p++)
+            if (*p == '.')
+                last = p;
+        if (last != dot)
+            idx = settings_key_find(arg, (size_t)(last - arg), last + 1,
+                                    (size_t)(eq - last - 1));
+    }
     if (idx >= 0)
         return push_flag(L, idx, NULL, eq + 1, origin);
     char *sec = kiln_arena_strndup(&L->tmp, arg, sn);

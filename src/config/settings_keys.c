@@ -221,6 +221,53 @@ const settings_key settings_keys[] = {
      NULL},
     {"tasks", "poll_ms", "tasks.poll_ms", SETTINGS_INT, "1000", 10, MS_MAX,
      NULL, "an idle worker looks for tasks at least this often", false, NULL},
+    {"auth.oidc", "issuer", "auth.oidc.issuer", SETTINGS_STRING, "", 0, 0,
+     NULL,
+     "the OpenID provider's issuer URL, exactly as in its tokens (empty: no "
+     "OIDC; https, or http on loopback)",
+     false, NULL},
+    {"auth.oidc", "audience", "auth.oidc.audience", SETTINGS_STRING, "", 0, 0,
+     NULL, "the aud an access token must carry (this API's identifier)",
+     false, NULL},
+    {"auth.oidc", "allow_azp", "auth.oidc.allow_azp", SETTINGS_STRING, "", 0,
+     0, NULL,
+     "client ids accepted in azp when aud does not fit (Keycloak), "
+     "separated by spaces or commas",
+     false, NULL},
+    {"auth.oidc", "client_id", "auth.oidc.client_id", SETTINGS_STRING, "", 0,
+     0, NULL, "this app's client id at the provider (the login flow)", false,
+     NULL},
+    {"auth.oidc", "client_secret", "auth.oidc.client_secret", SETTINGS_STRING,
+     "", 0, 0, NULL, "this app's client secret (the login flow)", true, NULL},
+    {"auth.oidc", "scopes", "auth.oidc.scopes", SETTINGS_STRING,
+     "openid profile email", 0, 0, NULL, "scopes the login flow asks for",
+     false, NULL},
+    {"auth.oidc", "redirect_uri", "auth.oidc.redirect_uri", SETTINGS_STRING,
+     "", 0, 0, NULL,
+     "the login flow's callback URL as registered at the provider (empty: "
+     "this site's /auth/oidc/callback)",
+     false, NULL},
+    {"auth.oidc", "post_logout_redirect_uri",
+     "auth.oidc.post_logout_redirect_uri", SETTINGS_STRING, "", 0, 0, NULL,
+     "where the provider sends the browser after logout (empty: this "
+     "site's /)",
+     false, NULL},
+    {"auth.oidc", "leeway", "auth.oidc.leeway", SETTINGS_INT, "60", 0, 600,
+     NULL, "seconds of clock skew allowed on exp, nbf and iat", false, NULL},
+    {"auth.oidc", "jwks_cooldown", "auth.oidc.jwks_cooldown", SETTINGS_INT,
+     "30", 1, 3600, NULL,
+     "seconds between two fetches of the provider's keys on unknown key ids",
+     false, NULL},
+    {"auth.oidc", "roles_claim", "auth.oidc.roles_claim", SETTINGS_STRING,
+     "realm_access.roles", 0, 0, NULL,
+     "dotted claim paths holding the user's roles, separated by spaces "
+     "(e.g. resource_access.CLIENT.roles)",
+     false, NULL},
+    {"auth.oidc", "role_map", "auth.oidc.role_map", SETTINGS_STRING, "", 0, 0,
+     NULL,
+     "provider role = Kiln role pairs (\"kc-admin=admin kc-edit=editor\"); "
+     "set, only mapped roles are kept; empty, role names are kept as they are",
+     false, NULL},
     {"tasks", "timeout_ms", "tasks.timeout_ms", SETTINGS_INT, "0", 0, MS_MAX,
      NULL, "a task's default timeout (0: none)", false, NULL},
     {"tasks", "max_attempts", "tasks.max_attempts", SETTINGS_INT, "5", 1,
@@ -300,11 +347,11 @@ const settings_key settings_keys[] = {
 const size_t settings_nkeys = sizeof settings_keys / sizeof settings_keys[0];
 
 const char *const settings_sections[] = {
-    "server", "uploads", "database", "redis",     "cache",    "rate",
-    "pubsub", "app",     "static",   "templates", "logging",  "ws",
-    "sse",    "tasks",   "services", "api",       "types",    "auth",
-    "roles",  "session", "csrf",     "security",  "frontend", "cors",
-    "extra",  NULL};
+    "server",    "uploads", "database", "redis",     "cache",    "rate",
+    "pubsub",    "app",     "static",   "templates", "logging",  "ws",
+    "sse",       "tasks",   "services", "api",       "types",    "auth",
+    "auth.oidc", "roles",   "session",  "csrf",      "security", "frontend",
+    "cors",      "extra",   NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

@@ -1078,3 +1078,41 @@ TEST(settings_uploads)
              __LINE__);
     rm_root(dir);
 }
+
+/* A table inside a section is a section: [auth.oidc] in kiln.toml,
+   KILN_AUTH_OIDC_* in the environment, --set auth.oidc.KEY. */
+TEST(settings_nested_sections)
+{
+    const char *dir = tmp_root();
+    put_file(dir, "kiln.toml",
+             "[auth.oidc]\n"
+             "issuer = \"https://sso.example.com/realms/x\"\n"
+             "leeway = 5\n");
+    char *env[] = {"KILN_AUTH_OIDC_AUDIENCE=board-api", NULL};
+    char *argv[] = {"app", "--set", "auth.oidc.role_map=kc-a=admin", NULL};
+    run r;
+    CHECK_INT(load(&r, dir, false, env, argv), 0);
+    CHECK_STR(kiln_settings_str(r.s, "auth.oidc.issuer"),
+              "https://sso.example.com/realms/x");
+    CHECK_STR(kiln_settings_origin(r.s, "auth.oidc.issuer"), "kiln.toml:2");
+    CHECK_INT(kiln_settings_int(r.s, "auth.oidc.leeway"), 5);
+    CHECK_STR(kiln_settings_str(r.s, "auth.oidc.audience"), "board-api");
+    CHECK_STR(kiln_settings_origin(r.s, "auth.oidc.audience"),
+              "env KILN_AUTH_OIDC_AUDIENCE");
+    CHECK_STR(kiln_settings_str(r.s, "auth.oidc.role_map"), "kc-a=admin");
+    CHECK_STR(kiln_settings_origin(r.s, "auth.oidc.role_map"),
+              "flag --set auth.oidc.role_map");
+    CHECK_INT(kiln_settings_int(r.s, "auth.oidc.jwks_cooldown"), 30);
+    kiln_settings_free(r.s);
+    rm_root(dir);
+    toml_err("[auth.oidc]\nisuer = \"x\"\n",
+             "kiln.toml:2:1: unknown key 'isuer' in [auth.oidc] (did you "
+             "mean 'issuer'?)",
+             __LINE__);
+    toml_err("[auth.nope]\nx = 1\n",
+             "kiln.toml:1:7: unknown section [auth.nope]", __LINE__);
+    toml_err("[auth.oidc]\nleeway = 601\n",
+             "kiln.toml:2:10: auth.oidc.leeway must be between 0 and 600, not "
+             "601",
+             __LINE__);
+}
