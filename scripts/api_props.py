@@ -35,6 +35,7 @@ listed, not exercised (the document promises nothing about them).
 import argparse
 import http.client
 import json
+import os
 import random
 import re
 import socket
@@ -69,8 +70,9 @@ class Result:
 
 
 class Check:
-    def __init__(self, host, port, seed, max_body, timeout, out):
+    def __init__(self, host, port, seed, max_body, timeout, out, token=None):
         self.host, self.port, self.timeout = host, port, timeout
+        self.token = token    # Authorization: Bearer, on every request
         self.rng = random.Random(seed)
         self.max_body = max_body
         self.out = out
@@ -91,7 +93,10 @@ class Check:
                 "Host: %s:%d" % (self.host, self.port), "Connection: close"]
         if ctype is not None:
             head.append("Content-Type: " + ctype)
-        for k, v in (headers or {}).items():
+        hs = dict(headers or {})
+        if self.token and "Authorization" not in hs:
+            hs["Authorization"] = "Bearer " + self.token
+        for k, v in hs.items():
             head.append("%s: %s" % (k, v))
         data = body if body is not None else b""
         if body is not None or method.upper() in ("POST", "PUT", "PATCH"):
@@ -706,10 +711,12 @@ def short(v):
 
 
 def run(host, port, seed=1, max_body=10 * 1024 * 1024, timeout=10.0,
-        out=print):
-    """Runs the check against the app at host:port; returns a Result."""
+        out=print, token=None):
+    """Runs the check against the app at host:port; returns a Result.
+    token: an API token sent as a bearer with every request (an app whose
+    API needs a user: a superuser's token reaches every operation)."""
     out("api_props: seed %d" % seed)
-    return Check(host, port, seed, max_body, timeout, out).run()
+    return Check(host, port, seed, max_body, timeout, out, token).run()
 
 
 def main():
@@ -719,10 +726,13 @@ def main():
     ap.add_argument("--max-body", type=int, default=10 * 1024 * 1024,
                     help="the app's server.max_body (bytes)")
     ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--token", default=os.environ.get("KILN_PROPS_TOKEN"),
+                    help="an API token sent as a bearer (default: "
+                         "$KILN_PROPS_TOKEN), from `kiln token create USER`")
     a = ap.parse_args()
     u = urlsplit(a.url)
     r = run(u.hostname or "127.0.0.1", u.port or 80, a.seed, a.max_body,
-            a.timeout)
+            a.timeout, token=a.token)
     for f in r.failures:
         print("FAIL " + f)
     return 1 if r.failures else 0

@@ -148,7 +148,18 @@ static kiln_str user_key(kiln_ctx *c)
     return s ? kiln_str_c(s) : KILN_STR_NULL;
 }
 
+/* A WebSocket handshake (server/ws.c): credentials that are there must be
+   good; none is an anonymous socket, for the route to allow or refuse. */
+static int ws_credentials(kiln_ctx *c)
+{
+    if (!kiln_header(c, "Authorization").p || !kiln_auth_failed(c))
+        return 0;
+    kiln_auth_challenge(c, NULL);
+    return 1;
+}
+
 void auth_identity_init(void)
 {
     kiln_rate_set_user_key(user_key);
+    ws_set_authorizer(ws_credentials);
 }

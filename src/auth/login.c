@@ -299,6 +299,21 @@ static int login_post(kiln_ctx *c)
     return kiln_redirect(c, 303, next);
 }
 
+/* POST /logout, the form a page's "Log out" button posts (with
+   csrf_input()): ends the session and goes to ?next= or the home page. */
+static int logout_post(kiln_ctx *c)
+{
+    kiln_session_logout(c);
+    kiln_str n = kiln_form(c, "next");
+    const char *next = "/";
+    if (n.p) {
+        char *t = kiln_arena_strndup(kiln_ctx_arena(c), n.p, n.n);
+        if (t && strlen(t) == n.n && auth_next_ok(t))
+            next = t;
+    }
+    return kiln_redirect(c, 303, next);
+}
+
 /* ---- routes ------------------------------------------------------------- */
 
 const auth_route auth_routes[] = {
@@ -311,6 +326,7 @@ const auth_route auth_routes[] = {
      auth_tokens_delete},
     {"GET", "/login", "login", login_get},
     {"POST", "/login", "login", login_post},
+    {"POST", "/logout", "logout", logout_post},
 };
 const size_t auth_nroutes = sizeof auth_routes / sizeof auth_routes[0];
 

@@ -271,6 +271,9 @@ static jose_reason verify_for(kiln_ctx *c, kiln_str tok, const char *audience,
         .azp = !audience && cfg.nazp ? cfg.azp : NULL,
         .azp_n = audience ? 0 : cfg.nazp,
         .leeway = cfg.leeway ? cfg.leeway : -1,
+        /* a token seen before skips its signature check only (the claims
+           are checked again): RS256 costs ~50 us, a repeat ~7 us */
+        .cache = jose_cache_thread(),
     };
     jose_keyset *ks = jwks_current();
     jose_reason r =

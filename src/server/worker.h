@@ -568,6 +568,13 @@ int respond_switching(kiln_ctx *x, const char *lines, size_t n);
 int respond_chunk(kiln_ctx *x, const void *p, size_t n);
 
 /* ws.c */
+/**
+ * Sets the check of a WebSocket handshake's credentials, run after the
+ * Origin check and before the 101 (the auth layer sets it at start-up:
+ * src/auth/identity.c). fn answers the request itself (401...) and returns
+ * 1 to refuse, or returns 0. NULL: none.
+ */
+void ws_set_authorizer(int (*fn)(kiln_ctx *x));
 /** Handles loop events of c, a WebSocket whose handler runs. */
 void ws_conn_event(conn *c, unsigned ev);
 /** Handles the expiry of a timer on one of the worker's ws_* lists. */

@@ -186,16 +186,20 @@ static int take_head(kiln_ctx *x)
     return 0;
 }
 
-/*
- * The hook of the auth layer: once sessions and tokens exist, it checks
- * the request here, after the Origin, and answers 401/403 itself
- * (returning 1). It runs before the handler, so a WebSocket handler never
- * sees an unauthenticated request unless its route allows it.
- */
+/* The auth layer's check of the handshake's credentials (src/auth/
+   identity.c): a bad bearer token is refused before the upgrade, so a
+   WebSocket handler never runs for it; a route that needs a user says so
+   in its endpoint schema (auth = "login"), checked before the handler. */
+static int (*ws_authorizer)(kiln_ctx *x);
+
+void ws_set_authorizer(int (*fn)(kiln_ctx *x))
+{
+    ws_authorizer = fn;
+}
+
 static int ws_authorize(kiln_ctx *x)
 {
-    (void)x;
-    return 0;
+    return ws_authorizer ? ws_authorizer(x) : 0;
 }
 
 kiln_ws *kiln_ws_start(kiln_ctx *c)

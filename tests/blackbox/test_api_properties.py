@@ -80,6 +80,11 @@ class Board:
             con.close()
         rc, out, err = self.kiln("build")
         eq(rc, 0, "build: " + out + err)
+        # the board's API needs a user: root, its seeded superuser, reaches
+        # every operation
+        rc, out, err = self.kiln("token", "create", "root")
+        eq(rc, 0, "token create: " + out + err)
+        self.token = out.strip().split()[-1]
         self.port = harness.free_port()
         self.logname = os.path.join(self.parent, "app.log")
         self.log = open(self.logname, "wb")
@@ -112,7 +117,8 @@ def test_api_properties():
     try:
         out = []
         res = api_props.run("127.0.0.1", b.port, seed=SEED,
-                            max_body=MAX_BODY, timeout=t(10), out=out.append)
+                            max_body=MAX_BODY, timeout=t(10), out=out.append,
+                            token=b.token)
         print("\n".join(out))
         check(res.failures == [],
               "%d failures:\n%s" % (len(res.failures),

@@ -71,6 +71,21 @@ def test_realtime_project():
                "greeting")
             c.send_text("hi")
             eq(json.loads(c.read_message()[1]), {"n": 1, "text": "hi"}, "reply")
+        # a bad bearer token is refused before the upgrade (the auth
+        # layer's check of the handshake), whatever the handler would do
+        for bad in ("Bearer not-a-token", "Bearer kiln_abcdefgh_" + "x" * 40):
+            hc = harness.Conn(port)
+            hc.send(build_request("GET", "/api/ws/echo", headers=[
+                ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Version", "13"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                ("Authorization", bad)]))
+            r = hc.read_response()
+            hc.close()
+            eq(r.status, 401, "a bad bearer on a handshake: " + bad)
+            eq(r.header("WWW-Authenticate"), 'Bearer error="invalid_token"',
+               "its challenge")
+            eq(r.header("Content-Type"), "application/problem+json", "type")
         hc = harness.Conn(port)
         hc.send(build_request("GET", "/api/events?n=2", headers=[("Last-Event-ID", "9")]))
         r = hc.read_response()
