@@ -109,11 +109,11 @@ static int read_roles(kiln_dbc *db, kiln_arena *a, kiln_user *v, size_t n)
     return 0;
 }
 
-int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out)
+/* The one user of query r (closed here) with its roles into *out (a's
+   memory); KILN_ENOTFOUND when r has no row, KILN_EDB when r is NULL. */
+static int one_user(kiln_dbc *db, kiln_arena *a, kiln_rows *r, kiln_user **out,
+                    const char **pwhash)
 {
-    *out = NULL;
-    kiln_rows *r = kiln_db_query(
-        db, "SELECT " USER_COLS " FROM kiln_user WHERE id = $1", KILN_INT(id));
     if (!r)
         return KILN_EDB;
     kiln_user *u = kiln_arena_alloc(a, sizeof *u);
@@ -121,7 +121,7 @@ int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out)
     bool found = false;
     if (rc == 0 && kiln_rows_next(r)) {
         found = true;
-        rc = read_user(r, a, u, NULL);
+        rc = read_user(r, a, u, pwhash);
     }
     int rrc = kiln_rows_error(r);
     kiln_rows_close(r);
@@ -134,6 +134,14 @@ int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out)
     if (rc == 0)
         *out = u;
     return rc;
+}
+
+int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out)
+{
+    *out = NULL;
+    kiln_rows *r = kiln_db_query(
+        db, "SELECT " USER_COLS " FROM kiln_user WHERE id = $1", KILN_INT(id));
+    return one_user(db, a, r, out, NULL);
 }
 
 int auth_user_load(kiln_ctx *c, int64_t id, const kiln_user **out)
@@ -161,26 +169,7 @@ int auth_user_find_login(kiln_dbc *db, kiln_arena *a, kiln_str login,
         "(issuer IS NULL AND email <> '' AND lower(email) = lower($1)) "
         "ORDER BY username = $1 DESC LIMIT 1",
         KILN_STRV(login));
-    if (!r)
-        return KILN_EDB;
-    kiln_user *u = kiln_arena_alloc(a, sizeof *u);
-    int rc = u ? 0 : KILN_ENOMEM;
-    bool found = false;
-    if (rc == 0 && kiln_rows_next(r)) {
-        found = true;
-        rc = read_user(r, a, u, pwhash);
-    }
-    int rrc = kiln_rows_error(r);
-    kiln_rows_close(r);
-    if (rc == 0 && rrc < 0)
-        rc = rrc;
-    if (rc == 0 && !found)
-        rc = KILN_ENOTFOUND;
-    if (rc == 0)
-        rc = read_roles(db, a, u, 1);
-    if (rc == 0)
-        *out = u;
-    return rc;
+    return one_user(db, a, r, out, pwhash);
 }
 
 int auth_user_list(kiln_dbc *db, kiln_arena *a, kiln_user **out)
