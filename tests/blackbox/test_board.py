@@ -293,11 +293,12 @@ def test_board_pages_need_a_login():
         new = cookies_of(r)["kiln_session"]
         check(new != jar["kiln_session"], "a new session id at login")
         st, html, _ = b.call("GET", "/projects/2?tab=a%20b",
-                             {"Cookie": "kiln_session=" + new}, who=None)
+                             headers={"Cookie": "kiln_session=" + new},
+                             who=None)
         eq(st, 200, "chen's board after logging in")
         check("Offline mode for the task list" in html, html)
         # chen, a viewer, member of the Mobile app only: as the API
-        st, html, _ = b.call("GET", "/", HTML, who="chen")
+        st, html, _ = b.call("GET", "/", headers=HTML, who="chen")
         eq(st, 200, html)
         check("Mobile app" in html and "Website relaunch" not in html,
               "chen's projects only: " + html)
@@ -314,7 +315,7 @@ def test_board_pages_need_a_login():
         st, body, _ = b.call("GET", "/api/projects/2/events", who=None)
         eq(st, 401, "nobody watches anonymously: " + body)
         # a viewer cannot add a task, even with a good token: a 403 page
-        st, html, _ = b.call("GET", "/projects/2", HTML, who="chen")
+        st, html, _ = b.call("GET", "/projects/2", headers=HTML, who="chen")
         check('id="new_task"' not in html, "no task form for a viewer")
         cookie, _ = b.login("chen")
         st, html, r = b.call(
@@ -326,19 +327,19 @@ def test_board_pages_need_a_login():
         eq(b.call("PATCH", "/projects/2", "task=5&status=done", HX,
                   who="chen")[0], 403, "a viewer cannot move a task")
         # ben, an editor: adds a task through the form, its CSRF field
-        st, html, _ = b.call("GET", "/projects/1", HTML, who="ben")
+        st, html, _ = b.call("GET", "/projects/1", headers=HTML, who="ben")
         eq(st, 200, html)
         cookie, _ = b.login("ben")
-        st, body, _ = b.call("POST", "/projects/1", "title=From+the+form&"
+        st, body, _ = b.call("POST", "/projects/1", "project=1&title=From+the+form&"
                              "priority=normal", dict(HTML, Cookie=cookie),
                              who=None)
         eq(st, 403, "no CSRF token: refused")
         check("CSRF" in body, body)
-        st, _, r = b.call("POST", "/projects/1", "title=From+the+form&"
+        st, body, r = b.call("POST", "/projects/1", "project=1&title=From+the+form&"
                           "priority=normal&csrf_token=" + csrf_field(html),
                           dict(HTML, Cookie=cookie), who=None)
-        eq((st, r.getheader("Location")), (303, "/projects/1"), "added")
-        st, html, _ = b.call("GET", "/projects/1", HTML, who="ben")
+        eq((st, r.getheader("Location")), (303, "/projects/1"), "added: " + body)
+        st, html, _ = b.call("GET", "/projects/1", headers=HTML, who="ben")
         check("From the form" in html, "the new task shows")
         st, _, _ = b.call("POST", "/", "name=Ben%27s", HTML, who="ben")
         eq(st, 403, "only an admin makes projects")
