@@ -67,8 +67,9 @@ int kiln_require_login(kiln_ctx *c);
  * after logging in; an HTMX request gets 401 with `HX-Redirect` to the
  * same place (htmx then loads it whole, rather than swapping a login page
  * into a part of the page); anything else (a script, fetch) 401
- * problem+json with WWW-Authenticate, as kiln_require_login. A negative
- * error when the answer could not be made (KILN_ENOMEM).
+ * problem+json with WWW-Authenticate, as kiln_require_login (also when
+ * the login URL cannot be made: out of memory). A negative error only when
+ * no answer could be made at all, as for kiln_require.
  *
  *   KILN_LOAD(load_board)
  *   {

@@ -275,7 +275,7 @@ int kiln_login_required(kiln_ctx *c)
         back = kiln_path(c); /* a POST's page, or an absolute-form target */
     const char *to = login_url(c, back);
     if (!to)
-        return KILN_ENOMEM;
+        return kiln_require_login(c); /* out of memory: the plain 401 */
     kiln_set_header(c, "Cache-Control", "no-store");
     if (!htmx) {
         int rc = kiln_redirect(c, 303, to);
