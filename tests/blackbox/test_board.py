@@ -306,7 +306,13 @@ def test_board_pages_need_a_login():
         for path in ("/projects/1", "/tasks/1", "/tasks/4"):
             eq(b.call("GET", path, headers=HTML, who="chen")[0], 404,
                path + " is another project's")
-        eq(b.call("GET", "/tasks/5", headers=HTML, who="chen")[0], 200, "")
+        st, html, _ = b.call("GET", "/tasks/5", headers=HTML, who="chen")
+        eq(st, 200, html)
+        check("Offline mode" in html and "Delete the task" not in html and
+              'name="body"' not in html, "no delete, no comment form: " + html)
+        st, html, _ = b.call("GET", "/tasks/5", headers=HTML, who="ben")
+        check("Delete the task" in html and 'name="body"' in html,
+              "an editor's task page: " + html)
         st, body, _ = b.call("GET", "/api/projects/1/events", who="chen")
         eq(st, 404, "chen may not watch project 1: " + body)
         with SseStream(b.port, "/api/projects/2/events",
