@@ -57,6 +57,8 @@ demo: build
 	else \
 	    cd $(BOARD) && ../../build/kiln migrate; \
 	fi
+	@echo "demo: log in as ana (admin), ben (editor) or chen (viewer)," \
+	    "password kiln-board-demo"
 	cd $(BOARD) && ../../build/kiln dev --host 127.0.0.1 --port $(PORT)
 
 check: deps-test build build-asan/build.ninja build-fuzz/build.ninja

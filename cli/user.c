@@ -2,8 +2,10 @@
  * cli/user.c - kiln user and kiln token: the app's built-in users and
  * their API tokens, in its database (docs/auth.md, docs/cli.md).
  *
- *   kiln user create [--superuser] [--staff] [--email E] [--name N] USERNAME
+ *   kiln user create [--superuser] [--staff] [--email E] [--name N]
+ *                    [--role R]... USERNAME
  *   kiln user set-password USERNAME
+ *   kiln user roles USERNAME [add|remove ROLE...]
  *   kiln user list
  *   kiln token create USERNAME [--expires 30d] [--name N]
  *   kiln token list [USERNAME]
@@ -13,7 +15,8 @@
  * line from standard input otherwise (`printf '%s\n' "$PW" | kiln user
  * create alice`). Every form takes the settings flags too (--prod, --db
  * URL, --set ...), as kiln migrate does, to find the database and the
- * [auth] settings.
+ * [auth] settings. A role given (--role, roles add) must be one of kiln.toml's
+ * [roles]: anything else is an error naming the nearest declared one.
  */
 #include "cli.h"
 
@@ -31,19 +34,24 @@
 
 static const char user_help[] =
     "usage: kiln user create [--superuser] [--staff] [--email E] [--name N] "
-    "USERNAME\n"
+    "[--role R]... USERNAME\n"
     "       kiln user set-password USERNAME\n"
+    "       kiln user roles USERNAME [add|remove ROLE...]\n"
     "       kiln user list\n\n"
     "The app's built-in users (the kiln_user table that kiln migrate "
     "makes).\n"
     "create and set-password ask for the password twice without echo on a\n"
     "terminal, or read it as one line from standard input; it must pass the\n"
     "[auth] password policy (length, the common-password list, not the\n"
-    "username or email).\n\n"
+    "username or email).\n"
+    "roles shows the user's roles, or adds or removes some; a role must be\n"
+    "declared in kiln.toml's [roles] (a role the user holds can always be\n"
+    "removed).\n\n"
     "  --superuser      the user has every permission (implies --staff)\n"
     "  --staff          the user may use staff pages\n"
     "  --email E        the user's email (also a login; unique)\n"
     "  --name N         the display name\n"
+    "  --role R         a role of [roles] (repeat it for more)\n"
     "  --prod           production settings (no .env), as 'kiln run' uses\n"
     "  --db URL         another database (also KILN_DATABASE_URL, --set ...)\n";
 
@@ -59,10 +67,16 @@ static const char token_help[] =
     "  --prod           production settings (no .env), as 'kiln run' uses\n"
     "  --db URL         another database (also KILN_DATABASE_URL, --set ...)\n";
 
+enum { ARGS_MAX = 32 };
+
 typedef struct args {
     const char *sub, *target; /* subcommand and its one word */
     const char *email, *name, *expires;
     bool superuser, staff;
+    const char *roles[ARGS_MAX]; /* --role, in order (argv's strings) */
+    size_t nroles;
+    const char *words[ARGS_MAX]; /* the words after target (roles) */
+    size_t nwords;
 } args;
 
 /* Takes this command's words and flags out of argv (the settings flags go
@@ -73,11 +87,17 @@ static int parse(int argc, char **argv, const char *const *subs, size_t nsubs,
     *nrest = 0;
     rest[(*nrest)++] = argv[0];
     int i = 1;
-    if (i >= argc || argv[i][0] == '-')
-        return cli_usage_error("which one: %s%s%s%s%s?", subs[0],
-                               nsubs > 1 ? ", " : "", nsubs > 1 ? subs[1] : "",
-                               nsubs > 2 ? " or " : "",
-                               nsubs > 2 ? subs[2] : "");
+    if (i >= argc || argv[i][0] == '-') {
+        char list[128];
+        size_t o = 0;
+        for (size_t k = 0; k < nsubs && o < sizeof list; k++)
+            o += (size_t)snprintf(list + o, sizeof list - o, "%s%s",
+                                  k == 0           ? ""
+                                  : k == nsubs - 1 ? " or "
+                                                   : ", ",
+                                  subs[k]);
+        return cli_usage_error("which one: %s?", list);
+    }
     for (size_t k = 0; k < nsubs && !a->sub; k++)
         if (strcmp(argv[i], subs[k]) == 0)
             a->sub = subs[k];
@@ -100,6 +120,13 @@ static int parse(int argc, char **argv, const char *const *subs, size_t nsubs,
                 return cli_usage_error("%s needs a value", s);
             *slot = v;
             i++;
+        } else if (!strcmp(s, "--role")) {
+            if (!v)
+                return cli_usage_error("--role needs a value");
+            if (a->nroles == ARGS_MAX)
+                return cli_usage_error("at most %d --role", ARGS_MAX);
+            a->roles[a->nroles++] = v;
+            i++;
         } else if (!strcmp(s, "--superuser")) {
             a->superuser = true;
         } else if (!strcmp(s, "--staff")) {
@@ -112,6 +139,8 @@ static int parse(int argc, char **argv, const char *const *subs, size_t nsubs,
                 rest[(*nrest)++] = argv[++i];
         } else if (!a->target) {
             a->target = s;
+        } else if (!strcmp(a->sub, "roles") && a->nwords < ARGS_MAX) {
+            a->words[a->nwords++] = s;
         } else {
             return cli_unknown_option(s);
         }
@@ -255,6 +284,125 @@ static bool email_ok(const char *e)
            !strpbrk(e, " \t\r\n<>,;\"");
 }
 
+/* ---- roles -------------------------------------------------------------- */
+
+/* 0 when role is declared in s's [roles]; else 1 after saying so, with the
+   nearest declared name when one is close. */
+static int role_declared(const kiln_settings *s, const char *role)
+{
+    const kiln_role *v;
+    size_t n = kiln_settings_roles(s, &v);
+    const char *names[64];
+    size_t nn = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(v[i].name, role))
+            return 0;
+        if (nn < sizeof names / sizeof names[0])
+            names[nn++] = v[i].name;
+    }
+    if (!n)
+        return cli_fail("role '%s': kiln.toml declares no [roles]", role);
+    const char *near = cli_suggest(role, names, nn);
+    if (near)
+        return cli_fail("unknown role '%s' (did you mean '%s'?)", role, near);
+    char list[512];
+    size_t o = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < nn && o < sizeof list; i++)
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "",
+                              names[i]);
+    return cli_fail("unknown role '%s': [roles] declares %s", role, list);
+}
+
+/* Gives user id role (nothing when it holds it already). 0, or a failure
+   said. */
+static int role_add(kiln_dbc *db, int64_t id, const char *role)
+{
+    if (kiln_db_exec(db,
+                     "INSERT INTO kiln_user_role (user_id, role) VALUES "
+                     "($1, $2) ON CONFLICT (user_id, role) DO NOTHING",
+                     KILN_INT(id), KILN_TEXT(role)) < 0)
+        return cli_fail("%s", kiln_db_errmsg(db));
+    return 0;
+}
+
+/* Prints "roles of NAME: a, b" (or "none") from the database. */
+static int roles_print(kiln_dbc *db, const char *name, int64_t id)
+{
+    kiln_rows *r = kiln_db_query(db,
+                                 "SELECT role FROM kiln_user_role WHERE "
+                                 "user_id = $1 ORDER BY role",
+                                 KILN_INT(id));
+    if (!r)
+        return cli_fail("%s", kiln_db_errmsg(db));
+    printf("roles of %s: ", name);
+    size_t n = 0;
+    while (kiln_rows_next(r)) {
+        kiln_str role = kiln_row_text(r, 0);
+        printf("%s%.*s", n++ ? ", " : "", (int)role.n, role.p);
+    }
+    printf("%s\n", n ? "" : "none");
+    if (kiln_rows_error(r) < 0)
+        return cli_fail("%s", kiln_db_errmsg(db));
+    return 0;
+}
+
+static int64_t user_id(kiln_dbc *db, const char *username);
+
+/* kiln user roles USERNAME [add|remove ROLE...] */
+static int user_roles(kiln_dbc *db, const kiln_settings *s, const args *a)
+{
+    if (!a->target)
+        return cli_usage_error("roles needs a USERNAME");
+    bool add = a->nwords && !strcmp(a->words[0], "add");
+    bool remove = a->nwords && !strcmp(a->words[0], "remove");
+    if (a->nwords && !add && !remove) {
+        static const char *const acts[] = {"add", "remove"};
+        const char *near = cli_suggest(a->words[0], acts, 2);
+        if (near)
+            return cli_usage_error("unknown action '%s' (did you mean "
+                                   "'%s'?)",
+                                   a->words[0], near);
+        return cli_usage_error("unknown action '%s': add or remove",
+                               a->words[0]);
+    }
+    if (a->nwords == 1)
+        return cli_usage_error("%s needs a ROLE", a->words[0]);
+    int64_t id = user_id(db, a->target);
+    if (!id)
+        return 1;
+    for (size_t i = 1; add && i < a->nwords; i++)
+        if (role_declared(s, a->words[i]))
+            return 1;
+    if (kiln_db_begin(db) != 0)
+        return cli_fail("%s", kiln_db_errmsg(db));
+    for (size_t i = 1; i < a->nwords; i++) {
+        int rc = 0;
+        if (add) {
+            rc = role_add(db, id, a->words[i]);
+        } else {
+            int64_t n = kiln_db_exec(db,
+                                     "DELETE FROM kiln_user_role WHERE "
+                                     "user_id = $1 AND role = $2",
+                                     KILN_INT(id), KILN_TEXT(a->words[i]));
+            if (n < 0)
+                rc = cli_fail("%s", kiln_db_errmsg(db));
+            else if (n == 0 && role_declared(s, a->words[i]) == 0)
+                rc = cli_fail("%s does not hold the role '%s'", a->target,
+                              a->words[i]);
+            else if (n == 0)
+                rc = 1; /* neither held nor declared: said */
+        }
+        if (rc) {
+            kiln_db_rollback(db);
+            return rc;
+        }
+    }
+    if (kiln_db_commit(db) != 0)
+        return cli_fail("%s", kiln_db_errmsg(db));
+    return roles_print(db, a->target, id);
+}
+
 static int user_create(kiln_dbc *db, const kiln_settings *s, const args *a)
 {
     if (!a->target)
@@ -264,6 +412,9 @@ static int user_create(kiln_dbc *db, const kiln_settings *s, const args *a)
                         a->target);
     if (a->email && *a->email && !email_ok(a->email))
         return cli_fail("email '%s' is not an email address", a->email);
+    for (size_t i = 0; i < a->nroles; i++)
+        if (role_declared(s, a->roles[i]))
+            return 1; /* before the password is asked for */
     char hash[AUTH_HASH_MAX];
     int rc = new_password(s, a->target, a->email, hash);
     if (rc)
@@ -274,10 +425,15 @@ static int user_create(kiln_dbc *db, const kiln_settings *s, const args *a)
         return cli_fail("a user with that username or email exists already");
     if (id < 0)
         return cli_fail("%s", kiln_db_errmsg(db));
+    for (size_t i = 0; i < a->nroles; i++)
+        if ((rc = role_add(db, id, a->roles[i])) != 0)
+            return rc;
     printf("user %s created (id %lld%s)\n", a->target, (long long)id,
            a->superuser ? ", superuser"
            : a->staff   ? ", staff"
                         : "");
+    if (a->nroles)
+        return roles_print(db, a->target, id);
     return 0;
 }
 
@@ -468,6 +624,8 @@ static int run(int argc, char **argv, const char *help, const char *const *subs,
     int rc = parse(argc, argv, subs, nsubs, &a, rest, &nrest);
     if (rc == 0 && !token && (a.expires))
         rc = cli_unknown_option("--expires");
+    if (rc == 0 && a.nroles && (token || strcmp(a.sub, "create") != 0))
+        rc = cli_unknown_option("--role");
     if (rc == 0 && token && (a.email || a.superuser || a.staff))
         rc = cli_unknown_option(a.email       ? "--email"
                                 : a.superuser ? "--superuser"
@@ -479,6 +637,7 @@ static int run(int argc, char **argv, const char *help, const char *const *subs,
         if (!token)
             rc = !strcmp(sub, "create")         ? user_create(db, s, &a)
                  : !strcmp(sub, "set-password") ? user_set_password(db, s, &a)
+                 : !strcmp(sub, "roles")        ? user_roles(db, s, &a)
                                                 : user_list(db);
         else
             rc = !strcmp(sub, "create") ? token_create(db, &a)
@@ -493,8 +652,9 @@ static int run(int argc, char **argv, const char *help, const char *const *subs,
 
 int cmd_user(int argc, char **argv)
 {
-    static const char *const subs[] = {"create", "set-password", "list"};
-    return run(argc, argv, user_help, subs, 3, false);
+    static const char *const subs[] = {"create", "set-password", "roles",
+                                       "list"};
+    return run(argc, argv, user_help, subs, 4, false);
 }
 
 int cmd_token(int argc, char **argv)

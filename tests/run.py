@@ -101,7 +101,8 @@ def db_suites():
                                     "test_auth_session", "test_auth_users",
                                     "test_auth_perm",
                                     "test_kiln_test.test_isolated_databases",
-                                    "test_kiln_test.test_reset_between_tests"],
+                                    "test_kiln_test.test_reset_between_tests",
+                                    "test_kiln_test.test_logged_in_test_client"],
                                    env)]
         if os.path.exists("build-asan/tests/db/test_db"):
             runs.append(("asan/db-pg/test_db",

@@ -58,6 +58,28 @@ int kiln_require(kiln_ctx *c, const char *perm);
 /** Requires a logged-in (active) user: 0, or a 401 answered and 1. */
 int kiln_require_login(kiln_ctx *c);
 
+/**
+ * Requires a logged-in (active) user for a page: returns 0 when there is
+ * one. Otherwise answers and returns 1: a browser's request (Accept prefers
+ * HTML) is sent to the login page, 303 to `/login?next=PATH` (the
+ * request's path and query, percent-encoded; the path alone for a method
+ * other than GET or HEAD, whose page a GET shows again), so it comes back
+ * after logging in; an HTMX request gets 401 with `HX-Redirect` to the
+ * same place (htmx then loads it whole, rather than swapping a login page
+ * into a part of the page); anything else (a script, fetch) 401
+ * problem+json with WWW-Authenticate, as kiln_require_login (also when
+ * the login URL cannot be made: out of memory). A negative error only when
+ * no answer could be made at all, as for kiln_require.
+ *
+ *   KILN_LOAD(load_board)
+ *   {
+ *       if (kiln_login_required(c))
+ *           return 0;
+ *       ...
+ *   }
+ */
+int kiln_login_required(kiln_ctx *c);
+
 /** Requires role (an exact name; a superuser passes too): 0, or a 401 or
     403 answered and 1. */
 int kiln_require_role(kiln_ctx *c, const char *role);

@@ -38,6 +38,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -114,6 +115,49 @@ const kiln_tc_response *kiln_tc_put(kiln_test *t, const char *path,
 /** PATCH path with the JSON text json. */
 const kiln_tc_response *kiln_tc_patch(kiln_test *t, const char *path,
                                       const char *json);
+
+/* ---- users: acting as someone ---------------------------------------- */
+
+/**
+ * Creates a local user called username in the test's database, without a
+ * password, holding roles (names separated by spaces or commas, as
+ * [roles] declares them; NULL or "": none), a superuser when superuser is
+ * true. Returns its id; 0 after recording a failure (the name is taken,
+ * the database failed). Needs Kiln's user tables (`kiln migrate` made
+ * them in the template database).
+ */
+int64_t kiln_test_user(kiln_test *t, const char *username, const char *roles,
+                       bool superuser);
+
+/**
+ * Logs the test client in as the user whose username (or email) is
+ * username, as Django's force_login does: no password is checked, but the
+ * session is a real one, made by kiln_session_login in a request, and
+ * every check of the following requests runs as in production. From then
+ * on the client keeps the cookies the app sets (a browser's jar: a
+ * rotated session or a logout is followed) and sends them with every
+ * request whose headers name no Cookie, and the session's CSRF token as
+ * X-CSRF-Token with every unsafe method whose headers name none (as the
+ * TypeScript client does; give the header yourself to test a wrong one).
+ * A second call replaces the session. Returns true; false after recording
+ * a failure (no such user).
+ */
+bool kiln_test_login(kiln_test *t, const char *username);
+
+/** Forgets the client's cookies and stops keeping them: the following
+    requests are anonymous again (the session itself is left to expire). */
+void kiln_test_logout(kiln_test *t);
+
+/**
+ * Sends `Authorization: Bearer token` with every following request whose
+ * headers name no Authorization (an API token of POST /api/auth/tokens,
+ * or a JWT); NULL stops. The token is copied.
+ */
+void kiln_test_bearer(kiln_test *t, const char *token);
+
+/** The CSRF token of the logged-in session (for a form's csrf_token
+    field), or NULL when the client is not logged in. Owned by the test. */
+const char *kiln_test_csrf_token(kiln_test *t);
 
 /** The value of r's header name (case-insensitive; the first one), or
     NULL. */

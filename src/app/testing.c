@@ -21,10 +21,21 @@
  *               as in production, and nothing it wrote is seen by the next.
  * The configured database itself is only connected to (PostgreSQL, to
  * create and drop the others); it is never written.
+ *
+ * Users. The test binary's app has two more routes, POST /_kiln_test/user
+ * and POST /_kiln_test/login (test binaries only; never in `kiln run`):
+ * kiln_test_user makes a user through the first, kiln_test_login gets a
+ * session through the second, which calls kiln_session_login as a login
+ * page does. The client then keeps the cookies the app sets, as a browser
+ * does, and sends the session's CSRF token on unsafe methods, as the
+ * TypeScript client does: every check of the request (session, CSRF,
+ * permissions, row rules) runs as in production.
  */
 #include "app/project.h"
+#include "auth/user.h"
 #include "server/testreq.h"
 
+#include <kiln.h>
 #include <kiln/testing.h>
 
 #include <ctype.h>
@@ -36,17 +47,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 /* How long one request may run before the test fails. */
 #define TC_TIMEOUT_MS 30000
 
+/* Cookies the client keeps after kiln_test_login (a browser's jar, for
+   one host). */
+#define TC_COOKIES 16
+
 struct kiln_test {
     kiln_arena arena; /* everything the test client returns */
     worker *w;
     const kiln_test_case *tc;
     int failures;
+    bool jar_on;                    /* kiln_test_login ran: keep cookies */
+    const char *cookie[TC_COOKIES]; /* "name=value", in arena */
+    size_t ncookies;
+    const char *bearer; /* kiln_test_bearer's token, in arena, or NULL */
 };
 
 /* ---- registry ---------------------------------------------------------- */
@@ -191,6 +211,61 @@ static int parse_response(kiln_test *t, const char *raw, size_t n,
     return 0;
 }
 
+/* ---- the cookie jar ------------------------------------------------- */
+
+/* The slot of cookie name (n bytes) in t's jar, or -1. */
+static int jar_find(const kiln_test *t, const char *name, size_t n)
+{
+    for (size_t i = 0; i < t->ncookies; i++)
+        if (strncmp(t->cookie[i], name, n) == 0 && t->cookie[i][n] == '=')
+            return (int)i;
+    return -1;
+}
+
+/* Keeps what one Set-Cookie value says: name=value replaces the cookie of
+   that name; an empty value or Max-Age=0 removes it. */
+static void jar_set(kiln_test *t, const char *v)
+{
+    const char *eq = strchr(v, '=');
+    const char *end = strchr(v, ';');
+    if (!end)
+        end = v + strlen(v);
+    if (!eq || eq > end || eq == v)
+        return;
+    size_t nn = (size_t)(eq - v);
+    int i = jar_find(t, v, nn);
+    bool gone = eq + 1 == end || strstr(end, "Max-Age=0") != NULL;
+    if (i >= 0) {
+        t->cookie[i] = t->cookie[--t->ncookies];
+        t->cookie[t->ncookies] = NULL;
+    }
+    if (gone || t->ncookies == TC_COOKIES)
+        return;
+    char *c = kiln_arena_strndup(&t->arena, v, (size_t)(end - v));
+    if (c)
+        t->cookie[t->ncookies++] = c;
+}
+
+/* The value of the jar's CSRF cookie (kiln_csrf, or __Host-kiln_csrf
+   behind TLS), or NULL. */
+static const char *jar_csrf(const kiln_test *t)
+{
+    for (size_t i = 0; i < t->ncookies; i++) {
+        const char *c = t->cookie[i];
+        if (strncmp(c, "__Host-", 7) == 0)
+            c += 7;
+        if (strncmp(c, "kiln_csrf=", 10) == 0)
+            return c + 10;
+    }
+    return NULL;
+}
+
+static bool unsafe_method(const char *m)
+{
+    return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS") &&
+           strcmp(m, "TRACE");
+}
+
 const kiln_tc_response *kiln_tc_request(kiln_test *t, const char *method,
                                         const char *path, const char *headers,
                                         const char *body, size_t n)
@@ -206,6 +281,18 @@ const kiln_tc_response *kiln_tc_request(kiln_test *t, const char *method,
     kiln_buf_printf(&req, "%s %s HTTP/1.1\r\n", method, path);
     if (!has_header(headers, "Host"))
         kiln_buf_puts(&req, "Host: localhost\r\n");
+    if (t->jar_on && t->ncookies && !has_header(headers, "Cookie")) {
+        kiln_buf_puts(&req, "Cookie: ");
+        for (size_t i = 0; i < t->ncookies; i++)
+            kiln_buf_printf(&req, "%s%s", i ? "; " : "", t->cookie[i]);
+        kiln_buf_puts(&req, "\r\n");
+        const char *csrf = jar_csrf(t);
+        if (csrf && unsafe_method(method) &&
+            !has_header(headers, "X-CSRF-Token"))
+            kiln_buf_printf(&req, "X-CSRF-Token: %s\r\n", csrf);
+    }
+    if (t->bearer && !has_header(headers, "Authorization"))
+        kiln_buf_printf(&req, "Authorization: Bearer %s\r\n", t->bearer);
     for (const char *p = headers; p && *p;) {
         const char *eol = strchr(p, '\n');
         size_t len = eol ? (size_t)(eol - p) : strlen(p);
@@ -234,6 +321,10 @@ const kiln_tc_response *kiln_tc_request(kiln_test *t, const char *method,
              0)
         fail_line(t, t->tc->file, t->tc->line,
                   "%s %s: the response could not be read", method, path);
+    else if (t->jar_on && !has_header(headers, "Cookie"))
+        for (size_t i = 0; i < r->nheaders; i++)
+            if (strcasecmp(r->headers[i].name, "Set-Cookie") == 0)
+                jar_set(t, r->headers[i].value);
     kiln_buf_deinit(&req);
     kiln_buf_deinit(&out);
     return r;
@@ -272,6 +363,175 @@ const kiln_tc_response *kiln_tc_patch(kiln_test *t, const char *path,
                                       const char *json)
 {
     return tc_json(t, "PATCH", path, json);
+}
+
+/* ---- users ------------------------------------------------------------ */
+
+#define TC_USER_PATH "/_kiln_test/user"
+#define TC_LOGIN_PATH "/_kiln_test/login"
+
+/* The runner's routes (test binaries only). Their form: username=NAME
+   (and roles=R1+R2, superuser=1 for a new user). */
+static int tc_user_route(kiln_ctx *c)
+{
+    kiln_str name = kiln_form(c, "username");
+    kiln_str roles = kiln_form(c, "roles");
+    bool super = kiln_form(c, "superuser").n > 0;
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    if (!name.p || !name.n)
+        return kiln_problem(c, 422, "kiln_test_user: no username");
+    int64_t id = auth_user_create(db, name.p, "", "", "", super, super);
+    if (id == KILN_ESTATE)
+        return kiln_problem(c, 409, "kiln_test_user: '%s' exists already",
+                            name.p);
+    if (id < 0)
+        return kiln_db_fail(c, db);
+    for (const char *p = roles.p ? roles.p : ""; *p;) {
+        size_t n = strcspn(p, " ,");
+        if (n) {
+            char *role = kiln_arena_strndup(kiln_ctx_arena(c), p, n);
+            if (!role)
+                return KILN_ENOMEM;
+            if (kiln_db_exec(db,
+                             "INSERT INTO kiln_user_role (user_id, role) "
+                             "VALUES ($1, $2) ON CONFLICT (user_id, role) DO "
+                             "NOTHING",
+                             KILN_INT(id), KILN_TEXT(role)) < 0)
+                return kiln_db_fail(c, db);
+        }
+        p += n + (p[n] != '\0');
+    }
+    return kiln_jsonf(c, 201, "{id:%lld}", (long long)id);
+}
+
+static int tc_login_route(kiln_ctx *c)
+{
+    kiln_str name = kiln_form(c, "username");
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    kiln_user *u;
+    const char *hash;
+    int rc = auth_user_find_login(db, kiln_ctx_arena(c), name, &u, &hash);
+    if (rc == KILN_ENOTFOUND)
+        return kiln_problem(c, 404, "kiln_test_login: no user '%.*s'",
+                            (int)name.n, name.p ? name.p : "");
+    if (rc)
+        return kiln_db_fail(c, db);
+    if ((rc = kiln_session_login(c, u->id)) != 0)
+        return kiln_problem(c, 500, "kiln_test_login: %s", kiln_strerror(rc));
+    return kiln_jsonf(c, 200, "{id:%lld}", (long long)u->id);
+}
+
+/* Adds the runner's routes to app. 0 or an error. */
+static int tc_routes(kiln_app *app)
+{
+    int rc = kiln_route(app, "POST", TC_USER_PATH, tc_user_route);
+    if (rc == 0)
+        rc = kiln_route(app, "POST", TC_LOGIN_PATH, tc_login_route);
+    if (rc == 0)
+        rc = kiln_csrf_exempt(app, "POST", TC_USER_PATH);
+    if (rc == 0)
+        rc = kiln_csrf_exempt(app, "POST", TC_LOGIN_PATH);
+    return rc;
+}
+
+/* form-urlencodes s into b */
+static void form_escape(kiln_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (isalnum(*p) || strchr("-._~", *p))
+            kiln_buf_printf(b, "%c", *p);
+        else
+            kiln_buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+    }
+}
+
+/* POSTs form to path without the jar and the bearer; the response. */
+static const kiln_tc_response *tc_runner_post(kiln_test *t, const char *path,
+                                              const kiln_buf *form)
+{
+    bool jar = t->jar_on;
+    const char *bearer = t->bearer;
+    t->jar_on = false;
+    t->bearer = NULL;
+    const kiln_tc_response *r = kiln_tc_request(
+        t, "POST", path, "Content-Type: application/x-www-form-urlencoded",
+        form->p ? form->p : "", form->n);
+    t->jar_on = jar;
+    t->bearer = bearer;
+    return r;
+}
+
+static int64_t response_id(const kiln_tc_response *r)
+{
+    const kiln_json *id = kiln_tc_json(r, "/id");
+    return id && id->type == KILN_JSON_NUMBER && id->u.number.is_int
+               ? id->u.number.i
+               : 0;
+}
+
+int64_t kiln_test_user(kiln_test *t, const char *username, const char *roles,
+                       bool superuser)
+{
+    kiln_buf f;
+    kiln_buf_init(&f);
+    kiln_buf_puts(&f, "username=");
+    form_escape(&f, username ? username : "");
+    kiln_buf_puts(&f, "&roles=");
+    form_escape(&f, roles ? roles : "");
+    if (superuser)
+        kiln_buf_puts(&f, "&superuser=1");
+    const kiln_tc_response *r = tc_runner_post(t, TC_USER_PATH, &f);
+    kiln_buf_deinit(&f);
+    int64_t id = r->status == 201 ? response_id(r) : 0;
+    if (!id)
+        fail_line(t, t->tc->file, t->tc->line, "kiln_test_user %s: %d %.*s",
+                  username ? username : "(null)", r->status, (int)r->body_len,
+                  r->body);
+    return id;
+}
+
+bool kiln_test_login(kiln_test *t, const char *username)
+{
+    kiln_buf f;
+    kiln_buf_init(&f);
+    kiln_buf_puts(&f, "username=");
+    form_escape(&f, username ? username : "");
+    t->ncookies = 0; /* a new session: the old one's cookies go */
+    const kiln_tc_response *r = tc_runner_post(t, TC_LOGIN_PATH, &f);
+    kiln_buf_deinit(&f);
+    if (r->status != 200) {
+        fail_line(t, t->tc->file, t->tc->line, "kiln_test_login %s: %d %.*s",
+                  username ? username : "(null)", r->status, (int)r->body_len,
+                  r->body);
+        return false;
+    }
+    t->jar_on = true;
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, "Set-Cookie") == 0)
+            jar_set(t, r->headers[i].value);
+    return true;
+}
+
+void kiln_test_logout(kiln_test *t)
+{
+    t->jar_on = false;
+    t->ncookies = 0;
+}
+
+void kiln_test_bearer(kiln_test *t, const char *token)
+{
+    t->bearer =
+        token ? kiln_arena_strndup(&t->arena, token, strlen(token)) : NULL;
+}
+
+const char *kiln_test_csrf_token(kiln_test *t)
+{
+    return t->jar_on ? jar_csrf(t) : NULL;
 }
 
 const char *kiln_tc_header_get(const kiln_tc_response *r, const char *name)
@@ -991,6 +1251,13 @@ int kiln_project_test_main(const struct kiln_project *p, int argc, char **argv)
         free(cases);
         free(rest);
         return rc < 0 ? 0 : rc;
+    }
+    if ((rc = tc_routes(pr.app)) != 0) {
+        fprintf(stderr, "error: the test routes: %s\n", kiln_strerror(rc));
+        project_close(&pr);
+        free(cases);
+        free(rest);
+        return 2;
     }
     char err[1024];
     test_db d;

@@ -11,6 +11,7 @@
 #include "auth/auth_impl.h"
 #include "auth/perm.h"
 #include "config/settings.h"
+#include "http/accept.h"
 
 #include <kiln/auth.h>
 
@@ -215,6 +216,73 @@ int kiln_require_login(kiln_ctx *c)
         return 0;
     int rc = kiln_auth_challenge(c, "this needs a logged-in user");
     return rc < 0 ? rc : 1;
+}
+
+/* Whether the request's Accept field lines prefer HTML to JSON. */
+static bool wants_html(kiln_ctx *c)
+{
+    kiln_str fields[16];
+    size_t n = 0;
+    unsigned count = kiln_header_count(c);
+    for (unsigned i = 0; i < count && n < 16; i++) {
+        kiln_str name, value;
+        kiln_header_at(c, i, &name, &value);
+        if (kiln_str_ieq(name, KILN_STR("Accept")))
+            fields[n++] = value;
+    }
+    return http_accept_prefers_html(fields, n);
+}
+
+/* "/login?next=" and s percent-encoded (RFC 3986: everything but the
+   unreserved characters and '/'), in c's arena; NULL when out of memory. */
+static const char *login_url(kiln_ctx *c, kiln_str s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    static const char pre[] = "/login?next=";
+    char *out = kiln_arena_alloc(kiln_ctx_arena(c), sizeof pre + s.n * 3);
+    if (!out)
+        return NULL;
+    memcpy(out, pre, sizeof pre - 1);
+    char *o = out + sizeof pre - 1;
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char ch = (unsigned char)s.p[i];
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+            (ch >= '0' && ch <= '9') || (ch && strchr("-._~/", ch))) {
+            *o++ = (char)ch;
+        } else {
+            *o++ = '%';
+            *o++ = hex[ch >> 4];
+            *o++ = hex[ch & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+int kiln_login_required(kiln_ctx *c)
+{
+    const kiln_user *u = kiln_user_current(c);
+    if (u && u->active)
+        return 0;
+    bool htmx = kiln_is_htmx(c);
+    if (!htmx && !wants_html(c))
+        return kiln_require_login(c);
+    kiln_str m = kiln_method(c);
+    bool get =
+        kiln_str_eq(m, KILN_STR("GET")) || kiln_str_eq(m, KILN_STR("HEAD"));
+    kiln_str back = kiln_target(c);
+    if (!get || !back.n || back.p[0] != '/')
+        back = kiln_path(c); /* a POST's page, or an absolute-form target */
+    const char *to = login_url(c, back);
+    if (!to)
+        return kiln_require_login(c); /* out of memory: the plain 401 */
+    kiln_set_header(c, "Cache-Control", "no-store");
+    if (!htmx) {
+        int rc = kiln_redirect(c, 303, to);
+        return rc < 0 ? rc : 1;
+    }
+    kiln_set_header(c, "HX-Redirect", to);
+    return kiln_require_login(c);
 }
 
 int kiln_require(kiln_ctx *c, const char *perm)

@@ -562,6 +562,12 @@ int kiln_decode_form(const kiln_model *m, const kiln_form_field *fields,
         !(fd.tmp = malloc((nfields ? nfields : 1) * sizeof *refs)))
         rc = KILN_ENOMEM;
     for (size_t i = 0; rc == 0 && i < nfields; i++) {
+        /* the CSRF field of a page's form (csrf_input(), kiln/session.h)
+           is Kiln's, checked before the handler: never the model's
+           unknown field, unless the model has a field of that name */
+        if (kiln_str_eq(fields[i].name, KILN_STR("csrf_token")) &&
+            kiln_model_field(m, fields[i].name) < 0)
+            continue;
         const form_seg *segs;
         long ns = form_parse_name(a, fields[i].name, &segs);
         if (ns < 0) {

@@ -164,6 +164,83 @@ def test_user_cli():
 test_user_cli.timeout = 180
 
 
+def test_user_roles_cli():
+    """kiln user create --role, kiln user roles USERNAME [add|remove ROLE...]:
+    roles checked against kiln.toml's [roles], shown by kiln user list and
+    granted at once (GET /api/auth/me)."""
+    a = App()
+    try:
+        rc, out, err = a.kiln("user", "create", "--role", "editor", "ed",
+                              input=PW + "\n")
+        eq((rc, err), (1, "kiln user: role 'editor': kiln.toml declares no "
+                          "[roles]\n"), "no [roles] yet")
+        eq(a.sql("SELECT count(*) FROM kiln_user"), "0", "nothing created")
+        a.p.write("kiln.toml", a.p.read("kiln.toml") +
+                  '\n[roles]\nviewer = ["*.view"]\neditor = ["*.view"]\n'
+                  'admin = ["*"]\n')
+        rc, out, err = a.kiln("user", "create", "--role", "editr", "ed",
+                              input=PW + "\n")
+        eq((rc, err), (1, "kiln user: unknown role 'editr' (did you mean "
+                          "'editor'?)\n"), "a typo")
+        rc, out, err = a.kiln("user", "create", "--role", "zzzzzz", "ed",
+                              input=PW + "\n")
+        eq((rc, err), (1, "kiln user: unknown role 'zzzzzz': [roles] declares "
+                          "viewer, editor, admin\n"), "no near one")
+        eq(a.sql("SELECT count(*) FROM kiln_user"), "0", "nothing created")
+        rc, out, err = a.kiln("user", "create", "--role", "editor", "--role",
+                              "viewer", "ed", input=PW + "\n")
+        eq((rc, out), (0, "user ed created (id 1)\n"
+                          "roles of ed: editor, viewer\n"), err)
+        rc, out, err = a.kiln("user", "roles", "ed")
+        eq((rc, out), (0, "roles of ed: editor, viewer\n"), err)
+        rc, out, err = a.kiln("user", "roles", "ed", "remove", "viewer")
+        eq((rc, out), (0, "roles of ed: editor\n"), err)
+        rc, out, err = a.kiln("user", "roles", "ed", "add", "admin", "editor")
+        eq((rc, out), (0, "roles of ed: admin, editor\n"), "add twice: " + err)
+        rc, out, err = a.kiln("user", "roles", "ed", "add", "viewer", "amdin")
+        eq((rc, err), (1, "kiln user: unknown role 'amdin' (did you mean "
+                          "'admin'?)\n"), "checked before anything is written")
+        rc, out, err = a.kiln("user", "roles", "ed", "remove", "viewer")
+        eq((rc, err), (1, "kiln user: ed does not hold the role 'viewer'\n"),
+           "")
+        # a role the user holds but [roles] no longer declares still goes
+        if a.pg:
+            a.pg_server.psql(a.url, "INSERT INTO kiln_user_role VALUES "
+                                    "(1, 'old')")
+        else:
+            db = sqlite3.connect(os.path.join(a.p.root, "app.db"))
+            db.execute("INSERT INTO kiln_user_role VALUES (1, 'old')")
+            db.commit()
+            db.close()
+        rc, out, err = a.kiln("user", "list")
+        check(re.search(r"^1 +ed +- +- +- +admin,editor,old$", out, re.M),
+              out)
+        rc, out, err = a.kiln("user", "roles", "ed", "remove", "old")
+        eq((rc, out), (0, "roles of ed: admin, editor\n"), err)
+        for args, msg in ((["user", "roles"], "roles needs a USERNAME"),
+                          (["user", "roles", "ed", "add"], "add needs a ROLE"),
+                          (["user", "roles", "ed", "ad", "x"],
+                           "did you mean 'add'"),
+                          (["user", "list", "--role", "admin"], "--role"),
+                          (["user", "create", "--role"], "--role needs a")):
+            rc, out, err = a.kiln(*args)
+            eq(rc, 2, "%s: status (%s)" % (args, err))
+            check(msg in err and err.count("\n") == 1, err)
+        rc, out, err = a.kiln("user", "roles", "nobody")
+        eq(rc, 1, "unknown user: " + err)
+        # the roles count at once: ed's permissions through the API
+        d = a.dev()
+        try:
+            r = post(d, "/api/auth/login", {"login": "ed", "password": PW})
+            eq(r.status, 200, r.body)
+            eq(sorted(r.json()["roles"]), ["admin", "editor"], r.body)
+        finally:
+            d.stop()
+    finally:
+        a.close()
+test_user_roles_cli.timeout = 180
+
+
 def test_login_and_me():
     a = App()
     try:

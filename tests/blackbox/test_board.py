@@ -1,11 +1,14 @@
 """29. examples/board, the app `make demo` runs: built, migrated and seeded
 as the demo does, then its pages, forms, HTMX moves and API over HTTP, and
-its live updates (the event stream each board page listens to).
+its live updates (the event stream each board page listens to). Its pages
+need a login (the seeded users, password kiln-board-demo) and show a user
+only the projects it is a member of.
 """
 
 import http.client
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -61,16 +64,47 @@ class Board:
              str(self.port), "--root", self.root],
             env=env_for(self.env), stdout=self.log, stderr=subprocess.STDOUT)
         r = get_when_up(self.port, "/")
-        check(r is not None and r.status == 200, "the board answers")
+        check(r is not None and r.status == 401,
+              "the board answers, and its pages need a login")
+        self.sessions = {}
         return self
 
-    def call(self, method, target, body=None, headers=None, who="ana"):
-        """One request; the API's as the seeded user who (a bearer
-        token; None: anonymous)."""
+    def login(self, who):
+        """The session of the seeded user who, logged in through
+        POST /api/auth/login: (its Cookie header, its CSRF token)."""
+        if who not in self.sessions:
+            c = http.client.HTTPConnection("127.0.0.1", self.port,
+                                           timeout=t(10))
+            c.request("POST", "/api/auth/login", body=json.dumps(
+                {"login": who, "password": "kiln-board-demo"}), headers=JSON)
+            r = c.getresponse()
+            body = r.read().decode()
+            eq(r.status, 200, "login as %s: %s" % (who, body))
+            jar = cookies_of(r)
+            c.close()
+            self.sessions[who] = ("; ".join("%s=%s" % kv for kv in jar.items()),
+                                  jar["kiln_csrf"])
+        return self.sessions[who]
+
+    def bearer(self, who):
+        """An Authorization header list of the seeded user who's token."""
+        return [("Authorization", "Bearer " + self.tokens[who])]
+
+    def call(self, method, target, body=None, headers=None, who="ana",
+             csrf_header=True):
+        """One request as the seeded user who (None: anonymous): the API's
+        with its bearer token, a page's with its session cookie (and, for
+        an unsafe method, its CSRF token in X-CSRF-Token unless
+        csrf_header is false)."""
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=t(10))
         h = dict(headers or {})
         if who and target.startswith("/api/"):
             h["Authorization"] = "Bearer " + self.tokens[who]
+        elif who:
+            cookie, token = self.login(who)
+            h["Cookie"] = cookie
+            if csrf_header and method not in ("GET", "HEAD"):
+                h["X-CSRF-Token"] = token
         if body is not None and "Content-Type" not in h:
             h["Content-Type"] = "application/x-www-form-urlencoded"
         c.request(method, target, body=body, headers=h)
@@ -91,6 +125,23 @@ class Board:
 
 HX = {"HX-Request": "true"}
 JSON = {"Content-Type": "application/json"}
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def cookies_of(r):
+    """The cookies a response sets: {name: value}."""
+    jar = {}
+    for v in r.msg.get_all("Set-Cookie") or []:
+        name, _, rest = v.partition("=")
+        jar[name.strip()] = rest.split(";")[0]
+    return jar
+
+
+def csrf_field(html):
+    """The value of the page's first csrf_token form field."""
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    check(m is not None, "a form with csrf_input(): " + html[:300])
+    return m.group(1)
 
 
 def test_board_pages_forms_and_api():
@@ -201,6 +252,108 @@ def test_board_roles_and_members():
         eq(len(json.loads(body)["items"]), 2, "the admin sees all")
 
 
+def test_board_pages_need_a_login():
+    """Every page needs a logged-in user: a browser is sent to /login and
+    back; a viewer sees only its projects' pages and cannot change them; an
+    editor adds a task through the page's form, its CSRF token included."""
+    with Board() as b:
+        # anonymous: a browser goes to the login page, naming the way back
+        st, _, r = b.call("GET", "/", headers=HTML, who=None)
+        eq((st, r.getheader("Location")), (303, "/login?next=/"), "/")
+        st, _, r = b.call("GET", "/projects/2?tab=a%20b", headers=HTML,
+                          who=None)
+        eq((st, r.getheader("Location")),
+           (303, "/login?next=/projects/2%3Ftab%3Da%2520b"), "the board")
+        for path in ("/tasks/5", "/projects/1"):
+            st, _, r = b.call("GET", path, headers=HTML, who=None)
+            eq(st, 303, path)
+        # a script gets 401 problem+json, an HTMX request 401 + HX-Redirect
+        st, body, r = b.call("GET", "/projects/2", who=None)
+        eq(st, 401, body)
+        check(r.getheader("Content-Type").startswith("application/problem+json"),
+              body)
+        st, body, r = b.call("PATCH", "/projects/2", "task=5&status=done", HX,
+                             who=None)
+        eq((st, r.getheader("HX-Redirect")), (401, "/login?next=/projects/2"),
+           body)
+        st, body, _ = b.call("POST", "/projects/2", "title=Anon", HTML,
+                             who=None)
+        eq(st, 303, "an anonymous form post goes to the login page: " + body)
+        # the login page takes the browser back where it was going
+        st, html, r = b.call("GET", "/login?next=/projects/2%3Ftab%3Da%2520b",
+                             headers=HTML, who=None)
+        eq(st, 200, html)
+        check('name="next" value="/projects/2?tab=a%20b"' in html, html)
+        jar = cookies_of(r)
+        st, body, r = b.call(
+            "POST", "/login", "login=chen&password=kiln-board-demo&next=" +
+            "/projects/2%3Ftab%3Da%2520b&csrf_token=" + csrf_field(html),
+            {"Cookie": "kiln_session=" + jar["kiln_session"]}, who=None)
+        eq((st, r.getheader("Location")), (303, "/projects/2?tab=a%20b"), body)
+        new = cookies_of(r)["kiln_session"]
+        check(new != jar["kiln_session"], "a new session id at login")
+        st, html, _ = b.call("GET", "/projects/2?tab=a%20b",
+                             headers={"Cookie": "kiln_session=" + new},
+                             who=None)
+        eq(st, 200, "chen's board after logging in")
+        check("Offline mode for the task list" in html, html)
+        # chen, a viewer, member of the Mobile app only: as the API
+        st, html, _ = b.call("GET", "/", headers=HTML, who="chen")
+        eq(st, 200, html)
+        check("Mobile app" in html and "Website relaunch" not in html,
+              "chen's projects only: " + html)
+        check('id="new_project"' not in html, "no form chen may not use")
+        for path in ("/projects/1", "/tasks/1", "/tasks/4"):
+            eq(b.call("GET", path, headers=HTML, who="chen")[0], 404,
+               path + " is another project's")
+        st, html, _ = b.call("GET", "/tasks/5", headers=HTML, who="chen")
+        eq(st, 200, html)
+        check("Offline mode" in html and "Delete the task" not in html and
+              'name="body"' not in html, "no delete, no comment form: " + html)
+        st, html, _ = b.call("GET", "/tasks/5", headers=HTML, who="ben")
+        check("Delete the task" in html and 'name="body"' in html,
+              "an editor's task page: " + html)
+        st, body, _ = b.call("GET", "/api/projects/1/events", who="chen")
+        eq(st, 404, "chen may not watch project 1: " + body)
+        with SseStream(b.port, "/api/projects/2/events",
+                       headers=b.bearer("chen")) as s:
+            eq(s.head.status, 200, "chen watches its own project")
+        st, body, _ = b.call("GET", "/api/projects/2/events", who=None)
+        eq(st, 401, "nobody watches anonymously: " + body)
+        # a viewer cannot add a task, even with a good token: a 403 page
+        st, html, _ = b.call("GET", "/projects/2", headers=HTML, who="chen")
+        check('id="new_task"' not in html, "no task form for a viewer")
+        cookie, _ = b.login("chen")
+        st, html, r = b.call(
+            "POST", "/projects/2", "title=Sneaky&priority=low&csrf_token=" +
+            csrf_field(html), dict(HTML, Cookie=cookie), who=None)
+        eq(st, 403, html)
+        check(r.getheader("Content-Type").startswith("text/html") and
+              "task.add" in html, "a 403 page naming the permission: " + html)
+        eq(b.call("PATCH", "/projects/2", "task=5&status=done", HX,
+                  who="chen")[0], 403, "a viewer cannot move a task")
+        # ben, an editor: adds a task through the form, its CSRF field
+        st, html, _ = b.call("GET", "/projects/1", headers=HTML, who="ben")
+        eq(st, 200, html)
+        cookie, _ = b.login("ben")
+        st, body, _ = b.call("POST", "/projects/1", "project=1&title=From+the+form&"
+                             "priority=normal", dict(HTML, Cookie=cookie),
+                             who=None)
+        eq(st, 403, "no CSRF token: refused")
+        check("CSRF" in body, body)
+        st, body, r = b.call("POST", "/projects/1", "project=1&title=From+the+form&"
+                          "priority=normal&csrf_token=" + csrf_field(html),
+                          dict(HTML, Cookie=cookie), who=None)
+        eq((st, r.getheader("Location")), (303, "/projects/1"), "added: " + body)
+        st, html, _ = b.call("GET", "/projects/1", headers=HTML, who="ben")
+        check("From the form" in html, "the new task shows")
+        st, _, _ = b.call("POST", "/", "name=Ben%27s", HTML, who="ben")
+        eq(st, 403, "only an admin makes projects")
+        # chen's board knows no Sneaky task
+        st, body, _ = b.call("GET", "/api/tasks?search=Sneaky", who="ana")
+        eq(json.loads(body)["items"], [], "the viewer's post wrote nothing")
+
+
 def test_board_live_updates():
     """Each board page listens to /api/projects/{id}/events (htmx's SSE
     extension): a change of one of its tasks, from any page action,
@@ -210,8 +363,10 @@ def test_board_live_updates():
         check('sse-connect="/api/projects/1/events"' in html and
               'hx-trigger="sse:task"' in html, "the page listens: " + html)
         check('src="/static/sse.min.js"' in html, "the extension is loaded")
-        one = SseStream(b.port, "/api/projects/1/events")
-        two = SseStream(b.port, "/api/projects/2/events")
+        one = SseStream(b.port, "/api/projects/1/events",
+                        headers=b.bearer("ana"))
+        two = SseStream(b.port, "/api/projects/2/events",
+                        headers=b.bearer("ana"))
         eq(one.head.header("Cache-Control"), "no-cache", "an event stream")
         try:
             # the stream subscribes before its head goes out: a change now
@@ -274,7 +429,7 @@ def test_board_live_updates():
             two.close()
         # a browser back after a break says so (Last-Event-ID): it reloads
         with SseStream(b.port, "/api/projects/1/events",
-                       headers=[("Last-Event-ID", "7")]) as again:
+                       headers=[("Last-Event-ID", "7")] + b.bearer("ana")) as again:
             again.wait(lambda x: x.events, what="the reload")
             eq(again.events, [("task", '{"reload":true}')], "reload at once")
         st, body, _ = b.call("GET", "/api/projects/99/events")

@@ -462,3 +462,91 @@ def test_dev_ignores_tests():
               "a test file rebuilt the app:\n" + d.output()[start:])
         p.write("api/hello.c", p.read("api/hello.c") + "\n")
         d.wait_output("changed: rebuilding", start=start)
+
+
+AUTH_TEST_C = r"""#include <kiln/testing.h>
+#include <string.h>
+
+/* the generated /api/tasks needs task.view, task.add...: [roles] */
+KILN_TEST(a_roles_through_a_real_session)
+{
+    KILN_EXPECT(kiln_test_user(t, "vic", "viewer", false) > 0);
+    KILN_EXPECT(kiln_test_user(t, "eve", "editor", false) > 0);
+    const char *task = "{\"title\":\"x\"}";
+    KILN_EXPECT_STATUS(kiln_tc_post(t, "/api/tasks", task), 401);
+    KILN_EXPECT(kiln_test_csrf_token(t) == NULL);
+    if (!KILN_EXPECT(kiln_test_login(t, "vic")))
+        return;
+    KILN_EXPECT_STATUS(kiln_tc_get(t, "/api/tasks"), 200);
+    const kiln_tc_response *r = kiln_tc_post(t, "/api/tasks", task);
+    KILN_EXPECT_STATUS(r, 403);
+    KILN_EXPECT_JSON(r, "/detail", "\"this needs the permission task.add\"");
+    KILN_EXPECT(kiln_test_login(t, "eve"));
+    r = kiln_tc_get(t, "/api/auth/me");
+    KILN_EXPECT_JSON(r, "/username", "\"eve\"");
+    KILN_EXPECT_JSON(r, "/roles", "[\"editor\"]");
+    KILN_EXPECT_STATUS(kiln_tc_post(t, "/api/tasks", task), 201);
+    /* the CSRF check runs: a wrong token given by the test is refused */
+    r = kiln_tc_request(t, "POST", "/api/tasks",
+                        "Content-Type: application/json\nX-CSRF-Token: nope",
+                        task, strlen(task));
+    KILN_EXPECT_STATUS(r, 403);
+    KILN_EXPECT_JSON(r, "/code", "\"csrf_mismatch\"");
+    KILN_EXPECT(kiln_test_csrf_token(t) != NULL);
+    /* an API token, then the client follows the logout's cookies */
+    r = kiln_tc_post(t, "/api/auth/tokens", "{\"name\":\"ci\"}");
+    KILN_EXPECT_STATUS(r, 201);
+    const kiln_json *tok = kiln_tc_json(r, "/token");
+    if (!KILN_EXPECT(tok && tok->type == KILN_JSON_STRING))
+        return;
+    KILN_EXPECT_STATUS(kiln_tc_post(t, "/api/auth/logout", "{}"), 204);
+    KILN_EXPECT_STATUS(kiln_tc_get(t, "/api/auth/me"), 401);
+    kiln_test_logout(t);
+    kiln_test_bearer(t, tok->u.string.p);
+    r = kiln_tc_get(t, "/api/tasks");
+    KILN_EXPECT_STATUS(r, 200);
+    KILN_EXPECT_JSON(r, "/items/0/title", "\"x\"");
+    KILN_EXPECT_STATUS(kiln_tc_delete(t, "/api/tasks/1"), 204);
+    kiln_test_bearer(t, NULL);
+    KILN_EXPECT_STATUS(kiln_tc_get(t, "/api/tasks"), 401);
+}
+
+KILN_TEST(b_users_are_the_tests_own)
+{
+    /* the previous test's users are gone: vic can be made again */
+    KILN_EXPECT(kiln_test_user(t, "vic", "viewer", false) > 0);
+    KILN_EXPECT(kiln_test_user(t, "root", NULL, true) > 0);
+    KILN_EXPECT(kiln_test_login(t, "root"));
+    KILN_EXPECT_STATUS(kiln_tc_post(t, "/api/tasks", "{\"title\":\"y\"}"), 201);
+}
+
+KILN_TEST(c_unknown_user)
+{
+    kiln_test_login(t, "nobody");
+}
+"""
+
+
+def test_logged_in_test_client():
+    """kiln_test_user, kiln_test_login, kiln_test_bearer: an app test acts
+    as a user of [roles] through a real session (CSRF and permissions
+    checked) and a real API token, against the generated API."""
+    with Project("tasks") as p:
+        rc, out, err = p.kiln("gen", "model", "task", "title:string:100")
+        eq(rc, 0, "kiln gen model: " + err)
+        p.write("models/task.toml", p.read("models/task.toml") +
+                '\n[api]\noperations = ["all"]\n')
+        p.write("kiln.toml", p.read("kiln.toml") +
+                '\n[roles]\nviewer = ["task.view"]\neditor = ["task.*"]\n')
+        rc, out, err = p.kiln("migrate", "--make", "init")
+        eq(rc, 0, "kiln migrate --make: " + out + err)
+        p.write("tests/auth.c", AUTH_TEST_C)
+        rc, out, err = kiln_test(p)
+        eq(rc, 1, "c_unknown_user fails: " + out + err)
+        for want in ("ok - a_roles_through_a_real_session",
+                     "ok - b_users_are_the_tests_own",
+                     "kiln_test_login nobody: 404",
+                     "not ok - c_unknown_user", "3 passed, 1 failed"):
+            check(want in out, "%r in:\n%s" % (want, out))
+        check("not ok - a_" not in out and "not ok - b_" not in out, out)
+test_logged_in_test_client.timeout = 300

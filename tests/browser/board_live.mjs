@@ -1,7 +1,8 @@
 // tests/browser/board_live.mjs - examples/board's live updates in
 // Chromium: two tabs show project 1's board; a task moved in one shows in
 // the other at once, without a reload (htmx 2's SSE extension listens to
-// /api/projects/1/events and fetches the board block on "task"). The
+// /api/projects/1/events and fetches the board block on "task"), after
+// logging in as ben through /login (the pages need a user). The
 // other tab's page is the same document throughout; only #board changed.
 import path from 'node:path';
 import { check, run } from './browser.mjs';
@@ -22,6 +23,14 @@ await run(async (base, artefacts, { page, context }) => {
   const errors = [];
   other.on('pageerror', (e) => errors.push(String(e)));
   await open(other);
+  // the board needs a login: the first tab is sent to /login and back;
+  // the other tab shares its cookies (ben, an editor of project 1)
+  await page.goto(base + '/projects/1');
+  check(new URL(page.url()).pathname === '/login', 'sent to log in: ' + page.url());
+  await page.fill('#login', 'ben');
+  await page.fill('#password', 'kiln-board-demo');
+  await Promise.all([page.waitForURL(base + '/projects/1'),
+                     page.click('button[type=submit]')]);
   for (const p of [page, other]) {
     await p.goto(base + '/projects/1');
     await p.waitForFunction(() => window.sseOpen === true);

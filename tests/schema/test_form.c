@@ -211,6 +211,15 @@ TEST(form_unknown_and_malformed_names)
                                             "1", "project", "1", NULL}),
               0);
     CHECK_INT(t.id, 0);
+    /* a page form's csrf_token (csrf_input()) is Kiln's, not unknown; a
+       nested one is */
+    CHECK_INT(
+        th_form(&task_model, 0, &t,
+                (const char *const[]){"csrf_token", "abc", "title", "t",
+                                      "estimate", "1", "project", "1", NULL}),
+        0);
+    FORM_ERR(&task_model, "/tags/csrf_token", "unknown_field", "title", "t",
+             "estimate", "1", "project", "1", "tags.csrf_token", "1");
 }
 
 TEST(form_many_and_required)

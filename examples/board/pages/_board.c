@@ -30,11 +30,42 @@ void board_changed(kiln_ctx *c, int64_t project, int64_t task,
                  kiln_request_id(c), (long long)project, kiln_strerror(rc));
 }
 
+int board_may_see(kiln_ctx *c, kiln_dbc *db, int64_t project)
+{
+    const kiln_user *u = kiln_user_current(c);
+    if (!u)
+        return KILN_ENOTFOUND;
+    if (kiln_can(c, "project.change"))
+        return 0;
+    kiln_rows *r = kiln_db_query(db,
+                                 "SELECT 1 FROM member WHERE project_id = $1 "
+                                 "AND user_id = $2",
+                                 KILN_INT(project), KILN_INT(u->id));
+    if (!r)
+        return KILN_EDB;
+    bool member = kiln_rows_next(r);
+    if (kiln_rows_error(r) < 0)
+        return KILN_EDB;
+    return member ? 0 : KILN_ENOTFOUND;
+}
+
 bool board_may_watch(kiln_ctx *c, int64_t project)
 {
-    (void)c;
-    (void)project;
-    return true;
+    kiln_dbc *db = kiln_db(c);
+    return db && board_may_see(c, db, project) == 0;
+}
+
+int board_only_mine(kiln_ctx *c, kiln_list_opts *o, kiln_api_where *w,
+                    const char *project)
+{
+    *w = (kiln_api_where){0};
+    int rc = board_members_only(c, w, project);
+    if (rc)
+        return rc;
+    o->where = w->sql;
+    o->params = w->params;
+    o->nparams = w->nparams;
+    return 0;
 }
 
 int board_members_only(kiln_ctx *c, kiln_api_where *w, const char *project)

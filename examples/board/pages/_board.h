@@ -31,12 +31,30 @@ void board_changed(kiln_ctx *c, int64_t project, int64_t task,
 const char *board_topic(kiln_ctx *c, int64_t project);
 
 /**
- * Whether c's user may watch project's board live. Everyone may, as
- * everyone may see the board's pages for now (they do not ask for a login
- * yet); this is where the event stream asks, and where the pages' rule
- * goes when they do (board_members_only is the API's).
+ * Whether c's user may see project (its board, its tasks): 0 when it may
+ * (a user who may change projects, an admin, sees every one; anybody else
+ * the projects it is a member of), KILN_ENOTFOUND when it may not or
+ * nobody is logged in (a hidden project is a 404, as in the API), KILN_EDB
+ * when the query failed (kiln_db_fail answers it). The pages' form of
+ * board_members_only, for one project.
+ */
+int board_may_see(kiln_ctx *c, kiln_dbc *db, int64_t project);
+
+/**
+ * Whether c's user may watch project's board live: the rule of the pages
+ * (board_may_see), asked by the event stream (api/projects/[id]/events.c)
+ * before it subscribes. False for nobody, and when the database fails.
  */
 bool board_may_watch(kiln_ctx *c, int64_t project);
+
+/**
+ * Fills o's where, params and nparams with board_members_only's condition
+ * on column project ("id" for projects, "project_id" for tasks), so that a
+ * page's list shows what the API's would. *w holds the condition and its
+ * parameters: it must live as long as o is used. Returns 0 or KILN_ENOMEM.
+ */
+int board_only_mine(kiln_ctx *c, kiln_list_opts *o, kiln_api_where *w,
+                    const char *project);
 
 /**
  * The row-level rule of the board's API (a query hook's condition,

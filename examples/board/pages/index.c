@@ -1,6 +1,8 @@
 /*
- * GET / lists the projects with their open tasks; POST / creates one. A
- * name already taken or too long re-renders the form with its error (422).
+ * GET / lists the projects the user may see (board_members_only) with their
+ * open tasks; POST / creates one (project.add: an admin). A name already
+ * taken or too long re-renders the form with its error (422). Nobody sees
+ * anything without logging in (kiln_login_required).
  */
 #include <kiln.h>
 
@@ -10,11 +12,20 @@
 
 KILN_LOAD(load_projects)
 {
+    if (kiln_login_required(c))
+        return 0; /* a browser goes to /login?next=/ */
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
+    /* the projects the user is a member of (all for an admin), as in the
+       API (board_members_only) */
+    kiln_list_opts o = {0};
+    kiln_api_where w;
+    int rc = board_only_mine(c, &o, &w, "id");
+    if (rc)
+        return rc;
     ProjectList projects;
-    int rc = project_list(db, NULL, &projects);
+    rc = project_list(db, &o, &projects);
     if (rc)
         return project_fail(c, db, rc);
     /* open tasks per project: plain SQL beside the generated calls */
@@ -39,6 +50,8 @@ KILN_LOAD(load_projects)
 
 KILN_POST(create_project)
 {
+    if (kiln_login_required(c) || kiln_require(c, "project.add"))
+        return 0; /* answered: the login page, 401 or 403 */
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;

@@ -4,6 +4,9 @@
  *   POST   a new task (the form below the board; 422 with its errors)
  *   PATCH  task=ID&status=S moves a task to another column; an HTMX
  *          request gets the board block back
+ * Every method needs a logged-in user (kiln_login_required), a project the
+ * user may see (board_may_see: else 404) and, to change it, the permission
+ * (task.add, task.change: a viewer gets 403).
  * A change is published to the project's watchers (board_changed): their
  * pages fetch the board again (api/projects/[id]/events.c).
  */
@@ -15,8 +18,23 @@
 
 KILN_NAME("project");
 
+/* The project of the page: 404 when it does not exist or the user may not
+   see it (board_may_see); 0 when it may, else answered (returns 1). */
+static int this_project(kiln_ctx *c, kiln_dbc *db, int64_t id, Project *p)
+{
+    int rc = board_may_see(c, db, id);
+    if (rc == 0)
+        rc = project_get(db, id, p);
+    if (rc == 0)
+        return 0;
+    project_fail(c, db, rc);
+    return 1;
+}
+
 KILN_LOAD(load_board)
 {
+    if (kiln_login_required(c))
+        return 0;
     int64_t id;
     if (!kiln_param_id(c, "id", &id))
         return 0; /* 404 answered */
@@ -25,7 +43,9 @@ KILN_LOAD(load_board)
         return 0;
     kiln_arena *a = kiln_ctx_arena(c);
     Project p;
-    int rc = project_get(db, id, &p);
+    if (this_project(c, db, id, &p))
+        return 0;
+    int rc;
     if (rc)
         return project_fail(c, db, rc);
     TaskList tasks;
@@ -71,11 +91,16 @@ KILN_LOAD(load_board)
 
 KILN_POST(add_task)
 {
+    if (kiln_login_required(c) || kiln_require(c, "task.add"))
+        return 0; /* the login page, 401 or 403 (a viewer) */
     int64_t id;
     if (!kiln_param_id(c, "id", &id))
         return 0;
     kiln_dbc *db = kiln_db(c);
     if (!db)
+        return 0;
+    Project p;
+    if (this_project(c, db, id, &p))
         return 0;
     Task t;
     kiln_errors errs;
@@ -95,6 +120,8 @@ KILN_POST(add_task)
 
 KILN_PATCH(move_task)
 {
+    if (kiln_login_required(c) || kiln_require(c, "task.change"))
+        return 0;
     int64_t id, task;
     if (!kiln_param_id(c, "id", &id))
         return 0;
@@ -113,6 +140,9 @@ KILN_PATCH(move_task)
         return kiln_problem_errors(c, 422, &errs, NULL);
     kiln_dbc *db = kiln_db(c);
     if (!db)
+        return 0;
+    Project p;
+    if (this_project(c, db, id, &p))
         return 0;
     Task old;
     rc = task_get(db, task, &old);

@@ -4,6 +4,9 @@
  *   POST    a comment (422 with the form's errors)
  *   DELETE  the task (its comments go with it: on_delete cascade); the
  *           board's watchers are told (board_changed)
+ * Every method needs a logged-in user (kiln_login_required) and a task of
+ * a project the user may see (board_may_see: else 404); a change needs its
+ * permission (comment.add, task.delete: a viewer gets 403).
  */
 #include <kiln.h>
 
@@ -13,8 +16,23 @@
 
 KILN_NAME("task");
 
+/* Task id, when the user may see its project (board_may_see); else 404
+   answered and 1. */
+static int this_task(kiln_ctx *c, kiln_dbc *db, int64_t id, Task *t)
+{
+    int rc = task_get(db, id, t);
+    if (rc == 0)
+        rc = board_may_see(c, db, t->project);
+    if (rc == 0)
+        return 0;
+    task_fail(c, db, rc);
+    return 1;
+}
+
 KILN_LOAD(load_task)
 {
+    if (kiln_login_required(c))
+        return 0;
     int64_t id;
     if (!kiln_param_id(c, "id", &id))
         return 0;
@@ -26,9 +44,9 @@ KILN_LOAD(load_task)
     Project p;
     CommentList comments;
     TagList tags;
-    int rc = task_get(db, id, &t);
-    if (rc == 0)
-        rc = task_project_get(db, &t, &p);
+    if (this_task(c, db, id, &t))
+        return 0;
+    int rc = task_project_get(db, &t, &p);
     if (rc == 0)
         rc = comment_list_by_task(db, id, NULL, &comments);
     if (rc == 0)
@@ -43,11 +61,16 @@ KILN_LOAD(load_task)
 
 KILN_POST(add_comment)
 {
+    if (kiln_login_required(c) || kiln_require(c, "comment.add"))
+        return 0;
     int64_t id;
     if (!kiln_param_id(c, "id", &id))
         return 0;
     kiln_dbc *db = kiln_db(c);
     if (!db)
+        return 0;
+    Task t;
+    if (this_task(c, db, id, &t))
         return 0;
     Comment cm;
     kiln_errors errs;
@@ -66,6 +89,8 @@ KILN_POST(add_comment)
 
 KILN_DELETE(delete_task)
 {
+    if (kiln_login_required(c) || kiln_require(c, "task.delete"))
+        return 0;
     int64_t id;
     if (!kiln_param_id(c, "id", &id))
         return 0;
@@ -73,9 +98,9 @@ KILN_DELETE(delete_task)
     if (!db)
         return 0;
     Task t;
-    int rc = task_get(db, id, &t);
-    if (rc == 0)
-        rc = task_delete(db, id);
+    if (this_task(c, db, id, &t))
+        return 0;
+    int rc = task_delete(db, id);
     if (rc)
         return task_fail(c, db, rc);
     board_changed(c, t.project, id, "deleted");

@@ -18,6 +18,8 @@
 
 KILN_GET(project_events)
 {
+    if (kiln_require_login(c))
+        return 0; /* 401: an EventSource is no page to redirect */
     int64_t id;
     if (!kiln_param_id(c, "id", &id))
         return 0;
@@ -28,8 +30,8 @@ KILN_GET(project_events)
     int rc = project_get(db, id, &p);
     if (rc)
         return project_fail(c, db, rc); /* 404 */
-    if (!board_may_watch(c, id))
-        return kiln_problem(c, 403, "You may not watch this board.");
+    if (!board_may_watch(c, id)) /* not a member: hidden, as in the API */
+        return project_fail(c, db, KILN_ENOTFOUND);
     const char *topic = board_topic(c, id);
     if (!topic || kiln_subscribe(c, topic) != 0)
         return kiln_problem(c, 503, "Live updates are unavailable now.");
