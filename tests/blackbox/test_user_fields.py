@@ -17,6 +17,9 @@ USER = """extends = "kiln.user"
 bio = { type = "string", max_length = 200, default = "", blank = true }
 karma = { type = "integer", default = 10 }
 theme = "enum:light,dark?"
+
+[api]
+operations = ["list", "retrieve", "partial_update"]
 """
 
 TASK = """[fields]
@@ -122,6 +125,17 @@ def test_the_app_adds_changes_and_drops_fields_of_the_user():
                 owner["bio"]), ("alice", 42, "dark", ""), "expanded")
             for hidden in ("password", "issuer", "subject"):
                 check(hidden not in owner, "no %s in the API" % hidden)
+            r = d.get("/api/users/1")
+            eq(r.status, 200, r.body[:300])
+            eq((r.json()["username"], r.json()["karma"]), ("alice", 42),
+               "the user's own API")
+            check("password" not in r.json(), r.body)
+            r = d.request("PATCH", "/api/users/1", headers=[
+                ("Content-Type", "application/merge-patch+json")],
+                body=b'{"bio": "hi", "username": "mallory"}')
+            check(r.status in (200, 422), r.body[:300])
+            eq(a.sql("SELECT username FROM kiln_user WHERE id = 1"), "alice",
+               "Kiln's fields are read-only")
             doc = d.get("/api/openapi.json").json()
             props = doc["components"]["schemas"]["User"]["properties"]
             check("karma" in props and "theme" in props and

@@ -1182,6 +1182,10 @@ TEST(mistakes_in_an_extended_user)
          "models/user.toml can say extends = \"kiln.user\""},
         {"extends = true\n[fields]\nx = \"integer?\"\n",
          "models/user.toml can say"},
+        {"extends = \"kiln.user\"\n[fields]\nx = \"integer?\"\n[api]\n"
+         "operations = [\"all\"]\n",
+         "models/user.toml:4:1: the user's [api] can list, retrieve and "
+         "update users, not create or delete them"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *e = user_errors(cases[i].src);
