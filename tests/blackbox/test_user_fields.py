@@ -32,6 +32,27 @@ expand = ["owner"]
 """
 
 
+# the pattern docs/auth.md gives: the current user's own fields
+PROFILE = r"""#include <kiln.h>
+#include "models.h"
+
+KILN_GET(profile)
+{
+    const kiln_user *me = kiln_user_current(c);
+    if (!me)
+        return kiln_auth_challenge(c, NULL);
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return 0;
+    User u;
+    int rc = user_get(db, me->id, &u);
+    if (rc)
+        return user_fail(c, db, rc);
+    return user_send(c, 200, &u);
+}
+"""
+
+
 def columns(a):
     if a.pg:
         out = a.pg_server.psql(a.url, "SELECT column_name FROM "
@@ -113,6 +134,9 @@ def test_the_app_adds_changes_and_drops_fields_of_the_user():
         eq(a.sql("SELECT karma || '/' || bio || '/' || "
                  "coalesce(theme, 'none') FROM kiln_user WHERE id = 2"),
            "10//none", "bob's defaults")
+        a.p.write("api/profile.c", PROFILE)
+        rc, tok, err = a.kiln("token", "create", "alice")
+        eq(rc, 0, err)
         execute(a, "UPDATE kiln_user SET karma = 42, theme = 'dark' WHERE id = 1")
         with a.dev() as d:
             login_ok(d)
@@ -125,6 +149,12 @@ def test_the_app_adds_changes_and_drops_fields_of_the_user():
                 owner["bio"]), ("alice", 42, "dark", ""), "expanded")
             for hidden in ("password", "issuer", "subject"):
                 check(hidden not in owner, "no %s in the API" % hidden)
+            r = d.get("/api/profile",
+                      headers=[("Authorization", "Bearer " + tok.strip())])
+            eq(r.status, 200, r.body[:300])
+            eq((r.json()["id"], r.json()["karma"], r.json()["theme"]),
+               (1, 42, "dark"), "the current user's own fields")
+            eq(d.get("/api/profile").status, 401, "anonymous")
             r = d.get("/api/users/1")
             eq(r.status, 200, r.body[:300])
             eq((r.json()["username"], r.json()["karma"]), ("alice", 42),
