@@ -6,10 +6,11 @@
  *
  * A built-in model is added to a set only where it is needed: to the
  * app's models when one of them refers to "user" and the app has no
- * models/user.toml of its own (which keeps its own meaning), and to the
- * migrations' replayed state when an operation refers to it. It carries
- * KILN_MF_BUILTIN: the migrations never create, alter or drop its table
- * (mig_diff pairs it with itself). The password hash, issuer and subject
+ * models/user.toml of its own (one without extends keeps its own
+ * meaning), and to the migrations' replayed state when an operation
+ * refers to it or changes it. It carries KILN_MF_BUILTIN: the migrations
+ * never create, rename or drop its table, nor touch a column of Kiln's
+ * (mig_diff, ddl_op). The password hash, issuer and subject
  * columns are not in it: nothing generated ever reads or writes them.
  *
  * An app extends the user with a models/user.toml that says
@@ -20,7 +21,6 @@
  */
 #include "model/model.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* The columns of kiln_user that apps may read, as a model file. Keep in
