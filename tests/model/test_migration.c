@@ -1351,3 +1351,36 @@ TEST(hand_written_operations_on_kilns_columns_are_refused)
     free(pg);
     free(e);
 }
+
+TEST(every_type_the_user_can_take_is_added_in_place)
+{
+    const char *models[] = {
+        "models/user.toml",
+        "extends = \"kiln.user\"\n[fields]\n"
+        "a = \"date?\"\nb = \"datetime?\"\nc = \"decimal:8,2?\"\n"
+        "d = \"uuid?\"\ne = \"json?\"\nf = { type = \"bool\", default = "
+        "false }\ng = { type = \"float\", default = 1.5 }\nh = \"time?\"\n"
+        "i = \"text?\"\nj = \"enum:x,y?\"\nk = \"ref:team?\"\n"
+        "l = { type = \"string\", max_length = 9, default = \"n\", unique = "
+        "true }\n",
+        "models/team.toml", "[fields]\nname = \"string:40\"\n"};
+    made m = make(NULL, 0, models, 2, &(mig_diff_opts){0});
+    CHECK_INT(m.rc, 0);
+    check_no_kiln_column(m.text);
+    CHECK_HAS(m.text, "create_model = \"team\"");
+    CHECK_HAS(m.text, "add_field = \"user.k\"");
+    const char *prev[] = {m.text};
+    for (int be = 0; be < 2; be++) {
+        char *e = NULL;
+        char *sql =
+            sql_of(prev, 1, be ? DDL_POSTGRES : DDL_SQLITE, false, false, &e);
+        CHECK(sql != NULL);
+        CHECK_LACKS(sql, "kiln_new_");
+        CHECK_LACKS(sql, "DROP TABLE");
+        CHECK_HAS(sql, "ALTER TABLE kiln_user ADD COLUMN k_id");
+        CHECK_HAS(sql, "ON kiln_user (l)");
+        free(sql);
+        free(e);
+    }
+    made_free(&m);
+}
