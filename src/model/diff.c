@@ -991,6 +991,21 @@ int mig_diff(model_set *st, const model_set *models, const mig_diff_opts *o,
             const kiln_model *s = x.pairs[i].s, *m = x.pairs[i].m;
             if (!m)
                 continue;
+            if ((s->flags ^ m->flags) & KILN_MF_BUILTIN) {
+                /* Kiln's user on kiln_user and an app's model on a table
+                   of its own share a name: neither becomes the other */
+                bool was_kilns = s->flags & KILN_MF_BUILTIN;
+                refuse(&x,
+                       "model %s: the migrations have it on table %s (%s), "
+                       "the models on table %s (%s); Kiln cannot turn one "
+                       "into the other. Give the app's own model another "
+                       "name first (models/NEW.toml with renamed_from = "
+                       "\"%s\")",
+                       m->name, s->table,
+                       was_kilns ? "Kiln's user" : "the app's model", m->table,
+                       was_kilns ? "the app's model" : "Kiln's user", m->name);
+                continue;
+            }
             if (strcmp(s->name, m->name) != 0 ||
                 strcmp(s->table, m->table) != 0) {
                 mig_op op = {.kind = MIG_RENAME_MODEL, .model = s->name};

@@ -1384,3 +1384,29 @@ TEST(every_type_the_user_can_take_is_added_in_place)
     }
     made_free(&m);
 }
+
+TEST(kilns_user_and_an_apps_own_user_do_not_turn_into_each_other)
+{
+    const char *ext[] = {"models/user.toml", user_ext};
+    const char *own[] = {"models/user.toml",
+                         "table = \"account\"\n[fields]\nnick = "
+                         "\"string:40\"\n"};
+    made a = make(NULL, 0, ext, 1, &(mig_diff_opts){0});
+    CHECK_INT(a.rc, 0);
+    const char *prev[] = {a.text};
+    made b = make(prev, 1, own, 1, &(mig_diff_opts){.accept_loss = true});
+    CHECK_INT(b.rc, KILN_EINVAL);
+    CHECK_HAS(b.errs, "model user: the migrations have it on table kiln_user "
+                      "(Kiln's user), the models on table account (the "
+                      "app's model)");
+    made_free(&b);
+    made c = make(NULL, 0, own, 1, &(mig_diff_opts){0});
+    CHECK_INT(c.rc, 0);
+    const char *prev2[] = {c.text};
+    made d = make(prev2, 1, ext, 1, &(mig_diff_opts){.accept_loss = true});
+    CHECK_INT(d.rc, KILN_EINVAL);
+    CHECK_HAS(d.errs, "the models on table kiln_user (Kiln's user)");
+    made_free(&d);
+    made_free(&c);
+    made_free(&a);
+}
