@@ -111,7 +111,8 @@ def test_the_app_adds_changes_and_drops_fields_of_the_user():
         # only the app's columns: never Kiln's, never a user table made
         check('create_model = "user"' not in text, text)
         for f in ("bio", "karma", "theme"):
-            check(re.search(r'add_field = "user\.%s"' % f, text), f + ": " + text)
+            check(re.search(r'add_field = "user\.%s"' % f, text),
+                  f + ": " + text)
         for f in ("username", "email", "password", "active", "created"):
             check('add_field = "user.%s"' % f not in text, text)
         rc, out, err = a.kiln("migrate", "--sql", "1")
@@ -137,7 +138,8 @@ def test_the_app_adds_changes_and_drops_fields_of_the_user():
         a.p.write("api/profile.c", PROFILE)
         rc, tok, err = a.kiln("token", "create", "alice")
         eq(rc, 0, err)
-        execute(a, "UPDATE kiln_user SET karma = 42, theme = 'dark' WHERE id = 1")
+        execute(a, "UPDATE kiln_user SET karma = 42, theme = 'dark' "
+                   "WHERE id = 1")
         with a.dev() as d:
             login_ok(d)
             r = post(d, "/api/tasks", {"title": "x", "owner": 1})
