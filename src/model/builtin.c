@@ -6,11 +6,18 @@
  *
  * A built-in model is added to a set only where it is needed: to the
  * app's models when one of them refers to "user" and the app has no
- * models/user.toml of its own (which keeps its own meaning), and to the
- * migrations' replayed state when an operation refers to it. It carries
- * KILN_MF_BUILTIN: the migrations never create, alter or drop its table
- * (mig_diff pairs it with itself). The password hash, issuer and subject
+ * models/user.toml of its own (one without extends keeps its own
+ * meaning), and to the migrations' replayed state when an operation
+ * refers to it or changes it. It carries KILN_MF_BUILTIN: the migrations
+ * never create, rename or drop its table, nor touch a column of Kiln's
+ * (mig_diff, ddl_op). The password hash, issuer and subject
  * columns are not in it: nothing generated ever reads or writes them.
+ *
+ * An app extends the user with a models/user.toml that says
+ * extends = "kiln.user" (model_extend_builtin): the model is then Kiln's
+ * fields followed by the app's, still on kiln_user and still
+ * KILN_MF_BUILTIN; the migrations add, alter and drop only the app's
+ * columns (model_builtin_column says which columns are Kiln's).
  */
 #include "model/model.h"
 
@@ -38,6 +45,13 @@ static const char user_toml[] =
 /* What messages and generated comments call the built-in model's file. */
 #define USER_FILE "kiln/models/user.toml"
 
+/* Every column of kiln_user (auth/schema.c), the ones the model leaves
+   out included: no app field may take one of these names. */
+static const char *const user_columns[] = {
+    "id",    "username",  "email",  "name",    "password",   "active",
+    "staff", "superuser", "issuer", "subject", "last_login", "created",
+};
+
 int model_add_builtin(model_set *s, const char *name, kiln_buf *errs)
 {
     if (strcmp(name, "user") != 0)
@@ -58,4 +72,99 @@ int model_add_builtin(model_set *s, const char *name, kiln_buf *errs)
 bool model_is_builtin_name(const char *name)
 {
     return name && strcmp(name, "user") == 0;
+}
+
+bool model_builtin_column(const char *model, const char *column)
+{
+    if (!model || !column || strcmp(model, "user") != 0)
+        return false;
+    for (size_t i = 0; i < sizeof user_columns / sizeof user_columns[0]; i++)
+        if (strcmp(user_columns[i], column) == 0)
+            return true;
+    return false;
+}
+
+/* Checks app field f of the extended user (declared in file): Kiln makes
+   users (kiln user create, a provider's sign-in) without the app's fields
+   and cannot rebuild kiln_user on SQLite, so each must be one that a row
+   gets without a value and that every database can add in place. */
+static int check_app_field(const char *file, const kiln_field *f,
+                           kiln_buf *errs)
+{
+    const char *col = f->column ? f->column : f->name;
+    if (model_builtin_column("user", f->name) ||
+        model_builtin_column("user", col)) {
+        model_error(errs, file, f->line, f->col,
+                    "field '%s': kiln_user has a column '%s' of Kiln's own; "
+                    "name the field differently",
+                    f->name, col);
+        return KILN_EINVAL;
+    }
+    if (f->type == KILN_FT_MANY) {
+        model_error(errs, file, f->line, f->col,
+                    "field '%s': the user cannot have many fields yet; make "
+                    "a model of your own with a ref:user field instead",
+                    f->name);
+        return KILN_EINVAL;
+    }
+    bool optional = f->flags & KILN_FF_OPTIONAL;
+    if (f->type == KILN_FT_REF && !optional) {
+        model_error(errs, file, f->line, f->col,
+                    "field '%s': a ref of the user is optional (\"ref:%s?\"): "
+                    "users already there and users Kiln creates have none",
+                    f->name, f->ref_name ? f->ref_name : "...");
+        return KILN_EINVAL;
+    }
+    if (!optional && !f->def) {
+        model_error(errs, file, f->line, f->col,
+                    "field '%s' of the user is required with no constant "
+                    "default: users already there need a value, and Kiln "
+                    "creates users (kiln user create, sign-in with a "
+                    "provider) without it. Give it a default (default = ...) "
+                    "or make it optional (\"?\")",
+                    f->name);
+        return KILN_EINVAL;
+    }
+    return 0;
+}
+
+int model_extend_builtin(model_set *s, const char *file, const char *name,
+                         kiln_model *m, kiln_buf *errs)
+{
+    if (strcmp(name, "user") != 0)
+        return KILN_ENOTFOUND;
+    kiln_arena tmp;
+    kiln_arena_init(&tmp, 4096);
+    toml_value *root = NULL;
+    toml_error te;
+    int rc = toml_parse(&tmp, user_toml, sizeof user_toml - 1, USER_FILE, &root,
+                        &te);
+    const toml_value *fields = rc == 0 ? toml_get(root, "fields") : NULL;
+    kiln_model kiln = {.name = "user", .table = "kiln_user"};
+    if (rc == 0)
+        rc = fields ? model_parse_fields(s, USER_FILE, "user", fields, false,
+                                         &kiln, errs)
+                    : KILN_EINVAL;
+    kiln_arena_deinit(&tmp);
+    if (rc != 0)
+        return rc == KILN_ENOMEM ? rc : KILN_EINVAL;
+    for (uint32_t i = 0; i < m->nfields; i++)
+        if (!(m->fields[i].flags & KILN_FF_PK) &&
+            check_app_field(file, &m->fields[i], errs) != 0)
+            rc = KILN_EINVAL;
+    kiln_field *v = kiln_arena_alloc(
+        &s->arena, (kiln.nfields + m->nfields + 1) * sizeof *v);
+    if (!v)
+        return KILN_ENOMEM;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < kiln.nfields; i++)
+        v[n++] = kiln.fields[i]; /* the primary key first */
+    for (uint32_t i = 0; i < m->nfields; i++)
+        if (!(m->fields[i].flags & KILN_FF_PK))
+            v[n++] = m->fields[i];
+    m->fields = v;
+    m->nfields = n;
+    m->table = "kiln_user";
+    m->flags |= KILN_MF_BUILTIN;
+    return rc;
 }

@@ -31,6 +31,13 @@
  * conversions, drop the old one, rename, recreate the indexes), inside the
  * migration's transaction, with foreign keys off around it and checked
  * before the commit (src/db/migrate.c does that part).
+ *
+ * A built-in model's table (kiln_user, when the app extends the user) is
+ * never rebuilt: the model leaves out columns of Kiln's (the password
+ * hash) that a rebuild would lose. Only the app's columns change there,
+ * in place (SQLite drops one with ALTER TABLE ... DROP COLUMN); an
+ * operation that would rebuild it, or that names a column of Kiln's, is
+ * refused with KILN_ESTATE.
  */
 #include "model/migration.h"
 
@@ -899,6 +906,41 @@ static bool ref_changed(const kiln_field *a, const kiln_field *b)
            strcmp(target_table(a), target_table(b)) != 0;
 }
 
+bool ddl_sqlite_alters_in_place(const kiln_model *m, const kiln_field *was,
+                                const kiln_field *f)
+{
+    kiln_buf ca, cb;
+    kiln_buf_init(&ca);
+    kiln_buf_init(&cb);
+    sqlite_column(m, was, &ca);
+    sqlite_column(m, f, &cb);
+    bool same = ca.p && cb.p && strcmp(ca.p, cb.p) == 0 && !ref_changed(was, f);
+    kiln_buf_deinit(&ca);
+    kiln_buf_deinit(&cb);
+    return same;
+}
+
+/* True when op may run on a built-in model's table: a field operation on
+   a column of the app's (never one of Kiln's), or an index. */
+static bool builtin_op_ok(const mig_op *op)
+{
+    switch (op->kind) {
+    case MIG_ADD_FIELD:
+    case MIG_DROP_FIELD:
+    case MIG_ALTER_FIELD:
+        return !model_builtin_column(op->model, op->name);
+    case MIG_RENAME_FIELD:
+        return !model_builtin_column(op->model, op->name) &&
+               !model_builtin_column(op->model, op->to);
+    case MIG_ADD_INDEX:
+    case MIG_DROP_INDEX:
+    case MIG_RENAME_INDEX:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* alter_field on PostgreSQL: the statements, in an order that works. */
 static void pg_alter(const kiln_model *m, const kiln_field *was,
                      const kiln_field *f, const mig_op *op, kiln_buf *b)
@@ -998,13 +1040,17 @@ static void pg_add(const kiln_model *m, const kiln_field *f, const mig_op *op,
  * a REFERENCES column must default to NULL), else a rebuild. Returns true
  * when it rebuilt.
  */
+static bool sqlite_adds_in_place(const kiln_field *f, const mig_op *op)
+{
+    bool optional = f->flags & KILN_FF_OPTIONAL;
+    return (optional || (f->def && !op_fills(op))) &&
+           !(f->type == KILN_FT_REF && f->def);
+}
+
 static bool sqlite_add(const kiln_model *old, const kiln_model *m,
                        const kiln_field *f, const mig_op *op, kiln_buf *b)
 {
-    bool optional = f->flags & KILN_FF_OPTIONAL;
-    bool in_place = (optional || (f->def && !op_fills(op))) &&
-                    !(f->type == KILN_FT_REF && f->def);
-    if (!in_place) {
+    if (!sqlite_adds_in_place(f, op)) {
         rebuild(old, m, op, b);
         return true;
     }
@@ -1027,6 +1073,11 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
     const kiln_model *old = mig_snap_named(before, op->model, &id);
     const kiln_model *now = id; /* the live model: the state after op */
     int rc = 0;
+    /* Kiln's own table: only the app's columns, never a rebuild */
+    bool builtin = (old && (old->flags & KILN_MF_BUILTIN)) ||
+                   (now && (now->flags & KILN_MF_BUILTIN));
+    if (builtin && !builtin_op_ok(op))
+        return KILN_ESTATE;
     switch (op->kind) {
     case MIG_CREATE_MODEL:
         now = model_find(st, op->model);
@@ -1095,6 +1146,8 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
             ddl_create_join(st, now, f, be, b);
         else if (pg)
             pg_add(now, f, op, b);
+        else if (builtin && !sqlite_adds_in_place(f, op))
+            return KILN_ESTATE;
         else if (sqlite_add(old, now, f, op, b))
             rc = note_rebuild(start, id, rb);
         return rc;
@@ -1108,7 +1161,11 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
             if (join_of(st, old, f, f->ref, &j) != 0)
                 return KILN_ENOMEM;
             kiln_buf_printf(b, "DROP TABLE %s;\n", j.table);
-        } else if (pg) {
+        } else if (pg || builtin) {
+            /* SQLite (3.35 on) drops a column that no index, constraint or
+               foreign key uses: the app's own columns of kiln_user */
+            if (builtin && !pg && f->type == KILN_FT_REF)
+                return KILN_ESTATE;
             kiln_buf_printf(b, "ALTER TABLE %s DROP COLUMN %s;\n", now->table,
                             f->column);
         } else {
@@ -1136,6 +1193,12 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
         sqlite_column(now, f, &cb);
         put_cast(was, f, f->column, op, DDL_SQLITE, &expr);
         if (strcmp(ca.p, cb.p) != 0 || ref_changed(was, f)) {
+            if (builtin) {
+                kiln_buf_deinit(&ca);
+                kiln_buf_deinit(&cb);
+                kiln_buf_deinit(&expr);
+                return KILN_ESTATE;
+            }
             rebuild(old, now, op, b);
             rc = note_rebuild(start, id, rb);
         } else if (strcmp(expr.p, f->column) != 0) {

@@ -15,6 +15,13 @@
  * drops, field renames, field changes of existing models, new models (the
  * ones they refer to first), references and join tables, new indexes,
  * index renames, then drops of whole models.
+ *
+ * A built-in model (the user, on Kiln's table kiln_user) is never created,
+ * renamed or dropped. When the app extends it (models/user.toml with
+ * extends = "kiln.user"), only the app's fields are diffed - Kiln's
+ * columns never appear in an operation - and a change SQLite could only
+ * make by rebuilding kiln_user is refused (the rebuild would lose the
+ * columns the model leaves out).
  */
 #include "model/migration.h"
 
@@ -162,10 +169,24 @@ static int pair_models(dctx *x)
     for (size_t i = 0; i < x->st->n; i++) {
         x->pairs[i].s = x->st->models[i];
         x->pairs[i].m = model_find(x->models, x->st->models[i]->name);
-        /* a built-in model no app model refers to any more stays: its
-           table is Kiln's (paired with itself, nothing changes) */
-        if (!x->pairs[i].m && (x->st->models[i]->flags & KILN_MF_BUILTIN))
-            x->pairs[i].m = x->st->models[i];
+    }
+    /* a built-in model the app's models neither extend nor refer to any
+       more stays (its table is Kiln's): paired with Kiln's own model, so
+       that the app's fields it had are dropped and nothing else changes */
+    for (size_t i = 0; i < x->npairs; i++) {
+        kiln_model *s = x->st->models[i];
+        if (x->pairs[i].m || !(s->flags & KILN_MF_BUILTIN))
+            continue;
+        model_set_remove(x->st, s);
+        int rc = model_add_builtin(x->st, s->name, x->errs);
+        kiln_model *k = model_find(x->st, s->name);
+        if (k)
+            model_set_remove(x->st, k);
+        if (model_set_add(x->st, s) != 0 || rc == KILN_ENOMEM)
+            return KILN_ENOMEM;
+        if (rc != 0 || !k)
+            return KILN_EINVAL;
+        x->pairs[i].m = k;
     }
     /* renames: a hint or a flag names the state model a new one was */
     for (size_t k = 0; k < x->models->n; k++) {
@@ -395,6 +416,14 @@ static void add_field(dctx *x, const kiln_model *m, const kiln_field *mf)
         .kind = MIG_ADD_FIELD, .model = m->name, .name = mf->name, .field = mf};
     bool given = fill_from_flag(x, m->name, mf, &op);
     bool required = mf->type != KILN_FT_MANY && !(mf->flags & KILN_FF_OPTIONAL);
+    if ((m->flags & KILN_MF_BUILTIN) && given && required) {
+        refuse(x,
+               "--default %s.%s: rows of Kiln's table %s take the field's "
+               "own default; change default = ... in %s instead",
+               m->name, mf->name, m->table,
+               m->file ? m->file : "its model file");
+        return;
+    }
     if (!given && required && !has_default(mf))
         needs_value(x, m, mf, "is new and required");
     else if (!given && required && !mf->def)
@@ -414,6 +443,15 @@ static void drop_field(dctx *x, const char *model, const kiln_model *s,
                  .model = model,
                  .name = sf->name,
                  .field = field_now(x, sf)};
+    if ((s->flags & KILN_MF_BUILTIN) && sf->type == KILN_FT_REF) {
+        refuse(x,
+               "field %s.%s is gone from models/%s.toml: SQLite cannot drop "
+               "a column with a foreign key from Kiln's table %s without "
+               "rebuilding it (which would lose the columns the model leaves "
+               "out), so Kiln refuses it; keep the field",
+               model, sf->name, model, s->table);
+        return;
+    }
     if (!x->o->accept_loss) {
         kiln_buf hint;
         kiln_buf_init(&hint);
@@ -466,6 +504,20 @@ static void alter_field(dctx *x, const kiln_model *m, const kiln_field *sf,
                "that. Add a new field, copy the values with a hand-written "
                ".sql migration, then drop this one",
                m->name, mf->name, d.p);
+        kiln_buf_deinit(&d);
+        return;
+    }
+    if ((m->flags & KILN_MF_BUILTIN) &&
+        (!ddl_sqlite_alters_in_place(m, from, mf) || mf->type == KILN_FT_REF ||
+         from->type == KILN_FT_REF)) {
+        refuse(x,
+               "field %s.%s changes from %s: on SQLite that rebuilds Kiln's "
+               "table %s, which would lose the columns the model leaves out "
+               "(the password hash), so Kiln refuses it. Changes that keep "
+               "the column's definition (a longer max_length, new enum "
+               "values, bounds) are fine; else add a new field, copy the "
+               "values, and drop this one",
+               m->name, mf->name, d.p, m->table);
         kiln_buf_deinit(&d);
         return;
     }
@@ -572,10 +624,12 @@ static void diff_model(dctx *x, const kiln_model *s, const kiln_model *m)
                      .index = &m->indexes[i]};
         emit(x, PH_ADD_INDEX, &op);
     }
-    /* fields */
+    /* fields (of a built-in model: only the app's, never Kiln's) */
+    bool builtin = (s->flags | m->flags) & KILN_MF_BUILTIN;
     for (uint32_t i = 0; i < m->nfields; i++) {
         const kiln_field *mf = &m->fields[i];
-        if (mf->flags & KILN_FF_PK)
+        if ((mf->flags & KILN_FF_PK) ||
+            (builtin && model_builtin_column(m->name, mf->name)))
             continue;
         const char *old = field_was(x, s, m, mf);
         if (!old) {
@@ -594,6 +648,8 @@ static void diff_model(dctx *x, const kiln_model *s, const kiln_model *m)
     }
     for (uint32_t i = 0; i < s->nfields; i++) {
         const kiln_field *sf = &s->fields[i];
+        if (builtin && model_builtin_column(s->name, sf->name))
+            continue;
         if (!(sf->flags & KILN_FF_PK) && !field_became(x, s, m, sf))
             drop_field(x, m->name, s, m, sf);
     }
@@ -920,13 +976,36 @@ int mig_diff(model_set *st, const model_set *models, const mig_diff_opts *o,
         mig_file_init(&x.ph[i], out->path);
     x.used_default = calloc(x.o->ndefaults + 1, sizeof *x.used_default);
     x.used_rename = calloc(x.o->nrenames + 1, sizeof *x.used_rename);
-    int rc = x.used_default && x.used_rename ? pair_models(&x) : KILN_ENOMEM;
+    int rc = x.used_default && x.used_rename ? 0 : KILN_ENOMEM;
+    /* the built-in models the app extends or refers to are in the state
+       from the start: Kiln's schema made their tables */
+    for (size_t i = 0; rc == 0 && i < models->n; i++)
+        if ((models->models[i]->flags & KILN_MF_BUILTIN) &&
+            !model_find(st, models->models[i]->name))
+            rc = model_add_builtin(st, models->models[i]->name, errs);
+    if (rc == 0)
+        rc = pair_models(&x);
     if (rc == 0) {
         check_flags(&x);
         for (size_t i = 0; i < x.npairs; i++) {
             const kiln_model *s = x.pairs[i].s, *m = x.pairs[i].m;
             if (!m)
                 continue;
+            if ((s->flags ^ m->flags) & KILN_MF_BUILTIN) {
+                /* Kiln's user on kiln_user and an app's model on a table
+                   of its own share a name: neither becomes the other */
+                bool was_kilns = s->flags & KILN_MF_BUILTIN;
+                refuse(&x,
+                       "model %s: the migrations have it on table %s (%s), "
+                       "the models on table %s (%s); Kiln cannot turn one "
+                       "into the other. Give the app's own model another "
+                       "name first (models/NEW.toml with renamed_from = "
+                       "\"%s\")",
+                       m->name, s->table,
+                       was_kilns ? "Kiln's user" : "the app's model", m->table,
+                       was_kilns ? "the app's model" : "Kiln's user", m->name);
+                continue;
+            }
             if (strcmp(s->name, m->name) != 0 ||
                 strcmp(s->table, m->table) != 0) {
                 mig_op op = {.kind = MIG_RENAME_MODEL, .model = s->name};

@@ -16,6 +16,9 @@
  *
  *   [[unique]]
  *   fields = ["project", "title"]
+ *
+ * models/user.toml may instead say extends = "kiln.user": its fields are
+ * added to Kiln's built-in user (model/builtin.c), on table kiln_user.
  */
 #include "model/model.h"
 
@@ -61,7 +64,7 @@ const kiln_field *model_field(const kiln_model *m, const char *name)
 static const char *const model_keys[] = {
     "table",    "label",          "label_plural", "help",
     "ordering", "unknown_fields", "renamed_from", "fields",
-    "index",    "unique",         "api",
+    "index",    "unique",         "api",          "extends",
 };
 #define NMODEL_KEYS (sizeof model_keys / sizeof model_keys[0])
 
@@ -344,11 +347,15 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
     m->file = fname;
     const toml_value *fields = NULL, *ix = NULL, *uq = NULL, *order = NULL;
     const toml_value *api = NULL;
+    const toml_entry *extends = NULL, *table = NULL;
     rc = 0;
     for (size_t i = 0; i < root->u.table.n; i++) {
         const toml_entry *e = &root->u.table.items[i];
         const char *k = e->key.p;
-        if (strcmp(k, "table") == 0) {
+        if (strcmp(k, "extends") == 0) {
+            extends = e;
+        } else if (strcmp(k, "table") == 0) {
+            table = e;
             const char *t = str_key(s, fname, e, errs, &rc);
             /* Kiln's own models (model/builtin.c, "kiln/models/...") are
                the ones whose tables may start with kiln_ */
@@ -403,6 +410,33 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
             rc = KILN_EINVAL;
         }
     }
+    if (extends) {
+        /* models/user.toml: extends = "kiln.user" adds the app's fields to
+           Kiln's built-in user (model/builtin.c) */
+        const toml_value *v = extends->value;
+        bool ok = v->type == TOML_STRING &&
+                  kiln_str_eq(v->u.string, KILN_STR("kiln.user"));
+        if (!ok || strcmp(name, "user") != 0) {
+            model_error(errs, fname, v->line, v->column,
+                        "extends names a built-in model of Kiln's, in the "
+                        "file of its name: models/user.toml can say extends "
+                        "= \"kiln.user\"");
+            rc = KILN_EINVAL;
+        }
+        if (table) {
+            model_error(errs, fname, table->line, table->column,
+                        "the extended user's table is Kiln's kiln_user: "
+                        "remove table");
+            rc = KILN_EINVAL;
+        }
+        if (m->renamed_from) {
+            model_error(errs, fname, 1, 1,
+                        "the extended user cannot be renamed: remove "
+                        "renamed_from");
+            rc = KILN_EINVAL;
+        }
+        m->table = "kiln_user";
+    }
     if (m->table == name &&
         (model_sql_reserved(name) || strncmp(name, "kiln_", 5) == 0)) {
         model_error(errs, fname, 1, 1,
@@ -424,6 +458,11 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
     int r = model_parse_fields(s, fname, name, fields, false, m, errs);
     if (r != 0)
         rc = r;
+    if (r == 0 && extends && rc == 0) {
+        r = model_extend_builtin(s, fname, name, m, errs);
+        if (r != 0)
+            rc = r;
+    }
     if (rc == 0)
         rc = build_indexes(s, fname, m, ix, uq, errs);
     if (order) {
@@ -468,6 +507,18 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
         r = model_parse_api(s, fname, m, api, errs);
         if (r != 0)
             rc = r;
+        /* Kiln makes and removes users (their password hash is its own):
+           the API of the extended user reads and edits them */
+        if (r == 0 && extends && m->api &&
+            (m->api->ops & (KILN_API_CREATE | KILN_API_DELETE))) {
+            model_error(errs, fname, api->line, api->column,
+                        "the user's [api] can list, retrieve and update "
+                        "users, not create or delete them (kiln user create "
+                        "and sign-in make users): write operations = "
+                        "[\"list\", \"retrieve\", \"update\", "
+                        "\"partial_update\"]");
+            rc = KILN_EINVAL;
+        }
     }
     kiln_arena_deinit(&tmp);
     if (rc == KILN_ENOMEM)

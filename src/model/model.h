@@ -122,6 +122,29 @@ bool model_api_path_ok(const char *p, size_t n);
  */
 int model_add_builtin(model_set *s, const char *name, kiln_buf *errs);
 
+/**
+ * Makes m, the app's models/NAME.toml (file) that says extends =
+ * "kiln.NAME", the built-in model name extended: its fields become the
+ * built-in's (primary key first) followed by the app's own, its table the
+ * built-in's, and it is marked KILN_MF_BUILTIN. Each app field must be one
+ * Kiln can add to its table in place and that the rows Kiln writes can do
+ * without: not named like a column of Kiln's, not many, optional or with
+ * a constant default (a ref: optional). Call it after m's fields are
+ * parsed and before its indexes are built. Returns 0, KILN_ENOTFOUND (no
+ * such built-in), KILN_EINVAL (lines in errs) or KILN_ENOMEM. The fields
+ * are allocated in s. Defined in builtin.c.
+ */
+int model_extend_builtin(model_set *s, const char *file, const char *name,
+                         kiln_model *m, kiln_buf *errs);
+
+/**
+ * True when column is one of Kiln's own columns of built-in model model's
+ * table (for "user": every column of kiln_user that Kiln's schema makes,
+ * the password hash, issuer and subject included). The migrations never
+ * add, alter or drop one.
+ */
+bool model_builtin_column(const char *model, const char *column);
+
 /** True when name is a built-in model's ("user"). */
 bool model_is_builtin_name(const char *name);
 

@@ -542,6 +542,27 @@ static int replay_index(rctx *x, const mig_op *op, kiln_model *m)
     }
 }
 
+/* Adds the built-in model op works on (the user whose app fields it
+   changes) to st when st does not have it yet: Kiln's schema made its
+   table before any migration. Returns 0 or an error (a line in errs). */
+static int ensure_builtin(model_set *st, const mig_op *op, const char *path,
+                          kiln_buf *errs)
+{
+    if (op->kind == MIG_CREATE_MODEL || !op->model ||
+        !model_is_builtin_name(op->model) || model_find(st, op->model))
+        return 0;
+    kiln_buf e;
+    kiln_buf_init(&e);
+    int rc = model_add_builtin(st, op->model, &e);
+    if (rc != 0) {
+        rctx x = {.st = st, .path = path, .line = op->line, .errs = errs};
+        rc = fail(&x, "the built-in model %s: %s", op->model,
+                  e.p ? e.p : kiln_strerror(rc));
+    }
+    kiln_buf_deinit(&e);
+    return rc;
+}
+
 int mig_replay(model_set *st, const mig_op *op, const char *path,
                kiln_buf *errs)
 {
@@ -572,10 +593,26 @@ int mig_replay(model_set *st, const mig_op *op, const char *path,
         rc = replay_rename_model(&x, op);
         break;
     default: {
+        rc = ensure_builtin(st, op, path, errs);
+        if (rc != 0)
+            return rc;
         kiln_model *m = model_find(st, op->model);
         if (!m)
             return fail(&x, "there is no model %s at this point",
                         op->model ? op->model : "?");
+        if ((m->flags & KILN_MF_BUILTIN) &&
+            (model_builtin_column(m->name, op->name) ||
+             (op->kind == MIG_RENAME_FIELD &&
+              model_builtin_column(m->name, op->to))))
+            return fail(&x,
+                        "%s.%s: the field is Kiln's own (its table is "
+                        "%s); a migration changes only the app's fields",
+                        m->name,
+                        op->kind == MIG_RENAME_FIELD &&
+                                model_builtin_column(m->name, op->to)
+                            ? op->to
+                            : op->name,
+                        m->table);
         rc = op->kind >= MIG_ADD_INDEX ? replay_index(&x, op, m)
                                        : replay_field(&x, op, m);
     }
@@ -695,7 +732,9 @@ static int step(model_set *st, const mig_op *op, const char *path,
                 mig_rebuilds *rb, kiln_buf *errs)
 {
     mig_snap before;
-    int rc = mig_snapshot(st, &before);
+    int rc = ensure_builtin(st, op, path, errs);
+    if (rc == 0)
+        rc = mig_snapshot(st, &before);
     if (rc == 0)
         rc = mig_replay(st, op, path, errs);
     if (rc == 0) {
@@ -705,6 +744,18 @@ static int step(model_set *st, const mig_op *op, const char *path,
                             "%s:%d: a value of this operation is not of its "
                             "field's type\n",
                             path, op->line);
+        else if (rc == KILN_ESTATE)
+            kiln_buf_printf(errs,
+                            "%s:%d: %s.%s: Kiln refuses this change to its "
+                            "own table: it would touch a column of Kiln's or "
+                            "rebuild the table on SQLite, losing the columns "
+                            "the model leaves out (the password hash). The "
+                            "app's fields of the user can be added, renamed, "
+                            "dropped, and changed where the column's "
+                            "definition stays the same (a longer "
+                            "max_length, new enum values)\n",
+                            path, op->line, op->model ? op->model : "?",
+                            op->name ? op->name : "?");
     }
     return rc;
 }

@@ -1093,3 +1093,320 @@ TEST(an_apps_own_user_model_keeps_its_meaning)
     CHECK_HAS(m.text, "create_model = \"user\"");
     made_free(&m);
 }
+
+/* ---- the app's fields of the user (extends = "kiln.user") ---------------- */
+
+static const char user_ext[] = "extends = \"kiln.user\"\n"
+                               "[fields]\n"
+                               "bio = { type = \"string\", max_length = 200, "
+                               "default = \"\", blank = true }\n"
+                               "karma = { type = \"integer\", default = 10 }\n";
+
+/* The errors of loading models/user.toml with text src (malloc'd). */
+static char *user_errors(const char *src)
+{
+    model_set ms;
+    model_set_init(&ms);
+    kiln_buf errs;
+    kiln_buf_init(&errs);
+    int rc = model_load_text(&ms, "models/user.toml", src, strlen(src), &errs);
+    if (rc == 0)
+        rc = model_set_resolve(&ms, &errs);
+    CHECK(rc != 0);
+    model_set_free(&ms);
+    return take(&errs);
+}
+
+TEST(an_extended_user_is_kilns_fields_then_the_apps)
+{
+    const char *models[] = {"models/user.toml", user_ext, "models/task.toml",
+                            "[fields]\nowner = \"ref:user\"\n"};
+    model_set ms;
+    load_models(&ms, models, 2);
+    CHECK_INT((int)ms.n, 2);
+    const kiln_model *u = model_find(&ms, "user");
+    CHECK(u != NULL);
+    CHECK_STR(u->table, "kiln_user");
+    CHECK_STR(u->file, "models/user.toml");
+    CHECK(u->flags & KILN_MF_BUILTIN);
+    static const char *const names[] = {
+        "id",        "username",   "email",   "name", "active", "staff",
+        "superuser", "last_login", "created", "bio",  "karma"};
+    CHECK_INT((int)u->nfields, (int)(sizeof names / sizeof names[0]));
+    for (uint32_t i = 0; i < u->nfields && i < 11; i++)
+        CHECK_STR(u->fields[i].name, names[i]);
+    CHECK(u->fields[0].flags & KILN_FF_PK);
+    CHECK(model_field(u, "username")->flags & KILN_FF_READ_ONLY);
+    CHECK(!(model_field(u, "karma")->flags & KILN_FF_READ_ONLY));
+    CHECK_STR(model_field(u, "karma")->def, "10");
+    CHECK(model_field(u, "password") == NULL);
+    CHECK(model_field(u, "issuer") == NULL);
+    CHECK(model_field(u, "subject") == NULL);
+    /* username's unique index is the built-in's */
+    CHECK_INT((int)u->nindexes, 1);
+    CHECK(u->indexes[0].unique);
+    CHECK_STR(u->indexes[0].fields[0], "username");
+    /* the task's ref points at it */
+    CHECK(model_find(&ms, "task")->fields[1].ref == u);
+    model_set_free(&ms);
+}
+
+TEST(mistakes_in_an_extended_user)
+{
+    static const struct {
+        const char *src, *msg;
+    } cases[] = {
+        {"extends = \"kiln.user\"\n[fields]\nlevel = \"integer\"\n",
+         "models/user.toml:3:1: field 'level' of the user is required with "
+         "no constant default"},
+        {"extends = \"kiln.user\"\n[fields]\nseen = { type = \"datetime\", "
+         "default = \"now\" }\n",
+         "field 'seen' of the user is required with no constant default"},
+        {"extends = \"kiln.user\"\n[fields]\npassword = \"string:20?\"\n",
+         "kiln_user has a column 'password' of Kiln's"},
+        {"extends = \"kiln.user\"\n[fields]\nsubject = \"string:20?\"\n",
+         "column 'subject' of Kiln's"},
+        {"extends = \"kiln.user\"\n[fields]\nstaff = \"bool?\"\n",
+         "column 'staff' of Kiln's"},
+        {"extends = \"kiln.user\"\n[fields]\nfriends = \"many:user\"\n",
+         "cannot have many fields yet"},
+        {"extends = \"kiln.user\"\n[fields]\nboss = \"ref:user\"\n",
+         "a ref of the user is optional"},
+        {"extends = \"kiln.user\"\ntable = \"people\"\n[fields]\nx = "
+         "\"integer?\"\n",
+         "remove table"},
+        {"extends = \"kiln.user\"\nrenamed_from = \"member\"\n[fields]\nx = "
+         "\"integer?\"\n",
+         "cannot be renamed"},
+        {"extends = \"kiln.users\"\n[fields]\nx = \"integer?\"\n",
+         "models/user.toml can say extends = \"kiln.user\""},
+        {"extends = true\n[fields]\nx = \"integer?\"\n",
+         "models/user.toml can say"},
+        {"extends = \"kiln.user\"\n[fields]\nx = \"integer?\"\n[api]\n"
+         "operations = [\"all\"]\n",
+         "models/user.toml:4:1: the user's [api] can list, retrieve and "
+         "update users, not create or delete them"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *e = user_errors(cases[i].src);
+        CHECK_HAS(e, cases[i].msg);
+        free(e);
+    }
+    /* only the user's own file extends it */
+    model_set ms;
+    model_set_init(&ms);
+    kiln_buf errs;
+    kiln_buf_init(&errs);
+    static const char p[] = "extends = \"kiln.user\"\n[fields]\nx = "
+                            "\"integer?\"\n";
+    CHECK(model_load_text(&ms, "models/profile.toml", p, strlen(p), &errs) !=
+          0);
+    CHECK_HAS(errs.p, "models/profile.toml:1:11: extends names a built-in");
+    kiln_buf_deinit(&errs);
+    model_set_free(&ms);
+}
+
+/* True when text names a column of Kiln's in an operation. */
+static void check_no_kiln_column(const char *text)
+{
+    static const char *const kilns[] = {
+        "id",    "username",  "email",  "name",    "password",   "active",
+        "staff", "superuser", "issuer", "subject", "last_login", "created"};
+    for (size_t i = 0; i < sizeof kilns / sizeof kilns[0]; i++) {
+        char op[64];
+        static const char *const kinds[] = {"add_field", "drop_field",
+                                            "alter_field", "rename_field"};
+        for (size_t k = 0; k < 4; k++) {
+            snprintf(op, sizeof op, "%s = \"user.%s\"", kinds[k], kilns[i]);
+            CHECK_LACKS(text, op);
+        }
+    }
+    CHECK_LACKS(text, "create_model = \"user\"");
+    CHECK_LACKS(text, "drop_model = \"user\"");
+    CHECK_LACKS(text, "rename_model");
+}
+
+TEST(the_diff_of_an_extended_user_has_only_the_apps_columns)
+{
+    const char *v1[] = {"models/user.toml", user_ext};
+    made a = make(NULL, 0, v1, 1, &(mig_diff_opts){0});
+    CHECK_INT(a.rc, 0);
+    CHECK_INT((int)a.nops, 2);
+    CHECK_INT(a.kinds[0], MIG_ADD_FIELD);
+    CHECK_INT(a.kinds[1], MIG_ADD_FIELD);
+    CHECK_HAS(a.text, "add_field = \"user.bio\"");
+    CHECK_HAS(a.text, "add_field = \"user.karma\"");
+    check_no_kiln_column(a.text);
+    const char *prev[2] = {a.text, NULL};
+    /* the SQL: in place on both, never a rebuild of kiln_user */
+    char *e = NULL;
+    char *lite = sql_of(prev, 1, DDL_SQLITE, false, false, &e);
+    CHECK_HAS(lite, "ALTER TABLE kiln_user ADD COLUMN bio TEXT NOT NULL "
+                    "DEFAULT ''");
+    CHECK_HAS(lite, "ALTER TABLE kiln_user ADD COLUMN karma INTEGER NOT NULL "
+                    "DEFAULT 10");
+    CHECK_LACKS(lite, "kiln_new_");
+    CHECK_LACKS(lite, "DROP TABLE");
+    free(lite);
+    free(e);
+    char *undo = sql_of(prev, 1, DDL_SQLITE, true, false, &e);
+    CHECK_HAS(undo, "ALTER TABLE kiln_user DROP COLUMN karma;");
+    CHECK_HAS(undo, "ALTER TABLE kiln_user DROP COLUMN bio;");
+    CHECK_LACKS(undo, "kiln_new_");
+    free(undo);
+    free(e);
+    char *pg = sql_of(prev, 1, DDL_POSTGRES, false, false, &e);
+    CHECK_HAS(pg, "ALTER TABLE kiln_user ADD COLUMN karma bigint NOT NULL "
+                  "DEFAULT 10");
+    free(pg);
+    free(e);
+    /* nothing more to do; a longer string alters in place */
+    made same = make(prev, 1, v1, 1, &(mig_diff_opts){0});
+    CHECK_INT(same.rc, 0);
+    CHECK_INT((int)same.nops, 0);
+    made_free(&same);
+    char longer[512];
+    snprintf(longer, sizeof longer, "%s", user_ext);
+    memcpy(strstr(longer, "= 200"), "= 400", 5);
+    const char *v2[] = {"models/user.toml", longer};
+    made b = make(prev, 1, v2, 1, &(mig_diff_opts){0});
+    CHECK_INT(b.rc, 0);
+    CHECK_INT((int)b.nops, 1);
+    CHECK_INT(b.kinds[0], MIG_ALTER_FIELD);
+    check_no_kiln_column(b.text);
+    /* a new default would rebuild kiln_user on SQLite: refused */
+    char other[512];
+    snprintf(other, sizeof other, "%s", user_ext);
+    memcpy(strstr(other, "= 10"), "= 11", 4);
+    const char *v3[] = {"models/user.toml", other};
+    made c = make(prev, 1, v3, 1, &(mig_diff_opts){.accept_loss = true});
+    CHECK_INT(c.rc, KILN_EINVAL);
+    CHECK_HAS(c.errs, "field user.karma changes from");
+    CHECK_HAS(c.errs, "rebuilds Kiln's table kiln_user");
+    made_free(&c);
+    /* --default for a field of the user: refused (rows take its own) */
+    const char *v4[] = {"models/user.toml",
+                        "extends = \"kiln.user\"\n[fields]\nbio = { type = "
+                        "\"string\", max_length = 200, default = \"\", blank = "
+                        "true }\nkarma = { type = \"integer\", default = 10 }\n"
+                        "rank = { type = \"integer\", default = 1 }\n"};
+    const char *defs[] = {"user.rank=5"};
+    made d = make(prev, 1, v4, 1,
+                  &(mig_diff_opts){.defaults = defs, .ndefaults = 1});
+    CHECK_INT(d.rc, KILN_EINVAL);
+    CHECK_HAS(d.errs, "--default user.rank: rows of Kiln's table kiln_user");
+    made_free(&d);
+    /* the user.toml gone: the app's columns are dropped, Kiln's stay */
+    const char *none[] = {"models/task.toml", "[fields]\nt = \"string:9\"\n"};
+    made g = make(prev, 1, none, 1, &(mig_diff_opts){0});
+    CHECK_INT(g.rc, KILN_EINVAL);
+    CHECK_HAS(g.errs, "field user.bio is gone");
+    made_free(&g);
+    made h = make(prev, 1, none, 1, &(mig_diff_opts){.accept_loss = true});
+    CHECK_INT(h.rc, 0);
+    CHECK_INT((int)h.nops, 3);
+    CHECK_HAS(h.text, "drop_field = \"user.bio\"");
+    CHECK_HAS(h.text, "drop_field = \"user.karma\"");
+    check_no_kiln_column(h.text);
+    prev[1] = h.text;
+    lite = sql_of(prev, 2, DDL_SQLITE, false, false, &e);
+    CHECK_HAS(lite, "ALTER TABLE kiln_user DROP COLUMN bio;");
+    CHECK_LACKS(lite, "kiln_new_kiln_user");
+    free(lite);
+    free(e);
+    made_free(&h);
+    made_free(&b);
+    made_free(&a);
+}
+
+TEST(hand_written_operations_on_kilns_columns_are_refused)
+{
+    static const char *const bad[] = {
+        "[[op]]\ndrop_field = \"user.password\"\nfield = \"string:9\"\n",
+        "[[op]]\nadd_field = \"user.issuer\"\nfield = \"string:9?\"\n",
+        "[[op]]\nalter_field = \"user.email\"\nfrom = \"string:254\"\n"
+        "to = \"string:300\"\n",
+        "[[op]]\nrename_field = \"user.name\"\nto = \"full_name\"\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *one[] = {bad[i]};
+        char *e = replay_errors(one, 1);
+        CHECK_HAS(e, "the field is Kiln's own (its table is kiln_user)");
+        free(e);
+    }
+    /* a hand-written change of an app column that SQLite would make by
+       rebuilding kiln_user: no SQL on SQLite, fine on PostgreSQL */
+    const char *texts[] = {
+        "[[op]]\nadd_field = \"user.karma\"\nfield = { type = \"integer\", "
+        "default = 10 }\n",
+        "[[op]]\nalter_field = \"user.karma\"\nfrom = { type = \"integer\", "
+        "default = 10 }\nto = { type = \"integer\", default = 11 }\n"};
+    char *e = NULL;
+    char *lite = sql_of(texts, 2, DDL_SQLITE, false, false, &e);
+    CHECK(lite == NULL);
+    CHECK_HAS(e, "user.karma: Kiln refuses this change to its own table");
+    free(e);
+    char *pg = sql_of(texts, 2, DDL_POSTGRES, false, false, &e);
+    CHECK_HAS(pg, "ALTER TABLE kiln_user ALTER COLUMN karma SET DEFAULT 11");
+    free(pg);
+    free(e);
+}
+
+TEST(every_type_the_user_can_take_is_added_in_place)
+{
+    const char *models[] = {
+        "models/user.toml",
+        "extends = \"kiln.user\"\n[fields]\n"
+        "a = \"date?\"\nb = \"datetime?\"\nc = \"decimal:8,2?\"\n"
+        "d = \"uuid?\"\ne = \"json?\"\nf = { type = \"bool\", default = "
+        "false }\ng = { type = \"float\", default = 1.5 }\nh = \"time?\"\n"
+        "i = \"text?\"\nj = \"enum:x,y?\"\nk = \"ref:team?\"\n"
+        "l = { type = \"string\", max_length = 9, default = \"n\", unique = "
+        "true }\n",
+        "models/team.toml", "[fields]\nname = \"string:40\"\n"};
+    made m = make(NULL, 0, models, 2, &(mig_diff_opts){0});
+    CHECK_INT(m.rc, 0);
+    check_no_kiln_column(m.text);
+    CHECK_HAS(m.text, "create_model = \"team\"");
+    CHECK_HAS(m.text, "add_field = \"user.k\"");
+    const char *prev[] = {m.text};
+    for (int be = 0; be < 2; be++) {
+        char *e = NULL;
+        char *sql =
+            sql_of(prev, 1, be ? DDL_POSTGRES : DDL_SQLITE, false, false, &e);
+        CHECK(sql != NULL);
+        CHECK_LACKS(sql, "kiln_new_");
+        CHECK_LACKS(sql, "DROP TABLE");
+        CHECK_HAS(sql, "ALTER TABLE kiln_user ADD COLUMN k_id");
+        CHECK_HAS(sql, "ON kiln_user (l)");
+        free(sql);
+        free(e);
+    }
+    made_free(&m);
+}
+
+TEST(kilns_user_and_an_apps_own_user_do_not_turn_into_each_other)
+{
+    const char *ext[] = {"models/user.toml", user_ext};
+    const char *own[] = {"models/user.toml",
+                         "table = \"account\"\n[fields]\nnick = "
+                         "\"string:40\"\n"};
+    made a = make(NULL, 0, ext, 1, &(mig_diff_opts){0});
+    CHECK_INT(a.rc, 0);
+    const char *prev[] = {a.text};
+    made b = make(prev, 1, own, 1, &(mig_diff_opts){.accept_loss = true});
+    CHECK_INT(b.rc, KILN_EINVAL);
+    CHECK_HAS(b.errs, "model user: the migrations have it on table kiln_user "
+                      "(Kiln's user), the models on table account (the "
+                      "app's model)");
+    made_free(&b);
+    made c = make(NULL, 0, own, 1, &(mig_diff_opts){0});
+    CHECK_INT(c.rc, 0);
+    const char *prev2[] = {c.text};
+    made d = make(prev2, 1, ext, 1, &(mig_diff_opts){.accept_loss = true});
+    CHECK_INT(d.rc, KILN_EINVAL);
+    CHECK_HAS(d.errs, "the models on table kiln_user (Kiln's user)");
+    made_free(&d);
+    made_free(&c);
+    made_free(&a);
+}
