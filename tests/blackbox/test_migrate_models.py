@@ -344,8 +344,10 @@ def test_renaming_a_model_keeps_its_rows_and_links():
         eq(db.query("SELECT count(*) FROM task"), [["0"]], "cascaded")
         eq(db.query("SELECT count(*) FROM task_tags"), [["0"]], "and links")
         if db.pg:
+            # the app's tables (Kiln's own, kiln_*, have references too)
             names = db.query("SELECT conname FROM pg_constraint WHERE "
-                             "contype = 'f' ORDER BY 1")
+                             "contype = 'f' AND conrelid::regclass::text "
+                             "NOT LIKE 'kiln%' ORDER BY 1")
             eq([n[0] for n in names],
                ["task_parent_id_fkey", "task_tags_tag_id_fkey",
                 "task_tags_task_id_fkey"], "constraint names follow")
