@@ -207,7 +207,10 @@ class Check:
                 out.append(self.word(n - 1) + "\u00e9")
                 out.append("\U0001F600" * n)
         if pat:  # words of the pattern: alternatives it spells out
-            words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", pat)
+            # (each once: "^-?(id)(,-?(id))*$" spells one name twice, and
+            # "id,id" names a field twice, which a list refuses)
+            words = list(dict.fromkeys(
+                re.findall(r"[A-Za-z_][A-Za-z0-9_]*", pat)))
             out += words + ["-" + w for w in words]
             out += ["00:00", "23:59:59", "14:07:00.250", "a-1", "abc", "1",
                     "1,2", "-3"]
