@@ -39,6 +39,7 @@
 #include "kiln/app.h"
 #include "kiln/ws.h"
 #include "kiln/sse.h"
+#include "kiln/ssr.h"
 #include "kiln/pubsub.h"
 #include "kiln/config.h"
 #include "kiln/db.h"
