@@ -22,8 +22,11 @@
  * linked to its connection while it waits; whoever ends the wait (the
  * answer, the connection's end) unlinks it first, and a caller that timed
  * out unlinks it itself, so a late answer finds no one and is dropped.
- * Callers are resumed with worker_unpark_soon, which is valid from the
- * loop and from a coroutine alike.
+ * Callers are resumed with worker_unpark_soon. A connection is broken
+ * (closed, freed) from the loop only, never from a coroutine: a handler
+ * may run inside the loop's batch of events, which may still hold one for
+ * that connection. A write that fails in a coroutine marks it dead, and
+ * the end-of-turn hook breaks it.
  *
  * Ownership. The ssr_service is the process's (ssr_start to ssr_stop). A
  * connection is its worker's and is freed when it breaks, later if one of
@@ -80,6 +83,7 @@ struct ssr_conn {
     ssr_worker *sw;
     ssr_conn *next;
     bool broken;
+    bool dead; /* a write failed in a coroutine: the hook breaks it */
     bool want_write;
     bool free_pending;
     int busy; /* callbacks of this connection on the stack */
@@ -94,6 +98,7 @@ struct ssr_conn {
 /* A worker's connections (its thread only). */
 struct ssr_worker {
     worker *w;
+    worker_hook hook; /* breaks dead connections (ssr_turn_end) */
     ssr_conn *conns;
     int nconns;
     uint32_t next_id;
@@ -625,6 +630,18 @@ static void worker_state_free(ssr_worker *sw)
     free(sw);
 }
 
+/* The end of a loop turn: breaks the connections a coroutine found dead. */
+static void ssr_turn_end(void *arg)
+{
+    ssr_worker *sw = arg;
+    for (ssr_conn *c = sw->conns; c;) {
+        ssr_conn *next = c->next;
+        if (c->dead)
+            sconn_broken(c, "writing to it failed");
+        c = next;
+    }
+}
+
 /* The calling worker's connections, made on first use. */
 static ssr_worker *worker_state(worker *w)
 {
@@ -636,8 +653,12 @@ static ssr_worker *worker_state(worker *w)
     if (sw) /* a new server run reuses the slot: the old loop is gone */
         worker_state_free(sw);
     sw = calloc(1, sizeof *sw);
-    if (sw)
+    if (sw) {
         sw->w = w;
+        sw->hook.fn = ssr_turn_end;
+        sw->hook.arg = sw;
+        worker_hook_add(w, &sw->hook);
+    }
     g_ssr->per_worker[w->id] = sw;
     return sw;
 }
@@ -648,7 +669,7 @@ static ssr_conn *pick(ssr_worker *sw)
 {
     ssr_conn *best = NULL;
     for (ssr_conn *c = sw->conns; c; c = c->next)
-        if (!c->broken && (!best || c->nops < best->nops))
+        if (!c->dead && (!best || c->nops < best->nops))
             best = c;
     if (best && (best->nops == 0 || sw->nconns >= g_ssr->pool))
         return best;
@@ -695,14 +716,12 @@ int frontend_ssr_render(kiln_ctx *x, const char *component, kiln_str props,
     op.next = c->ops;
     c->ops = &op;
     c->nops++;
-    if (!c->want_write && sconn_flush(c) != 0) {
-        sconn_broken(c, strerror(errno)); /* ends op too */
-        return op.rc;
-    }
+    if (!c->want_write && sconn_flush(c) != 0)
+        c->dead = true; /* the hook breaks it, ending op */
     waiter wt;
     op.wt = &wt;
     int r = worker_park(&wt, g_ssr->timeout_ms);
-    if (op.done) {
+    if (op.done) { /* answered, or its connection broke */
         *html = op.html;
         return op.rc;
     }
