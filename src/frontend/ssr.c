@@ -218,6 +218,8 @@ static void *supervise(void *arg)
             atomic_store(&s->pid, pid);
             atomic_fetch_add(&s->runs, 1);
             atomic_store(&s->timeouts, 0);
+            if (is_stopping(s)) /* ssr_stop saw no pid to signal */
+                kill(pid, SIGTERM);
             int st = 0;
             while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
