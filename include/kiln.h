@@ -9,6 +9,7 @@
  *   kiln/app.h       routes and the server
  *   kiln/ws.h        WebSockets: upgrade, receive, send, close
  *   kiln/sse.h       server-sent events (text/event-stream)
+ *   kiln/ssr.h       React components rendered by the SSR sidecar
  *   kiln/pubsub.h    publish and subscribe, across workers and instances
  *   kiln/config.h    settings (kiln.toml, .env, environment, flags)
  *   kiln/static.h    static files
@@ -39,6 +40,7 @@
 #include "kiln/app.h"
 #include "kiln/ws.h"
 #include "kiln/sse.h"
+#include "kiln/ssr.h"
 #include "kiln/pubsub.h"
 #include "kiln/config.h"
 #include "kiln/db.h"

@@ -5,6 +5,7 @@
 #include "app/errpage.h"
 #include "app/pages.h"
 #include "app/project.h"
+#include "frontend/ssr.h"
 #include "auth/auth_impl.h"
 #include "auth/oidc.h"
 #include "auth/session_impl.h"
@@ -508,6 +509,8 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
     if (!(r->ps = open_pubsub(s, err, sizeof err)))
         goto fail;
     kiln_pubsub_set_default(r->ps);
+    if (ssr_start(s, g_root, err, sizeof err) != 0)
+        goto fail;
     return 0;
 fail:
     fprintf(stderr, "error: %s\n", err);
@@ -525,6 +528,7 @@ fail_early: /* before the pages were set up */
 
 void project_close(project_run *r)
 {
+    ssr_stop();
     kiln_pubsub_set_default(NULL);
     kiln_pubsub_free(r->ps);
     kiln_cache_set_default(NULL);

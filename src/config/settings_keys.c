@@ -152,6 +152,28 @@ const settings_key settings_keys[] = {
     {"frontend", "spa", "frontend.spa", SETTINGS_STRING, "", 0, 0, NULL,
      "folder of a built single-page app with its index.html, served for GET "
      "and HEAD requests no route matches (empty: none)", false, NULL},
+    {"ssr", "enabled", "ssr.enabled", SETTINGS_BOOL, "false", 0, 1, NULL,
+     "start the SSR sidecar (Node) and render components on the server",
+     false, NULL},
+    {"ssr", "entry", "ssr.entry", SETTINGS_STRING, "", 0, 0, NULL,
+     "the sidecar's script, relative to the project (empty: "
+     "frontend/ssr.mjs if it exists, else Kiln's share/ssr/server.mjs)",
+     false, NULL},
+    {"ssr", "components", "ssr.components", SETTINGS_STRING,
+     "frontend/components", 0, 0, NULL, "the folder of component modules "
+     "(or one module exporting them) the sidecar renders", false, NULL},
+    {"ssr", "node", "ssr.node", SETTINGS_STRING, "node", 0, 0, NULL,
+     "the Node.js program (20 or later)", false, NULL},
+    {"ssr", "socket", "ssr.socket", SETTINGS_STRING, ".kiln/ssr.sock", 0, 0,
+     NULL, "the sidecar's Unix socket, relative to the project", false, NULL},
+    {"ssr", "pool", "ssr.pool", SETTINGS_INT, "2", 1, 64, NULL,
+     "connections to the sidecar per worker", false, NULL},
+    {"ssr", "timeout_ms", "ssr.timeout_ms", SETTINGS_INT, "1000", 1, MS_MAX,
+     NULL, "ms a render may take before the page renders on the client",
+     false, NULL},
+    {"ssr", "restart_after", "ssr.restart_after", SETTINGS_INT, "2", 1, 1000,
+     NULL, "timeouts in a row (no answer between) after which the sidecar "
+     "is killed and started again", false, NULL},
     {"cors", "origins", "cors.origins", SETTINGS_STRING, "", 0, 0, NULL,
      "origins allowed to call the app from a browser, comma-separated "
      "(\"https://app.example.com\"; \"*\": any, without credentials; empty: "
@@ -351,7 +373,7 @@ const char *const settings_sections[] = {
     "pubsub",    "app",     "static",   "templates", "logging",  "ws",
     "sse",       "tasks",   "services", "api",       "types",    "auth",
     "auth.oidc", "roles",   "session",  "csrf",      "security", "frontend",
-    "cors",      "extra",   NULL};
+    "ssr",       "cors",    "extra",    NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)
