@@ -6,6 +6,7 @@ Framework, in one run, on 127.0.0.1 only.
 
     python3 bench/auth_bench.py [--seconds 10] [--conns 64]
                                 [--workers N] [--only kiln,drf]
+                                [--perf "kiln token" --perf-out FILE]
 
 It makes a Kiln project whose only handler is api/whoami.c (the user's id
 and name, or id null and "anonymous": the same handler serves every row),
@@ -45,6 +46,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -360,7 +362,17 @@ def main():
                 rows = (kiln_rows(root, url, issuer, port) if name == "kiln"
                         else drf_rows(url, issuer, port))
                 for row, header, _ in rows:
+                    prof = None
+                    if opts.perf == "%s %s" % (name, row):
+                        prof = subprocess.Popen(
+                            ["perf", "record", "-g", "-p", str(p.pid), "-o",
+                             opts.perf_out],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
                     r = wrk(port, header)
+                    if prof:
+                        prof.send_signal(signal.SIGINT)
+                        prof.wait()
                     r["ok"] = r["non2xx"] == 0 and not r["errors"]
                     res[(name, row)] = r
                     print("%-5s %-8s %9.0f req/s  p99 %9s%s" % (
@@ -418,6 +430,11 @@ if __name__ == "__main__":
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--only", default="kiln,drf")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--perf", metavar="ROW",
+                    help='perf record -g the server during one row, e.g. '
+                    '"kiln token"')
+    ap.add_argument("--perf-out", default="perf.data",
+                    help="where --perf writes (default perf.data)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary folder (logs, the project)")
     opts = ap.parse_args()

@@ -109,19 +109,41 @@ static int read_roles(kiln_dbc *db, kiln_arena *a, kiln_user *v, size_t n)
     return 0;
 }
 
-int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out)
+/* The one user of a SELECT USER_COLS, role ... FROM kiln_user LEFT JOIN
+   kiln_user_role ... ORDER BY role: one row per role (one row with a NULL
+   role when it has none), so a user and its roles cost one query. Closes
+   r. 0, KILN_ENOTFOUND, KILN_ENOMEM or the query's error. */
+static int read_joined(kiln_rows *r, kiln_arena *a, kiln_user **out)
 {
     *out = NULL;
-    kiln_rows *r = kiln_db_query(
-        db, "SELECT " USER_COLS " FROM kiln_user WHERE id = $1", KILN_INT(id));
     if (!r)
         return KILN_EDB;
     kiln_user *u = kiln_arena_alloc(a, sizeof *u);
     int rc = u ? 0 : KILN_ENOMEM;
+    size_t n = 0, cap = 0;
+    const char **roles = NULL;
     bool found = false;
-    if (rc == 0 && kiln_rows_next(r)) {
-        found = true;
-        rc = read_user(r, a, u, NULL);
+    while (rc == 0 && kiln_rows_next(r)) {
+        if (!found) {
+            found = true;
+            rc = read_user(r, a, u, NULL);
+        }
+        if (rc != 0 || kiln_row_is_null(r, 12))
+            continue;
+        if (n + 1 >= cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            const char **nr = kiln_arena_alloc(a, nc * sizeof *nr);
+            if (!nr) {
+                rc = KILN_ENOMEM;
+                break;
+            }
+            if (n)
+                memcpy(nr, roles, n * sizeof *nr);
+            roles = nr;
+            cap = nc;
+        }
+        if (!(roles[n++] = dup(a, kiln_row_text(r, 12))))
+            rc = KILN_ENOMEM;
     }
     int rrc = kiln_rows_error(r);
     kiln_rows_close(r);
@@ -129,11 +151,26 @@ int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out)
         rc = rrc;
     if (rc == 0 && !found)
         rc = KILN_ENOTFOUND;
-    if (rc == 0)
-        rc = read_roles(db, a, u, 1);
-    if (rc == 0)
-        *out = u;
-    return rc;
+    if (rc != 0)
+        return rc;
+    if (n) {
+        roles[n] = NULL;
+        u->roles = roles;
+        u->nroles = n;
+    }
+    *out = u;
+    return 0;
+}
+
+#define USER_JOINED                                                            \
+    "SELECT " USER_COLS ", role FROM kiln_user LEFT JOIN kiln_user_role ON "   \
+    "user_id = id WHERE "
+
+int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out)
+{
+    return read_joined(
+        kiln_db_query(db, USER_JOINED "id = $1 ORDER BY role", KILN_INT(id)), a,
+        out);
 }
 
 int auth_user_load(kiln_ctx *c, int64_t id, const kiln_user **out)
@@ -313,17 +350,18 @@ int auth_user_sync_db(kiln_dbc *db, kiln_arena *a, const auth_claims *cl,
             want[k++] = want[i];
     nw = k;
 
+    /* the user and its roles in one query: most tokens change nothing */
     int64_t id = 0;
-    int rc = kiln_db_scalar_int(
-        db, &id, "SELECT id FROM kiln_user WHERE issuer = $1 AND subject = $2",
-        KILN_TEXT(cl->issuer), KILN_TEXT(cl->subject));
+    kiln_user *u = NULL;
+    int rc = read_joined(
+        kiln_db_query(db,
+                      USER_JOINED "issuer = $1 AND subject = $2 ORDER BY role",
+                      KILN_TEXT(cl->issuer), KILN_TEXT(cl->subject)),
+        a, &u);
     if (rc != 0 && rc != KILN_ENOTFOUND)
         return rc;
-    kiln_user *u = NULL;
     if (rc == 0) {
-        rc = auth_user_load_db(db, a, id, &u);
-        if (rc != 0)
-            return rc;
+        id = u->id;
         if (strcmp(u->email, email) == 0 && strcmp(u->name, name) == 0 &&
             same_roles(u, want, nw)) {
             *out = u; /* nothing changed: nothing written */
