@@ -8,35 +8,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_COLS                                                              \
-    "id, username, email, name, active, staff, superuser, issuer, subject, "   \
-    "last_login, created, password"
+#define USER_COLS AUTH_USER_COLS
 
 static const char *dup(kiln_arena *a, kiln_str s)
 {
     return kiln_arena_strndup(a, s.p ? s.p : "", s.p ? s.n : 0);
 }
 
-/* Fills u from the current row of a SELECT USER_COLS; *pw gets the hash.
-   KILN_ENOMEM or 0. */
-static int read_user(kiln_rows *r, kiln_arena *a, kiln_user *u, const char **pw)
+/* Fills u from the current row of a SELECT USER_COLS (from column b on);
+ *pw gets the hash. KILN_ENOMEM or 0. */
+static int read_user(kiln_rows *r, int b, kiln_arena *a, kiln_user *u,
+                     const char **pw)
 {
     memset(u, 0, sizeof *u);
-    u->id = kiln_row_int(r, 0);
-    u->username = dup(a, kiln_row_text(r, 1));
-    u->email = dup(a, kiln_row_text(r, 2));
-    u->name = dup(a, kiln_row_text(r, 3));
-    u->active = kiln_row_bool(r, 4);
-    u->staff = kiln_row_bool(r, 5);
-    u->superuser = kiln_row_bool(r, 6);
-    u->issuer = kiln_row_is_null(r, 7) ? NULL : dup(a, kiln_row_text(r, 7));
-    u->subject = kiln_row_is_null(r, 8) ? NULL : dup(a, kiln_row_text(r, 8));
-    u->last_login = kiln_row_is_null(r, 9) ? 0 : kiln_row_time(r, 9) / 1000;
-    u->created = kiln_row_time(r, 10) / 1000;
+    u->id = kiln_row_int(r, b + 0);
+    u->username = dup(a, kiln_row_text(r, b + 1));
+    u->email = dup(a, kiln_row_text(r, b + 2));
+    u->name = dup(a, kiln_row_text(r, b + 3));
+    u->active = kiln_row_bool(r, b + 4);
+    u->staff = kiln_row_bool(r, b + 5);
+    u->superuser = kiln_row_bool(r, b + 6);
+    u->issuer =
+        kiln_row_is_null(r, b + 7) ? NULL : dup(a, kiln_row_text(r, b + 7));
+    u->subject =
+        kiln_row_is_null(r, b + 8) ? NULL : dup(a, kiln_row_text(r, b + 8));
+    u->last_login =
+        kiln_row_is_null(r, b + 9) ? 0 : kiln_row_time(r, b + 9) / 1000;
+    u->created = kiln_row_time(r, b + 10) / 1000;
     static const char *const none[] = {NULL};
     u->roles = none;
     if (pw)
-        *pw = dup(a, kiln_row_text(r, 11));
+        *pw = dup(a, kiln_row_text(r, b + 11));
     if (!u->username || !u->email || !u->name || (pw && !*pw))
         return KILN_ENOMEM;
     return 0;
@@ -109,11 +111,8 @@ static int read_roles(kiln_dbc *db, kiln_arena *a, kiln_user *v, size_t n)
     return 0;
 }
 
-/* The one user of a SELECT USER_COLS, role ... FROM kiln_user LEFT JOIN
-   kiln_user_role ... ORDER BY role: one row per role (one row with a NULL
-   role when it has none), so a user and its roles cost one query. Closes
-   r. 0, KILN_ENOTFOUND, KILN_ENOMEM or the query's error. */
-static int read_joined(kiln_rows *r, kiln_arena *a, kiln_user **out)
+int auth_user_read_joined(kiln_rows *r, int b, auth_row_fn first, void *arg,
+                          kiln_arena *a, kiln_user **out)
 {
     *out = NULL;
     if (!r)
@@ -126,9 +125,11 @@ static int read_joined(kiln_rows *r, kiln_arena *a, kiln_user **out)
     while (rc == 0 && kiln_rows_next(r)) {
         if (!found) {
             found = true;
-            rc = read_user(r, a, u, NULL);
+            rc = first ? first(r, arg) : 0;
+            if (rc == 0)
+                rc = read_user(r, b, a, u, NULL);
         }
-        if (rc != 0 || kiln_row_is_null(r, 12))
+        if (rc != 0 || kiln_row_is_null(r, b + 12))
             continue;
         if (n + 1 >= cap) {
             size_t nc = cap ? cap * 2 : 8;
@@ -142,7 +143,7 @@ static int read_joined(kiln_rows *r, kiln_arena *a, kiln_user **out)
             roles = nr;
             cap = nc;
         }
-        if (!(roles[n++] = dup(a, kiln_row_text(r, 12))))
+        if (!(roles[n++] = dup(a, kiln_row_text(r, b + 12))))
             rc = KILN_ENOMEM;
     }
     int rrc = kiln_rows_error(r);
@@ -163,14 +164,14 @@ static int read_joined(kiln_rows *r, kiln_arena *a, kiln_user **out)
 }
 
 #define USER_JOINED                                                            \
-    "SELECT " USER_COLS ", role FROM kiln_user LEFT JOIN kiln_user_role ON "   \
-    "user_id = id WHERE "
+    "SELECT " USER_COLS ", role FROM kiln_user " AUTH_USER_ROLES " WHERE "
 
 int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out)
 {
-    return read_joined(
-        kiln_db_query(db, USER_JOINED "id = $1 ORDER BY role", KILN_INT(id)), a,
-        out);
+    return auth_user_read_joined(
+        kiln_db_query(db, USER_JOINED "kiln_user.id = $1 ORDER BY role",
+                      KILN_INT(id)),
+        0, NULL, NULL, a, out);
 }
 
 int auth_user_load(kiln_ctx *c, int64_t id, const kiln_user **out)
@@ -205,7 +206,7 @@ int auth_user_find_login(kiln_dbc *db, kiln_arena *a, kiln_str login,
     bool found = false;
     if (rc == 0 && kiln_rows_next(r)) {
         found = true;
-        rc = read_user(r, a, u, pwhash);
+        rc = read_user(r, 0, a, u, pwhash);
     }
     int rrc = kiln_rows_error(r);
     kiln_rows_close(r);
@@ -243,7 +244,7 @@ int auth_user_list(kiln_dbc *db, kiln_arena *a, kiln_user **out)
             v = nv;
             cap = nc;
         }
-        rc = read_user(r, a, &v[n++], NULL);
+        rc = read_user(r, 0, a, &v[n++], NULL);
     }
     int rrc = kiln_rows_error(r);
     kiln_rows_close(r);
@@ -353,11 +354,11 @@ int auth_user_sync_db(kiln_dbc *db, kiln_arena *a, const auth_claims *cl,
     /* the user and its roles in one query: most tokens change nothing */
     int64_t id = 0;
     kiln_user *u = NULL;
-    int rc = read_joined(
+    int rc = auth_user_read_joined(
         kiln_db_query(db,
                       USER_JOINED "issuer = $1 AND subject = $2 ORDER BY role",
                       KILN_TEXT(cl->issuer), KILN_TEXT(cl->subject)),
-        a, &u);
+        0, NULL, NULL, a, &u);
     if (rc != 0 && rc != KILN_ENOTFOUND)
         return rc;
     if (rc == 0) {
