@@ -49,7 +49,7 @@ static void b64_bn(EVP_PKEY *k, const char *param, int pad, char *out)
     if (EVP_PKEY_get_bn_param(k, param, &bn) != 1)
         die("EVP_PKEY_get_bn_param");
     int n = pad ? BN_bn2binpad(bn, buf, pad) : BN_bn2bin(bn, buf);
-    jose_b64url_encode(buf, (size_t)n, out);
+    b64url_encode(buf, (size_t)n, out);
     BN_free(bn);
 }
 
@@ -82,7 +82,7 @@ static void sign(const char *alg, EVP_PKEY *k, const char *tbs, size_t n,
         ECDSA_SIG_free(es);
         sn = 64;
     }
-    jose_b64url_encode(sig, sn, out);
+    b64url_encode(sig, sn, out);
 }
 
 int main(int argc, char **argv)
@@ -104,7 +104,7 @@ int main(int argc, char **argv)
     b64_bn(ec, OSSL_PKEY_PARAM_EC_PUB_Y, 32, y);
     if (EVP_PKEY_get_raw_public_key(ed, raw, &rawn) != 1)
         die("EVP_PKEY_get_raw_public_key");
-    jose_b64url_encode(raw, rawn, edx);
+    b64url_encode(raw, rawn, edx);
     snprintf(doc, sizeof doc,
              "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"old\",\"use\":\"sig\","
              "\"n\":\"%s\",\"e\":\"%s\"},"
@@ -158,9 +158,9 @@ int main(int argc, char **argv)
         snprintf(hdr, sizeof hdr,
                  "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}", algs[i].alg,
                  algs[i].kid);
-        size_t len = jose_b64url_encode(hdr, strlen(hdr), tok);
+        size_t len = b64url_encode(hdr, strlen(hdr), tok);
         tok[len++] = '.';
-        len += jose_b64url_encode(payload, strlen(payload), tok + len);
+        len += b64url_encode(payload, strlen(payload), tok + len);
         char sig[600];
         sign(algs[i].alg, *algs[i].key, tok, len, sig);
         tok[len++] = '.';

@@ -123,13 +123,13 @@ static void fuzz_signed(const char *p, size_t n)
     const char *nl = memchr(p, '\n', n);
     size_t hn = nl ? (size_t)(nl - p) : n;
     size_t pn = nl ? n - hn - 1 : 0;
-    if (JOSE_B64URL_LEN(hn) + JOSE_B64URL_LEN(pn) + 100 > JOSE_TOKEN_MAX + 64)
+    if (B64URL_LEN(hn) + B64URL_LEN(pn) + 100 > JOSE_TOKEN_MAX + 64)
         return;
     char *tok = malloc(JOSE_TOKEN_MAX + 256);
     FUZZ_CHECK(tok != NULL);
-    size_t o = jose_b64url_encode(p, hn, tok);
+    size_t o = b64url_encode(p, hn, tok);
     tok[o++] = '.';
-    o += jose_b64url_encode(nl ? nl + 1 : "", pn, tok + o);
+    o += b64url_encode(nl ? nl + 1 : "", pn, tok + o);
     unsigned char sig[64];
     size_t sig_n = sizeof sig;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -139,7 +139,7 @@ static void fuzz_signed(const char *p, size_t n)
         EVP_DigestSign(md, sig, &sig_n, (unsigned char *)tok, o) == 1);
     EVP_MD_CTX_free(md);
     tok[o++] = '.';
-    o += jose_b64url_encode(sig, sig_n, tok + o);
+    o += b64url_encode(sig, sig_n, tok + o);
     fuzz_verify(tok, o);
     free(tok);
 }

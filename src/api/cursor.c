@@ -13,6 +13,7 @@
  * "t5:hello" text (its length in bytes, ':', the bytes).
  */
 #include "api/api_impl.h"
+#include "core/base64.h"
 
 #include <errno.h>
 #include <math.h>
@@ -20,70 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static int b64_encode(const unsigned char *p, size_t n, kiln_buf *b)
+/* The cursor's text as base64url (core/base64.h) at the end of b. */
+static int b64_put(const char *p, size_t n, kiln_buf *b)
 {
-    int rc = 0;
-    size_t i = 0;
-    for (; i + 3 <= n && rc == 0; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        char out[4] = {b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63],
-                       b64[v & 63]};
-        rc = kiln_buf_append(b, out, 4);
-    }
-    if (rc == 0 && n - i == 1) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        char out[2] = {b64[v >> 18], b64[(v >> 12) & 63]};
-        rc = kiln_buf_append(b, out, 2);
-    } else if (rc == 0 && n - i == 2) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-        char out[3] = {b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63]};
-        rc = kiln_buf_append(b, out, 3);
-    }
+    int rc = kiln_buf_reserve(b, B64URL_LEN(n) + 1);
+    if (rc == 0)
+        b->n += b64url_encode(p, n, b->p + b->n);
     return rc;
-}
-
-static int b64_val(char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '-')
-        return 62;
-    if (ch == '_')
-        return 63;
-    return -1;
-}
-
-/* Decodes s into out (at least s.n * 3 / 4 + 1 bytes); -1 when not
-   base64url without padding (unused bits must be zero). */
-static long b64_decode(kiln_str s, unsigned char *out)
-{
-    if (s.n % 4 == 1)
-        return -1;
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < s.n; i++) {
-        int v = b64_val(s.p[i]);
-        if (v < 0)
-            return -1;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    if (acc != 0) /* non-canonical trailing bits */
-        return -1;
-    return (long)o;
 }
 
 int api_cursor_encode(const api_cursor *cur, kiln_buf *b)
@@ -122,7 +66,7 @@ int api_cursor_encode(const api_cursor *cur, kiln_buf *b)
         }
     }
     if (rc == 0)
-        rc = b64_encode((const unsigned char *)t.p, t.n, b);
+        rc = b64_put(t.p, t.n, b);
     kiln_buf_deinit(&t);
     return rc;
 }
@@ -154,8 +98,8 @@ int api_cursor_decode(kiln_str s, kiln_arena *a, api_cursor *out)
     unsigned char *raw = kiln_arena_alloc(a, s.n * 3 / 4 + 2);
     if (!raw)
         return KILN_ENOMEM;
-    long n = b64_decode(s, raw);
-    if (n < 0)
+    size_t n;
+    if (b64url_decode(s.p, s.n, raw, &n) != 0)
         return KILN_EINVAL;
     const char *p = (const char *)raw, *end = p + n;
     /* "1;" */

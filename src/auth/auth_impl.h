@@ -169,10 +169,12 @@ void auth_throttle_reset(kiln_ctx *c, kiln_str login);
 /**
  * The OIDC bearer verifier (D's oidc_bearer_user), set at start-up when
  * [auth.oidc] is configured: returns 0 with *out, or a negative error for
- * a token that does not verify. NULL: every non-Kiln bearer is refused.
+ * a token that does not verify, with *why a short reason for the client
+ * (the challenge's error_description; c's arena or static; may stay
+ * NULL). NULL: every non-Kiln bearer is refused.
  */
 typedef int (*auth_bearer_fn)(kiln_ctx *c, kiln_str token,
-                              const kiln_user **out);
+                              const kiln_user **out, const char **why);
 void auth_set_bearer_verifier(auth_bearer_fn fn);
 
 /**

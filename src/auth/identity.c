@@ -25,6 +25,7 @@ typedef struct auth_ident {
     kiln_auth_via via;
     bool failed;     /* a bearer was given and refused */
     bool had_bearer; /* the request carried a bearer at all */
+    const char *why; /* a refused bearer: why, for error_description */
 } auth_ident;
 
 static auth_bearer_fn g_bearer;
@@ -61,7 +62,7 @@ static void by_bearer(kiln_ctx *c, kiln_str tok, auth_ident *id)
         u = tu;
         id->via = KILN_AUTH_TOKEN;
     } else if (g_bearer) {
-        if (g_bearer(c, tok, &u) != 0 || !u)
+        if (g_bearer(c, tok, &u, &id->why) != 0 || !u)
             return;
         id->via = KILN_AUTH_JWT;
     } else {
@@ -120,11 +121,31 @@ bool kiln_auth_failed(kiln_ctx *c)
     return id && id->failed;
 }
 
+/* The challenge of a refused bearer (RFC 6750 section 3): the reason as
+   error_description, kept to what a quoted-string may hold without escapes
+   (printable ASCII but '"' and '\\'), at most 120 bytes. */
+static const char *invalid_token(kiln_ctx *c, const char *why)
+{
+    if (!why || !*why)
+        return "Bearer error=\"invalid_token\"";
+    char d[121];
+    size_t n = 0;
+    for (const char *p = why; *p && n < sizeof d - 1; p++)
+        if (*p >= 0x20 && *p < 0x7F && *p != '"' && *p != '\\')
+            d[n++] = *p;
+    d[n] = 0;
+    const char *h = kiln_arena_printf(
+        kiln_ctx_arena(c),
+        "Bearer error=\"invalid_token\", error_description=\"%s\"", d);
+    return h ? h : "Bearer error=\"invalid_token\"";
+}
+
 int kiln_auth_challenge(kiln_ctx *c, const char *detail)
 {
     bool bad = kiln_auth_failed(c);
+    auth_ident *id = bad ? resolve(c) : NULL;
     kiln_set_header(c, "WWW-Authenticate",
-                    bad ? "Bearer error=\"invalid_token\"" : "Bearer");
+                    bad ? invalid_token(c, id ? id->why : NULL) : "Bearer");
     if (!detail)
         detail = bad ? "the bearer token is invalid, expired or revoked"
                      : "authentication is required";

@@ -42,6 +42,8 @@
 #ifndef KILN_AUTH_JOSE_H
 #define KILN_AUTH_JOSE_H
 
+#include "core/base64.h"
+
 #include <kiln/core.h>
 #include <kiln/json.h>
 
@@ -122,24 +124,6 @@ const char *jose_reason_name(jose_reason r);
  */
 jose_reason jose_error_set(jose_error *err, jose_reason r, const char *fmt, ...)
     KILN_PRINTF(3, 4);
-
-/* ---- base64url (RFC 4648 section 5, no padding) ------------------------ */
-
-/** Bytes jose_b64url_encode writes for n input bytes (no NUL counted). */
-#define JOSE_B64URL_LEN(n) (((n) / 3) * 4 + ((n) % 3 ? (n) % 3 + 1 : 0))
-
-/**
- * Writes p[0..n) as base64url without padding into out, which has room for
- * JOSE_B64URL_LEN(n) + 1 bytes; NUL-terminates. Returns the length.
- */
-size_t jose_b64url_encode(const void *p, size_t n, char *out);
-
-/**
- * Decodes s[0..n) strictly: only A-Z a-z 0-9 '-' '_', no padding, no
- * whitespace, n % 4 != 1, zero unused bits. out has room for n * 3 / 4
- * bytes. Returns 0 and sets *outn, or -1 when s is not strict base64url.
- */
-int jose_b64url_decode(const char *s, size_t n, uint8_t *out, size_t *outn);
 
 /* ---- key sets ---------------------------------------------------------- */
 

@@ -94,7 +94,7 @@ static long jwk_bytes(const kiln_json *k, const char *name, uint8_t *buf,
         *why = "a member is too long";
         return -1;
     }
-    if (jose_b64url_decode(v->u.string.p, v->u.string.n, buf, &n) != 0) {
+    if (b64url_decode(v->u.string.p, v->u.string.n, buf, &n) != 0) {
         *why = "a member is not base64url";
         return -1;
     }

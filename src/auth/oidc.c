@@ -313,7 +313,8 @@ jose_reason oidc_verify_access_token(kiln_ctx *c, kiln_str tok, jose_claims *cl)
     return verify_for(c, tok, NULL, cl, NULL);
 }
 
-int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out)
+int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out,
+                     const char **why)
 {
     *out = NULL;
     if (!cfg.on)
@@ -324,6 +325,7 @@ int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out)
     if (r != JOSE_OK) {
         kiln_log(KILN_LOG_INFO, "%s oidc: token refused: %s (%s)",
                  kiln_request_id(c), jose_reason_name(r), err.msg);
+        *why = kiln_arena_strndup(kiln_ctx_arena(c), err.msg, strlen(err.msg));
         return r == JOSE_ENOMEM ? KILN_ENOMEM : KILN_EINVAL;
     }
     return oidc_sync_user(c, &cl, &cl, out);

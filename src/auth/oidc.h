@@ -132,9 +132,11 @@ int oidc_setup(kiln_app *app, const kiln_settings *s, char *err, size_t errlen);
  * configured issuer and resolves its user (auth_user_sync: created on
  * first sight, email, name and roles updated when they changed). Returns
  * 0 with *out (c's arena), or a negative KILN_E* for every refusal, whose
- * reason is logged at INFO with the request id.
+ * reason is logged at INFO with the request id and set in *why (c's
+ * arena: the verifier's message, for the 401's error_description).
  */
-int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out);
+int oidc_bearer_user(kiln_ctx *c, kiln_str tok, const kiln_user **out,
+                     const char **why);
 
 /**
  * Verifies an ID token (aud must be the client id) with the provider's

@@ -16,7 +16,7 @@ int jose_random_b64(char out[JOSE_RANDOM_LEN + 1])
         out[0] = '\0';
         return KILN_EIO;
     }
-    jose_b64url_encode(raw, sizeof raw, out);
+    b64url_encode(raw, sizeof raw, out);
     return 0;
 }
 
@@ -28,5 +28,5 @@ void jose_pkce_challenge(const char *verifier, size_t n,
     sha256_init(&c);
     sha256_update(&c, verifier, n);
     sha256_final(&c, digest);
-    jose_b64url_encode(digest, sizeof digest, out);
+    b64url_encode(digest, sizeof digest, out);
 }

@@ -33,6 +33,7 @@
  */
 #include "auth/session_impl.h"
 
+#include "core/base64.h"
 #include "core/sha256.h"
 #include "coro/coro.h"
 #include "server/worker.h"
@@ -203,77 +204,22 @@ int auth_configure(kiln_app *app, const kiln_settings *s, char *err,
 
 /* ---- pure pieces --------------------------------------------------------- */
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* base64url without padding of n bytes; out holds 4 * n / 3 + 2 bytes. */
-static size_t b64_encode(const uint8_t *p, size_t n, char *out)
-{
-    size_t o = 0, i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        out[o++] = b64url[v >> 18];
-        out[o++] = b64url[v >> 12 & 63];
-        out[o++] = b64url[v >> 6 & 63];
-        out[o++] = b64url[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        out[o++] = b64url[v >> 18];
-        out[o++] = b64url[v >> 12 & 63];
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-        out[o++] = b64url[v >> 18];
-        out[o++] = b64url[v >> 12 & 63];
-        out[o++] = b64url[v >> 6 & 63];
-    }
-    out[o] = '\0';
-    return o;
-}
-
-static int b64_val(char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '-')
-        return 62;
-    if (ch == '_')
-        return 63;
-    return -1;
-}
-
-/* Decodes exactly n bytes from base64url v (canonical: unused low bits of
-   the last character are zero). Shared with csrf.c through
-   session_b64_decode. */
+/* Decodes exactly n bytes from strict base64url v (core/base64.h).
+   Shared with csrf.c. */
 int session_b64_decode(kiln_str v, uint8_t *out, size_t n)
 {
-    if (v.n != (4 * n + 2) / 3)
+    uint8_t buf[64];
+    size_t got;
+    if (n > sizeof buf || v.n != B64URL_LEN(n) ||
+        b64url_decode(v.p, v.n, buf, &got) != 0 || got != n)
         return KILN_EINVAL;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < v.n; i++) {
-        int d = b64_val(v.p[i]);
-        if (d < 0)
-            return KILN_EINVAL;
-        acc = acc << 6 | (uint32_t)d;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
-        acc &= (1u << bits) - 1;
-    }
-    return o == n && acc == 0 ? 0 : KILN_EINVAL;
+    memcpy(out, buf, n);
+    return 0;
 }
 
 void session_b64_encode(const uint8_t *p, size_t n, char *out)
 {
-    b64_encode(p, n, out);
+    b64url_encode(p, n, out);
 }
 
 int session_id_decode(kiln_str v, uint8_t out[SESSION_ID_BYTES])
@@ -284,7 +230,7 @@ int session_id_decode(kiln_str v, uint8_t out[SESSION_ID_BYTES])
 void session_id_encode(const uint8_t id[SESSION_ID_BYTES],
                        char out[SESSION_ID_CHARS + 1])
 {
-    b64_encode(id, SESSION_ID_BYTES, out);
+    b64url_encode(id, SESSION_ID_BYTES, out);
 }
 
 int session_cookie_format(char *out, size_t n, const char *name,

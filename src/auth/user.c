@@ -111,6 +111,33 @@ static int read_roles(kiln_dbc *db, kiln_arena *a, kiln_user *v, size_t n)
     return 0;
 }
 
+/* The one user of query r (closed here) with its roles into *out (a's
+   memory); KILN_ENOTFOUND when r has no row, KILN_EDB when r is NULL. */
+static int one_user(kiln_dbc *db, kiln_arena *a, kiln_rows *r, kiln_user **out,
+                    const char **pwhash)
+{
+    if (!r)
+        return KILN_EDB;
+    kiln_user *u = kiln_arena_alloc(a, sizeof *u);
+    int rc = u ? 0 : KILN_ENOMEM;
+    bool found = false;
+    if (rc == 0 && kiln_rows_next(r)) {
+        found = true;
+        rc = read_user(r, 0, a, u, pwhash);
+    }
+    int rrc = kiln_rows_error(r);
+    kiln_rows_close(r);
+    if (rc == 0 && rrc < 0)
+        rc = rrc;
+    if (rc == 0 && !found)
+        rc = KILN_ENOTFOUND;
+    if (rc == 0)
+        rc = read_roles(db, a, u, 1);
+    if (rc == 0)
+        *out = u;
+    return rc;
+}
+
 int auth_user_read_joined(kiln_rows *r, int b, auth_row_fn first, void *arg,
                           kiln_arena *a, kiln_user **out)
 {
@@ -199,26 +226,7 @@ int auth_user_find_login(kiln_dbc *db, kiln_arena *a, kiln_str login,
         "(issuer IS NULL AND email <> '' AND lower(email) = lower($1)) "
         "ORDER BY username = $1 DESC LIMIT 1",
         KILN_STRV(login));
-    if (!r)
-        return KILN_EDB;
-    kiln_user *u = kiln_arena_alloc(a, sizeof *u);
-    int rc = u ? 0 : KILN_ENOMEM;
-    bool found = false;
-    if (rc == 0 && kiln_rows_next(r)) {
-        found = true;
-        rc = read_user(r, 0, a, u, pwhash);
-    }
-    int rrc = kiln_rows_error(r);
-    kiln_rows_close(r);
-    if (rc == 0 && rrc < 0)
-        rc = rrc;
-    if (rc == 0 && !found)
-        rc = KILN_ENOTFOUND;
-    if (rc == 0)
-        rc = read_roles(db, a, u, 1);
-    if (rc == 0)
-        *out = u;
-    return rc;
+    return one_user(db, a, r, out, pwhash);
 }
 
 int auth_user_list(kiln_dbc *db, kiln_arena *a, kiln_user **out)

@@ -47,7 +47,7 @@ static void b64_bn(EVP_PKEY *k, const char *param, int pad, char *out)
     CHECK(EVP_PKEY_get_bn_param(k, param, &bn) == 1);
     int n = pad ? BN_bn2binpad(bn, buf, pad) : BN_bn2bin(bn, buf);
     CHECK(n > 0);
-    jose_b64url_encode(buf, (size_t)n, out);
+    b64url_encode(buf, (size_t)n, out);
     BN_free(bn);
 }
 
@@ -75,7 +75,7 @@ static void jwk_of(EVP_PKEY *k, const char *kid, const char *extra, char *out,
         unsigned char raw[32];
         size_t n = sizeof raw;
         CHECK(EVP_PKEY_get_raw_public_key(k, raw, &n) == 1);
-        jose_b64url_encode(raw, n, a);
+        b64url_encode(raw, n, a);
         snprintf(out, cap,
                  "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\"%s%s}", a,
                  kidm, extra);
@@ -119,7 +119,7 @@ static void sign(const char *alg, EVP_PKEY *k, const void *hkey, size_t hkey_n,
         CHECK(EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, hkey, hkey_n,
                         (const unsigned char *)tbs, strlen(tbs), sig,
                         sizeof sig, &hn) != NULL);
-        jose_b64url_encode(sig, hn, out);
+        b64url_encode(sig, hn, out);
         return;
     }
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -144,7 +144,7 @@ static void sign(const char *alg, EVP_PKEY *k, const void *hkey, size_t hkey_n,
         ECDSA_SIG_free(es);
         n = 64;
     }
-    jose_b64url_encode(sig, n, out);
+    b64url_encode(sig, n, out);
 }
 
 /* Rotating buffers for tokens, so a test can hold a few at once. */
@@ -161,9 +161,9 @@ static char *token(const char *header, const char *payload, const char *alg,
                    EVP_PKEY *k)
 {
     char *t = tokbuf();
-    size_t o = jose_b64url_encode(header, strlen(header), t);
+    size_t o = b64url_encode(header, strlen(header), t);
     t[o++] = '.';
-    o += jose_b64url_encode(payload, strlen(payload), t + o);
+    o += b64url_encode(payload, strlen(payload), t + o);
     char sig[1500];
     sign(alg, k, NULL, 0, t, sig);
     t[o++] = '.';
@@ -290,9 +290,9 @@ TEST(jwt_alg_none_refused)
 {
     char *t = tokbuf();
     const char *h = "{\"alg\":\"none\",\"kid\":\"rsa1\"}";
-    size_t o = jose_b64url_encode(h, strlen(h), t);
+    size_t o = b64url_encode(h, strlen(h), t);
     t[o++] = '.';
-    o += jose_b64url_encode(claims(""), strlen(claims("")), t + o);
+    o += b64url_encode(claims(""), strlen(claims("")), t + o);
     strcpy(t + o, ".");
     CHECK_INT(verify(t), JOSE_EALG_NONE);
     /* spelled otherwise, with a signature attached */
@@ -314,9 +314,9 @@ TEST(jwt_hs256_with_public_key_refused)
     long pem_n = BIO_get_mem_data(bio, &pem);
     const char *h = "{\"alg\":\"HS256\",\"kid\":\"rsa1\"}";
     char *t = tokbuf();
-    size_t o = jose_b64url_encode(h, strlen(h), t);
+    size_t o = b64url_encode(h, strlen(h), t);
     t[o++] = '.';
-    o += jose_b64url_encode(claims(""), strlen(claims("")), t + o);
+    o += b64url_encode(claims(""), strlen(claims("")), t + o);
     char sig[100];
     sign("HS256", NULL, pem, (size_t)pem_n, t, sig);
     t[o++] = '.';
@@ -591,14 +591,14 @@ TEST(jwt_tampered_parts_refused)
         const char *p = claims(",\"admin\":true");
         size_t o = (size_t)(dot1 - t) + 1;
         memcpy(t2, t, o);
-        o += jose_b64url_encode(p, strlen(p), t2 + o);
+        o += b64url_encode(p, strlen(p), t2 + o);
         strcpy(t2 + o, dot2);
         CHECK_INT(verify(t2), JOSE_ESIGNATURE);
         /* tampered header: another member, same signature */
         char h2[120];
         snprintf(h2, sizeof h2, "{\"alg\":\"%s\",\"kid\":\"%s\",\"cty\":\"x\"}",
                  algs[i], kids[i]);
-        o = jose_b64url_encode(h2, strlen(h2), t2);
+        o = b64url_encode(h2, strlen(h2), t2);
         strcpy(t2 + o, dot1);
         CHECK_INT(verify(t2), JOSE_ESIGNATURE);
         /* one signature character changed (a whole 6-bit group) */
@@ -622,9 +622,9 @@ TEST(jwt_es256_der_signature_refused)
     /* ES256 is r || s; a DER signature (what OpenSSL makes) is refused */
     const char *h = "{\"alg\":\"ES256\",\"kid\":\"ec1\"}";
     char *t = tokbuf();
-    size_t o = jose_b64url_encode(h, strlen(h), t);
+    size_t o = b64url_encode(h, strlen(h), t);
     t[o++] = '.';
-    o += jose_b64url_encode(claims(""), strlen(claims("")), t + o);
+    o += b64url_encode(claims(""), strlen(claims("")), t + o);
     unsigned char sig[100];
     size_t n = sizeof sig;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -634,7 +634,7 @@ TEST(jwt_es256_der_signature_refused)
     CHECK(EVP_DigestSign(md, sig, &n, (unsigned char *)t, o) == 1);
     EVP_MD_CTX_free(md);
     t[o++] = '.';
-    jose_b64url_encode(sig, n, t + o);
+    b64url_encode(sig, n, t + o);
     CHECK_INT(verify(t), JOSE_ESIGNATURE);
 }
 
@@ -712,24 +712,24 @@ TEST(jwt_strict_base64url)
 
     uint8_t out[16];
     size_t n;
-    CHECK_INT(jose_b64url_decode("QQ", 2, out, &n), 0); /* "A" */
+    CHECK_INT(b64url_decode("QQ", 2, out, &n), 0); /* "A" */
     CHECK_INT(n, 1);
     CHECK_INT(out[0], 'A');
-    CHECK_INT(jose_b64url_decode("QR", 2, out, &n), -1); /* stray bits */
-    CHECK_INT(jose_b64url_decode("QUI", 3, out, &n), 0);
-    CHECK_INT(jose_b64url_decode("QUJ", 3, out, &n), -1);
-    CHECK_INT(jose_b64url_decode("QUJD", 4, out, &n), 0);
+    CHECK_INT(b64url_decode("QR", 2, out, &n), -1); /* stray bits */
+    CHECK_INT(b64url_decode("QUI", 3, out, &n), 0);
+    CHECK_INT(b64url_decode("QUJ", 3, out, &n), -1);
+    CHECK_INT(b64url_decode("QUJD", 4, out, &n), 0);
     CHECK_INT(n, 3);
-    CHECK_INT(jose_b64url_decode("QUJDR", 5, out, &n), -1);
-    CHECK_INT(jose_b64url_decode("QQ==", 4, out, &n), -1);
-    CHECK_INT(jose_b64url_decode("-_", 2, out, &n), -1); /* bits set */
-    CHECK_INT(jose_b64url_decode("-_8", 3, out, &n), 0);
+    CHECK_INT(b64url_decode("QUJDR", 5, out, &n), -1);
+    CHECK_INT(b64url_decode("QQ==", 4, out, &n), -1);
+    CHECK_INT(b64url_decode("-_", 2, out, &n), -1); /* bits set */
+    CHECK_INT(b64url_decode("-_8", 3, out, &n), 0);
     CHECK_INT(out[0], 0xfb);
     CHECK_INT(out[1], 0xff);
     char enc[8];
-    CHECK_INT(jose_b64url_encode("\xfb\xff", 2, enc), 3);
+    CHECK_INT(b64url_encode("\xfb\xff", 2, enc), 3);
     CHECK_STR(enc, "-_8");
-    CHECK_INT(jose_b64url_encode("", 0, enc), 0);
+    CHECK_INT(b64url_encode("", 0, enc), 0);
     CHECK_STR(enc, "");
 }
 
@@ -1037,7 +1037,7 @@ TEST(pkce_and_random)
     CHECK(strcmp(r1, r2) != 0);
     uint8_t raw[40];
     size_t n;
-    CHECK_INT(jose_b64url_decode(r1, strlen(r1), raw, &n), 0);
+    CHECK_INT(b64url_decode(r1, strlen(r1), raw, &n), 0);
     CHECK_INT(n, 32);
 }
 
@@ -1162,9 +1162,9 @@ static void *verify_many(void *arg)
         const char *p =
             "{\"iss\":\"" ISSUER "\",\"sub\":\"u\",\"aud\":\"" AUDIENCE
             "\",\"exp\":4000000000}";
-        size_t n = jose_b64url_encode(h, strlen(h), toks[i]);
+        size_t n = b64url_encode(h, strlen(h), toks[i]);
         toks[i][n++] = '.';
-        n += jose_b64url_encode(p, strlen(p), toks[i] + n);
+        n += b64url_encode(p, strlen(p), toks[i] + n);
         char sig[1500];
         sign(algs[i], keys[i], NULL, 0, toks[i], sig);
         toks[i][n++] = '.';

@@ -316,7 +316,17 @@ def test_refused_tokens_cost_no_fetch():
         "large and malformed": "a" * 7500 + "." + "b" * 7500 + ".c",
     }
     for what, tok in cases.items():
-        refused(app.call("/api/hello", tok), what)
+        r = app.call("/api/hello", tok)
+        refused(r, what)
+        # RFC 6750: the reason goes to the client as error_description,
+        # a quoted-string with nothing to escape
+        m = re.fullmatch(r'Bearer error="invalid_token", '
+                         r'error_description="([ !#-\[\]-~]{1,120})"',
+                         r.header("WWW-Authenticate") or "")
+        check(m is not None, "%s: a description: %r"
+              % (what, r.header("WWW-Authenticate")))
+        if what == "expired":
+            check("expire" in m.group(1), "expired: %r" % m.group(1))
     eq(idp.jwks_hits(), before, "refused tokens fetched no keys")
     eq(app.call("/api/hello", good).status, 200, "the good one still works")
 

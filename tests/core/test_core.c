@@ -384,3 +384,41 @@ TEST(read_file)
     CHECK(kiln_read_file(path, &n) == NULL && errno == ENOENT);
     CHECK(kiln_read_file("/tmp", &n) == NULL && errno == EISDIR);
 }
+
+/* ---- base64url (RFC 4648 section 10 vectors, in the url alphabet) ------ */
+
+#include "core/base64.h"
+
+TEST(base64url_vectors_and_strictness)
+{
+    static const char *const vec[][2] = {{"", ""},
+                                         {"f", "Zg"},
+                                         {"fo", "Zm8"},
+                                         {"foo", "Zm9v"},
+                                         {"foob", "Zm9vYg"},
+                                         {"fooba", "Zm9vYmE"},
+                                         {"foobar", "Zm9vYmFy"}};
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+        char out[16];
+        size_t n = strlen(vec[i][0]);
+        CHECK_INT((int)b64url_encode(vec[i][0], n, out), (int)B64URL_LEN(n));
+        CHECK_STR(out, vec[i][1]);
+        uint8_t back[16];
+        size_t got = 99;
+        CHECK_INT(b64url_decode(out, strlen(out), back, &got), 0);
+        CHECK_INT((int)got, (int)n);
+        CHECK(memcmp(back, vec[i][0], n) == 0);
+    }
+    /* the url alphabet: 0xfb 0xff is "-_8", never "+/8" */
+    const uint8_t hi[2] = {0xfb, 0xff};
+    char out[8];
+    b64url_encode(hi, 2, out);
+    CHECK_STR(out, "-_8");
+    uint8_t b[16];
+    size_t got;
+    const char *bad[] = {"+/8", "Zg==", "Zm9v ", "Z",
+                         "Zh",  "Zm9",  "Zm=v",  "Zm\n9v"};
+    /* "Zh": unused bits set (only "Zg" spells 'f'); "Zm9": 'fo' is "Zm8" */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(b64url_decode(bad[i], strlen(bad[i]), b, &got) == -1);
+}
