@@ -10,7 +10,8 @@
 #          python3-jsonschema for test_openapi)
 #   demo   + sqlite3 and node/npm for examples/board
 #   bench  + nginx, wrk, PostgreSQL (pgbench), Django + gunicorn, Django REST
-#          framework, FastAPI + uvicorn + asyncpg, pydantic,
+#          framework (+ simplejwt, python3-cryptography for
+#          bench/auth_bench.py), FastAPI + uvicorn + asyncpg, pydantic,
 #          simdjson + g++, Node.js + npm (the ws package, from bench/ws's
 #          lock file), Django Channels + daphne, Celery + redis-server for
 #          bench/
@@ -24,7 +25,7 @@ command -v node >/dev/null || pkgs_test="$pkgs_test nodejs npm"
 # the demo: sqlite3 loads examples/board's seed data, npm its htmx
 pkgs_demo="sqlite3"
 command -v node >/dev/null || pkgs_demo="$pkgs_demo nodejs npm"
-pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-djangorestframework python3-fastapi python3-uvicorn python3-asyncpg python3-pydantic libsimdjson-dev g++ python3-django-channels daphne celery python3-redis redis-server"
+pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-djangorestframework python3-djangorestframework-simplejwt python3-cryptography python3-fastapi python3-uvicorn python3-asyncpg python3-pydantic libsimdjson-dev g++ python3-django-channels daphne celery python3-redis redis-server"
 command -v node >/dev/null || pkgs_bench="$pkgs_bench nodejs npm"
 
 want=""

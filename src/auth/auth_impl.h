@@ -134,6 +134,14 @@ int64_t auth_token_create(kiln_dbc *db, int64_t user, const char *name,
  */
 int64_t auth_token_check(kiln_dbc *db, kiln_str t);
 
+/**
+ * What auth_token_check does, and the token's user with its roles, in one
+ * query (kiln_token joined to kiln_user and kiln_user_role): what a request
+ * with a token costs. *out (allocated from a) is set on success. Returns
+ * 0, KILN_ENOTFOUND when no live token matches, or a negative error.
+ */
+int auth_token_user(kiln_dbc *db, kiln_arena *a, kiln_str t, kiln_user **out);
+
 /** Lists user's tokens (user 0: everyone's) into *out (arena a). Returns
     the count or a negative error. */
 int auth_token_list(kiln_dbc *db, kiln_arena *a, int64_t user,

@@ -56,9 +56,10 @@ static void by_bearer(kiln_ctx *c, kiln_str tok, auth_ident *id)
         kiln_dbc *db = kiln_db(c);
         if (!db)
             return;
-        int64_t uid = auth_token_check(db, tok);
-        if (uid <= 0 || auth_user_load(c, uid, &u) != 0)
+        kiln_user *tu;
+        if (auth_token_user(db, kiln_ctx_arena(c), tok, &tu) != 0)
             return;
+        u = tu;
         id->via = KILN_AUTH_TOKEN;
     } else if (g_bearer) {
         if (g_bearer(c, tok, &u, &id->why) != 0 || !u)

@@ -184,6 +184,52 @@ int64_t auth_token_check(kiln_dbc *db, kiln_str t)
     return user;
 }
 
+/* The first row of auth_token_user's query: the token's columns. */
+typedef struct token_seen {
+    const char *hex; /* the SHA-256 of the token sent */
+    int64_t id, last_used;
+} token_seen;
+
+static int token_live(kiln_rows *r, void *arg)
+{
+    token_seen *k = arg;
+    kiln_str h = kiln_row_text(r, 1);
+    bool live = !kiln_row_is_null(r, 1) && h.n == 64 &&
+                sodium_memcmp(h.p, k->hex, 64) == 0 && kiln_row_is_null(r, 3) &&
+                (kiln_row_is_null(r, 2) || kiln_row_time(r, 2) > now_us());
+    if (!live)
+        return KILN_ENOTFOUND;
+    k->id = kiln_row_int(r, 0);
+    k->last_used = kiln_row_is_null(r, 4) ? 0 : kiln_row_time(r, 4);
+    return 0;
+}
+
+int auth_token_user(kiln_dbc *db, kiln_arena *a, kiln_str t, kiln_user **out)
+{
+    *out = NULL;
+    char prefix[AUTH_TOKEN_PREFIX_LEN + 1], hex[65];
+    if (auth_token_parse(t, prefix) != 0)
+        return KILN_ENOTFOUND;
+    auth_token_hash(t, hex);
+    token_seen k = {.hex = hex};
+    int rc = auth_user_read_joined(
+        kiln_db_query(db,
+                      "SELECT kiln_token.id, hash, expires, revoked, "
+                      "last_used, " AUTH_USER_COLS ", role FROM kiln_token "
+                      "JOIN kiln_user ON kiln_user.id = "
+                      "kiln_token.user_id " AUTH_USER_ROLES
+                      " WHERE prefix = $1 ORDER BY role",
+                      KILN_TEXT(prefix)),
+        5, token_live, &k, a, out);
+    if (rc != 0)
+        return rc;
+    int64_t now = now_us();
+    if (now - k.last_used >= 60 * INT64_C(1000000))
+        kiln_db_exec(db, "UPDATE kiln_token SET last_used = $1 WHERE id = $2",
+                     KILN_TIME(now), KILN_INT(k.id));
+    return 0;
+}
+
 int auth_token_list(kiln_dbc *db, kiln_arena *a, int64_t user,
                     auth_token_row **out)
 {

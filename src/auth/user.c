@@ -8,35 +8,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_COLS                                                              \
-    "id, username, email, name, active, staff, superuser, issuer, subject, "   \
-    "last_login, created, password"
+#define USER_COLS AUTH_USER_COLS
 
 static const char *dup(kiln_arena *a, kiln_str s)
 {
     return kiln_arena_strndup(a, s.p ? s.p : "", s.p ? s.n : 0);
 }
 
-/* Fills u from the current row of a SELECT USER_COLS; *pw gets the hash.
-   KILN_ENOMEM or 0. */
-static int read_user(kiln_rows *r, kiln_arena *a, kiln_user *u, const char **pw)
+/* Fills u from the current row of a SELECT USER_COLS (from column b on);
+ *pw gets the hash. KILN_ENOMEM or 0. */
+static int read_user(kiln_rows *r, int b, kiln_arena *a, kiln_user *u,
+                     const char **pw)
 {
     memset(u, 0, sizeof *u);
-    u->id = kiln_row_int(r, 0);
-    u->username = dup(a, kiln_row_text(r, 1));
-    u->email = dup(a, kiln_row_text(r, 2));
-    u->name = dup(a, kiln_row_text(r, 3));
-    u->active = kiln_row_bool(r, 4);
-    u->staff = kiln_row_bool(r, 5);
-    u->superuser = kiln_row_bool(r, 6);
-    u->issuer = kiln_row_is_null(r, 7) ? NULL : dup(a, kiln_row_text(r, 7));
-    u->subject = kiln_row_is_null(r, 8) ? NULL : dup(a, kiln_row_text(r, 8));
-    u->last_login = kiln_row_is_null(r, 9) ? 0 : kiln_row_time(r, 9) / 1000;
-    u->created = kiln_row_time(r, 10) / 1000;
+    u->id = kiln_row_int(r, b + 0);
+    u->username = dup(a, kiln_row_text(r, b + 1));
+    u->email = dup(a, kiln_row_text(r, b + 2));
+    u->name = dup(a, kiln_row_text(r, b + 3));
+    u->active = kiln_row_bool(r, b + 4);
+    u->staff = kiln_row_bool(r, b + 5);
+    u->superuser = kiln_row_bool(r, b + 6);
+    u->issuer =
+        kiln_row_is_null(r, b + 7) ? NULL : dup(a, kiln_row_text(r, b + 7));
+    u->subject =
+        kiln_row_is_null(r, b + 8) ? NULL : dup(a, kiln_row_text(r, b + 8));
+    u->last_login =
+        kiln_row_is_null(r, b + 9) ? 0 : kiln_row_time(r, b + 9) / 1000;
+    u->created = kiln_row_time(r, b + 10) / 1000;
     static const char *const none[] = {NULL};
     u->roles = none;
     if (pw)
-        *pw = dup(a, kiln_row_text(r, 11));
+        *pw = dup(a, kiln_row_text(r, b + 11));
     if (!u->username || !u->email || !u->name || (pw && !*pw))
         return KILN_ENOMEM;
     return 0;
@@ -121,7 +123,7 @@ static int one_user(kiln_dbc *db, kiln_arena *a, kiln_rows *r, kiln_user **out,
     bool found = false;
     if (rc == 0 && kiln_rows_next(r)) {
         found = true;
-        rc = read_user(r, a, u, pwhash);
+        rc = read_user(r, 0, a, u, pwhash);
     }
     int rrc = kiln_rows_error(r);
     kiln_rows_close(r);
@@ -136,12 +138,67 @@ static int one_user(kiln_dbc *db, kiln_arena *a, kiln_rows *r, kiln_user **out,
     return rc;
 }
 
-int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out)
+int auth_user_read_joined(kiln_rows *r, int b, auth_row_fn first, void *arg,
+                          kiln_arena *a, kiln_user **out)
 {
     *out = NULL;
-    kiln_rows *r = kiln_db_query(
-        db, "SELECT " USER_COLS " FROM kiln_user WHERE id = $1", KILN_INT(id));
-    return one_user(db, a, r, out, NULL);
+    if (!r)
+        return KILN_EDB;
+    kiln_user *u = kiln_arena_alloc(a, sizeof *u);
+    int rc = u ? 0 : KILN_ENOMEM;
+    size_t n = 0, cap = 0;
+    const char **roles = NULL;
+    bool found = false;
+    while (rc == 0 && kiln_rows_next(r)) {
+        if (!found) {
+            found = true;
+            rc = first ? first(r, arg) : 0;
+            if (rc == 0)
+                rc = read_user(r, b, a, u, NULL);
+        }
+        if (rc != 0 || kiln_row_is_null(r, b + 12))
+            continue;
+        if (n + 1 >= cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            const char **nr = kiln_arena_alloc(a, nc * sizeof *nr);
+            if (!nr) {
+                rc = KILN_ENOMEM;
+                break;
+            }
+            if (n)
+                memcpy(nr, roles, n * sizeof *nr);
+            roles = nr;
+            cap = nc;
+        }
+        if (!(roles[n++] = dup(a, kiln_row_text(r, b + 12))))
+            rc = KILN_ENOMEM;
+    }
+    int rrc = kiln_rows_error(r);
+    kiln_rows_close(r);
+    if (rc == 0 && rrc < 0)
+        rc = rrc;
+    if (rc == 0 && !found)
+        rc = KILN_ENOTFOUND;
+    if (rc != 0)
+        return rc;
+    if (n) {
+        roles[n] = NULL;
+        u->roles = roles;
+        u->nroles = n;
+    }
+    *out = u;
+    return 0;
+}
+
+#define USER_JOINED                                                            \
+    "SELECT " USER_COLS ", role FROM kiln_user " AUTH_USER_ROLES " WHERE "
+
+int auth_user_load_db(kiln_dbc *db, kiln_arena *a, int64_t id, kiln_user **out)
+{
+    return auth_user_read_joined(
+        kiln_db_query(db, USER_JOINED "kiln_user.id = $1 ORDER BY role",
+                      KILN_INT(id)),
+        0, NULL, NULL, a, out);
 }
 
 int auth_user_load(kiln_ctx *c, int64_t id, const kiln_user **out)
@@ -195,7 +252,7 @@ int auth_user_list(kiln_dbc *db, kiln_arena *a, kiln_user **out)
             v = nv;
             cap = nc;
         }
-        rc = read_user(r, a, &v[n++], NULL);
+        rc = read_user(r, 0, a, &v[n++], NULL);
     }
     int rrc = kiln_rows_error(r);
     kiln_rows_close(r);
@@ -302,17 +359,18 @@ int auth_user_sync_db(kiln_dbc *db, kiln_arena *a, const auth_claims *cl,
             want[k++] = want[i];
     nw = k;
 
+    /* the user and its roles in one query: most tokens change nothing */
     int64_t id = 0;
-    int rc = kiln_db_scalar_int(
-        db, &id, "SELECT id FROM kiln_user WHERE issuer = $1 AND subject = $2",
-        KILN_TEXT(cl->issuer), KILN_TEXT(cl->subject));
+    kiln_user *u = NULL;
+    int rc = auth_user_read_joined(
+        kiln_db_query(db,
+                      USER_JOINED "issuer = $1 AND subject = $2 ORDER BY role",
+                      KILN_TEXT(cl->issuer), KILN_TEXT(cl->subject)),
+        0, NULL, NULL, a, &u);
     if (rc != 0 && rc != KILN_ENOTFOUND)
         return rc;
-    kiln_user *u = NULL;
     if (rc == 0) {
-        rc = auth_user_load_db(db, a, id, &u);
-        if (rc != 0)
-            return rc;
+        id = u->id;
         if (strcmp(u->email, email) == 0 && strcmp(u->name, name) == 0 &&
             same_roles(u, want, nw)) {
             *out = u; /* nothing changed: nothing written */

@@ -48,6 +48,32 @@ int auth_user_sync(kiln_ctx *c, const auth_claims *cl, const kiln_user **out);
 int auth_user_sync_db(kiln_dbc *db, kiln_arena *a, const auth_claims *cl,
                       kiln_user **out, bool *wrote);
 
+/* The columns of a kiln_user that auth_user_read_joined reads (12 of
+   them, the password hash last), and the join that puts the user's roles
+   beside them. */
+#define AUTH_USER_COLS                                                         \
+    "kiln_user.id, username, email, kiln_user.name, active, staff, "           \
+    "superuser, issuer, subject, last_login, kiln_user.created, password"
+#define AUTH_USER_ROLES                                                        \
+    "LEFT JOIN kiln_user_role ON kiln_user_role.user_id = kiln_user.id"
+
+/** Reads the current row of a query for auth_user_read_joined: 0, or an
+    error that ends the read. */
+typedef int (*auth_row_fn)(kiln_rows *r, void *arg);
+
+/**
+ * Reads one user from the rows of a query selecting, from column b on,
+ * AUTH_USER_COLS then kiln_user_role.role, FROM kiln_user AUTH_USER_ROLES,
+ * ORDER BY role: one row per role, or one with a NULL role, so that a user and
+ * its roles cost one query. first, when not NULL, sees the first row before the
+ * user is read (the caller's own columns, before b) and may refuse it. Closes r
+ * (NULL, a failed query: KILN_EDB). *out and its strings are allocated from a.
+ * Returns 0, KILN_ENOTFOUND (no row), first's error, KILN_ENOMEM or the query's
+ * error.
+ */
+int auth_user_read_joined(kiln_rows *r, int b, auth_row_fn first, void *arg,
+                          kiln_arena *a, kiln_user **out);
+
 /**
  * The same on an explicit connection and arena (the CLI, tests): loads
  * user id from db into *out allocated in a.

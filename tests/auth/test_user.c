@@ -31,9 +31,10 @@ static kiln_dbc *open_db(void)
     if (!db)
         test_fail(__FILE__, __LINE__, "open: %s", err);
     if (pg && *pg)
-        kiln_db_exec(db, "DROP TABLE IF EXISTS kiln_token, kiln_user_role, "
-                         "kiln_user, kiln_session, kiln_tasks, kiln_task_ticks, "
-                         "kiln_schema");
+        kiln_db_exec(db,
+                     "DROP TABLE IF EXISTS kiln_token, kiln_user_role, "
+                     "kiln_user, kiln_session, kiln_tasks, kiln_task_ticks, "
+                     "kiln_schema");
     if (kiln_db_migrate_kiln(db, KILN_MIGRATE_APPLY, NULL, err, sizeof err) < 1)
         test_fail(__FILE__, __LINE__, "migrate: %s", err);
     return db;
@@ -128,11 +129,38 @@ TEST(tokens)
     int64_t past = (auth_now_ms() - 1000) * 1000;
     CHECK(auth_token_create(db, uid, "old", past, old) > 0);
     CHECK(auth_token_check(db, kiln_str_c(old)) == 0);
+    /* the token's user with its roles, in one query */
+    kiln_user *tu = NULL;
+    CHECK(kiln_db_exec(db,
+                       "INSERT INTO kiln_user_role (user_id, role) VALUES "
+                       "($1, 'viewer'), ($1, 'editor')",
+                       KILN_INT(uid)) == 2);
+    CHECK_INT(auth_token_user(db, &a, kiln_str_c(tok), &tu), 0);
+    CHECK(tu && tu->id == uid);
+    CHECK_STR(tu->username, "carol");
+    CHECK_INT((int)tu->nroles, 2);
+    CHECK_STR(tu->roles[0], "editor");
+    CHECK_STR(tu->roles[1], "viewer");
+    CHECK(tu->roles[2] == NULL);
+    CHECK_INT(auth_token_user(db, &a, kiln_str_c(bad), &tu), KILN_ENOTFOUND);
+    CHECK(tu == NULL);
+    CHECK_INT(auth_token_user(db, &a, kiln_str_c(old), &tu), KILN_ENOTFOUND);
+    CHECK_INT(auth_token_user(db, &a, kiln_str_c("kiln_nope"), &tu),
+              KILN_ENOTFOUND);
+    /* a user without roles: one row, no roles */
+    CHECK_INT(auth_user_load_db(db, &a, uid, &tu), 0);
+    CHECK_INT((int)tu->nroles, 2);
+    CHECK(kiln_db_exec(db, "DELETE FROM kiln_user_role WHERE user_id = $1",
+                       KILN_INT(uid)) == 2);
+    CHECK_INT(auth_token_user(db, &a, kiln_str_c(tok), &tu), 0);
+    CHECK(tu->id == uid && tu->nroles == 0 && tu->roles[0] == NULL);
     /* revoked: refused; revoking twice finds nothing */
     CHECK_INT(auth_token_revoke(db, id, uid + 1), 0); /* another's */
     CHECK_INT(auth_token_revoke(db, id, uid), 1);
     CHECK_INT(auth_token_revoke(db, id, uid), 0);
     CHECK(auth_token_check(db, kiln_str_c(tok)) == 0);
+    CHECK_INT(auth_token_user(db, &a, kiln_str_c(tok), &tu), KILN_ENOTFOUND);
+    CHECK(tu == NULL);
     CHECK_INT(auth_token_list(db, &a, 0, &rows), 2);
     CHECK(rows[0].revoked > 0);
     kiln_arena_deinit(&a);
