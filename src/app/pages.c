@@ -9,6 +9,7 @@
 #include "app/errpage.h"
 #include "coro/coro.h"
 #include "auth/perm.h"
+#include "frontend/frontend.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -222,6 +223,7 @@ void kiln_project_tpl_options(const kiln_settings *s, kiln_tpl_options *o)
     o->lstrip_blocks = kiln_settings_bool(s, "templates.lstrip_blocks");
     o->url = kiln_url_tpl; /* url('name', ...): the route names */
     o->csrf_token = page_csrf_token;
+    frontend_tpl_options(o); /* vite_assets() and island() */
 }
 
 int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,

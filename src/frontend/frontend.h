@@ -1,0 +1,58 @@
+/*
+ * frontend/frontend.h - the hybrid and islands joins of a front end
+ * (docs/frontend.md): what a project's templates call for vite_assets()
+ * and island(), set up once at start-up from the [frontend] settings.
+ */
+#ifndef KILN_FRONTEND_FRONTEND_H
+#define KILN_FRONTEND_FRONTEND_H
+
+#include "kiln/config.h"
+#include "kiln/http.h"
+#include "kiln/tpl.h"
+
+/*
+ * Reads the [frontend] settings of s for a project at root (dev: kiln dev
+ * or kiln test). In development with frontend.dev_server set, the tags
+ * point at the Vite dev server; otherwise frontend.manifest, when set, is
+ * read and checked now (a missing or malformed manifest is a start-up
+ * error in err) and kept for the process's life. Not thread-safe: call
+ * before serving. Returns 0, KILN_EINVAL / KILN_EIO / KILN_EPARSE with a
+ * message in err, or KILN_ENOMEM.
+ */
+int frontend_init(const kiln_settings *s, bool dev, const char *root, char *err,
+                  size_t errlen);
+
+/* Frees what frontend_init read. */
+void frontend_close(void);
+
+/* Points o's assets and island functions at this module (after
+   frontend_init). */
+void frontend_tpl_options(kiln_tpl_options *o);
+
+/*
+ * The markup of an island: <div data-island="NAME" data-props="JSON">
+ * with ssr_html inside (empty: rendered on the client only), every
+ * attribute escaped for HTML, appended to out. name must be a component
+ * name (letters, digits, '_', '$', '.', starting with a letter, '_' or '$';
+ * at most 128 bytes). Returns 0, KILN_EINVAL (a bad name) or KILN_ENOMEM.
+ */
+int frontend_island_markup(kiln_buf *out, kiln_str name, kiln_str props_json,
+                           kiln_str ssr_html);
+
+/* kiln_tpl_options.island of a project's pages: frontend_ssr_render's
+   HTML, if it gives one, in frontend_island_markup, made in a. */
+int frontend_island_tpl(void *ud, kiln_str name, kiln_str props_json,
+                        kiln_arena *a, kiln_str *out, char *err, size_t errlen);
+
+/*
+ * The seam of the SSR service (join 6): renders component with
+ * props_json to HTML in c's arena into *html and returns 0, or returns
+ * non-zero when it cannot (no sidecar, a timeout, an error), and the
+ * island is rendered on the client only. island.c defines a weak
+ * version that always returns KILN_EUNAVAIL; the SSR service's own
+ * definition replaces it when it is linked in.
+ */
+int frontend_ssr_render(kiln_ctx *c, const char *component, kiln_str props_json,
+                        kiln_str *html);
+
+#endif
