@@ -162,6 +162,9 @@ const settings_key settings_keys[] = {
      "http://127.0.0.1:5173", 0, 0, NULL, "the Vite dev server vite_assets() "
      "points at in development (empty: the manifest, as in production)",
      false, NULL},
+    {"frontend", "vite", "frontend.vite", SETTINGS_BOOL, "true", 0, 1, NULL,
+     "kiln dev runs the Vite dev server (npm run dev in frontend/) when "
+     "frontend/package.json exists", false, NULL},
     {"cors", "origins", "cors.origins", SETTINGS_STRING, "", 0, 0, NULL,
      "origins allowed to call the app from a browser, comma-separated "
      "(\"https://app.example.com\"; \"*\": any, without credentials; empty: "

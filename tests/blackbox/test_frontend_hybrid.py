@@ -191,3 +191,56 @@ def test_assets_url_and_start_up_errors():
     out = start_fails({"KILN_FRONTEND_MANIFEST": "bad-manifest.json"})
     check("not under static.dir" in out or "plain relative" in out, out)
 test_assets_url_and_start_up_errors.timeout = 300
+
+
+FAKE_VITE = r"""
+// Stands in for Vite: says how it was started, keeps running.
+import { writeFileSync } from "node:fs";
+writeFileSync("vite.pid", String(process.pid));
+console.log("fake vite " + process.argv.slice(2).join(" "));
+console.error("a warning on stderr");
+setInterval(() => {}, 1000);
+"""
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_kiln_dev_runs_vite():
+    from kilncli import Dev, Project
+    import time
+    if not shutil.which("npm"):
+        raise harness.TestFailure("npm is not installed (scripts/deps.sh)")
+    with Project() as p:
+        p.write("frontend/package.json", json.dumps(
+            {"name": "front", "private": True,
+             "scripts": {"dev": "node fake-vite.mjs"}}))
+        p.write("frontend/fake-vite.mjs", FAKE_VITE)
+        vport = harness.free_port()
+        env = {"KILN_FRONTEND_DEV_SERVER": "http://127.0.0.1:%d" % vport}
+        with Dev(p, env=env) as d:
+            d.wait_output("[vite] fake vite --host 127.0.0.1 --port %d "
+                          "--strictPort" % vport)
+            d.wait_output("[vite] a warning on stderr")
+            with open(p.path("frontend/vite.pid")) as f:
+                pid = int(f.read())
+            check(alive(pid), "Vite runs")
+            eq(d.stop(), 0, "kiln dev stops")
+        deadline = time.monotonic() + t(10)
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(not alive(pid), "Vite stopped with kiln dev")
+        # frontend.vite = false: not started
+        os.unlink(p.path("frontend/vite.pid"))
+        env["KILN_FRONTEND_VITE"] = "false"
+        with Dev(p, env=env) as d:
+            d.wait_output("on http://")
+            d.wait_for("/", lambda r: r.status in (200, 404), "the app")
+            check("[vite]" not in d.output(), d.output())
+            check(not os.path.exists(p.path("frontend/vite.pid")), "no Vite")
+test_kiln_dev_runs_vite.timeout = 300
