@@ -244,3 +244,39 @@ def test_kiln_dev_runs_vite():
             check("[vite]" not in d.output(), d.output())
             check(not os.path.exists(p.path("frontend/vite.pid")), "no Vite")
 test_kiln_dev_runs_vite.timeout = 300
+
+
+ISLANDS_TS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                          "..", "share", "islands", "islands.ts")
+USE_TSX = """
+import { mountIslands, type IslandRenderers } from "./islands";
+
+function Counter({ start }: { start: number }) {
+  return <button>{start}</button>;
+}
+const renderers: IslandRenderers = {
+  createRoot: () => ({ render: () => undefined }),
+  hydrateRoot: () => undefined,
+};
+export const results = mountIslands({ Counter }, renderers);
+"""
+
+
+def test_islands_loader_is_strict_typescript():
+    """share/islands/islands.ts and a use of it compile under tsc --strict
+    (tests/types' pinned TypeScript and React types); a use that passes
+    something else than a component is refused."""
+    from kilncli import Project
+    import test_types
+    test_types.npm_ci()
+    with Project() as p:
+        with open(ISLANDS_TS) as f:
+            p.write("web/src/islands.ts", f.read())
+        p.write("web/src/use.tsx", USE_TSX)
+        rc, out = test_types.tsc(p, ["islands.ts", "use.tsx"])
+        eq(rc, 0, "tsc --strict: " + out)
+        p.write("web/src/use.tsx", USE_TSX.replace("{ Counter }",
+                                                   "{ Counter: 3 }"))
+        rc, out = test_types.tsc(p, ["islands.ts", "use.tsx"])
+        check(rc != 0 and "use.tsx" in out, "a number is no component: " + out)
+test_islands_loader_is_strict_typescript.timeout = 600
