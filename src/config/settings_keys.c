@@ -162,6 +162,9 @@ const settings_key settings_keys[] = {
      "http://127.0.0.1:5173", 0, 0, NULL, "the Vite dev server vite_assets() "
      "points at in development (empty: the manifest, as in production)",
      false, NULL},
+    {"frontend", "react_refresh", "frontend.react_refresh", SETTINGS_BOOL,
+     "true", 0, 1, NULL, "in development, vite_assets() also writes "
+     "@vitejs/plugin-react's fast-refresh preamble", false, NULL},
     {"frontend", "vite", "frontend.vite", SETTINGS_BOOL, "true", 0, 1, NULL,
      "kiln dev runs the Vite dev server (npm run dev in frontend/) when "
      "frontend/package.json exists", false, NULL},

@@ -18,8 +18,9 @@ static kiln_arena g_arena; /* the manifest and the strings below */
 static bool g_arena_on;
 static vite_manifest g_manifest;
 static bool g_have_manifest;
-static kiln_str g_base;    /* URL prefix of the built files, ends '/' */
-static kiln_str g_dev_url; /* the dev server's origin, or empty */
+static kiln_str g_base;      /* URL prefix of the built files, ends '/' */
+static kiln_str g_dev_url;   /* the dev server's origin, or empty */
+static bool g_react_refresh; /* frontend.react_refresh */
 static char g_manifest_path[PATH_MAX];
 
 /* The folder Vite built into: the manifest's, or its parent when the
@@ -109,6 +110,7 @@ int frontend_init(const kiln_settings *s, bool dev, const char *root, char *err,
         if (!d)
             return KILN_ENOMEM;
         g_dev_url = (kiln_str){d, n};
+        g_react_refresh = kiln_settings_bool(s, "frontend.react_refresh");
         return 0;
     }
     const char *m = kiln_settings_str(s, "frontend.manifest");
@@ -162,7 +164,7 @@ static int tpl_assets(void *ud, kiln_str entry, kiln_arena *a, kiln_str *out,
     kiln_buf_init(&b);
     int rc;
     if (g_dev_url.n) {
-        rc = vite_dev_tags(g_dev_url, entry, &b);
+        rc = vite_dev_tags(g_dev_url, entry, g_react_refresh, &b);
     } else if (!g_have_manifest) {
         snprintf(err, errlen,
                  "no manifest: set frontend.manifest to the "

@@ -274,8 +274,22 @@ int vite_tags(const vite_manifest *m, kiln_str key, kiln_str base,
     return rc;
 }
 
-int vite_dev_tags(kiln_str dev_url, kiln_str key, kiln_buf *out)
+int vite_dev_tags(kiln_str dev_url, kiln_str key, bool react_refresh,
+                  kiln_buf *out)
 {
+    /* @vitejs/plugin-react's preamble, as Vite's backend-integration
+       guide gives it: without it, the plugin's modules refuse to run */
+    if (react_refresh &&
+        (kiln_buf_puts(out, "<script type=\"module\">import RefreshRuntime "
+                            "from \"") ||
+         vite_put_attr(out, dev_url) ||
+         kiln_buf_puts(out, "/@react-refresh\";"
+                            "RefreshRuntime.injectIntoGlobalHook(window);"
+                            "window.$RefreshReg$ = () => {};"
+                            "window.$RefreshSig$ = () => (type) => type;"
+                            "window.__vite_plugin_react_preamble_installed__"
+                            " = true;</script>\n")))
+        return KILN_ENOMEM;
     if (kiln_buf_puts(out, "<script type=\"module\" src=\"") ||
         vite_put_attr(out, dev_url) ||
         kiln_buf_puts(out, "/@vite/client\"></script>\n"

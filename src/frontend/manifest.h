@@ -61,11 +61,14 @@ int vite_tags(const vite_manifest *m, kiln_str key, kiln_str base,
 
 /*
  * Appends to out the tags that load entry key from the Vite dev server at
- * origin dev_url ("http://127.0.0.1:5173", no trailing '/'): its
- * /@vite/client (hot reload) and the entry as a module, escaped as above.
- * Returns 0 or KILN_ENOMEM.
+ * origin dev_url ("http://127.0.0.1:5173", no trailing '/'): with
+ * react_refresh, @vitejs/plugin-react's preamble (an inline module
+ * importing /@react-refresh); its /@vite/client (hot reload); the entry as
+ * a module. dev_url is a setting, never page input; it and key are
+ * escaped as above. Returns 0 or KILN_ENOMEM.
  */
-int vite_dev_tags(kiln_str dev_url, kiln_str key, kiln_buf *out);
+int vite_dev_tags(kiln_str dev_url, kiln_str key, bool react_refresh,
+                  kiln_buf *out);
 
 /*
  * Appends s to out escaped for an HTML attribute value in double quotes

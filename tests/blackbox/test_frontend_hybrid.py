@@ -159,13 +159,17 @@ def test_dev_server_tags():
         r = a.get("/", headers=PAGE)
         eq(r.status, 200, "the page: " + r.text()[:300])
         check(DEV_TAGS in r.text(), "dev server tags: " + r.text())
+        check('import RefreshRuntime from '
+              '"http://127.0.0.1:5173/@react-refresh"' in r.text(),
+              "React's fast-refresh preamble: " + r.text())
         check("/static/dist/" not in r.text(), "no built asset in dev")
         check_islands(r.text(), "development")
         # any entry is the dev server's to serve
         eq(a.get("/missing", headers=PAGE).status, 200, "dev: any entry")
-    with App({"KILN_FRONTEND_DEV_SERVER": "http://localhost:3000/"},
-             args=["--dev"]) as a:
+    with App({"KILN_FRONTEND_DEV_SERVER": "http://localhost:3000/",
+              "KILN_FRONTEND_REACT_REFRESH": "false"}, args=["--dev"]) as a:
         text = a.get("/", headers=PAGE).text()
+        check("react-refresh" not in text, "no preamble: " + text)
         check('src="http://localhost:3000/@vite/client"' in text and
               'src="http://localhost:3000/src/main.tsx"' in text, text)
     # frontend.dev_server empty: the manifest in development too

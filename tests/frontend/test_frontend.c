@@ -179,12 +179,24 @@ TEST(dev_tags)
     kiln_buf b;
     kiln_buf_init(&b);
     CHECK_INT(vite_dev_tags(KILN_STR("http://127.0.0.1:5173"),
-                            KILN_STR("src/main.tsx"), &b),
+                            KILN_STR("src/main.tsx"), false, &b),
               0);
     CHECK_STR(b.p, "<script type=\"module\" "
                    "src=\"http://127.0.0.1:5173/@vite/client\"></script>\n"
                    "<script type=\"module\" "
                    "src=\"http://127.0.0.1:5173/src/main.tsx\"></script>");
+    kiln_buf_clear(&b);
+    /* React's fast refresh: the preamble first, from the same server */
+    CHECK_INT(
+        vite_dev_tags(KILN_STR("http://h:1"), KILN_STR("a.tsx"), true, &b), 0);
+    CHECK(strncmp(b.p,
+                  "<script type=\"module\">import RefreshRuntime from "
+                  "\"http://h:1/@react-refresh\";",
+                  strlen("<script type=\"module\">import RefreshRuntime "
+                         "from \"http://h:1/@react-refresh\";")) == 0);
+    CHECK(strstr(b.p, "__vite_plugin_react_preamble_installed__ = true;"
+                      "</script>\n<script type=\"module\" "
+                      "src=\"http://h:1/@vite/client\"></script>\n") != NULL);
     kiln_buf_deinit(&b);
 }
 
