@@ -480,6 +480,19 @@ int kiln_tpl_set_load_all(kiln_tpl_set *set, kiln_tpl_error *err);
 /** True when the set holds a compiled template of that name. */
 bool kiln_tpl_set_has(const kiln_tpl_set *set, const char *name);
 
+/**
+ * Start-up check of the vite_assets('entry') calls of template tname
+ * (compiled in set) whose entry is a string literal: check(ud, entry, msg,
+ * msglen) returns 0 when the entry exists, else non-zero with a message in
+ * msg. Returns 0 when every call passes, KILN_ENOTFOUND when the set has no
+ * tname, or KILN_EINVAL with *te naming the first failing call's template,
+ * line and column ("NAME:LINE:COL: vite_assets('x'): MSG").
+ */
+int kiln_tpl_check_assets(const kiln_tpl_set *set, const char *tname,
+                          int (*check)(void *ud, kiln_str entry, char *msg,
+                                       size_t msglen),
+                          void *ud, kiln_tpl_error *te);
+
 /** A url('name', ...) call of a template whose name is a string literal,
     as kiln_tpl_check_urls shows it to its check. */
 typedef struct kiln_tpl_url_call {

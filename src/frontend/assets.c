@@ -189,6 +189,19 @@ static int tpl_assets(void *ud, kiln_str entry, kiln_arena *a, kiln_str *out,
     return 0;
 }
 
+int frontend_check_entry(void *ud, kiln_str entry, char *msg, size_t msglen)
+{
+    (void)ud;
+    if (g_dev_url.n || !g_have_manifest ||
+        vite_manifest_find(&g_manifest, entry))
+        return 0;
+    snprintf(msg, msglen,
+             "no such entry in %s (is it in the build's "
+             "rollupOptions.input?)",
+             g_manifest_path);
+    return KILN_ENOTFOUND;
+}
+
 void frontend_tpl_options(kiln_tpl_options *o)
 {
     o->assets = tpl_assets;

@@ -22,6 +22,15 @@
 int frontend_init(const kiln_settings *s, bool dev, const char *root, char *err,
                   size_t errlen);
 
+/*
+ * The start-up check of a literal vite_assets('entry') call
+ * (kiln_tpl_check_assets): 0 when the manifest has entry, or when no
+ * manifest is in use (development with the dev server, or none set: the
+ * call then fails when rendered); else non-zero with a message in msg.
+ * ud is unused.
+ */
+int frontend_check_entry(void *ud, kiln_str entry, char *msg, size_t msglen);
+
 /* Frees what frontend_init read. */
 void frontend_close(void);
 

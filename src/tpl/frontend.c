@@ -9,6 +9,8 @@
 #include "tpl/text.h"
 #include "tpl/tpl.h"
 
+#include <string.h>
+
 int tpl_func_vite_assets(tpl_render *r, const tpl_expr *e,
                          const kiln_value *args, size_t n, size_t nkw,
                          kiln_value *out)
@@ -80,4 +82,29 @@ usage:
                     "island() takes a component name, then its props as "
                     "one mapping or by keyword: island('Counter', "
                     "{'start': 3}) or island('Counter', start=3)");
+}
+
+int kiln_tpl_check_assets(const kiln_tpl_set *set, const char *tname,
+                          int (*check)(void *ud, kiln_str entry, char *msg,
+                                       size_t msglen),
+                          void *ud, kiln_tpl_error *te)
+{
+    const tpl_template *t =
+        set && tname ? tpl_set_find(set, tname, strlen(tname)) : NULL;
+    if (!t)
+        return KILN_ENOTFOUND;
+    for (const tpl_url_ref *u = t->urls; u; u = u->next) {
+        const tpl_expr *e = u->call;
+        if (e->u.call.obj->u.name.func != TPL_FUNC_VITE_ASSETS)
+            continue; /* a url() call (kiln_tpl_check_urls) */
+        const tpl_expr *arg = e->u.call.args[0];
+        kiln_str entry = arg->u.k.u.s;
+        char msg[200] = "";
+        if (check(ud, entry, msg, sizeof msg) == 0)
+            continue;
+        tpl_error_at(te, KILN_EINVAL, t->name, t->src, arg->pos,
+                     "vite_assets('%.*s'): %s", (int)entry.n, entry.p, msg);
+        return KILN_EINVAL;
+    }
+    return 0;
 }

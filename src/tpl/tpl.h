@@ -335,12 +335,14 @@ struct tpl_template {
     tpl_stmt **blocks; /* every {% block %} of the template, any depth */
     size_t nblocks;
     bool has_extends; /* a top-level {% extends %} exists */
-    /* every url('literal', ...) call, in source order (checked by
-       kiln_tpl_check_urls) */
+    /* every url('literal', ...) and vite_assets('literal') call, in
+       source order (checked by kiln_tpl_check_urls and
+       kiln_tpl_check_assets) */
     struct tpl_url_ref *urls;
 };
 
-/* A url() call whose first argument is a string literal. */
+/* A url() or vite_assets() call whose first argument is a string
+   literal. */
 typedef struct tpl_url_ref {
     const tpl_expr *call; /* the TPL_E_CALL */
     struct tpl_url_ref *next;

@@ -285,3 +285,36 @@ TEST(island_in_a_template)
     kiln_buf_deinit(&b);
     kiln_arena_deinit(&a);
 }
+
+/* The start-up check sees the literal vite_assets() calls only, not
+   url() nor a computed entry, and names the failing call's line. */
+static int seen_calls;
+static int only_main(void *ud, kiln_str entry, char *msg, size_t msglen)
+{
+    (void)ud;
+    seen_calls++;
+    if (kiln_str_eq(entry, KILN_STR("src/main.tsx")))
+        return 0;
+    snprintf(msg, msglen, "not built");
+    return KILN_ENOTFOUND;
+}
+
+TEST(check_assets_at_start_up)
+{
+    static const char src[] =
+        "{{ url('home') }}{{ vite_assets('src/main.tsx') }}\n"
+        "{{ vite_assets(entry) }}\n"
+        "  {{ vite_assets('src/gone.tsx') }}";
+    kiln_tpl_set *set = kiln_tpl_set_new(NULL);
+    kiln_tpl_error te;
+    CHECK_INT(kiln_tpl_set_add(set, "p.html", src, strlen(src), &te), 0);
+    seen_calls = 0;
+    CHECK_INT(kiln_tpl_check_assets(set, "p.html", only_main, NULL, &te),
+              KILN_EINVAL);
+    CHECK_INT(seen_calls, 2);
+    CHECK_INT(te.line, 3);
+    CHECK_STR(te.msg, "vite_assets('src/gone.tsx'): not built");
+    CHECK_INT(kiln_tpl_check_assets(set, "nope.html", only_main, NULL, &te),
+              KILN_ENOTFOUND);
+    kiln_tpl_set_free(set);
+}
