@@ -381,4 +381,25 @@ int cmd_errpage(int argc, char **argv);
     models.c from ROOT/models (the build of the fuzz target uses it). */
 int cmd_emit_models(int argc, char **argv);
 
+/* ---- kiln dev's Vite dev server (cli/vite.c) ----------------------------- */
+
+/* The Vite dev server kiln dev runs: its process group and output. */
+typedef struct dev_vite {
+    pid_t pid;       /* the npm process (its group's id), or -1 */
+    int out;         /* read end of its stdout and stderr, or -1 */
+    char line[4096]; /* output not yet printed (a partial line) */
+    size_t n;
+} dev_vite;
+
+/* Starts `npm run dev` in ROOT/frontend when it has a package.json and
+   frontend.vite is on (else does nothing and returns 0). Returns 0, or
+   -1 after saying why it could not start. */
+int vite_start(dev_vite *v, const char *root, const kiln_settings *s);
+/* Prints the output Vite has written, each line after "[vite] ". */
+void vite_pump(dev_vite *v);
+/* True when pid (exited with status) is Vite: it is said and forgotten. */
+bool vite_reaped(dev_vite *v, pid_t pid, int status);
+/* Stops Vite and its children (SIGTERM, SIGKILL after 5 s) and waits. */
+void vite_stop(dev_vite *v);
+
 #endif

@@ -27,6 +27,9 @@
  * removed or renamed under api/, ws/ or pages/ triggers a rebuild (after the
  * burst of events settles); an edited page or a file in static/ does not: they
  * are read from disk on every request.
+ *
+ * A project with frontend/package.json gets its Vite dev server started
+ * beside the app and stopped with kiln dev (cli/vite.c).
  */
 #include "cli.h"
 
@@ -78,6 +81,7 @@ typedef struct dev {
     int64_t restart_at; /* when to restart a crashed app (ms), or 0 */
     int64_t backoff_ms; /* the delay of the last restart, 0 before any */
     int crashes;        /* crashes in a row (reset with the delay) */
+    dev_vite vite;      /* the Vite dev server (cli/vite.c), if any */
 } dev;
 
 static int64_t now_ms(void)
@@ -513,6 +517,8 @@ static void reap(dev *d)
     int st;
     pid_t pid;
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        if (vite_reaped(&d->vite, pid, st))
+            continue;
         if (pid != d->app)
             continue;
         if (!d->app_err) {
@@ -528,6 +534,7 @@ static void reap(dev *d)
 
 static void stop_all(dev *d)
 {
+    vite_stop(&d->vite);
     retire(d->app);
     /* let children drain; the app's own drain limit bounds this */
     int64_t deadline = now_ms() + 15000;
@@ -574,10 +581,11 @@ int cmd_dev(int argc, char **argv)
         return cli_fail("%s", err); /* not expected: both were checked */
     snprintf(host, sizeof host, "%s", kiln_settings_str(s, "server.host"));
     snprintf(port, sizeof port, "%s", kiln_settings_str(s, "server.port"));
-    kiln_settings_free(s);
     d.listen_fd = open_listener(host, port);
-    if (d.listen_fd < 0)
+    if (d.listen_fd < 0) {
+        kiln_settings_free(s);
         return 1;
+    }
 
     sigset_t set;
     sigemptyset(&set);
@@ -588,28 +596,37 @@ int cmd_dev(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &set, NULL);
     d.sig = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     d.ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    if (d.sig < 0 || d.ino < 0)
+    if (d.sig < 0 || d.ino < 0) {
+        kiln_settings_free(s);
         return cli_fail("cannot watch the project: %s", strerror(errno));
+    }
     watch_tree(&d, "");
+    /* after the signal mask: Vite's process is stopped on the way out */
+    vite_start(&d.vite, d.root, s);
+    kiln_settings_free(s);
 
     fprintf(stderr, "kiln dev: %s on http://%s:%s/ (Ctrl-C stops)\n", d.root,
             host, port);
     rebuild(&d, true);
 
-    struct pollfd pf[2] = {{.fd = d.ino, .events = POLLIN},
-                           {.fd = d.sig, .events = POLLIN}};
+    struct pollfd pf[3] = {{.fd = d.ino, .events = POLLIN},
+                           {.fd = d.sig, .events = POLLIN},
+                           {.fd = -1, .events = POLLIN}};
     for (;;) {
         int wait = -1;
         if (d.restart_at) {
             int64_t left = d.restart_at - now_ms();
             wait = left > 0 ? (int)left : 0;
         }
-        int pr = poll(pf, 2, wait);
+        pf[2].fd = d.vite.out; /* -1 (ignored) when there is no Vite */
+        int pr = poll(pf, 3, wait);
         if (pr < 0 && errno != EINTR)
             break;
         restart_due(&d);
         if (pr <= 0)
             continue;
+        if (pf[2].revents)
+            vite_pump(&d.vite);
         if (pf[1].revents) {
             struct signalfd_siginfo si;
             bool quit = false;

@@ -384,6 +384,27 @@ typedef struct kiln_tpl_options {
      * render error. Kiln's pages set it (app/pages.c).
      */
     kiln_str (*csrf_token)(kiln_arena *a);
+    /**
+     * public: what the global function vite_assets('src/main.tsx') shows
+     * (NULL: vite_assets() is a render error): the HTML tags that load the
+     * front-end entry, made in arena a into *out (markup: not escaped
+     * again). Returns 0, or KILN_ENOTFOUND / KILN_EINVAL / KILN_ENOMEM with
+     * a message in err. frontend_ud is passed as ud. Kiln's pages set it
+     * (src/frontend/assets.c: Vite's manifest, or its dev server).
+     */
+    int (*assets)(void *ud, kiln_str entry, kiln_arena *a, kiln_str *out,
+                  char *err, size_t errlen);
+    /**
+     * public: what the global function island('Counter', props) shows
+     * (NULL: island() is a render error): the markup placing component
+     * name with props_json (the props as |tojson writes them), made in
+     * arena a into *out (not escaped again). Returns 0, or KILN_EINVAL /
+     * KILN_ENOMEM with a message in err. frontend_ud is passed as ud.
+     * Kiln's pages set it (src/frontend/island.c).
+     */
+    int (*island)(void *ud, kiln_str name, kiln_str props_json, kiln_arena *a,
+                  kiln_str *out, char *err, size_t errlen);
+    void *frontend_ud; /**< public: see assets and island */
 } kiln_tpl_options;
 
 /**
@@ -458,6 +479,19 @@ int kiln_tpl_set_load_all(kiln_tpl_set *set, kiln_tpl_error *err);
 
 /** True when the set holds a compiled template of that name. */
 bool kiln_tpl_set_has(const kiln_tpl_set *set, const char *name);
+
+/**
+ * Start-up check of the vite_assets('entry') calls of template tname
+ * (compiled in set) whose entry is a string literal: check(ud, entry, msg,
+ * msglen) returns 0 when the entry exists, else non-zero with a message in
+ * msg. Returns 0 when every call passes, KILN_ENOTFOUND when the set has no
+ * tname, or KILN_EINVAL with *te naming the first failing call's template,
+ * line and column ("NAME:LINE:COL: vite_assets('x'): MSG").
+ */
+int kiln_tpl_check_assets(const kiln_tpl_set *set, const char *tname,
+                          int (*check)(void *ud, kiln_str entry, char *msg,
+                                       size_t msglen),
+                          void *ud, kiln_tpl_error *te);
 
 /** A url('name', ...) call of a template whose name is a string literal,
     as kiln_tpl_check_urls shows it to its check. */

@@ -9,6 +9,7 @@
 #include "app/errpage.h"
 #include "coro/coro.h"
 #include "auth/perm.h"
+#include "frontend/frontend.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -222,6 +223,7 @@ void kiln_project_tpl_options(const kiln_settings *s, kiln_tpl_options *o)
     o->lstrip_blocks = kiln_settings_bool(s, "templates.lstrip_blocks");
     o->url = kiln_url_tpl; /* url('name', ...): the route names */
     o->csrf_token = page_csrf_token;
+    frontend_tpl_options(o); /* vite_assets() and island() */
 }
 
 int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
@@ -250,6 +252,9 @@ int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
         int rc =
             src ? kiln_tpl_set_add(g_set, t->name, src, n, &te) : KILN_ENOMEM;
         free(src);
+        if (rc == 0) /* an entry Vite's manifest lacks: refused now */
+            rc = kiln_tpl_check_assets(g_set, t->name, frontend_check_entry,
+                                       NULL, &te);
         if (rc != 0) {
             kiln_page_error(&te, t->name, (const char *)t->data, t->len, shift);
             snprintf(err, errlen, "%s%s", page ? "pages/" : "templates/",
@@ -281,6 +286,9 @@ int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
             char path[PATH_MAX * 2];
             snprintf(path, sizeof path, "%s/%s", g_root, pg->file);
             int rc = add_page_file(g_set, pg->name, path, layout, &te);
+            if (rc == 0)
+                rc = kiln_tpl_check_assets(g_set, pg->name,
+                                           frontend_check_entry, NULL, &te);
             if (rc != 0) {
                 if (rc == KILN_EIO)
                     snprintf(err, errlen, "%s: cannot read", pg->file);

@@ -10,6 +10,7 @@
 #include "auth/oidc.h"
 #include "auth/session_impl.h"
 #include "auth/perm.h"
+#include "frontend/frontend.h"
 #include "schema/body.h"
 #include "schema/conform.h"
 
@@ -489,7 +490,8 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
     kiln_app_set_error_page(r->app, errpage_answer, NULL);
     kiln_app_capture_log(r->app, errpage_debugging());
     r->pages = true;
-    if (pages_init(p, s, dev, g_root, err, sizeof err) != 0)
+    if (frontend_init(s, dev, g_root, err, sizeof err) != 0 ||
+        pages_init(p, s, dev, g_root, err, sizeof err) != 0)
         goto fail;
     if (!test) {
         if (!(r->db = open_database(s, err, sizeof err)))
@@ -537,6 +539,7 @@ void project_close(project_run *r)
     kiln_db_pool_free(r->db);
     if (r->pages)
         pages_free();
+    frontend_close();
     kiln_app_free(r->app);
     kiln_url_clear();
     perm_clear();

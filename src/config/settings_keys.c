@@ -152,6 +152,22 @@ const settings_key settings_keys[] = {
     {"frontend", "spa", "frontend.spa", SETTINGS_STRING, "", 0, 0, NULL,
      "folder of a built single-page app with its index.html, served for GET "
      "and HEAD requests no route matches (empty: none)", false, NULL},
+    {"frontend", "manifest", "frontend.manifest", SETTINGS_STRING, "", 0, 0,
+     NULL, "Vite's manifest.json, read at start-up for vite_assets() "
+     "(\"static/dist/.vite/manifest.json\"; empty: none)", false, NULL},
+    {"frontend", "assets_url", "frontend.assets_url", SETTINGS_STRING, "", 0,
+     0, NULL, "URL prefix of the built files the manifest names (empty: "
+     "their folder's place under static.dir, at static.url)", false, NULL},
+    {"frontend", "dev_server", "frontend.dev_server", SETTINGS_STRING,
+     "http://127.0.0.1:5173", 0, 0, NULL, "the Vite dev server vite_assets() "
+     "points at in development (empty: the manifest, as in production)",
+     false, NULL},
+    {"frontend", "react_refresh", "frontend.react_refresh", SETTINGS_BOOL,
+     "true", 0, 1, NULL, "in development, vite_assets() also writes "
+     "@vitejs/plugin-react's fast-refresh preamble", false, NULL},
+    {"frontend", "vite", "frontend.vite", SETTINGS_BOOL, "true", 0, 1, NULL,
+     "kiln dev runs the Vite dev server (npm run dev in frontend/) when "
+     "frontend/package.json exists", false, NULL},
     {"ssr", "enabled", "ssr.enabled", SETTINGS_BOOL, "false", 0, 1, NULL,
      "start the SSR sidecar (Node) and render components on the server",
      false, NULL},

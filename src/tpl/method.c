@@ -630,6 +630,10 @@ int tpl_func_find(kiln_str name)
         return TPL_FUNC_CSRF_INPUT;
     if (is(name, "can"))
         return TPL_FUNC_CAN;
+    if (is(name, "vite_assets"))
+        return TPL_FUNC_VITE_ASSETS;
+    if (is(name, "island"))
+        return TPL_FUNC_ISLAND;
     return TPL_FUNC_NONE;
 }
 
@@ -723,6 +727,10 @@ int tpl_call_func(tpl_render *r, const tpl_expr *e, int id,
         return func_csrf(r, e, id, n, out);
     if (id == TPL_FUNC_CAN)
         return tpl_func_can(r, e, args, n, nkw, out);
+    if (id == TPL_FUNC_VITE_ASSETS)
+        return tpl_func_vite_assets(r, e, args, n, nkw, out);
+    if (id == TPL_FUNC_ISLAND)
+        return tpl_func_island(r, e, args, n, kw, nkw, out);
     /* dict(a=1) and namespace(a=1): keyword arguments become entries;
      * namespace also takes one mapping to copy */
     kiln_value m = kiln_value_map(r->a);

@@ -428,8 +428,11 @@ static int p_make_call(tpl_parser *ps, uint32_t pos, tpl_expr *callee,
         for (size_t i = 0; i < kw->n; i++)
             e->u.call.kw[i] = *(kiln_str *)kw->items[i];
     }
-    /* url('literal', ...): recorded for kiln_tpl_check_urls */
-    if (callee->kind == TPL_E_NAME && callee->u.name.func == TPL_FUNC_URL &&
+    /* url('literal', ...) and vite_assets('literal'): recorded for
+       kiln_tpl_check_urls and kiln_tpl_check_assets */
+    if (callee->kind == TPL_E_NAME &&
+        (callee->u.name.func == TPL_FUNC_URL ||
+         callee->u.name.func == TPL_FUNC_VITE_ASSETS) &&
         args->n > 0 && ((tpl_expr *)args->items[0])->kind == TPL_E_CONST &&
         ((tpl_expr *)args->items[0])->u.k.type == KILN_VALUE_STRING) {
         tpl_url_ref *ref = kiln_arena_alloc(&ps->set->arena, sizeof *ref);

@@ -79,7 +79,9 @@ enum {
     TPL_FUNC_URL, /* url('route.name', param=value...): opt.url builds it */
     TPL_FUNC_CSRF_TOKEN, /* csrf_token(): opt.csrf_token gives it */
     TPL_FUNC_CSRF_INPUT, /* csrf_input(): the hidden form field holding it */
-    TPL_FUNC_CAN /* can('task.change'): in the context's user.permissions */
+    TPL_FUNC_CAN, /* can('task.change'): in the context's user.permissions */
+    TPL_FUNC_VITE_ASSETS, /* vite_assets('src/main.tsx'): opt.assets */
+    TPL_FUNC_ISLAND       /* island('Counter', props): opt.island */
 };
 
 /* One entry of a map body. */
@@ -333,12 +335,14 @@ struct tpl_template {
     tpl_stmt **blocks; /* every {% block %} of the template, any depth */
     size_t nblocks;
     bool has_extends; /* a top-level {% extends %} exists */
-    /* every url('literal', ...) call, in source order (checked by
-       kiln_tpl_check_urls) */
+    /* every url('literal', ...) and vite_assets('literal') call, in
+       source order (checked by kiln_tpl_check_urls and
+       kiln_tpl_check_assets) */
     struct tpl_url_ref *urls;
 };
 
-/* A url() call whose first argument is a string literal. */
+/* A url() or vite_assets() call whose first argument is a string
+   literal. */
 typedef struct tpl_url_ref {
     const tpl_expr *call; /* the TPL_E_CALL */
     struct tpl_url_ref *next;
@@ -438,6 +442,14 @@ int tpl_func_can(tpl_render *r, const tpl_expr *e, const kiln_value *args,
                  size_t n, size_t nkw, kiln_value *out);
 /* url('name', k=v...) (url.c): through set->opt.url. Arguments as
    tpl_call_func's. */
+/* vite_assets('entry'): the tags loading a Vite entry (tpl/frontend.c). */
+int tpl_func_vite_assets(tpl_render *r, const tpl_expr *e,
+                         const kiln_value *args, size_t n, size_t nkw,
+                         kiln_value *out);
+/* island('Name', props) or island('Name', key=value...): a React
+   component with its props as JSON (tpl/frontend.c). */
+int tpl_func_island(tpl_render *r, const tpl_expr *e, const kiln_value *args,
+                    size_t n, const kiln_str *kw, size_t nkw, kiln_value *out);
 int tpl_func_url(tpl_render *r, const tpl_expr *e, const kiln_value *args,
                  size_t n, const kiln_str *kw, size_t nkw, kiln_value *out);
 /* Calls global function id (TPL_FUNC_*). kw: names of the last nkw args. */

@@ -96,6 +96,8 @@ int kiln_tpl_check_urls(const kiln_tpl_set *set, const char *tname,
     int refused = 0;
     for (const tpl_url_ref *u = t->urls; u; u = u->next) {
         const tpl_expr *e = u->call;
+        if (e->u.call.obj->u.name.func != TPL_FUNC_URL)
+            continue; /* a vite_assets() call (kiln_tpl_check_assets) */
         const tpl_expr *arg = e->u.call.args[0];
         kiln_tpl_url_call call = {
             .name = arg->u.k.u.s,
