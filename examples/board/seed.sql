@@ -21,9 +21,9 @@ INSERT INTO comment (task_id, author, body, created) VALUES
 -- Mobile app only, so it sees that project alone (api/_hooks/project.c).
 -- An API token: `kiln token create ben` prints one.
 INSERT INTO kiln_user (username, email, name, password, superuser, staff, created) VALUES
-  ('ana', 'ana@example.org', 'Ana', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', 0, 0, '2026-11-01 09:00:00.000000+00'),
-  ('ben', 'ben@example.org', 'Ben', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', 0, 0, '2026-11-01 09:00:00.000000+00'),
-  ('chen', 'chen@example.org', 'Chen', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', 0, 0, '2026-11-01 09:00:00.000000+00'),
-  ('root', 'root@example.org', 'Root', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', 1, 1, '2026-11-01 09:00:00.000000+00');
+  ('ana', 'ana@example.org', 'Ana', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', FALSE, FALSE, '2026-11-01 09:00:00.000000+00'),
+  ('ben', 'ben@example.org', 'Ben', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', FALSE, FALSE, '2026-11-01 09:00:00.000000+00'),
+  ('chen', 'chen@example.org', 'Chen', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', FALSE, FALSE, '2026-11-01 09:00:00.000000+00'),
+  ('root', 'root@example.org', 'Root', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', TRUE, TRUE, '2026-11-01 09:00:00.000000+00');
 INSERT INTO kiln_user_role (user_id, role) VALUES (1, 'admin'), (2, 'editor'), (3, 'viewer');
 INSERT INTO member (project_id, user_id) VALUES (1, 2), (2, 2), (2, 3);

@@ -628,8 +628,10 @@ def test_build_and_run_release():
         # the C library, SQLite, zlib (WebSocket compression), and auth's:
         # libsodium (argon2id, randomness), libcrypto (JWT signatures),
         # libcurl (OIDC keys, kiln_fetch); nothing else
+        # (and, in a sanitizer build, the sanitizers' runtimes)
         allowed = ("libc.so", "ld-linux", "libm.so", "libsqlite3.so",
-                   "libz.so", "libsodium.so", "libcrypto.so", "libcurl.so")
+                   "libz.so", "libsodium.so", "libcrypto.so", "libcurl.so",
+                   "libasan.so", "libubsan.so")
         extra = [n for n in needed
                  if not any(n.startswith(a) for a in allowed)]
         eq(extra, [], "only the expected libraries among %s" % needed)
