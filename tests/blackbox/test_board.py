@@ -51,6 +51,9 @@ class Board:
         eq(rc, 0, "the models and migrations agree: " + out + err)
         rc, out, err = self.kiln("build")
         eq(rc, 0, "build: " + out + err)
+        check("warning:" not in out + err,
+              "the example newcomers read builds without a compiler warning: "
+              + out + err)
         # API tokens of seeded users (seed.sql): ana the admin, chen a viewer
         self.tokens = {}
         for who in ("ana", "chen"):
