@@ -98,10 +98,10 @@ int frontend_export_path(const char *pattern, const kiln_str *names,
         if (!ok) {
             snprintf(err, errlen, "'%.*s' cannot be the value of '%.*s' (%s)",
                      (int)(v.n > 60 ? 60 : v.n), v.p ? v.p : "", (int)nn, name,
-                     rest ? "path segments: not empty, '.' or '..', no "
-                            "control characters"
-                          : "one path segment: not empty, '.' or '..', no "
-                            "'/' or control characters");
+                     rest ? "path segments, none empty, '.' or '..', "
+                            "without control characters"
+                          : "one path segment, not empty, '.' or '..', "
+                            "without '/' or control characters");
             return KILN_EINVAL;
         }
         int rc = put_value(url, file, v, rest);
