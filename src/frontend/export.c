@@ -48,6 +48,36 @@ static int put_value(kiln_buf *url, kiln_buf *file, kiln_str v, bool rest)
     return kiln_buf_append(file, v.p, v.n) ? KILN_ENOMEM : 0;
 }
 
+/* True when pattern is a route path: "/" alone, or '/'-separated
+   segments, each a {name}, a {...name} or unreserved characters other
+   than "." and "..". */
+static bool pattern_ok(const char *pattern)
+{
+    if (pattern[0] != '/')
+        return false;
+    if (pattern[1] == '\0')
+        return true;
+    for (const char *p = pattern + 1;;) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 0 || (n == 1 && p[0] == '.') ||
+            (n == 2 && p[0] == '.' && p[1] == '.'))
+            return false;
+        if (p[0] == '{') {
+            if (p[n - 1] != '}' || memchr(p + 1, '{', n - 1) ||
+                memchr(p, '}', n - 1) || n < 3)
+                return false;
+        } else {
+            for (size_t i = 0; i < n; i++)
+                if (!unreserved((unsigned char)p[i]))
+                    return false;
+        }
+        if (!e)
+            return true;
+        p = e + 1;
+    }
+}
+
 int frontend_export_path(const char *pattern, const kiln_str *names,
                          const kiln_str *values, size_t n, kiln_buf *url,
                          kiln_buf *file, char *err, size_t errlen)
@@ -58,7 +88,7 @@ int frontend_export_path(const char *pattern, const kiln_str *names,
         return KILN_EINVAL;
     }
     const char *p = pattern;
-    if (*p != '/') {
+    if (!pattern_ok(pattern)) {
         snprintf(err, errlen, "'%s' is not a route path", pattern);
         return KILN_EINVAL;
     }

@@ -20,6 +20,9 @@
  * refused when it is empty, holds a control character, or is "." or
  * ".." (a {...rest} value: when one of its '/'-separated segments is
  * empty, "." or ".."); a {name} value also when it holds '/'.
+ * A pattern that is not a route path ('/'-separated segments of RFC 3986
+ * unreserved characters other than "." and "..", or whole {name} and
+ * {...name}) is refused too.
  * Returns 0, or KILN_EINVAL with a message in err naming the parameter
  * (url and file may then hold a partial result), or KILN_ENOMEM.
  */
