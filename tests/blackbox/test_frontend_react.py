@@ -24,7 +24,7 @@ import time
 
 import harness
 from harness import check, eq, t
-from kilncli import env_for, get_when_up, kiln_bin
+from kilncli import Project, env_for, get_when_up, kiln_bin
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -277,3 +277,46 @@ def test_react_page_without_the_bundle_renders_on_the_client():
 
 
 test_react_page_without_the_bundle_renders_on_the_client.timeout = 900
+
+
+def test_react_pages_routed_by_the_scan():
+    with Project() as p:
+        p.write("pages/feed.tsx", "export default function F() { return null; }\n")
+        p.write("pages/feed.c", "#include <kiln.h>\n"
+                "KILN_LOAD(feed) { (void)c; (void)ctx; return 0; }\n")
+        p.write("pages/posts/[id].tsx", "export default () => null;\n")
+        p.write("pages/posts/[id].toml", "paths = [{id = 1}]\n")
+        p.write("pages/_layout.tsx", "export default () => null;\n")
+        p.write("pages/_parts/Card.tsx", "export default () => null;\n")
+        p.write("pages/_parts/style.css", "p {}\n")
+        rc, out, err = p.kiln("routes")
+        eq(rc, 0, "kiln routes: " + err)
+        rows = [ln.split() for ln in out.splitlines()[1:]]
+        for w in (["GET", "/feed", "feed", "pages/feed.tsx"],
+                  ["GET", "/posts/{id}", "posts.id", "pages/posts/[id].tsx"]):
+            check(w in rows, "route %s in:\n%s" % (w, out))
+        check("_layout" not in out and "_parts" not in out,
+              "the layout and helpers are not routed:\n" + out)
+        check(not any(r[-1] == "pages/feed.c" for r in rows),
+              "a loader is no route of its own:\n" + out)
+
+    cases = [
+        ({"pages/a.html": "<p>a</p>\n", "pages/a.tsx": "export {};\n"},
+         "route conflict: GET /a comes from both pages/a.html and "
+         "pages/a.tsx"),
+        ({"pages/lone.toml": "paths = []\n"},
+         "pages/lone.toml: a page's export paths describe the page beside "
+         "them, and there is no pages/lone.html or .tsx"),
+        ({"pages/util.ts": "export {};\n"},
+         "pages/util.ts: unknown file in pages/: pages are .html or .tsx"),
+        ({"pages/gone.c": "#include <kiln.h>\n"
+          "KILN_LOAD(g) { (void)c; (void)ctx; return 0; }\n"},
+         "pages/gone.c: KILN_LOAD fills the context of pages/gone.html"),
+    ]
+    for files, want in cases:
+        with Project() as p:
+            for rel, text in files.items():
+                p.write(rel, text)
+            rc, out, err = p.kiln("routes")
+            eq(rc, 1, "refused: %s" % files)
+            check(want in err, "%r in:\n%s" % (want, err))
