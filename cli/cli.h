@@ -341,6 +341,8 @@ int cli_gen_model(int argc, char **argv);
 int cmd_dev(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+/** kiln export [--out DIR]: cli/export.c. */
+int cmd_export(int argc, char **argv);
 /** kiln test [-k NAME]: cli/test.c. */
 int cmd_test(int argc, char **argv);
 int cmd_routes(int argc, char **argv);

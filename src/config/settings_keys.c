@@ -165,6 +165,10 @@ const settings_key settings_keys[] = {
     {"frontend", "react_refresh", "frontend.react_refresh", SETTINGS_BOOL,
      "true", 0, 1, NULL, "in development, vite_assets() also writes "
      "@vitejs/plugin-react's fast-refresh preamble", false, NULL},
+    {"frontend", "pages_entry", "frontend.pages_entry", SETTINGS_STRING,
+     "src/pages.client.tsx", 0, 0, NULL, "the Vite entry (a key of the "
+     "manifest) that hydrates React pages (pages/*.tsx); empty: none",
+     false, NULL},
     {"frontend", "vite", "frontend.vite", SETTINGS_BOOL, "true", 0, 1, NULL,
      "kiln dev runs the Vite dev server (npm run dev in frontend/) when "
      "frontend/package.json exists", false, NULL},
@@ -178,6 +182,10 @@ const settings_key settings_keys[] = {
     {"ssr", "components", "ssr.components", SETTINGS_STRING,
      "frontend/components", 0, 0, NULL, "the folder of component modules "
      "(or one module exporting them) the sidecar renders", false, NULL},
+    {"ssr", "pages", "ssr.pages", SETTINGS_STRING,
+     "frontend/dist-ssr/pages.server.js", 0, 0, NULL, "the server bundle of "
+     "the React pages (npm run build:ssr), relative to the project; the "
+     "sidecar loads it when it exists", false, NULL},
     {"ssr", "node", "ssr.node", SETTINGS_STRING, "node", 0, 0, NULL,
      "the Node.js program (20 or later)", false, NULL},
     {"ssr", "socket", "ssr.socket", SETTINGS_STRING, ".kiln/ssr.sock", 0, 0,
