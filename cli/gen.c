@@ -240,10 +240,12 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
 
     /* static files and the single-page app compiled in */
     size_t nstatic = 0, nspa = 0;
-    if (o->release && o->embed_static) {
+    if (o->release) {
         char dir[PATH_MAX * 2];
         snprintf(dir, sizeof dir, "%s/static", root);
-        nstatic = embed_folder(&b, dir, "statics", "kiln_static", "static/");
+        if (o->embed_static)
+            nstatic =
+                embed_folder(&b, dir, "statics", "kiln_static", "static/");
         if (o->spa_dir && *o->spa_dir) {
             if (o->spa_dir[0] == '/')
                 snprintf(dir, sizeof dir, "%s", o->spa_dir);
