@@ -33,8 +33,9 @@ export function useLogin() {
     mutationFn: (body) =>
       request<Me>("POST", "/api/auth/login", { body }),
     onSuccess: (me) => {
-      qc.clear();
       qc.setQueryData(meKey, me);
+      // what another user may have left in the cache
+      void qc.resetQueries({ predicate: (q) => q.queryKey[0] !== "auth" });
     },
   });
 }
@@ -45,8 +46,8 @@ export function useLogout() {
     mutationFn: () =>
       request<void>("POST", "/api/auth/logout"),
     onSuccess: () => {
-      qc.clear();
-      void qc.invalidateQueries({ queryKey: meKey });
+      // every query again: the user's data goes, me answers 401
+      void qc.resetQueries();
     },
   });
 }
