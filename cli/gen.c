@@ -133,8 +133,8 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
         kiln_buf_putc(&b, '\n');
     }
     if (!s->nroutes)
-        kiln_buf_puts(&b,
-                      " *   (no routes yet: add api/*.c or pages/*.html)\n");
+        kiln_buf_puts(
+            &b, " *   (no routes yet: add a file under api/ or pages/)\n");
     kiln_buf_puts(&b, " */\n#include <kiln.h>\n");
     if (o->test)
         kiln_buf_puts(&b, "#include <kiln/testing.h>\n");

@@ -11,14 +11,17 @@ The front ends' packages are installed once per lock file
 
 import os
 import shutil
+import socket
 import sqlite3
+import subprocess
 import tempfile
+import time
 
 import browsertest
 import harness
 import npmcache
 from harness import check, eq
-from kilncli import Dev
+from kilncli import Dev, env_for, kiln_bin
 from test_scaffold import Served, kiln, new
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -86,3 +89,46 @@ def test_board_react_front_end():
         browsertest.scenario("board_react.mjs",
                              "http://127.0.0.1:%d" % a.port, folder)
 test_board_react_front_end.timeout = 600
+
+
+def test_kiln_dev_hot_module_replacement():
+    """kiln dev runs Vite for the react template; an edit to a component
+    shows in the open page without a reload."""
+    folder = browsertest.artefacts(test_kiln_dev_hot_module_replacement)
+    root = new("react", "hot")
+    npmcache.node_modules_for(os.path.join(root, "frontend"))
+    rc, out = kiln(root, "migrate")
+    eq(rc, 0, "kiln migrate: " + out)
+    # kiln dev on a port chosen here: Vite's proxy sends /api/ to the app
+    # (APP_ORIGIN, in Vite's environment: vite.config.ts)
+    port, vite = harness.free_port(), harness.free_port()
+    env = {"KILN_FRONTEND_DEV_SERVER": "http://127.0.0.1:%d" % vite,
+           "APP_ORIGIN": "http://127.0.0.1:%d" % port}
+    dev = Dev.__new__(Dev)
+    dev.port = port
+    dev.log_path = os.path.join(os.path.dirname(root), "dev.log")
+    dev.log = open(dev.log_path, "wb")
+    dev.proc = subprocess.Popen(
+        [kiln_bin(), "dev", "--port", str(port)], cwd=root,
+        env=env_for(env), stdout=dev.log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    with dev:
+        dev.wait_for("/api/notes", lambda r: r.status == 200, "the app")
+        deadline = time.monotonic() + harness.t(60)
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", vite)) == 0:
+                    break
+            time.sleep(0.2)
+        else:
+            raise harness.TestFailure("Vite never listened:\n" +
+                                      dev.output()[-2000:])
+        os.environ["KILN_HMR_FILE"] = os.path.join(root, "frontend", "src",
+                                                   "App.tsx")
+        try:
+            browsertest.scenario("dev_hmr.mjs", "http://127.0.0.1:%d" % vite,
+                                 folder, timeout=120)
+        finally:
+            del os.environ["KILN_HMR_FILE"]
+        check("[vite]" in dev.output(), "kiln dev ran Vite")
+test_kiln_dev_hot_module_replacement.timeout = 300

@@ -10,7 +10,7 @@ export default defineConfig({
   base: "/app/",
   plugins: [react()],
   server: {
-    proxy: { "/api": process.env.KILN_APP_URL ?? "http://127.0.0.1:8000" },
+    proxy: { "/api": process.env.APP_ORIGIN ?? "http://127.0.0.1:8000" },
   },
   build: {
     // hex hashes in the names: Kiln serves them as immutable

@@ -8,7 +8,7 @@ import react from "@vitejs/plugin-react";
 export default defineConfig({
   plugins: [react()],
   server: {
-    proxy: { "/api": process.env.KILN_APP_URL ?? "http://127.0.0.1:8000" },
+    proxy: { "/api": process.env.APP_ORIGIN ?? "http://127.0.0.1:8000" },
   },
   build: {
     // hex hashes in the names: Kiln serves them as immutable
