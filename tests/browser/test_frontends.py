@@ -132,3 +132,112 @@ def test_kiln_dev_hot_module_replacement():
             del os.environ["KILN_HMR_FILE"]
         check("[vite]" in dev.output(), "kiln dev ran Vite")
 test_kiln_dev_hot_module_replacement.timeout = 300
+
+
+COUNTER = """import { createElement as h, useState } from "react";
+
+// An island: rendered by the SSR sidecar for the page, hydrated by
+// src/islands.ts in the browser (one module for both, no JSX: Node loads
+// it as it is).
+export default function Counter({ start, label }) {
+  const [n, setN] = useState(start);
+  return h("div", { className: "counter" },
+    h("span", { className: "label" }, label),
+    h("button", { type: "button", onClick: () => setN(n + 1) },
+      "count " + n));
+}
+"""
+
+ISLANDS_ENTRY = """import { createRoot, hydrateRoot } from "react-dom/client";
+import { mountIslands } from "./islands";
+// @ts-expect-error: a plain ES module without types
+import Counter from "../components/Counter.mjs";
+
+(window as unknown as { kilnIslands: unknown }).kilnIslands = mountIslands(
+  { Counter }, { createRoot, hydrateRoot });
+"""
+
+ISLANDS_VITE = """import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+
+export default defineConfig({
+  plugins: [react()],
+  base: "/static/dist/",
+  build: {
+    manifest: true,
+    outDir: "../static/dist",
+    emptyOutDir: true,
+    rolldownOptions: {
+      input: "src/islands-entry.ts",
+      output: { hashCharacters: "hex" },
+    },
+  },
+});
+"""
+
+ISLANDS_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Islands</title>
+{{ vite_assets('src/islands-entry.ts') }}</head>
+<body>
+<h1>Islands</h1>
+{{ island('Counter', {'start': 3, 'label': label}) }}
+<p id="after">after the island</p>
+</body>
+</html>
+"""
+
+ISLANDS_LOADER = """#include <kiln.h>
+
+KILN_LOAD(islands)
+{
+    return kiln_value_set(ctx, "label",
+        kiln_value_cstr("</script><b>\\"double\\" & 'single'</b>"));
+}
+"""
+
+
+def test_islands_render_on_the_server_and_hydrate():
+    """island() in a server page with the SSR sidecar on: the markup is
+    there without JavaScript, hydrates without warnings, counts on click;
+    props with </script> and quotes intact."""
+    folder = browsertest.artefacts(
+        test_islands_render_on_the_server_and_hydrate)
+    root = new("react", "isle")
+    fe = os.path.join(root, "frontend")
+    npmcache.node_modules_for(fe)
+    files = {
+        "frontend/components/Counter.mjs": COUNTER,
+        "frontend/src/islands-entry.ts": ISLANDS_ENTRY,
+        "frontend/vite.islands.config.ts": ISLANDS_VITE,
+        "pages/islands.html": ISLANDS_PAGE,
+        "pages/islands.c": ISLANDS_LOADER,
+    }
+    for rel, text in files.items():
+        os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+        with open(os.path.join(root, rel), "w") as f:
+            f.write(text)
+    # the loader, copied into the front end as docs/frontend.md says
+    shutil.copy(os.path.join(SRC, "share", "islands", "islands.ts"),
+                os.path.join(fe, "src", "islands.ts"))
+    with open(os.path.join(root, "kiln.toml"), "a") as f:
+        f.write('\n[ssr]\nenabled = true\ncomponents = "frontend/components"'
+                '\n')
+    with open(os.path.join(root, "kiln.toml")) as f:
+        toml = f.read()
+    with open(os.path.join(root, "kiln.toml"), "w") as f:
+        f.write(toml.replace('[frontend]\n', '[frontend]\nmanifest = '
+                             '"static/dist/.vite/manifest.json"\n'))
+    p = subprocess.run([os.path.join(fe, "node_modules", ".bin", "vite"),
+                        "build", "--config", "vite.islands.config.ts"],
+                       cwd=fe, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=harness.t(180))
+    eq(p.returncode, 0, "vite build: " + p.stdout.decode())
+    rc, out = kiln(root, "migrate")
+    eq(rc, 0, "kiln migrate: " + out)
+    rc, out = kiln(root, "build")
+    eq(rc, 0, "kiln build: " + out)
+    with Served(root, "isle") as a:
+        browsertest.scenario("islands.mjs", "http://127.0.0.1:%d" % a.port,
+                             folder)
+test_islands_render_on_the_server_and_hydrate.timeout = 600
