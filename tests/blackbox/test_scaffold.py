@@ -44,8 +44,8 @@ def kiln(root, *args, env=None, timeout=300):
 class Served:
     """The release binary of root, running on a free port."""
 
-    def __init__(self, root, name="app"):
-        self.root, self.name = root, name
+    def __init__(self, root, name="app", env=None):
+        self.root, self.name, self.env = root, name, env or {}
 
     def __enter__(self):
         self.port = harness.free_port()
@@ -53,7 +53,8 @@ class Served:
         self.proc = subprocess.Popen(
             [os.path.join(self.root, "dist", self.name), "--port",
              str(self.port), "--workers", "1", "--root", self.root],
-            env=env_for(SECRET), stdout=self.log, stderr=subprocess.STDOUT)
+            env=env_for(dict(SECRET, **self.env)), stdout=self.log,
+            stderr=subprocess.STDOUT)
         check(get_when_up(self.port, "/api/openapi.json") is not None,
               "the app is up")
         self.s = harness.Server.__new__(harness.Server)  # a client only
@@ -136,6 +137,25 @@ def test_react_template_compiles_builds_and_serves():
         eq(r.status, 201, r.text())
         r = a.get("/api/notes", headers=[("Accept", "application/json")])
         eq(r.json()["items"][0]["title"], "Buy milk", "listed")
+    # frontend.spa_url: the same SPA under /app/ only
+    with Served(root, "notes", {"KILN_FRONTEND_SPA_URL": "/app"}) as a:
+        for path in ("/app", "/app/", "/app/notes/7"):
+            r = a.get(path, headers=PAGE)
+            eq(r.status, 200, path)
+            check('<div id="root"></div>' in r.text(), path + ": index.html")
+        eq(a.get("/app" + js[0], headers=PAGE).status, 200, "a file under it")
+        for path in ("/", "/notes/7", "/apple", js[0]):
+            r = a.get(path, headers=PAGE)
+            eq(r.status, 404, path + ": outside the prefix")
+        eq(a.get("/api/notes").status, 200, "the API as before")
+    p = subprocess.run([os.path.join(root, "dist", "notes"), "--port",
+                        str(harness.free_port()), "--root", root],
+                       env=env_for(dict(SECRET, KILN_FRONTEND_SPA_URL="app")),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=t(20))
+    eq(p.returncode, 2, "a bad frontend.spa_url stops the start")
+    check("frontend.spa_url 'app': not a URL path prefix" in
+          p.stdout.decode(), p.stdout.decode())
 test_react_template_compiles_builds_and_serves.timeout = 600
 
 
