@@ -4,7 +4,8 @@
  *
  * A mount is one GET route "<prefix>{...path}" whose data is the mount;
  * a single-page app (kiln_static_spa) is a mount without a route, the
- * app's fallback for GET and HEAD requests no route matches.
+ * app's fallback for GET and HEAD requests no route matches (under its
+ * prefix only, with kiln_static_spa_at).
  * A request path is checked (static_path_ok: no dot segment, dotfile,
  * backslash or control byte) and opened beneath the mount's folder with
  * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), so neither ".." nor a
