@@ -1,9 +1,11 @@
 """The front ends Kiln scaffolds, in Chromium (docs/frontend.md,
 "Scaffolds"): the react template's page (list, create, a 422 under its
-field) and the htmx template's form (the 422 swapped in place), each built
-by kiln build and served by its release binary; examples/board's React
-front end under /app/ (log in, list, create a task, field errors); and
-`kiln dev` with Vite: an edit to a component shows without a page load.
+field) with an island in the same project (rendered by the SSR sidecar,
+hydrated) and the htmx template's form (the 422 swapped in place), each
+built by kiln build and served by its release binary; examples/board's
+React front end under /app/ (log in, list, create a task, field errors);
+and `kiln dev` with Vite: an edit to a component shows without a page
+load.
 
 The front ends' packages are installed once per lock file
 (tests/blackbox/npmcache.py): the react template and the board share one.
@@ -38,20 +40,6 @@ def built(template, name):
     rc, out = kiln(root, "build")
     eq(rc, 0, "kiln build: " + out)
     return root
-
-
-def test_react_template_in_chromium():
-    folder = browsertest.artefacts(test_react_template_in_chromium)
-    root = built("react", "notes")
-    con = sqlite3.connect(os.path.join(root, "app.db"))
-    con.execute("INSERT INTO note (title, done, created) VALUES "
-                "('Seeded by the test', 0, '2026-12-01T10:00:00Z')")
-    con.commit()
-    con.close()
-    with Served(root, "notes") as a:
-        browsertest.scenario("scaffold_react.mjs",
-                             "http://127.0.0.1:%d" % a.port, folder)
-test_react_template_in_chromium.timeout = 600
 
 
 def test_htmx_template_in_chromium():
@@ -197,15 +185,11 @@ KILN_LOAD(islands)
 """
 
 
-def test_islands_render_on_the_server_and_hydrate():
-    """island() in a server page with the SSR sidecar on: the markup is
-    there without JavaScript, hydrates without warnings, counts on click;
-    props with </script> and quotes intact."""
-    folder = browsertest.artefacts(
-        test_islands_render_on_the_server_and_hydrate)
-    root = new("react", "isle")
+def add_islands(root):
+    """An islands page in the react template's project: island('Counter')
+    rendered by the SSR sidecar, hydrated by a second Vite entry whose
+    manifest vite_assets() reads."""
     fe = os.path.join(root, "frontend")
-    npmcache.node_modules_for(fe)
     files = {
         "frontend/components/Counter.mjs": COUNTER,
         "frontend/src/islands-entry.ts": ISLANDS_ENTRY,
@@ -220,24 +204,40 @@ def test_islands_render_on_the_server_and_hydrate():
     # the loader, copied into the front end as docs/frontend.md says
     shutil.copy(os.path.join(SRC, "share", "islands", "islands.ts"),
                 os.path.join(fe, "src", "islands.ts"))
-    with open(os.path.join(root, "kiln.toml"), "a") as f:
-        f.write('\n[ssr]\nenabled = true\ncomponents = "frontend/components"'
-                '\n')
     with open(os.path.join(root, "kiln.toml")) as f:
         toml = f.read()
+    toml = toml.replace('[frontend]\n', '[frontend]\nmanifest = '
+                        '"static/dist/.vite/manifest.json"\n')
+    toml += '\n[ssr]\nenabled = true\ncomponents = "frontend/components"\n'
     with open(os.path.join(root, "kiln.toml"), "w") as f:
-        f.write(toml.replace('[frontend]\n', '[frontend]\nmanifest = '
-                             '"static/dist/.vite/manifest.json"\n'))
+        f.write(toml)
     p = subprocess.run([os.path.join(fe, "node_modules", ".bin", "vite"),
                         "build", "--config", "vite.islands.config.ts"],
                        cwd=fe, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=harness.t(180))
     eq(p.returncode, 0, "vite build: " + p.stdout.decode())
+
+
+def test_react_template_and_islands_in_chromium():
+    """The react template's page (list, create, a 422 under its field),
+    and in the same project (one build) an island: server-rendered markup
+    without JavaScript, hydrated without warnings, counting on click,
+    props with </script> and quotes intact."""
+    folder = browsertest.artefacts(test_react_template_and_islands_in_chromium)
+    root = new("react", "notes")
+    npmcache.node_modules_for(os.path.join(root, "frontend"))
+    add_islands(root)
     rc, out = kiln(root, "migrate")
     eq(rc, 0, "kiln migrate: " + out)
     rc, out = kiln(root, "build")
     eq(rc, 0, "kiln build: " + out)
-    with Served(root, "isle") as a:
-        browsertest.scenario("islands.mjs", "http://127.0.0.1:%d" % a.port,
-                             folder)
-test_islands_render_on_the_server_and_hydrate.timeout = 600
+    con = sqlite3.connect(os.path.join(root, "app.db"))
+    con.execute("INSERT INTO note (title, done, created) VALUES "
+                "('Seeded by the test', 0, '2026-12-01T10:00:00Z')")
+    con.commit()
+    con.close()
+    with Served(root, "notes") as a:
+        base = "http://127.0.0.1:%d" % a.port
+        browsertest.scenario("scaffold_react.mjs", base, folder)
+        browsertest.scenario("islands.mjs", base, folder)
+test_react_template_and_islands_in_chromium.timeout = 600
