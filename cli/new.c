@@ -5,8 +5,9 @@
  *
  * The blank project is written from the strings below. The other
  * templates are folders of real files, share/scaffold/<template>/ (in the
- * Kiln checkout this kiln was built from, else installed under
- * <datadir>/kiln/scaffold/): each file is copied with its mode, the word
+ * Kiln checkout when this kiln runs from its build folder, else installed
+ * under <datadir>/kiln/scaffold/ by meson install): each file is copied with
+ * its mode, the word
  * __NAME__ in it replaced by the project's name, and `_gitignore` renamed
  * `.gitignore`. A template whose kiln.toml sets types.out then gets its
  * TypeScript client written, so its front end compiles at once.
@@ -23,6 +24,9 @@
 
 #ifndef KILN_SOURCE_DIR
 #define KILN_SOURCE_DIR ""
+#endif
+#ifndef KILN_BUILD_DIR
+#define KILN_BUILD_DIR ""
 #endif
 #ifndef KILN_DATADIR
 #define KILN_DATADIR "/usr/local/share"
@@ -247,17 +251,33 @@ static int put(const char *dir, const char *rel, int mode, const char *fmt, ...)
     return 0;
 }
 
-/* The folder of template t: in the checkout, else installed. 0 or -1. */
+/* True when this kiln runs from the build folder of its checkout. */
+static bool in_checkout(void)
+{
+    char exe[PATH_MAX], bdir[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || !*KILN_BUILD_DIR || !realpath(KILN_BUILD_DIR, bdir))
+        return false;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    return strcmp(exe, bdir) == 0;
+}
+
+/* The folder of template t: the checkout's when this kiln runs from its
+   build folder, else the installed one (else the checkout's). 0 or -1. */
 static int template_dir(const char *t, char dir[PATH_MAX])
 {
-    if (*KILN_SOURCE_DIR &&
-        cli_pathf(dir, PATH_MAX, "%s/share/scaffold/%s", KILN_SOURCE_DIR, t) ==
-            0 &&
-        cli_is_dir(dir))
-        return 0;
-    if (cli_pathf(dir, PATH_MAX, "%s/kiln/scaffold/%s", KILN_DATADIR, t) == 0 &&
-        cli_is_dir(dir))
-        return 0;
+    const char *const fmts[2] = {"%s/share/scaffold/%s", "%s/kiln/scaffold/%s"};
+    const char *const bases[2] = {KILN_SOURCE_DIR, KILN_DATADIR};
+    int first = in_checkout() ? 0 : 1;
+    for (int k = 0; k < 2; k++) {
+        int i = k ? 1 - first : first;
+        if (*bases[i] && cli_pathf(dir, PATH_MAX, fmts[i], bases[i], t) == 0 &&
+            cli_is_dir(dir))
+            return 0;
+    }
     return -1;
 }
 
@@ -415,9 +435,9 @@ int cmd_new(int argc, char **argv)
                    "is on :8000)\n",
                    dir, dir);
         else
-            printf("created %s/ (htmx)\n\n  cd %s\n  (cd frontend && npm ci)\n  kiln "
-                   "migrate\n  kiln dev\n\nthen open "
-                   "http://127.0.0.1:8000/\n",
+            printf("created %s/ (htmx)\n\n  cd %s\n"
+                   "  (cd frontend && npm ci)\n  kiln migrate\n  kiln dev\n"
+                   "\nthen open http://127.0.0.1:8000/\n",
                    dir, dir);
         return 0;
     }
