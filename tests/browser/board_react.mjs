@@ -4,7 +4,9 @@
 // useListProjects, a project's tasks, and the task form: a blank title and
 // a negative estimate come back as one 422 whose messages show under their
 // fields; a good task is created (the CSRF header from the kiln_csrf
-// cookie) and shows in the todo column; a reload of the deep link works.
+// cookie) and shows in the todo column; moved from another tab through
+// the API, it moves here too (the project's event stream); a reload of the
+// deep link works.
 import path from 'node:path';
 import { check, run } from './browser.mjs';
 
@@ -55,8 +57,30 @@ await run(async (base, artefacts, { page }) => {
         'client-side navigation only');
   await page.screenshot({ path: path.join(artefacts, 'board-created.png'),
                           fullPage: true });
+  // live: a change made elsewhere (another tab, through the API) comes
+  // over the project's event stream and moves the task here
+  const task = await resp.json();
+  const other = await page.context().newPage();
+  await other.goto(base + '/app/');
+  const moved = await other.evaluate(async (id) => {
+    const csrf = document.cookie.split('; ')
+      .find((c) => c.startsWith('kiln_csrf='))?.slice(10) ?? '';
+    const r = await fetch('/api/tasks/' + id, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/merge-patch+json',
+                 'X-CSRF-Token': decodeURIComponent(csrf) },
+      body: JSON.stringify({ status: 'doing' }),
+    });
+    return r.status;
+  }, task.id);
+  check(moved === 200, 'the other tab moved the task: ' + moved);
+  await other.close();
+  await page.locator('.column[data-status=doing] li',
+                     { hasText: 'Write the release notes' }).waitFor();
+  check(await page.evaluate(() => window.kilnMark) === 'same page',
+        'updated live, without a page load');
   // the deep link survives a reload (the SPA's history fallback)
   await page.reload();
-  await page.locator('.column[data-status=todo] li',
+  await page.locator('.column[data-status=doing] li',
                      { hasText: 'Write the release notes' }).waitFor();
 });

@@ -47,7 +47,8 @@ def test_htmx_template_in_chromium():
     root = built("htmx", "jot")
     with Served(root, "jot") as a:
         browsertest.scenario("scaffold_htmx.mjs",
-                             "http://127.0.0.1:%d" % a.port, folder)
+                             "http://127.0.0.1:%d" % a.port, folder,
+                             timeout=180)
 test_htmx_template_in_chromium.timeout = 300
 
 
@@ -75,7 +76,8 @@ def test_board_react_front_end():
         eq(r.status, 200, "a deep link under /app/")
         check('<div id="root"></div>' in r.text(), "index.html")
         browsertest.scenario("board_react.mjs",
-                             "http://127.0.0.1:%d" % a.port, folder)
+                             "http://127.0.0.1:%d" % a.port, folder,
+                             timeout=180)
 test_board_react_front_end.timeout = 600
 
 
@@ -238,6 +240,6 @@ def test_react_template_and_islands_in_chromium():
     con.close()
     with Served(root, "notes") as a:
         base = "http://127.0.0.1:%d" % a.port
-        browsertest.scenario("scaffold_react.mjs", base, folder)
-        browsertest.scenario("islands.mjs", base, folder)
+        browsertest.scenario("scaffold_react.mjs", base, folder, timeout=180)
+        browsertest.scenario("islands.mjs", base, folder, timeout=180)
 test_react_template_and_islands_in_chromium.timeout = 600
