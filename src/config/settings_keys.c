@@ -152,6 +152,9 @@ const settings_key settings_keys[] = {
     {"frontend", "spa", "frontend.spa", SETTINGS_STRING, "", 0, 0, NULL,
      "folder of a built single-page app with its index.html, served for GET "
      "and HEAD requests no route matches (empty: none)", false, NULL},
+    {"frontend", "spa_url", "frontend.spa_url", SETTINGS_STRING, "/", 0, 0,
+     NULL, "URL prefix of the single-page app (\"/app/\": it answers under "
+     "/app/ only)", false, NULL},
     {"frontend", "manifest", "frontend.manifest", SETTINGS_STRING, "", 0, 0,
      NULL, "Vite's manifest.json, read at start-up for vite_assets() "
      "(\"static/dist/.vite/manifest.json\"; empty: none)", false, NULL},
