@@ -19,6 +19,7 @@
 
 #include <kiln.h>
 
+#include <stdbool.h>
 #include <string.h>
 
 const kiln_model *auth_user_create_model(kiln_ctx *c, const kiln_model *m)
@@ -80,6 +81,23 @@ static const char *text_of(kiln_arena *a, const kiln_model *m, const void *obj,
     return "";
 }
 
+/* True when u is a username kiln user create takes: 1 to 150 letters,
+   digits and @.+-_ (cli/user.c says the same). */
+static bool username_ok(const char *u)
+{
+    size_t n = strlen(u);
+    if (n == 0 || n > 150)
+        return false;
+    for (; *u; u++) {
+        unsigned char ch = (unsigned char)*u;
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || strchr("@.+-_", ch);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 int auth_user_create_password(kiln_ctx *c, const kiln_model *v, void *obj)
 {
     kiln_arena *a = kiln_ctx_arena(c);
@@ -91,6 +109,9 @@ int auth_user_create_password(kiln_ctx *c, const kiln_model *v, void *obj)
         return KILN_ENOMEM;
     kiln_errors errs;
     kiln_errors_init(&errs, a);
+    if (username[0] && !username_ok(username))
+        kiln_errors_add(&errs, "/username", "invalid",
+                        "1 to 150 letters, digits and @.+-_");
     if (!username[0] && !email[0]) {
         kiln_errors_add(&errs, "/username", "required",
                         "a user needs a username or an email to log in with");

@@ -23,7 +23,8 @@ const kiln_model *auth_user_create_model(kiln_ctx *c, const kiln_model *m);
 
 /**
  * After obj was decoded with v (auth_user_create_model): checks that it has
- * a username or an email and that its password passes the policy
+ * a username (1 to 150 letters, digits and @.+-_) or an email, and that
+ * its password passes the policy
  * ([auth] password_min_length, common passwords, not like the username or
  * email), answering a 422 listing every failure (returns 1), then replaces
  * the password in obj with its argon2id hash (off the worker's loop).

@@ -746,6 +746,17 @@ static const model_builtin_table *builtin_table(const kiln_model *m)
     return (m->flags & KILN_MF_BUILTIN) ? model_builtin_sqlite(m->name) : NULL;
 }
 
+/* True when index ix of built-in model m is Kiln's (its fields all
+   Kiln's columns: username's UNIQUE): Kiln's definition of the table
+   makes it. */
+static bool kilns_index(const kiln_model *m, const kiln_index *ix)
+{
+    for (uint32_t i = 0; i < ix->nfields; i++)
+        if (!model_builtin_column(m->name, ix->fields[i]))
+            return false;
+    return true;
+}
+
 /* CREATE TABLE as_table for built-in model m on SQLite: Kiln's columns as
    its schema makes them, then the app's, then Kiln's table constraints. */
 static void builtin_create(const kiln_model *m, const model_builtin_table *kt,
@@ -847,7 +858,8 @@ static void rebuild(const kiln_model *old, const kiln_model *now,
                     "PRAGMA legacy_alter_table = OFF;\n",
                     tmp, now->table);
     for (uint32_t i = 0; i < now->nindexes; i++)
-        ddl_create_index(now, &now->indexes[i], DDL_SQLITE, b);
+        if (!kt || !kilns_index(now, &now->indexes[i]))
+            ddl_create_index(now, &now->indexes[i], DDL_SQLITE, b);
 }
 
 /* ---- renames ------------------------------------------------------------- */
