@@ -6,9 +6,9 @@
  * sessions (its tokens and roles go with the row: ON DELETE CASCADE).
  *
  * The create decodes the body with a copy of the user model made for it
- * (auth_user_create_model): username, email and name are writable there,
- * email is checked as an email, created is stamped, and a write-only
- * field password is appended after the model's own struct, so that the
+ * (model_user_create: username, email and name writable, email checked as
+ * an email, created stamped, a write-only field password), whose password
+ * auth_user_create_model places after the model's own struct, so that the
  * row read back is the app's User followed by the hash, which the answer
  * (encoded with the model itself) never shows. active, staff and
  * superuser stay read-only: the API cannot make an administrator.
@@ -16,6 +16,7 @@
 #include "auth/user_api.h"
 
 #include "auth/auth_impl.h"
+#include "model/model.h"
 
 #include <kiln.h>
 
@@ -24,41 +25,13 @@
 
 const kiln_model *auth_user_create_model(kiln_ctx *c, const kiln_model *m)
 {
-    kiln_arena *a = kiln_ctx_arena(c);
-    kiln_model *v = kiln_arena_alloc(a, sizeof *v);
-    kiln_field *f = kiln_arena_alloc(a, (m->nfields + 1) * sizeof *f);
-    if (!v || !f)
+    kiln_model *v = model_user_create(kiln_ctx_arena(c), m);
+    if (!v)
         return NULL;
-    *v = *m;
-    memcpy(f, m->fields, m->nfields * sizeof *f);
-    for (uint32_t i = 0; i < m->nfields; i++) {
-        const char *n = f[i].name;
-        if (strcmp(n, "username") == 0 || strcmp(n, "name") == 0) {
-            f[i].flags &= (uint16_t)~KILN_FF_READ_ONLY;
-        } else if (strcmp(n, "email") == 0) {
-            f[i].flags &= (uint16_t)~KILN_FF_READ_ONLY;
-            f[i].type = KILN_FT_EMAIL;
-        } else if (strcmp(n, "created") == 0) {
-            f[i].flags |= KILN_FF_AUTO_CREATED;
-        }
-    }
     /* the hash's place: after the app's struct, aligned for a kiln_str */
     uint32_t at = (m->size + (uint32_t) _Alignof(kiln_str) - 1) &
                   ~((uint32_t) _Alignof(kiln_str) - 1);
-    kiln_field *pw = &f[m->nfields];
-    memset(pw, 0, sizeof *pw);
-    pw->name = "password";
-    pw->column = "password";
-    pw->label = "password";
-    pw->type = KILN_FT_STRING;
-    pw->flags = KILN_FF_WRITE_ONLY;
-    pw->offset = at;
-    pw->has_offset = KILN_NO_OFFSET;
-    pw->min_length = 1;
-    pw->max_length = AUTH_PASSWORD_MAX;
-    pw->file = m->file;
-    v->fields = f;
-    v->nfields = m->nfields + 1;
+    ((kiln_field *)&v->fields[v->nfields - 1])->offset = at;
     v->size = at + (uint32_t)sizeof(kiln_str);
     return v;
 }

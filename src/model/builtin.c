@@ -194,3 +194,39 @@ int model_extend_builtin(model_set *s, const char *file, const char *name,
     m->flags |= KILN_MF_BUILTIN;
     return rc;
 }
+
+kiln_model *model_user_create(kiln_arena *a, const kiln_model *m)
+{
+    kiln_model *v = kiln_arena_alloc(a, sizeof *v);
+    kiln_field *f = kiln_arena_alloc(a, (m->nfields + 1) * sizeof *f);
+    if (!v || !f)
+        return NULL;
+    *v = *m;
+    memcpy(f, m->fields, m->nfields * sizeof *f);
+    for (uint32_t i = 0; i < m->nfields; i++) {
+        const char *n = f[i].name;
+        if (strcmp(n, "username") == 0 || strcmp(n, "name") == 0) {
+            f[i].flags &= (uint16_t)~KILN_FF_READ_ONLY;
+        } else if (strcmp(n, "email") == 0) {
+            f[i].flags &= (uint16_t)~KILN_FF_READ_ONLY;
+            f[i].type = KILN_FT_EMAIL;
+        } else if (strcmp(n, "created") == 0) {
+            f[i].flags |= KILN_FF_AUTO_CREATED;
+        }
+    }
+    kiln_field *pw = &f[m->nfields];
+    memset(pw, 0, sizeof *pw);
+    pw->name = "password";
+    pw->column = "password";
+    pw->label = "password";
+    pw->help = "Stored as its argon2id hash; never returned.";
+    pw->type = KILN_FT_STRING;
+    pw->flags = KILN_FF_WRITE_ONLY;
+    pw->has_offset = KILN_NO_OFFSET;
+    pw->min_length = 1;
+    pw->max_length = 1024;
+    pw->file = m->file;
+    v->fields = f;
+    v->nfields = m->nfields + 1;
+    return v;
+}

@@ -165,6 +165,19 @@ typedef struct model_builtin_table {
     size_t nnames;
 } model_builtin_table;
 
+/**
+ * The body a create of the extended user (m) takes, as a model allocated
+ * in a: m's fields with username, email (checked as an email) and name
+ * writable and created stamped at the insert, then a write-only string
+ * field "password" (column password, 1 to 1024 characters; the caller
+ * stores its hash). Kiln's flags stay read-only. Its password's offset is
+ * 0 and its size m's: a caller that decodes into it places the password
+ * (auth/user_api.c). The generated API's create uses it, and the OpenAPI
+ * document and the TypeScript client describe it. NULL when a is
+ * exhausted.
+ */
+kiln_model *model_user_create(kiln_arena *a, const kiln_model *m);
+
 /** Kiln's part of built-in model model's SQLite table, or NULL when model
     is not a built-in's name. Static storage. */
 const model_builtin_table *model_builtin_sqlite(const char *model);

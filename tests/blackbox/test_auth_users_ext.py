@@ -289,6 +289,22 @@ def test_the_users_api_creates_and_deletes_users():
                "the token ended")
             eq(d.request("DELETE", "/api/users/%d" % bob,
                          headers=root).status, 404, "gone")
+            # the OpenAPI document says what the create takes
+            doc = d.get("/api/openapi.json").json()
+            body = doc["paths"]["/api/users"]["post"]["requestBody"]
+            eq(body["content"]["application/json"]["schema"]["$ref"],
+               "#/components/schemas/UserCreate", "the create's body")
+            props = doc["components"]["schemas"]["UserCreate"]["properties"]
+            check(props["password"].get("writeOnly") and "username" in props
+                  and "karma" in props and "staff" not in props and
+                  "id" not in props, props)
+            check("password" not in doc["components"]["schemas"]["User"]
+                  ["properties"], "never in the output")
+        rc, out, err = a.kiln("types", "--out", "web")
+        eq(rc, 0, err)
+        ts = open(os.path.join(a.p.path("web"), "users.ts")).read()
+        check("body: UserCreate," in ts and
+              "useMutation<User, ApiError, UserCreate>" in ts, ts[:3000])
     finally:
         a.close()
 test_the_users_api_creates_and_deletes_users.timeout = 180
