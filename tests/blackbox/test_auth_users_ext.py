@@ -331,6 +331,7 @@ def test_a_user_api_nothing_closes_is_warned_about():
             check("is public" not in d.output(), d.output()[-2000:])
     finally:
         a.close()
+test_a_user_api_nothing_closes_is_warned_about.timeout = 180
 
 
 PAGE = """<a href="{{ url('login') }}">in</a>
@@ -370,3 +371,4 @@ def test_url_names_kilns_auth_routes():
             check("/api/bye" in r.body.decode(), r.body[-300:])
     finally:
         a.close()
+test_url_names_kilns_auth_routes.timeout = 180
