@@ -957,13 +957,20 @@ static void emit_desc(kiln_buf *b, const kiln_model *m, const char *st,
                         ",\n    .ordering = %s_ordering,\n    .nordering = %u",
                         sym, m->nordering);
     if (m->flags) {
+        /* each flag by name (the extended user is KILN_MF_BUILTIN) */
+        static const struct {
+            unsigned bit;
+            const char *name;
+        } mf[] = {{KILN_MF_ALLOW_UNKNOWN, "KILN_MF_ALLOW_UNKNOWN"},
+                  {KILN_MF_ENDPOINT, "KILN_MF_ENDPOINT"},
+                  {KILN_MF_BUILTIN, "KILN_MF_BUILTIN"}};
         kiln_buf_puts(b, ",\n    .flags = ");
-        kiln_buf_puts(b, (m->flags & KILN_MF_ALLOW_UNKNOWN) &&
-                                 (m->flags & KILN_MF_ENDPOINT)
-                             ? "KILN_MF_ALLOW_UNKNOWN | KILN_MF_ENDPOINT"
-                         : m->flags & KILN_MF_ALLOW_UNKNOWN
-                             ? "KILN_MF_ALLOW_UNKNOWN"
-                             : "KILN_MF_ENDPOINT");
+        bool first = true;
+        for (size_t i = 0; i < sizeof mf / sizeof mf[0]; i++)
+            if (m->flags & mf[i].bit) {
+                kiln_buf_printf(b, "%s%s", first ? "" : " | ", mf[i].name);
+                first = false;
+            }
     }
     if (m->renamed_from) {
         kiln_buf_puts(b, ",\n    .renamed_from = ");

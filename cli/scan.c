@@ -36,6 +36,7 @@
 #include "cli.h"
 
 #include "api/api_impl.h"
+#include "auth/auth_impl.h"
 #include "model/model.h"
 
 #include <dirent.h>
@@ -809,6 +810,25 @@ static int name_api_routes(const char *root, cli_scan *s)
     return rc;
 }
 
+/* The names of Kiln's own routes (login, logout, the auth API, the OIDC
+   login flow: docs/auth.md), after the app's: a name the app has already
+   is left to it, as at run time (app_url_define_kiln). 0 or -1. */
+static int name_kiln_routes(cli_scan *s)
+{
+    const auth_route *tabs[2] = {auth_routes, oidc_flow_routes};
+    size_t ns[2] = {auth_nroutes, oidc_flow_nroutes};
+    for (int t = 0; t < 2; t++)
+        for (size_t i = 0; i < ns[t]; i++) {
+            bool taken = false;
+            for (size_t k = 0; k < s->nnames && !taken; k++)
+                taken = strcmp(s->names[k].name, tabs[t][i].name) == 0;
+            if (!taken && cli_scan_name(s, tabs[t][i].name, tabs[t][i].pattern,
+                                        "(kiln auth)") != 0)
+                return -1;
+        }
+    return 0;
+}
+
 int cli_scan_project(const char *root, cli_scan *s)
 {
     memset(s, 0, sizeof *s);
@@ -836,6 +856,8 @@ int cli_scan_project(const char *root, cli_scan *s)
        calls are checked against the names */
     if (rc == 0)
         rc = name_api_routes(root, s);
+    if (rc == 0)
+        rc = name_kiln_routes(s);
     if (rc == 0)
         cli_check_templates(root, s);
     if (rc == 0) {

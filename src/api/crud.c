@@ -16,6 +16,7 @@
  */
 #include "api/api_impl.h"
 #include "auth/perm.h"
+#include "auth/user_api.h"
 #include "model/model.h"
 #include "model/runtime.h"
 #include "schema/conform.h"
@@ -702,16 +703,26 @@ int api_create(kiln_ctx *c)
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return 0;
-    void *obj = kiln_alloc(c, m->size);
+    /* Kiln's user: the body also gives the login and a password, stored
+       hashed (auth/user_api.c); its row starts with m's */
+    const kiln_model *dm = m;
+    if (m->flags & KILN_MF_BUILTIN)
+        dm = auth_user_create_model(c, m);
+    void *obj = dm ? kiln_alloc(c, dm->size) : NULL;
     if (!obj)
         return KILN_ENOMEM;
-    if (!kiln_model_from_body(c, db, m, KILN_DECODE_CREATE, obj, NULL))
+    if (!kiln_model_from_body(c, db, dm, KILN_DECODE_CREATE, obj, NULL))
         return 0;
+    if (dm != m) {
+        int rc = auth_user_create_password(c, dm, obj);
+        if (rc)
+            return rc > 0 ? 0 : rc;
+    }
     const kiln_api_hooks *h = kiln_api_hooks_of(m->name);
     if (!h || (!h->before_create && !h->after_create)) {
         /* nothing runs around it: the INSERT is its own transaction (with
            its links, kiln_model_insert makes one) */
-        int rc = kiln_model_insert(db, m, obj);
+        int rc = kiln_model_insert(db, dm, obj);
         return rc ? kiln_model_fail(c, db, m, rc) : send_row(c, 201, m, obj);
     }
     int rc = kiln_db_begin(db);
@@ -719,7 +730,7 @@ int api_create(kiln_ctx *c)
         return kiln_db_fail(c, db);
     rc = run_hook(c, db, h ? h->before_create : NULL, obj);
     if (rc == 0)
-        rc = kiln_model_insert(db, m, obj);
+        rc = kiln_model_insert(db, dm, obj);
     if (rc == 0)
         rc = run_hook(c, db, h ? h->after_create : NULL, obj);
     if (rc)
@@ -850,7 +861,9 @@ int api_delete(kiln_ctx *c)
     if (!cur)
         return KILN_ENOMEM;
     const kiln_api_hooks *h = kiln_api_hooks_of(m->name);
-    if (plain_write(c, h) && (!h || (!h->before_delete && !h->after_delete))) {
+    bool user = m->flags & KILN_MF_BUILTIN; /* its sessions go too */
+    if (!user && plain_write(c, h) &&
+        (!h || (!h->before_delete && !h->after_delete))) {
         int rc = kiln_model_delete(db, m, id); /* its own transaction */
         if (rc)
             return kiln_model_fail(c, db, m, rc);
@@ -871,6 +884,8 @@ int api_delete(kiln_ctx *c)
     rc = run_hook(c, db, h ? h->before_delete : NULL, cur);
     if (rc == 0)
         rc = kiln_model_delete(db, m, id);
+    if (rc == 0 && user)
+        rc = auth_user_deleted(db, id);
     if (rc == 0)
         rc = run_hook(c, db, h ? h->after_delete : NULL, cur);
     if (rc)

@@ -80,6 +80,29 @@ static int endpoint_serve(kiln_ctx *c)
     return d->handler(c);
 }
 
+/* Warns when the extended user's [api] is open to anybody because nothing
+   closes it: no permissions = "..." in models/user.toml and no [roles] in
+   kiln.toml (an explicit permissions = "public" is the app's choice). */
+static void warn_public_users(const kiln_project *p)
+{
+    for (size_t i = 0; p->api_models && p->api_models[i]; i++) {
+        const kiln_model *m = p->api_models[i];
+        if (!(m->flags & KILN_MF_BUILTIN) || !m->api ||
+            m->api->access != KILN_API_DEFAULT || perm_roles_declared())
+            continue;
+        kiln_log(KILN_LOG_WARN,
+                 "%s: the user's [api] (/api/%s) is public: anybody may %s "
+                 "users. Set permissions = \"authenticated\" or \"roles\" "
+                 "in its [api], or declare [roles] in kiln.toml "
+                 "(permissions = \"public\" keeps it open and silences this)",
+                 m->file ? m->file : "models/user.toml", m->api->path,
+                 (m->api->ops & (KILN_API_CREATE | KILN_API_UPDATE |
+                                 KILN_API_PATCH | KILN_API_DELETE))
+                     ? "list and change"
+                     : "list");
+    }
+}
+
 /* The auth = "..." of every endpoint schema, against the models and the
    roles of kiln.toml (the form was checked when it was built). */
 static int check_route_auth(const kiln_project *p, char *err, size_t errlen)
@@ -483,6 +506,7 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
         r->s = NULL;
         return 2;
     }
+    warn_public_users(p);
     r->app = kiln_app_new();
     /* the security headers first: static files leave out those it sends */
     if (r->app && auth_configure(r->app, s, err, sizeof err) != 0)
@@ -490,8 +514,8 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
     if (!r->app || add_routes(r->app, p) ||
         kiln_api_register(r->app, p->api_models, p->routes, p->nroutes) ||
         auth_register(r->app, p->routes, p->nroutes) || define_names(p) ||
-        mount_static(r->app, p, s, dev) || mount_spa(r->app, p, s, dev) ||
-        set_cors(r->app, s)) {
+        app_url_define_kiln() || mount_static(r->app, p, s, dev) ||
+        mount_spa(r->app, p, s, dev) || set_cors(r->app, s)) {
         rc = r->app ? 2 : 1;
         project_close(r);
         return rc;

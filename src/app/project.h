@@ -38,4 +38,15 @@ const char *project_root(void);
 kiln_cache *project_cache_open(const kiln_settings *s, char *err,
                                size_t errlen);
 
+/**
+ * Names Kiln's own routes in the route-name table (kiln_url, the
+ * templates' url()): "login", "logout", "api.auth.login",
+ * "api.auth.logout", "api.auth.me", "api.auth.tokens", "api.auth.tokens.id"
+ * and the OIDC flow's "auth.oidc.login", "auth.oidc.callback",
+ * "auth.oidc.logout". Call after the app's names: a name the app already
+ * gives another path keeps the app's. Defined in url.c. Returns 0 or
+ * KILN_ENOMEM.
+ */
+int app_url_define_kiln(void);
+
 #endif

@@ -3,8 +3,14 @@
  * building of a path from a pattern and parameters (kiln/url.h).
  *
  * The table is a sorted array (binary search), filled before serving and
- * read-only afterwards, so workers read it without a lock.
+ * read-only afterwards, so workers read it without a lock. Kiln's own
+ * routes (login, logout, the auth API, the OIDC login flow) are in it too
+ * (app_url_define_kiln), after the app's: a name the app gives one of its
+ * own routes wins.
  */
+#include "app/project.h"
+#include "auth/auth_impl.h"
+
 #include <kiln.h>
 #include <kiln/url.h>
 
@@ -232,6 +238,23 @@ int kiln_url_define(const char *name, const char *pattern)
     g_tab[at] = e;
     g_n++;
     return 0;
+}
+
+/* Defines the names of routes (unless the app's routes have them). */
+static int define_kiln(const auth_route *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = kiln_url_define(v[i].name, v[i].pattern);
+        if (rc && rc != KILN_ESTATE)
+            return rc; /* KILN_ESTATE: the app's own route has the name */
+    }
+    return 0;
+}
+
+int app_url_define_kiln(void)
+{
+    int rc = define_kiln(auth_routes, auth_nroutes);
+    return rc ? rc : define_kiln(oidc_flow_routes, oidc_flow_nroutes);
 }
 
 const char *kiln_url_pattern(const char *name)

@@ -217,6 +217,11 @@ typedef struct auth_route {
 /** The routes auth_register adds, unless the app routes the same. */
 extern const auth_route auth_routes[];
 extern const size_t auth_nroutes;
+/** The OIDC login flow's routes (oidc_flow.c), added when [auth.oidc]
+    client_id is set. Their names are defined whether or not it is, so
+    that url('auth.oidc.login') builds in every app (app/url.c). */
+extern const auth_route oidc_flow_routes[];
+extern const size_t oidc_flow_nroutes;
 
 /**
  * Routes POST /api/auth/login, /api/auth/logout, GET /api/auth/me,

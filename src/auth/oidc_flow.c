@@ -452,12 +452,21 @@ void oidc_flow_reset(void)
     fl.cfg = NULL;
 }
 
+const auth_route oidc_flow_routes[] = {
+    {"GET", "/auth/oidc/login", "auth.oidc.login", login},
+    {"GET", "/auth/oidc/callback", "auth.oidc.callback", callback},
+    {"POST", "/auth/oidc/logout", "auth.oidc.logout", logout},
+};
+const size_t oidc_flow_nroutes =
+    sizeof oidc_flow_routes / sizeof oidc_flow_routes[0];
+
 int oidc_flow_setup(kiln_app *app, const oidc_flow_cfg *cfg)
 {
     fl.cfg = cfg;
-    if (kiln_route(app, "GET", "/auth/oidc/login", login) ||
-        kiln_route(app, "GET", "/auth/oidc/callback", callback) ||
-        kiln_route(app, "POST", "/auth/oidc/logout", logout))
-        return KILN_ENOMEM;
+    for (size_t i = 0; i < oidc_flow_nroutes; i++) {
+        const auth_route *r = &oidc_flow_routes[i];
+        if (kiln_route(app, r->method, r->pattern, r->fn))
+            return KILN_ENOMEM;
+    }
     return 0;
 }

@@ -17,7 +17,9 @@
  * extends = "kiln.user" (model_extend_builtin): the model is then Kiln's
  * fields followed by the app's, still on kiln_user and still
  * KILN_MF_BUILTIN; the migrations add, alter and drop only the app's
- * columns (model_builtin_column says which columns are Kiln's).
+ * columns (model_builtin_column says which columns are Kiln's). When
+ * SQLite must rebuild kiln_user for one of them, the new table starts
+ * with Kiln's columns as its schema made them (model_builtin_sqlite).
  */
 #include "model/model.h"
 
@@ -52,6 +54,36 @@ static const char *const user_columns[] = {
     "staff", "superuser", "issuer", "subject", "last_login", "created",
 };
 
+/* Kiln's columns of kiln_user on SQLite, exactly as auth/schema.c makes
+   them (its step 1; a later step that changes kiln_user changes this
+   too): a rebuild of the table made for the app's fields starts its
+   CREATE TABLE with them, so that nothing of Kiln's is lost. The
+   migrations runner refuses a rebuild of a table with a column this list
+   and the model do not name (db/migrate.c), and
+   tests/model/test_builtin.c checks the two stay the same. */
+static const model_builtin_table user_sqlite = {
+    "id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "    username TEXT UNIQUE,\n"
+    "    email TEXT NOT NULL DEFAULT '',\n"
+    "    name TEXT NOT NULL DEFAULT '',\n"
+    "    password TEXT NOT NULL DEFAULT '',\n"
+    "    active INTEGER NOT NULL DEFAULT 1,\n"
+    "    staff INTEGER NOT NULL DEFAULT 0,\n"
+    "    superuser INTEGER NOT NULL DEFAULT 0,\n"
+    "    issuer TEXT,\n"
+    "    subject TEXT,\n"
+    "    last_login TEXT,\n"
+    "    created TEXT NOT NULL",
+    "UNIQUE (issuer, subject)",
+    user_columns,
+    sizeof user_columns / sizeof user_columns[0],
+};
+
+const model_builtin_table *model_builtin_sqlite(const char *model)
+{
+    return model && strcmp(model, "user") == 0 ? &user_sqlite : NULL;
+}
+
 int model_add_builtin(model_set *s, const char *name, kiln_buf *errs)
 {
     if (strcmp(name, "user") != 0)
@@ -85,9 +117,8 @@ bool model_builtin_column(const char *model, const char *column)
 }
 
 /* Checks app field f of the extended user (declared in file): Kiln makes
-   users (kiln user create, a provider's sign-in) without the app's fields
-   and cannot rebuild kiln_user on SQLite, so each must be one that a row
-   gets without a value and that every database can add in place. */
+   users (kiln user create, a provider's sign-in) without the app's fields,
+   so each must be one that a row gets without a value. */
 static int check_app_field(const char *file, const kiln_field *f,
                            kiln_buf *errs)
 {
@@ -100,13 +131,8 @@ static int check_app_field(const char *file, const kiln_field *f,
                     f->name, col);
         return KILN_EINVAL;
     }
-    if (f->type == KILN_FT_MANY) {
-        model_error(errs, file, f->line, f->col,
-                    "field '%s': the user cannot have many fields yet; make "
-                    "a model of your own with a ref:user field instead",
-                    f->name);
-        return KILN_EINVAL;
-    }
+    if (f->type == KILN_FT_MANY)
+        return 0; /* a join table: a new user has no links */
     bool optional = f->flags & KILN_FF_OPTIONAL;
     if (f->type == KILN_FT_REF && !optional) {
         model_error(errs, file, f->line, f->col,
@@ -167,4 +193,40 @@ int model_extend_builtin(model_set *s, const char *file, const char *name,
     m->table = "kiln_user";
     m->flags |= KILN_MF_BUILTIN;
     return rc;
+}
+
+kiln_model *model_user_create(kiln_arena *a, const kiln_model *m)
+{
+    kiln_model *v = kiln_arena_alloc(a, sizeof *v);
+    kiln_field *f = kiln_arena_alloc(a, (m->nfields + 1) * sizeof *f);
+    if (!v || !f)
+        return NULL;
+    *v = *m;
+    memcpy(f, m->fields, m->nfields * sizeof *f);
+    for (uint32_t i = 0; i < m->nfields; i++) {
+        const char *n = f[i].name;
+        if (strcmp(n, "username") == 0 || strcmp(n, "name") == 0) {
+            f[i].flags &= (uint16_t)~KILN_FF_READ_ONLY;
+        } else if (strcmp(n, "email") == 0) {
+            f[i].flags &= (uint16_t)~KILN_FF_READ_ONLY;
+            f[i].type = KILN_FT_EMAIL;
+        } else if (strcmp(n, "created") == 0) {
+            f[i].flags |= KILN_FF_AUTO_CREATED;
+        }
+    }
+    kiln_field *pw = &f[m->nfields];
+    memset(pw, 0, sizeof *pw);
+    pw->name = "password";
+    pw->column = "password";
+    pw->label = "password";
+    pw->help = "Stored as its argon2id hash; never returned.";
+    pw->type = KILN_FT_STRING;
+    pw->flags = KILN_FF_WRITE_ONLY;
+    pw->has_offset = KILN_NO_OFFSET;
+    pw->min_length = 1;
+    pw->max_length = 1024;
+    pw->file = m->file;
+    v->fields = f;
+    v->nfields = m->nfields + 1;
+    return v;
 }

@@ -32,12 +32,16 @@
  * migration's transaction, with foreign keys off around it and checked
  * before the commit (src/db/migrate.c does that part).
  *
- * A built-in model's table (kiln_user, when the app extends the user) is
- * never rebuilt: the model leaves out columns of Kiln's (the password
- * hash) that a rebuild would lose. Only the app's columns change there,
- * in place (SQLite drops one with ALTER TABLE ... DROP COLUMN); an
- * operation that would rebuild it, or that names a column of Kiln's, is
- * refused with KILN_ESTATE.
+ * A built-in model's table (kiln_user, when the app extends the user)
+ * changes only in its app's columns; an operation that names a column of
+ * Kiln's is refused with KILN_ESTATE. The model leaves out columns of
+ * Kiln's (the password hash, the issuer and subject), so when SQLite must
+ * rebuild the table the new one is made from Kiln's own definition of its
+ * columns and constraints (model_builtin_sqlite) followed by the app's,
+ * and every column of Kiln's is copied; the runner makes Kiln's indexes
+ * again (they are not the model's), and the foreign keys that point at
+ * kiln_user (sessions, tokens, roles, the app's refs) name it, so they
+ * point at the new table once it is renamed.
  */
 #include "model/migration.h"
 
@@ -702,6 +706,11 @@ static int note_rebuild(const mig_snap *start, const kiln_model *id,
     for (uint32_t i = 0; i < m->nfields && nc < 260; i++)
         if (m->fields[i].column)
             cols[nc++] = m->fields[i].column;
+    const model_builtin_table *kt =
+        (m->flags & KILN_MF_BUILTIN) ? model_builtin_sqlite(m->name) : NULL;
+    for (size_t i = 0; kt && i < kt->nnames && nc < 260; i++)
+        if (!model_field(m, kt->names[i]))
+            cols[nc++] = kt->names[i]; /* Kiln's, left out of the model */
     for (uint32_t i = 0; i < m->nindexes && ni < 260; i++)
         ixs[ni++] = m->indexes[i].name;
     mig_rebuild *r = &rb->v[rb->n];
@@ -731,6 +740,41 @@ void mig_rebuilds_free(mig_rebuilds *rb)
     rb->n = rb->cap = 0;
 }
 
+/* Kiln's part of built-in model m's table (NULL: m is the app's). */
+static const model_builtin_table *builtin_table(const kiln_model *m)
+{
+    return (m->flags & KILN_MF_BUILTIN) ? model_builtin_sqlite(m->name) : NULL;
+}
+
+/* True when index ix of built-in model m is Kiln's (its fields all
+   Kiln's columns: username's UNIQUE): Kiln's definition of the table
+   makes it. */
+static bool kilns_index(const kiln_model *m, const kiln_index *ix)
+{
+    for (uint32_t i = 0; i < ix->nfields; i++)
+        if (!model_builtin_column(m->name, ix->fields[i]))
+            return false;
+    return true;
+}
+
+/* CREATE TABLE as_table for built-in model m on SQLite: Kiln's columns as
+   its schema makes them, then the app's, then Kiln's table constraints. */
+static void builtin_create(const kiln_model *m, const model_builtin_table *kt,
+                           const char *as_table, kiln_buf *b)
+{
+    kiln_buf_printf(b, "CREATE TABLE %s (\n    %s", as_table, kt->columns);
+    for (uint32_t i = 0; i < m->nfields; i++) {
+        const kiln_field *f = &m->fields[i];
+        if (!f->column || model_builtin_column(m->name, f->name))
+            continue;
+        kiln_buf_puts(b, ",\n    ");
+        put_column(m->table, f, NULL, DDL_SQLITE, b);
+    }
+    if (kt->constraints[0])
+        kiln_buf_printf(b, ",\n    %s", kt->constraints);
+    kiln_buf_puts(b, "\n);\n");
+}
+
 /*
  * Rebuilds table old->table as model now (SQLite): a new table with now's
  * columns, the rows copied with each column's value (the added field gets
@@ -745,9 +789,19 @@ static void rebuild(const kiln_model *old, const kiln_model *now,
     snprintf(tmp, sizeof tmp, "kiln_new_%s", now->table);
     kiln_buf_printf(b, "-- rebuild %s: SQLite cannot alter it in place\n",
                     now->table);
-    ddl_create_table(now, tmp, DDL_SQLITE, b);
+    const model_builtin_table *kt = builtin_table(now);
+    if (kt)
+        builtin_create(now, kt, tmp, b);
+    else
+        ddl_create_table(now, tmp, DDL_SQLITE, b);
     kiln_buf_printf(b, "INSERT INTO %s (", tmp);
     bool first = true;
+    /* Kiln's columns the model leaves out: copied as they are */
+    for (size_t i = 0; kt && i < kt->nnames; i++)
+        if (!model_field(now, kt->names[i])) {
+            kiln_buf_printf(b, "%s%s", first ? "" : ", ", kt->names[i]);
+            first = false;
+        }
     for (uint32_t i = 0; i < now->nfields; i++) {
         if (!now->fields[i].column)
             continue;
@@ -756,6 +810,11 @@ static void rebuild(const kiln_model *old, const kiln_model *now,
     }
     kiln_buf_puts(b, ")\n    SELECT ");
     first = true;
+    for (size_t i = 0; kt && i < kt->nnames; i++)
+        if (!model_field(now, kt->names[i])) {
+            kiln_buf_printf(b, "%s%s", first ? "" : ", ", kt->names[i]);
+            first = false;
+        }
     for (uint32_t i = 0; i < now->nfields; i++) {
         const kiln_field *f = &now->fields[i];
         if (!f->column)
@@ -799,7 +858,8 @@ static void rebuild(const kiln_model *old, const kiln_model *now,
                     "PRAGMA legacy_alter_table = OFF;\n",
                     tmp, now->table);
     for (uint32_t i = 0; i < now->nindexes; i++)
-        ddl_create_index(now, &now->indexes[i], DDL_SQLITE, b);
+        if (!kt || !kilns_index(now, &now->indexes[i]))
+            ddl_create_index(now, &now->indexes[i], DDL_SQLITE, b);
 }
 
 /* ---- renames ------------------------------------------------------------- */
@@ -904,20 +964,6 @@ static bool ref_changed(const kiln_field *a, const kiln_field *b)
         return false;
     return a->on_delete != b->on_delete ||
            strcmp(target_table(a), target_table(b)) != 0;
-}
-
-bool ddl_sqlite_alters_in_place(const kiln_model *m, const kiln_field *was,
-                                const kiln_field *f)
-{
-    kiln_buf ca, cb;
-    kiln_buf_init(&ca);
-    kiln_buf_init(&cb);
-    sqlite_column(m, was, &ca);
-    sqlite_column(m, f, &cb);
-    bool same = ca.p && cb.p && strcmp(ca.p, cb.p) == 0 && !ref_changed(was, f);
-    kiln_buf_deinit(&ca);
-    kiln_buf_deinit(&cb);
-    return same;
 }
 
 /* True when op may run on a built-in model's table: a field operation on
@@ -1073,7 +1119,7 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
     const kiln_model *old = mig_snap_named(before, op->model, &id);
     const kiln_model *now = id; /* the live model: the state after op */
     int rc = 0;
-    /* Kiln's own table: only the app's columns, never a rebuild */
+    /* Kiln's own table: only the app's columns */
     bool builtin = (old && (old->flags & KILN_MF_BUILTIN)) ||
                    (now && (now->flags & KILN_MF_BUILTIN));
     if (builtin && !builtin_op_ok(op))
@@ -1146,8 +1192,6 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
             ddl_create_join(st, now, f, be, b);
         else if (pg)
             pg_add(now, f, op, b);
-        else if (builtin && !sqlite_adds_in_place(f, op))
-            return KILN_ESTATE;
         else if (sqlite_add(old, now, f, op, b))
             rc = note_rebuild(start, id, rb);
         return rc;
@@ -1161,11 +1205,10 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
             if (join_of(st, old, f, f->ref, &j) != 0)
                 return KILN_ENOMEM;
             kiln_buf_printf(b, "DROP TABLE %s;\n", j.table);
-        } else if (pg || builtin) {
+        } else if (pg || (builtin && f->type != KILN_FT_REF)) {
             /* SQLite (3.35 on) drops a column that no index, constraint or
-               foreign key uses: the app's own columns of kiln_user */
-            if (builtin && !pg && f->type == KILN_FT_REF)
-                return KILN_ESTATE;
+               foreign key uses: the app's own columns of kiln_user but its
+               refs, which a rebuild drops */
             kiln_buf_printf(b, "ALTER TABLE %s DROP COLUMN %s;\n", now->table,
                             f->column);
         } else {
@@ -1193,12 +1236,6 @@ int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
         sqlite_column(now, f, &cb);
         put_cast(was, f, f->column, op, DDL_SQLITE, &expr);
         if (strcmp(ca.p, cb.p) != 0 || ref_changed(was, f)) {
-            if (builtin) {
-                kiln_buf_deinit(&ca);
-                kiln_buf_deinit(&cb);
-                kiln_buf_deinit(&expr);
-                return KILN_ESTATE;
-            }
             rebuild(old, now, op, b);
             rc = note_rebuild(start, id, rb);
         } else if (strcmp(expr.p, f->column) != 0) {

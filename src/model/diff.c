@@ -19,9 +19,8 @@
  * A built-in model (the user, on Kiln's table kiln_user) is never created,
  * renamed or dropped. When the app extends it (models/user.toml with
  * extends = "kiln.user"), only the app's fields are diffed - Kiln's
- * columns never appear in an operation - and a change SQLite could only
- * make by rebuilding kiln_user is refused (the rebuild would lose the
- * columns the model leaves out).
+ * columns never appear in an operation. (A change SQLite makes by
+ * rebuilding kiln_user keeps Kiln's columns: see ddl.c.)
  */
 #include "model/migration.h"
 
@@ -443,15 +442,6 @@ static void drop_field(dctx *x, const char *model, const kiln_model *s,
                  .model = model,
                  .name = sf->name,
                  .field = field_now(x, sf)};
-    if ((s->flags & KILN_MF_BUILTIN) && sf->type == KILN_FT_REF) {
-        refuse(x,
-               "field %s.%s is gone from models/%s.toml: SQLite cannot drop "
-               "a column with a foreign key from Kiln's table %s without "
-               "rebuilding it (which would lose the columns the model leaves "
-               "out), so Kiln refuses it; keep the field",
-               model, sf->name, model, s->table);
-        return;
-    }
     if (!x->o->accept_loss) {
         kiln_buf hint;
         kiln_buf_init(&hint);
@@ -504,20 +494,6 @@ static void alter_field(dctx *x, const kiln_model *m, const kiln_field *sf,
                "that. Add a new field, copy the values with a hand-written "
                ".sql migration, then drop this one",
                m->name, mf->name, d.p);
-        kiln_buf_deinit(&d);
-        return;
-    }
-    if ((m->flags & KILN_MF_BUILTIN) &&
-        (!ddl_sqlite_alters_in_place(m, from, mf) || mf->type == KILN_FT_REF ||
-         from->type == KILN_FT_REF)) {
-        refuse(x,
-               "field %s.%s changes from %s: on SQLite that rebuilds Kiln's "
-               "table %s, which would lose the columns the model leaves out "
-               "(the password hash), so Kiln refuses it. Changes that keep "
-               "the column's definition (a longer max_length, new enum "
-               "values, bounds) are fine; else add a new field, copy the "
-               "values, and drop this one",
-               m->name, mf->name, d.p, m->table);
         kiln_buf_deinit(&d);
         return;
     }

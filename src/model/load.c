@@ -507,18 +507,6 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
         r = model_parse_api(s, fname, m, api, errs);
         if (r != 0)
             rc = r;
-        /* Kiln makes and removes users (their password hash is its own):
-           the API of the extended user reads and edits them */
-        if (r == 0 && extends && m->api &&
-            (m->api->ops & (KILN_API_CREATE | KILN_API_DELETE))) {
-            model_error(errs, fname, api->line, api->column,
-                        "the user's [api] can list, retrieve and update "
-                        "users, not create or delete them (kiln user create "
-                        "and sign-in make users): write operations = "
-                        "[\"list\", \"retrieve\", \"update\", "
-                        "\"partial_update\"]");
-            rc = KILN_EINVAL;
-        }
     }
     kiln_arena_deinit(&tmp);
     if (rc == KILN_ENOMEM)

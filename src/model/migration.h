@@ -257,19 +257,12 @@ const kiln_model *mig_snap_named(const mig_snap *s, const char *name,
  * SQLite rebuild replaces and that existed at the start is added to it.
  * Returns 0, KILN_EINVAL (a value that is not of its field's type),
  * KILN_ESTATE (op would touch a column of Kiln's on a built-in model's
- * table, or rebuild that table on SQLite) or KILN_ENOMEM.
+ * table) or KILN_ENOMEM. An SQLite rebuild of a built-in model's table
+ * keeps Kiln's columns and constraints (model_builtin_sqlite).
  */
 int ddl_op(model_set *st, const mig_op *op, const mig_snap *before,
            const mig_snap *start, ddl_backend be, kiln_buf *sql,
            mig_rebuilds *rb);
-
-/**
- * True when SQLite changes column was of m's table into f without
- * rebuilding the table: the column's definition (type, NULL, default,
- * REFERENCES) stays the same, so at most an UPDATE converts the values.
- */
-bool ddl_sqlite_alters_in_place(const kiln_model *m, const kiln_field *was,
-                                const kiln_field *f);
 
 /* ---- the diff (diff.c) --------------------------------------------------- */
 

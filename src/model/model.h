@@ -127,9 +127,9 @@ int model_add_builtin(model_set *s, const char *name, kiln_buf *errs);
  * "kiln.NAME", the built-in model name extended: its fields become the
  * built-in's (primary key first) followed by the app's own, its table the
  * built-in's, and it is marked KILN_MF_BUILTIN. Each app field must be one
- * Kiln can add to its table in place and that the rows Kiln writes can do
- * without: not named like a column of Kiln's, not many, optional or with
- * a constant default (a ref: optional). Call it after m's fields are
+ * that the rows Kiln writes can do without: not named like a column of
+ * Kiln's, optional or with a constant default (a ref: optional; a many
+ * field starts empty). Call it after m's fields are
  * parsed and before its indexes are built. Returns 0, KILN_ENOTFOUND (no
  * such built-in), KILN_EINVAL (lines in errs) or KILN_ENOMEM. The fields
  * are allocated in s. Defined in builtin.c.
@@ -147,6 +147,40 @@ bool model_builtin_column(const char *model, const char *column);
 
 /** True when name is a built-in model's ("user"). */
 bool model_is_builtin_name(const char *name);
+
+/**
+ * Kiln's own part of a built-in model's table on SQLite, as its schema
+ * makes it (for "user": auth/schema.c), for rebuilding that table without
+ * losing what the model leaves out (ddl.c's rebuild).
+ */
+typedef struct model_builtin_table {
+    /** Kiln's column definitions, separated by ",\n    " (the id
+        first): what a rebuild's CREATE TABLE starts with. */
+    const char *columns;
+    /** The table constraints that end the CREATE TABLE ("UNIQUE
+        (issuer, subject)"), or "" for none. */
+    const char *constraints;
+    /** Every column of Kiln's, in the table's order. */
+    const char *const *names;
+    size_t nnames;
+} model_builtin_table;
+
+/**
+ * The body a create of the extended user (m) takes, as a model allocated
+ * in a: m's fields with username, email (checked as an email) and name
+ * writable and created stamped at the insert, then a write-only string
+ * field "password" (column password, 1 to 1024 characters; the caller
+ * stores its hash). Kiln's flags stay read-only. Its password's offset is
+ * 0 and its size m's: a caller that decodes into it places the password
+ * (auth/user_api.c). The generated API's create uses it, and the OpenAPI
+ * document and the TypeScript client describe it. NULL when a is
+ * exhausted.
+ */
+kiln_model *model_user_create(kiln_arena *a, const kiln_model *m);
+
+/** Kiln's part of built-in model model's SQLite table, or NULL when model
+    is not a built-in's name. Static storage. */
+const model_builtin_table *model_builtin_sqlite(const char *model);
 
 /** The model called name, or NULL. */
 kiln_model *model_find(const model_set *s, const char *name);

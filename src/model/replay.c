@@ -747,13 +747,9 @@ static int step(model_set *st, const mig_op *op, const char *path,
         else if (rc == KILN_ESTATE)
             kiln_buf_printf(errs,
                             "%s:%d: %s.%s: Kiln refuses this change to its "
-                            "own table: it would touch a column of Kiln's or "
-                            "rebuild the table on SQLite, losing the columns "
-                            "the model leaves out (the password hash). The "
-                            "app's fields of the user can be added, renamed, "
-                            "dropped, and changed where the column's "
-                            "definition stays the same (a longer "
-                            "max_length, new enum values)\n",
+                            "own table: it names a column of Kiln's (a "
+                            "migration changes only the app's fields of "
+                            "the user)\n",
                             path, op->line, op->model ? op->model : "?",
                             op->name ? op->name : "?");
     }

@@ -543,8 +543,12 @@ static void crud_op(oapi_walk *k, const op *o)
         oapi_w_close(w, ']');
     }
     if (o->kind == OP_CREATE || o->kind == OP_UPDATE || o->kind == OP_PATCH) {
+        const kiln_model *bm =
+            o->kind == OP_CREATE ? oapi_create_body(k, m) : m;
+        if (!bm)
+            return;
         const char *in = oapi_comp_name(
-            k, m, o->kind == OP_PATCH ? OAPI_PATCH : OAPI_IN, NULL);
+            k, bm, o->kind == OP_PATCH ? OAPI_PATCH : OAPI_IN, NULL);
         oapi_w_key(w, "requestBody");
         oapi_w_open(w, '{');
         oapi_kv_raw(w, "required", "true");

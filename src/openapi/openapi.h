@@ -72,6 +72,17 @@ void oapi_pascal(const char *name, char *out, size_t n);
 
 /** True when m is a model with a table (not an endpoint schema's object). */
 bool oapi_is_table(const kiln_model *m);
+
+/** The name of the extended user's create body (the object "UserCreate"). */
+#define OAPI_USER_CREATE "user_create"
+
+/**
+ * The body of the extended user's create (m, KILN_MF_BUILTIN), allocated
+ * in a: its login and password besides the app's fields
+ * (model_user_create), as the object OAPI_USER_CREATE (no table, no
+ * [api]). NULL when a is exhausted.
+ */
+const kiln_model *oapi_user_create(kiln_arena *a, const kiln_model *m);
 /** True when field f is in a model's output (out) or its input (!out):
     write-only fields are not output, server-set ones not input. */
 bool oapi_field_in(const kiln_field *f, bool out);

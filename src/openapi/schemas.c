@@ -5,6 +5,8 @@
  */
 #include "openapi/walk.h"
 
+#include "model/model.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +237,33 @@ static bool same_values(const oapi_comp *a, const kiln_field *b)
         if (strcmp(a->values[i], b->values[i]) != 0)
             return false;
     return true;
+}
+
+const kiln_model *oapi_user_create(kiln_arena *a, const kiln_model *m)
+{
+    kiln_model *v = model_user_create(a, m);
+    if (!v)
+        return NULL;
+    v->name = OAPI_USER_CREATE;
+    v->table = NULL; /* one object both ways: "UserCreate" */
+    v->api = NULL;
+    v->help = "A new user: its login (a username, an email or both), its "
+              "password (stored as its argon2id hash, never returned) and "
+              "the app's fields of the user.";
+    return v;
+}
+
+const kiln_model *oapi_create_body(oapi_walk *k, const kiln_model *m)
+{
+    if (!(m->flags & KILN_MF_BUILTIN))
+        return m;
+    for (size_t i = 0; i < k->ncomps; i++) /* made already */
+        if (k->comps[i].m && strcmp(k->comps[i].m->name, OAPI_USER_CREATE) == 0)
+            return k->comps[i].m;
+    const kiln_model *v = oapi_user_create(&k->a, m);
+    if (!v)
+        k->err = KILN_ENOMEM;
+    return v;
 }
 
 /* The name of m's component of variant v (field f for an enum),

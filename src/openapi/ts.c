@@ -543,6 +543,7 @@ typedef struct crud_names {
     char sing[128], plural[128], keys[160], base[160];
     char a[160]; /* "a task" */
     const char *out, *in, *patch, *page, *params;
+    const char *create; /* the create's body: in, or the user's own */
     uint32_t ops;
 } crud_names;
 
@@ -607,12 +608,15 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
     bputs(b, "} from \"@tanstack/react-query\";\n\n"
              "import { request, type ApiError, type CallOptions } from "
              "\"./client\";\nimport type {");
-    const char *ts[5];
+    const char *ts[6];
     size_t nt = 0;
     if (ops & ~(uint32_t)KILN_API_LIST)
         ts[nt++] = n->out; /* the list's is in its page */
-    if (ops & (KILN_API_CREATE | KILN_API_UPDATE))
+    if (ops & KILN_API_UPDATE)
         ts[nt++] = n->in;
+    if ((ops & KILN_API_CREATE) &&
+        (!(ops & KILN_API_UPDATE) || n->create != n->in))
+        ts[nt++] = n->create;
     ts[nt++] = n->params; /* the key factory's */
     if (ops & KILN_API_LIST)
         ts[nt++] = n->page;
@@ -700,7 +704,7 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
                 "): Promise<%s> {\n"
                 "  return request<%s>(\"POST\", \"/api/%s\", { "
                 "...options, body });\n}\n\n",
-                path, n->a, n->sing, n->in, n->out, n->out, path);
+                path, n->a, n->sing, n->create, n->out, n->out, path);
     if (ops & KILN_API_UPDATE)
         bprintf(b,
                 "/** PUT /api/%s/{id}: replaces %s (pass If-Match "
@@ -805,8 +809,8 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
                 "      await options?.onSuccess?.(row, ...rest);\n"
                 "    },\n"
                 "  });\n}\n\n",
-                n->a, plural_of(m), n->sing, n->out, n->in, n->out, n->in,
-                n->sing, n->keys);
+                n->a, plural_of(m), n->sing, n->out, n->create, n->out,
+                n->create, n->sing, n->keys);
     static const struct {
         uint32_t bit;
         const char *verb, *what, *body;
@@ -1281,9 +1285,17 @@ int ts_write(const oapi_doc *d, ts_files *out)
         snprintf(n.keys + strlen(n.keys), sizeof n.keys - strlen(n.keys),
                  "Keys");
         n.out = type_name(&k, m, T_OUT, NULL);
-        n.in = n.ops & (KILN_API_CREATE | KILN_API_UPDATE)
+        bool own_create = (n.ops & KILN_API_CREATE) &&
+                          (m->flags & KILN_MF_BUILTIN); /* the user's */
+        n.in = (n.ops & KILN_API_UPDATE) ||
+                       ((n.ops & KILN_API_CREATE) && !own_create)
                    ? type_name(&k, m, T_IN, NULL)
                    : NULL;
+        n.create = n.in;
+        if (own_create) {
+            const kiln_model *cm = oapi_user_create(&k.a, m);
+            n.create = cm ? type_name(&k, cm, T_IN, NULL) : "";
+        }
         n.patch =
             n.ops & KILN_API_PATCH ? type_name(&k, m, T_PATCH, NULL) : NULL;
         n.page = type_name(&k, m, T_PAGE, NULL);

@@ -91,6 +91,12 @@ typedef struct oapi_walk {
  */
 const char *oapi_comp_name(oapi_walk *k, const kiln_model *m, int v,
                            const kiln_field *f);
+
+/**
+ * The model a create of m takes as its body (oapi_user_create), made once
+ * in k's arena. NULL (k->err set) when out of memory.
+ */
+const kiln_model *oapi_create_body(oapi_walk *k, const kiln_model *m);
 /** Writes the schema of field f of m, in variant v (OAPI_OUT or OAPI_IN),
     as one value; nullable adds null to its types. */
 void oapi_field_schema(oapi_walk *k, const kiln_model *m, const kiln_field *f,

@@ -2,9 +2,12 @@
  * tests/app/test_url.c - route names (kiln/url.h): the name rule, paths
  * built from patterns (percent-encoding, missing, unexpected and bad
  * parameters), the table, and the templates' url() with its build-time
- * check (kiln_tpl_check_urls).
+ * check (kiln_tpl_check_urls), and the names of Kiln's own routes
+ * (app_url_define_kiln).
  */
 #include "test.h"
+
+#include "app/project.h"
 
 #include <kiln.h>
 
@@ -259,4 +262,28 @@ TEST(url_calls_checked_at_build)
     CHECK_INT(kiln_tpl_check_urls(set, "none", check_call, report_call, &s),
               KILN_ENOTFOUND);
     kiln_tpl_set_free(set);
+}
+
+/* Kiln's login, logout, auth API and OIDC flow have names in every app;
+   a name the app gives one of its own routes stays the app's. */
+TEST(url_kilns_own_routes)
+{
+    CHECK_INT(kiln_url_define("logout", "/bye"), 0); /* the app's */
+    CHECK_INT(app_url_define_kiln(), 0);
+    CHECK_STR(kiln_url_pattern("login"), "/login");
+    CHECK_STR(kiln_url_pattern("logout"), "/bye");
+    CHECK_STR(kiln_url_pattern("api.auth.login"), "/api/auth/login");
+    CHECK_STR(kiln_url_pattern("api.auth.logout"), "/api/auth/logout");
+    CHECK_STR(kiln_url_pattern("api.auth.me"), "/api/auth/me");
+    CHECK_STR(kiln_url_pattern("api.auth.tokens"), "/api/auth/tokens");
+    CHECK_STR(kiln_url_pattern("api.auth.tokens.id"), "/api/auth/tokens/{id}");
+    CHECK_STR(kiln_url_pattern("auth.oidc.login"), "/auth/oidc/login");
+    CHECK_STR(kiln_url_pattern("auth.oidc.callback"), "/auth/oidc/callback");
+    CHECK_STR(kiln_url_pattern("auth.oidc.logout"), "/auth/oidc/logout");
+    CHECK_STR(render("<a href=\"{{ url('login') }}\">"), "<a href=\"/login\">");
+    CHECK_STR(render("{{ url('api.auth.tokens.id', id=n) }}"),
+              "/api/auth/tokens/42");
+    CHECK_INT(app_url_define_kiln(), 0); /* again: nothing changes */
+    CHECK_STR(kiln_url_pattern("logout"), "/bye");
+    kiln_url_clear();
 }

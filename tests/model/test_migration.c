@@ -9,6 +9,8 @@
 #pragma clang diagnostic ignored "-Wstring-concatenation"
 #endif
 #include "model/migration.h"
+
+#include "db/migrate.h"
 #include "test.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -1168,8 +1170,6 @@ TEST(mistakes_in_an_extended_user)
          "column 'subject' of Kiln's"},
         {"extends = \"kiln.user\"\n[fields]\nstaff = \"bool?\"\n",
          "column 'staff' of Kiln's"},
-        {"extends = \"kiln.user\"\n[fields]\nfriends = \"many:user\"\n",
-         "cannot have many fields yet"},
         {"extends = \"kiln.user\"\n[fields]\nboss = \"ref:user\"\n",
          "a ref of the user is optional"},
         {"extends = \"kiln.user\"\ntable = \"people\"\n[fields]\nx = "
@@ -1182,16 +1182,32 @@ TEST(mistakes_in_an_extended_user)
          "models/user.toml can say extends = \"kiln.user\""},
         {"extends = true\n[fields]\nx = \"integer?\"\n",
          "models/user.toml can say"},
-        {"extends = \"kiln.user\"\n[fields]\nx = \"integer?\"\n[api]\n"
-         "operations = [\"all\"]\n",
-         "models/user.toml:4:1: the user's [api] can list, retrieve and "
-         "update users, not create or delete them"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *e = user_errors(cases[i].src);
         CHECK_HAS(e, cases[i].msg);
         free(e);
     }
+    /* many fields and the whole [api] are fine on the user */
+    static const char ok[] = "extends = \"kiln.user\"\n[fields]\nfriends = "
+                             "\"many:user\"\n[api]\noperations = [\"all\"]\n";
+    model_set ok_ms;
+    model_set_init(&ok_ms);
+    kiln_buf ok_errs;
+    kiln_buf_init(&ok_errs);
+    int ok_rc =
+        model_load_text(&ok_ms, "models/user.toml", ok, strlen(ok), &ok_errs);
+    if (ok_rc == 0)
+        ok_rc = model_set_resolve(&ok_ms, &ok_errs);
+    if (ok_rc)
+        fprintf(stderr, "%s\n", ok_errs.p ? ok_errs.p : "");
+    CHECK_INT(ok_rc, 0);
+    const kiln_model *ou = model_find(&ok_ms, "user");
+    CHECK(ou && ou->api && (ou->api->ops & KILN_API_CREATE) &&
+          (ou->api->ops & KILN_API_DELETE));
+    CHECK(ou && model_field(ou, "friends")->type == KILN_FT_MANY);
+    kiln_buf_deinit(&ok_errs);
+    model_set_free(&ok_ms);
     /* only the user's own file extends it */
     model_set ms;
     model_set_init(&ms);
@@ -1274,15 +1290,42 @@ TEST(the_diff_of_an_extended_user_has_only_the_apps_columns)
     CHECK_INT((int)b.nops, 1);
     CHECK_INT(b.kinds[0], MIG_ALTER_FIELD);
     check_no_kiln_column(b.text);
-    /* a new default would rebuild kiln_user on SQLite: refused */
+    /* a new default rebuilds kiln_user on SQLite, keeping Kiln's columns
+       and constraints; PostgreSQL alters in place */
     char other[512];
     snprintf(other, sizeof other, "%s", user_ext);
     memcpy(strstr(other, "= 10"), "= 11", 4);
     const char *v3[] = {"models/user.toml", other};
-    made c = make(prev, 1, v3, 1, &(mig_diff_opts){.accept_loss = true});
-    CHECK_INT(c.rc, KILN_EINVAL);
-    CHECK_HAS(c.errs, "field user.karma changes from");
-    CHECK_HAS(c.errs, "rebuilds Kiln's table kiln_user");
+    made c = make(prev, 1, v3, 1, &(mig_diff_opts){0});
+    CHECK_INT(c.rc, 0);
+    CHECK_INT((int)c.nops, 1);
+    CHECK_INT(c.kinds[0], MIG_ALTER_FIELD);
+    check_no_kiln_column(c.text);
+    prev[1] = c.text;
+    lite = sql_of(prev, 2, DDL_SQLITE, false, false, &e);
+    CHECK_HAS(lite, "CREATE TABLE kiln_new_kiln_user (\n"
+                    "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+                    "    username TEXT UNIQUE,\n");
+    CHECK_HAS(lite, "    password TEXT NOT NULL DEFAULT '',\n");
+    CHECK_HAS(lite, "    created TEXT NOT NULL,\n"
+                    "    bio TEXT NOT NULL DEFAULT '',\n"
+                    "    karma INTEGER NOT NULL DEFAULT 11,\n"
+                    "    UNIQUE (issuer, subject)\n);");
+    CHECK_HAS(lite, "INSERT INTO kiln_new_kiln_user (password, issuer, "
+                    "subject, id, username, email, name, active, staff, "
+                    "superuser, last_login, created, bio, karma)\n"
+                    "    SELECT password, issuer, subject, id, username, "
+                    "email, name, active, staff, superuser, last_login, "
+                    "created, bio, karma FROM kiln_user;");
+    CHECK_HAS(lite, "ALTER TABLE kiln_new_kiln_user RENAME TO kiln_user;");
+    free(lite);
+    free(e);
+    pg = sql_of(prev, 2, DDL_POSTGRES, false, false, &e);
+    CHECK_HAS(pg, "ALTER TABLE kiln_user ALTER COLUMN karma SET DEFAULT 11");
+    CHECK_LACKS(pg, "kiln_new_");
+    free(pg);
+    free(e);
+    prev[1] = NULL;
     made_free(&c);
     /* --default for a field of the user: refused (rows take its own) */
     const char *v4[] = {"models/user.toml",
@@ -1334,8 +1377,8 @@ TEST(hand_written_operations_on_kilns_columns_are_refused)
         CHECK_HAS(e, "the field is Kiln's own (its table is kiln_user)");
         free(e);
     }
-    /* a hand-written change of an app column that SQLite would make by
-       rebuilding kiln_user: no SQL on SQLite, fine on PostgreSQL */
+    /* a hand-written change of an app column that SQLite makes by
+       rebuilding kiln_user: the rebuild keeps Kiln's columns */
     const char *texts[] = {
         "[[op]]\nadd_field = \"user.karma\"\nfield = { type = \"integer\", "
         "default = 10 }\n",
@@ -1343,8 +1386,10 @@ TEST(hand_written_operations_on_kilns_columns_are_refused)
         "default = 10 }\nto = { type = \"integer\", default = 11 }\n"};
     char *e = NULL;
     char *lite = sql_of(texts, 2, DDL_SQLITE, false, false, &e);
-    CHECK(lite == NULL);
-    CHECK_HAS(e, "user.karma: Kiln refuses this change to its own table");
+    CHECK_HAS(lite, "-- rebuild kiln_user");
+    CHECK_HAS(lite, "    subject TEXT,\n");
+    CHECK_HAS(lite, "SELECT password, issuer, subject, id,");
+    free(lite);
     free(e);
     char *pg = sql_of(texts, 2, DDL_POSTGRES, false, false, &e);
     CHECK_HAS(pg, "ALTER TABLE kiln_user ALTER COLUMN karma SET DEFAULT 11");
@@ -1409,4 +1454,31 @@ TEST(kilns_user_and_an_apps_own_user_do_not_turn_into_each_other)
     made_free(&d);
     made_free(&c);
     made_free(&a);
+}
+
+/* A rebuild of kiln_user on SQLite makes Kiln's columns from
+   model_builtin_sqlite: it must say what auth/schema.c makes. */
+TEST(the_users_rebuild_makes_kilns_columns_as_its_schema_does)
+{
+    const model_builtin_table *kt = model_builtin_sqlite("user");
+    CHECK(kt != NULL);
+    CHECK(model_builtin_sqlite("task") == NULL);
+    kiln_buf want;
+    kiln_buf_init(&want);
+    kiln_buf_printf(&want, "CREATE TABLE kiln_user (\n    %s,\n    %s\n);\n",
+                    kt->columns, kt->constraints);
+    CHECK_HAS(auth_schema.steps[0].sqlite, want.p);
+    kiln_buf_deinit(&want);
+    /* no later step changes kiln_user (one that does updates builtin.c) */
+    for (size_t i = 1; i < auth_schema.n; i++)
+        CHECK_LACKS(auth_schema.steps[i].sqlite, "kiln_user ");
+    /* every column of Kiln's is in the definition and in the list */
+    CHECK_STR(kt->names[0], "id");
+    CHECK(strncmp(kt->columns, "id ", 3) == 0);
+    for (size_t i = 1; i < kt->nnames; i++) {
+        char col[64];
+        snprintf(col, sizeof col, "\n    %s ", kt->names[i]);
+        CHECK(strstr(kt->columns, col) != NULL);
+        CHECK(model_builtin_column("user", kt->names[i]));
+    }
 }

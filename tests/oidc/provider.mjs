@@ -19,8 +19,12 @@
 // JWTs (RS256) whose aud is that resource. Accounts' email, name and
 // realm_access.roles go into the access tokens (extraTokenClaims).
 //
+// Client "kiln-spa" is public (no secret: a single-page app with
+// oidc-client-ts, tests/browser/test_oidc_spa.py), the code flow with PKCE;
+// its access tokens are the same JWTs.
+//
 // The environment: KILN_REDIRECT_URIS and KILN_LOGOUT_URIS (space-separated)
-// are the client's redirect URIs, KILN_AT_TTL the code flow's access token
+// are kiln-app's redirect URIs, KILN_SPA_REDIRECT_URIS kiln-spa's, KILN_AT_TTL the code flow's access token
 // lifetime in seconds (600).
 //
 // Test endpoints (not OIDC):
@@ -88,6 +92,14 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
     redirect_uris: (process.env.KILN_REDIRECT_URIS || 'http://127.0.0.1/callback').split(' '),
     post_logout_redirect_uris: (process.env.KILN_LOGOUT_URIS || 'http://127.0.0.1/').split(' '),
+  }, {
+    // a public client for a single-page app (oidc-client-ts): no secret,
+    // the code flow with PKCE from the browser
+    client_id: 'kiln-spa',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: (process.env.KILN_SPA_REDIRECT_URIS || 'http://127.0.0.1/spa').split(' '),
   }],
   jwks: { keys },
   async findAccount(ctx, id) {
@@ -115,6 +127,12 @@ const provider = new Provider(issuer, {
     return token.accountId ? userClaims(token.accountId) : undefined;
   },
   pkce: { required: () => true },
+  // the SPA's fetch to the token endpoint: allowed from the origins of
+  // kiln-spa's redirect URIs only
+  clientBasedCORS(ctx, origin, client) {
+    return client.clientId === 'kiln-spa' &&
+      client.redirectUris.some((u) => new URL(u).origin === origin);
+  },
 });
 provider.proxy = false;
 
