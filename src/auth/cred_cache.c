@@ -12,7 +12,6 @@
 
 #include "pubsub/pubsub.h"
 
-#include <kiln/pubsub.h>
 #include <sodium.h>
 
 #include <pthread.h>
@@ -412,12 +411,10 @@ static void forget_key_local(const cred_key *k)
     __atomic_add_fetch(&st_forgets, 1, __ATOMIC_RELAXED);
 }
 
-/* Tells the other instances (nothing to do without a pub/sub backend:
-   kiln_publish then reaches only this process's subscribers, and this
-   topic has none). */
+/* Tells the other instances (nothing to do without a pub/sub backend). */
 static void publish(const char *msg)
 {
-    int rc = kiln_publish(CRED_CACHE_TOPIC, msg, strlen(msg));
+    int rc = pubsub_tap_publish(CRED_CACHE_TOPIC, msg, strlen(msg));
     if (rc != 0)
         kiln_log(KILN_LOG_WARN,
                  "auth: the other instances were not told to forget a "

@@ -555,6 +555,14 @@ void pubsub_tap_set(const char *topic, void (*fn)(kiln_str data))
     g_tap = fn;
 }
 
+int pubsub_tap_publish(const char *topic, const void *data, size_t n)
+{
+    kiln_pubsub *ps = current();
+    if (!ps || !ps->conf.ops)
+        return 0; /* this process only: nobody else to tell */
+    return kiln_publish(topic, data, n);
+}
+
 void pubsub_received(const pubsub_wire *wr)
 {
     kiln_pubsub *ps = current();

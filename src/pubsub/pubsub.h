@@ -416,6 +416,13 @@ void pubsub_backend_down(void);
  * removes it). Publications made here do not reach it.
  */
 void pubsub_tap_set(const char *topic, void (*fn)(kiln_str data));
+/**
+ * Publishes for the other instances' taps: kiln_publish when the
+ * process's pub/sub has a backend (redis, postgres), nothing (0) when it
+ * is local, where no other instance could hear it (and the app's own
+ * counters stay the app's). Returns what kiln_publish returns.
+ */
+int pubsub_tap_publish(const char *topic, const void *data, size_t n);
 
 /* ---- subscriptions and the handlers that wait (sub.c) -------------------- */
 
