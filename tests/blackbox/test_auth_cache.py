@@ -382,3 +382,9 @@ def test_two_instances_without_pubsub_within_cache_seconds():
         eq(one.probe(bearer(gone))[0], 0, "one refuses it at once")
         took = wait_refused(two, gone, t(2) + 1.5)
         check(took <= t(2) + 1.5, "two: %.2f s" % took)
+
+
+# the first test to run also migrates and builds the project
+for _name, _fn in list(globals().items()):
+    if _name.startswith("test_") and callable(_fn):
+        _fn.timeout = 240
