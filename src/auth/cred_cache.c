@@ -354,6 +354,7 @@ void cred_cache_put(const cred_key *k, const kiln_user *u,
 bool cred_cache_touch(const cred_key *k, int64_t seen, int64_t now,
                       int64_t expires)
 {
+    pthread_once(&shards_once, shards_init);
     cred_shard *s = shard_of(k);
     pthread_mutex_lock(&s->lock);
     cred_entry *e = find(s, k);
@@ -411,10 +412,81 @@ static void forget_key_local(const cred_key *k)
     __atomic_add_fetch(&st_forgets, 1, __ATOMIC_RELAXED);
 }
 
-/* Tells the other instances (nothing to do without a pub/sub backend). */
-static void publish(const char *msg)
+/* ---- the messages between instances ---------------------------------------
+ */
+
+/* A positive decimal of s, without a leading zero. */
+static bool parse_id(kiln_str s, int64_t *out)
 {
-    int rc = pubsub_tap_publish(CRED_CACHE_TOPIC, msg, strlen(msg));
+    int64_t v = 0;
+    if (s.n == 0 || s.n > 18 || s.p[0] == '0')
+        return false;
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.p[i] < '0' || s.p[i] > '9')
+            return false;
+        v = v * 10 + (s.p[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                  : -1;
+}
+
+int cred_msg_parse(kiln_str m, cred_msg *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!m.p)
+        return KILN_EPARSE;
+    if (m.n == 1 && m.p[0] == '*') {
+        out->what = '*';
+        return 0;
+    }
+    if (m.n > 2 && m.p[1] == ':' && (m.p[0] == 'u' || m.p[0] == 't')) {
+        out->what = m.p[0];
+        return parse_id((kiln_str){m.p + 2, m.n - 2}, &out->id) ? 0
+                                                                : KILN_EPARSE;
+    }
+    if (m.n == 3 + 64 && m.p[0] == 'k' && m.p[1] >= '1' && m.p[1] <= '3' &&
+        m.p[2] == ':') {
+        out->what = 'k';
+        out->key.kind = (uint8_t)(m.p[1] - '0');
+        for (size_t i = 0; i < 32; i++) {
+            int hi = hexval(m.p[3 + 2 * i]), lo = hexval(m.p[4 + 2 * i]);
+            if (hi < 0 || lo < 0)
+                return KILN_EPARSE;
+            out->key.digest[i] = (uint8_t)(hi << 4 | lo);
+        }
+        return 0;
+    }
+    return KILN_EPARSE;
+}
+
+size_t cred_msg_format(const cred_msg *m, char out[CRED_MSG_MAX])
+{
+    int n = 0;
+    if (m->what == 'k') {
+        char hex[65];
+        sodium_bin2hex(hex, sizeof hex, m->key.digest, sizeof m->key.digest);
+        n = snprintf(out, CRED_MSG_MAX, "k%u:%s", (unsigned)m->key.kind, hex);
+    } else if (m->what == 'u' || m->what == 't') {
+        n = snprintf(out, CRED_MSG_MAX, "%c:%lld", m->what, (long long)m->id);
+    } else {
+        n = snprintf(out, CRED_MSG_MAX, "*");
+    }
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* Tells the other instances (nothing to do without a pub/sub backend). */
+static void publish(const cred_msg *m)
+{
+    char msg[CRED_MSG_MAX];
+    size_t n = cred_msg_format(m, msg);
+    int rc = pubsub_tap_publish(CRED_CACHE_TOPIC, msg, n);
     if (rc != 0)
         kiln_log(KILN_LOG_WARN,
                  "auth: the other instances were not told to forget a "
@@ -426,32 +498,25 @@ static void publish(const char *msg)
 void cred_cache_forget(const cred_key *k)
 {
     forget_key_local(k);
-    char msg[80], hex[65];
-    sodium_bin2hex(hex, sizeof hex, k->digest, sizeof k->digest);
-    snprintf(msg, sizeof msg, "k%u:%s", (unsigned)k->kind, hex);
-    publish(msg);
+    publish(&(cred_msg){.what = 'k', .key = *k});
 }
 
 void cred_cache_forget_user(int64_t user)
 {
     forget_where(of_user, user);
-    char msg[40];
-    snprintf(msg, sizeof msg, "u:%lld", (long long)user);
-    publish(msg);
+    publish(&(cred_msg){.what = 'u', .id = user});
 }
 
 void cred_cache_forget_token(int64_t id)
 {
     forget_where(of_token, id);
-    char msg[40];
-    snprintf(msg, sizeof msg, "t:%lld", (long long)id);
-    publish(msg);
+    publish(&(cred_msg){.what = 't', .id = id});
 }
 
 void cred_cache_forget_all(void)
 {
     forget_where(NULL, 0);
-    publish("*");
+    publish(&(cred_msg){.what = '*'});
 }
 
 void kiln_auth_forget_user(int64_t user)
@@ -464,42 +529,23 @@ void kiln_auth_forget_all(void)
     cred_cache_forget_all();
 }
 
-/* A positive decimal id of exactly s. */
-static bool parse_id(kiln_str s, int64_t *out)
-{
-    int64_t v = 0;
-    if (s.n == 0 || s.n > 18)
-        return false;
-    for (size_t i = 0; i < s.n; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9')
-            return false;
-        v = v * 10 + (s.p[i] - '0');
-    }
-    *out = v;
-    return v > 0;
-}
-
 void cred_cache_apply(kiln_str m)
 {
+    cred_msg msg;
     if (!m.p) { /* publications may have been lost: nothing is sure */
         forget_where(NULL, 0);
         return;
     }
-    int64_t id;
-    if (m.n == 1 && m.p[0] == '*') {
+    if (cred_msg_parse(m, &msg) != 0)
+        return;
+    if (msg.what == '*')
         forget_where(NULL, 0);
-    } else if (m.n > 2 && m.p[1] == ':' && (m.p[0] == 'u' || m.p[0] == 't') &&
-               parse_id((kiln_str){m.p + 2, m.n - 2}, &id)) {
-        forget_where(m.p[0] == 'u' ? of_user : of_token, id);
-    } else if (m.n == 3 + 64 && m.p[0] == 'k' && m.p[1] >= '1' &&
-               m.p[1] <= '3' && m.p[2] == ':') {
-        char hex[65];
-        memcpy(hex, m.p + 3, 64);
-        hex[64] = '\0';
-        cred_key k;
-        if (cred_key_hex(&k, (cred_kind)(m.p[1] - '0'), hex))
-            forget_key_local(&k);
-    }
+    else if (msg.what == 'u')
+        forget_where(of_user, msg.id);
+    else if (msg.what == 't')
+        forget_where(of_token, msg.id);
+    else
+        forget_key_local(&msg.key);
 }
 
 void cred_cache_stats_get(cred_cache_stats *out)

@@ -140,10 +140,33 @@ void cred_cache_forget_token(int64_t id);
 void cred_cache_forget_all(void);
 
 /**
+ * An invalidation as it travels between instances (the payload on
+ * CRED_CACHE_TOPIC): "k<kind>:<64 lower-case hex>" one key, "u:<id>"
+ * every credential of a user, "t:<id>" a token, "*" everything; ids are
+ * positive decimals without leading zeros. One spelling per message.
+ */
+typedef struct cred_msg {
+    char what;    /**< 'k', 'u', 't' or '*' */
+    cred_key key; /**< 'k' */
+    int64_t id;   /**< 'u', 't' */
+} cred_msg;
+
+/** Room for a formatted message, NUL included. */
+#define CRED_MSG_MAX 72
+
+/** Parses m (outside input: another instance's, through Redis or
+    PostgreSQL) into *out. 0, or KILN_EPARSE for anything but the exact
+    forms above. Pure. */
+int cred_msg_parse(kiln_str m, cred_msg *out);
+
+/** Writes m into out (CRED_MSG_MAX bytes); returns its length. Pure. */
+size_t cred_msg_format(const cred_msg *m, char out[CRED_MSG_MAX]);
+
+/**
  * Applies one invalidation message of another instance (the payload
  * published on CRED_CACHE_TOPIC; NULL p: messages may have been lost, so
- * everything is forgotten), without publishing it again. Unknown messages
- * are ignored. Pure but for the cache.
+ * everything is forgotten), without publishing it again. A message that
+ * does not parse (cred_msg_parse) is ignored.
  */
 void cred_cache_apply(kiln_str msg);
 

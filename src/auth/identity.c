@@ -7,6 +7,10 @@
  *                                    set one (auth_set_bearer_verifier)
  *   no bearer                        the session cookie (kiln/session.h)
  *
+ * Each looks the credential up in the process's credential cache first
+ * (auth/cred_cache.h): a credential seen in the last auth.cache_seconds
+ * costs no query.
+ *
  * A bearer that does not verify leaves the request anonymous and marked
  * failed: kiln_auth_challenge then answers 401 with
  * WWW-Authenticate: Bearer error="invalid_token". It never falls back to

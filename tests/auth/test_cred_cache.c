@@ -306,6 +306,40 @@ TEST(cred_cache_messages_of_other_instances)
     CHECK_STR(present(k, p), "00000");
 }
 
+TEST(cred_msg_one_spelling)
+{
+    const char *good[] = {
+        "*", "u:1", "t:123456789012345678",
+        "k3:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        cred_msg m;
+        char back[CRED_MSG_MAX];
+        CHECK_INT(cred_msg_parse(kiln_str_c(good[i]), &m), 0);
+        CHECK_INT((int)cred_msg_format(&m, back), (int)strlen(good[i]));
+        CHECK_STR(back, good[i]);
+    }
+    const char *bad[] = {
+        "",
+        "u:",
+        "u:0",
+        "u:01",
+        "u:+1",
+        "t:1x",
+        "x:1",
+        "k0:00",
+        "**",
+        "u:1234567890123456789",
+        "k3:00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff",
+        "k3:00112233445566778899aabbccddeeff00112233445566778899aabbccddee"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cred_msg m;
+        if (cred_msg_parse(kiln_str_c(bad[i]), &m) != KILN_EPARSE)
+            test_fail(__FILE__, __LINE__, "parsed '%s'", bad[i]);
+    }
+    cred_msg m;
+    CHECK_INT(cred_msg_parse(KILN_STR_NULL, &m), KILN_EPARSE);
+}
+
 TEST(cred_cache_touch_once)
 {
     cred_cache_configure(60000, 0);
