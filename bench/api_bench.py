@@ -32,22 +32,15 @@ python3-asyncpg, python3-psycopg2 (scripts/deps.sh bench).
 import argparse
 import json
 import os
-import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+import benchlib
+from benchlib import ROOT
+
 HERE = os.path.join(ROOT, "bench", "api")
-WRK = shutil.which("wrk") or "/usr/bin/wrk"
-PY = "/usr/bin/python3"  # Debian's, with Django, DRF, FastAPI
 
 PROJECT = """\
 # A project: what a task belongs to.
@@ -83,30 +76,6 @@ PATHS = {
 }
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def start(cmd, env=None, cwd=None, log=None):
-    return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log or
-                            subprocess.DEVNULL, stderr=subprocess.STDOUT
-                            if log else subprocess.DEVNULL,
-                            start_new_session=True)
-
-
-def stop(p):
-    try:
-        os.killpg(p.pid, signal.SIGTERM)
-        p.wait(timeout=20)
-    except Exception:  # noqa: BLE001
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait()
-
-
 def http(port, method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(
@@ -117,21 +86,6 @@ def http(port, method, path, body=None):
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
-
-
-def wait_up(port, path, proc, limit=60):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("server on port %d exited (%d)"
-                             % (port, proc.returncode))
-        try:
-            if http(port, "GET", path)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("server on port %d did not come up" % port)
 
 
 def check(name, port, ntasks):
@@ -162,54 +116,22 @@ def check(name, port, ntasks):
         name, "invalid", st, b)
 
 
-def unit(v, u):
-    return float(v) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[u]
-
-
 def wrk(name, port, mode, ntasks):
     lp, pre, suf, cp, _ = PATHS[name]
-    out = subprocess.run(
-        [WRK, "-t2", "-c%d" % opts.conns, "-d%ds" % opts.seconds, "--latency",
-         "--timeout", "10s",
-         "-s", os.path.join(HERE, "load.lua"), "http://127.0.0.1:%d" % port,
-         "--", mode, lp, pre, suf, cp, str(ntasks)],
-        capture_output=True, text=True).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    total = re.search(r"(\d+) requests in", out)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errs = re.search(r"Socket errors:.*", out)
-    return {"rps": float(rps.group(1)) if rps else 0.0,
-            "total": int(total.group(1)) if total else 0,
-            "p99": unit(*p99.groups()) if p99 else float("nan"),
-            "non2xx": int(bad.group(1)) if bad else 0,
-            "errors": errs.group(0) if errs else ""}
-
-
-def kiln(args, cwd, env=None):
-    p = subprocess.run([os.path.join(opts.build, "kiln")] + args, cwd=cwd,
-                       env=dict(os.environ, KILN_QUIET="1", **(env or {})),
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit("kiln %s: %s%s" % (" ".join(args), p.stdout,
-                                            p.stderr))
-    return p.stdout
+    return benchlib.wrk(port, "", opts.conns, opts.seconds,
+                        script=os.path.join(HERE, "load.lua"),
+                        args=[mode, lp, pre, suf, cp, str(ntasks)])
 
 
 def make_project(top):
-    kiln(["new", "tb"], top)
-    root = os.path.join(top, "tb")
-    shutil.rmtree(os.path.join(root, "tests"), ignore_errors=True)
-    os.unlink(os.path.join(root, "api", "hello.c"))
+    root = benchlib.new_project(opts.build, top, "tb")
     os.makedirs(os.path.join(root, "models"), exist_ok=True)
     with open(os.path.join(root, "models", "project.toml"), "w") as f:
         f.write(PROJECT)
     with open(os.path.join(root, "models", "task.toml"), "w") as f:
         f.write(TASK)
-    kiln(["migrate", "--make", "init"], root)
-    t0 = time.monotonic()
-    kiln(["build"], root)
-    print("kiln build of the app: %.1f s" % (time.monotonic() - t0))
+    benchlib.kiln(opts.build, ["migrate", "--make", "init"], root)
+    benchlib.build_project(opts.build, root)
     return root
 
 
@@ -246,44 +168,31 @@ def trim(url, ntasks):
 
 
 def server(name, root, url, logdir):
-    port = free_port()
     log = open(os.path.join(logdir, name + ".log"), "w")
-    n = str(opts.workers)
+    env = dict(os.environ, API_DB=url, PYTHONPATH=HERE)
     if name == "kiln":
-        p = start([os.path.join(root, "dist", "tb"), "--port", str(port),
-                   "--workers", n, "--set", "database.url=" + url],
-                  env=dict(os.environ, KILN_APP_SECRET_KEY="YmVuY2gtb25seS"
-                           "1ub3QtYS1zZWNyZXQtMDEyMzQ1Njc4OQ=="),
-                  cwd=root, log=log)
+        p, port = benchlib.kiln_server(root, "tb", url, opts.workers, log)
     elif name == "drf":
-        p = start([PY, "-m", "gunicorn", "-w", n, "-b",
-                   "127.0.0.1:%d" % port, "--log-level", "warning",
-                   "tasks_drf:application"],
-                  env=dict(os.environ, API_DB=url, PYTHONPATH=HERE), log=log)
+        p, port = benchlib.gunicorn("tasks_drf:application", opts.workers,
+                                    log, env)
     else:
-        p = start([PY, "-m", "uvicorn", "--workers", n, "--port", str(port),
-                   "--host", "127.0.0.1", "--log-level", "warning",
-                   "--no-access-log", "tasks_fastapi:app"],
-                  env=dict(os.environ, API_DB=url, PYTHONPATH=HERE), log=log)
-    wait_up(port, PATHS[name][0], p)
+        p, port = benchlib.uvicorn("tasks_fastapi:app", opts.workers, log,
+                                   env)
+    benchlib.wait_up(port, p,
+                     lambda: http(port, "GET", PATHS[name][0])[0] == 200)
     return p, port
 
 
-def fmt_p99(v):
-    return "%.2f ms" % v if v == v else "n/a"
-
-
 def main():
-    import pg_server
     names = opts.only.split(",")
     tmp = tempfile.mkdtemp(prefix="kiln-apibench-")
     pg = None
     results = {}
     try:
         root = make_project(tmp)
-        pg = os.path.join(tmp, "pg")
-        url = pg_server.start(pg)
-        kiln(["migrate", "--set", "database.url=" + url], root)
+        pg, url = benchlib.pg_start(tmp)
+        benchlib.kiln(opts.build, ["migrate", "--set", "database.url=" + url],
+                      root)
         seed(url, opts.tasks)
         print("%d tasks in 10 projects; wrk 2 threads, %d connections, %d s "
               "per row; %d workers per server (kiln threads, gunicorn sync "
@@ -302,15 +211,15 @@ def main():
                     r["ok"] = ok and not r["errors"]
                     results[(name, row)] = r
                     print("%-8s %-16s %9.0f req/s  p99 %9s%s" % (
-                        name, row, r["rps"], fmt_p99(r["p99"]),
+                        name, row, r["rps"], benchlib.fmt_p99(r["p99"]),
                         "" if r["ok"] else "  (non-2xx %d of %d; %s)"
                         % (r["non2xx"], r["total"], r["errors"])),
                         flush=True)
             finally:
-                stop(p)
+                benchlib.stop(p)
     finally:
         if pg:
-            pg_server.stop(pg)
+            benchlib.pg_stop(pg)
         if opts.keep:
             print("kept", tmp)
         else:
@@ -330,7 +239,7 @@ def main():
         for n in names:
             r = results.get((n, row))
             line += " %s | %s |" % ("{:,.0f}".format(r["rps"]),
-                                    fmt_p99(r["p99"])) if r else " - | - |"
+                                    benchlib.fmt_p99(r["p99"])) if r else " - | - |"
         if "kiln" in names:
             k = results.get(("kiln", row))
             for n in others:
@@ -341,10 +250,7 @@ def main():
 
 
 if __name__ == "__main__":
-    if os.path.realpath(sys.executable) != os.path.realpath(PY):
-        # Debian's interpreter has the packages (a python3 earlier on PATH
-        # may not)
-        os.execv(PY, [PY] + sys.argv)
+    benchlib.reexec_debian_python()
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--conns", type=int, default=64)

@@ -48,20 +48,16 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-sys.path.insert(0, os.path.join(ROOT, "bench"))
-import api_bench  # noqa: E402  (free_port, start, stop, unit, fmt_p99)
+import benchlib
+from benchlib import PY, ROOT
 
 HERE = os.path.join(ROOT, "bench", "auth")
-WRK = shutil.which("wrk") or "/usr/bin/wrk"
-PY = "/usr/bin/python3"  # Debian's, with Django, DRF, simplejwt
 AUD = "https://api.bench.test"
 PASSWORD = "bench-only-Password-42"
 
@@ -110,7 +106,7 @@ class Issuer:
                 serialization.Encoding.PEM,
                 serialization.PublicFormat.SubjectPublicKeyInfo))
         nums = pub.public_numbers()
-        self.port = api_bench.free_port()
+        self.port = benchlib.free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         docs = {
             "/.well-known/openid-configuration": {
@@ -161,28 +157,17 @@ class Issuer:
 
 
 def kiln(args, cwd, stdin=None, env=None):
-    p = subprocess.run([os.path.join(opts.build, "kiln")] + args, cwd=cwd,
-                       env=dict(os.environ, KILN_QUIET="1", **(env or {})),
-                       input=stdin, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit("kiln %s: %s%s" % (" ".join(args), p.stdout,
-                                            p.stderr))
-    return p.stdout
+    return benchlib.kiln(opts.build, args, cwd, stdin, env)
 
 
 def make_project(top):
-    kiln(["new", "ab"], top)
-    root = os.path.join(top, "ab")
-    shutil.rmtree(os.path.join(root, "tests"), ignore_errors=True)
-    os.unlink(os.path.join(root, "api", "hello.c"))
+    root = benchlib.new_project(opts.build, top, "ab")
     with open(os.path.join(root, "api", "whoami.c"), "w") as f:
         f.write(WHOAMI)
     os.makedirs(os.path.join(root, "migrations"), exist_ok=True)
     with open(os.path.join(root, "kiln.toml"), "a") as f:
         f.write(OIDC)
-    t0 = time.monotonic()
-    kiln(["build"], root)
-    print("kiln build of the app: %.1f s" % (time.monotonic() - t0))
+    benchlib.build_project(opts.build, root)
     return root
 
 
@@ -206,49 +191,19 @@ def call(port, path, headers=None, body=None):
         return st, hd, b
 
 
-def wait_up(port, proc, limit=60):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("server on port %d exited (%d)"
-                             % (port, proc.returncode))
-        try:
-            if call(port, "/api/whoami")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("server on port %d did not come up" % port)
+def wait_up(port, proc):
+    benchlib.wait_up(port, proc, lambda: call(port, "/api/whoami")[0] == 200)
 
 
 def wrk(port, header):
-    cmd = [WRK, "-t2", "-c%d" % opts.conns, "-d%ds" % opts.seconds,
-           "--latency", "--timeout", "10s"]
-    if header:
-        cmd += ["-H", header]
-    out = subprocess.run(cmd + ["http://127.0.0.1:%d/api/whoami" % port],
-                         capture_output=True, text=True).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    total = re.search(r"(\d+) requests in", out)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errs = re.search(r"Socket errors:.*", out)
-    return {"rps": float(rps.group(1)) if rps else 0.0,
-            "total": int(total.group(1)) if total else 0,
-            "p99": api_bench.unit(*p99.groups()) if p99 else float("nan"),
-            "non2xx": int(bad.group(1)) if bad else 0,
-            "errors": errs.group(0) if errs else ""}
+    return benchlib.wrk(port, "/api/whoami", opts.conns, opts.seconds,
+                        headers=[header] if header else [])
 
 
 def kiln_server(root, url, issuer, logdir):
-    port = api_bench.free_port()
     log = open(os.path.join(logdir, "kiln.log"), "w")
-    p = api_bench.start(
-        [os.path.join(root, "dist", "ab"), "--port", str(port),
-         "--workers", str(opts.workers), "--set", "database.url=" + url],
-        env=dict(os.environ, KILN_AUTH_OIDC_ISSUER=issuer.url,
-                 KILN_APP_SECRET_KEY="YmVuY2gtb25seS1ub3QtYS1zZWNyZXQtMDEy"
-                 "MzQ1Njc4OQ=="), cwd=root, log=log)
+    p, port = benchlib.kiln_server(root, "ab", url, opts.workers, log,
+                                   {"KILN_AUTH_OIDC_ISSUER": issuer.url})
     wait_up(port, p)
     return p, port
 
@@ -260,12 +215,9 @@ def drf_env(url, issuer):
 
 
 def drf_server(url, issuer, logdir):
-    port = api_bench.free_port()
     log = open(os.path.join(logdir, "drf.log"), "w")
-    p = api_bench.start([PY, "-m", "gunicorn", "-w", str(opts.workers),
-                         "-b", "127.0.0.1:%d" % port, "--log-level",
-                         "warning", "whoami_drf:application"],
-                        env=drf_env(url, issuer), log=log)
+    p, port = benchlib.gunicorn("whoami_drf:application", opts.workers, log,
+                                drf_env(url, issuer))
     wait_up(port, p)
     return p, port
 
@@ -336,7 +288,6 @@ def check(port, rows):
 
 
 def main():
-    import pg_server
     names = opts.only.split(",")
     tmp = tempfile.mkdtemp(prefix="kiln-authbench-")
     pg = None
@@ -344,8 +295,7 @@ def main():
     res = {}
     try:
         root = make_project(tmp)
-        pg = os.path.join(tmp, "pg")
-        url = pg_server.start(pg)
+        pg, url = benchlib.pg_start(tmp)
         kiln(["migrate", "--db", url], root)
         issuer = Issuer(tmp)
         print("GET /api/whoami; wrk 2 threads, %d connections, %d s per "
@@ -376,17 +326,17 @@ def main():
                     r["ok"] = r["non2xx"] == 0 and not r["errors"]
                     res[(name, row)] = r
                     print("%-5s %-8s %9.0f req/s  p99 %9s%s" % (
-                        name, row, r["rps"], api_bench.fmt_p99(r["p99"]),
+                        name, row, r["rps"], benchlib.fmt_p99(r["p99"]),
                         "" if r["ok"] else "  (non-2xx %d of %d; %s)"
                         % (r["non2xx"], r["total"], r["errors"])),
                         flush=True)
             finally:
-                api_bench.stop(p)
+                benchlib.stop(p)
     finally:
         if issuer:
             issuer.close()
         if pg:
-            pg_server.stop(pg)
+            benchlib.pg_stop(pg)
         if opts.keep:
             print("kept", tmp)
         else:
@@ -402,7 +352,7 @@ def report(names, res):
         base = res.get((name, "unauth"))
         print("| %s %s | %s | %s | %s |" % (
             name, row, "{:,.0f}".format(r["rps"]),
-            api_bench.fmt_p99(r["p99"]),
+            benchlib.fmt_p99(r["p99"]),
             "%.2f" % (r["rps"] / base["rps"]) if base and base["rps"]
             else "-"))
     print()
@@ -422,8 +372,7 @@ def report(names, res):
 
 
 if __name__ == "__main__":
-    if os.path.realpath(sys.executable) != os.path.realpath(PY):
-        os.execv(PY, [PY] + sys.argv)
+    benchlib.reexec_debian_python()
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--conns", type=int, default=64)
@@ -438,5 +387,4 @@ if __name__ == "__main__":
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary folder (logs, the project)")
     opts = ap.parse_args()
-    api_bench.opts = opts
     main()

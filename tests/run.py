@@ -99,6 +99,7 @@ def db_suites():
                                     "test_tasks", "test_api_crud",
                                     "test_api_properties",
                                     "test_auth_session", "test_auth_users",
+                                    "test_auth_cache",
                                     "test_user_fields",
                                     "test_auth_perm",
                                     "test_kiln_test.test_isolated_databases",

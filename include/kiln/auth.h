@@ -97,6 +97,23 @@ int kiln_auth_challenge(kiln_ctx *c, const char *detail);
 int kiln_authenticate(kiln_ctx *c, kiln_str login, kiln_str password,
                       const kiln_user **out, int64_t *retry_after_s);
 
+/**
+ * Tells the credential cache (docs/auth.md, "The credential cache") that
+ * user's row changed in a way Kiln did not make itself: active, staff,
+ * superuser, roles, deleted. Every session, token and OIDC token of the
+ * user is looked up in the database again on its next request, in this
+ * process at once and in the app's other instances through pub/sub (when
+ * pubsub.backend is "redis" or "postgres"). Kiln's own writes (logout,
+ * token revocation, password change, OIDC sync, login) call it already.
+ * Call it after the transaction that changed the row committed. From any
+ * thread; never fails (a publication that cannot be sent is logged: the
+ * other instances then see the change within auth.cache_seconds).
+ */
+void kiln_auth_forget_user(int64_t user);
+
+/** The same for every user (a bulk change, a database restored). */
+void kiln_auth_forget_all(void);
+
 /** True when the user holds role (an exact name). */
 bool kiln_user_has_role(const kiln_user *u, const char *role);
 

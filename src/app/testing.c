@@ -1126,6 +1126,7 @@ static int test_db_make(test_db *d, int i, char *err, size_t errlen)
 /* Removes the database of test number i (its pool is closed). */
 static void test_db_drop(test_db *d, int i)
 {
+    kiln_auth_forget_all(); /* the next test's ids name other users */
     if (d->pg) {
         /* back to the template's state; 1: the schema changed */
         int64_t changed = 1;

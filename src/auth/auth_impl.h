@@ -142,6 +142,16 @@ int64_t auth_token_check(kiln_dbc *db, kiln_str t);
  */
 int auth_token_user(kiln_dbc *db, kiln_arena *a, kiln_str t, kiln_user **out);
 
+/**
+ * The user of token t for request c: from the credential cache when it
+ * holds t (no database: the token's expiry is checked against the cached
+ * row, its last_used written at most once a minute), else
+ * auth_token_user on c's connection, then cached. *out in c's arena.
+ * Returns 0, KILN_ENOTFOUND (no live token), KILN_EUNAVAIL (no database
+ * connection: answered 503 already) or a database error.
+ */
+int auth_token_resolve(kiln_ctx *c, kiln_str t, const kiln_user **out);
+
 /** Lists user's tokens (user 0: everyone's) into *out (arena a). Returns
     the count or a negative error. */
 int auth_token_list(kiln_dbc *db, kiln_arena *a, int64_t user,

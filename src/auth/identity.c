@@ -7,6 +7,10 @@
  *                                    set one (auth_set_bearer_verifier)
  *   no bearer                        the session cookie (kiln/session.h)
  *
+ * Each looks the credential up in the process's credential cache first
+ * (auth/cred_cache.h): a credential seen in the last auth.cache_seconds
+ * costs no query.
+ *
  * A bearer that does not verify leaves the request anonymous and marked
  * failed: kiln_auth_challenge then answers 401 with
  * WWW-Authenticate: Bearer error="invalid_token". It never falls back to
@@ -15,6 +19,7 @@
  * not Kiln's and are ignored.
  */
 #include "auth/auth_impl.h"
+#include "auth/session_impl.h"
 #include "kiln/session.h"
 #include "server/worker.h"
 
@@ -53,13 +58,8 @@ static void by_bearer(kiln_ctx *c, kiln_str tok, auth_ident *id)
     const kiln_user *u = NULL;
     if (tok.n >= sizeof AUTH_TOKEN_TAG - 1 &&
         memcmp(tok.p, AUTH_TOKEN_TAG, sizeof AUTH_TOKEN_TAG - 1) == 0) {
-        kiln_dbc *db = kiln_db(c);
-        if (!db)
+        if (auth_token_resolve(c, tok, &u) != 0)
             return;
-        kiln_user *tu;
-        if (auth_token_user(db, kiln_ctx_arena(c), tok, &tu) != 0)
-            return;
-        u = tu;
         id->via = KILN_AUTH_TOKEN;
     } else if (g_bearer) {
         if (g_bearer(c, tok, &u, &id->why) != 0 || !u)
@@ -93,9 +93,8 @@ static auth_ident *resolve(kiln_ctx *c)
     } else if (rc < 0) {
         id->had_bearer = id->failed = true; /* "Bearer" with junk */
     } else {
-        int64_t uid = kiln_session_user(c);
-        const kiln_user *u;
-        if (uid > 0 && auth_user_load(c, uid, &u) == 0 && u->active) {
+        const kiln_user *u = session_user_of(c);
+        if (u && u->active) {
             id->user = u;
             id->via = KILN_AUTH_SESSION;
         }

@@ -7,6 +7,7 @@
  * token endpoints of me.c, unless the app routes the same method and path.
  */
 #include "auth/auth_impl.h"
+#include "auth/cred_cache.h"
 #include "kiln/project.h"
 #include "kiln/session.h"
 #include "kiln/tpl.h"
@@ -345,6 +346,7 @@ static bool app_routes(const kiln_route_def *routes, size_t n,
 int auth_register(kiln_app *app, const kiln_route_def *routes, size_t n)
 {
     auth_identity_init();
+    cred_cache_setup(kiln_project_settings());
     auth_password_warm(auth_cost_of(kiln_project_settings()));
     g_app_login_page = app_routes(routes, n, "GET", "/login");
     for (size_t i = 0; i < auth_nroutes; i++) {

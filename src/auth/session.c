@@ -33,6 +33,9 @@
  */
 #include "auth/session_impl.h"
 
+#include "auth/cred_cache.h"
+#include "auth/user.h"
+
 #include "core/base64.h"
 #include "core/sha256.h"
 #include "coro/coro.h"
@@ -255,6 +258,7 @@ typedef struct session_row {
     kiln_str data;                       /* JSON object */
     kiln_str secret;                     /* base64url CSRF secret */
     int64_t created, last_seen, expires; /* ms since the epoch */
+    kiln_user *u; /* load: the user and its roles (NULL: none) */
 } session_row;
 
 /*
@@ -264,6 +268,7 @@ typedef struct session_row {
  */
 typedef struct session_store {
     int (*load)(kiln_ctx *c, const char *hash, session_row *out);
+    int (*load_data)(kiln_ctx *c, const char *hash, kiln_str *data);
     int (*insert)(kiln_ctx *c, const session_row *r);
     int (*save)(kiln_ctx *c, const char *hash, kiln_str data);
     int (*touch)(kiln_ctx *c, const char *hash, int64_t last_seen,
@@ -293,28 +298,80 @@ static int db_rc(kiln_ctx *c, kiln_dbc *db, int64_t rc, const char *what)
     return (int)rc;
 }
 
+/* What db_load's first row is read into. */
+typedef struct session_read {
+    session_row *out;
+    kiln_arena *a;
+} session_read;
+
+/* The first row of db_load's query: the session's own columns (copied to
+   the arena: the rows go). 1 when it has no user to read after them. */
+static int session_cols(kiln_rows *r, void *arg)
+{
+    session_row *out = ((session_read *)arg)->out;
+    kiln_arena *a = ((session_read *)arg)->a;
+    kiln_str d = kiln_row_text(r, 1), sec = kiln_row_text(r, 2);
+    out->user = kiln_row_is_null(r, 0) ? 0 : kiln_row_int(r, 0);
+    char *dp = kiln_arena_strndup(a, d.p ? d.p : "", d.p ? d.n : 0);
+    char *sp = kiln_arena_strndup(a, sec.p ? sec.p : "", sec.p ? sec.n : 0);
+    if (!dp || !sp)
+        return KILN_ENOMEM;
+    out->data = (kiln_str){dp, d.p ? d.n : 0};
+    out->secret = (kiln_str){sp, sec.p ? sec.n : 0};
+    out->created = kiln_row_int(r, 3);
+    out->last_seen = kiln_row_int(r, 4);
+    out->expires = kiln_row_int(r, 5);
+    /* an anonymous session, or its user deleted since */
+    return out->user == 0 || kiln_row_is_null(r, 6) ? 1 : 0;
+}
+
+/* The session's row, its user and the user's roles: one query. */
 static int db_load(kiln_ctx *c, const char *hash, session_row *out)
 {
     kiln_dbc *db = store_db(c);
     if (!db)
         return KILN_EUNAVAIL;
-    kiln_rows *r = kiln_db_query(db,
-                                 "SELECT user_id, data, csrf_secret, "
-                                 "created_at, last_seen, expires_at FROM "
-                                 "kiln_session WHERE id_hash = $1",
-                                 KILN_TEXT(hash));
+    kiln_rows *r = kiln_db_query(
+        db,
+        "SELECT kiln_session.user_id, data, csrf_secret, created_at, "
+        "last_seen, expires_at, " AUTH_USER_COLS
+        ", role FROM kiln_session LEFT JOIN "
+        "kiln_user ON kiln_user.id = kiln_session.user_id " AUTH_USER_ROLES
+        " WHERE id_hash = $1 ORDER BY role",
+        KILN_TEXT(hash));
+    if (!r)
+        return db_rc(c, db, KILN_EDB, "load");
+    memset(out, 0, sizeof *out);
+    out->hash = hash;
+    session_read sr = {out, &c->arena};
+    kiln_user *u = NULL;
+    int rc = auth_user_read_joined(r, 6, session_cols, &sr, &c->arena, &u);
+    if (rc == 1) /* a row without a user */
+        rc = 0;
+    else if (rc == 0)
+        out->u = u;
+    if (rc == KILN_ENOTFOUND || rc == KILN_ENOMEM)
+        return rc;
+    return rc < 0 ? db_rc(c, db, rc, "load") : 0;
+}
+
+/* The session's data alone (a session found in the credential cache). */
+static int db_load_data(kiln_ctx *c, const char *hash, kiln_str *data)
+{
+    kiln_dbc *db = store_db(c);
+    if (!db)
+        return KILN_EUNAVAIL;
+    kiln_rows *r =
+        kiln_db_query(db, "SELECT data FROM kiln_session WHERE id_hash = $1",
+                      KILN_TEXT(hash));
     if (!r)
         return db_rc(c, db, KILN_EDB, "load");
     int rc = KILN_ENOTFOUND;
     if (kiln_rows_next(r)) {
-        out->hash = hash;
-        out->user = kiln_row_int(r, 0);
-        out->data = kiln_row_text(r, 1);
-        out->secret = kiln_row_text(r, 2);
-        out->created = kiln_row_int(r, 3);
-        out->last_seen = kiln_row_int(r, 4);
-        out->expires = kiln_row_int(r, 5);
-        rc = 0;
+        kiln_str d = kiln_row_text(r, 0);
+        char *p = kiln_arena_strndup(&c->arena, d.p ? d.p : "", d.n);
+        *data = (kiln_str){p, p ? d.n : 0};
+        rc = p ? 0 : KILN_ENOMEM;
     }
     if (kiln_rows_error(r) < 0)
         rc = db_rc(c, db, kiln_rows_error(r), "load");
@@ -363,6 +420,14 @@ static int db_touch(kiln_ctx *c, const char *hash, int64_t last_seen,
     return db_rc(c, db, rc, "touch");
 }
 
+/* Forgets the session hash in the credential cache, everywhere. */
+static void forget_hash(const char *hash)
+{
+    cred_key k;
+    if (cred_cache_on() && cred_key_hex(&k, CRED_SESSION, hash))
+        cred_cache_forget(&k);
+}
+
 static int db_remove(kiln_ctx *c, const char *hash)
 {
     kiln_dbc *db = store_db(c);
@@ -370,6 +435,8 @@ static int db_remove(kiln_ctx *c, const char *hash)
         return KILN_EUNAVAIL;
     int64_t rc = kiln_db_exec(db, "DELETE FROM kiln_session WHERE id_hash = $1",
                               KILN_TEXT(hash));
+    if (rc >= 0)
+        forget_hash(hash);
     return db_rc(c, db, rc, "delete");
 }
 
@@ -380,6 +447,8 @@ static int db_remove_user(kiln_ctx *c, int64_t user)
         return KILN_EUNAVAIL;
     int64_t rc = kiln_db_exec(db, "DELETE FROM kiln_session WHERE user_id = $1",
                               KILN_INT(user));
+    if (rc >= 0 && cred_cache_on())
+        cred_cache_forget_user(user);
     return rc < 0 ? db_rc(c, db, rc, "delete all") : (int)rc;
 }
 
@@ -393,8 +462,9 @@ static int db_sweep(kiln_ctx *c, int64_t now)
     return rc < 0 ? db_rc(c, db, rc, "sweep") : (int)rc;
 }
 
-static const session_store db_store = {
-    db_load, db_insert, db_save, db_touch, db_remove, db_remove_user, db_sweep};
+static const session_store db_store = {db_load,        db_load_data, db_insert,
+                                       db_save,        db_touch,     db_remove,
+                                       db_remove_user, db_sweep};
 static const session_store *const store = &db_store;
 
 /* ---- the request's state ------------------------------------------------- */
@@ -406,15 +476,17 @@ typedef struct sess_kv {
 typedef struct sess {
     respond_hook hook; /* first: the server hands us &hook */
     respond_hook *next_hook;
-    bool hooked; /* hook installed */
-    bool loaded; /* the cookie was looked at (and the row up) */
-    bool live;   /* the session exists (loaded, made or rotated) */
-    bool fresh;  /* made in this request: its row is still to insert */
-    bool dirty;  /* data changed since read or written */
-    bool varied; /* Vary: Cookie was added */
+    bool hooked;       /* hook installed */
+    bool loaded;       /* the cookie was looked at (and the row up) */
+    bool live;         /* the session exists (loaded, made or rotated) */
+    bool fresh;        /* made in this request: its row is still to insert */
+    bool dirty;        /* data changed since read or written */
+    bool varied;       /* Vary: Cookie was added */
+    bool data_pending; /* found in the credential cache: data not read */
     uint8_t id[SESSION_ID_BYTES];
     char hash[65];
     int64_t user, created, last_seen;
+    const kiln_user *u; /* the user as loaded with the row (or cached) */
     uint8_t secret[SESSION_ID_BYTES];
     sess_kv *kv;
     size_t nkv, cap;
@@ -476,8 +548,9 @@ static int set_cookies(kiln_ctx *c, sess *s, int64_t max_age_s)
 /* Forgets the session in memory (its row is the caller's). */
 static void sess_clear(sess *s)
 {
-    s->live = s->fresh = s->dirty = false;
+    s->live = s->fresh = s->dirty = s->data_pending = false;
     s->user = 0;
+    s->u = NULL;
     s->nkv = 0;
 }
 
@@ -528,6 +601,34 @@ static void sess_vary(kiln_ctx *c, sess *s)
     kiln_set_header(c, "Vary", "Cookie");
 }
 
+/* The session of key from the credential cache: true when found and not
+   expired by the cached row (a session that looks expired is read from the
+   store again, which decides). last_seen is written as without a cache:
+   at most once per touch_ms, by the one worker that moves it. */
+static bool sess_cached(kiln_ctx *c, sess *s, const cred_key *key, int64_t now)
+{
+    const auth_conf *a = auth_conf_of(c);
+    kiln_user *u;
+    cred_info info;
+    if (cred_cache_get(key, &c->arena, now, &u, &info) != 0)
+        return false;
+    if (now >= expires_at(a, info.created, info.seen) || now >= info.expires)
+        return false;
+    s->live = s->data_pending = true;
+    s->user = info.user;
+    s->u = u;
+    s->created = info.created;
+    s->last_seen = info.seen;
+    memcpy(s->secret, info.secret, sizeof s->secret);
+    if (now - info.seen >= a->touch_ms) {
+        int64_t exp = expires_at(a, s->created, now);
+        s->last_seen = now;
+        if (cred_cache_touch(key, info.seen, now, exp))
+            store->touch(c, s->hash, now, exp);
+    }
+    return true;
+}
+
 /* Looks the request's cookie up, once. Returns 0 (s->live says whether a
    session was found) or a store error. */
 static int sess_load(kiln_ctx *c, sess *s)
@@ -543,13 +644,20 @@ static int sess_load(kiln_ctx *c, sess *s)
     if (session_id_decode(v, s->id) != 0)
         return 0; /* not one of ours: as if absent */
     sha256_hex(s->id, sizeof s->id, s->hash);
+    int64_t now = wall_ms();
+    cred_key key;
+    bool cached = cred_cache_on() && cred_key_hex(&key, CRED_SESSION, s->hash);
+    if (cached && sess_cached(c, s, &key, now)) {
+        maybe_sweep(c, now);
+        return 0;
+    }
+    uint64_t gen = cred_cache_gen();
     session_row row = {0};
     int rc = store->load(c, s->hash, &row);
     if (rc == KILN_ENOTFOUND)
         return 0;
     if (rc != 0)
         return rc;
-    int64_t now = wall_ms();
     maybe_sweep(c, now);
     if (now >= expires_at(a, row.created, row.last_seen) ||
         now >= row.expires) {
@@ -568,13 +676,41 @@ static int sess_load(kiln_ctx *c, sess *s)
     }
     s->live = true;
     s->user = row.user;
+    s->u = row.u;
     s->created = row.created;
     s->last_seen = row.last_seen;
+    int64_t expires = row.expires;
     if (now - row.last_seen >= a->touch_ms) {
         s->last_seen = now;
-        store->touch(c, s->hash, now, expires_at(a, s->created, now));
+        expires = expires_at(a, s->created, now);
+        store->touch(c, s->hash, now, expires);
+    }
+    if (cached && row.u) {
+        cred_info info = {.user = row.user,
+                          .created = s->created,
+                          .seen = s->last_seen,
+                          .expires = expires};
+        memcpy(info.secret, s->secret, sizeof info.secret);
+        cred_cache_put(&key, row.u, &info, gen, now);
     }
     return 0;
+}
+
+/* Reads the data of a session found in the credential cache, once. A row
+   gone meanwhile (ended elsewhere) gives no data. */
+static int sess_data(kiln_ctx *c, sess *s)
+{
+    if (!s->data_pending)
+        return 0;
+    s->data_pending = false;
+    kiln_str d = KILN_STR_NULL;
+    int rc = store->load_data(c, s->hash, &d);
+    if (rc == KILN_ENOTFOUND)
+        return 0;
+    if (rc == 0 && parse_data(c, s, d) != 0)
+        kiln_log(KILN_LOG_WARN, "%s: session row %.12s... has malformed data",
+                 kiln_request_id(c), s->hash);
+    return rc;
 }
 
 /* The data as a JSON object, in the arena. */
@@ -616,7 +752,8 @@ static int sess_flush(kiln_ctx *c, sess *s)
             kiln_str_c(secret),
             s->created,
             s->last_seen,
-            expires_at(auth_conf_of(c), s->created, s->last_seen)};
+            expires_at(auth_conf_of(c), s->created, s->last_seen),
+            NULL};
         rc = store->insert(c, &row);
     } else {
         rc = store->save(c, s->hash, data);
@@ -721,12 +858,28 @@ int64_t kiln_session_user(kiln_ctx *c)
     return s ? s->user : 0;
 }
 
+const kiln_user *session_user_of(kiln_ctx *c)
+{
+    int rc;
+    sess *s = sess_need(c, false, &rc);
+    if (!s || s->user <= 0)
+        return NULL;
+    if (!s->u || s->u->id != s->user) { /* bound in this request */
+        const kiln_user *u;
+        s->u = auth_user_load(c, s->user, &u) == 0 ? u : NULL;
+    }
+    return s->u;
+}
+
 /* Moves s to a new id (and CSRF secret): the old row is deleted, the new
    one inserted with the data, the cookies set. */
 static int sess_move(kiln_ctx *c, sess *s, int64_t user)
 {
     if (c->responded)
         return KILN_ESTATE;
+    int drc = sess_data(c, s); /* the data goes to the new row */
+    if (drc)
+        return drc;
     if (s->live && !s->fresh) {
         int rc = store->remove(c, s->hash);
         if (rc)
@@ -804,6 +957,8 @@ kiln_str kiln_session_get(kiln_ctx *c, const char *key)
 {
     int rc;
     sess *s = sess_need(c, false, &rc);
+    if (s && sess_data(c, s) != 0)
+        return KILN_STR_NULL;
     for (size_t i = 0; s && key && i < s->nkv; i++)
         if (strcmp(s->kv[i].key.p, key) == 0)
             return s->kv[i].val;
@@ -818,6 +973,8 @@ int kiln_session_set(kiln_ctx *c, const char *key, kiln_str v)
     sess *s = sess_need(c, v.p != NULL, &rc);
     if (!s)
         return rc; /* removing from no session: nothing to do */
+    if ((rc = sess_data(c, s)) != 0)
+        return rc;
     size_t i = 0;
     while (i < s->nkv && strcmp(s->kv[i].key.p, key) != 0)
         i++;

@@ -11,6 +11,7 @@
 #ifndef KILN_AUTH_SESSION_IMPL_H
 #define KILN_AUTH_SESSION_IMPL_H
 
+#include <kiln/auth.h>
 #include <kiln/config.h>
 #include <kiln/session.h>
 
@@ -144,6 +145,14 @@ void session_rand(void *p, size_t n);
  * negative code.
  */
 int session_csrf_secret(kiln_ctx *c, bool create, const uint8_t **secret);
+/**
+ * The user bound to the request's valid session, roles included, as read
+ * with the session's row (one query: kiln_session joined to kiln_user and
+ * kiln_user_role) or found in the credential cache (no query); NULL when
+ * there is none. The user lives in c's arena. A session bound during the
+ * request (kiln_session_login) has its user loaded then.
+ */
+const kiln_user *session_user_of(kiln_ctx *c);
 /** True when the request carries the app's session cookie (any value). */
 bool session_cookie_sent(kiln_ctx *c);
 /** The CSRF guard (csrf.c), installed as kiln_app.guard. */

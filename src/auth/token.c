@@ -10,6 +10,7 @@
  * The hash found by prefix is compared in constant time.
  */
 #include "auth/auth_impl.h"
+#include "auth/cred_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +188,7 @@ int64_t auth_token_check(kiln_dbc *db, kiln_str t)
 /* The first row of auth_token_user's query: the token's columns. */
 typedef struct token_seen {
     const char *hex; /* the SHA-256 of the token sent */
-    int64_t id, last_used;
+    int64_t id, last_used, expires;
 } token_seen;
 
 static int token_live(kiln_rows *r, void *arg)
@@ -200,8 +201,33 @@ static int token_live(kiln_rows *r, void *arg)
     if (!live)
         return KILN_ENOTFOUND;
     k->id = kiln_row_int(r, 0);
+    k->expires = kiln_row_is_null(r, 2) ? 0 : kiln_row_time(r, 2);
     k->last_used = kiln_row_is_null(r, 4) ? 0 : kiln_row_time(r, 4);
     return 0;
+}
+
+/* Writes the token's last_used when the one known is a minute old. */
+static void token_used(kiln_dbc *db, int64_t id, int64_t last_used)
+{
+    int64_t now = now_us();
+    if (now - last_used >= 60 * INT64_C(1000000))
+        kiln_db_exec(db, "UPDATE kiln_token SET last_used = $1 WHERE id = $2",
+                     KILN_TIME(now), KILN_INT(id));
+}
+
+/* The token's row, its user and roles: one query. */
+static int token_user_db(kiln_dbc *db, kiln_arena *a, const char *prefix,
+                         token_seen *k, kiln_user **out)
+{
+    return auth_user_read_joined(
+        kiln_db_query(db,
+                      "SELECT kiln_token.id, hash, expires, revoked, "
+                      "last_used, " AUTH_USER_COLS ", role FROM kiln_token "
+                      "JOIN kiln_user ON kiln_user.id = "
+                      "kiln_token.user_id " AUTH_USER_ROLES
+                      " WHERE prefix = $1 ORDER BY role",
+                      KILN_TEXT(prefix)),
+        5, token_live, k, a, out);
 }
 
 int auth_token_user(kiln_dbc *db, kiln_arena *a, kiln_str t, kiln_user **out)
@@ -212,21 +238,58 @@ int auth_token_user(kiln_dbc *db, kiln_arena *a, kiln_str t, kiln_user **out)
         return KILN_ENOTFOUND;
     auth_token_hash(t, hex);
     token_seen k = {.hex = hex};
-    int rc = auth_user_read_joined(
-        kiln_db_query(db,
-                      "SELECT kiln_token.id, hash, expires, revoked, "
-                      "last_used, " AUTH_USER_COLS ", role FROM kiln_token "
-                      "JOIN kiln_user ON kiln_user.id = "
-                      "kiln_token.user_id " AUTH_USER_ROLES
-                      " WHERE prefix = $1 ORDER BY role",
-                      KILN_TEXT(prefix)),
-        5, token_live, &k, a, out);
+    int rc = token_user_db(db, a, prefix, &k, out);
+    if (rc == 0)
+        token_used(db, k.id, k.last_used);
+    return rc;
+}
+
+int auth_token_resolve(kiln_ctx *c, kiln_str t, const kiln_user **out)
+{
+    *out = NULL;
+    char prefix[AUTH_TOKEN_PREFIX_LEN + 1], hex[65];
+    if (auth_token_parse(t, prefix) != 0)
+        return KILN_ENOTFOUND;
+    auth_token_hash(t, hex);
+    kiln_arena *a = kiln_ctx_arena(c);
+    cred_key key;
+    cred_info info;
+    kiln_user *u;
+    bool cached = cred_cache_on() && cred_key_hex(&key, CRED_TOKEN, hex);
+    int64_t now = now_us();
+    if (cached && cred_cache_get(&key, a, now / 1000, &u, &info) == 0) {
+        if (info.expires && info.expires <= now) {
+            cred_cache_forget(&key); /* expired since: as the row says */
+            return KILN_ENOTFOUND;
+        }
+        if (now - info.seen >= 60 * INT64_C(1000000) &&
+            cred_cache_touch(&key, info.seen, now, info.expires)) {
+            kiln_dbc *db = kiln_db(c);
+            if (db)
+                token_used(db, info.token_id, info.seen);
+        }
+        *out = u;
+        return 0;
+    }
+    kiln_dbc *db = kiln_db(c);
+    if (!db)
+        return KILN_EUNAVAIL;
+    uint64_t gen = cred_cache_gen();
+    token_seen k = {.hex = hex};
+    int rc = token_user_db(db, a, prefix, &k, &u);
     if (rc != 0)
         return rc;
-    int64_t now = now_us();
-    if (now - k.last_used >= 60 * INT64_C(1000000))
-        kiln_db_exec(db, "UPDATE kiln_token SET last_used = $1 WHERE id = $2",
-                     KILN_TIME(now), KILN_INT(k.id));
+    token_used(db, k.id, k.last_used);
+    if (cached) {
+        info = (cred_info){.user = u->id,
+                           .token_id = k.id,
+                           .seen = now - k.last_used >= 60 * INT64_C(1000000)
+                                       ? now
+                                       : k.last_used,
+                           .expires = k.expires};
+        cred_cache_put(&key, u, &info, gen, now / 1000);
+    }
+    *out = u;
     return 0;
 }
 
@@ -286,5 +349,7 @@ int auth_token_revoke(kiln_dbc *db, int64_t id, int64_t user)
                              "UPDATE kiln_token SET revoked = $1 WHERE id = $2 "
                              "AND ($3 = 0 OR user_id = $3) AND revoked IS NULL",
                              KILN_TIME(now_us()), KILN_INT(id), KILN_INT(user));
+    if (n > 0)
+        cred_cache_forget_token(id);
     return n < 0 ? (int)n : n > 0;
 }

@@ -4,6 +4,7 @@
  * sync keyed by (issuer, subject), and the writes the CLI and login make.
  */
 #include "auth/auth_impl.h"
+#include "auth/cred_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -111,33 +112,6 @@ static int read_roles(kiln_dbc *db, kiln_arena *a, kiln_user *v, size_t n)
     return 0;
 }
 
-/* The one user of query r (closed here) with its roles into *out (a's
-   memory); KILN_ENOTFOUND when r has no row, KILN_EDB when r is NULL. */
-static int one_user(kiln_dbc *db, kiln_arena *a, kiln_rows *r, kiln_user **out,
-                    const char **pwhash)
-{
-    if (!r)
-        return KILN_EDB;
-    kiln_user *u = kiln_arena_alloc(a, sizeof *u);
-    int rc = u ? 0 : KILN_ENOMEM;
-    bool found = false;
-    if (rc == 0 && kiln_rows_next(r)) {
-        found = true;
-        rc = read_user(r, 0, a, u, pwhash);
-    }
-    int rrc = kiln_rows_error(r);
-    kiln_rows_close(r);
-    if (rc == 0 && rrc < 0)
-        rc = rrc;
-    if (rc == 0 && !found)
-        rc = KILN_ENOTFOUND;
-    if (rc == 0)
-        rc = read_roles(db, a, u, 1);
-    if (rc == 0)
-        *out = u;
-    return rc;
-}
-
 int auth_user_read_joined(kiln_rows *r, int b, auth_row_fn first, void *arg,
                           kiln_arena *a, kiln_user **out)
 {
@@ -214,19 +188,39 @@ int auth_user_load(kiln_ctx *c, int64_t id, const kiln_user **out)
     return rc;
 }
 
+/* The password hash of auth_user_find_login's first row. */
+typedef struct pw_read {
+    kiln_arena *a;
+    const char *hash;
+} pw_read;
+
+static int read_password(kiln_rows *r, void *arg)
+{
+    pw_read *p = arg;
+    p->hash = dup(p->a, kiln_row_text(r, 11));
+    return p->hash ? 0 : KILN_ENOMEM;
+}
+
 int auth_user_find_login(kiln_dbc *db, kiln_arena *a, kiln_str login,
                          kiln_user **out, const char **pwhash)
 {
     *out = NULL;
     *pwhash = "";
-    /* a username first; else a local account's email, ignoring case */
-    kiln_rows *r = kiln_db_query(
-        db,
-        "SELECT " USER_COLS " FROM kiln_user WHERE username = $1 OR "
-        "(issuer IS NULL AND email <> '' AND lower(email) = lower($1)) "
-        "ORDER BY username = $1 DESC LIMIT 1",
-        KILN_STRV(login));
-    return one_user(db, a, r, out, pwhash);
+    /* a username first; else a local account's email, ignoring case: the
+       account (one id, the username's first) and its roles, one query */
+    pw_read pw = {a, ""};
+    int rc = auth_user_read_joined(
+        kiln_db_query(db,
+                      USER_JOINED "kiln_user.id = (SELECT id FROM kiln_user "
+                                  "WHERE username = $1 OR (issuer IS NULL AND "
+                                  "email <> '' AND lower(email) = lower($1)) "
+                                  "ORDER BY username = $1 DESC LIMIT 1) "
+                                  "ORDER BY role",
+                      KILN_STRV(login)),
+        0, read_password, &pw, a, out);
+    if (rc == 0)
+        *pwhash = pw.hash;
+    return rc;
 }
 
 int auth_user_list(kiln_dbc *db, kiln_arena *a, kiln_user **out)
@@ -292,6 +286,8 @@ int auth_user_set_hash(kiln_dbc *db, int64_t id, const char *hash)
     int64_t n =
         kiln_db_exec(db, "UPDATE kiln_user SET password = $1 WHERE id = $2",
                      KILN_TEXT(hash), KILN_INT(id));
+    if (n > 0)
+        cred_cache_forget_user(id);
     return n < 0 ? (int)n : n > 0;
 }
 
@@ -300,6 +296,8 @@ int auth_user_touch_login(kiln_dbc *db, int64_t id)
     int64_t n =
         kiln_db_exec(db, "UPDATE kiln_user SET last_login = $1 WHERE id = $2",
                      KILN_TIME(auth_now_ms() * 1000), KILN_INT(id));
+    if (n > 0) /* its cached copies show the old last_login */
+        cred_cache_forget_user(id);
     return n < 0 ? (int)n : 0;
 }
 
@@ -320,17 +318,69 @@ static bool same_roles(const kiln_user *u, const char **want, size_t n)
     return true;
 }
 
+/* The claims' roles, sorted and without repeats, into want (nroles + 1
+   slots). Returns how many. */
+static size_t wanted_roles(const auth_claims *cl, const char **want)
+{
+    size_t nw = 0;
+    for (size_t i = 0; i < cl->nroles; i++)
+        if (cl->roles[i] && *cl->roles[i])
+            want[nw++] = cl->roles[i];
+    qsort(want, nw, sizeof *want, cmp_str);
+    size_t k = 0;
+    for (size_t i = 0; i < nw; i++)
+        if (k == 0 || strcmp(want[k - 1], want[i]) != 0)
+            want[k++] = want[i];
+    return k;
+}
+
+/* True when u is what the claims say (nothing to write). */
+static bool user_is(const kiln_user *u, const auth_claims *cl,
+                    const char **want, size_t nw)
+{
+    return strcmp(u->email, cl->email ? cl->email : "") == 0 &&
+           strcmp(u->name, cl->name ? cl->name : "") == 0 &&
+           same_roles(u, want, nw);
+}
+
 int auth_user_sync(kiln_ctx *c, const auth_claims *cl, const kiln_user **out)
 {
     *out = NULL;
+    if (!cl->issuer || !*cl->issuer || !cl->subject || !*cl->subject ||
+        cl->nroles > AUTH_ROLES_MAX)
+        return KILN_EINVAL;
+    kiln_arena *a = kiln_ctx_arena(c);
+    /* a token of a user seen lately whose claims did not change: no query */
+    cred_key key;
+    cred_info info;
+    kiln_user *u;
+    bool cached = cred_cache_on();
+    int64_t now = auth_now_ms();
+    if (cached) {
+        cred_key_jwt(&key, cl->issuer, cl->subject);
+        const char **want =
+            kiln_arena_alloc(a, (cl->nroles + 1) * sizeof *want);
+        if (!want)
+            return KILN_ENOMEM;
+        size_t nw = wanted_roles(cl, want);
+        if (cred_cache_get(&key, a, now, &u, &info) == 0 &&
+            user_is(u, cl, want, nw)) {
+            *out = u;
+            return 0;
+        }
+    }
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return KILN_EUNAVAIL;
-    kiln_user *u;
-    int rc = auth_user_sync_db(db, kiln_ctx_arena(c), cl, &u, NULL);
-    if (rc == 0)
-        *out = u;
-    return rc;
+    uint64_t gen = cred_cache_gen();
+    bool wrote = false;
+    int rc = auth_user_sync_db(db, a, cl, &u, &wrote);
+    if (rc != 0)
+        return rc;
+    if (cached && !wrote) /* a write forgot the user: the next one caches */
+        cred_cache_put(&key, u, &(cred_info){.user = u->id}, gen, now);
+    *out = u;
+    return 0;
 }
 
 int auth_user_sync_db(kiln_dbc *db, kiln_arena *a, const auth_claims *cl,
@@ -348,16 +398,7 @@ int auth_user_sync_db(kiln_dbc *db, kiln_arena *a, const auth_claims *cl,
     const char **want = kiln_arena_alloc(a, (cl->nroles + 1) * sizeof *want);
     if (!want)
         return KILN_ENOMEM;
-    size_t nw = 0;
-    for (size_t i = 0; i < cl->nroles; i++)
-        if (cl->roles[i] && *cl->roles[i])
-            want[nw++] = cl->roles[i];
-    qsort(want, nw, sizeof *want, cmp_str);
-    size_t k = 0;
-    for (size_t i = 0; i < nw; i++)
-        if (k == 0 || strcmp(want[k - 1], want[i]) != 0)
-            want[k++] = want[i];
-    nw = k;
+    size_t nw = wanted_roles(cl, want);
 
     /* the user and its roles in one query: most tokens change nothing */
     int64_t id = 0;
@@ -371,8 +412,7 @@ int auth_user_sync_db(kiln_dbc *db, kiln_arena *a, const auth_claims *cl,
         return rc;
     if (rc == 0) {
         id = u->id;
-        if (strcmp(u->email, email) == 0 && strcmp(u->name, name) == 0 &&
-            same_roles(u, want, nw)) {
+        if (user_is(u, cl, want, nw)) {
             *out = u; /* nothing changed: nothing written */
             return 0;
         }
@@ -412,6 +452,7 @@ int auth_user_sync_db(kiln_dbc *db, kiln_arena *a, const auth_claims *cl,
     }
     if ((rc = kiln_db_commit(db)) != 0)
         return rc;
+    cred_cache_forget_user(id); /* every credential of it, everywhere */
     if (wrote)
         *wrote = true;
     rc = auth_user_load_db(db, a, id, &u);

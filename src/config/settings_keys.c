@@ -351,6 +351,11 @@ const settings_key settings_keys[] = {
      false, NULL},
     {"auth", "login_redirect", "auth.login_redirect", SETTINGS_STRING, "/", 0,
      0, NULL, "where /login sends a user without ?next=", false, NULL},
+    {"auth", "cache_seconds", "auth.cache_seconds", SETTINGS_INT, "30", 0,
+     3600, NULL,
+     "how long a credential's user is kept in memory (0: every request "
+     "asks the database)",
+     false, NULL},
     {"session", "cookie_name", "session.cookie_name", SETTINGS_STRING,
      "kiln_session", 0, 0, NULL, "the session cookie's name (__Host- is put "
      "before it when the cookie is Secure)", false, NULL},

@@ -86,7 +86,9 @@ struct kiln_pubsub {
     bool internal;  /* made by pubsub_serve_begin: freed at the end */
 };
 
-static kiln_pubsub *g_default; /* kiln_pubsub_set_default */
+static kiln_pubsub *g_default;               /* kiln_pubsub_set_default */
+static char g_tap_topic[KILN_TOPIC_MAX + 1]; /* pubsub_tap_set; "" none */
+static void (*g_tap)(kiln_str data);
 static kiln_pubsub *g_running; /* atomic: the running server's */
 
 static const char *const backend_names[] = {"local", "redis", "postgres"};
@@ -541,6 +543,26 @@ int kiln_publish_json(const char *topic, const char *fmt, ...)
     return rc;
 }
 
+void pubsub_tap_set(const char *topic, void (*fn)(kiln_str data))
+{
+    size_t n = topic ? strlen(topic) : 0;
+    if (!fn || !pubsub_topic_ok(topic, n)) {
+        g_tap = NULL;
+        g_tap_topic[0] = '\0';
+        return;
+    }
+    memcpy(g_tap_topic, topic, n + 1);
+    g_tap = fn;
+}
+
+int pubsub_tap_publish(const char *topic, const void *data, size_t n)
+{
+    kiln_pubsub *ps = current();
+    if (!ps || !ps->conf.ops)
+        return 0; /* this process only: nobody else to tell */
+    return kiln_publish(topic, data, n);
+}
+
 void pubsub_received(const pubsub_wire *wr)
 {
     kiln_pubsub *ps = current();
@@ -548,6 +570,8 @@ void pubsub_received(const pubsub_wire *wr)
     if (!run || wr->origin == ps->conf.origin)
         return; /* our own: our subscribers had it from us */
     __atomic_add_fetch(&ps->received, 1, __ATOMIC_RELAXED);
+    if (g_tap && kiln_str_eq(wr->topic, kiln_str_c(g_tap_topic)))
+        g_tap(wr->data.p ? wr->data : KILN_STR(""));
     inflight_enter(ps);
     if (anyone(run)) {
         pubsub_msg *m = pubsub_msg_new(PUBSUB_MESSAGE, wr->topic, wr->data,
@@ -571,6 +595,8 @@ void pubsub_gap_all(void)
     pubsub_run *run = ps ? run_of(ps) : NULL;
     if (!run)
         return;
+    if (g_tap)
+        g_tap(KILN_STR_NULL);
     inflight_enter(ps);
     pubsub_msg *m = pubsub_msg_new(PUBSUB_GAP, KILN_STR(""), KILN_STR(""),
                                    (uint32_t)run->n + 1);
@@ -756,6 +782,8 @@ int pubsub_serve_begin(worker *ws, int n)
     ps->internal = internal;
     __atomic_store_n(&ps->run, run, __ATOMIC_SEQ_CST);
     __atomic_store_n(&g_running, ps, __ATOMIC_SEQ_CST);
+    if (g_tap && run->backend) /* the backend subscribes to it for good */
+        pubsub_topic_wanted(g_tap_topic, true);
     return 0;
 }
 

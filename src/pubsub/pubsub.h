@@ -405,6 +405,25 @@ void pubsub_backend_lost(uint64_t n, const char *why);
 /** The backend's subscription was lost (counted as a reconnect). */
 void pubsub_backend_down(void);
 
+/**
+ * A listener of the process itself on one topic, beside the requests'
+ * subscriptions (Kiln's own: the auth credential cache's invalidations,
+ * auth/cred_cache.c): fn(data) for every publication to topic that comes
+ * from another instance, and fn(KILN_STR_NULL) after the backend's
+ * subscription was lost and made again (publications may have been lost
+ * meanwhile). fn runs on the backend's worker thread and must not wait.
+ * One tap per process; set before serving (topic is copied; fn NULL
+ * removes it). Publications made here do not reach it.
+ */
+void pubsub_tap_set(const char *topic, void (*fn)(kiln_str data));
+/**
+ * Publishes for the other instances' taps: kiln_publish when the
+ * process's pub/sub has a backend (redis, postgres), nothing (0) when it
+ * is local, where no other instance could hear it (and the app's own
+ * counters stay the app's). Returns what kiln_publish returns.
+ */
+int pubsub_tap_publish(const char *topic, const void *data, size_t n);
+
 /* ---- subscriptions and the handlers that wait (sub.c) -------------------- */
 
 /** c's subscriber, or NULL when it has none. */
