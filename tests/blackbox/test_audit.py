@@ -6,16 +6,19 @@ The app is tests/blackbox/apps/audit: note (audited, with a ref, a
 many-to-many field and a write-only secret; hooks that refuse some writes
 after the row and its entry were written), project and tag (not audited).
 A user with an API token makes every call; the entries are read back with
-`kiln audit --json`, which also checks the command.
+`kiln audit --json`, which also checks the command. Last, the app is
+restarted with audit.keep_days set, and an old entry goes.
 """
 
 import http.client
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 
 import harness
@@ -66,16 +69,31 @@ class App:
         rc, tok, err = self.kiln("token", "create", "alice")
         eq(rc, 0, "kiln token create: " + err)
         self.token = tok.strip()
+        return self.run()
+
+    def run(self, **env):
+        """Starts the built app (env: more settings)."""
         self.port = harness.free_port()
-        self.log = open(os.path.join(self.parent, "app.log"), "wb")
+        self.log = open(os.path.join(self.parent, "app.log"), "ab")
         self.proc = subprocess.Popen(
             [os.path.join(self.root, "dist", "auditapp"), "--port",
              str(self.port), "--workers", "2", "--root", self.root],
-            env=env_for(self.env), stdout=self.log, stderr=subprocess.STDOUT)
+            env=env_for(dict(self.env, **env)), stdout=self.log,
+            stderr=subprocess.STDOUT)
         r = get_when_up(self.port, "/api/notes",
                         {"Authorization": "Bearer " + self.token})
         check(r is not None and r.status == 200, "the app answers")
         return self
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=t(10))
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        self.proc = None
 
     def call(self, method, target, body=None):
         """(status, parsed JSON or None, raw text), as alice."""
@@ -101,12 +119,7 @@ class App:
 
     def close(self):
         if self.proc:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=t(10))
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-            self.log.close()
+            self.stop()
         shutil.rmtree(self.parent, ignore_errors=True)
 
 
@@ -229,12 +242,39 @@ def part_rolled_back_writes_leave_nothing(app):
     eq(app.entries()[0]["action"], "add", "the last entry is still the add")
 
 
+def part_retention(app):
+    """audit.keep_days: the server deletes older entries as it starts."""
+    app.stop()
+    old = "2001-02-03 04:05:06.000000+00:00"
+    sql = ("INSERT INTO kiln_audit (at, model, object_id, action) VALUES "
+           "('%s', 'note', 999, 'delete')" % old)
+    url = app.env.get("KILN_DATABASE_URL")
+    if url:
+        pg_server.psql(url, sql)
+    else:
+        db = sqlite3.connect(os.path.join(app.root, "app.db"))
+        db.execute(sql)
+        db.commit()
+        db.close()
+    n = len(app.entries())
+    eq(app.entries()[-1]["object_id"], 999, "the old entry is there")
+    app.run(KILN_AUDIT_KEEP_DAYS="30")
+    for _ in range(100):
+        if len(app.entries()) == n - 1:
+            break
+        time.sleep(0.05)
+    log = app.entries()
+    eq(len(log), n - 1, "only the old entry was deleted")
+    check(all(e["object_id"] != 999 for e in log), "the old entry is gone")
+
+
 def test_audit_api_hook():
     app = App()
     try:
         app.start()
         part_writes_are_recorded(app)
         part_rolled_back_writes_leave_nothing(app)
+        part_retention(app)
     except Exception:
         if app.proc:
             app.proc.terminate()
