@@ -293,9 +293,11 @@ def wrk(port, cookie, sides, name, ntasks):
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errs = re.search(r"Socket errors:.*", out)
+    n = int(total.group(1)) if total else 0
     return {"rps": float(rps.group(1)) if rps else 0.0,
-            "total": int(total.group(1)) if total else 0,
-            "p99": unit(*p99.groups()) if p99 else float("nan"),
+            "total": n,
+            # no request finished in time: no latency to speak of
+            "p99": unit(*p99.groups()) if p99 and n else float("nan"),
             "non2xx": int(bad.group(1)) if bad else 0,
             "errors": errs.group(0) if errs else ""}
 
@@ -330,12 +332,13 @@ def main():
                 check(name, port, cookie, opts.tasks, nfound)
                 for row, sides in ROWS:
                     r = wrk(port, cookie, sides, name, opts.tasks)
-                    r["ok"] = r["non2xx"] == 0 and not r["errors"]
+                    r["ok"] = (r["non2xx"] == 0 and not r["errors"] and
+                               r["total"] > 0)
                     results[(name, row)] = r
                     print("%-8s %-14s %9.0f req/s  p99 %9s%s" % (
                         name, row, r["rps"], fmt_p99(r["p99"]),
-                        "" if r["ok"] else "  (non-2xx %d of %d; %s)"
-                        % (r["non2xx"], r["total"], r["errors"])),
+                        "" if r["ok"] else "  (%d requests, non-2xx %d; %s)"
+                        % (r["total"], r["non2xx"], r["errors"])),
                         flush=True)
             finally:
                 stop(p)

@@ -318,14 +318,20 @@ long kiln_audit_list(kiln_dbc *db, const kiln_model *m, int64_t id, long limit,
         return db->last_rc ? db->last_rc : KILN_EDB;
     kiln_arena *a = kiln_dbc_arena(db);
     kiln_audit_entry *v = NULL;
-    long n = 0;
+    long n = 0, cap = 0;
     while (kiln_rows_next(r)) {
-        if (!v) {
-            v = kiln_arena_alloc(a, (size_t)limit * sizeof *v);
-            if (!v) {
+        if (n == cap) {
+            /* grown as rows come: a large limit costs only what is read */
+            long more = cap ? cap * 2 : 16;
+            kiln_audit_entry *w = kiln_arena_alloc(a, (size_t)more * sizeof *w);
+            if (!w) {
                 kiln_rows_close(r);
                 return KILN_ENOMEM;
             }
+            if (n)
+                memcpy(w, v, (size_t)n * sizeof *w);
+            v = w;
+            cap = more;
         }
         kiln_audit_entry *e = &v[n++];
         e->id = kiln_row_int(r, 0);

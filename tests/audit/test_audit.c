@@ -475,3 +475,23 @@ TEST(purge_by_age)
     CHECK_INT(e[0].object_id, 7);
     done(db);
 }
+
+TEST(long_lists_newest_first)
+{
+    kiln_dbc *db = open_db();
+    thing a = sample();
+    CHECK_INT(kiln_db_begin(db), 0);
+    for (int i = 1; i <= 40; i++)
+        CHECK_INT(kiln_audit_record(db, NULL, &thing_model, i, KILN_AUDIT_ADD,
+                                    NULL, &a, "api"),
+                  0);
+    CHECK_INT(kiln_db_commit(db), 0);
+    kiln_audit_entry *e = NULL;
+    CHECK_INT(kiln_audit_list(db, NULL, 0, 1000000, &e), 40);
+    for (int i = 0; i < 40; i++)
+        CHECK_INT(e[i].object_id, 40 - i);
+    CHECK_INT(kiln_audit_list(db, NULL, 0, 17, &e), 17);
+    CHECK_INT(e[16].object_id, 24);
+    CHECK_INT(kiln_audit_list(db, NULL, 0, 0, &e), 40); /* 0: 50 */
+    done(db);
+}
