@@ -12,6 +12,7 @@
 #include <kiln/audit.h>
 
 #include "db/migrate.h"
+#include "model/model.h"
 
 #include <stddef.h>
 #include <unistd.h>
@@ -494,4 +495,48 @@ TEST(long_lists_newest_first)
     CHECK_INT(e[16].object_id, 24);
     CHECK_INT(kiln_audit_list(db, NULL, 0, 0, &e), 40); /* 0: 50 */
     done(db);
+}
+
+/* ---- [api] audit in a model file ------------------------------------------
+ */
+
+/* Loads one model file; returns its errors (malloc'd) and, when it
+   loaded, whether its API is audited in *audit. */
+static char *load_api(const char *text, bool *audit)
+{
+    model_set ms;
+    model_set_init(&ms);
+    kiln_buf errs;
+    kiln_buf_init(&errs);
+    model_load_text(&ms, "models/note.toml", text, strlen(text), &errs);
+    model_set_resolve(&ms, &errs);
+    const kiln_model *m = model_find(&ms, "note");
+    *audit = m && m->api && m->api->audit;
+    char *out = strdup(errs.p ? errs.p : "");
+    kiln_buf_deinit(&errs);
+    model_set_free(&ms);
+    return out;
+}
+
+TEST(api_audit_key)
+{
+    bool audit = true;
+    char *e = load_api("[fields]\ntitle = \"string:20\"\n"
+                       "[api]\noperations = [\"all\"]\n",
+                       &audit);
+    CHECK_STR(e, "");
+    CHECK(!audit); /* off unless asked for */
+    free(e);
+    e = load_api("[fields]\ntitle = \"string:20\"\n"
+                 "[api]\noperations = [\"all\"]\naudit = true\n",
+                 &audit);
+    CHECK_STR(e, "");
+    CHECK(audit);
+    free(e);
+    e = load_api("[fields]\ntitle = \"string:20\"\n"
+                 "[api]\noperations = [\"all\"]\naudit = \"yes\"\n",
+                 &audit);
+    CHECK(strstr(e, "models/note.toml:5:9: [api] audit is true or false") !=
+          NULL);
+    free(e);
 }
