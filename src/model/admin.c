@@ -251,8 +251,8 @@ static int parse_booleans(model_set *s, const char *file, const kiln_model *m,
             rc = KILN_EINVAL;
         } else if (unary != !x->value) {
             model_error(errs, file, v->line, v->column,
-                        "[admin.booleans] %s: op '%s' %s a value", x->name,
-                        x->op, unary ? "takes no" : "needs");
+                        "[admin.booleans] %s: op '%s' %s", x->name, x->op,
+                        unary ? "takes no value" : "needs a value");
             rc = KILN_EINVAL;
         }
         if (!x->label)
