@@ -284,3 +284,44 @@ def test_admin_json_endpoints():
                            "url": "/admin/task/4/"}], body)
         st, body, _ = page(b, "/admin/project/autocomplete?q=x", who="ben")
         eq(st, 403, "not staff")
+
+
+def test_admin_inline_children():
+    with Board() as b:
+        st, html, _ = page(b, "/admin/task/2/")
+        eq(st, 200, html[:300])
+        check('<fieldset class="inline" data-admin-inline="comment">' in html,
+              "the comments inline")
+        check('name="comment-TOTAL" value="2"' in html, "two comments")
+        check(html.count('<tr class="inline-row">') == 3,
+              "two rows and the empty template row")
+        check('name="comment-__prefix__-body"' in html, "the empty row")
+        ids = re.findall(r'name="comment-(\d)-id" value="(\d+)"', html)
+        eq(len(ids), 2, html)
+        base = [("project", "1"), ("title", "Write the landing page copy"),
+                ("status", "doing"), ("priority", "high"), ("due", ""),
+                ("_continue", "1"), ("comment-TOTAL", "3"),
+                ("comment-0-id", ids[0][1]), ("comment-0-author", "Ana"),
+                ("comment-1-id", ids[1][1]), ("comment-1-author", "Ben"),
+                ("comment-1-body", "kept"), ("comment-1-DELETE", "on"),
+                ("comment-2-author", "Chen")]
+        # a child's error: shown beside it, nothing written
+        st, html, _ = post_form(b, "/admin/task/2/", base + [
+            ("comment-0-body", ""), ("comment-2-body", "new one")])
+        eq(st, 422, html[:500])
+        check('<p class="error" id="comment-0-body-error">' in html, html)
+        con = sqlite3.connect(os.path.join(b.root, "app.db"))
+        eq(con.execute("SELECT count(*) FROM comment WHERE task_id = 2")
+           .fetchone()[0], 2, "nothing written")
+        # fixed: one changed, one deleted, one added, in one save
+        st, _, r = post_form(b, "/admin/task/2/", base + [
+            ("comment-0-body", "edited " + XSS),
+            ("comment-2-body", "new one")])
+        eq(st, 303, "saved")
+        rows = con.execute("SELECT author, body FROM comment WHERE task_id = 2"
+                           " ORDER BY id").fetchall()
+        eq(rows, [("Ana", "edited " + XSS), ("Chen", "new one")], rows)
+        st, html, _ = page(b, "/admin/task/2/")
+        check(XSS not in html and "edited &lt;script&gt;" in html,
+              "inline values escaped")
+        con.close()
