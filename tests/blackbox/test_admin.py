@@ -140,25 +140,17 @@ def test_admin_change_list():
             [("bulk %03d" % i,) for i in range(60)])
         con.commit()
         con.close()
-        st, html, r = page(b, "/admin/task/?n=20")
+        st, html, r = page(b, "/admin/task/?n=20&p=2")
         eq(r.getheader("X-Admin-Queries"), "2", "still two queries")
-        b2 = html
+        check("66 tasks" in html and 'rel="next"' in html and
+              'rel="prev"' in html, "page 2 of 4")
 
 
 def test_admin_count_free():
-    with Board() as b:
-        with open(os.path.join(b.root, "kiln.toml"), "a") as f:
-            f.write("\n[admin]\ncount_threshold = 3\n")
-        b.proc.terminate()
-        b.proc.wait()
-        import subprocess
-        from kilncli import env_for, get_when_up
-        b.proc = subprocess.Popen(
-            [os.path.join(b.root, "dist", "board"), "--port", str(b.port),
-             "--root", b.root], env=env_for(b.env), stdout=b.log,
-            stderr=subprocess.STDOUT)
-        get_when_up(b.port, "/")
-        b.sessions = {}
+    board = Board()
+    with open(os.path.join(board.root, "kiln.toml"), "a") as f:
+        f.write("\n[admin]\ncount_threshold = 3\n")
+    with board as b:
         st, html, _ = page(b, "/admin/task/?n=20")
         eq(st, 200, html[:300])
         check("More than 3 tasks" in html, "no total past the threshold")
@@ -229,7 +221,7 @@ def test_admin_forms_and_delete():
         check(XSS not in html and "&lt;script&gt;" in html, "list escaped")
         # edit
         st, _, r = post_form(b, loc, [("project", "2"), ("title", "Renamed"),
-                                      ("status", "done"),
+                                      ("status", "done"), ("due", ""),
                                       ("priority", "low")])
         eq(st, 303, "changed")
         eq(r.getheader("Location"), "/admin/task/", "save: to the list")
@@ -238,6 +230,16 @@ def test_admin_forms_and_delete():
            ("Renamed", "done", 2, None), "every field of the form written")
         eq(con.execute("SELECT count(*) FROM task_tags WHERE task_id = ?",
                        (tid,)).fetchone()[0], 0, "no tags sent: none")
+        # the history: both writes, by ana, the payload escaped
+        st, html, _ = page(b, loc + "history")
+        eq(st, 200, html[:300])
+        check('<table class="history">' in html, html)
+        check(html.count("<tr>") == 3, "a header and two entries: " + html)
+        check("added" in html and "changed" in html and "Ana" in html, html)
+        check(XSS not in html and "&lt;script&gt;" in html, "history escaped")
+        st, html, _ = page(b, "/admin/")
+        check('<ul class="recent-actions">' in html and "Renamed" in html,
+              "the dashboard's recent actions")
         # delete: the confirmation lists the cascade
         st, html, _ = page(b, "/admin/task/2/delete")
         eq(st, 200, html[:300])
@@ -258,6 +260,9 @@ def test_admin_forms_and_delete():
         eq(con.execute("SELECT count(*) FROM task").fetchone()[0], 5, "gone")
         eq(con.execute("SELECT count(*) FROM comment").fetchone()[0], 0,
            "their comments cascaded")
+        eq(con.execute("SELECT count(*) FROM kiln_audit WHERE model = 'task'"
+                       " AND action = 'delete' AND via = 'admin'").fetchone()[0],
+           2, "an audit entry per deleted task, as a single delete")
         con.close()
 
 
@@ -271,8 +276,52 @@ def test_admin_json_endpoints():
            body)
         st, body, _ = page(b, "/admin/search?q=safari")
         d = json.loads(body)
-        eq(d["results"], [{"id": 4, "label": "Fix the broken hero image on "
+        eq(d["results"], [{"id": 3, "label": "Chen", "model": "comment",
+                           "model_label": "Comments",
+                           "url": "/admin/comment/3/"},
+                          {"id": 4, "label": "Fix the broken hero image on "
                            "Safari", "model": "task", "model_label": "Tasks",
                            "url": "/admin/task/4/"}], body)
         st, body, _ = page(b, "/admin/project/autocomplete?q=x", who="ben")
         eq(st, 403, "not staff")
+
+
+def test_admin_inline_children():
+    with Board() as b:
+        st, html, _ = page(b, "/admin/task/2/")
+        eq(st, 200, html[:300])
+        check('<fieldset class="inline" data-admin-inline="comment">' in html,
+              "the comments inline")
+        check('name="comment-TOTAL" value="2"' in html, "two comments")
+        check(html.count('<tr class="inline-row">') == 3,
+              "two rows and the empty template row")
+        check('name="comment-__prefix__-body"' in html, "the empty row")
+        ids = re.findall(r'name="comment-(\d)-id" value="(\d+)"', html)
+        eq(len(ids), 2, html)
+        base = [("project", "1"), ("title", "Write the landing page copy"),
+                ("status", "doing"), ("priority", "high"), ("due", ""),
+                ("_continue", "1"), ("comment-TOTAL", "3"),
+                ("comment-0-id", ids[0][1]), ("comment-0-author", "Ana"),
+                ("comment-1-id", ids[1][1]), ("comment-1-author", "Ben"),
+                ("comment-1-body", "kept"), ("comment-1-DELETE", "on"),
+                ("comment-2-author", "Chen")]
+        # a child's error: shown beside it, nothing written
+        st, html, _ = post_form(b, "/admin/task/2/", base + [
+            ("comment-0-body", ""), ("comment-2-body", "new one")])
+        eq(st, 422, html[:500])
+        check('<p class="error" id="comment-0-body-error">' in html, html)
+        con = sqlite3.connect(os.path.join(b.root, "app.db"))
+        eq(con.execute("SELECT count(*) FROM comment WHERE task_id = 2")
+           .fetchone()[0], 2, "nothing written")
+        # fixed: one changed, one deleted, one added, in one save
+        st, _, r = post_form(b, "/admin/task/2/", base + [
+            ("comment-0-body", "edited " + XSS),
+            ("comment-2-body", "new one")])
+        eq(st, 303, "saved")
+        rows = con.execute("SELECT author, body FROM comment WHERE task_id = 2"
+                           " ORDER BY id").fetchall()
+        eq(rows, [("Ana", "edited " + XSS), ("Chen", "new one")], rows)
+        st, html, _ = page(b, "/admin/task/2/")
+        check(XSS not in html and "edited &lt;script&gt;" in html,
+              "inline values escaped")
+        con.close()
