@@ -2,9 +2,11 @@
  * app/project.c - kiln_project_main: the run-time side of a generated
  * project. Settings in, routes and static mount registered, server run.
  */
+#include "admin/admin.h"
 #include "app/errpage.h"
 #include "app/pages.h"
 #include "app/project.h"
+#include "audit/audit_impl.h"
 #include "frontend/ssr.h"
 #include "auth/auth_impl.h"
 #include "auth/oidc.h"
@@ -532,8 +534,12 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
             goto fail;
         kiln_db_set_default(r->db);
         check_migrated(p, s);
+        if (audit_retention_start(s, g_root, err, sizeof err) != 0)
+            goto fail;
     }
     if (add_tasks(r->app, p, s, err, sizeof err) != 0)
+        goto fail;
+    if (admin_mount(r->app, p, s, g_root, err, sizeof err) != 0)
         goto fail;
     if (oidc_setup(r->app, s, err, sizeof err) != 0)
         goto fail;
@@ -564,6 +570,7 @@ fail_early: /* before the pages were set up */
 
 void project_close(project_run *r)
 {
+    audit_retention_stop();
     ssr_stop();
     kiln_pubsub_set_default(NULL);
     kiln_pubsub_free(r->ps);
@@ -573,6 +580,7 @@ void project_close(project_run *r)
     kiln_db_pool_free(r->db);
     if (r->pages)
         pages_free();
+    admin_unmount();
     frontend_close();
     kiln_app_free(r->app);
     kiln_url_clear();

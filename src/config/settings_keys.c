@@ -219,6 +219,15 @@ const settings_key settings_keys[] = {
      false, NULL},
     {"cors", "max_age", "cors.max_age", SETTINGS_INT, "600", 0, 86400, NULL,
      "seconds a browser may cache a preflight's answer", false, NULL},
+    {"admin", "enabled", "admin.enabled", SETTINGS_BOOL, "true", 0, 1, NULL,
+     "serve the admin (the back office made from the models)", false, NULL},
+    {"admin", "path", "admin.path", SETTINGS_STRING, "/admin", 0, 0, NULL,
+     "where the admin is mounted (a path without a trailing '/')", false,
+     NULL},
+    {"admin", "count_threshold", "admin.count_threshold", SETTINGS_INT,
+     "10000", 0, I32_MAX, NULL,
+     "past this many rows a change list stops counting (estimated or "
+     "count-free pages)", false, NULL},
     {"api", "docs", "api.docs", SETTINGS_STRING, "dev", 0, 0, NULL,
      "the /api/docs page: dev (development only), on or off", false,
      docs_choices},
@@ -329,6 +338,9 @@ const settings_key settings_keys[] = {
     {"tasks", "keep_done_hours", "tasks.keep_done_hours", SETTINGS_INT, "168",
      0, 87600, NULL, "done tasks are deleted after (0: at once)", false,
      NULL},
+    {"audit", "keep_days", "audit.keep_days", SETTINGS_INT, "0", 0, 36500,
+     NULL, "audit log entries older than this many days are deleted (0: "
+     "kept forever)", false, NULL},
     {"services", "enabled", "services.enabled", SETTINGS_BOOL, "true", 0, 1,
      NULL, "start the app's services in this process", false, NULL},
     {"auth", "password_min_length", "auth.password_min_length", SETTINGS_INT,
@@ -405,7 +417,7 @@ const char *const settings_sections[] = {
     "pubsub",    "app",     "static",   "templates", "logging",  "ws",
     "sse",       "tasks",   "services", "api",       "types",    "auth",
     "auth.oidc", "roles",   "session",  "csrf",      "security", "frontend",
-    "ssr",       "cors",    "extra",    NULL};
+    "ssr",       "cors",    "admin",    "extra",     "audit",    NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)
