@@ -13,10 +13,13 @@ import os
 import re
 import sqlite3
 import urllib.parse
+import subprocess
 import sys
 import uuid
 
+import harness
 from harness import check, eq
+from kilncli import env_for, get_when_up
 from test_board import HTML, Board, csrf_field
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
@@ -40,13 +43,27 @@ class AdminBoard(Board):
             self.env["KILN_DATABASE_URL"] = self.pg
             self.seeded = False
 
-    def kiln(self, *args):
-        out = super().kiln(*args)
-        if self.pg and args == ("migrate",) and not self.seeded:
-            with open(os.path.join(self.root, "seed.sql")) as f:
-                pg_server.psql(self.pg, f.read())
-            self.seeded = True
-        return out
+    def __enter__(self):
+        if not self.pg:
+            return super().__enter__()
+        # Board.__enter__ with the seed loaded into PostgreSQL
+        rc, out, err = self.kiln("migrate")
+        eq(rc, 0, "migrate: " + out + err)
+        with open(os.path.join(self.root, "seed.sql")) as f:
+            pg_server.psql(self.pg, f.read())
+        rc, out, err = self.kiln("build")
+        eq(rc, 0, "build: " + out + err)
+        self.tokens = {}
+        self.port = harness.free_port()
+        self.log = open(os.path.join(self.parent, "app.log"), "wb")
+        self.proc = subprocess.Popen(
+            [os.path.join(self.root, "dist", "board"), "--port",
+             str(self.port), "--root", self.root],
+            env=env_for(self.env), stdout=self.log, stderr=subprocess.STDOUT)
+        r = get_when_up(self.port, "/")
+        check(r is not None and r.status == 401, "the board answers")
+        self.sessions = {}
+        return self
 
     def sql(self, q):
         """Runs q on the app's database; the first column of the first
