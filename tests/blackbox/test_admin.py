@@ -333,6 +333,21 @@ def test_admin_json_endpoints():
                            "url": "/admin/task/4/"}], body)
         st, body, _ = page(b, "/admin/project/autocomplete?q=x", who="ben")
         eq(st, 403, "not staff")
+        # the app's action (examples/board/api/_hooks/task_admin.c)
+        st, html, _ = page(b, "/admin/task/")
+        check('<option value="mark_done">Mark as done</option>' in html,
+              "the action in the menu")
+        st, _, r = post_form(b, "/admin/task/action",
+                             [("action", "mark_done"), ("_selected", "3"),
+                              ("_selected", "6")])
+        eq(st, 303, "done")
+        con = sqlite3.connect(os.path.join(b.root, "app.db"))
+        eq(con.execute("SELECT id FROM task WHERE status = 'done' ORDER BY id"
+                       ).fetchall(), [(1,), (3,), (6,)], "marked done")
+        con.close()
+        st, _, _ = post_form(b, "/admin/task/action",
+                             [("action", "nope"), ("_selected", "3")])
+        eq(st, 400, "an unknown action")
 
 
 def test_admin_inline_children():
