@@ -79,9 +79,10 @@ static int put_value(const kiln_field *f, const void *obj, kiln_buf *b)
     int64_t *v = ids->n ? malloc(ids->n * sizeof *v) : NULL;
     if (ids->n && !v)
         return KILN_ENOMEM;
-    if (ids->n)
+    if (ids->n) {
         memcpy(v, ids->v, ids->n * sizeof *v);
-    qsort(v, ids->n, sizeof *v, cmp_id);
+        qsort(v, ids->n, sizeof *v, cmp_id);
+    }
     int rc = kiln_buf_putc(b, '[');
     for (size_t i = 0; rc == 0 && i < ids->n; i++) {
         if (i)
