@@ -355,6 +355,9 @@ int admin_mount(kiln_app *app, const kiln_project *p, const kiln_settings *s,
     /* the templates: compiled in, or the app's own of the same name */
     kiln_tpl_options opt;
     kiln_project_tpl_options(s, &opt);
+    /* the pages test optional keys (f.step, h.url): lenient in
+       development too, whatever templates.strict says */
+    opt.undefined = KILN_TPL_LENIENT;
     g_set = kiln_tpl_set_new(&opt);
     if (!g_set)
         return KILN_ENOMEM;
