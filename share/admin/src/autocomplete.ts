@@ -180,7 +180,8 @@ namespace KilnAdmin {
       if (this.multi) {
         this.add(c);
         this.input.value = '';
-        this.render(true);
+        void this.search(false); // what is left to choose from
+
       } else {
         this.setSingle(c);
         this.input.value = c.label;

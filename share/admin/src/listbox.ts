@@ -14,7 +14,8 @@ namespace KilnAdmin {
   /** What a Listbox tells its owner. */
   export interface ListboxEvents<T> {
     pick(value: T): void;
-    /** Escape on a closed list (the palette closes its dialog then). */
+    /** Escape: when given, called instead of only closing the list (the
+     * palette closes its dialog at once). */
     escape?(): void;
   }
 
@@ -135,12 +136,14 @@ namespace KilnAdmin {
         }
         return;
       case 'Escape':
-        if (this.open) {
+        if (this.on.escape) {
+          ev.preventDefault();
+          this.close();
+          this.on.escape();
+        } else if (this.open) {
           ev.preventDefault();
           ev.stopPropagation(); // a dialog around closes on the next Escape only
           this.close();
-        } else if (this.on.escape) {
-          this.on.escape();
         }
         return;
       case 'Tab':

@@ -242,13 +242,15 @@ var KilnAdmin;
                     }
                     return;
                 case 'Escape':
-                    if (this.open) {
+                    if (this.on.escape) {
+                        ev.preventDefault();
+                        this.close();
+                        this.on.escape();
+                    }
+                    else if (this.open) {
                         ev.preventDefault();
                         ev.stopPropagation(); // a dialog around closes on the next Escape only
                         this.close();
-                    }
-                    else if (this.on.escape) {
-                        this.on.escape();
                     }
                     return;
                 case 'Tab':
@@ -426,7 +428,7 @@ var KilnAdmin;
             if (this.multi) {
                 this.add(c);
                 this.input.value = '';
-                this.render(true);
+                void this.search(false); // what is left to choose from
             }
             else {
                 this.setSingle(c);
