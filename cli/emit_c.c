@@ -770,6 +770,116 @@ static void emit_api(kiln_buf *b, const kiln_model_api *a, const char *sym)
     kiln_buf_printf(b, "    .line = %d, .col = %d,\n};\n", a->line, a->col);
 }
 
+/* One list of names of an [admin] table: "static const char *const
+   task_admin_list[] = {...};" (nothing when empty); sym names it. */
+static void emit_names(kiln_buf *b, const char *sym, const char *const *v,
+                       uint32_t n)
+{
+    if (!n)
+        return;
+    kiln_buf_printf(b, "static const char *const %s[] = {", sym);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            kiln_buf_puts(b, ", ");
+        cli_put_cstr(b, v[i]);
+    }
+    kiln_buf_puts(b, "};\n");
+}
+
+/* How the admin shows the model ([admin] in its file): sym_admin. */
+static void emit_admin(kiln_buf *b, const kiln_model_admin *a, const char *sym)
+{
+    char name[256];
+    const struct {
+        const char *what;
+        const char *const *v;
+        uint32_t n;
+    } lists[] = {{"list", a->list, a->nlist},
+                 {"filters", a->filters, a->nfilters},
+                 {"search", a->search, a->nsearch},
+                 {"ordering", a->ordering, a->nordering},
+                 {"read_only", a->read_only, a->nread_only},
+                 {"exclude", a->exclude, a->nexclude},
+                 {"inlines", a->inlines, a->ninlines}};
+    size_t nl = sizeof lists / sizeof lists[0];
+    for (size_t i = 0; i < nl; i++) {
+        snprintf(name, sizeof name, "%s_admin_%s", sym, lists[i].what);
+        emit_names(b, name, lists[i].v, lists[i].n);
+    }
+    for (uint32_t i = 0; i < a->nfieldsets; i++) {
+        snprintf(name, sizeof name, "%s_admin_fieldset%u", sym, i);
+        emit_names(b, name, a->fieldsets[i].fields, a->fieldsets[i].nfields);
+    }
+    if (a->nfieldsets) {
+        kiln_buf_printf(b,
+                        "static const kiln_admin_fieldset "
+                        "%s_admin_fieldsets[] = {\n",
+                        sym);
+        for (uint32_t i = 0; i < a->nfieldsets; i++) {
+            kiln_buf_puts(b, "    {");
+            put_cstr_or_null(b, a->fieldsets[i].title);
+            if (a->fieldsets[i].nfields)
+                kiln_buf_printf(b, ", %s_admin_fieldset%u, %u", sym, i,
+                                a->fieldsets[i].nfields);
+            else
+                kiln_buf_puts(b, ", NULL, 0");
+            kiln_buf_puts(b, "},\n");
+        }
+        kiln_buf_puts(b, "};\n");
+    }
+    if (a->nbooleans) {
+        kiln_buf_printf(b,
+                        "static const kiln_admin_bool %s_admin_booleans[] = "
+                        "{\n",
+                        sym);
+        for (uint32_t i = 0; i < a->nbooleans; i++) {
+            const kiln_admin_bool *x = &a->booleans[i];
+            kiln_buf_puts(b, "    {");
+            cli_put_cstr(b, x->name);
+            kiln_buf_puts(b, ", ");
+            cli_put_cstr(b, x->label);
+            kiln_buf_puts(b, ", ");
+            cli_put_cstr(b, x->field);
+            kiln_buf_puts(b, ", ");
+            cli_put_cstr(b, x->op);
+            kiln_buf_puts(b, ", ");
+            put_cstr_or_null(b, x->value);
+            kiln_buf_puts(b, "},\n");
+        }
+        kiln_buf_puts(b, "};\n");
+    }
+    kiln_buf_printf(b, "static const kiln_model_admin %s_admin = {\n", sym);
+    for (size_t i = 0; i < nl; i++)
+        if (lists[i].n)
+            kiln_buf_printf(b, "    .%s = %s_admin_%s, .n%s = %u,\n",
+                            lists[i].what, sym, lists[i].what, lists[i].what,
+                            lists[i].n);
+    if (a->nfieldsets)
+        kiln_buf_printf(b,
+                        "    .fieldsets = %s_admin_fieldsets, .nfieldsets = "
+                        "%u,\n",
+                        sym, a->nfieldsets);
+    if (a->nbooleans)
+        kiln_buf_printf(b,
+                        "    .booleans = %s_admin_booleans, .nbooleans = "
+                        "%u,\n",
+                        sym, a->nbooleans);
+    if (a->date_hierarchy) {
+        kiln_buf_puts(b, "    .date_hierarchy = ");
+        cli_put_cstr(b, a->date_hierarchy);
+        kiln_buf_puts(b, ",\n");
+    }
+    if (a->group) {
+        kiln_buf_puts(b, "    .group = ");
+        cli_put_cstr(b, a->group);
+        kiln_buf_puts(b, ",\n");
+    }
+    kiln_buf_printf(b,
+                    "    .list_per_page = %u,\n    .line = %d, .col = %d,\n"
+                    "};\n",
+                    a->list_per_page, a->line, a->col);
+}
+
 /* The description of object m (C type st, symbol prefix sym) and of its
    nested objects first. */
 static void emit_desc(kiln_buf *b, const kiln_model *m, const char *st,
@@ -835,6 +945,8 @@ static void emit_desc(kiln_buf *b, const kiln_model *m, const char *st,
     }
     if (m->api)
         emit_api(b, m->api, sym);
+    if (m->admin)
+        emit_admin(b, m->admin, sym);
     kiln_buf_printf(b, "static const kiln_field %s_fields[] = {\n", sym);
     for (uint32_t i = 0; i < m->nfields; i++) {
         const kiln_field *f = &m->fields[i];
@@ -971,6 +1083,8 @@ static void emit_desc(kiln_buf *b, const kiln_model *m, const char *st,
     }
     if (m->api)
         kiln_buf_printf(b, ",\n    .api = &%s_api", sym);
+    if (m->admin)
+        kiln_buf_printf(b, ",\n    .admin = &%s_admin", sym);
     kiln_buf_puts(b, ",\n    .file = ");
     put_cstr_or_null(b, m->file);
     kiln_buf_puts(b, ",\n};\n\n");

@@ -60,6 +60,7 @@
 #include "kiln/perm.h"
 #include "kiln/fetch.h"
 #include "kiln/oidc.h"
+#include "kiln/admin.h"
 
 /** The Kiln version, "MAJOR.MINOR.PATCH". */
 #define KILN_VERSION "0.1.0"

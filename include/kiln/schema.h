@@ -291,6 +291,63 @@ typedef struct kiln_model_api {
     int line, col;          /**< where [api] is declared */
 } kiln_model_api;
 
+/** A fieldset of a model's admin form: a title and its fields in order. */
+typedef struct kiln_admin_fieldset {
+    const char *title;         /**< or NULL: no legend */
+    const char *const *fields; /**< field names of the model */
+    uint32_t nfields;
+} kiln_admin_fieldset;
+
+/**
+ * A computed boolean column of an admin change list ([admin.booleans]):
+ * true for a row whose field meets op and value. Evaluated by the
+ * database in the page's one query.
+ */
+typedef struct kiln_admin_bool {
+    const char *name;  /**< what [admin] list names it by */
+    const char *label; /**< the column's header */
+    const char *field; /**< a field of the model with a column */
+    const char *op;    /**< "=", "!=", "<", "<=", ">", ">=", "set", "empty" */
+    const char *value; /**< the value as text, parsed by the field's type
+                            ("today" and "now" for dates and datetimes);
+                            NULL for "set" and "empty" */
+} kiln_admin_bool;
+
+/**
+ * How the admin shows a model: its file's [admin] table (docs/admin.md).
+ * Every name is checked by the loader: fields of the model, "REF.FIELD"
+ * for a column of a referred row, a boolean of [admin.booleans], child
+ * models with a ref to this one for inlines.
+ */
+typedef struct kiln_model_admin {
+    const char *const *list; /**< change list columns; 0: the first five
+                                  fields with a column */
+    uint32_t nlist;
+    const char *const *filters; /**< sidebar filters: enum, bool, date,
+                                     datetime, ref fields, or any optional
+                                     field ("is empty") */
+    uint32_t nfilters;
+    const char *const *search; /**< text fields the search box looks in */
+    uint32_t nsearch;
+    const char *const *ordering; /**< the list's default order ("-due");
+                                      0: the model's */
+    uint32_t nordering;
+    const char *const *read_only; /**< shown, never written by a form */
+    uint32_t nread_only;
+    const char *const *exclude; /**< left out of forms */
+    uint32_t nexclude;
+    const char *const *inlines; /**< child models edited on the page */
+    uint32_t ninlines;
+    const kiln_admin_fieldset *fieldsets; /**< the form's parts; 0: one */
+    uint32_t nfieldsets;
+    const kiln_admin_bool *booleans;
+    uint32_t nbooleans;
+    const char *date_hierarchy; /**< a date or datetime field, or NULL */
+    const char *group;          /**< the dashboard's group, or NULL */
+    uint32_t list_per_page;     /**< a page's rows (default 50) */
+    int line, col;              /**< where [admin] is declared */
+} kiln_model_admin;
+
 /** A model (a table) or an object of an endpoint schema. Read-only. */
 struct kiln_model {
     const char *name;         /**< "task": the C prefix, the file's name */
@@ -311,6 +368,7 @@ struct kiln_model {
     const char *renamed_from;  /**< migration hint: the old table */
     const char *file;          /**< "models/task.toml" */
     const kiln_model_api *api; /**< its generated CRUD API, or NULL */
+    const kiln_model_admin *admin; /**< its [admin] table, or NULL */
 };
 
 /** One response an endpoint schema declares (for the OpenAPI document). */

@@ -2,6 +2,7 @@
  * app/project.c - kiln_project_main: the run-time side of a generated
  * project. Settings in, routes and static mount registered, server run.
  */
+#include "admin/admin.h"
 #include "app/errpage.h"
 #include "app/pages.h"
 #include "app/project.h"
@@ -501,6 +502,8 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
     }
     if (add_tasks(r->app, p, s, err, sizeof err) != 0)
         goto fail;
+    if (admin_mount(r->app, p, s, g_root, err, sizeof err) != 0)
+        goto fail;
     if (oidc_setup(r->app, s, err, sizeof err) != 0)
         goto fail;
     if (test)
@@ -539,6 +542,7 @@ void project_close(project_run *r)
     kiln_db_pool_free(r->db);
     if (r->pages)
         pages_free();
+    admin_unmount();
     frontend_close();
     kiln_app_free(r->app);
     kiln_url_clear();

@@ -65,6 +65,7 @@ static const char *const model_keys[] = {
     "table",    "label",          "label_plural", "help",
     "ordering", "unknown_fields", "renamed_from", "fields",
     "index",    "unique",         "api",          "extends",
+    "admin",
 };
 #define NMODEL_KEYS (sizeof model_keys / sizeof model_keys[0])
 
@@ -346,7 +347,7 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
     m->label = NULL;
     m->file = fname;
     const toml_value *fields = NULL, *ix = NULL, *uq = NULL, *order = NULL;
-    const toml_value *api = NULL;
+    const toml_value *api = NULL, *admin = NULL;
     const toml_entry *extends = NULL, *table = NULL;
     rc = 0;
     for (size_t i = 0; i < root->u.table.n; i++) {
@@ -401,6 +402,8 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
             order = e->value;
         } else if (strcmp(k, "api") == 0) {
             api = e->value;
+        } else if (strcmp(k, "admin") == 0) {
+            admin = e->value;
         } else {
             const char *sug = key_suggest(e->key.p, e->key.n);
             model_error(errs, fname, e->line, e->column,
@@ -519,6 +522,11 @@ int model_load_text(model_set *s, const char *file, const char *src, size_t n,
                         "\"partial_update\"]");
             rc = KILN_EINVAL;
         }
+    }
+    if (admin && r == 0) {
+        r = model_parse_admin(s, fname, m, admin, errs);
+        if (r != 0)
+            rc = r;
     }
     kiln_arena_deinit(&tmp);
     if (rc == KILN_ENOMEM)
@@ -695,6 +703,8 @@ int model_set_resolve(model_set *s, kiln_buf *errs)
         }
     }
     if (model_check_api_paths(s, errs) != 0)
+        rc = KILN_EINVAL;
+    if (rc == 0 && model_check_admin(s, errs) != 0)
         rc = KILN_EINVAL;
     /* join tables must not take another table's name */
     for (size_t i = 0; i < s->n; i++) {

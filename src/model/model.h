@@ -106,6 +106,21 @@ void model_link_columns(const kiln_model *m, const kiln_field *f, char self[64],
 int model_parse_api(model_set *s, const char *file, kiln_model *m,
                     const toml_value *t, kiln_buf *errs);
 
+/**
+ * Parses the [admin] table t of model m (its fields built) into m->admin
+ * (allocated in s): list columns, filters, search, ordering, read-only and
+ * excluded fields, inlines, fieldsets, booleans, date_hierarchy,
+ * list_per_page, group. Defined in admin.c. Returns 0, KILN_EINVAL (lines
+ * in errs) or KILN_ENOMEM.
+ */
+int model_parse_admin(model_set *s, const char *file, kiln_model *m,
+                      const toml_value *t, kiln_buf *errs);
+
+/** Checks what [admin] tables name in other models (list columns
+    "REF.FIELD", inlines), once refs are resolved. Returns 0 or
+    KILN_EINVAL (lines in errs). Defined in admin.c. */
+int model_check_admin(const model_set *s, kiln_buf *errs);
+
 /** Checks that no two models of s have the same [api] path. Returns 0 or
     KILN_EINVAL (lines in errs). Defined in api.c. */
 int model_check_api_paths(const model_set *s, kiln_buf *errs);

@@ -1,0 +1,234 @@
+/*
+ * admin/admin_impl.h - the admin's parts (docs/admin.md): a back office
+ * made at run time from the same model descriptions every other output
+ * walks (kiln/schema.h), rendered with Kiln's templates (autoescaped).
+ *
+ *   mount.c      routes under admin.path, the staff gate, permissions,
+ *                the template set (embedded, overridable) and static files
+ *   query.c      a change list's query string into an admin_query (pure:
+ *                unit-tested and fuzzed)
+ *   csv.c        CSV cells with formulas neutralised (pure)
+ *   text.c       a field's value as display text, a row's label
+ *   dashboard.c  GET /admin/
+ *   list.c       the change list and its CSV export
+ *   form.c       add and change forms, widgets, inlines
+ *   delete.c     cascades, the delete page, bulk actions
+ *   json.c       autocomplete and the command palette's search
+ *   history.c    an object's audit entries
+ *   actions.c    the app's actions (KILN_ADMIN_ACTION)
+ *
+ * Memory: everything a request builds lives in its arena; what mount.c
+ * sets up before serving is kept for the process's life and read-only
+ * while serving.
+ */
+#ifndef KILN_ADMIN_IMPL_H
+#define KILN_ADMIN_IMPL_H
+
+#include <kiln.h>
+#include <kiln/admin.h>
+
+#include "http/url.h"
+
+/* ---- query.c (pure) -------------------------------------------------- */
+
+/** Most filters, ordering keys of one list request. */
+#define ADMIN_MAX_FILTERS 16
+#define ADMIN_MAX_ORDER 4
+
+/** A filter's comparison. */
+typedef enum admin_op {
+    ADMIN_EQ,    /**< f.NAME=V */
+    ADMIN_GTE,   /**< f.NAME.gte=V */
+    ADMIN_LTE,   /**< f.NAME.lte=V */
+    ADMIN_ISNULL /**< f.NAME.isnull=1|0 (value "1" or "0") */
+} admin_op;
+
+/** One filter of a list request: a field of the model's [admin] filters. */
+typedef struct admin_filter {
+    const kiln_field *f;
+    admin_op op;
+    kiln_str value; /**< as sent (views the query's memory) */
+} admin_filter;
+
+/** One ordering key: a field with a column. */
+typedef struct admin_order {
+    const kiln_field *f;
+    bool desc;
+} admin_order;
+
+/** A change list's query string, parsed. */
+typedef struct admin_query {
+    kiln_str q; /**< the search text, trimmed (p NULL: none) */
+    admin_filter filters[ADMIN_MAX_FILTERS];
+    size_t nfilters;
+    admin_order order[ADMIN_MAX_ORDER]; /**< o=; none: the default */
+    size_t norder;
+    int64_t page;     /**< p, 1-based (1 when absent or bad) */
+    int64_t per_page; /**< n: 20, 50, 100 or 200; else the model's */
+    int year, month, day; /**< y, m, d of the date hierarchy (0: none) */
+} admin_query;
+
+/**
+ * Parses the n query pairs kv of model m's change list into *q. Lenient,
+ * as a page must be: a parameter that names no filter of m's [admin]
+ * table, an unsortable field, a bad page number or page size is ignored
+ * (the page shows without it); the search text and filter values are kept
+ * as text (list.c parses them by field type). Pure: no allocation.
+ */
+void admin_query_parse(const kiln_model *m, const http_kv *kv, size_t n,
+                       admin_query *q);
+
+/**
+ * Appends q as a query string (without '?'), leaving out what except
+ * names ("p", "o", "f.status"...; NULL: nothing), so a link can change one
+ * part. Values are percent-encoded. Returns 0 or KILN_ENOMEM.
+ */
+int admin_query_format(const admin_query *q, const char *except, kiln_buf *b);
+
+/** The filter of q on field name with op, or NULL. */
+const admin_filter *admin_query_filter(const admin_query *q, const char *name,
+                                       admin_op op);
+
+/* ---- csv.c (pure) ---------------------------------------------------- */
+
+/**
+ * Appends s as one CSV cell (RFC 4180): quoted when it holds a comma, a
+ * quote, CR or LF (quotes doubled); a cell starting with = + - @ TAB or CR
+ * gets a leading ' so that a spreadsheet never runs it as a formula.
+ * Returns 0 or KILN_ENOMEM.
+ */
+int admin_csv_cell(kiln_buf *b, kiln_str s);
+
+/* ---- text.c ---------------------------------------------------------- */
+
+/**
+ * The value of f in obj as display text, in a: "" for NULL, "true" or
+ * "false", dates and datetimes as ISO text, enums by name, a ref's id,
+ * many ids comma-separated. Never NULL (out of memory: "").
+ */
+const char *admin_field_text(const kiln_field *f, const void *obj,
+                             kiln_arena *a);
+
+/** The text of column i of r's current row (any type), in a; "" for
+    NULL. */
+const char *admin_cell_text(kiln_rows *r, int i, kiln_arena *a);
+
+/** A row's label: its first string field's value, else "LABEL #ID". */
+const char *admin_row_label(const kiln_model *m, const void *obj,
+                            kiln_arena *a);
+
+/** The first string field of m (a row's label), or NULL. */
+const kiln_field *admin_label_field(const kiln_model *m);
+
+/** Capitalised s ("due date" -> "Due date"), in a. */
+const char *admin_title(const char *s, kiln_arena *a);
+
+/* ---- mount.c --------------------------------------------------------- */
+
+/** The admin's permission actions. */
+typedef enum admin_perm {
+    ADMIN_VIEW,
+    ADMIN_ADD,
+    ADMIN_CHANGE,
+    ADMIN_DELETE
+} admin_perm;
+
+/** The mount point ("/admin"), set by admin_mount. */
+const char *admin_root(void);
+
+/** The models the admin shows (every app model), NULL-terminated. */
+const kiln_model *const *admin_models(void);
+
+/** The model called name[0..n), or NULL. */
+const kiln_model *admin_model_named(kiln_str name);
+
+/** True when the request's user holds m's permission p. */
+bool admin_can(kiln_ctx *c, const kiln_model *m, admin_perm p);
+
+/**
+ * The gate of every admin route: 0 when a staff user asks; otherwise it
+ * has answered (anonymous: 303 to /login?next=...; not staff: 403 page)
+ * and returns 1. Negative on a failure to answer.
+ */
+int admin_gate(kiln_ctx *c);
+
+/**
+ * The model of the route's {model} segment for which the user holds p:
+ * NULL once answered (404 for no such model, 403 without p).
+ */
+const kiln_model *admin_route_model(kiln_ctx *c, admin_perm p);
+
+/**
+ * A map with what every page shows (admin_root, user, the models the user
+ * may view, title), in c's arena; null value when out of memory.
+ */
+kiln_value admin_context(kiln_ctx *c, const char *title);
+
+/**
+ * Answers template name ("change_list.html") rendered with ctx, with
+ * status. Returns what the answer returns.
+ */
+int admin_render(kiln_ctx *c, int status, const char *name, kiln_value ctx);
+
+/** Answers 403 with the admin's "denied" page and detail. */
+int admin_denied(kiln_ctx *c, const char *detail);
+
+/** The id of the route's {id} segment, or 0 once a 404 is answered. */
+int64_t admin_route_id(kiln_ctx *c);
+
+/** A kiln_value string of a printf, in c's arena. */
+kiln_value admin_vprintf(kiln_ctx *c, const char *fmt, ...) KILN_PRINTF(2, 3);
+
+/* ---- the pages --------------------------------------------------------- */
+
+int admin_dashboard(kiln_ctx *c);
+int admin_list(kiln_ctx *c);
+int admin_export(kiln_ctx *c);
+int admin_action(kiln_ctx *c);
+int admin_add(kiln_ctx *c);
+int admin_change(kiln_ctx *c);
+int admin_delete(kiln_ctx *c);
+int admin_history(kiln_ctx *c);
+int admin_autocomplete(kiln_ctx *c);
+int admin_search(kiln_ctx *c);
+
+/* ---- delete.c ---------------------------------------------------------- */
+
+/**
+ * Deletes row id of m in the caller's transaction as a single delete
+ * does: the API's before_delete hook, the audit entry, the delete, the
+ * after_delete hook. Returns 0, 1 (a hook answered or refused: errs may
+ * hold why), KILN_ENOTFOUND or a negative error.
+ */
+int admin_delete_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                     int64_t id, kiln_errors *errs);
+
+/**
+ * Lists into *out (a template list of {model, label, url}) the rows ids
+ * of m are and every row a delete of them cascades to (depth-first over
+ * the refs with on_delete = cascade), at most limit; *protected gets the
+ * rows that refuse the delete (on_delete = restrict). 0 or an error.
+ */
+int admin_cascade(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                  const int64_t *ids, size_t n, kiln_value *out,
+                  kiln_value *protected_rows);
+
+/* ---- history.c --------------------------------------------------------- */
+
+/**
+ * Records an audit entry for a write through the admin (kiln_audit_record
+ * when the audit log is built in; else nothing). Returns 0 or an error.
+ */
+int admin_audit(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
+                int action, const void *before, const void *after);
+
+/** The recent entries for the dashboard (a template list), or an empty
+    list when there is no audit log. */
+kiln_value admin_recent(kiln_ctx *c, kiln_dbc *db, long limit);
+
+/* ---- actions.c --------------------------------------------------------- */
+
+/** The actions registered for model (a NULL-terminated walk: next). */
+const kiln_admin_action *admin_actions_of(const char *model);
+
+#endif
