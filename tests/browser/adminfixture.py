@@ -41,17 +41,18 @@ LAYOUT = """<!doctype html>
 <script src="/admin/static/admin.js" defer></script>
 </head>
 <body class="admin" data-admin-root="/admin">
-<a class="skip-link" href="#content">Skip to content</a>
+<a class="skip" href="#content">Skip to content</a>
 <header class="admin-header">
-<a class="brand" href="/admin/">Kiln admin</a>
-<nav class="admin-nav" aria-label="Models"><ul>
+<a class="brand" href="/admin/">Admin</a>
+<span class="who">ada</span>
+<button type="button" data-admin-palette-open hidden>Search <kbd>Ctrl K</kbd></button>
+<form method="post" action="/logout" class="logout"><button type="submit">Log out</button></form>
+</header>
+<nav class="admin-nav" aria-label="Models"><h2>Board</h2><ul>
 <li><a href="/admin/project/">Projects</a></li>
 <li><a href="/admin/task/"%(tasks_current)s>Tasks</a></li>
 <li><a href="/admin/comment/">Comments</a></li>
 </ul></nav>
-<div class="admin-user"><button type="button" data-admin-palette-open hidden>Search <kbd>Ctrl K</kbd></button>
-<span>ada</span><a href="/logout">Log out</a></div>
-</header>
 <main id="content">
 %(body)s
 </main>
@@ -86,32 +87,35 @@ def changelist():
         '%s</a></th><td>%s</td><td>Project %02d</td></tr>' % (
             i, html.escape(t), i, html.escape(t), s, i % 7 + 1)
         for i, t, s in TASKS[:20])
-    return """<h1>Tasks</h1>
-<form class="toolbar" role="search" method="get"><label for="q" class="visually-hidden">Search tasks</label>
-<input type="search" id="q" name="q" placeholder="Search tasks"><button type="submit">Search</button></form>
-<aside class="filters" aria-labelledby="filters-h"><h2 id="filters-h">Filter</h2>
-<h3>Status</h3><ul><li class="selected"><a href="?" aria-current="true">All</a></li>
-<li><a href="?f.status=todo">To do</a></li><li><a href="?f.status=doing">Doing</a></li>
-<li><a href="?f.status=done">Done</a></li></ul>
-<h3>Due</h3><ul><li><a href="?f.due.isnull=1">No date</a></li><li><a href="?f.due.isnull=0">Has a date</a></li></ul>
-</aside>
-<form method="post" action="/admin/task/action">
+    return """<div class="change-list"><header class="list-head"><h1>Tasks</h1>
+<a class="button add" href="/admin/task/add">Add task</a>
+<a class="button export" href="/admin/task/export.csv">Export CSV</a></header>
+<form class="search" role="search" method="get"><label for="q">Search</label>
+<input type="search" id="q" name="q"><button type="submit">Search</button></form>
+<div class="list-body"><form method="post" action="/admin/task/action" class="results-form">
 <input type="hidden" name="_csrf" value="%(token)s">
 <div class="actions"><label for="action">Action</label>
 <select id="action" name="action"><option value="delete">Delete selected tasks</option></select>
 <button type="submit">Go</button> <span class="count" data-admin-selected-count>0 of 20 selected</span></div>
-<div class="results-wrap"><table class="results">
+<table class="results">
 <thead><tr><th scope="col"><input type="checkbox" data-admin-select-all aria-label="Select all tasks"></th>
 <th scope="col" aria-sort="ascending"><a href="?o=-title">Title</a></th>
 <th scope="col" aria-sort="none"><a href="?o=status">Status</a></th>
 <th scope="col" aria-sort="none"><a href="?o=project">Project with a long column name</a></th></tr></thead>
 <tbody>
 %(rows)s
-</tbody></table></div>
+</tbody></table>
 </form>
-<nav class="pagination" aria-label="Pages"><ul><li><span aria-current="page">1</span></li>
-<li><a href="?p=2">2</a></li></ul><span>25 tasks</span>
-<a href="/admin/task/export.csv">Export CSV</a></nav>""" % {
+<aside class="filters" aria-labelledby="filters-h"><h2 id="filters-h">Filter</h2>
+<h3>Status</h3><ul><li class="selected"><a href="?" aria-current="true">All</a></li>
+<li><a href="?f.status=todo">To do</a></li><li><a href="?f.status=doing">Doing</a></li>
+<li><a href="?f.status=done">Done</a></li></ul>
+<h3>Due</h3><ul><li><a href="?f.due.isnull=1">No date</a></li><li><a href="?f.due.isnull=0">Has a date</a></li></ul>
+</aside></div>
+<nav class="pagination" aria-label="Pages"><p class="count">25 tasks</p>
+<span aria-current="page">1</span><a href="?p=2">2</a><a rel="next" href="?p=2">Next</a>
+<span class="page-size">Per page: <span aria-current="true">20</span> <a href="?n=50">50</a>
+<a href="?n=100">100</a></span></nav></div>""" % {
         "token": TOKEN, "rows": rows}
 
 
