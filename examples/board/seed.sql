@@ -16,12 +16,12 @@ INSERT INTO comment (task_id, author, body, created) VALUES
   (2, 'Ben', 'Agreed, draft two is in the doc.', '2026-11-21 09:30:00.000000+00'),
   (4, 'Chen', 'Only on Safari 17 and older, it seems.', '2026-11-28 16:00:00.000000+00');
 -- Users (docs/auth.md), every one with the password kiln-board-demo (an
--- argon2id hash, as `kiln user create` writes it): ana is an admin, ben an
+-- argon2id hash, as `kiln user create` writes it): ana is an admin (and staff: the admin at /admin/), ben an
 -- editor, chen a viewer, and root a superuser. chen is a member of the
 -- Mobile app only, so it sees that project alone (api/_hooks/project.c).
 -- An API token: `kiln token create ben` prints one.
 INSERT INTO kiln_user (username, email, name, password, superuser, staff, created) VALUES
-  ('ana', 'ana@example.org', 'Ana', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', FALSE, FALSE, '2026-11-01 09:00:00.000000+00'),
+  ('ana', 'ana@example.org', 'Ana', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', FALSE, TRUE, '2026-11-01 09:00:00.000000+00'),
   ('ben', 'ben@example.org', 'Ben', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', FALSE, FALSE, '2026-11-01 09:00:00.000000+00'),
   ('chen', 'chen@example.org', 'Chen', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', FALSE, FALSE, '2026-11-01 09:00:00.000000+00'),
   ('root', 'root@example.org', 'Root', '$argon2id$v=19$m=65536,t=2,p=1$tw6vs3dfP0vKpTw2/bvIHg$6Rs4G+3g9VJnhH5OOojW9aFGgXao0sdXUGqeEjYxMYI', TRUE, TRUE, '2026-11-01 09:00:00.000000+00');

@@ -280,13 +280,6 @@ static int admin_login(kiln_ctx *c)
     return kiln_redirect(c, 303, to);
 }
 
-static int admin_bare(kiln_ctx *c)
-{
-    char to[200];
-    snprintf(to, sizeof to, "%s/", g_root);
-    return kiln_redirect(c, 301, to);
-}
-
 /* ---- the template set ------------------------------------------------ */
 
 /* The app's templates/admin/NAME.html, or NULL (malloc'd; *n its size). */
@@ -383,7 +376,6 @@ int admin_mount(kiln_app *app, const kiln_project *p, const kiln_settings *s,
         const char *method, *pat;
         kiln_handler h;
     } routes[] = {
-        {"GET", "", admin_bare},
         {"GET", "/", gated_admin_dashboard},
         {"GET", "/login", admin_login},
         {"GET", "/search", gated_admin_search},

@@ -1,0 +1,278 @@
+"""The admin (docs/admin.md) on examples/board, built, migrated and seeded
+as the demo is: the staff gate, the dashboard, change lists (search,
+filters, sorting, pages, the query count), the CSV export, add and change
+forms with the model layer's errors, deletes with their cascade, view-only
+users, CSRF and escaping. The seeded users: root (superuser, staff), ana
+(admin role, staff), ben (editor, not staff); chen (viewer) is made staff
+here to be a view-only admin user.
+"""
+
+import csv
+import io
+import os
+import re
+import sqlite3
+import urllib.parse
+
+from harness import check, eq
+from test_board import HTML, Board, csrf_field
+
+XSS = '<script>alert("x")</script>'
+
+
+def page(b, target, who="ana", **kw):
+    st, html, r = b.call("GET", target, headers=HTML, who=who, **kw)
+    return st, html, r
+
+
+def post_form(b, target, fields, who="ana", csrf=True):
+    """A form POST as a browser sends it: the csrf_token field of the
+    page (not the header)."""
+    st, html, _ = page(b, "/admin/", who=who)
+    token = csrf_field(html) if csrf else None
+    data = list(fields)
+    if token:
+        data.append(("csrf_token", token))
+    return b.call("POST", target, urllib.parse.urlencode(data),
+                  headers=dict(HTML, Origin="http://127.0.0.1:%d" % b.port),
+                  who=who, csrf_header=False)
+
+
+def test_admin_gate_and_permissions():
+    with Board() as b:
+        con = sqlite3.connect(os.path.join(b.root, "app.db"))
+        con.execute("UPDATE kiln_user SET staff = TRUE WHERE username = 'chen'")
+        con.commit()
+        con.close()
+        # anonymous: to the login page, coming back after
+        st, _, r = b.call("GET", "/admin/task/?q=x", headers=HTML, who=None)
+        eq(st, 303, "anonymous is sent to log in")
+        eq(r.getheader("Location"), "/login?next=/admin/task/%3Fq%3Dx",
+           "next names the page")
+        # not staff: a 403 page
+        st, html, _ = page(b, "/admin/", who="ben")
+        eq(st, 403, "ben is not staff")
+        check("Only staff users" in html and "<html" in html, html[:300])
+        # staff (ana, admin role) and the superuser
+        for who in ("ana", "root"):
+            st, html, _ = page(b, "/admin/", who=who)
+            eq(st, 200, who + ": " + html[:300])
+            check('<body class="admin" data-admin-root="/admin">' in html, html)
+            check('<meta name="csrf-token" content="' in html, "csrf meta")
+            check('href="/admin/task/">Tasks</a>' in html, "task in the nav")
+            check(re.search(r'Tasks</a></th>\s*<td class="count">6</td>',
+                            html), "the count of tasks: " + html)
+        # a view-only staff user: read-only pages, POSTs refused
+        st, html, _ = page(b, "/admin/task/1/", who="chen")
+        eq(st, 200, html[:300])
+        check('name="_save"' not in html and 'class="readonly"' in html,
+              "no save button, read-only values")
+        check("Delete selected" not in page(b, "/admin/task/", who="chen")[1],
+              "no delete action for a viewer")
+        st, html, _ = post_form(b, "/admin/task/1/", [("title", "x")],
+                                who="chen")
+        eq(st, 403, "a viewer's direct POST: " + html[:200])
+        st, _, _ = post_form(b, "/admin/task/action",
+                             [("action", "delete"), ("_selected", "1"),
+                              ("confirm", "yes")], who="chen")
+        eq(st, 403, "a viewer's bulk delete")
+        st, _, _ = post_form(b, "/admin/task/1/delete", [("confirm", "yes")],
+                             who="chen")
+        eq(st, 403, "a viewer's delete")
+        st, _, _ = page(b, "/admin/task/add", who="chen")
+        eq(st, 403, "a viewer cannot add")
+        con = sqlite3.connect(os.path.join(b.root, "app.db"))
+        eq(con.execute("SELECT count(*) FROM task").fetchone()[0], 6,
+           "nothing deleted")
+        con.close()
+        # CSRF: a form without its token is refused
+        st, _, _ = post_form(b, "/admin/task/1/", [("title", "x")], csrf=False)
+        eq(st, 403, "no CSRF token")
+        # a model that does not exist
+        eq(page(b, "/admin/nope/")[0], 404, "no such model")
+
+
+def test_admin_change_list():
+    with Board() as b:
+        st, html, r = page(b, "/admin/task/")
+        eq(st, 200, html[:500])
+        check('<table class="results">' in html, "the results table")
+        check("6 tasks" in html, "the total count")
+        check(html.count('name="_selected"') == 6, "a checkbox per row")
+        # the related column in the page's one query
+        check("Website relaunch" in html and "Mobile app" in html,
+              "project.name shown")
+        eq(r.getheader("X-Admin-Queries"), "2",
+           "one count and one query for the page, whatever its rows")
+        # search
+        st, html, _ = page(b, "/admin/task/?q=SAFARI")
+        check("Fix the broken hero image on Safari" in html and
+              "1 task" in html, "search ignores case")
+        # filters
+        st, html, _ = page(b, "/admin/task/?f.status=todo")
+        check("3 tasks" in html, "status filter")
+        st, html, _ = page(b, "/admin/task/?f.project=2")
+        check("2 tasks" in html and "Mobile app</option>" in html,
+              "FK filter shows its current value only")
+        st, html, _ = page(b, "/admin/task/?f.due.gte=2026-12-01&f.due.lte=2026-12-31")
+        check("3 tasks" in html, "a date range")
+        st, html, _ = page(b, "/admin/task/?f.assignee.isnull=1")
+        check("2 tasks" in html, "is empty")
+        st, html, _ = page(b, "/admin/task/?y=2026&m=12")
+        check("3 tasks" in html, "the date hierarchy")
+        # sort
+        st, html, _ = page(b, "/admin/task/?o=title")
+        titles = re.findall(r'<th scope="row"><a href="/admin/task/\d+/">([^<]*)</a>', html)
+        eq(titles, sorted(titles), "sorted by title")
+        check('aria-sort="ascending"' in html, "aria-sort on the header")
+        st, html, _ = page(b, "/admin/task/?o=-title")
+        titles2 = re.findall(r'<th scope="row"><a href="/admin/task/\d+/">([^<]*)</a>', html)
+        eq(titles2, sorted(titles, reverse=True), "descending")
+        # pages
+        st, html, _ = page(b, "/admin/task/?n=20&p=1")
+        check('<nav class="pagination" aria-label="Pages">' in html, "pages")
+        # the count-free mode past the threshold
+        con = sqlite3.connect(os.path.join(b.root, "app.db"))
+        con.executemany(
+            "INSERT INTO task (project_id, title, status, priority, created,"
+            " updated) VALUES (1, ?, 'todo', 'low', '2026-12-01 00:00:00.000000+00',"
+            " '2026-12-01 00:00:00.000000+00')",
+            [("bulk %03d" % i,) for i in range(60)])
+        con.commit()
+        con.close()
+        st, html, r = page(b, "/admin/task/?n=20")
+        eq(r.getheader("X-Admin-Queries"), "2", "still two queries")
+        b2 = html
+
+
+def test_admin_count_free():
+    with Board() as b:
+        with open(os.path.join(b.root, "kiln.toml"), "a") as f:
+            f.write("\n[admin]\ncount_threshold = 3\n")
+        b.proc.terminate()
+        b.proc.wait()
+        import subprocess
+        from kilncli import env_for, get_when_up
+        b.proc = subprocess.Popen(
+            [os.path.join(b.root, "dist", "board"), "--port", str(b.port),
+             "--root", b.root], env=env_for(b.env), stdout=b.log,
+            stderr=subprocess.STDOUT)
+        get_when_up(b.port, "/")
+        b.sessions = {}
+        st, html, _ = page(b, "/admin/task/?n=20")
+        eq(st, 200, html[:300])
+        check("More than 3 tasks" in html, "no total past the threshold")
+        check('rel="next"' not in html, "all six fit one page")
+        st, html, _ = page(b, "/admin/comment/?n=20")
+        check("3 comments" in html, "a small list is counted")
+
+
+def test_admin_csv_export():
+    with Board() as b:
+        con = sqlite3.connect(os.path.join(b.root, "app.db"))
+        con.execute("UPDATE task SET title = '=1+2' WHERE id = 6")
+        con.commit()
+        con.close()
+        st, body, r = page(b, "/admin/task/export.csv?f.project=2")
+        eq(st, 200, body[:300])
+        check(r.getheader("Content-Type").startswith("text/csv"), "CSV")
+        rows = list(csv.reader(io.StringIO(body)))
+        eq(rows[0][:3], ["id", "project", "title"], "the header")
+        check("project.name" in rows[0] and "overdue" in rows[0], rows[0])
+        eq(len(rows), 3, "two tasks of project 2: %r" % rows)
+        titles = [x[2] for x in rows[1:]]
+        check("'=1+2" in titles, "a formula neutralised: %r" % titles)
+        check("Mobile app" in rows[1], "the related column")
+
+
+def test_admin_forms_and_delete():
+    with Board() as b:
+        st, html, _ = page(b, "/admin/task/add")
+        eq(st, 200, html[:300])
+        check('data-admin-autocomplete="/admin/project/autocomplete"' in html,
+              "FK autocomplete")
+        check('<abbr title="required">*</abbr>' in html, "required marks")
+        check('<p class="help" id="title-help">What needs doing</p>' in html,
+              "help text")
+        check('<legend>Planning</legend>' in html, "fieldsets")
+        check('type="date"' in html and 'data-admin-multi' in html, html)
+        # errors beside the fields, the values kept
+        st, html, _ = post_form(b, "/admin/task/add",
+                                [("project", "99"), ("title", ""),
+                                 ("due", "2026-02-30"), ("status", "todo"),
+                                 ("priority", "normal")])
+        eq(st, 422, html[:300])
+        check('<p class="error" id="title-error">' in html, "title error")
+        check('<p class="error" id="due-error">' in html, "date error")
+        check('<p class="error" id="project-error">' in html, "no project 99")
+        check('value="2026-02-30"' in html, "the value kept")
+        # fixed: saved, then the change form (save and continue)
+        st, _, r = post_form(b, "/admin/task/add",
+                             [("project", "1"), ("title", XSS),
+                              ("description", XSS), ("assignee", XSS),
+                              ("due", "2026-12-24"), ("status", "todo"),
+                              ("priority", "high"), ("tags", "1"),
+                              ("tags", "2"), ("_continue", "1")])
+        eq(st, 303, "saved")
+        loc = r.getheader("Location")
+        check(re.match(r"^/admin/task/\d+/$", loc), loc)
+        tid = int(loc.split("/")[3])
+        con = sqlite3.connect(os.path.join(b.root, "app.db"))
+        eq(con.execute("SELECT title, priority FROM task WHERE id = ?",
+                       (tid,)).fetchone(), (XSS, "high"), "stored")
+        eq(con.execute("SELECT count(*) FROM task_tags WHERE task_id = ?",
+                       (tid,)).fetchone()[0], 2, "tags linked")
+        # escaped on the form and the list
+        st, html, _ = page(b, loc)
+        check(XSS not in html and "&lt;script&gt;" in html, "form escaped")
+        st, html, _ = page(b, "/admin/task/?q=alert")
+        check(XSS not in html and "&lt;script&gt;" in html, "list escaped")
+        # edit
+        st, _, r = post_form(b, loc, [("project", "2"), ("title", "Renamed"),
+                                      ("status", "done"),
+                                      ("priority", "low")])
+        eq(st, 303, "changed")
+        eq(r.getheader("Location"), "/admin/task/", "save: to the list")
+        eq(con.execute("SELECT title, status, project_id, due FROM task "
+                       "WHERE id = ?", (tid,)).fetchone(),
+           ("Renamed", "done", 2, None), "every field of the form written")
+        eq(con.execute("SELECT count(*) FROM task_tags WHERE task_id = ?",
+                       (tid,)).fetchone()[0], 0, "no tags sent: none")
+        # delete: the confirmation lists the cascade
+        st, html, _ = page(b, "/admin/task/2/delete")
+        eq(st, 200, html[:300])
+        check("Write the landing page copy" in html, "the task")
+        check(html.count("Comment: ") == 2, "its two comments: " + html)
+        st, html, _ = post_form(b, "/admin/task/action",
+                                [("action", "delete"), ("_selected", "2"),
+                                 ("_selected", "4")])
+        eq(st, 200, "bulk delete asks first")
+        check('<ul class="cascade">' in html and html.count("Comment: ") == 3,
+              "the three comments of tasks 2 and 4")
+        eq(con.execute("SELECT count(*) FROM task").fetchone()[0], 7,
+           "nothing deleted yet")
+        st, _, r = post_form(b, "/admin/task/action",
+                             [("action", "delete"), ("_selected", "2"),
+                              ("_selected", "4"), ("confirm", "yes")])
+        eq(st, 303, "deleted")
+        eq(con.execute("SELECT count(*) FROM task").fetchone()[0], 5, "gone")
+        eq(con.execute("SELECT count(*) FROM comment").fetchone()[0], 0,
+           "their comments cascaded")
+        con.close()
+
+
+def test_admin_json_endpoints():
+    with Board() as b:
+        st, body, _ = page(b, "/admin/project/autocomplete?q=mob")
+        eq(st, 200, body)
+        import json
+        d = json.loads(body)
+        eq(d, {"results": [{"id": 2, "label": "Mobile app"}], "more": False},
+           body)
+        st, body, _ = page(b, "/admin/search?q=safari")
+        d = json.loads(body)
+        eq(d["results"], [{"id": 4, "label": "Fix the broken hero image on "
+                           "Safari", "model": "task", "model_label": "Tasks",
+                           "url": "/admin/task/4/"}], body)
+        st, body, _ = page(b, "/admin/project/autocomplete?q=x", who="ben")
+        eq(st, 403, "not staff")
