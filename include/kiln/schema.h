@@ -364,10 +364,10 @@ struct kiln_model {
     uint32_t nindexes;
     const char *const *ordering; /**< default order: "-due", "title" */
     uint32_t nordering;
-    uint32_t flags;            /**< KILN_MF_* */
-    const char *renamed_from;  /**< migration hint: the old table */
-    const char *file;          /**< "models/task.toml" */
-    const kiln_model_api *api; /**< its generated CRUD API, or NULL */
+    uint32_t flags;                /**< KILN_MF_* */
+    const char *renamed_from;      /**< migration hint: the old table */
+    const char *file;              /**< "models/task.toml" */
+    const kiln_model_api *api;     /**< its generated CRUD API, or NULL */
     const kiln_model_admin *admin; /**< its [admin] table, or NULL */
 };
 

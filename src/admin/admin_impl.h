@@ -63,8 +63,8 @@ typedef struct admin_query {
     size_t nfilters;
     admin_order order[ADMIN_MAX_ORDER]; /**< o=; none: the default */
     size_t norder;
-    int64_t page;     /**< p, 1-based (1 when absent or bad) */
-    int64_t per_page; /**< n: 20, 50, 100 or 200; else the model's */
+    int64_t page;         /**< p, 1-based (1 when absent or bad) */
+    int64_t per_page;     /**< n: 20, 50, 100 or 200; else the model's */
     int year, month, day; /**< y, m, d of the date hierarchy (0: none) */
 } admin_query;
 
@@ -136,6 +136,9 @@ typedef enum admin_perm {
 /** The mount point ("/admin"), set by admin_mount. */
 const char *admin_root(void);
 
+/** admin.count_threshold: past it a list is not counted. */
+int64_t admin_threshold(void);
+
 /** The models the admin shows (every app model), NULL-terminated. */
 const kiln_model *const *admin_models(void);
 
@@ -200,8 +203,8 @@ int admin_search(kiln_ctx *c);
  * after_delete hook. Returns 0, 1 (a hook answered or refused: errs may
  * hold why), KILN_ENOTFOUND or a negative error.
  */
-int admin_delete_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
-                     int64_t id, kiln_errors *errs);
+int admin_delete_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
+                     kiln_errors *errs);
 
 /**
  * Lists into *out (a template list of {model, label, url}) the rows ids

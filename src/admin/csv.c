@@ -14,8 +14,8 @@ int admin_csv_cell(kiln_buf *b, kiln_str s)
                            s.p[0] == '@' || s.p[0] == '\t' || s.p[0] == '\r');
     bool quote = false;
     for (size_t i = 0; i < s.n && !quote; i++)
-        quote = s.p[i] == ',' || s.p[i] == '"' || s.p[i] == '\n' ||
-                s.p[i] == '\r';
+        quote =
+            s.p[i] == ',' || s.p[i] == '"' || s.p[i] == '\n' || s.p[i] == '\r';
     int rc = 0;
     if (quote)
         rc |= kiln_buf_putc(b, '"');

@@ -41,8 +41,7 @@ int admin_dashboard(kiln_ctx *c)
     kiln_value ctx = admin_context(c, "Dashboard");
     if (ctx.type == KILN_VALUE_NULL)
         return KILN_ENOMEM;
-    const kiln_settings *s = kiln_project_settings();
-    int64_t thr = s ? kiln_settings_int(s, "admin.count_threshold") : 10000;
+    int64_t thr = admin_threshold();
     /* the nav's groups, each model with its count */
     kiln_value nav, groups = kiln_value_list(a);
     kiln_value_get(ctx, KILN_STR("nav"), a, &nav);

@@ -39,15 +39,15 @@ static void add_row(walk *w, kiln_value list, const kiln_model *m, int64_t id,
     kiln_value e = kiln_value_map(a);
     kiln_value_set(e, "model", kiln_value_cstr(admin_title(m->label, a)));
     kiln_value_set(e, "label", kiln_value_cstr(label));
-    kiln_value_set(e, "url", admin_vprintf(w->c, "%s/%s/%lld/", admin_root(),
-                                           m->name, (long long)id));
+    kiln_value_set(e, "url",
+                   admin_vprintf(w->c, "%s/%s/%lld/", admin_root(), m->name,
+                                 (long long)id));
     kiln_value_push(list, e);
     w->n++;
 }
 
 /* The rows referring to ids of m, recursively. */
-static int walk_refs(walk *w, const kiln_model *m, const int64_t *ids,
-                     size_t n)
+static int walk_refs(walk *w, const kiln_model *m, const int64_t *ids, size_t n)
 {
     if (w->depth > 8 || !n)
         return 0;
@@ -121,8 +121,8 @@ int admin_cascade(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
     return rc;
 }
 
-int admin_delete_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
-                     int64_t id, kiln_errors *errs)
+int admin_delete_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
+                     kiln_errors *errs)
 {
     void *row = kiln_arena_calloc(kiln_ctx_arena(c), m->size ? m->size : 1);
     if (!row)
@@ -173,10 +173,10 @@ static int confirm_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
         kiln_value_push(sel, kiln_value_int(ids[i]));
     kiln_value_set(ctx, "selected", sel);
     kiln_value_set(ctx, "form_action",
-                   bulk ? admin_vprintf(c, "%s/%s/action", admin_root(),
-                                        m->name)
-                        : admin_vprintf(c, "%s/%s/%lld/delete", admin_root(),
-                                        m->name, (long long)ids[0]));
+                   bulk
+                       ? admin_vprintf(c, "%s/%s/action", admin_root(), m->name)
+                       : admin_vprintf(c, "%s/%s/%lld/delete", admin_root(),
+                                       m->name, (long long)ids[0]));
     return admin_render(c, 200, "delete.html", ctx);
 }
 

@@ -33,8 +33,8 @@ static bool shown(const kiln_model *m, const kiln_field *f)
 {
     if (f->flags & (KILN_FF_PK | KILN_FF_WRITE_ONLY))
         return f->flags & KILN_FF_WRITE_ONLY && !(f->flags & KILN_FF_PK) &&
-               !(m->admin && listed(m->admin->exclude, m->admin->nexclude,
-                                    f->name));
+               !(m->admin &&
+                 listed(m->admin->exclude, m->admin->nexclude, f->name));
     return !(m->admin &&
              listed(m->admin->exclude, m->admin->nexclude, f->name));
 }
@@ -113,13 +113,13 @@ static kiln_value field_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
     kiln_value e = kiln_value_map(a);
     kiln_value_set(e, "name", kiln_value_cstr(f->name));
     kiln_value_set(e, "label", kiln_value_cstr(admin_title(f->label, a)));
-    kiln_value_set(e, "help", f->help ? kiln_value_cstr(f->help)
-                                      : kiln_value_null());
+    kiln_value_set(e, "help",
+                   f->help ? kiln_value_cstr(f->help) : kiln_value_null());
     bool ro = readonly || !writable(m, f);
     kiln_value_set(e, "readonly", kiln_value_bool(ro));
     bool required = !(f->flags & KILN_FF_OPTIONAL) && !f->def &&
-                    !(f->flags & (KILN_FF_DEFAULT_NOW |
-                                  KILN_FF_DEFAULT_RANDOM | KILN_FF_BLANK)) &&
+                    !(f->flags & (KILN_FF_DEFAULT_NOW | KILN_FF_DEFAULT_RANDOM |
+                                  KILN_FF_BLANK)) &&
                     f->type != KILN_FT_BOOL && f->type != KILN_FT_MANY;
     kiln_value_set(e, "required", kiln_value_bool(required && !ro));
     /* the value: as sent (a form with errors), else the row's */
@@ -262,22 +262,21 @@ static kiln_value field_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
         while (r && kiln_rows_next(r)) {
             kiln_value o = kiln_value_map(a);
             const char *label = admin_cell_text(r, 1, a);
-            kiln_value_set(o, "value",
-                           admin_vprintf(c, "%lld",
-                                         (long long)kiln_row_int(r, 0)));
-            kiln_value_set(o, "label",
-                           *label ? kiln_value_cstr(label)
-                                  : admin_vprintf(c, "#%lld",
-                                                  (long long)kiln_row_int(
-                                                      r, 0)));
+            kiln_value_set(
+                o, "value",
+                admin_vprintf(c, "%lld", (long long)kiln_row_int(r, 0)));
+            kiln_value_set(
+                o, "label",
+                *label
+                    ? kiln_value_cstr(label)
+                    : admin_vprintf(c, "#%lld", (long long)kiln_row_int(r, 0)));
             kiln_value_set(o, "selected", kiln_value_bool(true));
             kiln_value_push(opts, o);
         }
         kiln_rows_close(r);
         kiln_value_set(e, "display",
-                       kiln_value_len(opts)
-                           ? kiln_value_at(opts, 0)
-                           : kiln_value_null());
+                       kiln_value_len(opts) ? kiln_value_at(opts, 0)
+                                            : kiln_value_null());
         break;
     }
     default:
@@ -303,10 +302,9 @@ static kiln_value field_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
 }
 
 /* The form page: obj the row (NULL: add), ff what was sent (errors). */
-static int form_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
-                     int64_t id, const void *obj, const kiln_form_field *ff,
-                     size_t nff, const kiln_errors *errs, const char *banner,
-                     int status)
+static int form_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
+                     const void *obj, const kiln_form_field *ff, size_t nff,
+                     const kiln_errors *errs, const char *banner, int status)
 {
     kiln_arena *a = kiln_ctx_arena(c);
     bool readonly = id && !admin_can(c, m, ADMIN_CHANGE);
@@ -346,12 +344,12 @@ static int form_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
                                ? kiln_value_cstr(ad->fieldsets[i].title)
                                : kiln_value_null());
             for (uint32_t k = 0; k < ad->fieldsets[i].nfields; k++) {
-                int fi = kiln_model_field(
-                    m, kiln_str_c(ad->fieldsets[i].fields[k]));
+                int fi =
+                    kiln_model_field(m, kiln_str_c(ad->fieldsets[i].fields[k]));
                 if (fi >= 0 && shown(m, &m->fields[fi]))
-                    kiln_value_push(fl, field_value(c, db, m, &m->fields[fi],
-                                                    obj, ff, nff, errs,
-                                                    readonly));
+                    kiln_value_push(fl,
+                                    field_value(c, db, m, &m->fields[fi], obj,
+                                                ff, nff, errs, readonly));
             }
             kiln_value_set(fs, "fields", fl);
             kiln_value_push(sets, fs);
@@ -449,11 +447,10 @@ static int save(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
         obj = row;
         given = all;
     }
-    if (!kiln_errors_any(&errs)) {
-        rc = kiln_model_check_refs(db, m, obj, &given, &errs);
-        if (rc != 0 && rc != KILN_EINVAL)
-            return kiln_db_fail(c, db);
-    }
+    /* the references that decoded: one page lists every error */
+    rc = kiln_model_check_refs(db, m, obj, &given, &errs);
+    if (rc != 0 && rc != KILN_EINVAL)
+        return kiln_db_fail(c, db);
     if (kiln_errors_any(&errs))
         return form_page(c, db, m, id, row ? before : NULL, ff, nff, &errs,
                          NULL, 422);
@@ -479,16 +476,17 @@ static int save(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
             /* a unique or foreign-key constraint: said beside the form */
             const char *vn = NULL;
             kiln_db_violation v = kiln_db_violation_of(db, &vn);
-            kiln_errors_add(&errs, "", v == KILN_DB_VIOLATION_UNIQUE ? "unique"
-                                                             : "constraint",
+            kiln_errors_add(&errs, "",
+                            v == KILN_DB_VIOLATION_UNIQUE ? "unique"
+                                                          : "constraint",
                             v == KILN_DB_VIOLATION_UNIQUE
                                 ? "Another row has the same values."
                                 : "A referred row does not exist.");
             rc = 0;
         }
         if (rc == 0)
-            return form_page(c, db, m, id, row ? before : NULL, ff, nff,
-                             &errs, NULL, 422);
+            return form_page(c, db, m, id, row ? before : NULL, ff, nff, &errs,
+                             NULL, 422);
         return kiln_model_fail(c, db, m, rc);
     }
     if (kiln_db_commit(db) != 0)
@@ -527,7 +525,8 @@ int admin_add(kiln_ctx *c)
 int admin_change(kiln_ctx *c)
 {
     bool post = kiln_str_eq(kiln_method(c), KILN_STR("POST"));
-    const kiln_model *m = admin_route_model(c, post ? ADMIN_CHANGE : ADMIN_VIEW);
+    const kiln_model *m =
+        admin_route_model(c, post ? ADMIN_CHANGE : ADMIN_VIEW);
     if (!m)
         return 0;
     int64_t id = admin_route_id(c);

@@ -48,16 +48,17 @@ static kiln_value entries_value(kiln_ctx *c, const kiln_audit_entry *e, long n)
         kiln_buf_deinit(&b);
         kiln_value_set(v, "user",
                        kiln_value_cstr(e[i].user_label ? e[i].user_label : ""));
-        kiln_value_set(v, "model", kiln_value_cstr(e[i].model ? e[i].model : ""));
-        kiln_value_set(v, "object_label",
-                       kiln_value_cstr(e[i].object_label ? e[i].object_label
-                                                         : ""));
+        kiln_value_set(v, "model",
+                       kiln_value_cstr(e[i].model ? e[i].model : ""));
+        kiln_value_set(
+            v, "object_label",
+            kiln_value_cstr(e[i].object_label ? e[i].object_label : ""));
         unsigned act = (unsigned)e[i].action;
         kiln_value_set(v, "action", kiln_value_cstr(act < 3 ? acts[act] : "?"));
         kiln_value_set(v, "via", kiln_value_cstr(e[i].via ? e[i].via : ""));
-        kiln_value_set(v, "changes", kiln_value_cstr(e[i].changes_json
-                                                         ? e[i].changes_json
-                                                         : ""));
+        kiln_value_set(
+            v, "changes",
+            kiln_value_cstr(e[i].changes_json ? e[i].changes_json : ""));
         const kiln_model *m =
             e[i].model ? admin_model_named(kiln_str_c(e[i].model)) : NULL;
         kiln_value_set(v, "url",

@@ -26,6 +26,11 @@ static long matches(kiln_dbc *db, const kiln_model *m, kiln_str text,
                     bool *first, bool palette, bool *more)
 {
     const kiln_field *lf = admin_label_field(m);
+    *more = false;
+    int64_t num;
+    if (text.n && !lf && !(m->admin && m->admin->nsearch) &&
+        kiln_str_to_i64(text, &num) != 0)
+        return 0; /* nothing to look in */
     kiln_buf sql;
     kiln_buf_init(&sql);
     kiln_buf_printf(&sql, "SELECT id, %s FROM %s WHERE id > $1",
@@ -52,8 +57,7 @@ static long matches(kiln_dbc *db, const kiln_model *m, kiln_str text,
         if (ad && ad->nsearch) {
             for (uint32_t i = 0; i < ad->nsearch; i++) {
                 int fi = kiln_model_field(m, kiln_str_c(ad->search[i]));
-                kiln_buf_printf(&sql,
-                                "%slower(%s) LIKE lower($2) ESCAPE '\\'",
+                kiln_buf_printf(&sql, "%slower(%s) LIKE lower($2) ESCAPE '\\'",
                                 i ? " OR " : "",
                                 fi >= 0 ? m->fields[fi].column : "id");
             }
@@ -61,7 +65,7 @@ static long matches(kiln_dbc *db, const kiln_model *m, kiln_str text,
             kiln_buf_printf(&sql, "lower(%s) LIKE lower($2) ESCAPE '\\'",
                             lf->column);
         } else {
-            kiln_buf_puts(&sql, "1 = 0");
+            kiln_buf_puts(&sql, "$2 IS NULL"); /* by id only, below */
         }
         int64_t id;
         if (kiln_str_to_i64(text, &id) == 0)

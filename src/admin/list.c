@@ -49,10 +49,10 @@ static void cond(sqlb *s)
 /* One column of the list. */
 typedef struct col {
     const char *label;
-    const kiln_field *f;       /* a field of the model (or the ref) */
-    const kiln_field *rf;      /* REF.FIELD: the referred model's field */
-    const kiln_admin_bool *b;  /* a computed boolean */
-    int join;                  /* REF.FIELD: its join's number */
+    const kiln_field *f;      /* a field of the model (or the ref) */
+    const kiln_field *rf;     /* REF.FIELD: the referred model's field */
+    const kiln_admin_bool *b; /* a computed boolean */
+    int join;                 /* REF.FIELD: its join's number */
 } col;
 
 /* The columns of m's list into cols; returns how many. */
@@ -66,8 +66,8 @@ static size_t list_cols(const kiln_model *m, kiln_arena *a, col *cols)
             col c = {0};
             const char *dot = strchr(name, '.');
             if (dot) {
-                int k = kiln_model_field(
-                    m, (kiln_str){name, (size_t)(dot - name)});
+                int k =
+                    kiln_model_field(m, (kiln_str){name, (size_t)(dot - name)});
                 if (k < 0 || !m->fields[k].ref)
                     continue;
                 c.f = &m->fields[k];
@@ -75,9 +75,8 @@ static size_t list_cols(const kiln_model *m, kiln_arena *a, col *cols)
                 if (j < 0)
                     continue;
                 c.rf = &c.f->ref->fields[j];
-                c.label = kiln_arena_printf(a, "%s %s",
-                                            admin_title(c.f->label, a),
-                                            c.rf->label);
+                c.label = kiln_arena_printf(
+                    a, "%s %s", admin_title(c.f->label, a), c.rf->label);
             } else {
                 for (uint32_t k = 0; k < ad->nbooleans; k++)
                     if (strcmp(ad->booleans[k].name, name) == 0)
@@ -122,8 +121,8 @@ static int value_param(const kiln_model *m, const kiln_field *f, kiln_str v,
             return 0;
         }
         kiln_date d = kiln_date_from_days(now / 86400000000LL);
-        char *t = kiln_arena_printf(a, "%04d-%02d-%02d", d.year, d.month,
-                                    d.day);
+        char *t =
+            kiln_arena_printf(a, "%04d-%02d-%02d", d.year, d.month, d.day);
         *out = t ? KILN_TEXT(t) : KILN_NULL;
         return t ? 0 : KILN_ENOMEM;
     }
@@ -187,8 +186,8 @@ static kiln_db_param like_param(kiln_arena *a, kiln_str v)
 }
 
 /* The first day of y-m-d's period and of the next, as parameters of f. */
-static void hier_range(const kiln_field *f, const admin_query *q,
-                       kiln_arena *a, kiln_db_param *lo, kiln_db_param *hi)
+static void hier_range(const kiln_field *f, const admin_query *q, kiln_arena *a,
+                       kiln_db_param *lo, kiln_db_param *hi)
 {
     kiln_date d0 = {(int16_t)q->year, (uint8_t)(q->month ? q->month : 1),
                     (uint8_t)(q->day ? q->day : 1)};
@@ -206,15 +205,15 @@ static void hier_range(const kiln_field *f, const admin_query *q,
         *hi = KILN_TIME(kiln_date_days(d1) * 86400000000LL);
         return;
     }
-    *lo = KILN_TEXT(kiln_arena_printf(a, "%04d-%02d-%02d", d0.year, d0.month,
-                                      d0.day));
-    *hi = KILN_TEXT(kiln_arena_printf(a, "%04d-%02d-%02d", d1.year, d1.month,
-                                      d1.day));
+    *lo = KILN_TEXT(
+        kiln_arena_printf(a, "%04d-%02d-%02d", d0.year, d0.month, d0.day));
+    *hi = KILN_TEXT(
+        kiln_arena_printf(a, "%04d-%02d-%02d", d1.year, d1.month, d1.day));
 }
 
 /* The WHERE of q (search, filters, date hierarchy) into s. */
-static void where_sql(const kiln_model *m, const admin_query *q,
-                      kiln_arena *a, sqlb *s)
+static void where_sql(const kiln_model *m, const admin_query *q, kiln_arena *a,
+                      sqlb *s)
 {
     const kiln_model_admin *ad = m->admin;
     if (q->q.p && ad && ad->nsearch) {
@@ -224,10 +223,9 @@ static void where_sql(const kiln_model *m, const admin_query *q,
         for (uint32_t i = 0; i < ad->nsearch; i++) {
             int fi = kiln_model_field(m, kiln_str_c(ad->search[i]));
             if (fi >= 0)
-                kiln_buf_printf(&s->sql,
-                                "%slower(%s.%s) LIKE lower($%zu) ESCAPE '\\'",
-                                i ? " OR " : "", m->table,
-                                m->fields[fi].column, k);
+                kiln_buf_printf(
+                    &s->sql, "%slower(%s.%s) LIKE lower($%zu) ESCAPE '\\'",
+                    i ? " OR " : "", m->table, m->fields[fi].column, k);
         }
         kiln_buf_putc(&s->sql, ')');
     }
@@ -239,10 +237,9 @@ static void where_sql(const kiln_model *m, const admin_query *q,
             bool empty = fl->value.p[0] == '1';
             if (kiln_str_eq(kiln_str_c(fl->f->name), KILN_STR("id")))
                 empty = false;
-            bool text = fl->f->type == KILN_FT_STRING ||
-                        fl->f->type == KILN_FT_TEXT ||
-                        fl->f->type == KILN_FT_EMAIL ||
-                        fl->f->type == KILN_FT_URL;
+            bool text =
+                fl->f->type == KILN_FT_STRING || fl->f->type == KILN_FT_TEXT ||
+                fl->f->type == KILN_FT_EMAIL || fl->f->type == KILN_FT_URL;
             if (text)
                 kiln_buf_printf(&s->sql,
                                 empty ? "(%s.%s IS NULL OR %s.%s = '')"
@@ -333,8 +330,8 @@ static void select_sql(const kiln_model *m, const col *cols, size_t ncols,
             ((col *)c)->join = j;
             kiln_buf_printf(&s->sql, ", r%d.%s AS c%zu", j, c->rf->column, i);
         } else if (c->f->column) {
-            kiln_buf_printf(&s->sql, ", %s.%s AS c%zu", m->table,
-                            c->f->column, i);
+            kiln_buf_printf(&s->sql, ", %s.%s AS c%zu", m->table, c->f->column,
+                            i);
         } else {
             kiln_buf_printf(&s->sql, ", NULL AS c%zu", i);
         }
@@ -342,8 +339,7 @@ static void select_sql(const kiln_model *m, const col *cols, size_t ncols,
     kiln_buf_printf(&s->sql, " FROM %s", m->table);
     for (int j = 0; j < njoin; j++)
         kiln_buf_printf(&s->sql, " LEFT JOIN %s r%d ON r%d.id = %s.%s",
-                        joins[j]->ref->table, j, j, m->table,
-                        joins[j]->column);
+                        joins[j]->ref->table, j, j, m->table, joins[j]->column);
     where_sql(m, q, a, s);
 }
 
@@ -389,8 +385,7 @@ static kiln_value link(kiln_ctx *c, const admin_query *q, const char *except,
             kiln_buf_putc(&b, '&');
         kiln_buf_puts(&b, extra);
     }
-    kiln_value v =
-        kiln_value_str_copy(kiln_ctx_arena(c), (kiln_str){b.p, b.n});
+    kiln_value v = kiln_value_str_copy(kiln_ctx_arena(c), (kiln_str){b.p, b.n});
     kiln_buf_deinit(&b);
     return v;
 }
@@ -472,8 +467,10 @@ static kiln_value filters_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
             kiln_value_set(e, "input", kiln_value_cstr("date"));
             const admin_filter *g = admin_query_filter(q, f->name, ADMIN_GTE);
             const admin_filter *l = admin_query_filter(q, f->name, ADMIN_LTE);
-            kiln_value_set(e, "gte", kiln_value_str(g ? g->value : KILN_STR("")));
-            kiln_value_set(e, "lte", kiln_value_str(l ? l->value : KILN_STR("")));
+            kiln_value_set(e, "gte",
+                           kiln_value_str(g ? g->value : KILN_STR("")));
+            kiln_value_set(e, "lte",
+                           kiln_value_str(l ? l->value : KILN_STR("")));
             char *ex = kiln_arena_printf(a, "%s.gte,%s.lte", key, key);
             kiln_value_set(e, "keep", keep(c, q, ex));
         } else if (f->type == KILN_FT_REF) {
@@ -484,13 +481,13 @@ static kiln_value filters_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
             if (cur && kiln_str_to_i64(cur->value, &id) == 0 && id > 0) {
                 kiln_value_set(e, "value", kiln_value_str(cur->value));
                 /* the current choice's label: one row, by id */
-                const char *label = kiln_arena_printf(a, "#%lld",
-                                                      (long long)id);
+                const char *label =
+                    kiln_arena_printf(a, "#%lld", (long long)id);
                 const kiln_field *lf = admin_label_field(f->ref);
                 if (lf) {
-                    char *sql = kiln_arena_printf(
-                        a, "SELECT %s FROM %s WHERE id = $1", lf->column,
-                        f->ref->table);
+                    char *sql =
+                        kiln_arena_printf(a, "SELECT %s FROM %s WHERE id = $1",
+                                          lf->column, f->ref->table);
                     kiln_rows *r = kiln_db_query(db, sql, KILN_INT(id));
                     if (r && kiln_rows_next(r))
                         label = admin_cell_text(r, 0, a);
@@ -508,7 +505,8 @@ static kiln_value filters_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
         }
         kiln_value_set(e, "choices", choices);
         if (f->flags & KILN_FF_OPTIONAL) {
-            const admin_filter *n = admin_query_filter(q, f->name, ADMIN_ISNULL);
+            const admin_filter *n =
+                admin_query_filter(q, f->name, ADMIN_ISNULL);
             char *nk = kiln_arena_printf(a, "p,%s.isnull", key);
             kiln_value empty = kiln_value_list(a);
             kiln_value_push(empty, choice(c, "Any", link(c, q, nk, NULL), !n));
@@ -542,10 +540,9 @@ static kiln_value hierarchy_value(kiln_ctx *c, kiln_dbc *db,
     int fi = kiln_model_field(m, kiln_str_c(ad->date_hierarchy));
     const kiln_field *f = &m->fields[fi];
     kiln_value h = kiln_value_map(a), links = kiln_value_list(a);
-    static const char *const months[] = {"January", "February", "March",
-                                         "April",   "May",      "June",
-                                         "July",    "August",   "September",
-                                         "October", "November", "December"};
+    static const char *const months[] = {
+        "January", "February", "March",     "April",   "May",      "June",
+        "July",    "August",   "September", "October", "November", "December"};
     if (!q->year) {
         /* the years between the first and the last value */
         sqlb s = {0};
@@ -559,8 +556,7 @@ static kiln_value hierarchy_value(kiln_ctx *c, kiln_dbc *db,
             for (int k = 0; k < 2; k++) {
                 int y;
                 if (f->type == KILN_FT_DATETIME)
-                    y = kiln_date_from_days(kiln_row_time(r, k) /
-                                            86400000000LL)
+                    y = kiln_date_from_days(kiln_row_time(r, k) / 86400000000LL)
                             .year;
                 else
                     y = atoi(admin_cell_text(r, k, a));
@@ -574,9 +570,9 @@ static kiln_value hierarchy_value(kiln_ctx *c, kiln_dbc *db,
         for (int y = y0; y0 > 0 && y <= y1 && y < y0 + 50; y++) {
             kiln_value e = kiln_value_map(a);
             kiln_value_set(e, "label", admin_vprintf(c, "%d", y));
-            kiln_value_set(e, "url",
-                           link(c, q, "p,y,m,d",
-                                kiln_arena_printf(a, "y=%d", y)));
+            kiln_value_set(
+                e, "url",
+                link(c, q, "p,y,m,d", kiln_arena_printf(a, "y=%d", y)));
             kiln_value_push(links, e);
         }
     } else if (!q->month) {
@@ -586,9 +582,9 @@ static kiln_value hierarchy_value(kiln_ctx *c, kiln_dbc *db,
             kiln_value e = kiln_value_map(a);
             kiln_value_set(e, "label",
                            admin_vprintf(c, "%s %d", months[mo - 1], q->year));
-            kiln_value_set(e, "url",
-                           link(c, q, "p,m,d",
-                                kiln_arena_printf(a, "m=%d", mo)));
+            kiln_value_set(
+                e, "url",
+                link(c, q, "p,m,d", kiln_arena_printf(a, "m=%d", mo)));
             kiln_value_push(links, e);
         }
     } else {
@@ -604,8 +600,8 @@ static kiln_value hierarchy_value(kiln_ctx *c, kiln_dbc *db,
         }
         for (int d = 1; d <= days; d++) {
             kiln_value e = kiln_value_map(a);
-            kiln_value_set(e, "label", admin_vprintf(c, "%d %s", d,
-                                                     months[q->month - 1]));
+            kiln_value_set(e, "label",
+                           admin_vprintf(c, "%d %s", d, months[q->month - 1]));
             kiln_value_set(e, "url",
                            link(c, q, "p,d", kiln_arena_printf(a, "d=%d", d)));
             kiln_value_push(links, e);
@@ -623,11 +619,9 @@ static int count_rows(kiln_dbc *db, const kiln_model *m, const admin_query *q,
 {
     sqlb s = {0};
     kiln_buf_init(&s.sql);
-    kiln_buf_printf(&s.sql, "SELECT count(*) FROM (SELECT 1 FROM %s",
-                    m->table);
+    kiln_buf_printf(&s.sql, "SELECT count(*) FROM (SELECT 1 FROM %s", m->table);
     where_sql(m, q, a, &s);
-    kiln_buf_printf(&s.sql, " LIMIT %lld) AS capped",
-                    (long long)threshold + 1);
+    kiln_buf_printf(&s.sql, " LIMIT %lld) AS capped", (long long)threshold + 1);
     int rc = kiln_db_scalar_int_a(db, count, s.sql.p, s.p, s.n);
     kiln_buf_deinit(&s.sql);
     if (rc != 0)
@@ -652,9 +646,7 @@ static int count_rows(kiln_dbc *db, const kiln_model *m, const admin_query *q,
 
 static int64_t threshold_setting(void)
 {
-    const kiln_settings *s = kiln_project_settings();
-    int64_t t = s ? kiln_settings_int(s, "admin.count_threshold") : 10000;
-    return t > 0 ? t : 10000;
+    return admin_threshold();
 }
 
 int admin_list(kiln_ctx *c)
@@ -715,12 +707,13 @@ int admin_list(kiln_ctx *c)
         }
         kiln_value_set(row, "id", kiln_value_int(id));
         kiln_value_set(row, "label",
-                       kiln_value_cstr(label && *label
-                                           ? label
-                                           : kiln_arena_printf(
-                                                 a, "#%lld", (long long)id)));
-        kiln_value_set(row, "url", admin_vprintf(c, "%s/%s/%lld/", admin_root(),
-                                                 m->name, (long long)id));
+                       kiln_value_cstr(
+                           label && *label
+                               ? label
+                               : kiln_arena_printf(a, "#%lld", (long long)id)));
+        kiln_value_set(row, "url",
+                       admin_vprintf(c, "%s/%s/%lld/", admin_root(), m->name,
+                                     (long long)id));
         kiln_value_set(row, "cells", cells);
         kiln_value_push(rows, row);
     }
@@ -731,8 +724,7 @@ int admin_list(kiln_ctx *c)
     kiln_rows_close(r);
     uint64_t queries = kiln_db_statements(db) - q0;
 
-    kiln_value ctx =
-        admin_context(c, admin_title(m->label_plural, a));
+    kiln_value ctx = admin_context(c, admin_title(m->label_plural, a));
     if (ctx.type == KILN_VALUE_NULL)
         return KILN_ENOMEM;
     kiln_value model = kiln_value_map(a);
@@ -762,11 +754,11 @@ int admin_list(kiln_ctx *c)
                            kiln_value_cstr(!on    ? "none"
                                            : desc ? "descending"
                                                   : "ascending"));
-            kiln_value_set(h, "url",
-                           link(c, &q, "o,p",
-                                kiln_arena_printf(a, "o=%s%s",
-                                                  on && !desc ? "-" : "",
-                                                  cl->f->name)));
+            kiln_value_set(
+                h, "url",
+                link(c, &q, "o,p",
+                     kiln_arena_printf(a, "o=%s%s", on && !desc ? "-" : "",
+                                       cl->f->name)));
         }
         kiln_value_push(headers, h);
     }
@@ -795,19 +787,19 @@ int admin_list(kiln_ctx *c)
     kiln_value_set(ctx, "actions", acts);
     /* pages */
     kiln_value_set(ctx, "count_text",
-                   exact ? admin_vprintf(c, "%lld %s", (long long)count,
-                                         count == 1 ? m->label
-                                                    : m->label_plural)
-                   : count ? admin_vprintf(c, "About %lld %s",
-                                           (long long)count, m->label_plural)
+                   exact
+                       ? admin_vprintf(c, "%lld %s", (long long)count,
+                                       count == 1 ? m->label : m->label_plural)
+                   : count ? admin_vprintf(c, "About %lld %s", (long long)count,
+                                           m->label_plural)
                            : admin_vprintf(c, "More than %lld %s",
                                            (long long)threshold_setting(),
                                            m->label_plural));
     kiln_value plist = kiln_value_list(a);
     if (exact && pages > 1) {
         for (int64_t p = 1; p <= pages; p++) {
-            bool show = p <= 2 || p > pages - 2 ||
-                        (p >= q.page - 2 && p <= q.page + 2);
+            bool show =
+                p <= 2 || p > pages - 2 || (p >= q.page - 2 && p <= q.page + 2);
             if (!show) {
                 if (p == 3 || p == pages - 2) {
                     kiln_value g = kiln_value_map(a);
@@ -820,24 +812,24 @@ int admin_list(kiln_ctx *c)
             kiln_value_set(e, "n", kiln_value_int(p));
             kiln_value_set(e, "current", kiln_value_bool(p == q.page));
             kiln_value_set(e, "gap", kiln_value_bool(false));
-            kiln_value_set(e, "url",
-                           link(c, &q, "p",
-                                kiln_arena_printf(a, "p=%lld", (long long)p)));
+            kiln_value_set(
+                e, "url",
+                link(c, &q, "p", kiln_arena_printf(a, "p=%lld", (long long)p)));
             kiln_value_push(plist, e);
         }
     }
     kiln_value_set(ctx, "pages", plist);
-    kiln_value_set(ctx, "prev_url",
-                   q.page > 1 ? link(c, &q, "p",
-                                     kiln_arena_printf(a, "p=%lld",
-                                                       (long long)q.page - 1))
-                              : kiln_value_null());
+    kiln_value_set(
+        ctx, "prev_url",
+        q.page > 1 ? link(c, &q, "p",
+                          kiln_arena_printf(a, "p=%lld", (long long)q.page - 1))
+                   : kiln_value_null());
     bool has_next = exact ? q.page < pages : more;
-    kiln_value_set(ctx, "next_url",
-                   has_next ? link(c, &q, "p",
-                                   kiln_arena_printf(a, "p=%lld",
-                                                     (long long)q.page + 1))
-                            : kiln_value_null());
+    kiln_value_set(
+        ctx, "next_url",
+        has_next ? link(c, &q, "p",
+                        kiln_arena_printf(a, "p=%lld", (long long)q.page + 1))
+                 : kiln_value_null());
     kiln_value sizes = kiln_value_list(a);
     static const int sz[] = {20, 50, 100, 200};
     for (size_t i = 0; i < 4; i++) {

@@ -21,15 +21,21 @@
 #include <string.h>
 #include <unistd.h>
 
-static char g_root[128];                  /* "/admin" */
-static const kiln_model **g_models;       /* NULL-terminated; malloc'd */
-static kiln_tpl_set *g_set;               /* the admin's templates */
-static char g_static_v[17];               /* the static files' version */
+static char g_root[128];            /* "/admin" */
+static const kiln_model **g_models; /* NULL-terminated; malloc'd */
+static kiln_tpl_set *g_set;         /* the admin's templates */
+static char g_static_v[17];         /* the static files' version */
+static int64_t g_threshold = 10000; /* admin.count_threshold */
 static const char html_type[] = "text/html; charset=utf-8";
 
 const char *admin_root(void)
 {
     return g_root;
+}
+
+int64_t admin_threshold(void)
+{
+    return g_threshold;
 }
 
 const kiln_model *const *admin_models(void)
@@ -89,8 +95,8 @@ int admin_gate(kiln_ctx *c)
         /* the admin has no login of its own: Kiln's, coming back here
            after (a POST's page is shown again by a GET of its path) */
         kiln_str m = kiln_method(c);
-        bool get = kiln_str_eq(m, KILN_STR("GET")) ||
-                   kiln_str_eq(m, KILN_STR("HEAD"));
+        bool get =
+            kiln_str_eq(m, KILN_STR("GET")) || kiln_str_eq(m, KILN_STR("HEAD"));
         kiln_buf b;
         kiln_buf_init(&b);
         kiln_buf_puts(&b, "/login?next=");
@@ -105,9 +111,8 @@ int admin_gate(kiln_ctx *c)
         return kiln_redirect(c, 303, to ? to : "/login") < 0 ? -1 : 1;
     }
     if (!u->staff)
-        return admin_denied(c, "Only staff users may use the admin.") < 0
-                   ? -1
-                   : 1;
+        return admin_denied(c, "Only staff users may use the admin.") < 0 ? -1
+                                                                          : 1;
     return 0;
 }
 
@@ -328,12 +333,14 @@ int admin_mount(kiln_app *app, const kiln_project *p, const kiln_settings *s,
         pn--;
     if (pn < 2 || path[0] != '/' || pn >= sizeof g_root - 1 ||
         strpbrk(path, "{}?#% ")) {
-        snprintf(err, errlen,
-                 "admin.path '%s' is not a path like \"/admin\"",
+        snprintf(err, errlen, "admin.path '%s' is not a path like \"/admin\"",
                  path ? path : "");
         return KILN_EINVAL;
     }
     snprintf(g_root, sizeof g_root, "%.*s", (int)pn, path);
+    g_threshold = kiln_settings_int(s, "admin.count_threshold");
+    if (g_threshold < 1)
+        g_threshold = 1;
     /* the models: every model of the app but Kiln's own */
     const kiln_model *const *ms = p->models ? p->models : p->api_models;
     size_t n = 0;

@@ -13,8 +13,7 @@ const char *admin_field_text(const kiln_field *f, const void *obj,
                              kiln_arena *a)
 {
     if (f->type == KILN_FT_MANY) {
-        const kiln_ids *ids =
-            (const kiln_ids *)((const char *)obj + f->offset);
+        const kiln_ids *ids = (const kiln_ids *)((const char *)obj + f->offset);
         kiln_buf b;
         kiln_buf_init(&b);
         for (size_t i = 0; i < ids->n; i++)
@@ -95,15 +94,15 @@ const kiln_field *admin_label_field(const kiln_model *m)
     return NULL;
 }
 
-const char *admin_row_label(const kiln_model *m, const void *obj,
-                            kiln_arena *a)
+const char *admin_row_label(const kiln_model *m, const void *obj, kiln_arena *a)
 {
     const kiln_field *f = admin_label_field(m);
     const char *s = f ? admin_field_text(f, obj, a) : "";
     if (*s)
         return s;
-    s = kiln_arena_printf(a, "%s #%lld", admin_title(m->label, a),
-                          (long long)*(const int64_t *)((const char *)obj + m->fields[0].offset));
+    s = kiln_arena_printf(
+        a, "%s #%lld", admin_title(m->label, a),
+        (long long)*(const int64_t *)((const char *)obj + m->fields[0].offset));
     return s ? s : "";
 }
 

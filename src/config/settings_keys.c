@@ -398,7 +398,7 @@ const char *const settings_sections[] = {
     "pubsub",    "app",     "static",   "templates", "logging",  "ws",
     "sse",       "tasks",   "services", "api",       "types",    "auth",
     "auth.oidc", "roles",   "session",  "csrf",      "security", "frontend",
-    "ssr",       "cors",    "extra",    NULL};
+    "ssr",       "cors",    "admin",    "extra",     NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

@@ -66,8 +66,8 @@ static const char *misfit(const kiln_field *f, int need)
         return column ? NULL : "has no column a list can show";
     case NEED_TEXT:
         return column && is_text(f) ? NULL
-                                     : "is not a string, text, email or url "
-                                       "field";
+                                    : "is not a string, text, email or url "
+                                      "field";
     case NEED_FILTER:
         return column && is_filterable(f)
                    ? NULL
@@ -124,8 +124,8 @@ static int name_list(model_set *s, const char *file, const kiln_model *m,
         for (size_t j = 0; j < i; j++)
             if (strcmp(names[j], name) == 0) {
                 model_error(errs, file, it->line, it->column,
-                            "[admin] %.*s: '%s' is listed twice",
-                            (int)e->key.n, e->key.p, name);
+                            "[admin] %.*s: '%s' is listed twice", (int)e->key.n,
+                            e->key.p, name);
                 rc = KILN_EINVAL;
             }
         if (need == NEED_MODEL)
@@ -170,8 +170,8 @@ static int parse_booleans(model_set *s, const char *file, const kiln_model *m,
                           const toml_value *t, kiln_model_admin *a,
                           kiln_buf *errs)
 {
-    static const char *const ops[] = {"=",  "!=",  "<",     "<=",
-                                      ">",  ">=",  "set",   "empty"};
+    static const char *const ops[] = {
+        "=", "!=", "<", "<=", ">", ">=", "set", "empty"};
     if (t->type != TOML_TABLE) {
         model_error(errs, file, t->line, t->column,
                     "[admin] booleans is a table: NAME = { field = \"due\", "
@@ -235,8 +235,8 @@ static int parse_booleans(model_set *s, const char *file, const kiln_model *m,
         bool op_ok = false;
         for (size_t k = 0; x->op && k < sizeof ops / sizeof ops[0]; k++)
             op_ok |= strcmp(x->op, ops[k]) == 0;
-        bool unary = op_ok && (strcmp(x->op, "set") == 0 ||
-                               strcmp(x->op, "empty") == 0);
+        bool unary =
+            op_ok && (strcmp(x->op, "set") == 0 || strcmp(x->op, "empty") == 0);
         if (!f || misfit(f, NEED_COLUMN)) {
             model_error(errs, file, v->line, v->column,
                         "[admin.booleans] %s: field '%s' is not a field of "
@@ -251,8 +251,8 @@ static int parse_booleans(model_set *s, const char *file, const kiln_model *m,
             rc = KILN_EINVAL;
         } else if (unary != !x->value) {
             model_error(errs, file, v->line, v->column,
-                        "[admin.booleans] %s: op '%s' %s a value", x->name,
-                        x->op, unary ? "takes no" : "needs");
+                        "[admin.booleans] %s: op '%s' %s", x->name, x->op,
+                        unary ? "takes no value" : "needs a value");
             rc = KILN_EINVAL;
         }
         if (!x->label)

@@ -140,25 +140,17 @@ def test_admin_change_list():
             [("bulk %03d" % i,) for i in range(60)])
         con.commit()
         con.close()
-        st, html, r = page(b, "/admin/task/?n=20")
+        st, html, r = page(b, "/admin/task/?n=20&p=2")
         eq(r.getheader("X-Admin-Queries"), "2", "still two queries")
-        b2 = html
+        check("66 tasks" in html and 'rel="next"' in html and
+              'rel="prev"' in html, "page 2 of 4")
 
 
 def test_admin_count_free():
-    with Board() as b:
-        with open(os.path.join(b.root, "kiln.toml"), "a") as f:
-            f.write("\n[admin]\ncount_threshold = 3\n")
-        b.proc.terminate()
-        b.proc.wait()
-        import subprocess
-        from kilncli import env_for, get_when_up
-        b.proc = subprocess.Popen(
-            [os.path.join(b.root, "dist", "board"), "--port", str(b.port),
-             "--root", b.root], env=env_for(b.env), stdout=b.log,
-            stderr=subprocess.STDOUT)
-        get_when_up(b.port, "/")
-        b.sessions = {}
+    board = Board()
+    with open(os.path.join(board.root, "kiln.toml"), "a") as f:
+        f.write("\n[admin]\ncount_threshold = 3\n")
+    with board as b:
         st, html, _ = page(b, "/admin/task/?n=20")
         eq(st, 200, html[:300])
         check("More than 3 tasks" in html, "no total past the threshold")
@@ -229,7 +221,7 @@ def test_admin_forms_and_delete():
         check(XSS not in html and "&lt;script&gt;" in html, "list escaped")
         # edit
         st, _, r = post_form(b, loc, [("project", "2"), ("title", "Renamed"),
-                                      ("status", "done"),
+                                      ("status", "done"), ("due", ""),
                                       ("priority", "low")])
         eq(st, 303, "changed")
         eq(r.getheader("Location"), "/admin/task/", "save: to the list")
@@ -271,7 +263,10 @@ def test_admin_json_endpoints():
            body)
         st, body, _ = page(b, "/admin/search?q=safari")
         d = json.loads(body)
-        eq(d["results"], [{"id": 4, "label": "Fix the broken hero image on "
+        eq(d["results"], [{"id": 3, "label": "Chen", "model": "comment",
+                           "model_label": "Comments",
+                           "url": "/admin/comment/3/"},
+                          {"id": 4, "label": "Fix the broken hero image on "
                            "Safari", "model": "task", "model_label": "Tasks",
                            "url": "/admin/task/4/"}], body)
         st, body, _ = page(b, "/admin/project/autocomplete?q=x", who="ben")
