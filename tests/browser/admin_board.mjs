@@ -14,8 +14,12 @@ import { axe, backgroundLuminance, noHorizontalOverflow } from './admin_checks.m
 const XSS = '<img src=x onerror="window.pwned=1;alert(1)">"\'&';
 const PASSWORD = 'kiln-board-demo';
 
-const shot = (page, dir, name) =>
-  page.screenshot({ path: path.join(dir, `admin-${name}.png`), fullPage: true });
+// each page type: the whole page, and the viewport alone (docs/img/admin-*.png
+// are copies of the latter)
+async function shot(page, dir, name) {
+  await page.screenshot({ path: path.join(dir, `admin-${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(dir, `view-${name}.png`) });
+}
 
 async function login(page, base, who, next) {
   await page.context().clearCookies();
@@ -95,6 +99,7 @@ await run(async (base, artefacts, { page }) => {
   const id = (new URL(page.url()).pathname.match(/\/admin\/task\/(\d+)\//) || [])[1];
   check(id, 'save and continue stays on the new task: ' + page.url());
   check(await page.inputValue('#id_title') === 'Browser-made task', 'the saved title');
+  await axe(page, 'a change form');
 
   // edit, with an XSS payload in every text field
   await page.fill('#id_title', XSS);
