@@ -29,7 +29,8 @@ await run(async (base, artefacts, { page }) => {
       await axe(page, `${name} (${scheme})`);
       const lum = await backgroundLuminance(page);
       check(scheme === 'dark' ? lum < 0.05 : lum > 0.8, `${name} ${scheme} background luminance ${lum}`);
-      await shot(page, artefacts, `${name}-${scheme}`);
+      if (scheme === 'light' || name === 'list')
+        await shot(page, artefacts, `${name}-${scheme}`);
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });

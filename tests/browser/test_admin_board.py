@@ -23,5 +23,5 @@ def test_admin_on_the_board():
         con.commit()
         con.close()
         browsertest.scenario("admin_board.mjs", "http://127.0.0.1:%d" % b.port,
-                             folder, timeout=150)
-test_admin_on_the_board.timeout = 300
+                             folder, timeout=300)
+test_admin_on_the_board.timeout = 480

@@ -9,5 +9,5 @@ from adminfixture import Fixture
 def test_admin_assets_on_contract_pages():
     folder = browsertest.artefacts(test_admin_assets_on_contract_pages)
     with Fixture() as f:
-        browsertest.scenario("admin_ui.mjs", f.base, folder, timeout=150)
-test_admin_assets_on_contract_pages.timeout = 180
+        browsertest.scenario("admin_ui.mjs", f.base, folder, timeout=240)
+test_admin_assets_on_contract_pages.timeout = 300
