@@ -370,6 +370,8 @@ int cli_load_settings(int argc, char **argv, const char *const *own,
 int cmd_migrate(int argc, char **argv);
 /** kiln tasks [show|retry|delete|add]: cli/tasks.c. */
 int cmd_tasks(int argc, char **argv);
+/** kiln audit [--model M] [--id N] [--limit N] [--json]: cli/audit.c. */
+int cmd_audit(int argc, char **argv);
 /** kiln user create|set-password|list: cli/user.c. */
 int cmd_user(int argc, char **argv);
 /** kiln token create|list|revoke: cli/user.c. */

@@ -767,6 +767,8 @@ static void emit_api(kiln_buf *b, const kiln_model_api *a, const char *sym)
                     a->page_size, a->max_page_size);
     if (a->access && a->access < 4)
         kiln_buf_printf(b, "    .access = %s,\n", access[a->access]);
+    if (a->audit)
+        kiln_buf_puts(b, "    .audit = true,\n");
     kiln_buf_printf(b, "    .line = %d, .col = %d,\n};\n", a->line, a->col);
 }
 

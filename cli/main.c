@@ -27,6 +27,8 @@ static const struct command {
     {"render", cmd_render, "render a template: kiln render FILE [--context J]"},
     {"tasks", cmd_tasks,
      "list, retry, delete or add background tasks (kiln tasks --failed)"},
+    {"audit", cmd_audit,
+     "list the audit log: kiln audit [--model M] [--id N] [--limit N]"},
     {"user", cmd_user, "create users, set passwords, list them"},
     {"token", cmd_token, "create, list or revoke API tokens"},
     {"__errpage", cmd_errpage, NULL},

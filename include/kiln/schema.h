@@ -288,6 +288,8 @@ typedef struct kiln_model_api {
     uint32_t page_size;     /**< a list's default limit (20) */
     uint32_t max_page_size; /**< the largest limit accepted (100) */
     uint32_t access;        /**< KILN_API_DEFAULT, _PUBLIC... */
+    bool audit;             /**< audit = true: writes are recorded in the
+                                 audit log (kiln/audit.h), via "api" */
     int line, col;          /**< where [api] is declared */
 } kiln_model_api;
 

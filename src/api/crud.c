@@ -12,9 +12,13 @@
  *
  * Each write runs in one transaction with the author's hooks (kiln/api.h)
  * inside it. SQL is built from the model's columns and typed $N parameters
- * only; a value never enters the text.
+ * only; a value never enters the text. A model whose file says
+ * [api] audit = true has each write recorded in the audit log
+ * (kiln/audit.h, via "api") in the write's transaction: its writes always
+ * take the lock-and-read path, which has the row before.
  */
 #include "api/api_impl.h"
+#include "kiln/audit.h"
 #include "auth/perm.h"
 #include "model/model.h"
 #include "model/runtime.h"
@@ -381,6 +385,23 @@ static bool h_update(const kiln_api_hooks *h)
     return h && (h->before_update || h->after_update);
 }
 
+/* True when m's writes through the API are recorded in the audit log. */
+static bool audited(const kiln_model *m)
+{
+    return m->api && m->api->audit;
+}
+
+/* Records a write of row id in the audit log when m is audited (in the
+   write's transaction). 0 or a database error. */
+static int audit(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
+                 kiln_audit_action act, const void *before, const void *after)
+{
+    if (!audited(m))
+        return 0;
+    return kiln_audit_record(db, kiln_user_current(c), m, id, act, before,
+                             after, "api");
+}
+
 /* Ends a failed write: rolls back, then answers rc when nothing has. */
 static int give_up(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int rc)
 {
@@ -708,18 +729,22 @@ int api_create(kiln_ctx *c)
     if (!kiln_model_from_body(c, db, m, KILN_DECODE_CREATE, obj, NULL))
         return 0;
     const kiln_api_hooks *h = kiln_api_hooks_of(m->name);
-    if (!h || (!h->before_create && !h->after_create)) {
+    if (!audited(m) && (!h || (!h->before_create && !h->after_create))) {
         /* nothing runs around it: the INSERT is its own transaction (with
            its links, kiln_model_insert makes one) */
         int rc = kiln_model_insert(db, m, obj);
         return rc ? kiln_model_fail(c, db, m, rc) : send_row(c, 201, m, obj);
     }
+    if (audited(m))
+        kiln_user_current(c); /* resolved before the transaction */
     int rc = kiln_db_begin(db);
     if (rc)
         return kiln_db_fail(c, db);
     rc = run_hook(c, db, h ? h->before_create : NULL, obj);
     if (rc == 0)
         rc = kiln_model_insert(db, m, obj);
+    if (rc == 0)
+        rc = audit(c, db, m, row_id(m, obj), KILN_AUDIT_ADD, NULL, obj);
     if (rc == 0)
         rc = run_hook(c, db, h ? h->after_create : NULL, obj);
     if (rc)
@@ -792,7 +817,7 @@ static int update(kiln_ctx *c, kiln_decode_mode mode)
     if (!kiln_model_from_body(c, db, m, mode, obj, &given))
         return 0;
     const kiln_api_hooks *h = kiln_api_hooks_of(m->name);
-    if (plain_write(c, h) && !h_update(h)) {
+    if (plain_write(c, h) && !h_update(h) && !audited(m)) {
         /* one UPDATE ... RETURNING: it sets what the body gave (PATCH) or
            every writable field (PUT) and reads the row back, as stored */
         *(int64_t *)((char *)obj + m->fields[0].offset) = id;
@@ -800,6 +825,8 @@ static int update(kiln_ctx *c, kiln_decode_mode mode)
                                    mode == KILN_DECODE_PATCH ? &given : NULL);
         return rc ? kiln_model_fail(c, db, m, rc) : send_row(c, 200, m, obj);
     }
+    if (audited(m))
+        kiln_user_current(c); /* resolved before the transaction */
     int rc = kiln_db_begin(db);
     if (rc)
         return kiln_db_fail(c, db);
@@ -810,6 +837,13 @@ static int update(kiln_ctx *c, kiln_decode_mode mode)
         kiln_db_rollback(db);
         return 0;
     }
+    void *before = NULL;
+    if (audited(m)) {
+        /* the row before, as the merge below overwrites cur */
+        if (!(before = kiln_alloc(c, m->size)))
+            return give_up(c, db, m, KILN_ENOMEM);
+        memcpy(before, cur, m->size);
+    }
     if (mode == KILN_DECODE_PATCH) {
         merge_patch(m, cur, obj, &given); /* hooks see the whole row */
         obj = cur;
@@ -819,6 +853,8 @@ static int update(kiln_ctx *c, kiln_decode_mode mode)
     if (rc == 0)
         rc = kiln_model_update(db, m, obj,
                                mode == KILN_DECODE_PATCH ? &given : NULL);
+    if (rc == 0)
+        rc = audit(c, db, m, id, KILN_AUDIT_CHANGE, before, obj);
     if (rc == 0)
         rc = run_hook(c, db, h ? h->after_update : NULL, obj);
     if (rc)
@@ -850,7 +886,8 @@ int api_delete(kiln_ctx *c)
     if (!cur)
         return KILN_ENOMEM;
     const kiln_api_hooks *h = kiln_api_hooks_of(m->name);
-    if (plain_write(c, h) && (!h || (!h->before_delete && !h->after_delete))) {
+    if (plain_write(c, h) && !audited(m) &&
+        (!h || (!h->before_delete && !h->after_delete))) {
         int rc = kiln_model_delete(db, m, id); /* its own transaction */
         if (rc)
             return kiln_model_fail(c, db, m, rc);
@@ -858,6 +895,8 @@ int api_delete(kiln_ctx *c)
         kiln_set_status(c, 204);
         return kiln_send(c);
     }
+    if (audited(m))
+        kiln_user_current(c); /* resolved before the transaction */
     int rc = kiln_db_begin(db);
     if (rc)
         return kiln_db_fail(c, db);
@@ -871,6 +910,8 @@ int api_delete(kiln_ctx *c)
     rc = run_hook(c, db, h ? h->before_delete : NULL, cur);
     if (rc == 0)
         rc = kiln_model_delete(db, m, id);
+    if (rc == 0)
+        rc = audit(c, db, m, id, KILN_AUDIT_DELETE, cur, NULL);
     if (rc == 0)
         rc = run_hook(c, db, h ? h->after_delete : NULL, cur);
     if (rc)

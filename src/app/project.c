@@ -6,6 +6,7 @@
 #include "app/errpage.h"
 #include "app/pages.h"
 #include "app/project.h"
+#include "audit/audit_impl.h"
 #include "frontend/ssr.h"
 #include "auth/auth_impl.h"
 #include "auth/oidc.h"
@@ -499,6 +500,8 @@ int project_open(const kiln_project *p, int argc, char **argv, bool test,
             goto fail;
         kiln_db_set_default(r->db);
         check_migrated(p, s);
+        if (audit_retention_start(s, g_root, err, sizeof err) != 0)
+            goto fail;
     }
     if (add_tasks(r->app, p, s, err, sizeof err) != 0)
         goto fail;
@@ -533,6 +536,7 @@ fail_early: /* before the pages were set up */
 
 void project_close(project_run *r)
 {
+    audit_retention_stop();
     ssr_stop();
     kiln_pubsub_set_default(NULL);
     kiln_pubsub_free(r->ps);

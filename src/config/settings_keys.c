@@ -327,6 +327,9 @@ const settings_key settings_keys[] = {
     {"tasks", "keep_done_hours", "tasks.keep_done_hours", SETTINGS_INT, "168",
      0, 87600, NULL, "done tasks are deleted after (0: at once)", false,
      NULL},
+    {"audit", "keep_days", "audit.keep_days", SETTINGS_INT, "0", 0, 36500,
+     NULL, "audit log entries older than this many days are deleted (0: "
+     "kept forever)", false, NULL},
     {"services", "enabled", "services.enabled", SETTINGS_BOOL, "true", 0, 1,
      NULL, "start the app's services in this process", false, NULL},
     {"auth", "password_min_length", "auth.password_min_length", SETTINGS_INT,
@@ -398,7 +401,7 @@ const char *const settings_sections[] = {
     "pubsub",    "app",     "static",   "templates", "logging",  "ws",
     "sse",       "tasks",   "services", "api",       "types",    "auth",
     "auth.oidc", "roles",   "session",  "csrf",      "security", "frontend",
-    "ssr",       "cors",    "admin",    "extra",     NULL};
+    "ssr",       "cors",    "admin",    "extra",     "audit",    NULL};
 
 int settings_key_find(const char *section, size_t sn, const char *key,
                       size_t kn)

@@ -19,7 +19,7 @@
 #include <time.h>
 
 static const db_builtin *const parts[] = {&tasks_schema, &auth_schema,
-                                          &session_schema};
+                                          &session_schema, &audit_schema};
 #define NPARTS (sizeof parts / sizeof parts[0])
 
 static bool pg(kiln_dbc *db)

@@ -94,6 +94,8 @@ extern const db_builtin tasks_schema;
 extern const db_builtin auth_schema;
 /** The sessions' table (auth/session_schema.c). */
 extern const db_builtin session_schema;
+/** The audit log's table (audit/schema.c). */
+extern const db_builtin audit_schema;
 
 /** The PostgreSQL advisory lock that serialises migration runs. */
 #define DB_MIGRATE_LOCK "4812375101"

@@ -16,6 +16,8 @@
  *   max_page_size = 100
  *   permissions = "roles"              # "public", "authenticated"; default:
  *                                      # "roles" when kiln.toml has [roles]
+ *   audit = true                       # writes go to the audit log
+ *                                      # (kiln/audit.h); default false
  */
 #include "model/model.h"
 
@@ -256,11 +258,20 @@ int model_parse_api(model_set *s, const char *file, kiln_model *m,
                             "\"authenticated\" or \"roles\"");
                 r = KILN_EINVAL;
             }
+        } else if (strcmp(k, "audit") == 0) {
+            const toml_value *v = e->value;
+            if (v->type != TOML_BOOLEAN) {
+                model_error(errs, file, v->line, v->column,
+                            "[api] audit is true or false");
+                r = KILN_EINVAL;
+            } else {
+                a->audit = v->u.boolean;
+            }
         } else {
             model_error(errs, file, e->line, e->column,
                         "unknown key '%.*s' in [api] (operations, path, "
                         "filters, ordering, search, expand, page_size, "
-                        "max_page_size, permissions)",
+                        "max_page_size, permissions, audit)",
                         (int)e->key.n, e->key.p);
             r = KILN_EINVAL;
         }

@@ -34,6 +34,7 @@ static kiln_dbc *open_db(void)
         kiln_db_exec(db,
                      "DROP TABLE IF EXISTS kiln_token, kiln_user_role, "
                      "kiln_user, kiln_session, kiln_tasks, kiln_task_ticks, "
+                     "kiln_audit, "
                      "kiln_schema");
     if (kiln_db_migrate_kiln(db, KILN_MIGRATE_APPLY, NULL, err, sizeof err) < 1)
         test_fail(__FILE__, __LINE__, "migrate: %s", err);

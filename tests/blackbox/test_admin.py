@@ -230,6 +230,16 @@ def test_admin_forms_and_delete():
            ("Renamed", "done", 2, None), "every field of the form written")
         eq(con.execute("SELECT count(*) FROM task_tags WHERE task_id = ?",
                        (tid,)).fetchone()[0], 0, "no tags sent: none")
+        # the history: both writes, by ana, the payload escaped
+        st, html, _ = page(b, loc + "history")
+        eq(st, 200, html[:300])
+        check('<table class="history">' in html, html)
+        check(html.count("<tr>") == 3, "a header and two entries: " + html)
+        check("added" in html and "changed" in html and "Ana" in html, html)
+        check(XSS not in html and "&lt;script&gt;" in html, "history escaped")
+        st, html, _ = page(b, "/admin/")
+        check('<ul class="recent-actions">' in html and "Renamed" in html,
+              "the dashboard's recent actions")
         # delete: the confirmation lists the cascade
         st, html, _ = page(b, "/admin/task/2/delete")
         eq(st, 200, html[:300])
@@ -250,6 +260,9 @@ def test_admin_forms_and_delete():
         eq(con.execute("SELECT count(*) FROM task").fetchone()[0], 5, "gone")
         eq(con.execute("SELECT count(*) FROM comment").fetchone()[0], 0,
            "their comments cascaded")
+        eq(con.execute("SELECT count(*) FROM kiln_audit WHERE model = 'task'"
+                       " AND action = 'delete' AND via = 'admin'").fetchone()[0],
+           2, "an audit entry per deleted task, as a single delete")
         con.close()
 
 

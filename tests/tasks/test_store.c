@@ -71,17 +71,17 @@ TEST(kiln_migrations_apply_once_and_report)
     char *out = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&out, &n);
-    /* the task queue's step, the users' (auth/schema.c) and the sessions'
-       (auth/session_schema.c) */
+    /* the task queue's step, the users' (auth/schema.c), the sessions'
+       (auth/session_schema.c) and the audit log's (audit/schema.c) */
     CHECK_INT(kiln_db_migrate_kiln(db, KILN_MIGRATE_STATUS, f, err, sizeof err),
-              3);
+              4);
     fflush(f);
     CHECK(strstr(out, "  pending  kiln: tasks 1 (the task queue") != NULL);
     int v = -1;
     CHECK_INT(db_builtin_version(db, "tasks", &v), 0);
     CHECK_INT(v, 0);
     CHECK_INT(kiln_db_migrate_kiln(db, KILN_MIGRATE_APPLY, f, err, sizeof err),
-              3);
+              4);
     CHECK_INT(kiln_db_migrate_kiln(db, KILN_MIGRATE_APPLY, f, err, sizeof err),
               0);
     CHECK_INT(kiln_db_migrate_kiln(db, KILN_MIGRATE_CHECK, f, err, sizeof err),

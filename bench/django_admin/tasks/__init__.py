@@ -1,0 +1,1 @@
+"""The task model of bench/admin_bench.py for Django's admin."""
