@@ -8,6 +8,8 @@ namespace KilnAdmin {
   export interface Option<T> {
     label: string;
     detail?: string;
+    /** A class for its <li> ("load-more"). */
+    className?: string;
     value: T;
   }
 
@@ -58,8 +60,9 @@ namespace KilnAdmin {
     }
 
     /** Shows options (replacing the previous ones); keeps the active
-     * position when keep (after "load more"), else none is active. */
-    show(options: Option<T>[], keep = false): void {
+     * position when keep (after "load more"), else none is active. With
+     * reveal false the options are only kept, for the next ArrowDown. */
+    show(options: Option<T>[], keep = false, reveal = true): void {
       const was = keep ? this.active : -1;
       this.options = options;
       this.list.replaceChildren(...options.map((o, i) => {
@@ -68,9 +71,11 @@ namespace KilnAdmin {
                       el('span', { class: 'option-label' }, o.label));
         if (o.detail)
           li.append(el('span', { class: 'option-detail' }, o.detail));
+        if (o.className)
+          li.className = o.className;
         return li;
       }));
-      this.list.hidden = options.length === 0;
+      this.list.hidden = !reveal || options.length === 0;
       this.input.setAttribute('aria-expanded', String(!this.list.hidden));
       this.setActive(Math.min(was, options.length - 1));
     }
