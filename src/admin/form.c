@@ -105,13 +105,14 @@ static const kiln_form_field *sent(const kiln_form_field *ff, size_t n,
 
 /* One field's template value. */
 static kiln_value field_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
-                              const kiln_field *f, const void *obj,
-                              const kiln_form_field *ff, size_t nff,
-                              const kiln_errors *errs, bool readonly)
+                              const kiln_field *f, const char *name,
+                              const void *obj, const kiln_form_field *ff,
+                              size_t nff, const kiln_errors *errs,
+                              bool readonly)
 {
     kiln_arena *a = kiln_ctx_arena(c);
     kiln_value e = kiln_value_map(a);
-    kiln_value_set(e, "name", kiln_value_cstr(f->name));
+    kiln_value_set(e, "name", kiln_value_cstr(name));
     kiln_value_set(e, "label", kiln_value_cstr(admin_title(f->label, a)));
     kiln_value_set(e, "help",
                    f->help ? kiln_value_cstr(f->help) : kiln_value_null());
@@ -124,7 +125,7 @@ static kiln_value field_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
     kiln_value_set(e, "required", kiln_value_bool(required && !ro));
     /* the value: as sent (a form with errors), else the row's */
     const char *val = "";
-    const kiln_form_field *s = ff ? sent(ff, nff, f->name) : NULL;
+    const kiln_form_field *s = ff ? sent(ff, nff, name) : NULL;
     if (s)
         val = kiln_arena_strndup(a, s->value.p ? s->value.p : "", s->value.n);
     else if (obj)
@@ -236,7 +237,7 @@ static kiln_value field_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
         } else if (ff) {
             for (size_t i = 0; i < nff && n < 256; i++) {
                 int64_t id;
-                if (kiln_str_eq(ff[i].name, kiln_str_c(f->name)) &&
+                if (kiln_str_eq(ff[i].name, kiln_str_c(name)) &&
                     kiln_str_to_i64(ff[i].value, &id) == 0)
                     ids[n++] = id;
             }
@@ -291,7 +292,7 @@ static kiln_value field_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
     /* the model layer's message for it */
     const char *err = NULL;
     char ptr[80];
-    snprintf(ptr, sizeof ptr, "/%s", f->name);
+    snprintf(ptr, sizeof ptr, "/%s", name);
     for (size_t i = 0; errs && i < errs->n && !err; i++)
         if (strcmp(errs->items[i].pointer, ptr) == 0 ||
             (strncmp(errs->items[i].pointer, ptr, strlen(ptr)) == 0 &&
@@ -299,6 +300,291 @@ static kiln_value field_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
             err = errs->items[i].detail;
     kiln_value_set(e, "error", err ? kiln_value_cstr(err) : kiln_value_null());
     return e;
+}
+
+/* ---- inlines: child rows edited on the parent's page ---------------- */
+
+#define INLINE_MAX 100
+
+/* The ref field of child pointing at parent, or NULL. */
+static const kiln_field *ref_to(const kiln_model *child,
+                                const kiln_model *parent)
+{
+    for (uint32_t i = 0; i < child->nfields; i++)
+        if (child->fields[i].type == KILN_FT_REF &&
+            child->fields[i].ref == parent)
+            return &child->fields[i];
+    return NULL;
+}
+
+/* The child model named name, or NULL. */
+static const kiln_model *inline_model(const char *name)
+{
+    return admin_model_named(kiln_str_c(name));
+}
+
+/* Whether field f of child cm appears in its inline rows. */
+static bool inline_field(const kiln_model *cm, const kiln_field *rf,
+                         const kiln_field *f)
+{
+    return f != rf && !(f->flags & (KILN_FF_PK | KILN_FF_WRITE_ONLY)) &&
+           shown(cm, f) && f->type != KILN_FT_MANY;
+}
+
+/* One inline row's fields: [{...field_value}] named CHILD-N-FIELD. */
+static kiln_value inline_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *cm,
+                             const kiln_field *rf, const char *prefix,
+                             const void *obj, const kiln_form_field *ff,
+                             size_t nff, const kiln_errors *errs, bool readonly)
+{
+    kiln_arena *a = kiln_ctx_arena(c);
+    kiln_value list = kiln_value_list(a);
+    for (uint32_t i = 0; i < cm->nfields; i++) {
+        const kiln_field *f = &cm->fields[i];
+        if (!inline_field(cm, rf, f))
+            continue;
+        char *name = kiln_arena_printf(a, "%s-%s", prefix, f->name);
+        if (name)
+            kiln_value_push(list, field_value(c, db, cm, f, name, obj, ff, nff,
+                                              errs, readonly));
+    }
+    return list;
+}
+
+/* The inlines of m's row id: [{model, label, total, headers, rows:
+   [{prefix, id, fields}], empty}]. */
+static kiln_value inlines_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                                int64_t id, const kiln_form_field *ff,
+                                size_t nff, const kiln_errors *errs,
+                                bool readonly)
+{
+    kiln_arena *a = kiln_ctx_arena(c);
+    kiln_value out = kiln_value_list(a);
+    const kiln_model_admin *ad = m->admin;
+    for (uint32_t k = 0; id && ad && k < ad->ninlines; k++) {
+        const kiln_model *cm = inline_model(ad->inlines[k]);
+        const kiln_field *rf = cm ? ref_to(cm, m) : NULL;
+        if (!rf || !admin_can(c, cm, ADMIN_VIEW))
+            continue;
+        bool ro = readonly || !admin_can(c, cm, ADMIN_CHANGE);
+        kiln_filter flt = {rf->name, KILN_OP_EQ, KILN_INT(id)};
+        kiln_list_opts o = {
+            .filters = &flt, .nfilters = 1, .limit = INLINE_MAX};
+        kiln_model_rows rows = {0};
+        if (kiln_model_list(db, cm, &o, &rows) != 0)
+            continue;
+        kiln_value e = kiln_value_map(a), rl = kiln_value_list(a),
+                   heads = kiln_value_list(a);
+        for (uint32_t i = 0; i < cm->nfields; i++)
+            if (inline_field(cm, rf, &cm->fields[i]))
+                kiln_value_push(heads, kiln_value_cstr(admin_title(
+                                           cm->fields[i].label, a)));
+        size_t n = rows.n;
+        for (size_t r = 0; r < n; r++) {
+            const void *obj = (const char *)rows.v + r * cm->size;
+            char *prefix = kiln_arena_printf(a, "%s-%zu", cm->name, r);
+            kiln_value row = kiln_value_map(a);
+            kiln_value_set(row, "prefix", kiln_value_cstr(prefix));
+            kiln_value_set(
+                row, "id",
+                kiln_value_int(*(const int64_t *)((const char *)obj +
+                                                  cm->fields[0].offset)));
+            kiln_value_set(
+                row, "fields",
+                inline_row(c, db, cm, rf, prefix, obj, ff, nff, errs, ro));
+            kiln_value_push(rl, row);
+        }
+        /* rows added on the page that did not save (errors): shown again */
+        int64_t total = 0;
+        char key[96];
+        snprintf(key, sizeof key, "%s-TOTAL", cm->name);
+        const kiln_form_field *t = ff ? sent(ff, nff, key) : NULL;
+        if (t && kiln_str_to_i64(t->value, &total) == 0)
+            for (int64_t r = (int64_t)n; r < total && r < INLINE_MAX; r++) {
+                char *prefix =
+                    kiln_arena_printf(a, "%s-%lld", cm->name, (long long)r);
+                kiln_value row = kiln_value_map(a);
+                kiln_value_set(row, "prefix", kiln_value_cstr(prefix));
+                kiln_value_set(row, "id", kiln_value_null());
+                kiln_value_set(
+                    row, "fields",
+                    inline_row(c, db, cm, rf, prefix, NULL, ff, nff, errs, ro));
+                kiln_value_push(rl, row);
+            }
+        kiln_value_set(e, "model", kiln_value_cstr(cm->name));
+        kiln_value_set(e, "label",
+                       kiln_value_cstr(admin_title(cm->label_plural, a)));
+        kiln_value_set(e, "readonly", kiln_value_bool(ro));
+        kiln_value_set(e, "can_delete",
+                       kiln_value_bool(!ro && admin_can(c, cm, ADMIN_DELETE)));
+        kiln_value_set(e, "total", kiln_value_int((int64_t)kiln_value_len(rl)));
+        kiln_value_set(e, "headers", heads);
+        kiln_value_set(e, "rows", rl);
+        char *ep = kiln_arena_printf(a, "%s-__prefix__", cm->name);
+        kiln_value_set(
+            e, "empty",
+            ro || !admin_can(c, cm, ADMIN_ADD)
+                ? kiln_value_null()
+                : inline_row(c, db, cm, rf, ep, NULL, NULL, 0, NULL, false));
+        kiln_value_set(e, "empty_prefix", kiln_value_cstr(ep));
+        kiln_value_push(out, e);
+    }
+    return out;
+}
+
+/* The sent fields named PREFIX-NAME, as NAME, into out; datetimes given
+   an offset. Returns how many. */
+static size_t prefixed(kiln_ctx *c, const kiln_model *cm, const char *prefix,
+                       const kiln_form_field *ff, size_t n,
+                       kiln_form_field *out, bool *any)
+{
+    size_t pn = strlen(prefix), k = 0;
+    *any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (ff[i].name.n <= pn + 1 || memcmp(ff[i].name.p, prefix, pn) != 0 ||
+            ff[i].name.p[pn] != '-')
+            continue;
+        kiln_str name = {ff[i].name.p + pn + 1, ff[i].name.n - pn - 1};
+        int fi = kiln_model_field(cm, name);
+        if (fi < 0 || !writable(cm, &cm->fields[fi]))
+            continue;
+        out[k] = ff[i];
+        out[k].name = name;
+        const kiln_field *f = &cm->fields[fi];
+        if (f->type == KILN_FT_DATETIME &&
+            (ff[i].value.n == 16 || ff[i].value.n == 19)) {
+            char *v = kiln_arena_printf(kiln_ctx_arena(c), "%.*sZ",
+                                        (int)ff[i].value.n, ff[i].value.p);
+            if (v)
+                out[k].value = kiln_str_c(v);
+        }
+        if (ff[i].value.n)
+            *any = true;
+        k++;
+    }
+    return k;
+}
+
+/* Moves the errors of a child's decode under pointers "/PREFIX-FIELD". */
+static void child_errors(kiln_errors *dst, const kiln_errors *src,
+                         const char *prefix, kiln_arena *a)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        const char *p = src->items[i].pointer;
+        char *ptr =
+            kiln_arena_printf(a, "/%s-%s", prefix, p[0] == '/' ? p + 1 : p);
+        kiln_errors_add(dst, ptr ? ptr : "", src->items[i].code, "%s",
+                        src->items[i].detail);
+    }
+}
+
+/* Writes the inline rows sent for m's row id, in the caller's
+   transaction. Field errors go to errs (under "/CHILD-N-FIELD"). Returns 0
+   or a negative error. */
+static int save_inlines(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                        int64_t id, const kiln_form_field *ff, size_t nff,
+                        kiln_errors *errs)
+{
+    kiln_arena *a = kiln_ctx_arena(c);
+    const kiln_model_admin *ad = m->admin;
+    for (uint32_t k = 0; ad && k < ad->ninlines; k++) {
+        const kiln_model *cm = inline_model(ad->inlines[k]);
+        const kiln_field *rf = cm ? ref_to(cm, m) : NULL;
+        if (!rf || !admin_can(c, cm, ADMIN_VIEW))
+            continue;
+        char key[96];
+        snprintf(key, sizeof key, "%s-TOTAL", cm->name);
+        const kiln_form_field *t = sent(ff, nff, key);
+        int64_t total = 0;
+        if (!t || kiln_str_to_i64(t->value, &total) != 0 || total < 0)
+            continue;
+        if (total > INLINE_MAX)
+            total = INLINE_MAX;
+        kiln_form_field *wf = kiln_arena_alloc(a, (nff + 1) * sizeof *wf);
+        if (!wf)
+            return KILN_ENOMEM;
+        for (int64_t r = 0; r < total; r++) {
+            char prefix[96], name[128];
+            snprintf(prefix, sizeof prefix, "%s-%lld", cm->name, (long long)r);
+            snprintf(name, sizeof name, "%s-id", prefix);
+            const kiln_form_field *idf = sent(ff, nff, name);
+            snprintf(name, sizeof name, "%s-DELETE", prefix);
+            bool del = sent(ff, nff, name) != NULL;
+            int64_t cid = 0;
+            if (idf && (kiln_str_to_i64(idf->value, &cid) != 0 || cid <= 0))
+                continue;
+            bool any;
+            size_t nw = prefixed(c, cm, prefix, ff, nff, wf, &any);
+            void *row = NULL;
+            if (cid) {
+                /* an existing child: of this parent only */
+                row = kiln_arena_calloc(a, cm->size);
+                if (!row)
+                    return KILN_ENOMEM;
+                if (kiln_model_get(db, cm, cid, row) != 0 ||
+                    *(int64_t *)((char *)row + rf->offset) != id)
+                    continue;
+                if (del) {
+                    if (!admin_can(c, cm, ADMIN_DELETE))
+                        continue;
+                    int rc = admin_delete_row(c, db, cm, cid, errs);
+                    if (rc < 0)
+                        return rc;
+                    continue;
+                }
+                if (!admin_can(c, cm, ADMIN_CHANGE))
+                    continue;
+            } else if (!any || del || !admin_can(c, cm, ADMIN_ADD)) {
+                continue; /* an empty new row, or one taken back */
+            }
+            void *obj = kiln_arena_calloc(a, cm->size);
+            void *before = row ? kiln_arena_alloc(a, cm->size) : NULL;
+            if (!obj || (row && !before))
+                return KILN_ENOMEM;
+            kiln_errors ce;
+            kiln_errors_init(&ce, a);
+            kiln_fieldset given = {0};
+            kiln_decode_opts o = {.mode = row ? KILN_DECODE_PATCH
+                                              : KILN_DECODE_CREATE};
+            /* the parent's id: not a field of the row's form */
+            kiln_form_field pf = {.name = kiln_str_c(rf->name),
+                                  .value = kiln_str_c(kiln_arena_printf(
+                                      a, "%lld", (long long)id))};
+            wf[nw++] = pf;
+            int rc = kiln_decode_form(cm, wf, nw, &o, a, obj, &given, &ce);
+            if (rc != 0 && rc != KILN_EINVAL)
+                return rc;
+            if (row) {
+                memcpy(before, row, cm->size);
+                kiln_fieldset all = {0};
+                for (uint32_t i = 0; i < cm->nfields; i++) {
+                    const kiln_field *f = &cm->fields[i];
+                    if (!writable(cm, f) || (f->flags & KILN_FF_PK) ||
+                        f->type == KILN_FT_MANY)
+                        continue;
+                    if (kiln_fieldset_has(&given, i) ||
+                        f->type == KILN_FT_BOOL) {
+                        copy_field(f, row, obj);
+                        kiln_fieldset_add(&all, i);
+                    }
+                }
+                obj = row;
+                given = all;
+            }
+            if (kiln_errors_any(&ce)) {
+                child_errors(errs, &ce, prefix, a);
+                continue;
+            }
+            rc = row ? kiln_model_update(db, cm, obj, &given)
+                     : kiln_model_insert(db, cm, obj);
+            int64_t nid = *(int64_t *)((char *)obj + cm->fields[0].offset);
+            if (rc == 0)
+                rc = admin_audit(c, db, cm, nid, row ? 1 : 0, before, obj);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
 }
 
 /* The form page: obj the row (NULL: add), ff what was sent (errors). */
@@ -347,9 +633,9 @@ static int form_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
                 int fi =
                     kiln_model_field(m, kiln_str_c(ad->fieldsets[i].fields[k]));
                 if (fi >= 0 && shown(m, &m->fields[fi]))
-                    kiln_value_push(fl,
-                                    field_value(c, db, m, &m->fields[fi], obj,
-                                                ff, nff, errs, readonly));
+                    kiln_value_push(fl, field_value(c, db, m, &m->fields[fi],
+                                                    m->fields[fi].name, obj, ff,
+                                                    nff, errs, readonly));
             }
             kiln_value_set(fs, "fields", fl);
             kiln_value_push(sets, fs);
@@ -360,18 +646,22 @@ static int form_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
         for (uint32_t i = 0; i < m->nfields; i++)
             if (shown(m, &m->fields[i]) &&
                 !(m->fields[i].flags & KILN_FF_WRITE_ONLY))
-                kiln_value_push(fl, field_value(c, db, m, &m->fields[i], obj,
-                                                ff, nff, errs, readonly));
+                kiln_value_push(fl, field_value(c, db, m, &m->fields[i],
+                                                m->fields[i].name, obj, ff, nff,
+                                                errs, readonly));
         kiln_value_set(fs, "fields", fl);
         kiln_value_push(sets, fs);
     }
     kiln_value_set(ctx, "fieldsets", sets);
+    kiln_value_set(ctx, "inlines",
+                   inlines_value(c, db, m, id, ff, nff, errs, readonly));
     /* errors no field shows (a form-wide one) */
     kiln_value other = kiln_value_list(a);
     for (size_t i = 0; errs && i < errs->n; i++) {
         const char *p = errs->items[i].pointer;
         int fi = p[0] == '/' ? kiln_model_field(m, kiln_str_c(p + 1)) : -1;
-        if (fi < 0 || !shown(m, &m->fields[fi]))
+        bool child = p[0] == '/' && strchr(p, '-');
+        if (!child && (fi < 0 || !shown(m, &m->fields[fi])))
             kiln_value_push(other, kiln_value_cstr(errs->items[i].detail));
     }
     kiln_value_set(ctx, "form_errors", other);
@@ -467,6 +757,8 @@ static int save(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
     if (rc == 0 && !kiln_errors_any(&errs) && h &&
         (row ? h->after_update : h->after_create))
         rc = (row ? h->after_update : h->after_create)(c, db, obj, &errs);
+    if (rc == 0 && !kiln_errors_any(&errs) && row)
+        rc = save_inlines(c, db, m, newid, ff, nff, &errs);
     if (rc != 0 || kiln_errors_any(&errs)) {
         kiln_db_rollback(db);
         if (kiln_responded(c))

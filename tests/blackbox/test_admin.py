@@ -13,11 +13,69 @@ import os
 import re
 import sqlite3
 import urllib.parse
+import subprocess
+import sys
+import uuid
 
+import harness
 from harness import check, eq
+from kilncli import env_for, get_when_up
 from test_board import HTML, Board, csrf_field
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+import pg_server  # noqa: E402
+
 XSS = '<script>alert("x")</script>'
+
+
+class AdminBoard(Board):
+    """The board on SQLite, or on a database of its own in the PostgreSQL
+    of KILN_TEST_DB_URL (tests/run.py's db-pg suite)."""
+
+    def __init__(self):
+        super().__init__()
+        self.pg = os.environ.get("KILN_TEST_DB_URL")
+        if self.pg:
+            name = "admin_" + uuid.uuid4().hex[:12]
+            pg_server.psql(self.pg, "CREATE DATABASE " + name)
+            self.pg = self.pg.rsplit("/", 1)[0] + "/" + name
+            self.env["KILN_DATABASE_URL"] = self.pg
+            self.seeded = False
+
+    def __enter__(self):
+        if not self.pg:
+            return super().__enter__()
+        # Board.__enter__ with the seed loaded into PostgreSQL
+        rc, out, err = self.kiln("migrate")
+        eq(rc, 0, "migrate: " + out + err)
+        with open(os.path.join(self.root, "seed.sql")) as f:
+            pg_server.psql(self.pg, f.read())
+        rc, out, err = self.kiln("build")
+        eq(rc, 0, "build: " + out + err)
+        self.tokens = {}
+        self.port = harness.free_port()
+        self.log = open(os.path.join(self.parent, "app.log"), "wb")
+        self.proc = subprocess.Popen(
+            [os.path.join(self.root, "dist", "board"), "--port",
+             str(self.port), "--root", self.root],
+            env=env_for(self.env), stdout=self.log, stderr=subprocess.STDOUT)
+        r = get_when_up(self.port, "/")
+        check(r is not None and r.status == 401, "the board answers")
+        self.sessions = {}
+        return self
+
+    def sql(self, q):
+        """Runs q on the app's database; the first column of the first
+        row as text (None when no row)."""
+        if self.pg:
+            out = pg_server.psql(self.pg, q).strip()
+            return out.split("\n")[0].split("|")[0] if out else None
+        con = sqlite3.connect(os.path.join(self.root, "app.db"))
+        row = con.execute(q).fetchone()
+        con.commit()
+        con.close()
+        return None if row is None else str(row[0])
 
 
 def page(b, target, who="ana", **kw):
@@ -39,11 +97,8 @@ def post_form(b, target, fields, who="ana", csrf=True):
 
 
 def test_admin_gate_and_permissions():
-    with Board() as b:
-        con = sqlite3.connect(os.path.join(b.root, "app.db"))
-        con.execute("UPDATE kiln_user SET staff = TRUE WHERE username = 'chen'")
-        con.commit()
-        con.close()
+    with AdminBoard() as b:
+        b.sql("UPDATE kiln_user SET staff = TRUE WHERE username = 'chen'")
         # anonymous: to the login page, coming back after
         st, _, r = b.call("GET", "/admin/task/?q=x", headers=HTML, who=None)
         eq(st, 303, "anonymous is sent to log in")
@@ -81,10 +136,7 @@ def test_admin_gate_and_permissions():
         eq(st, 403, "a viewer's delete")
         st, _, _ = page(b, "/admin/task/add", who="chen")
         eq(st, 403, "a viewer cannot add")
-        con = sqlite3.connect(os.path.join(b.root, "app.db"))
-        eq(con.execute("SELECT count(*) FROM task").fetchone()[0], 6,
-           "nothing deleted")
-        con.close()
+        eq(b.sql("SELECT count(*) FROM task"), "6", "nothing deleted")
         # CSRF: a form without its token is refused
         st, _, _ = post_form(b, "/admin/task/1/", [("title", "x")], csrf=False)
         eq(st, 403, "no CSRF token")
@@ -93,7 +145,7 @@ def test_admin_gate_and_permissions():
 
 
 def test_admin_change_list():
-    with Board() as b:
+    with AdminBoard() as b:
         st, html, r = page(b, "/admin/task/")
         eq(st, 200, html[:500])
         check('<table class="results">' in html, "the results table")
@@ -132,14 +184,11 @@ def test_admin_change_list():
         st, html, _ = page(b, "/admin/task/?n=20&p=1")
         check('<nav class="pagination" aria-label="Pages">' in html, "pages")
         # the count-free mode past the threshold
-        con = sqlite3.connect(os.path.join(b.root, "app.db"))
-        con.executemany(
-            "INSERT INTO task (project_id, title, status, priority, created,"
-            " updated) VALUES (1, ?, 'todo', 'low', '2026-12-01 00:00:00.000000+00',"
-            " '2026-12-01 00:00:00.000000+00')",
-            [("bulk %03d" % i,) for i in range(60)])
-        con.commit()
-        con.close()
+        b.sql("INSERT INTO task (project_id, title, status, priority, created,"
+              " updated) VALUES " + ", ".join(
+                  "(1, 'bulk %03d', 'todo', 'low', '2026-12-01 00:00:00.000000"
+                  "+00', '2026-12-01 00:00:00.000000+00')" % i
+                  for i in range(60)))
         st, html, r = page(b, "/admin/task/?n=20&p=2")
         eq(r.getheader("X-Admin-Queries"), "2", "still two queries")
         check("66 tasks" in html and 'rel="next"' in html and
@@ -284,3 +333,67 @@ def test_admin_json_endpoints():
                            "url": "/admin/task/4/"}], body)
         st, body, _ = page(b, "/admin/project/autocomplete?q=x", who="ben")
         eq(st, 403, "not staff")
+        # the app's action (examples/board/api/_hooks/task_admin.c)
+        st, html, _ = page(b, "/admin/task/")
+        check('<option value="mark_done">Mark as done</option>' in html,
+              "the action in the menu")
+        st, _, r = post_form(b, "/admin/task/action",
+                             [("action", "mark_done"), ("_selected", "3"),
+                              ("_selected", "6")])
+        eq(st, 303, "done")
+        con = sqlite3.connect(os.path.join(b.root, "app.db"))
+        eq(con.execute("SELECT id FROM task WHERE status = 'done' ORDER BY id"
+                       ).fetchall(), [(1,), (3,), (6,)], "marked done")
+        con.close()
+        st, _, _ = post_form(b, "/admin/task/action",
+                             [("action", "nope"), ("_selected", "3")])
+        eq(st, 400, "an unknown action")
+
+
+def test_admin_inline_children():
+    with Board() as b:
+        st, html, _ = page(b, "/admin/task/2/")
+        eq(st, 200, html[:300])
+        check('<fieldset class="inline" data-admin-inline="comment">' in html,
+              "the comments inline")
+        check('name="comment-TOTAL" value="2"' in html, "two comments")
+        check(html.count('<tr class="inline-row">') == 3,
+              "two rows and the empty template row")
+        check('name="comment-__prefix__-body"' in html, "the empty row")
+        ids = re.findall(r'name="comment-(\d)-id" value="(\d+)"', html)
+        eq(len(ids), 2, html)
+        base = [("project", "1"), ("title", "Write the landing page copy"),
+                ("status", "doing"), ("priority", "high"), ("due", ""),
+                ("_continue", "1"), ("comment-TOTAL", "3"),
+                ("comment-0-id", ids[0][1]), ("comment-0-author", "Ana"),
+                ("comment-1-id", ids[1][1]), ("comment-1-author", "Ben"),
+                ("comment-1-body", "kept"), ("comment-1-DELETE", "on"),
+                ("comment-2-author", "Chen")]
+        # a child's error: shown beside it, nothing written
+        st, html, _ = post_form(b, "/admin/task/2/", base + [
+            ("comment-0-body", ""), ("comment-2-body", "new one")])
+        eq(st, 422, html[:500])
+        check('<p class="error" id="comment-0-body-error">' in html, html)
+        con = sqlite3.connect(os.path.join(b.root, "app.db"))
+        eq(con.execute("SELECT count(*) FROM comment WHERE task_id = 2")
+           .fetchone()[0], 2, "nothing written")
+        # fixed: one changed, one deleted, one added, in one save
+        st, _, r = post_form(b, "/admin/task/2/", base + [
+            ("comment-0-body", "edited " + XSS),
+            ("comment-2-body", "new one")])
+        eq(st, 303, "saved")
+        rows = con.execute("SELECT author, body FROM comment WHERE task_id = 2"
+                           " ORDER BY id").fetchall()
+        eq(rows, [("Ana", "edited " + XSS), ("Chen", "new one")], rows)
+        st, html, _ = page(b, "/admin/task/2/")
+        check(XSS not in html and "edited &lt;script&gt;" in html,
+              "inline values escaped")
+        con.close()
+
+
+# each test builds and starts the board (kiln build: most of the time)
+for _t in (test_admin_gate_and_permissions, test_admin_change_list,
+           test_admin_count_free, test_admin_csv_export,
+           test_admin_forms_and_delete, test_admin_json_endpoints,
+           test_admin_inline_children):
+    _t.timeout = 180
