@@ -123,6 +123,21 @@ await run(async (base, artefacts, { page }) => {
   check(await page.evaluate(() => window.pwned === undefined && !document.querySelector('main img')),
         'no payload ran, no <img> was made');
 
+  // inline children: a comment added on task 4's page ("Add another")
+  await page.goto(base + '/admin/task/4/');
+  const inline = page.locator('fieldset.inline[data-admin-inline=comment]');
+  const before = await inline.locator('tbody tr.inline-row').count();
+  await inline.locator('button[data-admin-inline-add]').click();
+  check(await inline.locator('tbody tr.inline-row').count() === before + 1, 'a row was added');
+  const n = before;
+  await page.fill(`[name="comment-${n}-author"]`, 'Dora');
+  await page.fill(`[name="comment-${n}-body"]`, 'Added inline from the browser');
+  await Promise.all([page.waitForNavigation(), page.click('button[name=_continue]')]);
+  const bodies = await inline.locator('tbody tr.inline-row textarea').evaluateAll(
+    (ts) => ts.map((t) => t.value));
+  check(bodies.includes('Added inline from the browser') && bodies.length === before + 1,
+        'the inline comment was saved: ' + bodies);
+
   // CSV export of the filtered list
   const csv = await (await page.request.get(base + '/admin/task/export.csv?f.project=2')).text();
   check(csv.split('\n')[0].startsWith('id,project,title'), 'the CSV header: ' + csv.slice(0, 80));
