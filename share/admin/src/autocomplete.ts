@@ -93,11 +93,11 @@ namespace KilnAdmin {
       });
       this.input.addEventListener('focus', () => {
         if (!this.rows.length)
-          this.search(false);
+          void this.search(false, true);
       });
       this.input.addEventListener('keydown', (ev) => {
         if (ev.key === 'ArrowDown' && !this.box.open && !this.rows.length)
-          this.search(false);
+          void this.search(false);
         if (ev.key === 'Backspace' && this.multi && this.input.value === '') {
           const last = [...this.select.selectedOptions].pop();
           if (last)
@@ -126,9 +126,11 @@ namespace KilnAdmin {
       return o && o.value !== '' ? (o.textContent || '').trim() : '';
     }
 
-    /** Fetches the first page for the box's text, or the next page. */
-    private async search(more: boolean): Promise<void> {
-      const q = this.multi || this.input.value !== this.currentLabel() ? this.input.value.trim() : '';
+    /** Fetches the first page for the box's text, or the next page; shows
+     * it unless quiet (a prefetch on focus: the list opens on ArrowDown). */
+    private async search(more: boolean, quiet = false): Promise<void> {
+      const q = this.multi || this.input.value !== this.currentLabel()
+      ? this.input.value.trim() : '';
       if (this.pending)
         this.pending.abort();
       const ac = new AbortController();
@@ -153,24 +155,24 @@ namespace KilnAdmin {
       this.more = page.more;
       if (document.activeElement !== this.input)
         return;
-      this.render(more);
+      this.render(more, quiet);
     }
 
-    private render(keep: boolean): void {
+    private render(keep: boolean, quiet = false): void {
       const chosen = new Set([...this.select.selectedOptions].map((o) => o.value));
       const opts: Option<Choice>[] = this.rows
         .filter((r) => !this.multi || !chosen.has(r.id))
         .map((r) => ({ label: r.label, value: r as Choice }));
       if (this.more)
-        opts.push({ label: 'Load more…', value: MORE });
-      this.box.show(opts, keep);
+        opts.push({ label: 'Load more…', value: MORE, className: 'load-more' });
+      this.box.show(opts, keep, !quiet);
       const n = this.rows.length;
+      if (quiet)
+        return;
       this.status.textContent = n === 0 ? `No match for “${this.query}”`
         : `${n}${this.more ? '+' : ''} result${n === 1 ? '' : 's'}`;
-      const last = this.box.list.lastElementChild;
-      if (this.more && last)
-        last.classList.add('load-more');
     }
+
 
     private pick(c: Choice): void {
       if (c === MORE) {
@@ -180,7 +182,8 @@ namespace KilnAdmin {
       if (this.multi) {
         this.add(c);
         this.input.value = '';
-        this.render(true);
+        void this.search(false); // what is left to choose from
+
       } else {
         this.setSingle(c);
         this.input.value = c.label;

@@ -8,13 +8,16 @@ namespace KilnAdmin {
   export interface Option<T> {
     label: string;
     detail?: string;
+    /** A class for its <li> ("load-more"). */
+    className?: string;
     value: T;
   }
 
   /** What a Listbox tells its owner. */
   export interface ListboxEvents<T> {
     pick(value: T): void;
-    /** Escape on a closed list (the palette closes its dialog then). */
+    /** Escape: when given, called instead of only closing the list (the
+     * palette closes its dialog at once). */
     escape?(): void;
   }
 
@@ -57,8 +60,9 @@ namespace KilnAdmin {
     }
 
     /** Shows options (replacing the previous ones); keeps the active
-     * position when keep (after "load more"), else none is active. */
-    show(options: Option<T>[], keep = false): void {
+     * position when keep (after "load more"), else none is active. With
+     * reveal false the options are only kept, for the next ArrowDown. */
+    show(options: Option<T>[], keep = false, reveal = true): void {
       const was = keep ? this.active : -1;
       this.options = options;
       this.list.replaceChildren(...options.map((o, i) => {
@@ -67,9 +71,11 @@ namespace KilnAdmin {
                       el('span', { class: 'option-label' }, o.label));
         if (o.detail)
           li.append(el('span', { class: 'option-detail' }, o.detail));
+        if (o.className)
+          li.className = o.className;
         return li;
       }));
-      this.list.hidden = options.length === 0;
+      this.list.hidden = !reveal || options.length === 0;
       this.input.setAttribute('aria-expanded', String(!this.list.hidden));
       this.setActive(Math.min(was, options.length - 1));
     }
@@ -135,12 +141,14 @@ namespace KilnAdmin {
         }
         return;
       case 'Escape':
-        if (this.open) {
+        if (this.on.escape) {
+          ev.preventDefault();
+          this.close();
+          this.on.escape();
+        } else if (this.open) {
           ev.preventDefault();
           ev.stopPropagation(); // a dialog around closes on the next Escape only
           this.close();
-        } else if (this.on.escape) {
-          this.on.escape();
         }
         return;
       case 'Tab':

@@ -168,8 +168,9 @@ var KilnAdmin;
             return !this.list.hidden;
         }
         /** Shows options (replacing the previous ones); keeps the active
-         * position when keep (after "load more"), else none is active. */
-        show(options, keep = false) {
+         * position when keep (after "load more"), else none is active. With
+         * reveal false the options are only kept, for the next ArrowDown. */
+        show(options, keep = false, reveal = true) {
             const was = keep ? this.active : -1;
             this.options = options;
             this.list.replaceChildren(...options.map((o, i) => {
@@ -177,9 +178,11 @@ var KilnAdmin;
                     'aria-selected': 'false', 'data-index': String(i) }, KilnAdmin.el('span', { class: 'option-label' }, o.label));
                 if (o.detail)
                     li.append(KilnAdmin.el('span', { class: 'option-detail' }, o.detail));
+                if (o.className)
+                    li.className = o.className;
                 return li;
             }));
-            this.list.hidden = options.length === 0;
+            this.list.hidden = !reveal || options.length === 0;
             this.input.setAttribute('aria-expanded', String(!this.list.hidden));
             this.setActive(Math.min(was, options.length - 1));
         }
@@ -242,13 +245,15 @@ var KilnAdmin;
                     }
                     return;
                 case 'Escape':
-                    if (this.open) {
+                    if (this.on.escape) {
+                        ev.preventDefault();
+                        this.close();
+                        this.on.escape();
+                    }
+                    else if (this.open) {
                         ev.preventDefault();
                         ev.stopPropagation(); // a dialog around closes on the next Escape only
                         this.close();
-                    }
-                    else if (this.on.escape) {
-                        this.on.escape();
                     }
                     return;
                 case 'Tab':
@@ -344,11 +349,11 @@ var KilnAdmin;
             });
             this.input.addEventListener('focus', () => {
                 if (!this.rows.length)
-                    this.search(false);
+                    void this.search(false, true);
             });
             this.input.addEventListener('keydown', (ev) => {
                 if (ev.key === 'ArrowDown' && !this.box.open && !this.rows.length)
-                    this.search(false);
+                    void this.search(false);
                 if (ev.key === 'Backspace' && this.multi && this.input.value === '') {
                     const last = [...this.select.selectedOptions].pop();
                     if (last)
@@ -373,9 +378,11 @@ var KilnAdmin;
             const o = this.select.selectedOptions[0];
             return o && o.value !== '' ? (o.textContent || '').trim() : '';
         }
-        /** Fetches the first page for the box's text, or the next page. */
-        async search(more) {
-            const q = this.multi || this.input.value !== this.currentLabel() ? this.input.value.trim() : '';
+        /** Fetches the first page for the box's text, or the next page; shows
+         * it unless quiet (a prefetch on focus: the list opens on ArrowDown). */
+        async search(more, quiet = false) {
+            const q = this.multi || this.input.value !== this.currentLabel()
+                ? this.input.value.trim() : '';
             if (this.pending)
                 this.pending.abort();
             const ac = new AbortController();
@@ -401,22 +408,21 @@ var KilnAdmin;
             this.more = page.more;
             if (document.activeElement !== this.input)
                 return;
-            this.render(more);
+            this.render(more, quiet);
         }
-        render(keep) {
+        render(keep, quiet = false) {
             const chosen = new Set([...this.select.selectedOptions].map((o) => o.value));
             const opts = this.rows
                 .filter((r) => !this.multi || !chosen.has(r.id))
                 .map((r) => ({ label: r.label, value: r }));
             if (this.more)
-                opts.push({ label: 'Load more…', value: MORE });
-            this.box.show(opts, keep);
+                opts.push({ label: 'Load more…', value: MORE, className: 'load-more' });
+            this.box.show(opts, keep, !quiet);
             const n = this.rows.length;
+            if (quiet)
+                return;
             this.status.textContent = n === 0 ? `No match for “${this.query}”`
                 : `${n}${this.more ? '+' : ''} result${n === 1 ? '' : 's'}`;
-            const last = this.box.list.lastElementChild;
-            if (this.more && last)
-                last.classList.add('load-more');
         }
         pick(c) {
             if (c === MORE) {
@@ -426,7 +432,7 @@ var KilnAdmin;
             if (this.multi) {
                 this.add(c);
                 this.input.value = '';
-                this.render(true);
+                void this.search(false); // what is left to choose from
             }
             else {
                 this.setSingle(c);
