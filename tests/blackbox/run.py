@@ -14,11 +14,13 @@ Tests run in up to N processes at a time (-j; default $KILN_BB_JOBS, else
 computing. Each module's tests run in source order in one process of their
 own, with a TMPDIR of their own and, when KILN_TEST_DB_URL names a
 PostgreSQL server, a database of their own on it (dropped afterwards), so
-modules cannot see each other's files or rows. The tests that must run
-alone (harness.serial, or SERIAL = True in their module: they measure
-time or load) run after the others, one module at a time. The modules
-known to take longest start first (durations of the last run, kept in
-BUILD_DIR/blackbox-durations.json).
+modules cannot see each other's files or rows; a module whose tests share
+nothing says SPLIT = True and each of its tests may get a process of its
+own. The tests that must run alone (harness.serial, or SERIAL = True in
+their module: they measure time or load) run after the others, one module
+at a time. The modules known to take longest start first (durations of
+the last run, kept in BUILD_DIR/blackbox-durations.json). Servers take
+their ports from tests/freeport.py, which never hands one out twice.
 
 Prints "ok - module.test" / "not ok - module.test: reason" per test, each
 module's lines together when it finishes, and "N passed, N failed" at the
@@ -240,7 +242,11 @@ def plan(tests, durations):
     parallel, serial = [], []
     for mod in order:
         par, ser = by_module[mod.__name__]
-        if par:
+        if par and getattr(mod, "SPLIT", False):
+            # independent tests: each may run in a process of its own
+            parallel += [Unit(mod.__name__, [one], False, durations)
+                         for one in par]
+        elif par:
             parallel.append(Unit(mod.__name__, par, False, durations))
         if ser:
             serial.append(Unit(mod.__name__, ser, True, durations))
@@ -336,7 +342,6 @@ class Runner:
         why = ("the test process was killed after %.0fs" % unit.limit
                if unit.killed else
                "the test process ended (exit %r) before the test ran" % rc)
-        unit_failed = False
         for full, _ in unit.tests:
             r = got.get(full) or {"ok": False, "reason": why, "tb": None,
                                   "dur": 0.0}
@@ -348,7 +353,6 @@ class Runner:
                                      if self.opts.verbose else ""))
             else:
                 self.failed += 1
-                unit_failed = True
                 print("not ok - %s: %s" % (full, r["reason"].replace("\n", "\n#   ")))
                 if self.opts.verbose and r.get("tb"):
                     print("#   " + r["tb"].rstrip().replace("\n", "\n#   "))
@@ -359,8 +363,9 @@ class Runner:
         unit.output.seek(0)
         text = unit.output.read().decode("utf-8", "replace").rstrip()
         unit.output.close()
-        if text and (unit_failed or self.opts.verbose):
-            print("# output of %s:" % unit.module)
+        if text:  # what the tests printed (and Python's own warnings)
+            print("# output of %s%s:" % (unit.module,
+                                         " (alone)" if unit.serial else ""))
             print("#   " + text.replace("\n", "\n#   "))
         sys.stdout.flush()
         if unit.db:

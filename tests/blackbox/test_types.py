@@ -21,6 +21,10 @@ import harness
 from harness import check, eq, t
 from kilncli import Dev, Project
 
+# Each test makes its own project: tests/blackbox/run.py may run them in
+# processes of their own, side by side.
+SPLIT = True
+
 NPM_DIR = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "types")
 
