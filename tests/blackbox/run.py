@@ -385,17 +385,27 @@ class Runner:
     def run(self, units, jobs):
         queue = list(units)
         running = []
-        while queue or running:
-            while queue and len(running) < jobs:
-                u = queue.pop(0)
-                self.start(u)
-                running.append(u)
-            for u in list(running):
-                if self.poll(u):
-                    running.remove(u)
-                    self.finish(u)
-            if running:
-                time.sleep(0.05)
+        try:
+            while queue or running:
+                while queue and len(running) < jobs:
+                    u = queue.pop(0)
+                    self.start(u)
+                    running.append(u)
+                for u in list(running):
+                    if self.poll(u):
+                        running.remove(u)
+                        self.finish(u)
+                if running:
+                    time.sleep(0.05)
+        except BaseException:
+            # interrupted: the children run in sessions of their own, so
+            # no ^C reaches them
+            for u in running:
+                try:
+                    os.killpg(u.proc.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            raise
 
     def close(self):
         shutil.rmtree(self.top, ignore_errors=True)
