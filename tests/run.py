@@ -21,7 +21,8 @@ Suites (each prints "ok - NAME" / "not ok - NAME" lines):
 --build first does what the suites need, each step timed (`make check`
 uses it): the Meson setups (make's rules), `ninja` in build, build-asan and
 build-fuzz, and meanwhile `npm ci` in every folder the tests take npm
-packages from (tests/blackbox/harness.py's npm_ci: once per lock file).
+packages from (tests/*/ and share/*/ with a package-lock.json;
+tests/blackbox/harness.py's npm_ci: once per lock file).
 
 The black-box suites run KILN_BB_JOBS test processes at a time (default 3,
 see tests/blackbox/run.py). At the end: how long each step took, the 15
@@ -49,9 +50,11 @@ SAN_ENV = {
     "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
 }
 
-# The folders whose lock files `npm ci` installs for the suites.
-NPM_FOLDERS = ["tests/browser", "tests/oidc", "tests/openapi", "tests/types",
-               "share/ssr", "share/openapi-docs"]
+# The folders whose lock files `npm ci` installs for the suites: each
+# tests/*/ and share/*/ with a package-lock.json.
+NPM_FOLDERS = sorted(os.path.dirname(p) for p in
+                     glob.glob("tests/*/package-lock.json")
+                     + glob.glob("share/*/package-lock.json"))
 
 BUILDS = ["build", "build-asan", "build-fuzz"]
 
