@@ -113,7 +113,7 @@ def run(prefix, cmd, env=None, timeout=900, report=None, one=False):
     return passed, failed
 
 
-def run_bb(prefix, args, env=None, timeout=1200):
+def run_bb(prefix, args, env=None, timeout=1800):
     """A black-box run (tests/blackbox/run.py ARGS); its tests' durations
     go to the summary."""
     fd, report = tempfile.mkstemp(prefix="kiln-bb-report-")
