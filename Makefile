@@ -2,7 +2,8 @@
 #
 #   make            build everything into build/
 #   make demo       install what is missing, build, run examples/board (the task
-#                   board: migrated and seeded on first run) on 127.0.0.1:8000
+#                   board: migrated and seeded on first run) on 127.0.0.1:8000,
+#                   its React front end built and served at /app/
 #   make check      install what is missing, build, run every test (also under
 #                   ASan+UBSan, plus each libFuzzer target for FUZZ_SECONDS),
 #                   then print how long each step took
@@ -43,15 +44,18 @@ build-fuzz/build.ninja:
 
 BOARD = examples/board
 
-# The board under kiln dev: htmx from npm into static/, the database
+# The board under kiln dev: htmx from npm into static/, the React front
+# end's packages installed and built (served at /app/), the database
 # migrated (and seeded once, when it is new), then served and rebuilt on
-# every change.
+# every change (kiln dev also runs Vite for the React side, on :5173).
 demo: build
 	@scripts/deps.sh demo
 	cd $(BOARD) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cd $(BOARD)/frontend && npm ci --no-audit --no-fund --loglevel=error
 	npm ci --prefix share/openapi-docs --ignore-scripts --no-audit --no-fund --loglevel=error
 	cp $(BOARD)/node_modules/htmx.org/dist/htmx.min.js \
 	    $(BOARD)/node_modules/htmx-ext-sse/dist/sse.min.js $(BOARD)/static/
+	cd $(BOARD) && ../../build/kiln types && cd frontend && npm run build
 	@if [ ! -f $(BOARD)/app.db ]; then \
 	    (cd $(BOARD) && ../../build/kiln migrate && sqlite3 app.db < seed.sql) && \
 	    echo "demo: seeded $(BOARD)/app.db"; \
@@ -59,7 +63,7 @@ demo: build
 	    cd $(BOARD) && ../../build/kiln migrate; \
 	fi
 	@echo "demo: log in as ana (admin), ben (editor) or chen (viewer)," \
-	    "password kiln-board-demo"
+	    "password kiln-board-demo; the React front end is at /app/"
 	cd $(BOARD) && ../../build/kiln dev --host 127.0.0.1 --port $(PORT)
 
 # tests/run.py --build sets up and builds build, build-asan and build-fuzz

@@ -10,6 +10,9 @@
  * line). The development binary is .kiln/dev/<name>; a release goes to
  * dist/<name>.
  *
+ * kiln build runs a front end's own build first (cli_frontend_build: npm
+ * in frontend/) and writes its TypeScript client (cli_types_write).
+ *
  * libkiln and its headers: from the Kiln checkout when this kiln runs from
  * its build folder, else through pkg-config (kiln.pc), else the prefix kiln
  * was installed to.
@@ -724,6 +727,165 @@ out:
     r->log = kbuf_take(&log);
     cli_scan_free(&s);
     return rc;
+}
+
+/* ---- the front end ------------------------------------------------------ */
+
+int cli_types_write(const char *root, kiln_buf *log)
+{
+    kiln_settings_in in = {.root = root}; /* no .env, no key generated */
+    kiln_settings *st = NULL;
+    char err[512];
+    if (kiln_settings_load(&in, &st, err, sizeof err) != 0)
+        return 0; /* the build's own check reports it */
+    const char *out = kiln_settings_str(st, "types.out");
+    bool wanted = out && *out;
+    kiln_settings_free(st);
+    if (!wanted)
+        return 0;
+    char name[128];
+    cli_project_name(root, name, sizeof name);
+    cli_scan s;
+    cli_scan_project(root, &s);
+    int rc = 0;
+    if (s.errors.n) {
+        for (size_t i = 0; i < s.errors.n; i++)
+            kiln_buf_printf(log, "error: %s\n", s.errors.v[i]);
+        rc = -1;
+    }
+    model_set ms;
+    model_set_init(&ms);
+    if (rc == 0) {
+        kiln_buf errs;
+        kiln_buf_init(&errs);
+        int lr = model_load_dir(&ms, root, &errs);
+        if (lr == 0)
+            lr = cli_load_endpoints(root, &ms, &s, &errs);
+        if (lr != 0) {
+            if (errs.n)
+                kiln_buf_append(log, errs.p, errs.n);
+            else
+                kiln_buf_printf(log, "models/: %s\n", kiln_strerror(lr));
+            rc = -1;
+        } else {
+            rc = cli_types_dev(root, name, &ms, &s, log);
+        }
+        kiln_buf_deinit(&errs);
+    }
+    model_set_free(&ms);
+    cli_scan_free(&s);
+    return rc;
+}
+
+/* True when prog is an executable file in a folder of PATH. */
+static bool on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : ""; *p;) {
+        size_t n = strcspn(p, ":");
+        char full[PATH_MAX];
+        if (n &&
+            cli_pathf(full, sizeof full, "%.*s/%s", (int)n, p, prog) == 0 &&
+            access(full, X_OK) == 0)
+            return true;
+        p += n + (p[n] == ':');
+    }
+    return false;
+}
+
+/* Runs npm with args in dir, its output on stderr; npm's exit status, or
+   -1 when it could not be started or was killed. */
+static int run_npm(const char *dir, const char *const *args)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(2, 1); /* npm's report goes with the build's, on stderr */
+        if (chdir(dir) != 0)
+            _exit(126);
+        execvp("npm", (char *const *)args);
+        fprintf(stderr, "cannot run npm: %s\n", strerror(errno));
+        _exit(127);
+    }
+    if (pid < 0)
+        return -1;
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Whether package.json (at path) has a "build" script: 1 yes, 0 no, -1
+   unreadable or not JSON (said on stderr). */
+static int has_build_script(const char *path)
+{
+    size_t n = 0;
+    char *text = kiln_read_file(path, &n);
+    if (!text) {
+        cli_fail("cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    kiln_arena a;
+    kiln_arena_init(&a, 0);
+    kiln_json *doc = NULL;
+    kiln_json_error err;
+    int rc;
+    if (kiln_json_parse(&a, text, n, 0, &doc, &err) != 0) {
+        cli_fail("%s:%d:%d: %s", path, err.line, err.col, err.msg);
+        rc = -1;
+    } else {
+        const kiln_json *scripts = doc->type == KILN_JSON_OBJECT
+                                       ? kiln_json_get(doc, "scripts")
+                                       : NULL;
+        const kiln_json *b = scripts && scripts->type == KILN_JSON_OBJECT
+                                 ? kiln_json_get(scripts, "build")
+                                 : NULL;
+        rc = b && b->type == KILN_JSON_STRING && b->u.string.n;
+    }
+    kiln_arena_deinit(&a);
+    free(text);
+    return rc;
+}
+
+int cli_frontend_build(const char *root, bool *built)
+{
+    *built = false;
+    char dir[PATH_MAX], pkg[PATH_MAX + 16], mods[PATH_MAX + 16];
+    if (cli_pathf(dir, sizeof dir, "%s/frontend", root) != 0 ||
+        cli_pathf(pkg, sizeof pkg, "%s/package.json", dir) != 0 ||
+        cli_pathf(mods, sizeof mods, "%s/node_modules", dir) != 0)
+        return cli_fail("%s: the path is too long", root);
+    if (!cli_exists(pkg))
+        return 0;
+    int has = has_build_script(pkg);
+    if (has <= 0)
+        return has < 0 ? 1 : 0;
+    if (!on_path("node") || !on_path("npm"))
+        return cli_fail("frontend/package.json has a build script, but %s is "
+                        "not on PATH: install Node.js 20.19 or later and npm "
+                        "(Debian: apt-get install nodejs npm)",
+                        on_path("node") ? "npm" : "node");
+    if (!cli_is_dir(mods)) {
+        cli_progress("front end: npm ci (frontend/node_modules is missing)");
+        static const char *const ci[] = {"npm", "ci", "--no-audit", "--no-fund",
+                                         NULL};
+        int st = run_npm(dir, ci);
+        if (st != 0)
+            return cli_fail("front end: npm ci failed (%s %d; its output is "
+                            "above)",
+                            st < 0 ? "killed, or not started" : "exit status",
+                            st);
+    }
+    cli_progress("front end: npm run build");
+    static const char *const build[] = {"npm", "run", "build", NULL};
+    int st = run_npm(dir, build);
+    if (st != 0)
+        return cli_fail("front end: npm run build failed (%s %d; its output "
+                        "is above)",
+                        st < 0 ? "killed, or not started" : "exit status", st);
+    *built = true;
+    return 0;
 }
 
 void cli_build_result_free(cli_build_result *r)

@@ -229,9 +229,10 @@ struct model_set;
 typedef struct cli_build_opts {
     bool release;      /**< -O2, pages compiled in, to dist/<name> */
     bool embed_static; /**< also compile static/ in (release only) */
-    /** with embed_static: the frontend.spa folder (relative to the
-        project, or absolute) compiled in as the single-page app; NULL or
-        empty: none */
+    /** release only: the frontend.spa folder (relative to the project,
+        or absolute) compiled in as the single-page app (with
+        embed_static, or after kiln build ran the front end's build); NULL
+        or empty: none */
     const char *spa_dir;
     bool color; /**< compiler diagnostics in colour */
     bool test;  /**< `kiln test`: the .c files of tests/ linked in, main() runs
@@ -315,6 +316,22 @@ void cli_build_result_free(cli_build_result *r);
 int cli_types_sync(const char *name, const struct model_set *ms,
                    const cli_scan *s, const char *dir, bool check,
                    cli_strs *changed, kiln_buf *errs);
+/**
+ * Writes the TypeScript client of the project at root into its types.out
+ * folder when that setting is set (kiln new and kiln build; build.c).
+ * Returns 0 (also when types.out is unset), or -1 with the reason (the
+ * models' or the scan's errors) in log.
+ */
+int cli_types_write(const char *root, kiln_buf *log);
+/**
+ * kiln build's front end (build.c): when root/frontend/package.json has a
+ * "build" script, runs `npm ci` in frontend/ if it has no node_modules,
+ * then `npm run build`, their output on stderr. Sets *built when it ran
+ * the build. Returns 0 (also when there is nothing to build), or 1 after
+ * saying on stderr what failed: node or npm not on PATH, package.json
+ * unreadable, or npm's exit status.
+ */
+int cli_frontend_build(const char *root, bool *built);
 /** kiln dev's part: cli_types_sync into the types.out folder when that
     setting is set (else nothing). Returns 0, or -1 with a line in log. */
 int cli_types_dev(const char *root, const char *name,
@@ -341,6 +358,8 @@ int cli_gen_model(int argc, char **argv);
 int cmd_dev(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+/** kiln export [--out DIR]: cli/export.c. */
+int cmd_export(int argc, char **argv);
 /** kiln test [-k NAME]: cli/test.c. */
 int cmd_test(int argc, char **argv);
 int cmd_routes(int argc, char **argv);

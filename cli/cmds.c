@@ -24,7 +24,13 @@ static const char build_help[] =
     "files of static/ and the single-page app of frontend.spa are compiled\n"
     "in too, so the binary needs nothing but its settings. Run it with 'kiln "
     "run' or directly; in production it\n"
-    "needs app.secret_key (KILN_APP_SECRET_KEY).\n";
+    "needs app.secret_key (KILN_APP_SECRET_KEY).\n\n"
+    "A front end comes first: the TypeScript client is written into "
+    "types.out\n"
+    "(when set), and when frontend/package.json has a build script, `npm "
+    "ci`\n"
+    "(if frontend/node_modules is missing) and `npm run build` run in\n"
+    "frontend/; the single-page app of frontend.spa is then compiled in.\n";
 
 int cmd_build(int argc, char **argv)
 {
@@ -42,8 +48,18 @@ int cmd_build(int argc, char **argv)
     char root[PATH_MAX];
     if (cli_find_root(root))
         return 1;
+    /* the front end first: its TypeScript client, then its own build */
+    kiln_buf tlog;
+    kiln_buf_init(&tlog);
+    int trc = cli_types_write(root, &tlog);
+    if (trc != 0)
+        cli_fail("%.*s", tlog.n ? (int)tlog.n - 1 : 0, tlog.p ? tlog.p : "");
+    kiln_buf_deinit(&tlog);
+    bool front = false;
+    if (trc != 0 || cli_frontend_build(root, &front) != 0)
+        return cli_fail("the build failed (errors above)");
     char spa[PATH_MAX] = "";
-    if (o.embed_static) { /* the single-page app goes in with static/ */
+    if (o.embed_static || front) { /* the single-page app goes in */
         kiln_settings_in in = {.root = root};
         kiln_settings *st = NULL;
         char err[512];

@@ -133,8 +133,8 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
         kiln_buf_putc(&b, '\n');
     }
     if (!s->nroutes)
-        kiln_buf_puts(&b,
-                      " *   (no routes yet: add api/*.c or pages/*.html)\n");
+        kiln_buf_puts(
+            &b, " *   (no routes yet: add a file under api/ or pages/)\n");
     kiln_buf_puts(&b, " */\n#include <kiln.h>\n");
     if (o->test)
         kiln_buf_puts(&b, "#include <kiln/testing.h>\n");
@@ -240,10 +240,12 @@ int cli_gen_routes(const char *root, const char *name, const cli_scan *s,
 
     /* static files and the single-page app compiled in */
     size_t nstatic = 0, nspa = 0;
-    if (o->release && o->embed_static) {
+    if (o->release) {
         char dir[PATH_MAX * 2];
         snprintf(dir, sizeof dir, "%s/static", root);
-        nstatic = embed_folder(&b, dir, "statics", "kiln_static", "static/");
+        if (o->embed_static)
+            nstatic =
+                embed_folder(&b, dir, "statics", "kiln_static", "static/");
         if (o->spa_dir && *o->spa_dir) {
             if (o->spa_dir[0] == '/')
                 snprintf(dir, sizeof dir, "%s", o->spa_dir);

@@ -16,6 +16,7 @@ static const struct command {
     {"dev", cmd_dev, "build, run, and rebuild on every change"},
     {"build", cmd_build, "build a release binary into dist/"},
     {"run", cmd_run, "run the release binary"},
+    {"export", cmd_export, "render the pages into a static folder (--out DIR)"},
     {"test", cmd_test, "run the app's tests (tests/*.c): kiln test [-k NAME]"},
     {"routes", cmd_routes, "print the route table (method, path, file)"},
     {"openapi", cmd_openapi, "print the OpenAPI 3.1 document (--out FILE)"},

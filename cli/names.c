@@ -223,10 +223,10 @@ int cli_name_routes(const char *root, cli_scan *s)
         /* the .c file whose KILN_NAME counts: its own, or the page's .c */
         char cfile[PATH_MAX];
         snprintf(cfile, sizeof cfile, "%s", r->file);
-        if (r->page) {
-            size_t n = strlen(cfile);
-            if (n > 5 && n + 1 < sizeof cfile)
-                strcpy(cfile + n - 5, ".c");
+        if (r->page) { /* pages/x.html or pages/x.tsx: pages/x.c */
+            char *dot = strrchr(cfile, '.');
+            if (dot && (size_t)(dot - cfile) + 3 <= sizeof cfile)
+                strcpy(dot, ".c");
         }
         /* a name already found for this file (routes of one file) */
         for (size_t j = 0; j < i && !r->name; j++)
@@ -265,10 +265,11 @@ int cli_name_routes(const char *root, cli_scan *s)
         bool routes = false;
         for (size_t i = 0; i < s->nroutes && !routes; i++) {
             const char *f = s->routes[i].file;
-            size_t n = strlen(f);
+            const char *dot = strrchr(f, '.');
+            size_t n = dot ? (size_t)(dot - f) : strlen(f);
             routes = strcmp(f, src) == 0 ||
-                     (s->routes[i].page && strncmp(f, src, n - 5) == 0 &&
-                      strcmp(src + n - 5, ".c") == 0);
+                     (s->routes[i].page && strncmp(f, src, n) == 0 &&
+                      strcmp(src + n, ".c") == 0);
         }
         char *own = NULL;
         if (!routes && file_name(root, s, src, &own) > 0)

@@ -1,9 +1,20 @@
 /*
- * cli/new.c - `kiln new NAME`: a project that runs, with every folder the
- * conventions use (`kiln gen` adds files to it: cli/scaffold.c).
+ * cli/new.c - `kiln new NAME [--template T]`: a project that runs, with
+ * every folder the conventions use (`kiln gen` adds files to it:
+ * cli/scaffold.c).
+ *
+ * The blank project is written from the strings below. The other
+ * templates are folders of real files, share/scaffold/<template>/ (in the
+ * Kiln checkout when this kiln runs from its build folder, else installed
+ * under <datadir>/kiln/scaffold/ by meson install): each file is copied with
+ * its mode, the word
+ * __NAME__ in it replaced by the project's name, and `_gitignore` renamed
+ * `.gitignore`. A template whose kiln.toml sets types.out then gets its
+ * TypeScript client written, so its front end compiles at once.
  */
 #include "cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -11,12 +22,36 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef KILN_SOURCE_DIR
+#define KILN_SOURCE_DIR ""
+#endif
+#ifndef KILN_BUILD_DIR
+#define KILN_BUILD_DIR ""
+#endif
+#ifndef KILN_DATADIR
+#define KILN_DATADIR "/usr/local/share"
+#endif
+
 static const char new_help[] =
-    "usage: kiln new NAME\n\n"
-    "Creates the folder NAME with a project that runs: kiln.toml, "
-    "api/hello.c,\npages/index.html, static/, tests/, .gitignore and a "
-    "README. NAME is a\nfolder name (letters, digits, '-', '_', '.'); the "
-    "folder must not exist\nor must be empty.\n";
+    "usage: kiln new NAME [--template blank|htmx|react]\n\n"
+    "Creates the folder NAME with a project that runs. NAME is a folder "
+    "name\n(letters, digits, '-', '_', '.'); the folder must not exist or "
+    "must be\nempty.\n\n"
+    "  --template blank  (the default) kiln.toml, api/hello.c, "
+    "pages/index.html,\n"
+    "                    static/, tests/, .gitignore and a README\n"
+    "  --template htmx   server pages with htmx (from npm, copied into "
+    "static/),\n"
+    "                    a model, a list page and a form whose errors swap "
+    "in\n"
+    "                    place\n"
+    "  --template react  a model and its API, and frontend/: Vite, React,\n"
+    "                    TypeScript and TanStack Query over the hooks "
+    "`kiln types`\n"
+    "                    writes; `kiln build` builds it and compiles it "
+    "in\n";
+
+static const char *const templates[] = {"blank", "htmx", "react"};
 
 static const char toml_tpl[] =
     "# Settings of %s. Every key is optional: `kiln config` lists them all\n"
@@ -216,19 +251,167 @@ static int put(const char *dir, const char *rel, int mode, const char *fmt, ...)
     return 0;
 }
 
+/* True when this kiln runs from the build folder of its checkout. */
+static bool in_checkout(void)
+{
+    char exe[PATH_MAX], bdir[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || !*KILN_BUILD_DIR || !realpath(KILN_BUILD_DIR, bdir))
+        return false;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    return strcmp(exe, bdir) == 0;
+}
+
+/* The folder of template t: the checkout's when this kiln runs from its
+   build folder, else the installed one (else the checkout's). 0 or -1. */
+static int template_dir(const char *t, char dir[PATH_MAX])
+{
+    const char *const fmts[2] = {"%s/share/scaffold/%s", "%s/kiln/scaffold/%s"};
+    const char *const bases[2] = {KILN_SOURCE_DIR, KILN_DATADIR};
+    int first = in_checkout() ? 0 : 1;
+    for (int k = 0; k < 2; k++) {
+        int i = k ? 1 - first : first;
+        if (*bases[i] && cli_pathf(dir, PATH_MAX, fmts[i], bases[i], t) == 0 &&
+            cli_is_dir(dir))
+            return 0;
+    }
+    return -1;
+}
+
+/* Copies file src to dst with mode, __NAME__ replaced by name. */
+static int copy_file(const char *src, const char *dst, int mode,
+                     const char *name)
+{
+    size_t n = 0;
+    char *text = kiln_read_file(src, &n);
+    if (!text)
+        return cli_fail("cannot read %s: %s", src, strerror(errno));
+    kiln_buf out;
+    kiln_buf_init(&out);
+    static const char word[] = "__NAME__";
+    const size_t wn = sizeof word - 1;
+    bool binary = memchr(text, 0, n) != NULL;
+    for (size_t i = 0; i < n;) {
+        const char *hit = binary ? NULL : memmem(text + i, n - i, word, wn);
+        size_t upto = hit ? (size_t)(hit - text) : n;
+        kiln_buf_append(&out, text + i, upto - i);
+        if (!hit)
+            break;
+        kiln_buf_puts(&out, name);
+        i = upto + wn;
+    }
+    free(text);
+    int rc = 0;
+    if (cli_exists(dst))
+        rc = cli_fail("%s already exists; not overwriting it", dst);
+    else if (cli_write_file(dst, out.p ? out.p : "", out.n, mode) != 0)
+        rc = cli_fail("cannot write %s: %s", dst, strerror(errno));
+    kiln_buf_deinit(&out);
+    return rc;
+}
+
+/* Copies the folder src into dst (made), recursively; node_modules/ and
+   dist/ (an install or a build in the checkout) are left out. */
+static int copy_tree(const char *src, const char *dst, const char *name)
+{
+    if (cli_mkdirs(dst) != 0)
+        return cli_fail("cannot create %s: %s", dst, strerror(errno));
+    DIR *d = opendir(src);
+    if (!d)
+        return cli_fail("cannot read %s: %s", src, strerror(errno));
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        const char *n = e->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
+            strcmp(n, "node_modules") == 0 || strcmp(n, "dist") == 0)
+            continue;
+        char from[PATH_MAX], to[PATH_MAX];
+        const char *as = strcmp(n, "_gitignore") == 0 ? ".gitignore" : n;
+        if (cli_pathf(from, sizeof from, "%s/%s", src, n) != 0 ||
+            cli_pathf(to, sizeof to, "%s/%s", dst, as) != 0) {
+            rc = cli_fail("%s/%s: the path is too long", dst, as);
+            break;
+        }
+        struct stat st;
+        if (stat(from, &st) != 0)
+            rc = cli_fail("cannot read %s: %s", from, strerror(errno));
+        else if (S_ISDIR(st.st_mode))
+            rc = copy_tree(from, to, name);
+        else if (S_ISREG(st.st_mode))
+            rc = copy_file(from, to, (st.st_mode & 0111) ? 0755 : 0644, name);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* The project of template t (not "blank") into dir. 0 or 1. */
+static int new_from_template(const char *t, const char *dir, const char *name)
+{
+    char src[PATH_MAX];
+    if (template_dir(t, src) != 0)
+        return cli_fail("the '%s' template is not installed (looked in "
+                        "%s/share/scaffold/ and %s/kiln/scaffold/)",
+                        t, KILN_SOURCE_DIR, KILN_DATADIR);
+    if (copy_tree(src, dir, name) != 0)
+        return 1;
+    char root[PATH_MAX];
+    if (!realpath(dir, root))
+        return cli_fail("%s: %s", dir, strerror(errno));
+    kiln_buf log;
+    kiln_buf_init(&log);
+    int rc = cli_types_write(root, &log);
+    if (rc != 0)
+        cli_fail("%.*s", log.n ? (int)log.n - 1 : 0, log.p ? log.p : "");
+    kiln_buf_deinit(&log);
+    return rc ? 1 : 0;
+}
+
 int cmd_new(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
         fputs(new_help, stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] == '-' && argv[i][1])
+    const char *tpl = "blank", *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (strcmp(argv[i], "--template") == 0) {
+            if (i + 1 == argc)
+                return cli_usage_error("--template needs blank, htmx or "
+                                       "react");
+            v = argv[++i];
+        } else if (strncmp(argv[i], "--template=", 11) == 0) {
+            v = argv[i] + 11;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_unknown_option(argv[i]);
-    if (argc != 2)
-        return cli_usage_error(argc < 2 ? "needs a NAME"
-                                        : "takes exactly one NAME");
-    const char *dir = argv[1];
+        } else if (dir) {
+            return cli_usage_error("takes exactly one NAME");
+        } else {
+            dir = argv[i];
+        }
+        if (v) {
+            size_t nt = sizeof templates / sizeof templates[0], k = 0;
+            while (k < nt && strcmp(templates[k], v) != 0)
+                k++;
+            if (k == nt) {
+                const char *near = cli_suggest(v, templates, nt);
+                if (near)
+                    return cli_usage_error("unknown template '%s' (did you "
+                                           "mean '%s'?)",
+                                           v, near);
+                return cli_usage_error("unknown template '%s': blank, htmx "
+                                       "or react",
+                                       v);
+            }
+            tpl = templates[k];
+        }
+    }
+    if (!dir)
+        return cli_usage_error("needs a NAME");
     const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     if (!valid_name(name))
         return cli_usage_error("'%s' is not a usable name: use letters, "
@@ -241,6 +424,22 @@ int cmd_new(int argc, char **argv)
         snprintf(probe, sizeof probe, "%s/kiln.toml", dir);
         if (cli_exists(probe))
             return cli_fail("%s is already a Kiln project", dir);
+    }
+    if (strcmp(tpl, "blank") != 0) {
+        if (new_from_template(tpl, dir, name) != 0)
+            return 1;
+        if (strcmp(tpl, "react") == 0)
+            printf("created %s/ (React)\n\n  cd %s\n  (cd frontend && npm "
+                   "ci)\n  kiln migrate\n  kiln dev\n\nthen open "
+                   "http://127.0.0.1:5173/ (Vite, with hot reload; the app "
+                   "is on :8000)\n",
+                   dir, dir);
+        else
+            printf("created %s/ (htmx)\n\n  cd %s\n"
+                   "  (cd frontend && npm ci)\n  kiln migrate\n  kiln dev\n"
+                   "\nthen open http://127.0.0.1:8000/\n",
+                   dir, dir);
+        return 0;
     }
     int rc = put(dir, "kiln.toml", 0644, toml_tpl, name, name) ||
              put(dir, "api/hello.c", 0644, hello_c) ||

@@ -13,6 +13,12 @@
  *   pages/about.c           KILN_LOAD: the page's context; other methods
  *                           (form posts) at /about
  *   pages/_layout.html      the default parent; pages/_* is not routed
+ *   pages/feed.tsx          GET /feed: a React page (rendered by the SSR
+ *                           sidecar, hydrated in the browser); its .c's
+ *                           KILN_LOAD gives its props; pages/_layout.tsx
+ *                           wraps it; .ts/.tsx/.css under '_' are helpers
+ *   pages/posts/[id].toml   the parameters `kiln export` renders the page
+ *                           beside it for (paths = [{id = "1"}, ...])
  *   templates/...           more templates (layouts, partials), not routed
  *   tasks/send_mail.c       the task "send_mail" (KILN_TASK, one per file)
  *   tasks/email/welcome.c   the task "email/welcome"
@@ -419,12 +425,14 @@ static void attach_loaders(walk *w)
     cli_scan *s = w->s;
     for (size_t i = 0; i < s->loaders.n; i++) {
         const char *c = s->loaders.v[i];
-        char html[PATH_MAX];
+        char html[PATH_MAX], tsx[PATH_MAX];
         snprintf(html, sizeof html, "%.*s.html", (int)(strlen(c) - 2), c);
+        snprintf(tsx, sizeof tsx, "%.*s.tsx", (int)(strlen(c) - 2), c);
         bool found = false;
         for (size_t k = 0; k < s->nroutes; k++) {
             cli_route *r = &s->routes[k];
-            if (r->page && strcmp(r->file, html) == 0) {
+            if (r->page &&
+                (strcmp(r->file, html) == 0 || strcmp(r->file, tsx) == 0)) {
                 r->loader = cli_unit_symbol(c);
                 found = true;
             }
@@ -492,8 +500,28 @@ static int walk_dir(walk *w, const char *rel, const char *pat, bool rest_seen,
         bool rs = rest_seen;
         bool is_c = dot && strcmp(dot, ".c") == 0;
         bool is_html = pages && dot && strcmp(dot, ".html") == 0;
+        bool is_tsx = pages && dot && strcmp(dot, ".tsx") == 0;
         if (dot && strcmp(dot, ".h") == 0)
             continue; /* headers */
+        if (pages && priv && dot &&
+            (strcmp(dot, ".ts") == 0 || strcmp(dot, ".tsx") == 0 ||
+             strcmp(dot, ".css") == 0))
+            continue; /* the React pages' layout, components and styles */
+        if (pages && dot && strcmp(dot, ".toml") == 0) {
+            /* the parameters kiln export renders the page beside it for */
+            char base[PATH_MAX * 3 + 8], tsx[PATH_MAX * 3 + 8];
+            snprintf(base, sizeof base, "%.*s.html", (int)(strlen(cpath) - 5),
+                     cpath);
+            snprintf(tsx, sizeof tsx, "%.*s.tsx", (int)(strlen(cpath) - 5),
+                     cpath);
+            if (!cli_exists(base) && !cli_exists(tsx))
+                cli_strs_addf(&w->s->errors,
+                              "%s: a page's export paths describe the page "
+                              "beside them, and there is no %.*s.html or "
+                              ".tsx",
+                              crel, (int)(strlen(crel) - 5), crel);
+            continue;
+        }
         if (where == AREA_API && dot && strcmp(dot, ".toml") == 0) {
             /* an endpoint schema: describes the .c file beside it */
             char cfile[PATH_MAX * 3];
@@ -506,14 +534,15 @@ static int walk_dir(walk *w, const char *rel, const char *pat, bool rest_seen,
                               crel, (int)(strlen(crel) - 5), crel);
             continue;
         }
-        if (!is_c && !is_html) {
+        if (!is_c && !is_html && !is_tsx) {
             static const char *const why[] = {
                 [AREA_API] = "handlers are .c files (helpers start with '_')",
                 [AREA_WS] = ("WebSocket handlers are .c files with KILN_WS "
                              "(helpers start with '_'; endpoint schemas "
                              "describe api/ handlers)"),
-                [AREA_PAGES] = ("pages are .html (with an optional .c beside "
-                                "them); assets go in static/"),
+                [AREA_PAGES] = ("pages are .html or .tsx (with an optional "
+                                ".c and .toml beside them); assets go in "
+                                "static/"),
             };
             cli_strs_addf(&w->s->errors, "%s: unknown file in %s/: %s", crel,
                           area_dir(where), why[where]);
@@ -524,7 +553,7 @@ static int walk_dir(walk *w, const char *rel, const char *pat, bool rest_seen,
         if (priv) {
             if (is_c)
                 rc = add_source(w, crel, NULL, false, where);
-            continue;
+            continue; /* _layout.tsx: found by the pages' build */
         }
         if (strcmp(stem, "index") != 0 &&
             add_segment(w, crel, stem, fpat, sizeof fpat, &rs))

@@ -8,7 +8,9 @@
 #          packages `npm ci` installs from the committed lock file: also
 #          tests/openapi's @redocly/cli and share/openapi-docs' Swagger UI;
 #          python3-jsonschema for test_openapi)
-#   demo   + sqlite3 and node/npm for examples/board
+#   demo   + sqlite3 and node/npm for examples/board (htmx, and its React
+#          front end: Vite 8 needs Node 20.19 or later, which Debian 13's
+#          nodejs is; on an older Debian install Node 20 from elsewhere)
 #   bench  + nginx, wrk, PostgreSQL (pgbench), Django + gunicorn, Django REST
 #          framework (+ simplejwt, python3-cryptography for
 #          bench/auth_bench.py), FastAPI + uvicorn + asyncpg, pydantic,
@@ -22,7 +24,8 @@ pkgs_build="gcc libc6-dev make meson ninja-build pkg-config libsqlite3-dev libpq
 pkgs_test="python3 python3-jinja2 python3-jsonschema python3-websockets clang libfuzzer-14-dev libclang-rt-14-dev postgresql sqlite3 chromium redis-server"
 # node >= 18 may come from elsewhere (nodesource); Debian's only when none
 command -v node >/dev/null || pkgs_test="$pkgs_test nodejs npm"
-# the demo: sqlite3 loads examples/board's seed data, npm its htmx
+# the demo: sqlite3 loads examples/board's seed data, npm its htmx and its
+# React front end (examples/board/frontend)
 pkgs_demo="sqlite3"
 command -v node >/dev/null || pkgs_demo="$pkgs_demo nodejs npm"
 pkgs_bench="nginx-light wrk python3 postgresql postgresql-contrib python3-django gunicorn python3-psycopg2 python3-djangorestframework python3-djangorestframework-simplejwt python3-cryptography python3-fastapi python3-uvicorn python3-asyncpg python3-pydantic libsimdjson-dev g++ python3-django-channels daphne celery python3-redis redis-server"

@@ -24,6 +24,12 @@ done
 pc=$(find "$prefix" -name kiln.pc | head -1)
 lib=$(find "$prefix" -name libkiln.a | head -1)
 [ -n "$pc" ] && [ -n "$lib" ] || fail files "no kiln.pc or libkiln.a"
+for f in htmx/pages/index.html react/frontend/package-lock.json \
+    react/frontend/src/NoteForm.tsx; do
+    [ -e "$prefix/share/kiln/scaffold/$f" ] || fail files "missing scaffold $f"
+done
+[ ! -e "$prefix/share/kiln/scaffold/react/frontend/node_modules" ] ||
+    fail files "node_modules installed with the react template"
 ok files
 
 # the installed kiln, its headers and library only: a bare PATH, no checkout
@@ -32,6 +38,13 @@ export PATH=$prefix/bin:/usr/bin:/bin
 [ "$(pkg-config --variable=includedir kiln)" = "$prefix/include" ] ||
     fail pkg-config "includedir is $(pkg-config --variable=includedir kiln)"
 ok pkg-config
+
+# the templates come from the install (share/kiln/scaffold), not the checkout
+cd "$tmp" && kiln new spa --template react >"$tmp/new.log" 2>&1 ||
+    fail new-template "$(cat "$tmp/new.log")"
+[ -f spa/frontend/src/api/notes.ts ] && grep -q 'name = "spa"' spa/kiln.toml ||
+    fail new-template "spa/ is not the react template: $(cat "$tmp/new.log")"
+ok new-template
 
 cd "$tmp" && kiln new shop >/dev/null || fail new "kiln new failed"
 cd shop && kiln build >"$tmp/build.log" 2>&1 ||

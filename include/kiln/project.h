@@ -18,7 +18,9 @@ extern "C" {
 #endif
 
 /**
- * A template file: a page under pages/ (a route) or a file of templates/.
+ * A template file: a page under pages/ (a route) or a file of templates/;
+ * or a React page (pages/NAME.tsx, a file ending ".tsx": never compiled
+ * as a template, rendered by the SSR sidecar, docs/frontend.md).
  * In a release build the table of kiln_project.templates holds every one,
  * compiled in; a development build reads them from the project folder.
  */

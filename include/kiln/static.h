@@ -81,6 +81,19 @@ int kiln_static_mount(kiln_app *app, const char *prefix,
 int kiln_static_spa(kiln_app *app, const kiln_static_opts *o);
 
 /**
+ * kiln_static_spa with the app under the URL prefix ("/app/", with or
+ * without the trailing slash; "/" is kiln_static_spa): "/app/x" is the
+ * app's file x, "/app" and "/app/" its index.html, and a path outside
+ * the prefix gets the router's 404 (so server pages and the SPA can share
+ * the URL space). Build the front end with the same base (Vite's
+ * `base: "/app/"`). Returns what kiln_static_spa returns; KILN_EINVAL
+ * also for a prefix that does not start with '/' or holds "{", "}", "\\",
+ * "?", "#" or "//".
+ */
+int kiln_static_spa_at(kiln_app *app, const char *prefix,
+                       const kiln_static_opts *o);
+
+/**
  * Answers the current request with n bytes of data as a file would be:
  * content_type, a strong ETag hashed from the content, Last-Modified
  * (mtime, seconds since the epoch; 0 for none), X-Content-Type-Options:

@@ -1,7 +1,7 @@
 // share/ssr/server.mjs - Kiln's SSR sidecar: renders React components to
 // HTML for the app that started it, over a Unix socket.
 //
-//   node server.mjs --socket PATH --components DIR_OR_MODULE
+//   node server.mjs --socket PATH --components DIR_OR_MODULE [--pages FILE]
 //
 // Kiln starts it (the [ssr] settings), restarts it when it dies and kills
 // it when renders time out repeatedly (docs/frontend.md, "The SSR
@@ -14,6 +14,15 @@
 // or one module whose named exports are the components. React and
 // react-dom/server are imported from where the components live when they
 // have them (so hooks see one React), else from this folder's.
+//
+// React pages: --pages names the server bundle of the app's pages/*.tsx
+// (`npm run build:ssr`), a module exporting `pages`, the object Vite's
+// import.meta.glob("<...>/pages/**/*.tsx", { eager: true }) makes. A
+// request whose component is "pages/NAME" renders the default export of
+// pages/NAME.tsx with the props, inside the default export of
+// pages/_layout.tsx when there is one (as <Layout page="NAME">). The
+// bundle is loaded again when its file changes (a rebuild under kiln
+// dev), and React comes from where the bundle lives.
 
 import { createRequire } from "node:module";
 import { existsSync, statSync, unlinkSync } from "node:fs";
@@ -26,10 +35,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** @param {string[]} argv @returns {{socket: string, components: string}} */
 function parseArgs(argv) {
-  const opts = { socket: "", components: "" };
+  const opts = { socket: "", components: "", pages: "" };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
-    if ((key === "--socket" || key === "--components") && i + 1 < argv.length)
+    if ((key === "--socket" || key === "--components" || key === "--pages") &&
+        i + 1 < argv.length)
       opts[key.slice(2)] = argv[++i];
     else throw new Error(`unknown argument ${key}`);
   }
@@ -60,7 +70,11 @@ const { renderToString } = await importFrom(compDir, "react-dom/server");
 
 /** @type {Map<string, Function>} the components loaded so far */
 const components = new Map();
-const bundle = isDir ? null : await import(pathToFileURL(compPath).href);
+// a components folder that does not exist is an app without components
+// (React pages only): each component render then says so
+const bundle = isDir || !existsSync(compPath)
+  ? null
+  : await import(pathToFileURL(compPath).href);
 
 /** The component named `name`, loaded on first use. */
 async function component(name) {
@@ -83,12 +97,67 @@ async function component(name) {
   return fn;
 }
 
+/**
+ * The page name of an import.meta.glob key ("../../pages/posts/[id].tsx"
+ * is "posts/[id]"), or null: the key's leading "./" and "../" segments
+ * dropped, then "pages/", then the name, then ".tsx".
+ */
+function pageName(key) {
+  const rel = key.replace(/^(?:\.\.?\/)+/, "");
+  if (!rel.startsWith("pages/") || !rel.endsWith(".tsx")) return null;
+  return rel.slice("pages/".length, -".tsx".length);
+}
+
+/** @type {{mtime: number, table: Map<string, any>, React: any,
+ *          renderToString: Function} | null} the loaded pages bundle */
+let pagesBundle = null;
+
+/** The pages bundle, loaded (again, when its file changed). */
+async function loadPages() {
+  if (!opts.pages) throw new Error("no React pages (ssr.pages is empty)");
+  const file = path.resolve(opts.pages);
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (!st)
+    throw new Error(`no React pages bundle at ${file} (npm run build:ssr)`);
+  if (pagesBundle && pagesBundle.mtime === st.mtimeMs) return pagesBundle;
+  const dir = path.dirname(file);
+  const R = await importFrom(dir, "react");
+  const server = await importFrom(dir, "react-dom/server");
+  const mod = await import(`${pathToFileURL(file).href}?v=${st.mtimeMs}`);
+  if (typeof mod.pages !== "object" || mod.pages === null)
+    throw new Error(`${file} exports no \`pages\` (import.meta.glob)`);
+  const table = new Map();
+  for (const [key, m] of Object.entries(mod.pages)) {
+    const name = pageName(key);
+    if (name !== null) table.set(name, m?.default);
+  }
+  pagesBundle = { mtime: st.mtimeMs, table, React: R,
+                  renderToString: server.renderToString };
+  return pagesBundle;
+}
+
+/** Renders React page `name` with props inside the layout, to HTML. */
+async function renderPage(name, props) {
+  const b = await loadPages();
+  const Page = b.table.get(name);
+  if (typeof Page !== "function" && typeof Page !== "object")
+    throw new Error(`no React page ${name} (pages/${name}.tsx, default export)`);
+  const Layout = b.table.get("_layout");
+  const R = b.React;
+  const page = R.createElement(Page, props);
+  const tree = Layout ? R.createElement(Layout, { page: name }, page) : page;
+  return b.renderToString(tree);
+}
+
 /** Renders one request to its answer (never throws). */
 async function render(req) {
   const id = req?.id;
   try {
     if (typeof req?.component !== "string")
       throw new Error("the request has no component");
+    if (req.component.startsWith("pages/"))
+      return { id, html: await renderPage(req.component.slice(6),
+                                          req.props ?? {}) };
     const C = await component(req.component);
     const html = renderToString(React.createElement(C, req.props ?? {}));
     return { id, html };

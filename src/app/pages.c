@@ -230,6 +230,12 @@ int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
                const char *root, char *err, size_t errlen)
 {
     kiln_project_tpl_options(s, &g_opt);
+    if (frontend_pages_init(s, err, errlen) != 0)
+        return KILN_ENOMEM;
+    for (size_t i = 0; i < p->nroutes; i++) /* React pages: their entry */
+        if (!p->routes[i].handler &&
+            frontend_pages_check(p->routes[i].page, err, errlen) != 0)
+            return KILN_ENOTFOUND;
     g_dev = dev && !p->ntemplates;
     g_project = p;
     snprintf(g_root, sizeof g_root, "%s", root);
@@ -281,7 +287,7 @@ int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
         /* ...and the routed pages */
         for (size_t i = 0; i < p->nroutes; i++) {
             const kiln_page *pg = p->routes[i].page;
-            if (p->routes[i].handler || !pg)
+            if (p->routes[i].handler || !pg || frontend_page_is_react(pg))
                 continue;
             char path[PATH_MAX * 2];
             snprintf(path, sizeof path, "%s/%s", g_root, pg->file);
@@ -303,6 +309,7 @@ int pages_init(const kiln_project *p, const kiln_settings *s, bool dev,
 
 void pages_free(void)
 {
+    frontend_pages_close();
     kiln_tpl_set_free(g_set);
     g_set = NULL;
 }
@@ -389,6 +396,15 @@ int pages_answer(kiln_ctx *c, const kiln_page *pg, const page_vars *pv,
                  int status)
 {
     kiln_arena *a = kiln_ctx_arena(c);
+    if (frontend_page_is_react(pg)) { /* pages/NAME.tsx: frontend/page.c */
+        if (!pv->action && !pv->block && status == 200)
+            return frontend_page_answer(c, pg);
+        kiln_log(KILN_LOG_ERROR,
+                 "%s: %s is a React page: an action cannot re-render it "
+                 "(answer the form from api/ with JSON)",
+                 kiln_request_id(c), pg->file);
+        return kiln_problem(c, 500, "The page could not be rendered.");
+    }
     kiln_value ctx = kiln_value_map(a);
     if (ctx.type != KILN_VALUE_MAP)
         return KILN_ENOMEM;

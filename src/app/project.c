@@ -190,7 +190,17 @@ static int mount_spa(kiln_app *app, const kiln_project *p,
             snprintf(dir, sizeof dir, "%.2048s/%.2000s", g_root, d);
         so.dir = dir;
     }
-    int rc = kiln_static_spa(app, &so);
+    const char *at = kiln_settings_str(s, "frontend.spa_url");
+    if (!at || !*at)
+        at = "/";
+    if (at[0] != '/' || strpbrk(at, "{}\\?#") || strstr(at, "//")) {
+        fprintf(stderr,
+                "frontend.spa_url '%s': not a URL path prefix "
+                "(\"/app/\")\n",
+                at);
+        return KILN_EINVAL;
+    }
+    int rc = kiln_static_spa_at(app, at, &so);
     if (rc == KILN_EINVAL && dev) { /* not built yet: serve the rest */
         kiln_log(KILN_LOG_WARN,
                  "frontend.spa '%s': not a folder with an index.html (build "

@@ -152,6 +152,9 @@ const settings_key settings_keys[] = {
     {"frontend", "spa", "frontend.spa", SETTINGS_STRING, "", 0, 0, NULL,
      "folder of a built single-page app with its index.html, served for GET "
      "and HEAD requests no route matches (empty: none)", false, NULL},
+    {"frontend", "spa_url", "frontend.spa_url", SETTINGS_STRING, "/", 0, 0,
+     NULL, "URL prefix of the single-page app (\"/app/\": it answers under "
+     "/app/ only)", false, NULL},
     {"frontend", "manifest", "frontend.manifest", SETTINGS_STRING, "", 0, 0,
      NULL, "Vite's manifest.json, read at start-up for vite_assets() "
      "(\"static/dist/.vite/manifest.json\"; empty: none)", false, NULL},
@@ -165,6 +168,10 @@ const settings_key settings_keys[] = {
     {"frontend", "react_refresh", "frontend.react_refresh", SETTINGS_BOOL,
      "true", 0, 1, NULL, "in development, vite_assets() also writes "
      "@vitejs/plugin-react's fast-refresh preamble", false, NULL},
+    {"frontend", "pages_entry", "frontend.pages_entry", SETTINGS_STRING,
+     "src/pages.client.tsx", 0, 0, NULL, "the Vite entry (a key of the "
+     "manifest) that hydrates React pages (pages/*.tsx); empty: none",
+     false, NULL},
     {"frontend", "vite", "frontend.vite", SETTINGS_BOOL, "true", 0, 1, NULL,
      "kiln dev runs the Vite dev server (npm run dev in frontend/) when "
      "frontend/package.json exists", false, NULL},
@@ -178,6 +185,10 @@ const settings_key settings_keys[] = {
     {"ssr", "components", "ssr.components", SETTINGS_STRING,
      "frontend/components", 0, 0, NULL, "the folder of component modules "
      "(or one module exporting them) the sidecar renders", false, NULL},
+    {"ssr", "pages", "ssr.pages", SETTINGS_STRING,
+     "frontend/dist-ssr/pages.server.js", 0, 0, NULL, "the server bundle of "
+     "the React pages (npm run build:ssr), relative to the project; the "
+     "sidecar loads it when it exists", false, NULL},
     {"ssr", "node", "ssr.node", SETTINGS_STRING, "node", 0, 0, NULL,
      "the Node.js program (20 or later)", false, NULL},
     {"ssr", "socket", "ssr.socket", SETTINGS_STRING, ".kiln/ssr.sock", 0, 0,

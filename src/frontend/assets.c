@@ -189,6 +189,12 @@ static int tpl_assets(void *ud, kiln_str entry, kiln_arena *a, kiln_str *out,
     return 0;
 }
 
+int frontend_entry_tags(kiln_str entry, kiln_arena *a, kiln_str *out, char *err,
+                        size_t errlen)
+{
+    return tpl_assets(NULL, entry, a, out, err, errlen);
+}
+
 int frontend_check_entry(void *ud, kiln_str entry, char *msg, size_t msglen)
 {
     (void)ud;

@@ -109,6 +109,7 @@ typedef struct ssr_service {
     char entry[1024];      /* the sidecar's script */
     char socket[108];      /* its Unix socket */
     char components[1024]; /* what it imports components from */
+    char pages[1024];      /* the React pages' server bundle, or "" */
     int pool, timeout_ms, restart_after;
     pthread_t thread;
     pthread_mutex_t lock; /* stopping and the cond */
@@ -150,8 +151,11 @@ static int find_program(const char *name, char *out, size_t outlen)
 /* Forks and executes the sidecar. Its pid, or -1 (logged). */
 static pid_t spawn_sidecar(ssr_service *s)
 {
-    char *argv[] = {s->node,        s->entry,      "--socket", s->socket,
-                    "--components", s->components, NULL};
+    char *argv[] = {s->node,   s->entry,       "--socket",
+                    s->socket, "--components", s->components,
+                    "--pages", s->pages,       NULL};
+    if (!s->pages[0])
+        argv[6] = NULL; /* no React pages */
     pid_t parent = getpid();
     unlink(s->socket); /* a stale one from a previous run */
     pid_t pid = fork();
@@ -314,6 +318,13 @@ int ssr_start(const kiln_settings *st, const char *root, char *err,
         goto fail;
     }
     memcpy(s->socket, path, strlen(path) + 1);
+    /* the React pages' bundle: passed when set, even before it is built
+       (the sidecar then says so on each page render, and the browser
+       renders the pages) */
+    const char *pages = kiln_settings_str(st, "ssr.pages");
+    if (pages && *pages &&
+        root_join(s->pages, sizeof s->pages, root, pages) != 0)
+        goto toolong;
     char *slash = strrchr(path, '/');
     if (slash && slash != path) {
         *slash = '\0';

@@ -4,7 +4,8 @@
  *
  * A mount is one GET route "<prefix>{...path}" whose data is the mount;
  * a single-page app (kiln_static_spa) is a mount without a route, the
- * app's fallback for GET and HEAD requests no route matches.
+ * app's fallback for GET and HEAD requests no route matches (under its
+ * prefix only, with kiln_static_spa_at).
  * A request path is checked (static_path_ok: no dot segment, dotfile,
  * backslash or control byte) and opened beneath the mount's folder with
  * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), so neither ".." nor a
@@ -99,6 +100,8 @@ struct static_mount {
     bool nosniff; /* send X-Content-Type-Options (the app's security
                      headers do not already) */
     bool spa;     /* kiln_static_spa: index.html is never cached */
+    char *prefix; /* kiln_static_spa_at: "/app/", or NULL for "/" */
+    size_t prefix_n;
 };
 
 /* True when app's own header block (the security headers, src/auth/
@@ -730,6 +733,15 @@ static KILN_HANDLER(spa_handler)
     if (is_api_path(path))
         return kiln_problem(c, 404, "No route matches this path.");
     kiln_str rel = {path.p + 1, path.n - 1};
+    if (m->prefix) { /* "/app/x" is x; "/app" is the app's root too */
+        bool bare =
+            path.n + 1 == m->prefix_n && memcmp(path.p, m->prefix, path.n) == 0;
+        if (!bare && (path.n < m->prefix_n ||
+                      memcmp(path.p, m->prefix, m->prefix_n) != 0))
+            return kiln_problem(c, 404, "No route matches this path.");
+        rel = bare ? (kiln_str){"", 0}
+                   : (kiln_str){path.p + m->prefix_n, path.n - m->prefix_n};
+    }
     if (rel.n && rel.p[rel.n - 1] != '/' && static_path_ok(rel)) {
         int rc = serve_file(c, m, rel);
         if (rc != 1)
@@ -753,6 +765,7 @@ static void mount_free(struct static_mount *m)
     if (m->dirfd >= 0)
         close(m->dirfd);
     free(m->dir);
+    free(m->prefix);
     for (size_t i = 0; i < m->nfiles; i++)
         free(m->files[i].path);
     free(m->files);
@@ -873,7 +886,15 @@ int kiln_static_mount(kiln_app *app, const char *prefix,
 
 int kiln_static_spa(kiln_app *app, const kiln_static_opts *o)
 {
-    if (!app || !o || (!o->dir && !o->files) || (o->files && o->nfiles == 0))
+    return kiln_static_spa_at(app, "/", o);
+}
+
+int kiln_static_spa_at(kiln_app *app, const char *prefix,
+                       const kiln_static_opts *o)
+{
+    if (!app || !o || !prefix || prefix[0] != '/' ||
+        strpbrk(prefix, "{}\\?#") || strstr(prefix, "//") ||
+        (!o->dir && !o->files) || (o->files && o->nfiles == 0))
         return KILN_EINVAL;
     if (app->fallback)
         return KILN_ESTATE;
@@ -882,6 +903,20 @@ int kiln_static_spa(kiln_app *app, const kiln_static_opts *o)
     if (!m)
         return rc;
     m->spa = true;
+    if (strcmp(prefix, "/") != 0) { /* kept as "/app/" */
+        size_t n = strlen(prefix);
+        bool slash = prefix[n - 1] == '/';
+        m->prefix = malloc(n + 2);
+        if (!m->prefix) {
+            mount_free(m);
+            return KILN_ENOMEM;
+        }
+        memcpy(m->prefix, prefix, n);
+        if (!slash)
+            m->prefix[n++] = '/';
+        m->prefix[n] = 0;
+        m->prefix_n = n;
+    }
     bool has_index = m->dirfd >= 0
                          ? faccessat(m->dirfd, "index.html", R_OK, 0) == 0
                          : emb_find(m, "index.html") != NULL;

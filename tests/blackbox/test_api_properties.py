@@ -34,7 +34,11 @@ import pg_server  # noqa: E402
 
 BOARD = os.path.join(SRC, "examples", "board")
 PROBE = os.path.join(HERE, "apps", "probe")
-SKIP = ("node_modules", ".kiln", "dist", "app.db", "app.db-wal", "app.db-shm")
+# frontend/: the React side has its own test (tests/browser/test_scaffold.py);
+# without it the board serves no SPA (KILN_FRONTEND_SPA below) and kiln
+# build runs no npm
+SKIP = ("node_modules", ".kiln", "dist", "app.db", "app.db-wal", "app.db-shm",
+        "frontend")
 MAX_BODY = 65536
 SEED = int(os.environ.get("KILN_PROPS_SEED", "20261204"))
 
@@ -52,6 +56,7 @@ class Board:
             shutil.copy(os.path.join(PROBE, name),
                         os.path.join(self.root, "api", name))
         self.env = {"KILN_APP_SECRET_KEY": "p" * 20 + "-props-test-key-0123456",
+                    "KILN_FRONTEND_SPA": "",
                     "KILN_SERVER_MAX_BODY": str(MAX_BODY)}
         base = os.environ.get("KILN_TEST_DB_URL")
         self.pg = base

@@ -22,7 +22,11 @@ from wsclient import OP_TEXT, WsConn
 
 BOARD = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "examples", "board")
-SKIP = ("node_modules", ".kiln", "dist", "app.db", "app.db-wal", "app.db-shm")
+# frontend/: the React side has its own test (tests/browser/test_scaffold.py);
+# without it the board serves no SPA (KILN_FRONTEND_SPA below) and kiln
+# build runs no npm
+SKIP = ("node_modules", ".kiln", "dist", "app.db", "app.db-wal", "app.db-shm",
+        "frontend")
 
 
 class Board:
@@ -31,7 +35,8 @@ class Board:
         self.root = os.path.join(self.parent, "board")
         shutil.copytree(BOARD, self.root,
                         ignore=shutil.ignore_patterns(*SKIP))
-        self.env = {"KILN_APP_SECRET_KEY": "b" * 20 + "-board-test-key-0123456789"}
+        self.env = {"KILN_APP_SECRET_KEY": "b" * 20 + "-board-test-key-0123456789",
+                    "KILN_FRONTEND_SPA": ""}
         self.proc = None
 
     def kiln(self, *args):
@@ -51,6 +56,9 @@ class Board:
         eq(rc, 0, "the models and migrations agree: " + out + err)
         rc, out, err = self.kiln("build")
         eq(rc, 0, "build: " + out + err)
+        check("warning:" not in out + err,
+              "the example newcomers read builds without a compiler warning: "
+              + out + err)
         # API tokens of seeded users (seed.sql): ana the admin, chen a viewer
         self.tokens = {}
         for who in ("ana", "chen"):

@@ -9,6 +9,10 @@
 
 #include "static/static.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 static int range(const char *v, int64_t size, int64_t *a, int64_t *b)
 {
     *a = *b = -1;
@@ -217,4 +221,30 @@ TEST(mount_rejects_bad_options)
     CHECK_INT(kiln_static_mount(app, "/s", &o), 0);
     CHECK_INT(kiln_static_mount(app, "/s/", &o), KILN_ESTATE); /* same route */
     kiln_app_free(app);
+}
+
+/* kiln_static_spa_at: a prefix is a path, and one SPA per app. */
+TEST(spa_at_checks_its_prefix)
+{
+    char dir[] = "/tmp/kiln-spa-at-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char index[64];
+    snprintf(index, sizeof index, "%s/index.html", dir);
+    FILE *f = fopen(index, "w");
+    CHECK(f != NULL);
+    fputs("<!doctype html>", f);
+    fclose(f);
+    kiln_app *app = kiln_app_new();
+    CHECK(app);
+    kiln_static_opts o = {.dir = dir};
+    static const char *const bad[] = {"app",  "",     "/a{b}/", "/a//b/",
+                                      "/a?b", "/a#b", "/a\\b"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_INT(kiln_static_spa_at(app, bad[i], &o), KILN_EINVAL);
+    CHECK_INT(kiln_static_spa_at(app, "/app", &o), 0);
+    CHECK_INT(kiln_static_spa_at(app, "/other/", &o), KILN_ESTATE);
+    CHECK_INT(kiln_static_spa(app, &o), KILN_ESTATE);
+    kiln_app_free(app);
+    unlink(index);
+    rmdir(dir);
 }

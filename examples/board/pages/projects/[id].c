@@ -45,12 +45,9 @@ KILN_LOAD(load_board)
     Project p;
     if (this_project(c, db, id, &p))
         return 0;
-    int rc;
-    if (rc)
-        return project_fail(c, db, rc);
     TaskList tasks;
     TagList tags;
-    rc = task_list_by_project(db, id, NULL, &tasks);
+    int rc = task_list_by_project(db, id, NULL, &tasks);
     if (rc == 0)
         rc = tag_list(db, NULL, &tags);
     if (rc)
