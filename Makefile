@@ -5,7 +5,8 @@
 #                   board: migrated and seeded on first run) on 127.0.0.1:8000,
 #                   its React front end built and served at /app/
 #   make check      install what is missing, build, run every test (also under
-#                   ASan+UBSan, plus each libFuzzer target for FUZZ_SECONDS)
+#                   ASan+UBSan, plus each libFuzzer target for FUZZ_SECONDS),
+#                   then print how long each step took
 #   make bench      run bench/ (hello and static files against nginx in the same
 #                   run; kiln dev rebuild latency)
 #   make fuzz       run the fuzz targets for FUZZ_SECONDS (default 300)
@@ -65,10 +66,13 @@ demo: build
 	    "password kiln-board-demo; the React front end is at /app/"
 	cd $(BOARD) && ../../build/kiln dev --host 127.0.0.1 --port $(PORT)
 
-check: deps-test build build-asan/build.ninja build-fuzz/build.ninja
-	ninja -C build-asan
-	ninja -C build-fuzz
-	FUZZ_SECONDS=$(FUZZ_SECONDS) python3 tests/run.py
+# tests/run.py --build sets up and builds build, build-asan and build-fuzz
+# (with the rules above), runs npm ci meanwhile, then every suite, and
+# prints how long each step took; the packages come first (timed here).
+check:
+	@t0=$$(date +%s%N) && scripts/deps.sh test && \
+	KILN_CHECK_DEPS_MS=$$(( ($$(date +%s%N) - t0) / 1000000 )) \
+	FUZZ_SECONDS=$(FUZZ_SECONDS) python3 tests/run.py --build
 
 bench: build
 	@scripts/deps.sh bench

@@ -12,10 +12,12 @@ Command line: `pg_server.py start DIR` prints the URL; `stop DIR`.
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import freeport  # noqa: E402 - tests/freeport.py
 
 
 def _bindir():
@@ -33,11 +35,8 @@ def _as_user(cmd):
 
 
 def _free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A free port no other test process was given lately (freeport.py)."""
+    return freeport.take()
 
 
 def _run(cmd, **kw):

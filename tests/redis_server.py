@@ -17,13 +17,13 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import freeport  # noqa: E402 - tests/freeport.py
+
 
 def _free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A free port no other test process was given lately (freeport.py)."""
+    return freeport.take()
 
 
 def _accepts(port):

@@ -4,14 +4,20 @@ Python 3 standard library only.  Everything here has a bounded timeout: a
 read that does not complete raises TestTimeout instead of hanging.
 """
 
+import fcntl
+import hashlib
 import json
 import os
 import resource
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import freeport  # noqa: E402 - tests/freeport.py
 
 # --- configuration -----------------------------------------------------------
 
@@ -78,12 +84,53 @@ def shorten(data, n=200):
 # --- server processes ----------------------------------------------------------
 
 def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+    """A free port of 127.0.0.1 that no other test process was given in
+    the last minutes (tests/freeport.py): tests run in parallel."""
+    return freeport.take()
+
+
+def serial(fn):
+    """Decorator: the test runs alone, after the parallel part of the run
+    (it measures time or load, or loads the machine itself). A module
+    whose tests all run alone says SERIAL = True instead."""
+    fn.serial = True
+    return fn
+
+
+def npm_ci(folder, timeout=300):
+    """Installs folder/node_modules with `npm ci` from folder's lock file,
+    unless node_modules/.kiln-lock holds the lock file's SHA-256 (an
+    install of that very lock file). One install at a time per folder, in
+    every test process (a lock beside /tmp): a test that needs a folder
+    another process is installing waits for it. Raises TestFailure if npm
+    fails (with its output)."""
+    folder = os.path.abspath(folder)
+    with open(os.path.join(folder, "package-lock.json"), "rb") as f:
+        want = hashlib.sha256(f.read()).hexdigest()
+    stamp = os.path.join(folder, "node_modules", ".kiln-lock")
+    key = hashlib.sha256(folder.encode()).hexdigest()[:16]
+    lockpath = os.path.join("/tmp" if os.path.isdir("/tmp") else
+                            tempfile.gettempdir(), "kiln-npm-%s.lock" % key)
+    with open(lockpath, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            try:
+                with open(stamp) as f:
+                    if f.read().strip() == want:
+                        return
+            except OSError:
+                pass
+            r = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit",
+                                "--no-fund", "--prefer-offline"], cwd=folder,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=t(timeout))
+            if r.returncode != 0:
+                raise TestFailure("npm ci in %s: %s" % (
+                    folder, r.stdout.decode("utf-8", "replace")))
+            with open(stamp, "w") as f:
+                f.write(want + "\n")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 _live_servers = []

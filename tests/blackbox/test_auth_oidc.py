@@ -11,7 +11,6 @@ keep working and unknown kids fail fast.
 """
 
 import base64
-import hashlib
 import json
 import os
 import re
@@ -37,21 +36,7 @@ AUD = "https://api.kiln.test"
 
 def npm_ci():
     """`npm ci` in tests/oidc unless its node_modules has its lock file's."""
-    with open(os.path.join(IDP_DIR, "package-lock.json"), "rb") as f:
-        want = hashlib.sha256(f.read()).hexdigest()
-    stamp = os.path.join(IDP_DIR, "node_modules", ".kiln-lock")
-    try:
-        with open(stamp) as f:
-            if f.read().strip() == want:
-                return
-    except OSError:
-        pass
-    r = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit",
-                        "--no-fund"], cwd=IDP_DIR, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=t(300))
-    eq(r.returncode, 0, "npm ci: " + r.stdout.decode("utf-8", "replace"))
-    with open(stamp, "w") as f:
-        f.write(want + "\n")
+    harness.npm_ci(IDP_DIR)
 
 
 class IdP:

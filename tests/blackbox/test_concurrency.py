@@ -105,6 +105,8 @@ def test_thousands_of_sleeping_handlers_one_worker():
         check(elapsed >= 0.95, "answered in %.2fs: the handlers did not sleep 1s" % elapsed)
         check(s.alive(), "server died")
 test_thousands_of_sleeping_handlers_one_worker.timeout = 40
+# alone (tests/blackbox/run.py): 2,000 connections and a time bound
+test_thousands_of_sleeping_handlers_one_worker.serial = True
 
 
 def test_fast_requests_not_blocked_by_sleepers():
@@ -125,6 +127,10 @@ def test_fast_requests_not_blocked_by_sleepers():
             r = c.read_response(timeout=t(5))
             eq(r.body, b"slept 1500", "sleeper body")
             c.close()
+
+
+# alone: a latency bound while 200 handlers sleep
+test_fast_requests_not_blocked_by_sleepers.serial = True
 
 
 def test_wait_fd_timeout_and_readiness():

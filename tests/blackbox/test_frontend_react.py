@@ -11,7 +11,6 @@ again once the sidecar is back.
 """
 
 import atexit
-import hashlib
 import http.client
 import json
 import os
@@ -37,21 +36,7 @@ MOTTO = "</script><!-- \"quoted\" & 'single' \u2028 end"
 
 def npm_ci(folder):
     """`npm ci` in folder unless its node_modules has its lock file's."""
-    with open(os.path.join(folder, "package-lock.json"), "rb") as f:
-        want = hashlib.sha256(f.read()).hexdigest()
-    stamp = os.path.join(folder, "node_modules", ".kiln-lock")
-    try:
-        with open(stamp) as f:
-            if f.read().strip() == want:
-                return
-    except OSError:
-        pass
-    r = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit",
-                        "--no-fund"], cwd=folder, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=t(600))
-    eq(r.returncode, 0, "npm ci: " + r.stdout.decode("utf-8", "replace"))
-    with open(stamp, "w") as f:
-        f.write(want + "\n")
+    harness.npm_ci(folder, timeout=600)
 
 
 def run_ok(args, cwd, what, timeout=300):

@@ -8,7 +8,6 @@ compile under `tsc --strict` (and refuse a deliberate mistake). Sample rows are 
 document's schemas with python3-jsonschema.
 """
 
-import hashlib
 import json
 import os
 import subprocess
@@ -324,22 +323,7 @@ test_openapi_served_with_etag.timeout = 240
 
 def npm_ci(folder=NPM_DIR):
     """`npm ci` in folder unless its node_modules has its lock file's."""
-    lock = os.path.join(folder, "package-lock.json")
-    with open(lock, "rb") as f:
-        want = hashlib.sha256(f.read()).hexdigest()
-    stamp = os.path.join(folder, "node_modules", ".kiln-lock")
-    try:
-        with open(stamp) as f:
-            if f.read().strip() == want:
-                return
-    except OSError:
-        pass
-    r = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit",
-                        "--no-fund"], cwd=folder, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=t(300))
-    eq(r.returncode, 0, "npm ci: " + r.stdout.decode("utf-8", "replace"))
-    with open(stamp, "w") as f:
-        f.write(want + "\n")
+    harness.npm_ci(folder)
 
 
 def test_openapi_redocly_lint_recommended():

@@ -8,7 +8,6 @@ keeps answering while a render is slow.
 """
 
 import atexit
-import hashlib
 import http.client
 import json
 import os
@@ -36,21 +35,7 @@ CLIENT = b'data-render="client"'
 
 def npm_ci():
     """`npm ci` in share/ssr unless its node_modules has its lock file's."""
-    with open(os.path.join(SSR_DIR, "package-lock.json"), "rb") as f:
-        want = hashlib.sha256(f.read()).hexdigest()
-    stamp = os.path.join(SSR_DIR, "node_modules", ".kiln-lock")
-    try:
-        with open(stamp) as f:
-            if f.read().strip() == want:
-                return
-    except OSError:
-        pass
-    r = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit",
-                        "--no-fund"], cwd=SSR_DIR, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=t(300))
-    eq(r.returncode, 0, "npm ci: " + r.stdout.decode("utf-8", "replace"))
-    with open(stamp, "w") as f:
-        f.write(want + "\n")
+    harness.npm_ci(SSR_DIR)
 
 
 class App:

@@ -331,8 +331,14 @@ def test_big_files_keepalive_and_pipelined_in_order():
 
 def test_slow_reader_gets_whole_big_file():
     s = srv()
-    sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    # A small receive buffer set before connect(2), so that the window
+    # announced from the SYN on is small (set after, the kernel shrinks a
+    # window scaled for the default buffer, and the sender then moves on
+    # its 200 ms persist timer only: half a minute for the megabyte).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", s.port))
     try:
         sock.sendall(build_request("GET", "/static/big.bin",
                                    headers={"Connection": "close"}))

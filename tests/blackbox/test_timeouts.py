@@ -150,6 +150,8 @@ def test_slow_clients_do_not_block_and_get_408():
         check(not no408, "%d of %d slow connections were closed without a 408 "
               "(e.g. got %s)" % (len(no408), n, shorten(no408[0]["data"]) if no408 else ""))
 test_slow_clients_do_not_block_and_get_408.timeout = 40
+# alone (tests/blackbox/run.py): a latency bound beside 500 slow clients
+test_slow_clients_do_not_block_and_get_408.serial = True
 
 
 def test_header_timeout_single_partial_request():

@@ -12,14 +12,18 @@ types --check` for CI, and `kiln dev` rewriting the files when a model
 changes.
 """
 
-import hashlib
 import json
 import os
 import re
 import subprocess
 
+import harness
 from harness import check, eq, t
 from kilncli import Dev, Project
+
+# Each test makes its own project: tests/blackbox/run.py may run them in
+# processes of their own, side by side.
+SPLIT = True
 
 NPM_DIR = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "types")
@@ -116,22 +120,8 @@ def make(p):
 
 
 def npm_ci():
-    lock = os.path.join(NPM_DIR, "package-lock.json")
-    with open(lock, "rb") as f:
-        want = hashlib.sha256(f.read()).hexdigest()
-    stamp = os.path.join(NPM_DIR, "node_modules", ".kiln-lock")
-    try:
-        with open(stamp) as f:
-            if f.read().strip() == want:
-                return
-    except OSError:
-        pass
-    r = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit",
-                        "--no-fund"], cwd=NPM_DIR, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=t(300))
-    eq(r.returncode, 0, "npm ci: " + r.stdout.decode("utf-8", "replace"))
-    with open(stamp, "w") as f:
-        f.write(want + "\n")
+    """`npm ci` in tests/types unless its node_modules has its lock file's."""
+    harness.npm_ci(NPM_DIR)
 
 
 def tsc(p, files, flags=()):

@@ -696,4 +696,6 @@ def test_ws_ten_thousand_idle():
 
 
 test_ws_ten_thousand_idle.timeout = 120
+# alone (tests/blackbox/run.py): 10,000 sockets and a memory bound
+test_ws_ten_thousand_idle.serial = True
 test_ws_slow_reader_is_closed.timeout = 60

@@ -17,12 +17,10 @@ and "N passed, N failed"; exits 1 if anything failed.
 
 import argparse
 import glob
-import hashlib
 import importlib
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
 import time
 
@@ -31,30 +29,15 @@ BLACKBOX = os.path.join(os.path.dirname(HERE), "blackbox")
 sys.path.insert(0, HERE)
 sys.path.insert(0, BLACKBOX)
 
-STAMP = os.path.join(HERE, "node_modules", ".kiln-lock-sha256")
-
-
-def lock_digest():
-    with open(os.path.join(HERE, "package-lock.json"), "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def npm_ci():
-    """Installs node_modules from the lock file unless it is current."""
-    want = lock_digest()
+    """Installs node_modules from the lock file unless it is current
+    (harness.npm_ci: once per lock file, whoever asks first); returns
+    None, or what went wrong."""
+    import harness
     try:
-        with open(STAMP) as f:
-            if f.read().strip() == want:
-                return None
-    except OSError:
-        pass
-    p = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit",
-                        "--no-fund"], cwd=HERE, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=300)
-    if p.returncode != 0:
-        return "npm ci failed:\n" + p.stdout.decode("utf-8", "replace")
-    with open(STAMP, "w") as f:
-        f.write(want + "\n")
+        harness.npm_ci(HERE)
+    except harness.TestFailure as e:
+        return "npm ci failed:\n" + str(e)
     return None
 
 
