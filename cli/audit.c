@@ -188,33 +188,14 @@ int cmd_audit(int argc, char **argv)
     int nrest = 0;
     int rc =
         rest ? parse(argc, argv, &a, rest, &nrest) : cli_fail("out of memory");
-    bool prod;
-    char root[PATH_MAX], url[PATH_MAX + 64];
     kiln_settings *s = NULL;
-    if (rc == 0) {
-        rc = cli_load_settings(nrest, rest, NULL, NULL, &prod, root, &s);
-        if (rc < 0)
-            rc = 0, s = NULL; /* help was printed */
-    }
-    if (rc == 0 && s) {
-        const char *setting = kiln_settings_str(s, "database.url");
-        if (!setting || kiln_db_url_in(setting, root, url, sizeof url) != 0)
-            rc = cli_fail("database.url is empty or too long");
-        kiln_settings_free(s);
-        char err[1024];
-        kiln_dbc *db = rc ? NULL : kiln_dbc_open(url, err, sizeof err);
-        if (!rc && !db)
-            rc = cli_fail("%s", err);
-        int v = 0;
-        if (db && db_builtin_version(db, audit_schema.part, &v) != 0)
-            rc = cli_fail("%s", kiln_db_errmsg(db));
-        else if (db && v < 1)
-            rc = cli_fail("the database has no audit log yet: run kiln "
-                          "migrate");
-        else if (db)
-            rc = list(db, &a);
-        kiln_dbc_close(db);
-    }
+    kiln_dbc *db = rc ? NULL
+                      : cli_open_db(nrest, rest, audit_schema.part,
+                                    (int)audit_schema.n, "audit log", &s, &rc);
+    kiln_settings_free(s);
+    if (db)
+        rc = list(db, &a);
+    kiln_dbc_close(db);
     free(rest);
     return rc;
 }

@@ -385,6 +385,19 @@ int cmd_render(int argc, char **argv);
 int cli_load_settings(int argc, char **argv, const char *const *own,
                       unsigned *seen, bool *prod, char root[PATH_MAX],
                       kiln_settings **s);
+/**
+ * The project's database for a command on Kiln's own tables: the settings
+ * as cli_load_settings loads them (no flags of the command's own), a
+ * connection to their database.url, and a check that Kiln's schema part
+ * `part` has at least `steps` steps applied (else "the database has no
+ * WHAT yet: run kiln migrate"). Returns the connection (the caller closes
+ * it with kiln_dbc_close) with *s the settings (the caller frees them with
+ * kiln_settings_free, also after a failure: NULL when none were loaded);
+ * or NULL with *rc the exit status after printing why (0 when a flag
+ * printed help).
+ */
+kiln_dbc *cli_open_db(int argc, char **argv, const char *part, int steps,
+                      const char *what, kiln_settings **s, int *rc);
 /** kiln migrate [--status|--check]: cli/migrate.c. */
 int cmd_migrate(int argc, char **argv);
 /** kiln tasks [show|retry|delete|add]: cli/tasks.c. */

@@ -395,39 +395,21 @@ int cmd_tasks(int argc, char **argv)
     int nrest = 0;
     int rc =
         rest ? parse(argc, argv, &a, rest, &nrest) : cli_fail("out of memory");
-    bool prod;
-    char root[PATH_MAX], url[PATH_MAX + 64];
     kiln_settings *s = NULL;
-    if (rc == 0) {
-        rc = cli_load_settings(nrest, rest, NULL, NULL, &prod, root, &s);
-        if (rc < 0)
-            rc = 0, s = NULL; /* help was printed */
+    kiln_dbc *db =
+        rc ? NULL
+           : cli_open_db(nrest, rest, tasks_schema.part, (int)tasks_schema.n,
+                         "task tables", &s, &rc);
+    kiln_settings_free(s);
+    if (db) {
+        const char *sub = a.sub ? a.sub : "";
+        rc = !a.sub                   ? list(db, &a)
+             : !strcmp(sub, "show")   ? show(db, strtoll(a.ids[0], NULL, 10))
+             : !strcmp(sub, "retry")  ? retry(db, &a)
+             : !strcmp(sub, "delete") ? delete (db, &a)
+                                      : add(db, &a);
     }
-    if (rc == 0 && s) {
-        const char *setting = kiln_settings_str(s, "database.url");
-        if (!setting || kiln_db_url_in(setting, root, url, sizeof url) != 0)
-            rc = cli_fail("database.url is empty or too long");
-        kiln_settings_free(s);
-        char err[1024];
-        kiln_dbc *db = rc ? NULL : kiln_dbc_open(url, err, sizeof err);
-        if (!rc && !db)
-            rc = cli_fail("%s", err);
-        int v = 0;
-        if (db && db_builtin_version(db, tasks_schema.part, &v) != 0)
-            rc = cli_fail("%s", kiln_db_errmsg(db));
-        else if (db && v < (int)tasks_schema.n)
-            rc = cli_fail("the database has no task tables yet: run kiln "
-                          "migrate");
-        else if (db) {
-            const char *sub = a.sub ? a.sub : "";
-            rc = !a.sub                  ? list(db, &a)
-                 : !strcmp(sub, "show")  ? show(db, strtoll(a.ids[0], NULL, 10))
-                 : !strcmp(sub, "retry") ? retry(db, &a)
-                 : !strcmp(sub, "delete") ? delete (db, &a)
-                                          : add(db, &a);
-        }
-        kiln_dbc_close(db);
-    }
+    kiln_dbc_close(db);
     free(a.ids);
     free(rest);
     return rc;

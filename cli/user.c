@@ -148,43 +148,6 @@ static int parse(int argc, char **argv, const char *const *subs, size_t nsubs,
     return 0;
 }
 
-/* Opens the project's database, checking that Kiln's auth tables are
-   there. NULL after printing why (*rc the exit status). */
-static kiln_dbc *open_db(int nrest, char **rest, kiln_settings **s, int *rc)
-{
-    bool prod;
-    char root[PATH_MAX], url[PATH_MAX + 64], err[1024];
-    *s = NULL;
-    *rc = cli_load_settings(nrest, rest, NULL, NULL, &prod, root, s);
-    if (*rc < 0) {
-        *rc = 0; /* help was printed */
-        return NULL;
-    }
-    if (*rc)
-        return NULL;
-    const char *setting = kiln_settings_str(*s, "database.url");
-    if (!setting || kiln_db_url_in(setting, root, url, sizeof url) != 0) {
-        *rc = cli_fail("database.url is empty or too long");
-        return NULL;
-    }
-    kiln_dbc *db = kiln_dbc_open(url, err, sizeof err);
-    if (!db) {
-        *rc = cli_fail("%s", err);
-        return NULL;
-    }
-    int v = 0;
-    if (db_builtin_version(db, auth_schema.part, &v) != 0)
-        *rc = cli_fail("%s", kiln_db_errmsg(db));
-    else if (v < (int)auth_schema.n)
-        *rc = cli_fail("the database has no user tables yet: run kiln "
-                       "migrate");
-    if (*rc) {
-        kiln_dbc_close(db);
-        return NULL;
-    }
-    return db;
-}
-
 /* ---- passwords ---------------------------------------------------------- */
 
 /* One line of fd into buf (without its end); echo off when it is a
@@ -631,7 +594,9 @@ static int run(int argc, char **argv, const char *help, const char *const *subs,
                                 : a.superuser ? "--superuser"
                                               : "--staff");
     kiln_settings *s = NULL;
-    kiln_dbc *db = rc ? NULL : open_db(nrest, rest, &s, &rc);
+    kiln_dbc *db = rc ? NULL
+                      : cli_open_db(nrest, rest, auth_schema.part,
+                                    (int)auth_schema.n, "user tables", &s, &rc);
     if (db) {
         const char *sub = a.sub;
         if (!token)

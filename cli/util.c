@@ -3,6 +3,8 @@
  */
 #include "cli.h"
 
+#include "db/migrate.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -364,4 +366,38 @@ int cli_load_settings(int argc, char **argv, const char *const *own,
     if (rc < 0)
         return cli_fail("%s", err);
     return 0;
+}
+
+kiln_dbc *cli_open_db(int argc, char **argv, const char *part, int steps,
+                      const char *what, kiln_settings **s, int *rc)
+{
+    bool prod;
+    char root[PATH_MAX], url[PATH_MAX + 64], err[1024];
+    *rc = cli_load_settings(argc, argv, NULL, NULL, &prod, root, s);
+    if (*rc < 0) {
+        *rc = 0; /* help was printed */
+        return NULL;
+    }
+    if (*rc)
+        return NULL;
+    const char *setting = kiln_settings_str(*s, "database.url");
+    if (!setting || kiln_db_url_in(setting, root, url, sizeof url) != 0) {
+        *rc = cli_fail("database.url is empty or too long");
+        return NULL;
+    }
+    kiln_dbc *db = kiln_dbc_open(url, err, sizeof err);
+    if (!db) {
+        *rc = cli_fail("%s", err);
+        return NULL;
+    }
+    int v = 0;
+    if (db_builtin_version(db, part, &v) != 0)
+        *rc = cli_fail("%s", kiln_db_errmsg(db));
+    else if (v < steps)
+        *rc = cli_fail("the database has no %s yet: run kiln migrate", what);
+    if (*rc) {
+        kiln_dbc_close(db);
+        return NULL;
+    }
+    return db;
 }
