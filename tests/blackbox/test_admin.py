@@ -9,6 +9,7 @@ here to be a view-only admin user.
 
 import csv
 import io
+import json
 import os
 import re
 import sqlite3
@@ -397,3 +398,31 @@ for _t in (test_admin_gate_and_permissions, test_admin_change_list,
            test_admin_forms_and_delete, test_admin_json_endpoints,
            test_admin_inline_children):
     _t.timeout = 180
+
+
+def test_admin_changes_reach_the_boards_live():
+    """A task added or deleted in the admin runs the same hooks as the API
+    (examples/board/api/_hooks/task.c): the open boards of its project hear
+    of it at once, as they do of the pages' and the API's changes."""
+    from test_board import SseStream
+    with Board() as b:
+        one = SseStream(b.port, "/api/projects/1/events",
+                        headers=b.bearer("ana"))
+        try:
+            st, _, r = post_form(b, "/admin/task/add",
+                                 [("project", "1"), ("title", "From the admin"),
+                                  ("status", "todo"), ("priority", "low")])
+            eq(st, 303, "saved")
+            one.wait(lambda x: len(x.events) >= 1, what="the admin's add")
+            added = json.loads(one.events[0][1])
+            eq(added["change"], "added", "added: %r" % (one.events,))
+            st, _, _ = post_form(b, "/admin/task/action",
+                                 [("action", "delete"),
+                                  ("_selected", str(added["task"])),
+                                  ("confirm", "yes")])
+            eq(st, 303, "deleted")
+            one.wait(lambda x: len(x.events) >= 2, what="the admin's delete")
+            eq(json.loads(one.events[1][1]),
+               {"task": added["task"], "change": "deleted"}, "deleted")
+        finally:
+            one.close()
