@@ -559,7 +559,9 @@ def test_dev_restarts_a_crashed_app():
                         break
                     pages.append(r)
                     time.sleep(0.01)
-                eq(r.status, 200, "served again after crash %d" % round)
+                eq(r.status, 200, "served again after crash %d: %s\n"
+                   "kiln dev's output: %s" % (round, r.body[:600],
+                                              d.output()[start:][-3000:]))
                 eq(r.body, b"alive", "the restarted app answers")
             # the app answers before kiln dev's line about it is written
             deadline = time.monotonic() + t(5)
