@@ -272,6 +272,37 @@ static int check_settings(dev *d)
 }
 
 /*
+ * Ends the error page before the app starts, so that no request reaches
+ * a page about an error that is over: it stops accepting on SIGTERM and
+ * exits once its few requests are answered (bounded by PAGE_STOP_MS, then
+ * killed). Meanwhile new connections wait in the socket's backlog for the
+ * app. (A running app is replaced the other way round: the new one
+ * accepts before the old one goes, as a save must not interrupt it.)
+ */
+static void stop_page(dev *d)
+{
+    enum { PAGE_STOP_MS = 2000 };
+    pid_t pid = d->app;
+    d->app = -1;
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    int64_t deadline = now_ms() + PAGE_STOP_MS;
+    for (;;) {
+        pid_t r = waitpid(pid, NULL, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR))
+            return;
+        if (now_ms() >= deadline) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            return;
+        }
+        usleep(5000);
+    }
+}
+
+/*
  * Starts d->binary in place of what serves now. Returns 0, or -1 when it
  * died before it accepted (then the error page says so, and it waits for a
  * save).
@@ -287,6 +318,8 @@ static int start_app(dev *d)
     argv[1] = "--dev";
     for (int i = 0; i < d->app_argc; i++)
         argv[i + 2] = d->app_argv[i];
+    if (d->app_err)
+        stop_page(d);
     int st;
     pid_t pid = start(d, argv, &st);
     free(argv);

@@ -372,15 +372,6 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
             worker_deinit(&ws[i]);
         started = 0; /* no thread to join */
     }
-    for (int i = 0; i < started && rc == 0; i++) {
-        if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0) {
-            kiln_log(KILN_LOG_ERROR, "cannot start worker thread %d", i);
-            rc = KILN_EIO;
-            started = i;
-            for (int j = i; j < o.workers; j++)
-                worker_deinit(&ws[j]);
-        }
-    }
     if (rc == 0) {
         const char *plural = o.workers == 1 ? "" : "s";
         if (o.tasks_only)
@@ -395,7 +386,22 @@ int kiln_serve(kiln_app *app, const kiln_server_opts *opts)
             kiln_log(KILN_LOG_INFO,
                      "kiln listening on http://%s:%d/ (%d worker%s)", o.host,
                      o.port, o.workers, plural);
+        /* before any worker accepts: a parent that waits for this
+           (kiln dev) must not see a request that crashes a worker as a
+           start-up failure. A thread that cannot start after it is an
+           exit like a crash. */
         notify_ready();
+    }
+    for (int i = 0; i < started && rc == 0; i++) {
+        if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0) {
+            kiln_log(KILN_LOG_ERROR, "cannot start worker thread %d", i);
+            rc = KILN_EIO;
+            started = i;
+            for (int j = i; j < o.workers; j++)
+                worker_deinit(&ws[j]);
+        }
+    }
+    if (rc == 0) {
         int sig = 0;
         sigwait(&set, &sig);
         kiln_log(KILN_LOG_INFO, "signal %d: draining (up to %d ms)", sig,
