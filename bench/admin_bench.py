@@ -394,4 +394,5 @@ if __name__ == "__main__":
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary folder (logs, the project)")
     opts = ap.parse_args()
+    opts.build = os.path.abspath(opts.build)  # commands run in other folders
     main()
