@@ -644,11 +644,6 @@ static int count_rows(kiln_dbc *db, const kiln_model *m, const admin_query *q,
     return 0;
 }
 
-static int64_t threshold_setting(void)
-{
-    return admin_threshold();
-}
-
 int admin_list(kiln_ctx *c)
 {
     const kiln_model *m = admin_route_model(c, ADMIN_VIEW);
@@ -665,7 +660,7 @@ int admin_list(kiln_ctx *c)
     size_t ncols = list_cols(m, a, cols);
     int64_t count = 0;
     bool exact = true;
-    int rc = count_rows(db, m, &q, a, threshold_setting(), &count, &exact);
+    int rc = count_rows(db, m, &q, a, admin_threshold(), &count, &exact);
     if (rc != 0)
         return kiln_db_fail(c, db);
     int64_t pages = exact ? (count + q.per_page - 1) / q.per_page : 0;
@@ -786,15 +781,14 @@ int admin_list(kiln_ctx *c)
             }
     kiln_value_set(ctx, "actions", acts);
     /* pages */
-    kiln_value_set(ctx, "count_text",
-                   exact
-                       ? admin_vprintf(c, "%lld %s", (long long)count,
-                                       count == 1 ? m->label : m->label_plural)
-                   : count ? admin_vprintf(c, "About %lld %s", (long long)count,
-                                           m->label_plural)
-                           : admin_vprintf(c, "More than %lld %s",
-                                           (long long)threshold_setting(),
-                                           m->label_plural));
+    kiln_value_set(
+        ctx, "count_text",
+        exact   ? admin_vprintf(c, "%lld %s", (long long)count,
+                              count == 1 ? m->label : m->label_plural)
+        : count ? admin_vprintf(c, "About %lld %s", (long long)count,
+                                m->label_plural)
+                : admin_vprintf(c, "More than %lld %s",
+                                (long long)admin_threshold(), m->label_plural));
     kiln_value plist = kiln_value_list(a);
     if (exact && pages > 1) {
         for (int64_t p = 1; p <= pages; p++) {
