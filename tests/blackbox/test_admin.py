@@ -155,15 +155,17 @@ def test_admin_change_list():
         # the related column in the page's one query
         check("Website relaunch" in html and "Mobile app" in html,
               "project.name shown")
-        eq(r.getheader("X-Admin-Queries"), "2",
-           "one count and one query for the page, whatever its rows")
+        eq(r.getheader("X-Admin-Queries"), "1",
+           "one statement for the page and its count, whatever its rows")
         # search
         st, html, _ = page(b, "/admin/task/?q=SAFARI")
         check("Fix the broken hero image on Safari" in html and
               "1 task" in html, "search ignores case")
         # filters
-        st, html, _ = page(b, "/admin/task/?f.status=todo")
+        st, html, r = page(b, "/admin/task/?f.status=todo")
         check("3 tasks" in html, "status filter")
+        eq(r.getheader("X-Admin-Queries"), "1",
+           "a small filtered list: its page and count in one statement")
         st, html, _ = page(b, "/admin/task/?f.project=2")
         check("2 tasks" in html and "Mobile app</option>" in html,
               "FK filter shows its current value only")
@@ -191,9 +193,36 @@ def test_admin_change_list():
                   "+00', '2026-12-01 00:00:00.000000+00')" % i
                   for i in range(60)))
         st, html, r = page(b, "/admin/task/?n=20&p=2")
-        eq(r.getheader("X-Admin-Queries"), "2", "still two queries")
+        eq(r.getheader("X-Admin-Queries"), "1", "still one statement")
         check("66 tasks" in html and 'rel="next"' in html and
               'rel="prev"' in html, "page 2 of 4")
+        # a filtered list's pages (one statement each while the rows fit
+        # in the pages up to this one and one more): every todo task once
+        eq(b.sql("SELECT count(*) FROM task WHERE status = 'todo'"), "63",
+           "the todo tasks")
+        seen = []
+        for p in range(1, 5):
+            st, html, r = page(b, "/admin/task/?f.status=todo&n=20&p=%d" % p)
+            check("63 tasks" in html, "the count on page %d" % p)
+            seen += re.findall(r'name="_selected" value="(\d+)"', html)
+        eq(len(set(seen)), 63, "pages 1-4: 63 different rows")
+        eq(b.sql("SELECT count(*) FROM task WHERE status = 'todo' AND id IN "
+                 "(%s)" % ", ".join(seen)), "63", "each a todo task")
+        eq(r.getheader("X-Admin-Queries"), "1", "the last page: one statement")
+        st, html, r = page(b, "/admin/task/?f.status=todo&n=20&p=1")
+        eq(r.getheader("X-Admin-Queries"), "2",
+           "more rows than two pages: the window's try, then the page with "
+           "its count")
+        # past the last page: the last one, counted first
+        st, html, r = page(b, "/admin/task/?f.status=todo&n=20&p=9")
+        check("63 tasks" in html and 'aria-current="page">4<' in html,
+              "p=9 shows page 4: %s" % re.findall(r'aria-current[^<]*<', html))
+        eq(re.findall(r'name="_selected" value="(\d+)"', html), seen[60:],
+           "the rows of page 4")
+        st, html, r = page(b, "/admin/task/?q=no+such+title&n=20")
+        check("0 tasks" in html and "_selected\" value" not in html,
+              "nothing found")
+        eq(r.getheader("X-Admin-Queries"), "1", "nothing found: one statement")
 
 
 def test_admin_count_free():
@@ -207,6 +236,18 @@ def test_admin_count_free():
         check('rel="next"' not in html, "all six fit one page")
         st, html, _ = page(b, "/admin/comment/?n=20")
         check("3 comments" in html, "a small list is counted")
+        st, html, _ = page(b, "/admin/task/?n=20&q=a")
+        check("More than 3 tasks" in html, "filtered past the threshold")
+        con = sqlite3.connect(os.path.join(b.root, "app.db"))
+        n = con.execute("SELECT count(*) FROM task WHERE lower(title) LIKE "
+                        "'%a%'").fetchone()[0]
+        con.close()
+        check(n > 3, "the search matches more than the threshold")
+        eq(html.count('name="_selected"'), n, "every match on the page")
+        st, html, _ = page(b, "/admin/task/?n=20&p=3")
+        eq(st, 200, html[:300])
+        check("More than 3 tasks" in html and 'rel="prev"' in html and
+              'name="_selected"' not in html, "past the end: empty, a way back")
 
 
 def test_admin_csv_export():
