@@ -426,9 +426,12 @@ typedef struct dev_vite {
 } dev_vite;
 
 /* Starts `npm run dev` in ROOT/frontend when it has a package.json and
-   frontend.vite is on (else does nothing and returns 0). Returns 0, or
-   -1 after saying why it could not start. */
-int vite_start(dev_vite *v, const char *root, const kiln_settings *s);
+   frontend.vite is on (else does nothing and returns 0), with APP_ORIGIN
+   in its environment (unless already there) naming the app at
+   APP_HOST:APP_PORT (a wildcard address as 127.0.0.1). Returns 0, or -1
+   after saying why it could not start. */
+int vite_start(dev_vite *v, const char *root, const kiln_settings *s,
+               const char *app_host, const char *app_port);
 /* Prints the output Vite has written, each line after "[vite] ". */
 void vite_pump(dev_vite *v);
 /* True when pid (exited with status) is Vite: it is said and forgotten. */

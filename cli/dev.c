@@ -635,7 +635,7 @@ int cmd_dev(int argc, char **argv)
     }
     watch_tree(&d, "");
     /* after the signal mask: Vite's process is stopped on the way out */
-    vite_start(&d.vite, d.root, s);
+    vite_start(&d.vite, d.root, s, host, port);
     kiln_settings_free(s);
 
     fprintf(stderr, "kiln dev: %s on http://%s:%s/ (Ctrl-C stops)\n", d.root,

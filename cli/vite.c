@@ -3,7 +3,8 @@
  * hybrid join (docs/frontend.md): when the project has frontend/package.json
  * and frontend.vite is on, `npm run dev -- --host HOST --port PORT
  * --strictPort` runs in frontend/ (HOST and PORT from frontend.dev_server,
- * where vite_assets() points the pages), in its own process group, its
+ * where vite_assets() points the pages), in its own process group, with
+ * APP_ORIGIN set to the app's origin for Vite's proxy (unless set), its
  * output printed line by line after "[vite] ". It is stopped with kiln dev
  * (SIGTERM to the group, SIGKILL after 5 s); when it exits by itself, kiln
  * dev says so and goes on serving the app.
@@ -42,7 +43,8 @@ static int split_origin(const char *url, char *host, size_t hn, char *port,
     return 0;
 }
 
-int vite_start(dev_vite *v, const char *root, const kiln_settings *s)
+int vite_start(dev_vite *v, const char *root, const kiln_settings *s,
+               const char *app_host, const char *app_port)
 {
     memset(v, 0, sizeof *v);
     v->pid = -1;
@@ -72,6 +74,15 @@ int vite_start(dev_vite *v, const char *root, const kiln_settings *s)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* where Vite's proxy finds the app (vite.config.ts), unless the
+           environment names another */
+        char origin[300];
+        bool any = strcmp(app_host, "0.0.0.0") == 0 ||
+                   strcmp(app_host, "::") == 0 || !*app_host;
+        bool v6 = !any && strchr(app_host, ':');
+        snprintf(origin, sizeof origin, "http://%s%s%s:%s", v6 ? "[" : "",
+                 any ? "127.0.0.1" : app_host, v6 ? "]" : "", app_port);
+        setenv("APP_ORIGIN", origin, 0);
         char *argv[] = {"npm", "run",    "dev", "--",           "--host",
                         host,  "--port", port,  "--strictPort", NULL};
         execvp(argv[0], argv);

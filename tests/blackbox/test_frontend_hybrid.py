@@ -228,6 +228,7 @@ FAKE_VITE = r"""
 import { writeFileSync } from "node:fs";
 writeFileSync("vite.pid", String(process.pid));
 console.log("fake vite " + process.argv.slice(2).join(" "));
+console.log("APP_ORIGIN=" + process.env.APP_ORIGIN);
 console.error("a warning on stderr");
 setInterval(() => {}, 1000);
 """
@@ -257,6 +258,7 @@ def test_kiln_dev_runs_vite():
             d.wait_output("[vite] fake vite --host 127.0.0.1 --port %d "
                           "--strictPort" % vport)
             d.wait_output("[vite] a warning on stderr")
+            d.wait_output("[vite] APP_ORIGIN=http://127.0.0.1:%d\n" % d.port)
             with open(p.path("frontend/vite.pid")) as f:
                 pid = int(f.read())
             check(alive(pid), "Vite runs")

@@ -90,10 +90,9 @@ def test_kiln_dev_hot_module_replacement():
     rc, out = kiln(root, "migrate")
     eq(rc, 0, "kiln migrate: " + out)
     # kiln dev on a port chosen here: Vite's proxy sends /api/ to the app
-    # (APP_ORIGIN, in Vite's environment: vite.config.ts)
+    # (kiln dev sets APP_ORIGIN in Vite's environment: vite.config.ts)
     port, vite = harness.free_port(), harness.free_port()
-    env = {"KILN_FRONTEND_DEV_SERVER": "http://127.0.0.1:%d" % vite,
-           "APP_ORIGIN": "http://127.0.0.1:%d" % port}
+    env = {"KILN_FRONTEND_DEV_SERVER": "http://127.0.0.1:%d" % vite}
     dev = Dev.__new__(Dev)
     dev.port = port
     dev.log_path = os.path.join(os.path.dirname(root), "dev.log")
