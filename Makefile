@@ -30,16 +30,31 @@ deps:
 deps-test:
 	@scripts/deps.sh test
 
-build/build.ninja:
+# htmx for the admin, from npm (share/admin's lock file): meson compiles
+# it in when it is there (src/admin/meson.build); without npm the admin is
+# built without it and its pages load whole.
+ADMIN_HTMX = share/admin/node_modules/htmx.org/dist/htmx.min.js
+
+# (after an install, build folders set up without it read the admin's
+# meson.build again: it is touched)
+$(ADMIN_HTMX):
+	@if command -v npm >/dev/null; then \
+	    npm ci --prefix share/admin --ignore-scripts --no-audit --no-fund --loglevel=error && \
+	    touch src/admin/meson.build; \
+	else \
+	    echo "make: no npm: the admin is built without htmx"; \
+	fi
+
+build/build.ninja: | $(ADMIN_HTMX)
 	meson setup build --prefix=$(PREFIX) $(MESON_FLAGS)
 
 build: deps build/build.ninja
 	ninja -C build
 
-build-asan/build.ninja:
+build-asan/build.ninja: | $(ADMIN_HTMX)
 	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 
-build-fuzz/build.ninja:
+build-fuzz/build.ninja: | $(ADMIN_HTMX)
 	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Ddefault_library=static
 
 BOARD = examples/board
@@ -48,8 +63,9 @@ BOARD = examples/board
 # end's packages installed and built (served at /app/), the database
 # migrated (and seeded once, when it is new), then served and rebuilt on
 # every change (kiln dev also runs Vite for the React side, on :5173).
-demo: build
+demo:
 	@scripts/deps.sh demo
+	@$(MAKE) --no-print-directory build
 	cd $(BOARD) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	cd $(BOARD)/frontend && npm ci --no-audit --no-fund --loglevel=error
 	npm ci --prefix share/openapi-docs --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -86,7 +102,7 @@ fuzz: deps-test build-fuzz/build.ninja
 
 # Configures (or re-configures) $(BUILD) for PREFIX, so the installed kiln
 # looks for its headers and libkiln under PREFIX.
-install: deps
+install: deps | $(ADMIN_HTMX)
 	@if [ -f $(BUILD)/build.ninja ]; then \
 	    meson configure $(BUILD) -Dprefix=$(abspath $(PREFIX)); \
 	else \

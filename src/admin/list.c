@@ -819,6 +819,8 @@ int admin_list(kiln_ctx *c)
     kiln_value_set(model, "label_plural",
                    kiln_value_cstr(admin_title(m->label_plural, a)));
     kiln_value_set(ctx, "model", model);
+    kiln_value_set(ctx, "list_path",
+                   admin_vprintf(c, "%s/%s/", admin_root(), m->name));
     kiln_value_set(ctx, "can_add", kiln_value_bool(admin_can(c, m, ADMIN_ADD)));
     kiln_value_set(ctx, "q", kiln_value_str(q.q.p ? q.q : KILN_STR("")));
     kiln_value_set(ctx, "search_enabled",

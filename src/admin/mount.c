@@ -25,6 +25,7 @@ static char g_root[128];            /* "/admin" */
 static const kiln_model **g_models; /* NULL-terminated; malloc'd */
 static kiln_tpl_set *g_set;         /* the admin's templates */
 static char g_static_v[17];         /* the static files' version */
+static bool g_htmx;                 /* htmx.min.js is compiled in */
 static int64_t g_threshold = 10000; /* admin.count_threshold */
 static const char html_type[] = "text/html; charset=utf-8";
 
@@ -192,6 +193,7 @@ kiln_value admin_context(kiln_ctx *c, const char *title)
     kiln_value_set(ctx, "user", user);
     kiln_value_set(ctx, "admin_root", kiln_value_cstr(g_root));
     kiln_value_set(ctx, "static_v", kiln_value_cstr(g_static_v));
+    kiln_value_set(ctx, "htmx", kiln_value_bool(g_htmx));
     kiln_value_set(ctx, "title", kiln_value_cstr(title ? title : "Admin"));
     kiln_value_set(ctx, "nav", nav_value(c));
     /* flash messages (shown once) */
@@ -379,8 +381,11 @@ int admin_mount(kiln_app *app, const kiln_project *p, const kiln_settings *s,
         }
     }
     uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < admin_nstatics; i++)
+    g_htmx = false;
+    for (size_t i = 0; i < admin_nstatics; i++) {
         h = fnv64(h, admin_statics[i].data, admin_statics[i].len);
+        g_htmx |= strcmp(admin_statics[i].name, "htmx.min.js") == 0;
+    }
     snprintf(g_static_v, sizeof g_static_v, "%016llx", (unsigned long long)h);
     static const struct {
         const char *method, *pat;

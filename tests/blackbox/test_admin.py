@@ -157,6 +157,21 @@ def test_admin_change_list():
               "project.name shown")
         eq(r.getheader("X-Admin-Queries"), "1",
            "one statement for the page and its count, whatever its rows")
+        # htmx, compiled in (tests/run.py installs it before meson runs):
+        # loaded by the layout; the list swaps its own region
+        check(re.search(r'<script src="/admin/static/htmx\.min\.js\?v=[0-9a-f]+"'
+                        r' defer></script>', html), "the layout loads htmx")
+        check('<div class="change-list" id="changelist" hx-boost="true" '
+              'hx-target="#changelist" hx-select="#changelist"' in html,
+              "the list is boosted into itself")
+        check('class="results-form" hx-boost="false"' in html,
+              "the bulk action form posts a whole page")
+        st, js, r = page(b, "/admin/static/htmx.min.js")
+        eq(st, 200, "htmx served")
+        check("htmx" in js[:4000] and len(js) > 20000, "htmx's script")
+        check("javascript" in r.getheader("Content-Type"),
+              r.getheader("Content-Type"))
+        check("immutable" in r.getheader("Cache-Control"), "cached for good")
         # search
         st, html, _ = page(b, "/admin/task/?q=SAFARI")
         check("Fix the broken hero image on Safari" in html and

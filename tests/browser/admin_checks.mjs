@@ -1,7 +1,7 @@
 // tests/browser/admin_checks.mjs - checks the admin scenarios share:
 // axe-core (tests/browser's lock file) injected into the page, reporting
 // only serious and critical violations; the page body's horizontal
-// overflow at a phone width; the page background's lightness.
+// overflow at a phone width; the page background's lightness; logging in.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { check } from './browser.mjs';
@@ -48,4 +48,17 @@ export async function backgroundLuminance(page) {
     });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   });
+}
+
+/** Logs in as who (the board's demo password unless given) through Kiln's
+ * /login, starting from next: the admin sends an anonymous user there and
+ * back. */
+export async function login(page, base, who, next, password = 'kiln-board-demo') {
+  await page.context().clearCookies();
+  await page.goto(base + next);
+  check(new URL(page.url()).pathname === '/login', `${who}: sent to log in: ${page.url()}`);
+  await page.fill('#login', who);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'),
+                     page.click('button[type=submit]')]);
 }

@@ -1,6 +1,9 @@
 // share/admin/src/changelist.ts - the change list's selection: the header
 // checkbox (data-admin-select-all) selects every row's _selected box, shows
-// the mixed state, and Shift-click selects a range of rows.
+// the mixed state, and Shift-click selects a range of rows. After htmx
+// swapped the list (#changelist: search, filters, sorting, pages), the
+// status region says its new count and focus that was on a replaced
+// element goes to the list's heading.
 namespace KilnAdmin {
   function initSelectAll(all: HTMLInputElement): void {
     const scope = all.closest('form') || all.closest('table') || document;
@@ -47,5 +50,21 @@ namespace KilnAdmin {
   export function initChangeList(root: ParentNode): void {
     for (const a of fresh<HTMLInputElement>(root, 'input[data-admin-select-all]', 'data-admin-ready'))
       initSelectAll(a);
+  }
+
+  /** After htmx settled a new #changelist: announce its count, keep focus. */
+  export function initListSwaps(): void {
+    document.body.addEventListener('htmx:afterSettle', (ev: Event) => {
+      const list = ev.target;
+      if (!(list instanceof HTMLElement) || list.id !== 'changelist')
+        return;
+      const status = document.getElementById('changelist-status');
+      const count = list.querySelector('nav.pagination .count');
+      if (status && count)
+        status.textContent = count.textContent;
+      const focused = document.activeElement;
+      if (!focused || focused === document.body || !focused.isConnected)
+        list.querySelector<HTMLElement>('h1')?.focus();
+    });
   }
 }

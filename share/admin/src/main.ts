@@ -13,6 +13,7 @@ namespace KilnAdmin {
     csrfForHtmx();
     init(document);
     initPalette();
+    initListSwaps();
     document.body.addEventListener('htmx:load', (ev: Event) => {
       if (ev.target instanceof Element)
         init(ev.target);

@@ -587,7 +587,10 @@ var KilnAdmin;
 })(KilnAdmin || (KilnAdmin = {}));
 // share/admin/src/changelist.ts - the change list's selection: the header
 // checkbox (data-admin-select-all) selects every row's _selected box, shows
-// the mixed state, and Shift-click selects a range of rows.
+// the mixed state, and Shift-click selects a range of rows. After htmx
+// swapped the list (#changelist: search, filters, sorting, pages), the
+// status region says its new count and focus that was on a replaced
+// element goes to the list's heading.
 var KilnAdmin;
 (function (KilnAdmin) {
     function initSelectAll(all) {
@@ -635,6 +638,22 @@ var KilnAdmin;
             initSelectAll(a);
     }
     KilnAdmin.initChangeList = initChangeList;
+    /** After htmx settled a new #changelist: announce its count, keep focus. */
+    function initListSwaps() {
+        document.body.addEventListener('htmx:afterSettle', (ev) => {
+            const list = ev.target;
+            if (!(list instanceof HTMLElement) || list.id !== 'changelist')
+                return;
+            const status = document.getElementById('changelist-status');
+            const count = list.querySelector('nav.pagination .count');
+            if (status && count)
+                status.textContent = count.textContent;
+            const focused = document.activeElement;
+            if (!focused || focused === document.body || !focused.isConnected)
+                list.querySelector('h1')?.focus();
+        });
+    }
+    KilnAdmin.initListSwaps = initListSwaps;
 })(KilnAdmin || (KilnAdmin = {}));
 // share/admin/src/palette.ts - the command palette: Ctrl-K (Cmd-K on a
 // Mac) opens <dialog id="admin-palette"> from anywhere in the admin; typing
@@ -775,6 +794,7 @@ var KilnAdmin;
         KilnAdmin.csrfForHtmx();
         init(document);
         KilnAdmin.initPalette();
+        KilnAdmin.initListSwaps();
         document.body.addEventListener('htmx:load', (ev) => {
             if (ev.target instanceof Element)
                 init(ev.target);
