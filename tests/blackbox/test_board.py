@@ -185,6 +185,8 @@ def test_board_pages_forms_and_api():
               'value="2026-02-30"' in html, html)
         check(re.search(r'<p class="error">there is no [^<]* 99</p>', html),
               "no user 99: " + html)
+        check('<option value="3">Chen</option>' in html,
+              "the form again, with its users to pick from")
         st, _, r = b.call("POST", "/projects/1",
                           "project=2&title=Ship+it&due=2026-12-24&priority=high"
                           "&assignee=2")
