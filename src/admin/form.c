@@ -16,6 +16,7 @@
 #include "model/runtime.h"
 
 #include <kiln/api.h>
+#include <kiln/audit.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -323,12 +324,13 @@ static const kiln_model *inline_model(const char *name)
     return admin_model_named(kiln_str_c(name));
 }
 
-/* Whether field f of child cm appears in its inline rows. */
+/* Whether field f of child cm appears in its inline rows (its
+   many-to-many fields too: a tag widget per row, as on the main form). */
 static bool inline_field(const kiln_model *cm, const kiln_field *rf,
                          const kiln_field *f)
 {
     return f != rf && !(f->flags & (KILN_FF_PK | KILN_FF_WRITE_ONLY)) &&
-           shown(cm, f) && f->type != KILN_FT_MANY;
+           shown(cm, f);
 }
 
 /* One inline row's fields: [{...field_value}] named CHILD-N-FIELD. */
@@ -557,13 +559,14 @@ static int save_inlines(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
             if (row) {
                 memcpy(before, row, cm->size);
                 kiln_fieldset all = {0};
+                /* as on the main form: an absent box is false, an
+                   absent many is empty (the row's select sent nothing) */
                 for (uint32_t i = 0; i < cm->nfields; i++) {
                     const kiln_field *f = &cm->fields[i];
-                    if (!writable(cm, f) || (f->flags & KILN_FF_PK) ||
-                        f->type == KILN_FT_MANY)
+                    if (!writable(cm, f) || (f->flags & KILN_FF_PK))
                         continue;
                     if (kiln_fieldset_has(&given, i) ||
-                        f->type == KILN_FT_BOOL) {
+                        f->type == KILN_FT_BOOL || f->type == KILN_FT_MANY) {
                         copy_field(f, row, obj);
                         kiln_fieldset_add(&all, i);
                     }
@@ -571,9 +574,25 @@ static int save_inlines(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
                 obj = row;
                 given = all;
             }
+            /* its references (a ref, each id of a many) that decoded */
+            rc = kiln_model_check_refs(db, cm, obj, &given, &ce);
+            if (rc != 0 && rc != KILN_EINVAL)
+                return rc;
             if (kiln_errors_any(&ce)) {
                 child_errors(errs, &ce, prefix, a);
                 continue;
+            }
+            if (row) {
+                /* a row sent as it was: neither written nor recorded */
+                kiln_buf d;
+                kiln_buf_init(&d);
+                rc = kiln_audit_diff(cm, KILN_AUDIT_CHANGE, before, obj, &d);
+                bool same = rc == 0 && d.n == 2 && memcmp(d.p, "{}", 2) == 0;
+                kiln_buf_deinit(&d);
+                if (rc != 0)
+                    return rc;
+                if (same)
+                    continue;
             }
             rc = row ? kiln_model_update(db, cm, obj, &given)
                      : kiln_model_insert(db, cm, obj);

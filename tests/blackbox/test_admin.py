@@ -188,6 +188,13 @@ def test_admin_change_list():
         check("3 tasks" in html, "a date range")
         st, html, _ = page(b, "/admin/task/?f.assignee.isnull=1")
         check("2 tasks" in html, "is empty")
+        # the assignee, a ref to the user: a foreign-key filter
+        st, html, _ = page(b, "/admin/task/?f.assignee=1")
+        check("2 tasks" in html and re.search(
+            r'<select id="f-assignee" name="f.assignee" '
+            r'data-admin-autocomplete="/admin/user/autocomplete">'
+            r'<option value="">All</option><option value="1" selected>', html),
+            "the assignee filter picks a user: " + html)
         st, html, _ = page(b, "/admin/task/?y=2026&m=12")
         check("3 tasks" in html, "the date hierarchy")
         # sort
@@ -307,7 +314,7 @@ def test_admin_forms_and_delete():
         # fixed: saved, then the change form (save and continue)
         st, _, r = post_form(b, "/admin/task/add",
                              [("project", "1"), ("title", XSS),
-                              ("description", XSS), ("assignee", XSS),
+                              ("description", XSS), ("assignee", "2"),
                               ("due", "2026-12-24"), ("status", "todo"),
                               ("priority", "high"), ("tags", "1"),
                               ("tags", "2"), ("_continue", "1")])
@@ -316,8 +323,9 @@ def test_admin_forms_and_delete():
         check(re.match(r"^/admin/task/\d+/$", loc), loc)
         tid = int(loc.split("/")[3])
         con = sqlite3.connect(os.path.join(b.root, "app.db"))
-        eq(con.execute("SELECT title, priority FROM task WHERE id = ?",
-                       (tid,)).fetchone(), (XSS, "high"), "stored")
+        eq(con.execute("SELECT title, priority, assignee_id FROM task "
+                       "WHERE id = ?", (tid,)).fetchone(), (XSS, "high", 2),
+           "stored")
         eq(con.execute("SELECT count(*) FROM task_tags WHERE task_id = ?",
                        (tid,)).fetchone()[0], 2, "tags linked")
         # escaped on the form and the list

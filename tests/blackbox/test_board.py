@@ -160,6 +160,10 @@ def test_board_pages_forms_and_api():
         eq(st, 200, "the board")
         check('<h2>To do <span class="count">2</span></h2>' in html, html)
         check('<span class="tag">bug</span>' in html, "tags by name")
+        check(re.search(r'Pick the colour palette</a>\s*<p class="meta">'
+                        r'[^<]*· Ana', html), "the assignee by name: " + html)
+        check('<option value="2">Ben</option>' in html,
+              "the new-task form picks a user: " + html)
         # an HTMX move: the board block only, task 3 now in Doing
         st, html, _ = b.call("PATCH", "/projects/1", "task=3&status=doing",
                              dict(HX, **{"HX-Target": "board"}))
@@ -174,15 +178,24 @@ def test_board_pages_forms_and_api():
         eq(st, 404, "a task of another board")
         # the new-task form: every error at once, the values kept
         st, html, _ = b.call("POST", "/projects/1",
-                             "project=1&title=&due=2026-02-30&estimate=-1",
-                             {"Accept": "text/html"})
+                             "project=1&title=&due=2026-02-30&estimate=-1"
+                             "&assignee=99", {"Accept": "text/html"})
         eq(st, 422, html)
         check("may not be blank" in html and "not a date" in html and
               'value="2026-02-30"' in html, html)
+        check(re.search(r'<p class="error">there is no [^<]* 99</p>', html),
+              "no user 99: " + html)
+        check('<option value="3">Chen</option>' in html,
+              "the form again, with its users to pick from")
         st, _, r = b.call("POST", "/projects/1",
-                          "project=2&title=Ship+it&due=2026-12-24&priority=high")
+                          "project=2&title=Ship+it&due=2026-12-24&priority=high"
+                          "&assignee=2")
         eq((st, r.getheader("Location")), (303, "/projects/1"),
            "saved on this board whatever the form said")
+        st, body, _ = b.call("GET", "/api/tasks?search=Ship&expand=assignee")
+        got = json.loads(body)["items"]
+        eq([(x["title"], x["assignee"]["username"]) for x in got],
+           [("Ship it", "ben")], "assigned to ben: " + body)
         st, _, r = b.call("POST", "/", "name=Website+relaunch", HX)
         eq(st, 422, "a taken project name")
         st, _, r = b.call("POST", "/", "name=Internal+tools", HX)
@@ -191,8 +204,11 @@ def test_board_pages_forms_and_api():
         # a task, its comments, a comment, delete
         st, html, _ = b.call("GET", "/tasks/2")
         check('<span class="tag">copy</span>' in html, "the task's tags")
+        check("<dt>Assignee</dt><dd>Ben</dd>" in html, "its assignee")
         check("Thursday 10 December 2026" in html and
               "Agreed, draft two" in html, html)
+        check("<dt>Assignee</dt><dd>nobody yet</dd>" in
+              b.call("GET", "/tasks/3")[1], "a task nobody does yet")
         st, _, r = b.call("POST", "/tasks/2", "task=2&author=Dee&body=Done%21")
         eq(st, 303, "comment saved")
         st, html, _ = b.call("GET", "/tasks/2")
@@ -234,6 +250,63 @@ def test_board_pages_forms_and_api():
             c.expect_close(1000, reply=False)
 
 
+def test_board_assignee_migration():
+    """migrations/0003-0006 turn task.assignee from text into a reference
+    to the user: a text that is a username (any case, spaces around
+    ignored) becomes that user, any other text no assignee; going back
+    (kiln migrate --to 2) gives the text column the usernames again."""
+    parent = tempfile.mkdtemp(prefix="kiln-board-mig-")
+    try:
+        root = os.path.join(parent, "board")
+        shutil.copytree(BOARD, root, ignore=shutil.ignore_patterns(*SKIP))
+        later = os.path.join(parent, "later")
+        os.mkdir(later)
+        mig = os.path.join(root, "migrations")
+        for name in sorted(os.listdir(mig)):
+            if name[:4] > "0002":
+                shutil.move(os.path.join(mig, name), later)
+
+        def kiln(*args):
+            p = subprocess.run([kiln_bin()] + list(args), cwd=root,
+                               env=env_for({}), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=t(120))
+            eq(p.returncode, 0, "kiln %s: %s" % (args, p.stderr.decode()))
+
+        kiln("migrate")
+        db = os.path.join(root, "app.db")
+        con = sqlite3.connect(db)
+        now = "2026-11-01 09:00:00.000000+00"
+        con.executemany("INSERT INTO kiln_user (username, email, password, "
+                        "created) VALUES (?, ?, 'x', ?)",
+                        [("ana", "ana@example.org", now),
+                         ("Ben", "ben@example.org", now)])
+        con.execute("INSERT INTO project (name, created) VALUES ('P', ?)",
+                    (now,))
+        con.executemany("INSERT INTO task (project_id, title, assignee, "
+                        "created, updated) VALUES (1, ?, ?, ?, ?)",
+                        [(title, who, now, now) for title, who in
+                         (("a", "Ana"), ("b", " ben "), ("c", "Dee"),
+                          ("d", None))])
+        con.commit()
+        con.close()
+        for name in os.listdir(later):
+            shutil.move(os.path.join(later, name), mig)
+        kiln("migrate")
+        con = sqlite3.connect(db)
+        eq(con.execute("SELECT title, assignee_id FROM task ORDER BY title")
+           .fetchall(), [("a", 1), ("b", 2), ("c", None), ("d", None)],
+           "usernames matched, the rest left unassigned")
+        con.close()
+        kiln("migrate", "--to", "2", "--accept-loss")
+        con = sqlite3.connect(db)
+        eq(con.execute("SELECT title, assignee FROM task ORDER BY title")
+           .fetchall(), [("a", "ana"), ("b", "Ben"), ("c", None),
+                         ("d", None)], "undone: the usernames back as text")
+        con.close()
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
+
+
 def test_board_roles_and_members():
     """The board's API needs the roles of kiln.toml, and a viewer sees only
     the projects it is a member of (api/_hooks/project.c, task.c)."""
@@ -258,6 +331,16 @@ def test_board_roles_and_members():
         check("task.change" in json.loads(body)["detail"], body)
         st, body, _ = b.call("GET", "/api/projects")
         eq(len(json.loads(body)["items"]), 2, "the admin sees all")
+        # the users a task may be assigned to (models/user.toml): readable
+        # by every role, never written through the API
+        st, body, _ = b.call("GET", "/api/users?ordering=username",
+                             who="chen")
+        eq(st, 200, body)
+        eq([u["username"] for u in json.loads(body)["items"]],
+           ["ana", "ben", "chen", "root"], body)
+        check("password" not in body, "no hash")
+        st, body, _ = b.call("PATCH", "/api/users/3", '{"name": "x"}', JSON)
+        eq(st, 405, "read-only: " + body)
 
 
 def test_board_pages_need_a_login():

@@ -103,7 +103,6 @@ await run(async (base, artefacts, { page }) => {
   // edit, with an XSS payload in every text field
   await page.fill('#id_title', XSS);
   await page.fill('#id_description', XSS);
-  await page.fill('#id_assignee', XSS);
   await Promise.all([page.waitForURL(/\/admin\/task\/\d+\/$/), page.click('button[name=_continue]')]);
   check(await page.inputValue('#id_title') === XSS, 'the payload is kept as text in the form');
   await page.goto(base + '/admin/task/?q=onerror');

@@ -1,7 +1,8 @@
 // tests/browser/board_react.mjs - examples/board's React front end under
 // /app/, served by the board's release binary: the login form (POST
 // /api/auth/login: a session cookie, same origin), the projects through
-// useListProjects, a project's tasks, and the task form: a blank title and
+// useListProjects, a project's tasks with their assignees, and the task
+// form (its assignee chosen among /api/users): a blank title and
 // a negative estimate come back as one 422 whose messages show under their
 // fields; a good task is created (the CSRF header from the kiln_csrf
 // cookie) and shows in the todo column; moved from another tab through
@@ -40,7 +41,10 @@ await run(async (base, artefacts, { page }) => {
         'no error on a field that is fine');
   await page.screenshot({ path: path.join(artefacts, 'board-422.png'),
                           fullPage: true });
-  // a good one
+  // a good one, assigned to a user the API lists (/api/users)
+  await page.locator('#new_task select[name=assignee] option',
+                     { hasText: 'Ben' }).waitFor({ state: 'attached' });
+  await page.selectOption('#new_task select[name=assignee]', { label: 'Ben' });
   await page.fill('#new_task input[name=title]', 'Write the release notes');
   await page.fill('#new_task input[name=estimate]', '2.5');
   await page.fill('#new_task input[name=due]', '2027-01-15');
@@ -51,8 +55,11 @@ await run(async (base, artefacts, { page }) => {
   check(!!(await resp.request().headerValue('x-csrf-token')),
         'the client sent the CSRF header');
   await page.locator('.column[data-status=todo] li',
-                     { hasText: 'Write the release notes' }).waitFor();
+                     { hasText: 'Write the release notes' })
+    .locator('.assignee', { hasText: 'Ben' }).waitFor();
   check(await page.locator('#new_task p.error').count() === 0, 'errors gone');
+  check(await page.inputValue('#new_task select[name=assignee]') === '',
+        'the form is empty again');
   check(await page.evaluate(() => window.kilnMark) === 'same page',
         'client-side navigation only');
   await page.screenshot({ path: path.join(artefacts, 'board-created.png'),
@@ -60,6 +67,7 @@ await run(async (base, artefacts, { page }) => {
   // live: a change made elsewhere (another tab, through the API) comes
   // over the project's event stream and moves the task here
   const task = await resp.json();
+  check(task.assignee === 2, 'assigned to ben (id 2): ' + task.assignee);
   const other = await page.context().newPage();
   await other.goto(base + '/app/');
   const moved = await other.evaluate(async (id) => {

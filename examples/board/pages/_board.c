@@ -1,5 +1,6 @@
 /* pages/_board.c - helpers of the board's pages (see _board.h). */
 #include "pages/_board.h"
+#include "models.h"
 
 int board_go(kiln_ctx *c, const char *to)
 {
@@ -80,5 +81,32 @@ int board_members_only(kiln_ctx *c, kiln_api_where *w, const char *project)
         return KILN_ENOMEM;
     w->params[0] = KILN_INT(u ? u->id : 0);
     w->nparams = 1;
+    return 0;
+}
+
+int board_users(kiln_dbc *db, kiln_arena *a, kiln_value *names,
+                kiln_value *choices)
+{
+    UserList users;
+    int rc = user_list(db, NULL, &users);
+    if (rc)
+        return rc;
+    kiln_value by_id = kiln_value_map(a), list = kiln_value_list(a);
+    for (size_t i = 0; i < users.n; i++) {
+        const User *u = &users.v[i];
+        kiln_str label = u->name.n ? u->name : u->username;
+        char *key = kiln_arena_printf(a, "%lld", (long long)u->id);
+        if (!key || kiln_value_set(by_id, key, kiln_value_str(label)))
+            return KILN_ENOMEM;
+        if (!u->active)
+            continue;
+        kiln_value e = kiln_value_map(a);
+        if (kiln_value_set(e, "id", kiln_value_int(u->id)) ||
+            kiln_value_set(e, "label", kiln_value_str(label)) ||
+            kiln_value_push(list, e))
+            return KILN_ENOMEM;
+    }
+    *names = by_id;
+    *choices = list;
     return 0;
 }

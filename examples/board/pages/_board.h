@@ -66,4 +66,14 @@ int board_only_mine(kiln_ctx *c, kiln_list_opts *o, kiln_api_where *w,
  */
 int board_members_only(kiln_ctx *c, kiln_api_where *w, const char *project);
 
+/**
+ * The users a task may be assigned to (the built-in user model, kiln_user),
+ * for the pages: *names maps a user's id, as text, to the name it is shown
+ * by (its name, else its username), and *choices lists {id, label} of the
+ * active ones, for the task form's select. Both in arena a. Returns 0 or a
+ * database error (KILN_E*), *names and *choices then unset.
+ */
+int board_users(kiln_dbc *db, kiln_arena *a, kiln_value *names,
+                kiln_value *choices);
+
 #endif

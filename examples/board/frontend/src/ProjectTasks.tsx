@@ -9,15 +9,21 @@ import {
   type Task,
   type TaskStatus,
 } from "./api";
-import { TaskForm } from "./TaskForm";
+import { TaskForm, userLabel } from "./TaskForm";
 
-// A project's tasks in their three columns. The board publishes every
+// A project's tasks in their three columns, each with its assignee
+// (?expand=assignee: the user in place of its id). The board publishes every
 // change of a task on the project's event stream (the same one its htmx
 // page listens to): each event refetches the lists, so a task another
 // user adds or moves shows here at once.
 export function ProjectTasks({ id, canAdd }: { id: number; canAdd: boolean }) {
   const project = useGetProject(id);
-  const tasks = useListTasks({ project: id, ordering: "due", limit: 100 });
+  const tasks = useListTasks({
+    project: id,
+    ordering: "due",
+    limit: 100,
+    expand: "assignee",
+  });
   useLiveTasks(id);
   if (project.error) return <p role="alert">{project.error.title}</p>;
   if (project.isPending || tasks.isPending) return <p>Loading…</p>;
@@ -55,6 +61,9 @@ function Column({ status, tasks }: { status: TaskStatus; tasks: Task[] }) {
           <li key={t.id} className={`task ${t.priority}`}>
             <span className="title">{t.title}</span>
             {t.due && <span className="due">{t.due}</span>}
+            {typeof t.assignee === "object" && t.assignee && (
+              <span className="assignee">{userLabel(t.assignee)}</span>
+            )}
             {to && (
               <button
                 type="button"

@@ -3,16 +3,31 @@ import {
   ApiError,
   taskPriorityValues,
   useCreateTask,
+  useListUsers,
   type TaskPriority,
+  type User,
 } from "./api";
 
-const empty = { title: "", due: "", estimate: "", priority: "normal" };
+const empty = {
+  title: "",
+  due: "",
+  estimate: "",
+  priority: "normal",
+  assignee: "",
+};
+
+// The name a user is shown by: its name, else its username.
+export function userLabel(u: User): string {
+  return u.name || u.username || `#${u.id}`;
+}
 
 // Adds a task to the project. The server checks it against the model
 // (models/task.toml): a 422 lists every failing field, and each message
-// shows under its field, found by its JSON Pointer.
+// shows under its field, found by its JSON Pointer. The assignee is one
+// of the active users /api/users lists (every role may read it: user.view).
 export function TaskForm({ project }: { project: number }) {
   const [form, setForm] = useState(empty);
+  const users = useListUsers({ ordering: "username", limit: 100 });
   const create = useCreateTask({ onSuccess: () => setForm(empty) });
   const problem = create.error instanceof ApiError ? create.error : null;
   const set = (key: keyof typeof empty) => (value: string) =>
@@ -26,6 +41,7 @@ export function TaskForm({ project }: { project: number }) {
       priority: form.priority as TaskPriority,
       due: form.due || null,
       estimate: form.estimate || null,
+      assignee: form.assignee ? Number(form.assignee) : null,
     });
   }
 
@@ -57,6 +73,22 @@ export function TaskForm({ project }: { project: number }) {
           value={form.due}
           onChange={(e) => set("due")(e.target.value)}
         />
+      </Field>
+      <Field label="Assignee" name="assignee" problem={problem}>
+        <select
+          name="assignee"
+          value={form.assignee}
+          onChange={(e) => set("assignee")(e.target.value)}
+        >
+          <option value="">nobody yet</option>
+          {(users.data?.items ?? [])
+            .filter((u) => u.active)
+            .map((u) => (
+              <option key={u.id} value={String(u.id)}>
+                {userLabel(u)}
+              </option>
+            ))}
+        </select>
       </Field>
       <Field label="Estimate (hours)" name="estimate" problem={problem}>
         <input

@@ -79,6 +79,12 @@ KILN_LOAD(load_board)
             kiln_value_set(tag_names, key, kiln_value_str(tags.v[i].name)))
             return KILN_ENOMEM;
     }
+    kiln_value user_names, users;
+    rc = board_users(db, a, &user_names, &users);
+    if (rc)
+        return task_fail(c, db, rc);
+    kiln_value_set(ctx, "user_names", user_names);
+    kiln_value_set(ctx, "users", users);
     kiln_value_set(ctx, "project", project_value(&p, a));
     kiln_value_set(ctx, "columns", columns);
     kiln_value_set(ctx, "statuses", statuses);

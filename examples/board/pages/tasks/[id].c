@@ -51,8 +51,14 @@ KILN_LOAD(load_task)
         rc = comment_list_by_task(db, id, NULL, &comments);
     if (rc == 0)
         rc = task_tags_list(db, id, &tags);
+    User who;
+    if (rc == 0 && t.has_assignee)
+        rc = task_assignee_get(db, &t, &who);
     if (rc)
         return task_fail(c, db, rc);
+    if (t.has_assignee)
+        kiln_value_set(ctx, "assignee",
+                       kiln_value_str(who.name.n ? who.name : who.username));
     kiln_value_set(ctx, "tags", tag_list_value(&tags, a));
     kiln_value_set(ctx, "task", task_value(&t, a));
     kiln_value_set(ctx, "project", project_value(&p, a));

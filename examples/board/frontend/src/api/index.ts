@@ -11,4 +11,5 @@ export * from "./members";
 export * from "./projects";
 export * from "./tags";
 export * from "./tasks";
+export * from "./users";
 export * from "./endpoints";

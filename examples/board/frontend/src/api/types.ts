@@ -277,8 +277,8 @@ export interface Task {
   priority: TaskPriority;
   /** a date, YYYY-MM-DD */
   due: string | null;
-  /** Who does it (users arrive with auth) */
-  assignee: string | null;
+  /** Who does it */
+  assignee: number | User | null;
   /** Hours (a decimal as text, "12.50") */
   estimate: string | null;
   tags: number[];
@@ -301,8 +301,8 @@ export interface TaskInput {
   priority?: TaskPriority;
   /** a date, YYYY-MM-DD */
   due?: string | null;
-  /** Who does it (users arrive with auth) */
-  assignee?: string | null;
+  /** Who does it */
+  assignee?: number | null;
   /** Hours (a decimal as text, "12.50") */
   estimate?: string | null;
   tags?: number[];
@@ -321,8 +321,8 @@ export interface TaskPatch {
   priority?: TaskPriority;
   /** a date, YYYY-MM-DD */
   due?: string | null;
-  /** Who does it (users arrive with auth) */
-  assignee?: string | null;
+  /** Who does it */
+  assignee?: number | null;
   /** Hours (a decimal as text, "12.50") */
   estimate?: string | null;
   tags?: number[];
@@ -353,7 +353,7 @@ export type TaskOrdering =
   | "-id";
 
 /** A field ?expand= may embed: the referred row replaces its id. */
-export type TaskExpand = "project";
+export type TaskExpand = "project" | "assignee";
 
 /**
  * The query of a list of tasks: every key is optional; a list is sent
@@ -389,16 +389,58 @@ export interface TaskListParams {
   project?: number;
   project__ne?: number;
   project__in?: readonly number[];
-  assignee?: string;
-  assignee__ne?: string;
-  assignee__lt?: string;
-  assignee__lte?: string;
-  assignee__gt?: string;
-  assignee__gte?: string;
-  assignee__in?: readonly string[];
-  assignee__contains?: string;
-  assignee__icontains?: string;
+  assignee?: number;
+  assignee__ne?: number;
+  assignee__in?: readonly number[];
   assignee__isnull?: boolean;
+}
+
+/** An user, as the API answers it. */
+export interface User {
+  id: number;
+  username: string | null;
+  email: string;
+  name: string;
+  active: boolean;
+  staff: boolean;
+  superuser: boolean;
+  /** an RFC 3339 date-time, "2026-03-05T14:07:00.000Z" */
+  last_login: string | null;
+  /** an RFC 3339 date-time, "2026-03-05T14:07:00.000Z" */
+  created: string;
+}
+
+/**
+ * A page of users. next is the cursor of the following page (null at the
+ * end, and always in offset mode); count, the number of matching rows, is
+ * there in offset mode only.
+ */
+export interface UserPage {
+  items: User[];
+  next: string | null;
+  count?: number;
+}
+
+/** A key a list of users may be sorted on, '-' first for descending. */
+export type UserOrdering =
+  | "username"
+  | "-username"
+  | "id"
+  | "-id";
+
+/**
+ * The query of a list of users: every key is optional; a list is sent
+ * comma-separated.
+ */
+export interface UserListParams {
+  /** Rows on a page: 1 to 100 (default 20). */
+  limit?: number;
+  /** The next of the previous page. */
+  cursor?: string;
+  /** Rows to skip: offset mode (the page then has count). */
+  offset?: number;
+  /** Sort keys, the first first (id always breaks ties). */
+  ordering?: UserOrdering | readonly UserOrdering[];
 }
 
 /** The path parameters of the endpoint project_tasks. */
