@@ -9,26 +9,15 @@
 // page type go to the artefact folder.
 import path from 'node:path';
 import { check, run } from './browser.mjs';
-import { axe, backgroundLuminance, noHorizontalOverflow } from './admin_checks.mjs';
+import { axe, backgroundLuminance, login, noHorizontalOverflow } from './admin_checks.mjs';
 
 const XSS = '<img src=x onerror="window.pwned=1;alert(1)">"\'&';
-const PASSWORD = 'kiln-board-demo';
 
 // each page type: the whole page, and the viewport alone (docs/img/admin-*.png
 // are copies of the latter)
 async function shot(page, dir, name) {
   await page.screenshot({ path: path.join(dir, `admin-${name}.png`), fullPage: true });
   await page.screenshot({ path: path.join(dir, `view-${name}.png`) });
-}
-
-async function login(page, base, who, next) {
-  await page.context().clearCookies();
-  await page.goto(base + next);
-  check(new URL(page.url()).pathname === '/login', `${who}: sent to log in: ${page.url()}`);
-  await page.fill('#login', who);
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'),
-                     page.click('button[type=submit]')]);
 }
 
 const titles = (page) => page.$$eval('table.results tbody th[scope=row] a',
