@@ -12,6 +12,11 @@ import path from 'node:path';
 import { check, run } from './browser.mjs';
 
 await run(async (base, artefacts, { page }) => {
+  const missing = []; // every request the front end makes resolves (an icon too)
+  page.on('response', (r) => {
+    if (r.status() === 404)
+      missing.push(r.url());
+  });
   await page.goto(base + '/app/');
   // a wrong password first: the form says so
   await page.fill('input[name=login]', 'ben');
@@ -47,6 +52,8 @@ await run(async (base, artefacts, { page }) => {
   await page.selectOption('#new_task select[name=assignee]', { label: 'Ben' });
   await page.fill('#new_task input[name=title]', 'Write the release notes');
   await page.fill('#new_task input[name=estimate]', '2.5');
+  check(await page.getAttribute('#new_task input[name=due]', 'type') === 'date',
+        'the due date has a date picker');
   await page.fill('#new_task input[name=due]', '2027-01-15');
   const created = page.waitForResponse((r) => r.request().method() === 'POST');
   await page.click('#new_task button[type=submit]');
@@ -91,4 +98,5 @@ await run(async (base, artefacts, { page }) => {
   await page.reload();
   await page.locator('.column[data-status=doing] li',
                      { hasText: 'Write the release notes' }).waitFor();
+  check(missing.length === 0, 'nothing answered 404: ' + missing.join(', '));
 });

@@ -68,8 +68,8 @@ export function TaskForm({ project }: { project: number }) {
       </Field>
       <Field label="Due" name="due" problem={problem}>
         <input
+          type="date"
           name="due"
-          placeholder="YYYY-MM-DD"
           value={form.due}
           onChange={(e) => set("due")(e.target.value)}
         />
