@@ -20,8 +20,11 @@
  */
 #include "cli.h"
 
+#include "app/project.h"
 #include "auth/auth_impl.h"
+#include "auth/cred_cache.h"
 #include "db/migrate.h"
+#include "pubsub/pubsub.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -313,6 +316,28 @@ static int roles_print(kiln_dbc *db, const char *name, int64_t id)
 static int64_t user_id(kiln_dbc *db, const char *username);
 
 /* kiln user roles USERNAME [add|remove ROLE...] */
+/* Tells the app's running instances to drop what they cache of a user's
+   ('u') or a token's ('t') credentials, through the app's pub/sub when it
+   has a Redis or PostgreSQL backend (pubsub_publish_once); without one
+   they see the change within auth.cache_seconds. A failure is a warning:
+   the change itself is made. */
+static void tell_instances(const kiln_settings *s, char what, int64_t id)
+{
+    if (kiln_settings_int(s, "auth.cache_seconds") <= 0)
+        return; /* the apps cache nothing */
+    char root[PATH_MAX], buf[PATH_MAX + 64], msg[CRED_MSG_MAX], err[400];
+    if (cli_find_root(root) != 0)
+        snprintf(root, sizeof root, ".");
+    kiln_pubsub_opts o;
+    project_pubsub_opts(s, root, &o, buf, sizeof buf);
+    size_t n = cred_msg_format(&(cred_msg){.what = what, .id = id}, msg);
+    if (pubsub_publish_once(&o, CRED_CACHE_TOPIC, msg, n, err, sizeof err))
+        fprintf(stderr,
+                "kiln: warning: running instances were not told (%s): they "
+                "see the change within auth.cache_seconds (%lld s)\n",
+                err, (long long)kiln_settings_int(s, "auth.cache_seconds"));
+}
+
 static int user_roles(kiln_dbc *db, const kiln_settings *s, const args *a)
 {
     if (!a->target)
@@ -363,6 +388,8 @@ static int user_roles(kiln_dbc *db, const kiln_settings *s, const args *a)
     }
     if (kiln_db_commit(db) != 0)
         return cli_fail("%s", kiln_db_errmsg(db));
+    if (a->nwords)
+        tell_instances(s, 'u', id);
     return roles_print(db, a->target, id);
 }
 
@@ -439,6 +466,7 @@ static int user_set_password(kiln_dbc *db, const kiln_settings *s,
         return rc;
     if (auth_user_set_hash(db, id, hash) < 0)
         return cli_fail("%s", kiln_db_errmsg(db));
+    tell_instances(s, 'u', id);
     printf("password of %s changed\n", a->target);
     return 0;
 }
@@ -555,7 +583,7 @@ static int token_list(kiln_dbc *db, const args *a)
     return 0;
 }
 
-static int token_revoke(kiln_dbc *db, const args *a)
+static int token_revoke(kiln_dbc *db, const kiln_settings *s, const args *a)
 {
     char *end;
     long long id = a->target ? strtoll(a->target, &end, 10) : 0;
@@ -566,6 +594,7 @@ static int token_revoke(kiln_dbc *db, const args *a)
         return cli_fail("%s", kiln_db_errmsg(db));
     if (rc == 0)
         return cli_fail("no live token %lld (kiln token list)", id);
+    tell_instances(s, 't', id);
     printf("token %lld revoked\n", id);
     return 0;
 }
@@ -607,7 +636,7 @@ static int run(int argc, char **argv, const char *help, const char *const *subs,
         else
             rc = !strcmp(sub, "create") ? token_create(db, &a)
                  : !strcmp(sub, "list") ? token_list(db, &a)
-                                        : token_revoke(db, &a);
+                                        : token_revoke(db, s, &a);
         kiln_dbc_close(db);
     }
     kiln_settings_free(s);

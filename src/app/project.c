@@ -368,24 +368,21 @@ static kiln_cache *open_cache(const kiln_settings *s, char *err, size_t errlen)
     return kiln_cache_new(&o, err, errlen);
 }
 
-/* The app's pub/sub from pubsub.* (its URL defaulting to redis.url or
-   database.url). NULL with err filled. */
-static kiln_pubsub *open_pubsub(const kiln_settings *s, char *err,
-                                size_t errlen)
+void project_pubsub_opts(const kiln_settings *s, const char *root,
+                         kiln_pubsub_opts *o, char *buf, size_t bufn)
 {
     const char *backend = kiln_settings_str(s, "pubsub.backend");
     const char *url = kiln_settings_str(s, "pubsub.url");
-    char buf[PATH_MAX + 64];
     if (!url || !*url) {
         if (backend && strcmp(backend, "redis") == 0)
             url = kiln_settings_str(s, "redis.url");
         else if (backend && strcmp(backend, "postgres") == 0) {
             url = kiln_settings_str(s, "database.url");
-            if (url && kiln_db_url_in(url, g_root, buf, sizeof buf) == 0)
+            if (url && kiln_db_url_in(url, root, buf, bufn) == 0)
                 url = buf;
         }
     }
-    kiln_pubsub_opts o = {
+    *o = (kiln_pubsub_opts){
         .backend = backend,
         .url = url,
         .channel = kiln_settings_str(s, "pubsub.channel"),
@@ -394,6 +391,15 @@ static kiln_pubsub *open_pubsub(const kiln_settings *s, char *err,
         .backlog = (int)kiln_settings_int(s, "pubsub.backlog"),
         .timeout_ms = (int)kiln_settings_int(s, "pubsub.timeout_ms"),
     };
+}
+
+/* The app's pub/sub from pubsub.*. NULL with err filled. */
+static kiln_pubsub *open_pubsub(const kiln_settings *s, char *err,
+                                size_t errlen)
+{
+    char buf[PATH_MAX + 64];
+    kiln_pubsub_opts o;
+    project_pubsub_opts(s, g_root, &o, buf, sizeof buf);
     return kiln_pubsub_new(&o, err, errlen);
 }
 

@@ -39,6 +39,15 @@ kiln_cache *project_cache_open(const kiln_settings *s, char *err,
                                size_t errlen);
 
 /**
+ * The pub/sub options of settings s (pubsub.*; the URL defaulting to
+ * redis.url for Redis, database.url for PostgreSQL, a relative path of
+ * it resolved in root; buf, bufn bytes, may hold it). The strings point
+ * into s or buf.
+ */
+void project_pubsub_opts(const kiln_settings *s, const char *root,
+                         kiln_pubsub_opts *o, char *buf, size_t bufn);
+
+/**
  * Names Kiln's own routes in the route-name table (kiln_url, the
  * templates' url()): "login", "logout", "api.auth.login",
  * "api.auth.logout", "api.auth.me", "api.auth.tokens", "api.auth.tokens.id"

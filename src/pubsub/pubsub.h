@@ -424,6 +424,19 @@ void pubsub_tap_set(const char *topic, void (*fn)(kiln_str data));
  */
 int pubsub_tap_publish(const char *topic, const void *data, size_t n);
 
+/**
+ * Publishes data (n bytes) on topic once, blocking, on a connection of
+ * its own, for a process without a loop or a pub/sub (the kiln command),
+ * with o's backend, url and channel (the rest is not used): Redis
+ * PUBLISH CHANNEL:TOPIC DATA, PostgreSQL pg_notify(CHANNEL, 'TOPIC
+ * DATA'), both heard by every instance's subscribers as a publication of
+ * another program; nothing for "local". Waits o->timeout_ms at most for
+ * Redis (2000 when 0). Returns 0, KILN_EINVAL (a bad setting) or
+ * KILN_EUNAVAIL (the server), with a one-line reason in err.
+ */
+int pubsub_publish_once(const kiln_pubsub_opts *o, const char *topic,
+                        const void *data, size_t n, char *err, size_t errlen);
+
 /* ---- subscriptions and the handlers that wait (sub.c) -------------------- */
 
 /** c's subscriber, or NULL when it has none. */

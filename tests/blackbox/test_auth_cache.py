@@ -4,8 +4,9 @@ kiln_db_statements around kiln_user_current, in the app's own handler),
 a session on a miss costs one query, and what must end a credential ends
 it on the very next request: a revoked token, a deactivated user's
 session and token, a logout. Two instances sharing the database: with
-Redis pub/sub, a token revoked on one is refused by the other within
-moments; without it, within auth.cache_seconds.
+Redis pub/sub, a token revoked on one (or by `kiln token revoke`) is
+refused by the other within moments; without it, within
+auth.cache_seconds.
 
 SQLite by default; the db-pg suite runs it again with KILN_TEST_DB_URL.
 The project is built once (kiln build) and run as its release binary,
@@ -99,8 +100,12 @@ class Built:
         self.kiln("user", "create", "--superuser", "root", input=PW + "\n")
         self.root_token = self.token("root")
 
-    def kiln(self, *args, input=None, timeout=120):
-        return run(list(args), self.p.root, env=self.env, timeout=timeout,
+    def kiln(self, *args, input=None, timeout=120, **settings):
+        """The kiln command on the project, with extra settings."""
+        env = dict(self.env)
+        for k, v in settings.items():
+            env["KILN_" + k.upper()] = str(v)
+        return run(list(args), self.p.root, env=env, timeout=timeout,
                    input=input.encode() if input is not None else None)
 
     def user(self, name):
@@ -339,6 +344,28 @@ def two_instances_with_pubsub(name, ps):
         took = wait_refused(two, gone, t(2))
         check(took < t(1), "refused by two after %.2f s" % took)
         eq(two.probe(bearer(keep))[0], uid, "the other token works")
+        # the kiln command tells them too: a token revoked, a password set
+        cli_gone, cli_user = b.token(name), b.token(name)
+        for tok in (cli_gone, cli_user):
+            two.probe(bearer(tok))
+            eq(two.probe(bearer(tok)), (uid, 0), "cached on two")
+        rc, out, err = b.kiln("token", "revoke",
+                              str(token_id(one, cli_gone)), **ps)
+        eq(rc, 0, out + err)
+        check("warning" not in err, err)
+        took = wait_refused(two, cli_gone, t(2))
+        check(took < t(1), "kiln token revoke: refused after %.2f s" % took)
+        eq(two.probe(bearer(cli_user))[0], uid, "another token works")
+        rc, out, err = b.kiln("user", "set-password", name,
+                              input="a-new-password-for-%s\n" % name, **ps)
+        eq(rc, 0, out + err)
+        check("warning" not in err, err)
+        start = time.monotonic()
+        while two.probe(bearer(cli_user))[1] == 0:  # still from the cache
+            check(time.monotonic() - start < t(1),
+                  "kiln user set-password: the user's credentials are "
+                  "still cached after 1 s")
+            time.sleep(0.02)
         # a deactivation reaches the other instance too
         st, _, _ = one.call("POST", "/api/deactivate?user=%d" % uid,
                             bearer(b.root_token))
