@@ -171,18 +171,36 @@ def test_types_files():
         check("created" not in tin and "  id" not in tin,
               "read-only left out of the input: " + tin)
         tasks = p.read("web/src/api/tasks.ts")
-        for want in ("export const taskKeys = {",
-                     "export function listTasks(",
-                     "export function useListTasksInfinite(",
-                     "getNextPageParam: (page) => page.next,",
-                     "export function useCreateTask(",
-                     "queryClient.invalidateQueries({ queryKey: "
-                     "taskKeys.detail(vars.id) })",
-                     '"application/merge-patch+json"'):
+        for want in ('export const taskKeys = queryKeys<TaskListParams>'
+                     '("tasks");',
+                     "export const listTasks = "
+                     'listCall<TaskListParams, TaskPage>("/api/tasks");',
+                     'export const patchTask = patchCall<TaskPatch, Task>'
+                     '("/api/tasks");',
+                     "export const useListTasksInfinite = "
+                     "infiniteListQuery(taskKeys, listTasks);",
+                     "export const useCreateTask = "
+                     "createMutation(taskKeys, createTask);",
+                     "export const usePatchTask = "
+                     "updateMutation(taskKeys, patchTask);"):
             check(want in tasks, "tasks.ts has %r" % want)
+        # a model's file is its keys and a line per call and hook: what
+        # they do is written once, in client.ts and query.ts
+        lines = tasks.splitlines()
+        check(len(lines) <= 70 and max(map(len, lines)) <= 80 and
+              "function" not in tasks and "=>" not in tasks,
+              "tasks.ts is short and declarative:\n" + tasks)
+        query = p.read("web/src/api/query.ts")
+        for want in ("export function infiniteListQuery<",
+                     "getNextPageParam: (page) => page.next,",
+                     "queryClient.invalidateQueries({ queryKey: "
+                     "keys.detail(id) })"):
+            check(want in query, "query.ts has %r" % want)
+        check('"application/merge-patch+json"' in
+              p.read("web/src/api/client.ts"), "patchCall's content type")
         comments = p.read("web/src/api/task-comments.ts")
-        check("export function createTaskComment(" in comments and
-              "export function listTaskComments(" in comments and
+        check("export const createTaskComment =" in comments and
+              "export const listTaskComments =" in comments and
               "updateTaskComment" not in comments,
               "only the operations the model exposes")
         projects = p.read("web/src/api/projects.ts")
