@@ -305,7 +305,9 @@ def test_types_client_against_the_app():
     """The client at work: tests/types/run.ts and the files kiln types wrote,
     compiled by tsc to CommonJS and run by Node against kiln dev, get the
     handler's answer, and ApiError with the problem's status, title and
-    every failing field and query parameter."""
+    every failing field and query parameter; so do a model's calls
+    (listTasks, getTask, createTask, deleteTask), made by client.ts's
+    makers."""
     npm_ci()
     with Project("board") as p:
         make(p)
@@ -313,6 +315,9 @@ def test_types_client_against_the_app():
                 '\n[types]\nout = "web/src/api"\n')
         with open(os.path.join(NPM_DIR, "run.ts")) as f:
             p.write("web/src/run.ts", f.read())
+        for cmd in (["migrate", "--make"], ["migrate"]):  # the tables
+            rc, _, err = p.kiln(*cmd)
+            eq(rc, 0, "kiln %s: %s" % (" ".join(cmd), err))
         with Dev(p) as dev:
             dev.wait_for("/api/openapi.json", lambda r: r.status == 200,
                          "the app", timeout=120)
@@ -325,7 +330,7 @@ def test_types_client_against_the_app():
                                cwd=p.root, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, timeout=t(60))
             eq(r.returncode, 0, "node: " + r.stderr.decode())
-            good, bad, missing, seen = json.loads(r.stdout)
+            good, bad, missing, seen, calls = json.loads(r.stdout)
             eq(seen, ["application/json"], "onResponse sees the response")
             eq(good, {"ok": {"ok": True}}, "the handler's answer")
             eq((bad["status"], bad["title"], bad["mood"], bad["notify"]),
@@ -335,6 +340,16 @@ def test_types_client_against_the_app():
                [("", "notify", "type"), ("/mood", "", "choice")],
                "every failing field and parameter")
             eq(missing["status"], 404, "a path parameter out of range")
+            # tasks.ts's calls, made by client.ts's makers
+            page, bad_limit, no_row, bad_row, no_delete = calls
+            eq(page, {"ok": {"items": [], "next": None}}, "listTasks")
+            eq([e.get("parameter") for e in bad_limit["errors"]], ["limit"],
+               "listTasks sends its params in the query: %r" % bad_limit)
+            eq(no_row["status"], 404, "getTask(999): %r" % no_row)
+            eq(bad_row["status"], 422, "createTask: %r" % bad_row)
+            eq(sorted(e.get("pointer") for e in bad_row["errors"]),
+               ["/project", "/title"], "createTask's body: %r" % bad_row)
+            eq(no_delete["status"], 404, "deleteTask(999): %r" % no_delete)
 
 
 test_types_client_against_the_app.timeout = 600
