@@ -706,19 +706,24 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
         put_const(b, doc, name, "createCall<%s, %s>(\"/api/%s\")", n->create,
                   n->out, path);
     }
-    if (ops & KILN_API_UPDATE) {
-        snprintf(doc, sizeof doc, "PUT /api/%s/{id}: replaces %s.", path, n->a);
-        snprintf(name, sizeof name, "update%s", n->sing);
-        put_const(b, doc, name, "updateCall<%s, %s>(\"/api/%s\")", n->in,
-                  n->out, path);
-    }
-    if (ops & KILN_API_PATCH) {
-        snprintf(doc, sizeof doc,
-                 "PATCH /api/%s/{id}: changes the fields given of %s.", path,
-                 n->a);
-        snprintf(name, sizeof name, "patch%s", n->sing);
-        put_const(b, doc, name, "patchCall<%s, %s>(\"/api/%s\")", n->patch,
-                  n->out, path);
+    /* PUT and PATCH: the same but for the body and what they say */
+    static const struct {
+        uint32_t bit;
+        const char *method, *verb, *Verb, *call, *hook;
+    } change[] = {
+        {KILN_API_UPDATE, "PUT", "update", "Update", "replaces", "Replaces"},
+        {KILN_API_PATCH, "PATCH", "patch", "Patch",
+         "changes the fields given of", "Changes part of"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        if (!(ops & change[i].bit))
+            continue;
+        snprintf(doc, sizeof doc, "%s /api/%s/{id}: %s %s.", change[i].method,
+                 path, change[i].call, n->a);
+        snprintf(name, sizeof name, "%s%s", change[i].verb, n->sing);
+        put_const(b, doc, name, "%sCall<%s, %s>(\"/api/%s\")", change[i].verb,
+                  change[i].bit == KILN_API_UPDATE ? n->in : n->patch, n->out,
+                  path);
     }
     if (ops & KILN_API_DELETE) {
         snprintf(doc, sizeof doc, "DELETE /api/%s/{id}: deletes %s.", path,
@@ -753,20 +758,15 @@ static void put_model_file(kiln_buf *b, const kiln_model *m,
         put_const(b, doc, name, "createMutation(%s, create%s)", n->keys,
                   n->sing);
     }
-    if (ops & KILN_API_UPDATE) {
+    for (size_t i = 0; i < 2; i++) {
+        if (!(ops & change[i].bit))
+            continue;
         snprintf(doc, sizeof doc,
-                 "Replaces %s; its detail and every list are refetched.", n->a);
-        snprintf(name, sizeof name, "useUpdate%s", n->sing);
-        put_const(b, doc, name, "updateMutation(%s, update%s)", n->keys,
-                  n->sing);
-    }
-    if (ops & KILN_API_PATCH) {
-        snprintf(doc, sizeof doc,
-                 "Changes part of %s; its detail and every list are refetched.",
-                 n->a);
-        snprintf(name, sizeof name, "usePatch%s", n->sing);
-        put_const(b, doc, name, "updateMutation(%s, patch%s)", n->keys,
-                  n->sing);
+                 "%s %s; its detail and every list are refetched.",
+                 change[i].hook, n->a);
+        snprintf(name, sizeof name, "use%s%s", change[i].Verb, n->sing);
+        put_const(b, doc, name, "updateMutation(%s, %s%s)", n->keys,
+                  change[i].verb, n->sing);
     }
     if (ops & KILN_API_DELETE) {
         snprintf(doc, sizeof doc,
