@@ -1,13 +1,15 @@
 /*
  * openapi/ts.c - the TypeScript client (ts.h): types.ts from the schemas
  * the operations name (registered as they are met, written in that
- * order), then a file per model with [api], the endpoint functions, and
- * the fixed client and option types.
+ * order), then a file per model with [api] (a line per call and hook),
+ * the endpoint functions, and the fixed client and query.ts, which hold
+ * the generic makers the models' files use.
  *
  * Memory: names live in one arena freed before ts_write returns; each
  * file's text is its own buffer, owned by the caller's ts_files.
  */
 #include "openapi/ts.h"
+#include "openapi/ts_fixed.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -583,291 +585,197 @@ static uint32_t crud_ops(const oapi_doc *d, const kiln_model *m)
     return bits;
 }
 
-static void put_model_file(kiln_buf *b, const kiln_model *m,
-                           const crud_names *n)
+/* Writes `import [type ]{ ... } from "./FROM";` with names sorted, as an
+   editor would, one per line when the one line would pass 80 columns (as a
+   formatter would). */
+static void put_import(kiln_buf *b, bool type, const char **names, size_t n,
+                       const char *from)
 {
-    const char *path = m->api->path;
-    uint32_t ops = n->ops;
-    bool writes = ops & (KILN_API_CREATE | KILN_API_UPDATE | KILN_API_PATCH |
-                         KILN_API_DELETE);
-    bputs(b, header);
-    bprintf(b,
-            "\n/* %s: the API of %s (/api/%s). */\n"
-            "import {\n",
-            plural_of(m), m->file ? m->file : m->name, path);
-    if (ops & KILN_API_LIST)
-        bputs(b, "  useInfiniteQuery,\n");
-    if (writes)
-        bputs(b, "  useMutation,\n");
-    if (ops & (KILN_API_LIST | KILN_API_RETRIEVE))
-        bputs(b, "  useQuery,\n");
-    if (writes)
-        bputs(b, "  useQueryClient,\n");
-    if (ops & KILN_API_LIST)
-        bputs(b, "  type InfiniteData,\n");
-    bputs(b, "} from \"@tanstack/react-query\";\n\n"
-             "import { request, type ApiError, type CallOptions } from "
-             "\"./client\";\nimport type {");
-    const char *ts[6];
-    size_t nt = 0;
-    if (ops & ~(uint32_t)KILN_API_LIST)
-        ts[nt++] = n->out; /* the list's is in its page */
-    if (ops & KILN_API_UPDATE)
-        ts[nt++] = n->in;
-    if ((ops & KILN_API_CREATE) &&
-        (!(ops & KILN_API_UPDATE) || n->create != n->in))
-        ts[nt++] = n->create;
-    ts[nt++] = n->params; /* the key factory's */
-    if (ops & KILN_API_LIST)
-        ts[nt++] = n->page;
-    if (ops & KILN_API_PATCH)
-        ts[nt++] = n->patch;
-    /* sorted, as an editor would */
-    for (size_t i = 1; i < nt; i++)
-        for (size_t j = i; j > 0 && strcmp(ts[j - 1], ts[j]) > 0; j--) {
-            const char *s = ts[j];
-            ts[j] = ts[j - 1];
-            ts[j - 1] = s;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            const char *s = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = s;
         }
-    size_t len = strlen("import type {  } from \"./types\";");
-    for (size_t i = 0; i < nt; i++)
-        len += strlen(ts[i]) + (i ? 2 : 0);
-    bool wrap = len > 80; /* one per line, as a formatter would */
-    for (size_t i = 0; i < nt; i++)
+    size_t len = strlen("import type {  } from \"./\";") + strlen(from);
+    for (size_t i = 0; i < n; i++)
+        len += strlen(names[i]) + (i ? 2 : 0);
+    bool wrap = len - (type ? 0 : 5) > 80;
+    bprintf(b, "import %s{", type ? "type " : "");
+    for (size_t i = 0; i < n; i++)
         bprintf(b, "%s%s%s",
                 wrap ? "\n  "
                 : i  ? ", "
                      : " ",
-                ts[i], wrap ? "," : "");
-    bputs(b, wrap ? "\n} from \"./types\";\n" : " } from \"./types\";\n");
-    bputs(b, "import type {");
-    bool first = true;
-    if (ops & KILN_API_LIST) {
-        bputs(b, " InfiniteOptions");
-        first = false;
-    }
-    if (writes) {
-        bprintf(b, "%sMutationOptions", first ? " " : ", ");
-        first = false;
-    }
-    if (ops & (KILN_API_LIST | KILN_API_RETRIEVE))
-        bprintf(b, "%sQueryOptions", first ? " " : ", ");
-    bputs(b, " } from \"./query\";\n\n");
+                names[i], wrap ? "," : "");
+    bprintf(b, "%s} from \"./%s\";\n", wrap ? "\n" : " ", from);
+}
 
-    /* the key factory */
-    bprintf(b,
-            "/**\n * The query keys of %s. Invalidate %s.all to "
-            "refetch\n * everything about them, %s.lists() for "
-            "every list, %s.detail(id)\n * for one row.\n */\n"
-            "export const %s = {\n"
-            "  all: [\"%s\"] as const,\n"
-            "  lists: () => [...%s.all, \"list\"] as const,\n"
-            "  list: (params: %s = {}) =>\n"
-            "    [...%s.lists(), params] as const,\n"
-            "  infinite: (params: %s = {}) =>\n"
-            "    [...%s.lists(), \"infinite\", params] as const,\n"
-            "  details: () => [...%s.all, \"detail\"] as const,\n"
-            "  detail: (id: number) => [...%s.details(), id] as "
-            "const,\n};\n",
-            plural_of(m), n->keys, n->keys, n->keys, n->keys, path, n->keys,
-            n->params, n->keys, n->params, n->keys, n->keys, n->keys);
+/* Writes a one-line doc comment and `export const NAME = VALUE;`, VALUE on
+   a line of its own when the one line would pass 80 columns. */
+KILN_PRINTF(4, 5)
+static void put_const(kiln_buf *b, const char *doc, const char *name,
+                      const char *fmt, ...)
+{
+    char value[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof value, fmt, ap);
+    va_end(ap);
+    bool wrap = strlen("export const  = ;") + strlen(name) + strlen(value) > 80;
+    bprintf(b, "/** %s */\nexport const %s =%s%s;\n", doc, name,
+            wrap ? "\n  " : " ", value);
+}
 
-    /* the functions */
-    bputs(b, "\n");
-    if (ops & KILN_API_LIST)
-        bprintf(b,
-                "/** GET /api/%s: a page of %s. */\n"
-                "export function list%s(\n"
-                "  params: %s = {},\n"
-                "  options?: CallOptions,\n"
-                "): Promise<%s> {\n"
-                "  return request<%s>(\"GET\", \"/api/%s\", {\n"
-                "    ...options,\n"
-                "    query: params,\n"
-                "  });\n}\n\n",
-                path, plural_of(m), n->plural, n->params, n->page, n->page,
-                path);
-    if (ops & KILN_API_RETRIEVE)
-        bprintf(b,
-                "/** GET /api/%s/{id}: %s. */\n"
-                "export function get%s(id: number, options?: "
-                "CallOptions): Promise<%s> {\n"
-                "  return request<%s>(\"GET\", `/api/%s/${id}`, "
-                "options);\n}\n\n",
-                path, n->a, n->sing, n->out, n->out, path);
-    if (ops & KILN_API_CREATE)
-        bprintf(b,
-                "/** POST /api/%s: creates %s and answers it. */\n"
-                "export function create%s(\n"
-                "  body: %s,\n"
-                "  options?: CallOptions,\n"
-                "): Promise<%s> {\n"
-                "  return request<%s>(\"POST\", \"/api/%s\", { "
-                "...options, body });\n}\n\n",
-                path, n->a, n->sing, n->create, n->out, n->out, path);
-    if (ops & KILN_API_UPDATE)
-        bprintf(b,
-                "/** PUT /api/%s/{id}: replaces %s (pass If-Match "
-                "in options.headers\n    to refuse a lost update). "
-                "*/\n"
-                "export function update%s(\n"
-                "  id: number,\n"
-                "  body: %s,\n"
-                "  options?: CallOptions,\n"
-                "): Promise<%s> {\n"
-                "  return request<%s>(\"PUT\", `/api/%s/${id}`, { "
-                "...options, body });\n}\n\n",
-                path, n->a, n->sing, n->in, n->out, n->out, path);
-    if (ops & KILN_API_PATCH)
-        bprintf(b,
-                "/** PATCH /api/%s/{id}: changes the fields given of "
-                "%s. */\n"
-                "export function patch%s(\n"
-                "  id: number,\n"
-                "  body: %s,\n"
-                "  options?: CallOptions,\n"
-                "): Promise<%s> {\n"
-                "  return request<%s>(\"PATCH\", `/api/%s/${id}`, {\n"
-                "    ...options,\n"
-                "    body,\n"
-                "    contentType: \"application/merge-patch+json\",\n"
-                "  });\n}\n\n",
-                path, n->a, n->sing, n->patch, n->out, n->out, path);
-    if (ops & KILN_API_DELETE)
-        bprintf(b,
-                "/** DELETE /api/%s/{id}: deletes %s. */\n"
-                "export function delete%s(id: number, options?: "
-                "CallOptions): Promise<void> {\n"
-                "  return request<void>(\"DELETE\", `/api/%s/${id}`, "
-                "options);\n}\n\n",
-                path, n->a, n->sing, path);
+/* A model's file: its query keys, its calls and its hooks, each one line
+   made by the generic makers of client.ts and query.ts. */
+static void put_model_file(kiln_buf *b, const kiln_model *m,
+                           const crud_names *n)
+{
+    const char *path = m->api->path;
+    const char *rows = plural_of(m);
+    uint32_t ops = n->ops;
+    bputs(b, header);
+    bprintf(b, "\n/* %s: the API of %s (/api/%s). */\n", rows,
+            m->file ? m->file : m->name, path);
 
-    /* the hooks */
-    if (ops & KILN_API_LIST) {
-        bprintf(b,
-                "/** A page of %s, cached under %s.list(params). */\n"
-                "export function useList%s(\n"
-                "  params: %s = {},\n"
-                "  options?: QueryOptions<%s>,\n"
-                ") {\n"
-                "  return useQuery<%s, ApiError>({\n"
-                "    ...options,\n"
-                "    queryKey: %s.list(params),\n"
-                "    queryFn: ({ signal }) => list%s(params, { signal }),\n"
-                "  });\n}\n\n",
-                plural_of(m), n->keys, n->plural, n->params, n->page, n->page,
-                n->keys, n->plural);
-        bprintf(b,
-                "/**\n * Every page of %s, one cursor after the other: "
-                "fetchNextPage() reads the\n * next while hasNextPage; "
-                "data.pages holds them.\n */\n"
-                "export function useList%sInfinite(\n"
-                "  params: Omit<%s, \"cursor\" | \"offset\"> = {},\n"
-                "  options?: InfiniteOptions<%s>,\n"
-                ") {\n"
-                "  return useInfiniteQuery<\n"
-                "    %s,\n"
-                "    ApiError,\n"
-                "    InfiniteData<%s, string | null>,\n"
-                "    readonly unknown[],\n"
-                "    string | null\n"
-                "  >({\n"
-                "    ...options,\n"
-                "    queryKey: %s.infinite(params),\n"
-                "    queryFn: ({ pageParam, signal }) =>\n"
-                "      list%s({ ...params, cursor: pageParam ?? undefined }, { "
-                "signal }),\n"
-                "    initialPageParam: null,\n"
-                "    getNextPageParam: (page) => page.next,\n"
-                "  });\n}\n\n",
-                plural_of(m), n->plural, n->params, n->page, n->page, n->page,
-                n->keys, n->plural);
-    }
-    if (ops & KILN_API_RETRIEVE)
-        bprintf(b,
-                "/** Reads %s, cached under %s.detail(id). */\n"
-                "export function useGet%s(id: number, options?: "
-                "QueryOptions<%s>) {\n"
-                "  return useQuery<%s, ApiError>({\n"
-                "    ...options,\n"
-                "    queryKey: %s.detail(id),\n"
-                "    queryFn: ({ signal }) => get%s(id, { signal }),\n"
-                "  });\n}\n\n",
-                n->a, n->keys, n->sing, n->out, n->out, n->keys, n->sing);
-    if (ops & KILN_API_CREATE)
-        bprintf(b,
-                "/** Creates %s; every list of %s is refetched. */\n"
-                "export function useCreate%s(options?: "
-                "MutationOptions<%s, %s>) {\n"
-                "  const queryClient = useQueryClient();\n"
-                "  return useMutation<%s, ApiError, %s>({\n"
-                "    ...options,\n"
-                "    mutationFn: (body) => create%s(body),\n"
-                "    onSuccess: async (row, ...rest) => {\n"
-                "      await queryClient.invalidateQueries({ queryKey: "
-                "%s.lists() });\n"
-                "      await options?.onSuccess?.(row, ...rest);\n"
-                "    },\n"
-                "  });\n}\n\n",
-                n->a, plural_of(m), n->sing, n->out, n->create, n->out,
-                n->create, n->sing, n->keys);
+    /* the imports name what is used, nothing else */
     static const struct {
         uint32_t bit;
-        const char *verb, *what, *body;
-    } upd[] = {{KILN_API_UPDATE, "update", "Replaces", "in"},
-               {KILN_API_PATCH, "patch", "Changes part of", "patch"}};
-    for (size_t i = 0; i < 2; i++) {
-        if (!(ops & upd[i].bit))
+        const char *call, *hook, *hook2;
+    } makers[] = {
+        {KILN_API_LIST, "listCall", "listQuery", "infiniteListQuery"},
+        {KILN_API_RETRIEVE, "getCall", "rowQuery", NULL},
+        {KILN_API_CREATE, "createCall", "createMutation", NULL},
+        {KILN_API_UPDATE, "updateCall", "updateMutation", NULL},
+        {KILN_API_PATCH, "patchCall", "updateMutation", NULL},
+        {KILN_API_DELETE, "deleteCall", "deleteMutation", NULL},
+    };
+    const char *calls[6], *hooks[8] = {"queryKeys"};
+    size_t nc = 0, nh = 1;
+    for (size_t i = 0; i < sizeof makers / sizeof *makers; i++) {
+        if (!(ops & makers[i].bit))
             continue;
-        const char *body = upd[i].bit == KILN_API_UPDATE ? n->in : n->patch;
-        char verb[16];
-        snprintf(verb, sizeof verb, "%s", upd[i].verb);
-        verb[0] = (char)(verb[0] - 'a' + 'A');
-        bprintf(
-            b,
-            "/** %s %s; its detail and every list are refetched. */\n"
-            "export function use%s%s(\n"
-            "  options?: MutationOptions<%s, { id: number; body: %s }>,\n"
-            ") {\n"
-            "  const queryClient = useQueryClient();\n"
-            "  return useMutation<%s, ApiError, { id: number; body: %s }>({\n"
-            "    ...options,\n"
-            "    mutationFn: ({ id, body }) => %s%s(id, body),\n"
-            "    onSuccess: async (row, vars, ...rest) => {\n"
-            "      await Promise.all([\n"
-            "        queryClient.invalidateQueries({ queryKey: %s.lists() }),\n"
-            "        queryClient.invalidateQueries({ queryKey: "
-            "%s.detail(vars.id) }),\n"
-            "      ]);\n"
-            "      await options?.onSuccess?.(row, vars, ...rest);\n"
-            "    },\n"
-            "  });\n}\n\n",
-            upd[i].what, n->a, verb, n->sing, n->out, body, n->out, body,
-            upd[i].verb, n->sing, n->keys, n->keys);
+        calls[nc++] = makers[i].call;
+        if (!in_list(hooks, (uint32_t)nh, makers[i].hook))
+            hooks[nh++] = makers[i].hook;
+        if (makers[i].hook2)
+            hooks[nh++] = makers[i].hook2;
     }
-    if (ops & KILN_API_DELETE)
-        bprintf(b,
-                "/** Deletes %s; its detail is dropped and every "
-                "list refetched. */\n"
-                "export function useDelete%s(options?: "
-                "MutationOptions<void, number>) {\n"
-                "  const queryClient = useQueryClient();\n"
-                "  return useMutation<void, ApiError, number>({\n"
-                "    ...options,\n"
-                "    mutationFn: (id) => delete%s(id),\n"
-                "    onSuccess: async (nothing, id, ...rest) => {\n"
-                "      queryClient.removeQueries({ queryKey: "
-                "%s.detail(id) });\n"
-                "      await queryClient.invalidateQueries({ queryKey: "
-                "%s.lists() });\n"
-                "      await options?.onSuccess?.(nothing, id, "
-                "...rest);\n"
-                "    },\n"
-                "  });\n}\n\n",
-                n->a, n->sing, n->sing, n->keys, n->keys);
-    /* one newline at the end */
-    while (b->n > 1 && b->p[b->n - 1] == '\n' && b->p[b->n - 2] == '\n')
-        b->n--;
+    const char *types[6];
+    size_t nt = 0;
+    if (ops & ~(uint32_t)(KILN_API_LIST | KILN_API_DELETE))
+        types[nt++] = n->out; /* the list's is in its page */
+    if (ops & KILN_API_UPDATE)
+        types[nt++] = n->in;
+    if ((ops & KILN_API_CREATE) &&
+        (!(ops & KILN_API_UPDATE) || strcmp(n->create, n->in) != 0))
+        types[nt++] = n->create;
+    types[nt++] = n->params; /* the keys' */
+    if (ops & KILN_API_LIST)
+        types[nt++] = n->page;
+    if (ops & KILN_API_PATCH)
+        types[nt++] = n->patch;
+    put_import(b, false, calls, nc, "client");
+    put_import(b, false, hooks, nh, "query");
+    put_import(b, true, types, nt, "types");
+
+    bprintf(b,
+            "\n/** The query keys of %s (QueryKeys, query.ts). */\n"
+            "export const %s = queryKeys<%s>(\"%s\");\n",
+            rows, n->keys, n->params, path);
+
+    /* the calls */
+    char doc[512], name[200];
+    bputc(b, '\n');
+    if (ops & KILN_API_LIST) {
+        snprintf(doc, sizeof doc, "GET /api/%s: a page of %s.", path, rows);
+        snprintf(name, sizeof name, "list%s", n->plural);
+        put_const(b, doc, name, "listCall<%s, %s>(\"/api/%s\")", n->params,
+                  n->page, path);
+    }
+    if (ops & KILN_API_RETRIEVE) {
+        snprintf(doc, sizeof doc, "GET /api/%s/{id}: %s.", path, n->a);
+        snprintf(name, sizeof name, "get%s", n->sing);
+        put_const(b, doc, name, "getCall<%s>(\"/api/%s\")", n->out, path);
+    }
+    if (ops & KILN_API_CREATE) {
+        snprintf(doc, sizeof doc, "POST /api/%s: creates %s and answers it.",
+                 path, n->a);
+        snprintf(name, sizeof name, "create%s", n->sing);
+        put_const(b, doc, name, "createCall<%s, %s>(\"/api/%s\")", n->create,
+                  n->out, path);
+    }
+    /* PUT and PATCH: the same but for the body and what they say */
+    static const struct {
+        uint32_t bit;
+        const char *method, *verb, *Verb, *call, *hook;
+    } change[] = {
+        {KILN_API_UPDATE, "PUT", "update", "Update", "replaces", "Replaces"},
+        {KILN_API_PATCH, "PATCH", "patch", "Patch",
+         "changes the fields given of", "Changes part of"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        if (!(ops & change[i].bit))
+            continue;
+        snprintf(doc, sizeof doc, "%s /api/%s/{id}: %s %s.", change[i].method,
+                 path, change[i].call, n->a);
+        snprintf(name, sizeof name, "%s%s", change[i].verb, n->sing);
+        put_const(b, doc, name, "%sCall<%s, %s>(\"/api/%s\")", change[i].verb,
+                  change[i].bit == KILN_API_UPDATE ? n->in : n->patch, n->out,
+                  path);
+    }
+    if (ops & KILN_API_DELETE) {
+        snprintf(doc, sizeof doc, "DELETE /api/%s/{id}: deletes %s.", path,
+                 n->a);
+        snprintf(name, sizeof name, "delete%s", n->sing);
+        put_const(b, doc, name, "deleteCall(\"/api/%s\")", path);
+    }
+
+    /* the hooks */
+    bputc(b, '\n');
+    if (ops & KILN_API_LIST) {
+        snprintf(doc, sizeof doc, "A page of %s, cached under %s.list(params).",
+                 rows, n->keys);
+        snprintf(name, sizeof name, "useList%s", n->plural);
+        put_const(b, doc, name, "listQuery(%s, list%s)", n->keys, n->plural);
+        snprintf(doc, sizeof doc,
+                 "Every page of %s, one cursor after the other.", rows);
+        snprintf(name, sizeof name, "useList%sInfinite", n->plural);
+        put_const(b, doc, name, "infiniteListQuery(%s, list%s)", n->keys,
+                  n->plural);
+    }
+    if (ops & KILN_API_RETRIEVE) {
+        snprintf(doc, sizeof doc, "Reads %s, cached under %s.detail(id).", n->a,
+                 n->keys);
+        snprintf(name, sizeof name, "useGet%s", n->sing);
+        put_const(b, doc, name, "rowQuery(%s, get%s)", n->keys, n->sing);
+    }
+    if (ops & KILN_API_CREATE) {
+        snprintf(doc, sizeof doc, "Creates %s; every list of %s is refetched.",
+                 n->a, rows);
+        snprintf(name, sizeof name, "useCreate%s", n->sing);
+        put_const(b, doc, name, "createMutation(%s, create%s)", n->keys,
+                  n->sing);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        if (!(ops & change[i].bit))
+            continue;
+        snprintf(doc, sizeof doc,
+                 "%s %s; its detail and every list are refetched.",
+                 change[i].hook, n->a);
+        snprintf(name, sizeof name, "use%s%s", change[i].Verb, n->sing);
+        put_const(b, doc, name, "updateMutation(%s, %s%s)", n->keys,
+                  change[i].verb, n->sing);
+    }
+    if (ops & KILN_API_DELETE) {
+        snprintf(doc, sizeof doc,
+                 "Deletes %s; its detail is dropped and every list refetched.",
+                 n->a);
+        snprintf(name, sizeof name, "useDelete%s", n->sing);
+        put_const(b, doc, name, "deleteMutation(%s, delete%s)", n->keys,
+                  n->sing);
+    }
 }
 
 /* ---- endpoints.ts -------------------------------------------------------- */
@@ -1007,239 +915,6 @@ static void put_route(tw *k, kiln_buf *b, const oapi_route *r)
     bputs(b, "  });\n}\n");
 }
 
-/* ---- the fixed files ----------------------------------------------------- */
-
-static const char client_ts[] =
-    "\n/* The fetch client every operation goes through. */\n\n"
-    "/** Where and how requests go; change it once with configure(). */\n"
-    "export interface ClientConfig {\n"
-    "  /** Put before every path: \"\" (this origin) or "
-    "\"https://api.example.com\". */\n"
-    "  baseUrl: string;\n"
-    "  /** fetch's credentials: \"same-origin\" sends the session cookie to "
-    "the\n      page's origin, \"include\" to another one as well. */\n"
-    "  credentials: RequestCredentials;\n"
-    "  /** Headers sent with every request (Authorization...). */\n"
-    "  headers: Record<string, string>;\n"
-    "  /** The CSRF token sent in X-CSRF-Token with every unsafe method "
-    "(POST,\n      PUT, PATCH, DELETE) when the session cookie "
-    "authenticates: by default\n      the page's <meta "
-    "name=\"csrf-token\">, else Kiln's kiln_csrf cookie. */\n"
-    "  csrfToken: () => string | undefined;\n"
-    "}\n\n"
-    "/** The page's <meta name=\"csrf-token\" content=\"...\">, else the "
-    "cookie\n    kiln_csrf (__Host-kiln_csrf behind TLS) that Kiln sets "
-    "beside the\n    session's; none outside a browser. */\n"
-    "function pageCsrfToken(): string | undefined {\n"
-    "  if (typeof document === \"undefined\") return undefined;\n"
-    "  const meta = document.querySelector<HTMLMetaElement>(\n"
-    "    'meta[name=\"csrf-token\"]',\n"
-    "  );\n"
-    "  if (meta?.content) return meta.content;\n"
-    "  for (const part of document.cookie.split(\";\")) {\n"
-    "    const [name, ...value] = part.trim().split(\"=\");\n"
-    "    if (name === \"kiln_csrf\" || name === \"__Host-kiln_csrf\")\n"
-    "      return decodeURIComponent(value.join(\"=\"));\n"
-    "  }\n"
-    "  return undefined;\n"
-    "}\n\n"
-    "const config: ClientConfig = {\n"
-    "  baseUrl: \"\",\n"
-    "  credentials: \"same-origin\",\n"
-    "  headers: {},\n"
-    "  csrfToken: pageCsrfToken,\n"
-    "};\n\n"
-    "/** Methods that change nothing: no CSRF token is sent with them. */\n"
-    "const SAFE_METHODS = [\"GET\", \"HEAD\", \"OPTIONS\", "
-    "\"TRACE\"];\n\n"
-    "/** Changes the settings given, for every request after it. */\n"
-    "export function configure(changes: Partial<ClientConfig>): void {\n"
-    "  Object.assign(config, changes);\n"
-    "}\n\n"
-    "/** One failing field or query parameter of a 422. */\n"
-    "export interface FieldError {\n"
-    "  /** The failing field, a JSON Pointer into the body: \"/title\". "
-    "*/\n"
-    "  pointer?: string;\n"
-    "  /** The failing query parameter (\"limit\"), for an error in the "
-    "query. */\n"
-    "  parameter?: string;\n"
-    "  /** Stable and snake_case: \"required\", \"too_long\"... */\n"
-    "  code: string;\n"
-    "  /** For people. */\n"
-    "  detail: string;\n"
-    "}\n\n"
-    "/** An error as the API sends it (RFC 9457 problem details). */\n"
-    "export interface Problem {\n"
-    "  type?: string;\n"
-    "  title: string;\n"
-    "  status: number;\n"
-    "  detail?: string;\n"
-    "  instance?: string;\n"
-    "  errors?: FieldError[];\n"
-    "}\n\n"
-    "/** What every call throws for an answer that is not a success. */\n"
-    "export class ApiError extends Error {\n"
-    "  /** The HTTP status: 404, 409, 412, 422... */\n"
-    "  readonly status: number;\n"
-    "  /** The problem's title (\"Unprocessable Content\"), else the status "
-    "text. */\n"
-    "  readonly title: string;\n"
-    "  readonly detail: string | undefined;\n"
-    "  /** Every failing field or query parameter (a 422); else empty. */\n"
-    "  readonly errors: readonly FieldError[];\n"
-    "  /** The problem as sent, when the answer was problem+json. */\n"
-    "  readonly problem: Problem | undefined;\n\n"
-    "  constructor(status: number, problem?: Problem, statusText = \"\") {\n"
-    "    const title = problem?.title ?? (statusText || `HTTP ${status}`);\n"
-    "    super(problem?.detail ? `${title}: ${problem.detail}` : title);\n"
-    "    this.name = \"ApiError\";\n"
-    "    this.status = status;\n"
-    "    this.title = title;\n"
-    "    this.detail = problem?.detail;\n"
-    "    this.errors = problem?.errors ?? [];\n"
-    "    this.problem = problem;\n"
-    "  }\n\n"
-    "  /** The errors of one field (\"/title\") or query parameter "
-    "(\"?limit\"). */\n"
-    "  errorsAt(where: string): FieldError[] {\n"
-    "    return this.errors.filter((e) =>\n"
-    "      where.startsWith(\"?\")\n"
-    "        ? e.parameter === where.slice(1)\n"
-    "        : "
-    "e.pointer === where,\n"
-    "    );\n"
-    "  }\n"
-    "}\n\n"
-    "/** What a caller may add to any call. */\n"
-    "export interface CallOptions {\n"
-    "  /** Cancels the request (TanStack Query passes its own). */\n"
-    "  signal?: AbortSignal;\n"
-    "  /** Extra headers: If-Match: \"<etag>\" refuses a lost update with "
-    "412. */\n"
-    "  headers?: Record<string, string>;\n"
-    "  /** Sees the response before its body is read: its ETag, for "
-    "If-Match. */\n"
-    "  onResponse?: (response: Response) => void;\n"
-    "}\n\n"
-    "/** A request: a query, and a JSON body or a form (for files). */\n"
-    "export interface RequestOptions extends CallOptions {\n"
-    "  /** Keys whose value is undefined or null are left out; a list is "
-    "sent\n      comma-separated. */\n"
-    "  query?: object;\n"
-    "  body?: unknown;\n"
-    "  /** The body's type when it is JSON (default application/json). */\n"
-    "  contentType?: string;\n"
-    "  /** Sent as multipart/form-data instead of body. */\n"
-    "  form?: object;\n"
-    "}\n\n"
-    "function queryString(query: object | undefined): string {\n"
-    "  const params = new URLSearchParams();\n"
-    "  for (const [key, value] of Object.entries(query ?? {})) {\n"
-    "    if (value === undefined || value === null) continue;\n"
-    "    params.append(key, Array.isArray(value) ? value.join(\",\") : "
-    "`${value}`);\n"
-    "  }\n"
-    "  const text = params.toString();\n"
-    "  return text ? `?${text}` : \"\";\n"
-    "}\n\n"
-    "function formData(fields: object): FormData {\n"
-    "  const form = new FormData();\n"
-    "  for (const [key, value] of Object.entries(fields)) {\n"
-    "    for (const item of Array.isArray(value) ? value : [value]) {\n"
-    "      if (item === undefined || item === null) continue;\n"
-    "      form.append(key, item instanceof Blob ? item : String(item));\n"
-    "    }\n"
-    "  }\n"
-    "  return form;\n"
-    "}\n\n"
-    "async function toError(response: Response): Promise<ApiError> {\n"
-    "  const type = response.headers.get(\"Content-Type\") ?? \"\";\n"
-    "  let problem: Problem | undefined;\n"
-    "  if (/^application\\/(problem\\+)?json/i.test(type)) {\n"
-    "    try {\n"
-    "      problem = (await response.json()) as Problem;\n"
-    "    } catch {\n"
-    "      problem = undefined;\n"
-    "    }\n"
-    "  }\n"
-    "  return new ApiError(response.status, problem, "
-    "response.statusText);\n"
-    "}\n\n"
-    "/**\n"
-    " * Sends a request to the API and answers its JSON as T; throws "
-    "ApiError for\n"
-    " * an error status (and fetch's TypeError when the network fails).\n"
-    " */\n"
-    "export async function request<T>(\n"
-    "  method: string,\n"
-    "  path: string,\n"
-    "  options: RequestOptions = {},\n"
-    "): Promise<T> {\n"
-    "  const headers: Record<string, string> = {\n"
-    "    Accept: \"application/json\",\n"
-    "    ...config.headers,\n"
-    "    ...options.headers,\n"
-    "  };\n"
-    "  if (!SAFE_METHODS.includes(method.toUpperCase())) {\n"
-    "    const token = config.csrfToken();\n"
-    "    if (token !== undefined) headers[\"X-CSRF-Token\"] = token;\n"
-    "  }\n"
-    "  let body: BodyInit | undefined;\n"
-    "  if (options.form !== undefined) {\n"
-    "    body = formData(options.form);\n"
-    "  } else if (options.body !== undefined) {\n"
-    "    headers[\"Content-Type\"] = options.contentType ?? "
-    "\"application/json\";\n"
-    "    body = JSON.stringify(options.body);\n"
-    "  }\n"
-    "  const url = config.baseUrl + path + queryString(options.query);\n"
-    "  const response = await fetch(url, {\n"
-    "    method,\n"
-    "    headers,\n"
-    "    body,\n"
-    "    credentials: config.credentials,\n"
-    "    signal: options.signal,\n"
-    "  });\n"
-    "  options.onResponse?.(response);\n"
-    "  if (!response.ok) throw await toError(response);\n"
-    "  if (response.status === 204) return undefined as T;\n"
-    "  return (await response.json()) as T;\n"
-    "}\n";
-
-static const char query_ts[] =
-    "\n/* The options the hooks take besides what they set themselves. */\n"
-    "import type {\n"
-    "  InfiniteData,\n"
-    "  UseInfiniteQueryOptions,\n"
-    "  UseMutationOptions,\n"
-    "  UseQueryOptions,\n"
-    "} from \"@tanstack/react-query\";\n\n"
-    "import type { ApiError } from \"./client\";\n\n"
-    "/** A query hook's options: enabled, staleTime, refetchInterval... */\n"
-    "export type QueryOptions<T> = Omit<\n"
-    "  UseQueryOptions<T, ApiError>,\n"
-    "  \"queryKey\" | \"queryFn\"\n"
-    ">;\n\n"
-    "/** An infinite list hook's options (its pages come from next). */\n"
-    "export type InfiniteOptions<T> = Omit<\n"
-    "  UseInfiniteQueryOptions<\n"
-    "    T,\n"
-    "    ApiError,\n"
-    "    InfiniteData<T, string | null>,\n"
-    "    readonly unknown[],\n"
-    "    string | null\n"
-    "  >,\n"
-    "  \"queryKey\" | \"queryFn\" | \"initialPageParam\" | "
-    "\"getNextPageParam\"\n"
-    ">;\n\n"
-    "/** A mutation hook's options: onSuccess (called after the cache is "
-    "updated),\n    onError, onSettled... */\n"
-    "export type MutationOptions<T, V> = Omit<\n"
-    "  UseMutationOptions<T, ApiError, V>,\n"
-    "  \"mutationFn\"\n"
-    ">;\n";
-
 /* ---- the whole --------------------------------------------------------- */
 
 int ts_write(const oapi_doc *d, ts_files *out)
@@ -1252,7 +927,7 @@ int ts_write(const oapi_doc *d, ts_files *out)
     kiln_buf *b = new_file(out, "client.ts", &err);
     if (b) {
         bputs(b, header);
-        bputs(b, client_ts);
+        bputs(b, ts_client_ts);
     }
     new_file(out, "types.ts", &err);
     /* types.ts is written last (the other files register its types); the
@@ -1261,7 +936,7 @@ int ts_write(const oapi_doc *d, ts_files *out)
     b = new_file(out, "query.ts", &err);
     if (b) {
         bputs(b, header);
-        bputs(b, query_ts);
+        bputs(b, ts_query_ts);
     }
 
     /* a file per model with [api] */

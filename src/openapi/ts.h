@@ -7,12 +7,16 @@
  *
  * Files written (docs/typescript.md):
  *
- *   client.ts     configure(), request(), ApiError (problem+json)
+ *   client.ts     configure(), request(), ApiError (problem+json), and
+ *                 the makers of a model's calls (listCall, getCall...)
  *   types.ts      Task, TaskInput, TaskPatch, TaskPage, TaskListParams,
  *                 enums as unions plus a const array of their values
- *   query.ts      the option types the hooks take
- *   tasks.ts      per model with [api] (named after its path): the
- *                 functions, the key factory (taskKeys) and the hooks
+ *   query.ts      the option types the hooks take, the key maker
+ *                 (queryKeys) and the makers of a model's hooks
+ *                 (listQuery, rowQuery, createMutation...)
+ *   tasks.ts      per model with [api] (named after its path): its key
+ *                 factory (taskKeys) and a line per call and hook, made
+ *                 by the makers
  *   endpoints.ts  a function per api/ handler with an endpoint schema
  *   index.ts      re-exports all of them
  *

@@ -98,8 +98,8 @@ def test_react_template_compiles_builds_and_serves():
         check('name = "notes"' in f.read(), "__NAME__ replaced")
     with open(os.path.join(fe, "src", "api", "notes.ts")) as f:
         api = f.read()
-    check("export function useListNotes(" in api and
-          "export function useCreateNote(" in api,
+    check("export const useListNotes = listQuery(noteKeys, listNotes);"
+          in api and "export const useCreateNote = " in api,
           "the hooks the components use were written by kiln new")
     npmcache.node_modules_for(fe)
     p = subprocess.run([os.path.join(fe, "node_modules", ".bin", "tsc"),

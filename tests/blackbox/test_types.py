@@ -171,18 +171,36 @@ def test_types_files():
         check("created" not in tin and "  id" not in tin,
               "read-only left out of the input: " + tin)
         tasks = p.read("web/src/api/tasks.ts")
-        for want in ("export const taskKeys = {",
-                     "export function listTasks(",
-                     "export function useListTasksInfinite(",
-                     "getNextPageParam: (page) => page.next,",
-                     "export function useCreateTask(",
-                     "queryClient.invalidateQueries({ queryKey: "
-                     "taskKeys.detail(vars.id) })",
-                     '"application/merge-patch+json"'):
+        for want in ('export const taskKeys = queryKeys<TaskListParams>'
+                     '("tasks");',
+                     "export const listTasks = "
+                     'listCall<TaskListParams, TaskPage>("/api/tasks");',
+                     'export const patchTask = patchCall<TaskPatch, Task>'
+                     '("/api/tasks");',
+                     "export const useListTasksInfinite = "
+                     "infiniteListQuery(taskKeys, listTasks);",
+                     "export const useCreateTask = "
+                     "createMutation(taskKeys, createTask);",
+                     "export const usePatchTask = "
+                     "updateMutation(taskKeys, patchTask);"):
             check(want in tasks, "tasks.ts has %r" % want)
+        # a model's file is its keys and a line per call and hook: what
+        # they do is written once, in client.ts and query.ts
+        lines = tasks.splitlines()
+        check(len(lines) <= 70 and max(map(len, lines)) <= 80 and
+              "function" not in tasks and "=>" not in tasks,
+              "tasks.ts is short and declarative:\n" + tasks)
+        query = p.read("web/src/api/query.ts")
+        for want in ("export function infiniteListQuery<",
+                     "getNextPageParam: (page) => page.next,",
+                     "queryClient.invalidateQueries({ queryKey: "
+                     "keys.detail(id) })"):
+            check(want in query, "query.ts has %r" % want)
+        check('"application/merge-patch+json"' in
+              p.read("web/src/api/client.ts"), "patchCall's content type")
         comments = p.read("web/src/api/task-comments.ts")
-        check("export function createTaskComment(" in comments and
-              "export function listTaskComments(" in comments and
+        check("export const createTaskComment =" in comments and
+              "export const listTaskComments =" in comments and
               "updateTaskComment" not in comments,
               "only the operations the model exposes")
         projects = p.read("web/src/api/projects.ts")
@@ -287,7 +305,9 @@ def test_types_client_against_the_app():
     """The client at work: tests/types/run.ts and the files kiln types wrote,
     compiled by tsc to CommonJS and run by Node against kiln dev, get the
     handler's answer, and ApiError with the problem's status, title and
-    every failing field and query parameter."""
+    every failing field and query parameter; so do a model's calls
+    (listTasks, getTask, createTask, deleteTask), made by client.ts's
+    makers."""
     npm_ci()
     with Project("board") as p:
         make(p)
@@ -295,6 +315,9 @@ def test_types_client_against_the_app():
                 '\n[types]\nout = "web/src/api"\n')
         with open(os.path.join(NPM_DIR, "run.ts")) as f:
             p.write("web/src/run.ts", f.read())
+        for cmd in (["migrate", "--make"], ["migrate"]):  # the tables
+            rc, _, err = p.kiln(*cmd)
+            eq(rc, 0, "kiln %s: %s" % (" ".join(cmd), err))
         with Dev(p) as dev:
             dev.wait_for("/api/openapi.json", lambda r: r.status == 200,
                          "the app", timeout=120)
@@ -307,7 +330,7 @@ def test_types_client_against_the_app():
                                cwd=p.root, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, timeout=t(60))
             eq(r.returncode, 0, "node: " + r.stderr.decode())
-            good, bad, missing, seen = json.loads(r.stdout)
+            good, bad, missing, seen, calls = json.loads(r.stdout)
             eq(seen, ["application/json"], "onResponse sees the response")
             eq(good, {"ok": {"ok": True}}, "the handler's answer")
             eq((bad["status"], bad["title"], bad["mood"], bad["notify"]),
@@ -317,6 +340,16 @@ def test_types_client_against_the_app():
                [("", "notify", "type"), ("/mood", "", "choice")],
                "every failing field and parameter")
             eq(missing["status"], 404, "a path parameter out of range")
+            # tasks.ts's calls, made by client.ts's makers
+            page, bad_limit, no_row, bad_row, no_delete = calls
+            eq(page, {"ok": {"items": [], "next": None}}, "listTasks")
+            eq([e.get("parameter") for e in bad_limit["errors"]], ["limit"],
+               "listTasks sends its params in the query: %r" % bad_limit)
+            eq(no_row["status"], 404, "getTask(999): %r" % no_row)
+            eq(bad_row["status"], 422, "createTask: %r" % bad_row)
+            eq(sorted(e.get("pointer") for e in bad_row["errors"]),
+               ["/project", "/title"], "createTask's body: %r" % bad_row)
+            eq(no_delete["status"], 404, "deleteTask(999): %r" % no_delete)
 
 
 test_types_client_against_the_app.timeout = 600

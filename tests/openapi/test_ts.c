@@ -3,7 +3,8 @@
  * hand-built models: the files written, the TypeScript type of every field
  * type, optional keys of inputs and patches, named enums shared by their
  * parts, the operations a model exposes (and one a hand-written route
- * replaces), the key factory and hooks, endpoint functions (path
+ * replaces), the one-line keys, calls and hooks of a model's file and
+ * the generic makers they use (client.ts, query.ts), endpoint functions (path
  * parameters encoded, files sent as a form), help text that would end a
  * comment. tsc itself compiles the output in tests/blackbox/test_types.py.
  */
@@ -239,27 +240,122 @@ TEST(ts_list_params)
     ts_files_free(&fs);
 }
 
+/* The number of lines of s, and whether one passes 80 columns. */
+static size_t lines_of(const char *s, bool *wide)
+{
+    size_t n = 0;
+    *wide = false;
+    for (const char *p = s; *p; n++) {
+        const char *e = strchr(p, '\n');
+        if (!e)
+            e = p + strlen(p);
+        *wide |= e - p > 80;
+        p = *e ? e + 1 : e;
+    }
+    return n;
+}
+
 TEST(ts_model_file)
 {
     write_all();
     const char *m = file("issue-items.ts");
-    CHECK(strstr(m, "export const issueItemKeys = {\n"
-                    "  all: [\"issue-items\"] as const,\n"));
-    CHECK(strstr(m, "export function listIssueItems(\n"));
-    CHECK(strstr(m, "export function getIssueItem(id: number"));
-    CHECK(strstr(m, "export function createIssueItem(\n"));
-    CHECK(strstr(m, "export function patchIssueItem(\n"));
+    /* one line each: the keys, the calls and the hooks */
+    CHECK(strstr(m, "export const issueItemKeys = "
+                    "queryKeys<IssueItemListParams>(\"issue-items\");\n"));
+    CHECK(strstr(m, "/** GET /api/issue-items: a page of issues. */\n"
+                    "export const listIssueItems =\n"
+                    "  listCall<IssueItemListParams, IssueItemPage>"
+                    "(\"/api/issue-items\");\n"));
+    CHECK(strstr(m, "export const getIssueItem = "
+                    "getCall<IssueItem>(\"/api/issue-items\");\n"));
+    CHECK(strstr(m, "export const createIssueItem =\n"
+                    "  createCall<IssueItemInput, IssueItem>("
+                    "\"/api/issue-items\");\n"));
+    CHECK(strstr(m, "export const patchIssueItem =\n"
+                    "  patchCall<IssueItemPatch, IssueItem>("
+                    "\"/api/issue-items\");\n"));
+    CHECK(strstr(m, "export const useListIssueItems = "
+                    "listQuery(issueItemKeys, listIssueItems);\n"));
+    CHECK(strstr(m, "export const useListIssueItemsInfinite =\n"
+                    "  infiniteListQuery(issueItemKeys, listIssueItems);\n"));
+    CHECK(strstr(m, "export const useGetIssueItem = "
+                    "rowQuery(issueItemKeys, getIssueItem);\n"));
+    CHECK(strstr(m, "export const useCreateIssueItem =\n"
+                    "  createMutation(issueItemKeys, createIssueItem);\n"));
+    CHECK(strstr(m, "export const usePatchIssueItem = "
+                    "updateMutation(issueItemKeys, patchIssueItem);\n"));
     CHECK(!strstr(m, "updateIssueItem")); /* not an operation */
     CHECK(!strstr(m, "deleteIssueItem")); /* replaced by a handler */
-    CHECK(strstr(m, "export function useListIssueItemsInfinite("));
-    CHECK(strstr(m, "getNextPageParam: (page) => page.next,"));
-    CHECK(strstr(m, "export function usePatchIssueItem("));
-    CHECK(strstr(m, "queryKey: issueItemKeys.detail(vars.id)"));
-    CHECK(strstr(m, "`/api/issue-items/${id}`"));
+    CHECK(!strstr(m, "DeleteIssueItem"));
+    /* the logic is in query.ts and client.ts, once: no function here */
+    CHECK(!strstr(m, "function") && !strstr(m, "=>") && !strstr(m, "return"));
+    bool wide;
+    size_t n = lines_of(m, &wide);
+    CHECK(n <= 50);
+    CHECK(!wide);
     /* the imports name what is used, nothing else */
+    CHECK(strstr(m, "import { createCall, getCall, listCall, patchCall } "
+                    "from \"./client\";\n"));
+    CHECK(strstr(m, "import {\n  createMutation,\n  infiniteListQuery,\n"
+                    "  listQuery,\n  queryKeys,\n  rowQuery,\n"
+                    "  updateMutation,\n} from \"./query\";\n"));
     CHECK(strstr(m, "import type {\n  IssueItem,\n  IssueItemInput,\n"
                     "  IssueItemListParams,\n  IssueItemPage,\n"
                     "  IssueItemPatch,\n} from \"./types\";"));
+    ts_files_free(&fs);
+}
+
+TEST(ts_model_file_imports_only_what_it_uses)
+{
+    /* list and delete only: no row type, no hook of a row */
+    static const kiln_model_api api = {.ops = KILN_API_LIST | KILN_API_DELETE,
+                                       .path = "owners"};
+    kiln_model m = owner_model;
+    m.api = &api;
+    kiln_model *ms[] = {&m};
+    oapi_doc d = {.models = ms, .nmodels = 1};
+    CHECK_INT(ts_write(&d, &fs), 0);
+    const char *o = file("owners.ts");
+    CHECK(strstr(o, "import { deleteCall, listCall } from \"./client\";\n"));
+    CHECK(strstr(o, "import {\n  deleteMutation,\n  infiniteListQuery,\n"
+                    "  listQuery,\n  queryKeys,\n} from \"./query\";\n"));
+    CHECK(strstr(o, "import type { OwnerListParams, OwnerPage } from "
+                    "\"./types\";\n"));
+    CHECK(
+        strstr(o, "export const deleteOwner = deleteCall(\"/api/owners\");\n"));
+    CHECK(strstr(o, "export const useDeleteOwner = "
+                    "deleteMutation(ownerKeys, deleteOwner);\n"));
+    CHECK(!strstr(o, "rowQuery") && !strstr(o, "getOwner"));
+    ts_files_free(&fs);
+}
+
+/* The generic makers every model's file uses, once. */
+TEST(ts_shared_makers)
+{
+    write_all();
+    const char *c = file("client.ts");
+    CHECK(strstr(c, "export function listCall<P extends object, R>("
+                    "path: string) {\n"));
+    CHECK(strstr(c, "export function patchCall<B, R>(path: string) {\n"));
+    CHECK(strstr(c, "contentType: \"application/merge-patch+json\",\n"));
+    CHECK(strstr(c, "return request<void>(\"DELETE\", `${path}/${id}`, "
+                    "options);\n"));
+    const char *q = file("query.ts");
+    CHECK(strstr(q, "export function queryKeys<P extends object>(name: "
+                    "string): QueryKeys<P> {\n"));
+    CHECK(strstr(q, "    infinite: (params) => [name, \"list\", "
+                    "\"infinite\", params ?? {}],\n"));
+    CHECK(strstr(q, "getNextPageParam: (page) => page.next,\n"));
+    CHECK(strstr(q, "export function updateMutation<P, B, R>(\n"));
+    CHECK(strstr(q, "queryClient.invalidateQueries({ queryKey: "
+                    "keys.detail(id) }),\n"));
+    CHECK(strstr(q, "queryClient.removeQueries({ queryKey: "
+                    "keys.detail(id) });\n"));
+    /* the caller's onSuccess runs after the cache is brought up to date */
+    const char *r = strstr(q, "await refresh(queryClient, vars);\n");
+    CHECK(r && r < strstr(q, "await options?.onSuccess?.(data, vars, "
+                             "...rest);\n"));
+    CHECK(!strstr(q, ": any") && !strstr(q, "<any") && !strstr(c, ": any"));
     ts_files_free(&fs);
 }
 
@@ -294,7 +390,7 @@ TEST(ts_file_named_like_a_fixed_one)
     kiln_model *ms[] = {&m};
     oapi_doc d = {.models = ms, .nmodels = 1};
     CHECK_INT(ts_write(&d, &fs), 0);
-    CHECK(strstr(file("types-api.ts"), "export function listTypes("));
+    CHECK(strstr(file("types-api.ts"), "export const listTypes = "));
     CHECK(strstr(file("types.ts"), "export interface OwnerPage {"));
     CHECK(strstr(file("index.ts"), "export * from \"./types-api\";\n"));
     ts_files_free(&fs);

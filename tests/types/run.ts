@@ -1,9 +1,11 @@
 // Run by Node (after tsc compiles it with the client to CommonJS) against
 // the board project of tests/blackbox/test_types.py served by kiln dev:
-// calls the endpoint schema's function with good and bad input and prints
-// what came back as JSON, for the test to check.
+// calls the endpoint schema's function with good and bad input, and the
+// calls tasks.ts makes with client.ts's makers, and prints what came back
+// as JSON, for the test to check.
 import { ApiError, configure } from "./api/client";
 import { postPostsByIdLike } from "./api/endpoints";
+import { createTask, deleteTask, getTask, listTasks } from "./api/tasks";
 
 declare const process: { argv: string[] };
 
@@ -47,7 +49,14 @@ async function main(): Promise<void> {
       postPostsByIdLike({ path: { id: 0 }, body: { mood: "sad" } }),
     ),
   ];
-  console.log(JSON.stringify([...results, seen]));
+  const calls = [
+    await outcome(() => listTasks({ status__in: ["todo", "doing"], limit: 5 })),
+    await outcome(() => listTasks({ limit: 0 })),
+    await outcome(() => getTask(999)),
+    await outcome(() => createTask({ project: 999, title: "x" })),
+    await outcome(() => deleteTask(999)),
+  ];
+  console.log(JSON.stringify([...results, seen, calls]));
 }
 
 void main();

@@ -201,3 +201,66 @@ export async function request<T>(
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }
+
+/*
+ * The calls of a model's API, made once per model by its file:
+ *
+ *   export const listTasks = listCall<TaskListParams, TaskPage>("/api/tasks");
+ *
+ * path is the collection's ("/api/tasks"); a row's is path/{id}.
+ */
+
+/** GET path: a page of rows; params go in the query. */
+export function listCall<P extends object, R>(path: string) {
+  return function list(params?: P, options?: CallOptions): Promise<R> {
+    return request<R>("GET", path, { ...options, query: params });
+  };
+}
+
+/** GET path/{id}: a row. */
+export function getCall<R>(path: string) {
+  return function get(id: number, options?: CallOptions): Promise<R> {
+    return request<R>("GET", `${path}/${id}`, options);
+  };
+}
+
+/** POST path: creates a row from body and answers it. */
+export function createCall<B, R>(path: string) {
+  return function create(body: B, options?: CallOptions): Promise<R> {
+    return request<R>("POST", path, { ...options, body });
+  };
+}
+
+/** PUT path/{id}: replaces a row (pass If-Match in options.headers to
+    refuse a lost update). */
+export function updateCall<B, R>(path: string) {
+  return function update(
+    id: number,
+    body: B,
+    options?: CallOptions,
+  ): Promise<R> {
+    return request<R>("PUT", `${path}/${id}`, { ...options, body });
+  };
+}
+
+/** PATCH path/{id}: changes the fields of body (a JSON merge patch). */
+export function patchCall<B, R>(path: string) {
+  return function patch(
+    id: number,
+    body: B,
+    options?: CallOptions,
+  ): Promise<R> {
+    return request<R>("PATCH", `${path}/${id}`, {
+      ...options,
+      body,
+      contentType: "application/merge-patch+json",
+    });
+  };
+}
+
+/** DELETE path/{id}: deletes a row. */
+export function deleteCall(path: string) {
+  return function remove(id: number, options?: CallOptions): Promise<void> {
+    return request<void>("DELETE", `${path}/${id}`, options);
+  };
+}
