@@ -11,9 +11,11 @@
 #include "openapi/ts.h"
 #include "openapi/ts_fixed.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- output -------------------------------------------------------------- */
 
@@ -303,12 +305,29 @@ static const char *plural_of(const kiln_model *m)
 
 static void put_enum(kiln_buf *b, const tname *t);
 
-/* "a task", "an owner": m's label with its article. */
+bool ts_vowel_sound(const char *w)
+{
+    char c0 = (char)tolower((unsigned char)w[0]);
+    char c1 = c0 ? (char)tolower((unsigned char)w[1]) : 0;
+    char c2 = c1 ? (char)tolower((unsigned char)w[2]) : 0;
+    if (c0 == 'h')
+        return strncasecmp(w, "hour", 4) == 0 ||
+               strncasecmp(w, "honest", 6) == 0 ||
+               strncasecmp(w, "honor", 5) == 0;
+    if (!c0 || !strchr("aeiou", c0))
+        return false;
+    if (c0 == 'u' && c1 && !strchr("aeiou", c1) && c2 && strchr("aeiou", c2))
+        return false;
+    if ((c0 == 'e' && c1 == 'u') || (c0 == 'o' && c1 == 'n' && c2 == 'e'))
+        return false;
+    return true;
+}
+
+/* "a task", "an owner", "a user": m's label with its article. */
 static void with_article(const kiln_model *m, char *out, size_t n)
 {
     const char *l = label_of(m);
-    snprintf(out, n, "%s %s", strchr("aeiouAEIOU", l[0]) && l[0] ? "an" : "a",
-             l);
+    snprintf(out, n, "%s %s", ts_vowel_sound(l) ? "an" : "a", l);
 }
 
 /* Writes the enums of m's fields not yet written, before the type that

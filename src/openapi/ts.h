@@ -54,4 +54,12 @@ int ts_write(const oapi_doc *d, ts_files *out);
 /** Frees the files and their texts; *f is empty afterwards. */
 void ts_files_free(ts_files *f);
 
+/**
+ * Whether word is said starting with a vowel, so that it takes "an" in
+ * the comments written: a vowel letter, except a "u" said "you" ("user",
+ * "unit": u, a consonant, a vowel), "eu" and "one"; and a silent "h"
+ * ("hour", "honest", "honor"). Any case. Pure.
+ */
+bool ts_vowel_sound(const char *word);
+
 #endif

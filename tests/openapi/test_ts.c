@@ -395,3 +395,15 @@ TEST(ts_file_named_like_a_fixed_one)
     CHECK(strstr(file("index.ts"), "export * from \"./types-api\";\n"));
     ts_files_free(&fs);
 }
+
+TEST(ts_articles)
+{
+    static const char *const an[] = {"owner", "issue",    "update", "Item",
+                                     "hour",  "umbrella", "email"};
+    static const char *const a[] = {"task",     "user",    "unit", "one-off",
+                                    "European", "history", "",     "usage"};
+    for (size_t i = 0; i < sizeof an / sizeof *an; i++)
+        CHECK(ts_vowel_sound(an[i]));
+    for (size_t i = 0; i < sizeof a / sizeof *a; i++)
+        CHECK(!ts_vowel_sound(a[i]));
+}

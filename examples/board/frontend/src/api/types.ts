@@ -395,7 +395,7 @@ export interface TaskListParams {
   assignee__isnull?: boolean;
 }
 
-/** An user, as the API answers it. */
+/** A user, as the API answers it. */
 export interface User {
   id: number;
   username: string | null;
