@@ -57,6 +57,14 @@ typedef struct col {
     int join;                 /* REF.FIELD: its join's number */
 } col;
 
+/* A foreign key's column shows the referred row's label (joined, as
+   "REF.FIELD" is): the label field of f's target, or NULL (f is no
+   reference, or its target has none: the id is shown). */
+static const kiln_field *ref_label(const kiln_field *f)
+{
+    return f->ref ? admin_label_field(f->ref) : NULL;
+}
+
 /* The columns of m's list into cols; returns how many. */
 static size_t list_cols(const kiln_model *m, kiln_arena *a, col *cols)
 {
@@ -88,6 +96,7 @@ static size_t list_cols(const kiln_model *m, kiln_arena *a, col *cols)
                     if (k < 0)
                         continue;
                     c.f = &m->fields[k];
+                    c.rf = ref_label(c.f);
                 }
                 c.label = admin_title(c.b ? c.b->label : c.f->label, a);
             }
@@ -105,7 +114,8 @@ static size_t list_cols(const kiln_model *m, kiln_arena *a, col *cols)
         if (f == lf || !f->column || f->type == KILN_FT_JSON ||
             (f->flags & KILN_FF_WRITE_ONLY) || f->type == KILN_FT_TEXT)
             continue;
-        cols[n++] = (col){.label = admin_title(f->label, a), .f = f};
+        cols[n++] = (col){
+            .label = admin_title(f->label, a), .f = f, .rf = ref_label(f)};
     }
     return n;
 }

@@ -155,6 +155,8 @@ def test_admin_change_list():
         # the related column in the page's one query
         check("Website relaunch" in html and "Mobile app" in html,
               "project.name shown")
+        check(re.search(r'<td>(ana|ben|chen)</td>', html),
+              "a foreign key column shows the user, not an id")
         eq(r.getheader("X-Admin-Queries"), "1",
            "one statement for the page and its count, whatever its rows")
         # htmx, compiled in (tests/run.py installs it before meson runs):
