@@ -1339,6 +1339,21 @@ void kiln_settings_print(const kiln_settings *s, FILE *f)
             fputs(x->text, f);
         fprintf(f, "  # %s\n", x->origin);
     }
+    for (size_t i = 0; i < s->nroles; i++) {
+        const kiln_role *r = &s->roles[i];
+        fputs("roles.", f);
+        if (is_bare_key(r->name))
+            fputs(r->name, f);
+        else
+            put_toml_string(f, r->name);
+        fputs(" = [", f);
+        for (size_t k = 0; k < r->nperms; k++) {
+            if (k)
+                fputs(", ", f);
+            put_toml_string(f, r->perms[k]);
+        }
+        fprintf(f, "]  # %s:%d\n", r->file ? r->file : "kiln.toml", r->line);
+    }
 }
 
 void kiln_settings_usage(FILE *f)

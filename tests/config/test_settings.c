@@ -904,7 +904,8 @@ TEST(settings_print)
     const char *dir = tmp_root();
     put_file(dir, "kiln.toml",
              "[app]\nsecret_key = \"q9Rt2vXw7LmN4pKs8HjB3cFd6GyZ1aEu5oIi0\"\n"
-             "name = \"tab\\there\"\n[extra]\n\"odd key\" = 1979-05-27\n");
+             "name = \"tab\\there\"\n[extra]\n\"odd key\" = 1979-05-27\n"
+             "[roles]\neditor = [\"task.*\", \"*.view\"]\n");
     char *env[] = {"KILN_SERVER_PORT=8080", NULL};
     char *argv[] = {"app", NULL};
     run r;
@@ -923,6 +924,10 @@ TEST(settings_print)
                                  "kiln.toml:5\n");
     CHECK(x != NULL);
     CHECK(x > strstr(text, "logging.access_log"));
+    /* The roles after them, where each is written. */
+    const char *ro = strstr(text, "\nroles.editor = [\"task.*\", \"*.view\"]"
+                                  "  # kiln.toml:7\n");
+    CHECK(ro != NULL && ro > x);
     /* Table order: server before database before app. */
     CHECK(strstr(text, "server.max_connections") <
           strstr(text, "database.url"));
