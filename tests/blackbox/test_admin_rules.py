@@ -128,6 +128,13 @@ def test_admin_row_rules():
         st, html, _ = page(b, "/admin/", who="root")
         check(re.search(r'Folders</a></th>\s*<td class="count">3</td>', html),
               "root's counts every folder")
+        # a list that joins another table: the rule's columns are its own
+        st, html, _ = page(b, "/admin/part/", who="alice")
+        eq(st, 200, html[:300])
+        eq(ids_of(html), [1, 2], "part 3 hidden, item.title joined")
+        check(">a1<" in html or "a1</td>" in html, "the joined column")
+        st, html, _ = page(b, "/admin/part/", who="root")
+        eq(ids_of(html), [1, 2, 3], "root sees part 3")
         # autocomplete and the palette
         got = json_get(b, "/admin/folder/autocomplete?q=", "alice")
         eq([r["id"] for r in got["results"]], [1, 2], "autocomplete")

@@ -1,5 +1,5 @@
 /* The delete hooks of item and part: each writes what it saw to hooklog;
-   an item titled "keep" refuses its delete. */
+   an item titled "keep" refuses its delete. part's row rule. */
 #include <kiln.h>
 
 #include "models.h"
@@ -43,5 +43,19 @@ static int part_after(kiln_ctx *c, kiln_dbc *db, void *row, kiln_errors *errs)
 
 KILN_API_HOOKS(item) = {.before_delete = item_before,
                         .after_delete = item_after};
+/* part's row rule: part 3 is for superusers only, said with a column
+   that the item table, which part's change list joins, has too. */
+static int part_rule(kiln_ctx *c, kiln_api_where *w)
+{
+    const kiln_user *u = kiln_user_current(c);
+    if (u && u->superuser)
+        return 0;
+    w->sql = "id <> $1";
+    w->params[0] = KILN_INT(3);
+    w->nparams = 1;
+    return 0;
+}
+
 KILN_API_HOOKS(part) = {.before_delete = part_before,
-                        .after_delete = part_after};
+                        .after_delete = part_after,
+                        .query = part_rule};
