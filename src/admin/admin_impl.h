@@ -216,7 +216,10 @@ int admin_delete_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
  * Lists into *out (a template list of {model, label, url}) the rows ids
  * of m are and every row a delete of them cascades to (level by level over
  * the refs with on_delete = cascade), at most 200 in all; *protected gets
- * the rows that refuse the delete (on_delete = restrict). 0 or an error.
+ * the rows that refuse the delete (on_delete = restrict). A reached row
+ * its model's row rule hides is only counted ({model, label: "2 rows you
+ * may not see", url: null}). 0, 1 once a row rule answered (the page is
+ * answered), or an error.
  */
 int admin_cascade(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
                   const int64_t *ids, size_t n, kiln_value *out,

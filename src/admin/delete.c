@@ -272,6 +272,76 @@ static kiln_value row_value(kiln_ctx *c, const reach *r)
     return e;
 }
 
+/* Marks in hidden[] the rows of p reached through a ref whose model's row
+   rule hides them (one query per such model). 0, 1 once a rule's hook
+   has answered or failed (the page is answered), or an error. */
+static int plan_hidden(plan *p, bool *hidden)
+{
+    kiln_arena *a = kiln_ctx_arena(p->c);
+    int64_t *ids = kiln_arena_alloc(a, (p->n ? p->n : 1) * sizeof *ids);
+    if (!ids)
+        return KILN_ENOMEM;
+    for (size_t i = 0; i < p->n; i++) {
+        const kiln_model *mm = p->v[i].m;
+        bool first = p->v[i].kind != REACH_ROOT;
+        for (size_t j = 0; j < i && first; j++)
+            if (p->v[j].m == mm && p->v[j].kind != REACH_ROOT)
+                first = false;
+        if (!first)
+            continue;
+        admin_rule r;
+        int rc = admin_rule_of(p->c, mm, &r);
+        if (rc != 0)
+            return admin_rule_answer(p->c, rc), 1;
+        if (!r.sql)
+            continue;
+        size_t n = 0;
+        for (size_t j = i; j < p->n; j++)
+            if (p->v[j].m == mm && p->v[j].kind != REACH_ROOT)
+                ids[n++] = p->v[j].id;
+        if ((rc = admin_rule_keep(p->c, p->db, mm, &r, ids, &n)) != 0)
+            return rc;
+        for (size_t j = i; j < p->n; j++) {
+            if (p->v[j].m != mm || p->v[j].kind == REACH_ROOT)
+                continue;
+            hidden[j] = true;
+            for (size_t k = 0; k < n && hidden[j]; k++)
+                if (ids[k] == p->v[j].id)
+                    hidden[j] = false;
+        }
+    }
+    return 0;
+}
+
+/* Appends to list one entry per model of the rows of kind that hidden
+   marks: "2 rows you may not see", without a link. */
+static void hidden_rows(kiln_ctx *c, const plan *p, const bool *hidden,
+                        reach_kind kind, kiln_value list)
+{
+    kiln_arena *a = kiln_ctx_arena(c);
+    for (size_t i = 0; i < p->n; i++) {
+        if (!hidden[i] || p->v[i].kind != kind)
+            continue;
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++)
+            if (hidden[j] && p->v[j].kind == kind && p->v[j].m == p->v[i].m)
+                first = false;
+        if (!first)
+            continue;
+        size_t n = 0;
+        for (size_t j = i; j < p->n; j++)
+            n += hidden[j] && p->v[j].kind == kind && p->v[j].m == p->v[i].m;
+        kiln_value e = kiln_value_map(a);
+        kiln_value_set(e, "model",
+                       kiln_value_cstr(admin_title(p->v[i].m->label, a)));
+        kiln_value_set(e, "label",
+                       admin_vprintf(c, "%zu %s you may not see", n,
+                                     n == 1 ? "row" : "rows"));
+        kiln_value_set(e, "url", kiln_value_null());
+        kiln_value_push(list, e);
+    }
+}
+
 int admin_cascade(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
                   const int64_t *ids, size_t n, kiln_value *out,
                   kiln_value *protected_rows)
@@ -279,19 +349,27 @@ int admin_cascade(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
     kiln_arena *a = kiln_ctx_arena(c);
     plan p = {.c = c, .db = db, .limit = CASCADE_MAX};
     int rc = plan_make(&p, m, ids, n);
+    bool *hidden = kiln_arena_calloc(a, (p.n ? p.n : 1) * sizeof *hidden);
+    if (rc == 0 && !hidden)
+        rc = KILN_ENOMEM;
+    if (rc == 0 && (rc = plan_hidden(&p, hidden)) > 0)
+        return 1;
     *out = kiln_value_list(a);
     *protected_rows = kiln_value_list(a);
-    for (size_t i = 0; i < p.n; i++) {
+    for (size_t i = 0; rc == 0 && i < p.n; i++) {
+        if (hidden[i])
+            continue;
         if (p.v[i].kind == REACH_PROTECT)
             kiln_value_push(*protected_rows, row_value(c, &p.v[i]));
         else if (p.v[i].kind == REACH_ROOT || p.v[i].kind == REACH_CASCADE)
             kiln_value_push(*out, row_value(c, &p.v[i]));
     }
+    if (rc == 0) {
+        hidden_rows(c, &p, hidden, REACH_CASCADE, *out);
+        hidden_rows(c, &p, hidden, REACH_PROTECT, *protected_rows);
+    }
     return rc;
 }
-
-/* ---- the delete ------------------------------------------------------------
- */
 
 /* Why a delete did not happen: set by delete_plan, shown on the page. */
 typedef struct refusal {
@@ -437,7 +515,10 @@ static int confirm_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
 {
     kiln_arena *a = kiln_ctx_arena(c);
     kiln_value rows, prot;
-    if (admin_cascade(c, db, m, ids, n, &rows, &prot) != 0)
+    int rc = admin_cascade(c, db, m, ids, n, &rows, &prot);
+    if (rc == 1 || kiln_responded(c))
+        return 0; /* a row rule answered */
+    if (rc != 0)
         return kiln_db_fail(c, db);
     kiln_value ctx = admin_context(c, "Are you sure?");
     if (ctx.type == KILN_VALUE_NULL)

@@ -164,6 +164,13 @@ def test_admin_row_rules():
            "bob's folder unchanged")
         st, html, _ = page(b, "/admin/folder/3/history", who="root")
         eq(st, 200, "root sees its history")
+        # bob's delete page: the part hidden from him only counted
+        st, html, _ = page(b, "/admin/folder/3/delete", who="bob")
+        eq(st, 200, html[:300])
+        check(">b1</a>" in html and "Part: 1 row you may not see" in html and
+              "p3" not in html, "a hidden cascaded row: " + html)
+        st, html, _ = page(b, "/admin/folder/3/delete", who="root")
+        check(">p3</a>" in html, "root sees it")
         # a bulk delete naming a hidden row: the confirmation leaves it out
         st, html, _ = post_form(b, "/admin/folder/action", [
             ("action", "delete"), ("_selected", "2"), ("_selected", "3")],
