@@ -244,7 +244,7 @@ int admin_audit_via(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
     list when there is no audit log. */
 kiln_value admin_recent(kiln_ctx *c, kiln_dbc *db, long limit);
 
-/* ---- rules.c ------------------------------------------------------------ */
+/* ---- rules.c --------------------------------------------------------- */
 
 /** A model's row rule: the condition its API query hook gave for this
     request (kiln/api.h). Strings live as long as the request. */

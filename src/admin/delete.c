@@ -33,8 +33,7 @@
 #define IN_CHUNK 500     /* ids of one IN (...) */
 #define SELECT_MAX 500
 
-/* ---- the rows a delete reaches --------------------------------------------
- */
+/* ---- the rows a delete reaches ------------------------------------------- */
 
 /* How a delete reaches a row. */
 typedef enum reach_kind {
@@ -256,8 +255,7 @@ static int plan_make(plan *p, const kiln_model *m, const int64_t *ids, size_t n)
     return rc;
 }
 
-/* ---- the confirmation page's lists ----------------------------------------
- */
+/* ---- the confirmation page's lists --------------------------------------- */
 
 static kiln_value row_value(kiln_ctx *c, const reach *r)
 {
@@ -370,6 +368,8 @@ int admin_cascade(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
     }
     return rc;
 }
+
+/* ---- the delete ---------------------------------------------------------- */
 
 /* Why a delete did not happen: set by delete_plan, shown on the page. */
 typedef struct refusal {
