@@ -223,9 +223,12 @@ static int plan_make(plan *p, const kiln_model *m, const int64_t *ids, size_t n)
     while (rc == 0 && lo < p->n && !p->over) {
         size_t hi = p->n;
         /* the models of the rows deleted at this level (few) */
-        const kiln_model *dm[64];
+        const kiln_model **dm = kiln_arena_alloc(a, (hi - lo) * sizeof *dm);
+        int64_t *pids = kiln_arena_alloc(a, (hi - lo) * sizeof *pids);
+        if (!dm || !pids)
+            return KILN_ENOMEM;
         size_t ndm = 0;
-        for (size_t i = lo; i < hi && ndm < 64; i++) {
+        for (size_t i = lo; i < hi; i++) {
             if (p->v[i].kind != REACH_ROOT && p->v[i].kind != REACH_CASCADE)
                 continue;
             size_t j = 0;
@@ -234,9 +237,6 @@ static int plan_make(plan *p, const kiln_model *m, const int64_t *ids, size_t n)
             if (j == ndm)
                 dm[ndm++] = p->v[i].m;
         }
-        int64_t *pids = kiln_arena_alloc(a, (hi - lo) * sizeof *pids);
-        if (!pids)
-            return KILN_ENOMEM;
         for (size_t d = 0; rc == 0 && d < ndm; d++) {
             size_t np = 0;
             for (size_t j = lo; j < hi; j++)
