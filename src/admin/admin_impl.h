@@ -15,6 +15,7 @@
  *   delete.c     cascades, the delete page, bulk actions
  *   json.c       autocomplete and the command palette's search
  *   history.c    an object's audit entries
+ *   rules.c      a model's row-level rule (the API's query hook)
  *   actions.c    the app's actions (KILN_ADMIN_ACTION)
  *
  * Memory: everything a request builds lives in its arena; what mount.c
@@ -56,6 +57,8 @@ typedef struct admin_order {
     bool desc;
 } admin_order;
 
+struct admin_rule;
+
 /** A change list's query string, parsed. */
 typedef struct admin_query {
     kiln_str q; /**< the search text, trimmed (p NULL: none) */
@@ -66,6 +69,8 @@ typedef struct admin_query {
     int64_t page;         /**< p, 1-based (1 when absent or bad) */
     int64_t per_page;     /**< n: 20, 50, 100 or 200; else the model's */
     int year, month, day; /**< y, m, d of the date hierarchy (0: none) */
+    /** the model's row rule, set by list.c after parsing (NULL: none) */
+    const struct admin_rule *rule;
 } admin_query;
 
 /**
@@ -198,19 +203,23 @@ int admin_search(kiln_ctx *c);
 /* ---- delete.c ---------------------------------------------------------- */
 
 /**
- * Deletes row id of m in the caller's transaction as a single delete
- * does: the API's before_delete hook, the audit entry, the delete, the
- * after_delete hook. Returns 0, 1 (a hook answered or refused: errs may
- * hold why), KILN_ENOTFOUND or a negative error.
+ * Deletes row id of m and every row the delete cascades to, in the
+ * caller's transaction, as the delete page does: every such row's
+ * before_delete hook, an audit entry per row, the delete, every
+ * after_delete hook. Returns 0, 1 (a hook answered or refused, or rows
+ * refuse it: errs then holds why), KILN_ENOTFOUND or a negative error.
  */
 int admin_delete_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
                      kiln_errors *errs);
 
 /**
  * Lists into *out (a template list of {model, label, url}) the rows ids
- * of m are and every row a delete of them cascades to (depth-first over
- * the refs with on_delete = cascade), at most limit; *protected gets the
- * rows that refuse the delete (on_delete = restrict). 0 or an error.
+ * of m are and every row a delete of them cascades to (level by level over
+ * the refs with on_delete = cascade), at most 200 in all; *protected gets
+ * the rows that refuse the delete (on_delete = restrict). A reached row
+ * its model's row rule hides is only counted ({model, label: "2 rows you
+ * may not see", url: null}). 0, 1 once a row rule answered (the page is
+ * answered), or an error.
  */
 int admin_cascade(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
                   const int64_t *ids, size_t n, kiln_value *out,
@@ -225,9 +234,67 @@ int admin_cascade(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
 int admin_audit(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
                 int action, const void *before, const void *after);
 
+/** admin_audit with the entry's via (action 0 add, 1 change, 2 delete;
+    via: "admin", or what says more, "admin: cascade from task 3"). */
+int admin_audit_via(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
+                    int action, const void *before, const void *after,
+                    const char *via);
+
 /** The recent entries for the dashboard (a template list), or an empty
     list when there is no audit log. */
 kiln_value admin_recent(kiln_ctx *c, kiln_dbc *db, long limit);
+
+/* ---- rules.c --------------------------------------------------------- */
+
+/** A model's row rule: the condition its API query hook gave for this
+    request (kiln/api.h). Strings live as long as the request. */
+typedef struct admin_rule {
+    const char *sql; /**< over the model's columns, $1..$nparams; NULL:
+                          every row */
+    kiln_db_param params[8];
+    size_t nparams;
+} admin_rule;
+
+/**
+ * Asks m's query hook (if any) for its condition into *r (zero-filled
+ * first; r->sql NULL: no condition). Returns 0, 1 once the hook has
+ * answered the request, or the hook's negative error.
+ */
+int admin_rule_of(kiln_ctx *c, const kiln_model *m, admin_rule *r);
+
+/**
+ * Appends r's condition to sql, parenthesised, its $k renumbered after
+ * the *np parameters already in ps, and its parameters to ps (*np grows;
+ * cap: ps's room). correlated: as EXISTS over a row of m's table with the
+ * same id, for a statement that joins other tables (an unqualified column
+ * of the condition then cannot be ambiguous). Nothing when r or r->sql is
+ * NULL. Returns 0 or KILN_EINVAL (no room: nothing appended).
+ */
+int admin_rule_sql(const admin_rule *r, const kiln_model *m, bool correlated,
+                   kiln_buf *sql, kiln_db_param *ps, size_t *np, size_t cap);
+
+/**
+ * Reads row id of m into out (m->size bytes) when r shows it. Returns 0,
+ * KILN_ENOTFOUND (no such row, or a row r hides: the same 404), or a
+ * negative error. Many-to-many fields are read too; strings live in the
+ * connection's arena.
+ */
+int admin_rule_get(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                   const admin_rule *r, int64_t id, void *out);
+
+/**
+ * Keeps of ids[0..*n) those r shows (in their order; *n shrinks). One
+ * query; none when r has no condition. Returns 0 or a negative error.
+ */
+int admin_rule_keep(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                    const admin_rule *r, int64_t *ids, size_t *n);
+
+/**
+ * What a page answers once admin_rule_of returned rc (1 or negative): 0
+ * when the hook has answered, else a 500 (through kiln_problem: a page
+ * for a browser, problem+json otherwise).
+ */
+int admin_rule_answer(kiln_ctx *c, int rc);
 
 /* ---- actions.c --------------------------------------------------------- */
 

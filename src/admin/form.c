@@ -849,7 +849,12 @@ int admin_change(kiln_ctx *c)
     void *row = kiln_arena_calloc(kiln_ctx_arena(c), m->size);
     if (!row)
         return KILN_ENOMEM;
-    int rc = kiln_model_get(db, m, id, row);
+    /* a row the model's row rule hides is a 404, to read or to save */
+    admin_rule r;
+    int rc = admin_rule_of(c, m, &r);
+    if (rc != 0)
+        return admin_rule_answer(c, rc);
+    rc = admin_rule_get(c, db, m, &r, id, row);
     if (rc)
         return kiln_model_fail(c, db, m, rc);
     if (post)

@@ -9,7 +9,8 @@
  *   GET /admin/search?q=TEXT  the command palette: up to 5 rows of each
  *       model the user may view, 20 in all
  *
- * Both read only what they answer (LIMIT): a picker never loads a table.
+ * Both read only what they answer (LIMIT): a picker never loads a table;
+ * both show only the rows each model's row rule shows (rules.c).
  */
 #include "admin/admin_impl.h"
 
@@ -17,13 +18,14 @@
 
 #define AUTOCOMPLETE_PAGE 20
 
-/* Rows of m matching text (may be empty) with id > after, at most limit,
+/* Rows of m that rule shows matching text (may be empty) with id > after,
+   at most limit,
    appended to b as {"id":..,"label":..} objects (comma-separated when
    *first is false; extra: more keys of each). Returns the rows read or a
    negative error; *more says whether another row exists. */
-static long matches(kiln_dbc *db, const kiln_model *m, kiln_str text,
-                    int64_t after, long limit, kiln_arena *a, kiln_buf *b,
-                    bool *first, bool palette, bool *more)
+static long matches(kiln_dbc *db, const kiln_model *m, const admin_rule *rule,
+                    kiln_str text, int64_t after, long limit, kiln_arena *a,
+                    kiln_buf *b, bool *first, bool palette, bool *more)
 {
     const kiln_field *lf = admin_label_field(m);
     *more = false;
@@ -35,7 +37,7 @@ static long matches(kiln_dbc *db, const kiln_model *m, kiln_str text,
     kiln_buf_init(&sql);
     kiln_buf_printf(&sql, "SELECT id, %s FROM %s WHERE id > $1",
                     lf ? lf->column : "id", m->table);
-    kiln_db_param ps[2] = {KILN_INT(after)};
+    kiln_db_param ps[10] = {KILN_INT(after)};
     size_t np = 1;
     if (text.n) {
         char *pat = kiln_arena_alloc(a, text.n * 2 + 3);
@@ -71,6 +73,10 @@ static long matches(kiln_dbc *db, const kiln_model *m, kiln_str text,
         if (kiln_str_to_i64(text, &id) == 0)
             kiln_buf_printf(&sql, " OR id = %lld", (long long)id);
         kiln_buf_putc(&sql, ')');
+    }
+    if (rule->sql) {
+        kiln_buf_puts(&sql, " AND ");
+        admin_rule_sql(rule, m, false, &sql, ps, &np, 10);
     }
     kiln_buf_printf(&sql, " ORDER BY id LIMIT %ld", limit + 1);
     kiln_rows *r = kiln_db_query_a(db, sql.p, ps, np);
@@ -138,8 +144,12 @@ int admin_autocomplete(kiln_ctx *c)
     kiln_buf b;
     kiln_buf_init(&b);
     kiln_buf_puts(&b, "{\"results\":[");
+    admin_rule r;
+    int rc = admin_rule_of(c, m, &r);
+    if (rc != 0)
+        return admin_rule_answer(c, rc);
     bool first = true, more = false;
-    long n = matches(db, m, text_param(c), after, AUTOCOMPLETE_PAGE,
+    long n = matches(db, m, &r, text_param(c), after, AUTOCOMPLETE_PAGE,
                      kiln_ctx_arena(c), &b, &first, false, &more);
     if (n < 0) {
         kiln_buf_deinit(&b);
@@ -147,7 +157,7 @@ int admin_autocomplete(kiln_ctx *c)
     }
     kiln_buf_printf(&b, "],\"more\":%s}", more ? "true" : "false");
     kiln_set_header(c, "Cache-Control", "no-store");
-    int rc = kiln_respond(c, 200, "application/json", b.p, b.n);
+    rc = kiln_respond(c, 200, "application/json", b.p, b.n);
     kiln_buf_deinit(&b);
     return rc;
 }
@@ -167,10 +177,16 @@ int admin_search(kiln_ctx *c)
     for (size_t i = 0; q.n && ms && ms[i] && total < 20; i++) {
         if (!admin_can(c, ms[i], ADMIN_VIEW))
             continue;
+        admin_rule r;
+        int rc = admin_rule_of(c, ms[i], &r);
+        if (rc != 0) {
+            kiln_buf_deinit(&b);
+            return admin_rule_answer(c, rc);
+        }
         bool more;
         long want = 20 - total < 5 ? 20 - total : 5;
-        long n = matches(db, ms[i], q, 0, want, kiln_ctx_arena(c), &b, &first,
-                         true, &more);
+        long n = matches(db, ms[i], &r, q, 0, want, kiln_ctx_arena(c), &b,
+                         &first, true, &more);
         if (n < 0) {
             kiln_buf_deinit(&b);
             return kiln_db_fail(c, db);

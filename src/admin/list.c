@@ -223,7 +223,18 @@ static void hier_range(const kiln_field *f, const admin_query *q, kiln_arena *a,
         kiln_arena_printf(a, "%04d-%02d-%02d", d1.year, d1.month, d1.day));
 }
 
-/* The WHERE of q (search, filters, date hierarchy) into s. */
+/* The row rule of q (rules.c) as one more condition of s: as EXISTS, as
+   the list's statement may join tables holding the same column names. */
+static void rule_sql(const kiln_model *m, const admin_query *q, sqlb *s)
+{
+    if (!q->rule || !q->rule->sql)
+        return;
+    cond(s);
+    if (admin_rule_sql(q->rule, m, true, &s->sql, s->p, &s->n, MAX_PARAMS))
+        kiln_buf_puts(&s->sql, "1 = 0"); /* no room: no row, never all */
+}
+
+/* The WHERE of q (search, filters, date hierarchy, row rule) into s. */
 static void where_sql(const kiln_model *m, const admin_query *q, kiln_arena *a,
                       sqlb *s)
 {
@@ -292,6 +303,7 @@ static void where_sql(const kiln_model *m, const admin_query *q, kiln_arena *a,
         kiln_buf_printf(&s->sql, " AND %s.%s < $%zu", m->table, f->column,
                         param(s, hi));
     }
+    rule_sql(m, q, s);
 }
 
 /* The ORDER BY of q (else [admin] ordering, else the model's), then id. */
@@ -411,12 +423,17 @@ static const char *col_text(const col *c, kiln_rows *r, int i, kiln_arena *a)
     return admin_cell_text(r, i, a);
 }
 
-/* The parsed query of the request's query string. */
-static void request_query(kiln_ctx *c, const kiln_model *m, admin_query *q)
+/* The parsed query of the request's query string, with m's row rule
+   (rule: its storage). 0, or what admin_rule_of returned (answer it). */
+static int request_query(kiln_ctx *c, const kiln_model *m, admin_query *q,
+                         admin_rule *rule)
 {
     http_kv *kv = NULL;
     long n = http_query_parse(kiln_ctx_arena(c), kiln_query_string(c), &kv);
     admin_query_parse(m, kv, n > 0 ? (size_t)n : 0, q);
+    int rc = admin_rule_of(c, m, rule);
+    q->rule = rule;
+    return rc;
 }
 
 /* "?QUERY" of q without except, plus extra ("p=2"), in c's arena. */
@@ -596,6 +613,7 @@ static kiln_value hierarchy_value(kiln_ctx *c, kiln_dbc *db,
         kiln_buf_init(&s.sql);
         kiln_buf_printf(&s.sql, "SELECT min(%s.%s), max(%s.%s) FROM %s",
                         m->table, f->column, m->table, f->column, m->table);
+        rule_sql(m, q, &s);
         kiln_rows *r = kiln_db_query_a(db, s.sql.p, s.p, s.n);
         kiln_buf_deinit(&s.sql);
         int y0 = 0, y1 = 0;
@@ -747,7 +765,8 @@ static int list_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
                      kiln_value *rows, bool *more, int64_t *count, bool *exact)
 {
     int64_t threshold = admin_threshold(), got = 0;
-    bool filtered = q->q.p || q->nfilters || q->year;
+    bool filtered = q->q.p || q->nfilters || q->year ||
+                    (q->rule && q->rule->sql); /* not the table's estimate */
     int64_t offset = (q->page - 1) * q->per_page;
     int64_t cap = offset + 2 * q->per_page;
     if (cap > threshold)
@@ -809,7 +828,10 @@ int admin_list(kiln_ctx *c)
         return kiln_problem(c, 503, "The database is not available.");
     uint64_t q0 = kiln_db_statements(db);
     admin_query q;
-    request_query(c, m, &q);
+    admin_rule rule;
+    int rrc = request_query(c, m, &q, &rule);
+    if (rrc != 0)
+        return admin_rule_answer(c, rrc);
     col cols[MAX_COLS];
     size_t ncols = list_cols(m, a, cols);
     int64_t count = 0;
@@ -963,7 +985,10 @@ int admin_export(kiln_ctx *c)
     if (!db)
         return kiln_problem(c, 503, "The database is not available.");
     admin_query q;
-    request_query(c, m, &q);
+    admin_rule rule;
+    int rrc = request_query(c, m, &q, &rule);
+    if (rrc != 0)
+        return admin_rule_answer(c, rrc);
     /* every column with a value, the list's related ones and booleans */
     col cols[MAX_COLS];
     size_t ncols = 0;

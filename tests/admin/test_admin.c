@@ -252,3 +252,45 @@ TEST(csv_cells)
     cell("\rx", "\"'\rx\"");
     cell("a=b", "a=b");
 }
+
+/* A row rule spliced after a statement's own parameters (rules.c). */
+TEST(rule_sql)
+{
+    model_set ms;
+    char *err = load(&ms, task_toml);
+    CHECK_STR(err, "");
+    free(err);
+    const kiln_model *m = task_of(&ms);
+    admin_rule r = {.sql = "status = $1 OR (due < $2 AND $1 <> $10)",
+                    .params = {KILN_TEXT("done"), KILN_TEXT("2026-01-01")},
+                    .nparams = 2};
+    kiln_db_param ps[4] = {KILN_INT(7)};
+    size_t np = 1;
+    kiln_buf b;
+    kiln_buf_init(&b);
+    CHECK_INT(admin_rule_sql(&r, m, false, &b, ps, &np, 4), 0);
+    CHECK_STR(b.p, "(status = $2 OR (due < $3 AND $2 <> $11))");
+    CHECK_INT(np, 3);
+    CHECK_STR(ps[1].v.s.p, "done");
+    CHECK_STR(ps[2].v.s.p, "2026-01-01");
+    /* correlated: over a row of the same id */
+    kiln_buf_clear(&b);
+    np = 1;
+    r = (admin_rule){.sql = "id <> $1", .params = {KILN_INT(3)}, .nparams = 1};
+    CHECK_INT(admin_rule_sql(&r, m, true, &b, ps, &np, 4), 0);
+    CHECK_STR(b.p, "EXISTS (SELECT 1 FROM task AS kiln_rule_row WHERE "
+                   "kiln_rule_row.id = task.id AND (id <> $2))");
+    CHECK_INT(np, 2);
+    /* no room: nothing appended; no rule: nothing */
+    kiln_buf_clear(&b);
+    np = 4;
+    CHECK_INT(admin_rule_sql(&r, m, false, &b, ps, &np, 4), KILN_EINVAL);
+    CHECK_INT(b.n, 0);
+    CHECK_INT(np, 4);
+    r.sql = NULL;
+    CHECK_INT(admin_rule_sql(&r, m, false, &b, ps, &np, 8), 0);
+    CHECK_INT(b.n, 0);
+    CHECK_INT(admin_rule_sql(NULL, m, false, &b, ps, &np, 8), 0);
+    kiln_buf_deinit(&b);
+    model_set_free(&ms);
+}
