@@ -164,12 +164,12 @@ await run(async (base, artefacts, { page }) => {
   await page.setViewportSize({ width: 1200, height: 800 });
 
   // chen: staff, view only
-  await login(page, base, 'chen', '/admin/task/3/');
+  await login(page, base, 'chen', '/admin/task/5/');
   check(await page.$('button[name=_save]') === null, 'chen has no save button');
   check(await page.$('#id_title.readonly, div#id_title') !== null, 'read-only values');
   await page.goto(base + '/admin/task/');
   check(await page.$('#action-select option[value=delete]') === null, 'no delete action for chen');
-  const r = await page.request.post(base + '/admin/task/3/', { form: { title: 'x' } });
+  const r = await page.request.post(base + '/admin/task/5/', { form: { title: 'x' } });
   check(r.status() === 403, 'chen\'s direct POST is refused: ' + r.status());
 
   // ben: not staff

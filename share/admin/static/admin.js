@@ -779,7 +779,8 @@ var KilnAdmin;
     KilnAdmin.initPalette = initPalette;
 })(KilnAdmin || (KilnAdmin = {}));
 // share/admin/src/main.ts - starts the admin's enhancements on the page,
-// and again on what htmx swaps in (htmx:load), each element only once.
+// and again on what htmx swaps in (htmx:afterSwap, htmx:load), each
+// element only once.
 var KilnAdmin;
 (function (KilnAdmin) {
     /** Enhances everything under root that the contract's markup hooks mark. */
@@ -795,10 +796,14 @@ var KilnAdmin;
         init(document);
         KilnAdmin.initPalette();
         KilnAdmin.initListSwaps();
-        document.body.addEventListener('htmx:load', (ev) => {
-            if (ev.target instanceof Element)
-                init(ev.target);
-        });
+        // afterSwap comes in the swap's own task, before the browser paints
+        // the new content (htmx:load only after the settle delay): enhanced
+        // there, a swapped list never changes size once shown
+        for (const name of ['htmx:afterSwap', 'htmx:load'])
+            document.body.addEventListener(name, (ev) => {
+                if (ev.target instanceof Element)
+                    init(ev.target);
+            });
     }
     if (document.readyState === 'loading')
         document.addEventListener('DOMContentLoaded', start);
