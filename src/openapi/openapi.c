@@ -309,8 +309,8 @@ static void put_filters(oapi_walk *k, const kiln_model *m, const kiln_field *f)
     v.min_length = -1;
     v.max_length = -1;
     v.pattern = NULL;
-    if (v.type == KILN_FT_MANY)
-        v.type = KILN_FT_REF;
+    if (v.type == KILN_FT_MANY || v.type == KILN_FT_REF)
+        v.type = KILN_FT_INT; /* an id to match: any (0 matches no row) */
     oapi_field_schema(k, m, &v, OAPI_IN, false);
     oapi_w_close(w, '}');
     static const char *const cmp[] = {"ne", "lt", "lte", "gt", "gte"};

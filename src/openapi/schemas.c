@@ -482,6 +482,7 @@ static void type_members(oapi_walk *k, const kiln_model *m, const kiln_field *f,
         if (!exp) {
             oapi_put_type(w, "integer", nullable);
             oapi_kv_str(w, "format", "int64");
+            oapi_kv_int(w, "minimum", 1); /* ids start at 1 */
             return;
         }
         /* ?expand= puts the referred row in place of its id */
@@ -491,6 +492,7 @@ static void type_members(oapi_walk *k, const kiln_model *m, const kiln_field *f,
         oapi_w_open(w, '{');
         oapi_kv_str(w, "type", "integer");
         oapi_kv_str(w, "format", "int64");
+        oapi_kv_int(w, "minimum", 1);
         oapi_w_close(w, '}');
         if (n)
             oapi_w_sref(w, n);

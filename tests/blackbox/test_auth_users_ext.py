@@ -303,8 +303,9 @@ def test_the_users_api_creates_and_deletes_users():
         rc, out, err = a.kiln("types", "--out", "web")
         eq(rc, 0, err)
         ts = open(os.path.join(a.p.path("web"), "users.ts")).read()
-        check("body: UserCreate," in ts and
-              "useMutation<User, ApiError, UserCreate>" in ts, ts[:3000])
+        check('createCall<UserCreate, User>("/api/users")' in ts and
+              "useCreateUser = createMutation(userKeys, createUser)" in ts,
+              ts[:3000])
     finally:
         a.close()
 test_the_users_api_creates_and_deletes_users.timeout = 180
