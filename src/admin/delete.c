@@ -57,7 +57,8 @@ static int walk_refs(walk *w, const kiln_model *m, const int64_t *ids, size_t n)
         const kiln_model *cm = ms[i];
         for (uint32_t k = 0; k < cm->nfields; k++) {
             const kiln_field *f = &cm->fields[k];
-            if (f->type != KILN_FT_REF || f->ref != m ||
+            if (f->type != KILN_FT_REF ||
+                (f->ref != m && !(admin_is_user(m) && admin_is_user(f->ref))) ||
                 f->on_delete == KILN_ON_DELETE_SET_NULL)
                 continue;
             const kiln_field *lf = admin_label_field(cm);
@@ -138,7 +139,8 @@ int admin_delete_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
     }
     if ((rc = admin_audit(c, db, m, id, 2, row, NULL)) != 0)
         return rc;
-    if ((rc = kiln_model_delete(db, m, id)) != 0)
+    if ((rc = kiln_model_delete(db, m, id)) != 0 ||
+        (rc = admin_user_deleted(db, m, id)) != 0)
         return rc;
     if (h && h->after_delete) {
         rc = h->after_delete(c, db, row, errs);
@@ -206,6 +208,7 @@ static int delete_rows(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
     }
     if (kiln_db_commit(db) != 0)
         return kiln_db_fail(c, db);
+    admin_user_forget(m, ids, n);
     kiln_flash(c, "success", "Deleted %zu %s.", done,
                done == 1 ? m->label : m->label_plural);
     char to[256];
@@ -225,6 +228,8 @@ int admin_delete(kiln_ctx *c)
     kiln_dbc *db = kiln_db(c);
     if (!db)
         return kiln_problem(c, 503, "The database is not available.");
+    if (admin_user_refuse_delete(c, db, m, &id, 1))
+        return 0;
     if (!post) {
         void *row = kiln_arena_calloc(kiln_ctx_arena(c), m->size ? m->size : 1);
         int rc = row ? kiln_model_get(db, m, id, row) : KILN_ENOMEM;
@@ -262,6 +267,8 @@ int admin_action(kiln_ctx *c)
     if (kiln_str_eq(action, KILN_STR("delete"))) {
         if (!admin_can(c, m, ADMIN_DELETE))
             return admin_denied(c, "You may not delete these rows.");
+        if (admin_user_refuse_delete(c, db, m, ids, n))
+            return 0;
         if (kiln_str_eq(kiln_form(c, "confirm"), KILN_STR("yes")))
             return delete_rows(c, db, m, ids, n);
         return confirm_page(c, db, m, ids, n, true);
