@@ -81,6 +81,8 @@ const kiln_model *admin_user_model(const kiln_model *m)
            (model/builtin.c): the app's keep their own flags */
         if (kiln_writable(f->name))
             f->flags &= (uint16_t)~KILN_FF_READ_ONLY;
+        if (strcmp(f->name, "email") == 0)
+            f->type = KILN_FT_EMAIL; /* checked as the API's create does */
         else if (strcmp(f->name, "created") == 0)
             f->flags |= KILN_FF_AUTO_CREATED;
     }
@@ -169,6 +171,22 @@ static bool sent_true(kiln_str v)
 {
     return kiln_str_eq(v, KILN_STR("true")) || kiln_str_eq(v, KILN_STR("on")) ||
            kiln_str_eq(v, KILN_STR("1")) || kiln_str_eq(v, KILN_STR("yes"));
+}
+
+/* True when u is a username kiln user create and the API take: 1 to 150
+   letters, digits and @.+-_. */
+static bool username_ok(const char *u)
+{
+    size_t n = strlen(u);
+    if (n == 0 || n > 150)
+        return false;
+    for (; *u; u++) {
+        unsigned char ch = (unsigned char)*u;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || strchr("@.+-_", ch)))
+            return false;
+    }
+    return true;
 }
 
 /* ---- passwords ---------------------------------------------------------- */
@@ -300,6 +318,18 @@ int admin_user_presave(kiln_ctx *c, const kiln_model *m, int64_t id,
             kiln_errors_add(errs, kiln_arena_printf(a, "/%s", flags[i]),
                             "forbidden", "Only a superuser may change this.");
     }
+    /* a login to log in with, as kiln user create and the API ask */
+    const char *username = text_of(m, obj, "username", a);
+    const char *email = text_of(m, obj, "email", a);
+    if (*username && !username_ok(username))
+        kiln_errors_add(errs, "/username", "invalid",
+                        "1 to 150 letters, digits and @.+-_");
+    /* (an identity provider's user may have neither: left as it was) */
+    bool had = !before || *text_of(m, before, "username", a) ||
+               *text_of(m, before, "email", a);
+    if (!*username && !*email && had)
+        kiln_errors_add(errs, "/username", "required",
+                        "A user needs a username or an email to log in with.");
     if (before && id == me_id(c)) {
         if (bool_of(m, before, "superuser") && !bool_of(m, obj, "superuser"))
             kiln_errors_add(errs, "/superuser", "self",
@@ -314,8 +344,7 @@ int admin_user_presave(kiln_ctx *c, const kiln_model *m, int64_t id,
     if (before)
         return 0;
     /* an add: a password (twice) or none */
-    return new_password(c, ff, nff, text_of(m, obj, "username", a),
-                        text_of(m, obj, "email", a), true, errs, hash);
+    return new_password(c, ff, nff, username, email, true, errs, hash);
 }
 
 int admin_user_saved(kiln_dbc *db, const kiln_model *m, int64_t id,

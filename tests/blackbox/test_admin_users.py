@@ -18,7 +18,7 @@ import re
 
 from harness import check, eq, t
 from test_admin import AdminBoard, page, post_form
-from test_board import JSON
+from test_board import HTML, JSON, cookies_of
 
 OLD = "kiln-board-demo"
 NEW = "Quartz-lantern-harbour-77"
@@ -181,8 +181,12 @@ def test_admin_users_list_pickers_and_password():
                              who="root")
         eq(st, 303, "root's own password")
         eq(me(b, root_other), 401, "root's other session ended")
-        check("kiln_session=" in (r.getheader("Set-Cookie") or ""),
-              "a new session for root")
+        jar = cookies_of(r)
+        check(jar.get("kiln_session"), "a new session for root: %r" % jar)
+        st, html, _ = b.call("GET", "/admin/user/4/", headers=dict(
+            HTML, Cookie="kiln_session=" + jar["kiln_session"]), who=None)
+        eq(st, 200, "root goes on in its new session: " + html[:300])
+        check("The password of" in html, "the message, once")
         # the audit log: a change of the password, redacted; no hash
         st, html, _ = page(b, "/admin/user/2/history")
         eq(st, 200, html[:300])
@@ -272,6 +276,16 @@ def test_admin_users_rules_add_and_delete():
             extra=[("password1", NEW), ("password2", NEW)]))
         eq(st, 422, "ana makes no superuser")
         check('id="superuser-error"' in html, html)
+        st, html, _ = post_form(b, "/admin/user/add", user_form(
+            "da na", "not an email", "Dana",
+            extra=[("password1", NEW), ("password2", NEW)]))
+        eq(st, 422, html[:300])
+        check('id="username-error"' in html and 'id="email-error"' in html,
+              "a bad username and email: " + html)
+        st, html, _ = post_form(b, "/admin/user/add", user_form(
+            "", "", "Nobody", extra=[("password1", NEW), ("password2", NEW)]))
+        eq(st, 422, html[:300])
+        check("A user needs a username or an email" in html, html)
         st, html, _ = post_form(b, "/admin/user/add", user_form(
             "dana", "dana@example.org", "Dana",
             extra=[("password1", NEW), ("password2", "other")]))
