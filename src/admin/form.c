@@ -321,7 +321,8 @@ static const kiln_field *ref_to(const kiln_model *child,
 /* The child model named name, or NULL. */
 static const kiln_model *inline_model(const char *name)
 {
-    return admin_model_named(kiln_str_c(name));
+    const kiln_model *cm = admin_model_named(kiln_str_c(name));
+    return admin_is_user(cm) ? NULL : cm; /* users: on their own form only */
 }
 
 /* Whether field f of child cm appears in its inline rows (its
