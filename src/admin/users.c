@@ -173,22 +173,6 @@ static bool sent_true(kiln_str v)
            kiln_str_eq(v, KILN_STR("1")) || kiln_str_eq(v, KILN_STR("yes"));
 }
 
-/* True when u is a username kiln user create and the API take: 1 to 150
-   letters, digits and @.+-_. */
-static bool username_ok(const char *u)
-{
-    size_t n = strlen(u);
-    if (n == 0 || n > 150)
-        return false;
-    for (; *u; u++) {
-        unsigned char ch = (unsigned char)*u;
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-              (ch >= '0' && ch <= '9') || strchr("@.+-_", ch)))
-            return false;
-    }
-    return true;
-}
-
 /* ---- passwords ---------------------------------------------------------- */
 
 /* Checks the two passwords named p1 and p2 of a form against each other
@@ -321,7 +305,7 @@ int admin_user_presave(kiln_ctx *c, const kiln_model *m, int64_t id,
     /* a login to log in with, as kiln user create and the API ask */
     const char *username = text_of(m, obj, "username", a);
     const char *email = text_of(m, obj, "email", a);
-    if (*username && !username_ok(username))
+    if (*username && !auth_username_ok(username))
         kiln_errors_add(errs, "/username", "invalid",
                         "1 to 150 letters, digits and @.+-_");
     /* (an identity provider's user may have neither: left as it was) */
