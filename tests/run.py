@@ -215,6 +215,7 @@ def db_suites():
             "test_auth_users", "test_auth_cache", "test_user_fields",
             "test_auth_perm", "test_audit", "test_admin.test_admin_gate",
             "test_admin.test_admin_change_list", "test_admin_rules",
+            "test_admin_users",
             "test_kiln_test.test_isolated_databases",
             "test_kiln_test.test_reset_between_tests",
             "test_kiln_test.test_logged_in_test_client"], env)

@@ -17,6 +17,8 @@
  *   history.c    an object's audit entries
  *   rules.c      a model's row-level rule (the API's query hook)
  *   actions.c    the app's actions (KILN_ADMIN_ACTION)
+ *   users.c      Kiln's user: its admin model, the rules on staff,
+ *                superuser and oneself, passwords, sessions on delete
  *
  * Memory: everything a request builds lives in its arena; what mount.c
  * sets up before serving is kept for the process's life and read-only
@@ -300,5 +302,81 @@ int admin_rule_answer(kiln_ctx *c, int rc);
 
 /** The actions registered for model (a NULL-terminated walk: next). */
 const kiln_admin_action *admin_actions_of(const char *model);
+
+/* ---- users.c ----------------------------------------------------------- */
+
+/** True when m is Kiln's user model (kiln.user or an extension of it). */
+bool admin_is_user(const kiln_model *m);
+
+/**
+ * The model the admin shows for user model m: a copy whose Kiln fields
+ * username, email, name, active, staff and superuser are writable,
+ * created stamped at the insert, with m's [admin] table (its group
+ * "Authentication" when it names none) or, without one, the list's
+ * defaults. One malloc'd block, freed by admin_user_model_free; m must
+ * outlive it (the fields' strings are m's). NULL when out of memory.
+ */
+const kiln_model *admin_user_model(const kiln_model *m);
+
+/** Frees what admin_user_model returned. */
+void admin_user_model_free(const kiln_model *m);
+
+/** True when the request's user may not write field f of m (staff and
+    superuser of the user model, for a user who is not a superuser). */
+bool admin_user_locked(kiln_ctx *c, const kiln_model *m, const kiln_field *f);
+
+/**
+ * Before a user form's write (m not the user model: nothing): adds to errs
+ * a non-superuser's change of staff or superuser (as sent, form read-only
+ * or not) or of a superuser's account, and the user's removal of their own
+ * superuser or staff flag or their own deactivation; on an add, checks
+ * password1 and password2 against each other and the password policy and,
+ * when errs is still empty, sets *hash to their argon2id hash (computed off
+ * the worker's loop; c's arena) or to "" (both empty: no usable password).
+ * before: the row before (NULL: an add); obj: the row to write. Returns 0
+ * or an error (hashing failed, KILN_ENOMEM).
+ */
+int admin_user_presave(kiln_ctx *c, const kiln_model *m, int64_t id,
+                       const void *before, const void *obj,
+                       const kiln_form_field *ff, size_t nff, kiln_errors *errs,
+                       const char **hash);
+
+/** In the write's transaction: stores hash (admin_user_presave's) for
+    user id when it is not NULL or "". 0 or a database error. */
+int admin_user_saved(kiln_dbc *db, const kiln_model *m, int64_t id,
+                     const char *hash);
+
+/** After the write committed: drops user id's cached credentials. */
+void admin_user_committed(const kiln_model *m, int64_t id);
+
+/**
+ * Adds the user form's own fieldset to sets: two password inputs on the
+ * add form (id 0); the user's roles (read-only) and whether it has a
+ * usable password on the change form, whose ctx gets password_url.
+ */
+void admin_user_form(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
+                     const kiln_errors *errs, kiln_value ctx, kiln_value sets);
+
+/** True when an error at pointer is shown beside admin_user_form's
+    inputs (not again above the form). */
+bool admin_user_error_shown(const kiln_model *m, const char *pointer);
+
+/**
+ * Before a delete of ids of m: answers a 403 page and returns 1 when one
+ * is the request's own user, or a superuser and the request's user is
+ * not; 0 otherwise (m not the user model: 0).
+ */
+int admin_user_refuse_delete(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                             const int64_t *ids, size_t n);
+
+/** In a delete's transaction: ends user id's sessions (m the user model;
+    its tokens and roles go by ON DELETE CASCADE). 0 or a database error. */
+int admin_user_deleted(kiln_dbc *db, const kiln_model *m, int64_t id);
+
+/** After a delete committed: drops the cached credentials of ids. */
+void admin_user_forget(const kiln_model *m, const int64_t *ids, size_t n);
+
+/** GET|POST /admin/user/ID/password: the "Set password" page. */
+int admin_user_password(kiln_ctx *c);
 
 #endif

@@ -246,7 +246,9 @@ static int plan_make(plan *p, const kiln_model *m, const int64_t *ids, size_t n)
             for (size_t x = 0; rc == 0 && ms && ms[x] && !p->over; x++)
                 for (uint32_t k = 0; rc == 0 && k < ms[x]->nfields; k++) {
                     const kiln_field *f = &ms[x]->fields[k];
-                    if (f->type == KILN_FT_REF && f->ref == dm[d] && f->column)
+                    if (f->type == KILN_FT_REF && f->column &&
+                        (f->ref == dm[d] ||
+                         (admin_is_user(f->ref) && admin_is_user(dm[d]))))
                         rc = plan_refs(p, ms[x], f, pids, np);
                 }
         }
@@ -459,6 +461,8 @@ static int delete_plan(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
         rc = kiln_model_delete(db, m, p.v[i].id);
         if (rc == KILN_ENOTFOUND)
             continue; /* gone with an earlier one's cascade */
+        if (rc == 0)
+            rc = admin_user_deleted(db, m, p.v[i].id);
         if (rc)
             return rc;
         (*done)++;
@@ -584,6 +588,7 @@ static int delete_rows(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
     }
     if (kiln_db_commit(db) != 0)
         return kiln_db_fail(c, db);
+    admin_user_forget(m, ids, n);
     if (hidden)
         kiln_flash(c, "success",
                    "Deleted %zu %s; %zu selected %s left out (not found).",
@@ -619,6 +624,8 @@ int admin_delete(kiln_ctx *c)
         return kiln_db_fail(c, db);
     if (!n)
         return kiln_problem(c, 404, "the %s does not exist", m->label);
+    if (admin_user_refuse_delete(c, db, m, &id, 1))
+        return 0;
     if (!post) {
         void *row = kiln_arena_calloc(kiln_ctx_arena(c), m->size ? m->size : 1);
         rc = row ? kiln_model_get(db, m, id, row) : KILN_ENOMEM;
@@ -684,6 +691,8 @@ int admin_action(kiln_ctx *c)
         return kiln_redirect(c, 303, back);
     }
     if (del) {
+        if (admin_user_refuse_delete(c, db, m, ids, n))
+            return 0;
         if (kiln_str_eq(kiln_form(c, "confirm"), KILN_STR("yes")))
             return delete_rows(c, db, m, ids, n, true, hidden);
         return confirm_page(c, db, m, ids, n, true, 200, NULL, NULL, hidden);

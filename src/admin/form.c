@@ -117,7 +117,7 @@ static kiln_value field_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
     kiln_value_set(e, "label", kiln_value_cstr(admin_title(f->label, a)));
     kiln_value_set(e, "help",
                    f->help ? kiln_value_cstr(f->help) : kiln_value_null());
-    bool ro = readonly || !writable(m, f);
+    bool ro = readonly || !writable(m, f) || admin_user_locked(c, m, f);
     kiln_value_set(e, "readonly", kiln_value_bool(ro));
     bool required = !(f->flags & KILN_FF_OPTIONAL) && !f->def &&
                     !(f->flags & (KILN_FF_DEFAULT_NOW | KILN_FF_DEFAULT_RANDOM |
@@ -321,7 +321,8 @@ static const kiln_field *ref_to(const kiln_model *child,
 /* The child model named name, or NULL. */
 static const kiln_model *inline_model(const char *name)
 {
-    return admin_model_named(kiln_str_c(name));
+    const kiln_model *cm = admin_model_named(kiln_str_c(name));
+    return admin_is_user(cm) ? NULL : cm; /* users: on their own form only */
 }
 
 /* Whether field f of child cm appears in its inline rows (its
@@ -671,6 +672,7 @@ static int form_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
         kiln_value_set(fs, "fields", fl);
         kiln_value_push(sets, fs);
     }
+    admin_user_form(c, db, m, id, errs, ctx, sets);
     kiln_value_set(ctx, "fieldsets", sets);
     kiln_value_set(ctx, "inlines",
                    inlines_value(c, db, m, id, ff, nff, errs, readonly));
@@ -680,7 +682,8 @@ static int form_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
         const char *p = errs->items[i].pointer;
         int fi = p[0] == '/' ? kiln_model_field(m, kiln_str_c(p + 1)) : -1;
         bool child = p[0] == '/' && strchr(p, '-');
-        if (!child && (fi < 0 || !shown(m, &m->fields[fi])))
+        if (!child && (fi < 0 || !shown(m, &m->fields[fi])) &&
+            !admin_user_error_shown(m, p))
             kiln_value_push(other, kiln_value_cstr(errs->items[i].detail));
     }
     kiln_value_set(ctx, "form_errors", other);
@@ -698,7 +701,8 @@ static size_t writable_fields(kiln_ctx *c, const kiln_model *m,
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         int fi = kiln_model_field(m, ff[i].name);
-        if (fi < 0 || !writable(m, &m->fields[fi]))
+        if (fi < 0 || !writable(m, &m->fields[fi]) ||
+            admin_user_locked(c, m, &m->fields[fi]))
             continue;
         out[k] = ff[i];
         const kiln_field *f = &m->fields[fi];
@@ -745,7 +749,8 @@ static int save(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
         kiln_fieldset all = {0};
         for (uint32_t i = 0; i < m->nfields; i++) {
             const kiln_field *f = &m->fields[i];
-            if (!writable(m, f) || (f->flags & KILN_FF_PK))
+            if (!writable(m, f) || (f->flags & KILN_FF_PK) ||
+                admin_user_locked(c, m, f))
                 continue;
             if (kiln_fieldset_has(&given, i) || f->type == KILN_FT_BOOL ||
                 f->type == KILN_FT_MANY) {
@@ -760,6 +765,11 @@ static int save(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
     rc = kiln_model_check_refs(db, m, obj, &given, &errs);
     if (rc != 0 && rc != KILN_EINVAL)
         return kiln_db_fail(c, db);
+    const char *pwhash = NULL; /* Kiln's user: its rules, its password */
+    rc = admin_user_presave(c, m, id, row ? before : NULL, obj, ff, nff, &errs,
+                            &pwhash);
+    if (rc != 0)
+        return kiln_model_fail(c, db, m, rc);
     if (kiln_errors_any(&errs))
         return form_page(c, db, m, id, row ? before : NULL, ff, nff, &errs,
                          NULL, 422);
@@ -773,6 +783,8 @@ static int save(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
     int64_t newid = *(int64_t *)((char *)obj + m->fields[0].offset);
     if (rc == 0 && !kiln_errors_any(&errs))
         rc = admin_audit(c, db, m, newid, row ? 1 : 0, before, obj);
+    if (rc == 0 && !kiln_errors_any(&errs))
+        rc = admin_user_saved(db, m, newid, pwhash);
     if (rc == 0 && !kiln_errors_any(&errs) && h &&
         (row ? h->after_update : h->after_create))
         rc = (row ? h->after_update : h->after_create)(c, db, obj, &errs);
@@ -802,6 +814,7 @@ static int save(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
     }
     if (kiln_db_commit(db) != 0)
         return kiln_db_fail(c, db);
+    admin_user_committed(m, newid);
     const char *label = admin_row_label(m, obj, a);
     kiln_flash(c, "success", "The %s \"%s\" was %s.", m->label, label,
                row ? "changed" : "added");

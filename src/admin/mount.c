@@ -279,6 +279,7 @@ GATED(admin_delete)
 GATED(admin_history)
 GATED(admin_autocomplete)
 GATED(admin_search)
+GATED(admin_user_password)
 
 static int admin_login(kiln_ctx *c)
 {
@@ -343,7 +344,8 @@ int admin_mount(kiln_app *app, const kiln_project *p, const kiln_settings *s,
     g_threshold = kiln_settings_int(s, "admin.count_threshold");
     if (g_threshold < 1)
         g_threshold = 1;
-    /* the models: every model of the app but Kiln's own */
+    /* the models: every model of the app, and Kiln's user as the admin
+       writes it (users.c); no other of Kiln's own */
     const kiln_model *const *ms = p->models ? p->models : p->api_models;
     size_t n = 0;
     while (ms && ms[n])
@@ -351,9 +353,14 @@ int admin_mount(kiln_app *app, const kiln_project *p, const kiln_settings *s,
     g_models = calloc(n + 1, sizeof *g_models);
     if (!g_models)
         return KILN_ENOMEM;
-    for (size_t i = 0, k = 0; i < n; i++)
-        if (!(ms[i]->flags & KILN_MF_BUILTIN) && ms[i]->table)
+    for (size_t i = 0, k = 0; i < n; i++) {
+        if (admin_is_user(ms[i]) && ms[i]->table) {
+            if (!(g_models[k++] = admin_user_model(ms[i])))
+                return KILN_ENOMEM;
+        } else if (!(ms[i]->flags & KILN_MF_BUILTIN) && ms[i]->table) {
             g_models[k++] = ms[i];
+        }
+    }
     /* the templates: compiled in, or the app's own of the same name */
     kiln_tpl_options opt;
     kiln_project_tpl_options(s, &opt);
@@ -406,6 +413,8 @@ int admin_mount(kiln_app *app, const kiln_project *p, const kiln_settings *s,
         {"GET", "/{model}/{id}/delete", gated_admin_delete},
         {"POST", "/{model}/{id}/delete", gated_admin_delete},
         {"GET", "/{model}/{id}/history", gated_admin_history},
+        {"GET", "/{model}/{id}/password", gated_admin_user_password},
+        {"POST", "/{model}/{id}/password", gated_admin_user_password},
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         char pat[256];
@@ -424,6 +433,9 @@ void admin_unmount(void)
 {
     kiln_tpl_set_free(g_set);
     g_set = NULL;
+    for (size_t i = 0; g_models && g_models[i]; i++)
+        if (admin_is_user(g_models[i]))
+            admin_user_model_free(g_models[i]);
     free(g_models);
     g_models = NULL;
     g_root[0] = 0;

@@ -54,9 +54,7 @@ static const char *text_of(kiln_arena *a, const kiln_model *m, const void *obj,
     return "";
 }
 
-/* True when u is a username kiln user create takes: 1 to 150 letters,
-   digits and @.+-_ (cli/user.c says the same). */
-static bool username_ok(const char *u)
+bool auth_username_ok(const char *u)
 {
     size_t n = strlen(u);
     if (n == 0 || n > 150)
@@ -82,7 +80,7 @@ int auth_user_create_password(kiln_ctx *c, const kiln_model *v, void *obj)
         return KILN_ENOMEM;
     kiln_errors errs;
     kiln_errors_init(&errs, a);
-    if (username[0] && !username_ok(username))
+    if (username[0] && !auth_username_ok(username))
         kiln_errors_add(&errs, "/username", "invalid",
                         "1 to 150 letters, digits and @.+-_");
     if (!username[0] && !email[0]) {

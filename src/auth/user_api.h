@@ -33,6 +33,13 @@ const kiln_model *auth_user_create_model(kiln_ctx *c, const kiln_model *m);
 int auth_user_create_password(kiln_ctx *c, const kiln_model *v, void *obj);
 
 /**
+ * True when u is a username kiln user create, the API's create and the
+ * admin take: 1 to 150 letters, digits and @.+-_ (cli/user.c says the
+ * same).
+ */
+bool auth_username_ok(const char *u);
+
+/**
  * What deleting user id takes besides its row (whose tokens and roles go
  * with it, ON DELETE CASCADE): its sessions (kiln_session has no foreign
  * key). Run it in the delete's transaction. Returns 0 or the database's
