@@ -4,7 +4,7 @@
  *
  *   kiln user create [--superuser] [--staff] [--email E] [--name N]
  *                    [--role R]... USERNAME
- *   kiln user set-password USERNAME
+ *   kiln user set-password USERNAME     (ends the user's sessions)
  *   kiln user roles USERNAME [add|remove ROLE...]
  *   kiln user list
  *   kiln token create USERNAME [--expires 30d] [--name N]
@@ -464,10 +464,22 @@ static int user_set_password(kiln_dbc *db, const kiln_settings *s,
     kiln_arena_deinit(&ar);
     if (rc)
         return rc;
-    if (auth_user_set_hash(db, id, hash) < 0)
+    /* the new password and the end of every session of the user, at
+       once (as the admin's Set password does) */
+    int64_t ended = -1;
+    if (kiln_db_begin(db) != 0)
         return cli_fail("%s", kiln_db_errmsg(db));
+    if (auth_user_set_hash(db, id, hash) < 0 ||
+        (ended = kiln_db_exec(db, "DELETE FROM kiln_session WHERE user_id = $1",
+                              KILN_INT(id))) < 0 ||
+        kiln_db_commit(db) != 0) {
+        rc = cli_fail("%s", kiln_db_errmsg(db));
+        kiln_db_rollback(db);
+        return rc;
+    }
     tell_instances(s, 'u', id);
-    printf("password of %s changed\n", a->target);
+    printf("password of %s changed; %lld session%s ended\n", a->target,
+           (long long)ended, ended == 1 ? "" : "s");
     return 0;
 }
 

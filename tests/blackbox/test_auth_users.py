@@ -59,12 +59,13 @@ class App:
                    input=input.encode() if input is not None else None)
 
     def sql(self, query):
-        """One value from the app's database."""
+        """One value from the app's database (a write is committed)."""
         if self.pg:
             return self.pg_server.psql(self.url, query).strip()
         db = sqlite3.connect(os.path.join(self.p.root, "app.db"))
         try:
             row = db.execute(query).fetchone()
+            db.commit()
             return "" if row is None or row[0] is None else str(row[0])
         finally:
             db.close()
@@ -150,9 +151,16 @@ def test_user_cli():
         check(out.endswith("2 users\n"), out)
         # set-password
         old = a.sql("SELECT password FROM kiln_user WHERE username = 'bob'")
+        bob = a.sql("SELECT id FROM kiln_user WHERE username = 'bob'")
+        for sid in ("s1", "s2"):  # two sessions of bob's: ended with it
+            a.sql("INSERT INTO kiln_session (id_hash, user_id, csrf_secret, "
+                  "created_at, last_seen, expires_at) VALUES ('%s', %s, 'x', "
+                  "1, 1, 9999999999999)" % (sid, bob))
         rc, out, err = a.kiln("user", "set-password", "bob",
                               input="a-new-password-9\n")
-        eq((rc, out), (0, "password of bob changed\n"), err)
+        eq((rc, out), (0, "password of bob changed; 2 sessions ended\n"), err)
+        eq(a.sql("SELECT count(*) FROM kiln_session WHERE user_id = %s" % bob),
+           "0", "bob's sessions are gone")
         check(a.sql("SELECT password FROM kiln_user WHERE username = 'bob'")
               != old, "hash changed")
         rc, out, err = a.kiln("user", "set-password", "nobody",
