@@ -241,14 +241,28 @@ static void where_sql(const kiln_model *m, const admin_query *q, kiln_arena *a,
     const kiln_model_admin *ad = m->admin;
     if (q->q.p && ad && ad->nsearch) {
         size_t k = param(s, like_param(a, q->q));
+        /* text without a letter (digits, punctuation: an order number, a
+           phone) reads the same in any case, so the column is compared
+           as it is, without lower() on every row */
+        bool cased = false;
+        for (size_t i = 0; i < q->q.n && !cased; i++) {
+            unsigned char ch = (unsigned char)q->q.p[i];
+            cased = ch >= 0x80 || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
+        }
         cond(s);
         kiln_buf_putc(&s->sql, '(');
         for (uint32_t i = 0; i < ad->nsearch; i++) {
             int fi = kiln_model_field(m, kiln_str_c(ad->search[i]));
-            if (fi >= 0)
-                kiln_buf_printf(
-                    &s->sql, "%slower(%s.%s) LIKE lower($%zu) ESCAPE '\\'",
-                    i ? " OR " : "", m->table, m->fields[fi].column, k);
+            if (fi < 0)
+                continue;
+            const char *col = m->fields[fi].column, * or = i ? " OR " : "";
+            if (cased)
+                kiln_buf_printf(&s->sql,
+                                "%slower(%s.%s) LIKE lower($%zu) ESCAPE '\\'",
+                                or, m->table, col, k);
+            else
+                kiln_buf_printf(&s->sql, "%s%s.%s LIKE $%zu ESCAPE '\\'", or,
+                                m->table, col, k);
         }
         kiln_buf_putc(&s->sql, ')');
     }

@@ -13,9 +13,9 @@ import json
 import os
 import re
 import sqlite3
-import urllib.parse
 import subprocess
 import sys
+import urllib.parse
 import uuid
 
 import harness
@@ -178,6 +178,14 @@ def test_admin_change_list():
         st, html, _ = page(b, "/admin/task/?q=SAFARI")
         check("Fix the broken hero image on Safari" in html and
               "1 task" in html, "search ignores case")
+        # a search without letters compares the column as it is (no
+        # lower()): the same rows
+        b.sql("UPDATE task SET title = 'Invoice 4711-B/%' WHERE id = 6")
+        for term, found in (("4711-", True), ("711-b", True), ("/%", True),
+                            ("4711_", False), ("47%11", False)):
+            st, html, _ = page(b, "/admin/task/?q=" + urllib.parse.quote(term))
+            eq(("Invoice 4711-B/%" in html, "1 task" in html), (found, found),
+               "search %r" % term)
         # filters
         st, html, r = page(b, "/admin/task/?f.status=todo")
         check("3 tasks" in html, "status filter")
