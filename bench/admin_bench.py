@@ -30,6 +30,9 @@ ratios. Rows:
 
   change list     GET the first page: 100 rows, with the foreign key column
   filter+search   the same, filtered by status and searched ("12" in title)
+  search letters  the same with letters in the search ("TASK": every todo
+                  task; Kiln then compares lower(title), which a text
+                  without letters skips)
   change form     GET the form of a random task
 
 Issue 14's target: at least 20x Django's requests/s on the change list,
@@ -86,6 +89,7 @@ list_per_page = 100
 """
 
 SEARCH = "12"  # matches Task 12, 112, 120..129, 1200..1299...
+WORDS = "TASK"  # letters, any case: every task (lower(title) compared)
 
 # row name, the target (or an item's prefix and suffix) per side
 ROWS = [
@@ -95,6 +99,11 @@ ROWS = [
         "kiln": ("/admin/task/?f.status=todo&q=" + SEARCH, "", ""),
         "django": ("/admin/tasks/task/?status__exact=todo&q=" + SEARCH, "",
                    "")}),
+    ("search letters", {
+        "kiln": ("/admin/task/?f.status=todo&q=" + WORDS.replace(" ", "+"),
+                 "", ""),
+        "django": ("/admin/tasks/task/?status__exact=todo&q=" +
+                   WORDS.replace(" ", "+"), "", "")}),
     ("change form", {"kiln": ("", "/admin/task/", "/"),
                      "django": ("", "/admin/tasks/task/", "/change/")}),
 ]
@@ -207,9 +216,11 @@ def seed(url, ntasks):
         "'2026-01-01' + i %% 365 END FROM generate_series(1, %s) i",
         (ntasks,))
     cur.execute("VACUUM ANALYZE")
-    cur.execute("SELECT count(*) FROM task WHERE status = 'todo' AND "
-                "title ILIKE %s", ("%" + SEARCH + "%",))
-    n = cur.fetchone()[0]
+    n = []
+    for term in (SEARCH, WORDS):
+        cur.execute("SELECT count(*) FROM task WHERE status = 'todo' AND "
+                    "title ILIKE %s", ("%" + term + "%",))
+        n.append(cur.fetchone()[0])
     c.close()
     return n
 
@@ -267,10 +278,11 @@ def check(name, port, cookie, ntasks, nfound):
                 name, title, html.count(marks[name]))
             assert "Task %d<" % ntasks in html and "Project " in html, (
                 name, title, "the newest task and the projects' names")
-        elif title == "filter+search":
-            assert html.count(marks[name]) == min(100, nfound), (
-                name, title, html.count(marks[name]), nfound)
-            assert str(nfound) in html, (name, title, "the count", nfound)
+        elif title in ("filter+search", "search letters"):
+            want = nfound[title == "search letters"]
+            assert html.count(marks[name]) == min(100, want), (
+                name, title, html.count(marks[name]), want)
+            assert str(want) in html, (name, title, "the count", want)
         else:
             assert 'value="Task %d"' % (ntasks // 2) in html, (
                 name, title, html[:2000])
@@ -320,11 +332,11 @@ def main():
         kiln(["user", "create", "--superuser", "--staff", "bench", "--set",
               "database.url=" + url], root, input=PASSWORD + "\n")
         nfound = seed(url, opts.tasks)
-        print("%d tasks in 10 projects (%d match the filter+search); wrk 2 "
+        print("%d tasks in 10 projects (%d and %d match the two searches); wrk 2 "
               "threads, %d connections, %d s per row; %d workers per server "
               "(kiln threads, gunicorn sync processes); %d cores; load "
-              "average %.1f" % (opts.tasks, nfound, opts.conns, opts.seconds,
-                                opts.workers, os.cpu_count(),
+              "average %.1f" % (opts.tasks, nfound[0], nfound[1], opts.conns,
+                                opts.seconds, opts.workers, os.cpu_count(),
                                 os.getloadavg()[0]), flush=True)
         for name in names:
             p, port, cookie = server(name, root, url, tmp)
