@@ -174,6 +174,9 @@ const kiln_model *admin_route_model(kiln_ctx *c, admin_perm p);
  */
 kiln_value admin_context(kiln_ctx *c, const char *title);
 
+/** The pages' "model": {name, label, label_plural} of m, in c's arena. */
+kiln_value admin_model_value(kiln_ctx *c, const kiln_model *m);
+
 /**
  * Answers template name ("change_list.html") rendered with ctx, with
  * status. Returns what the answer returns.

@@ -542,12 +542,7 @@ static int confirm_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
     }
     if (note)
         page_error(c, ctx, note);
-    kiln_value model = kiln_value_map(a);
-    kiln_value_set(model, "name", kiln_value_cstr(m->name));
-    kiln_value_set(model, "label", kiln_value_cstr(m->label));
-    kiln_value_set(model, "label_plural",
-                   kiln_value_cstr(admin_title(m->label_plural, a)));
-    kiln_value_set(ctx, "model", model);
+    kiln_value_set(ctx, "model", admin_model_value(c, m));
     kiln_value_set(ctx, "rows", rows);
     kiln_value_set(ctx, "protected", prot);
     kiln_value_set(ctx, "bulk", kiln_value_bool(bulk));

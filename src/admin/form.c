@@ -621,12 +621,7 @@ static int form_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
     kiln_value ctx = admin_context(c, title);
     if (ctx.type == KILN_VALUE_NULL)
         return KILN_ENOMEM;
-    kiln_value model = kiln_value_map(a);
-    kiln_value_set(model, "name", kiln_value_cstr(m->name));
-    kiln_value_set(model, "label", kiln_value_cstr(m->label));
-    kiln_value_set(model, "label_plural",
-                   kiln_value_cstr(admin_title(m->label_plural, a)));
-    kiln_value_set(ctx, "model", model);
+    kiln_value_set(ctx, "model", admin_model_value(c, m));
     kiln_value_set(ctx, "id", id ? kiln_value_int(id) : kiln_value_null());
     kiln_value_set(ctx, "object_label",
                    obj ? kiln_value_cstr(admin_row_label(m, obj, a))

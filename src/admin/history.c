@@ -146,11 +146,7 @@ int admin_history(kiln_ctx *c)
     kiln_value ctx = admin_context(c, "History");
     if (ctx.type == KILN_VALUE_NULL)
         return KILN_ENOMEM;
-    kiln_value model = kiln_value_map(a);
-    kiln_value_set(model, "name", kiln_value_cstr(m->name));
-    kiln_value_set(model, "label_plural",
-                   kiln_value_cstr(admin_title(m->label_plural, a)));
-    kiln_value_set(ctx, "model", model);
+    kiln_value_set(ctx, "model", admin_model_value(c, m));
     kiln_value_set(ctx, "object_label",
                    label ? kiln_value_cstr(label)
                          : admin_vprintf(c, "#%lld (deleted)", (long long)id));

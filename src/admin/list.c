@@ -859,12 +859,7 @@ int admin_list(kiln_ctx *c)
     kiln_value ctx = admin_context(c, admin_title(m->label_plural, a));
     if (ctx.type == KILN_VALUE_NULL)
         return KILN_ENOMEM;
-    kiln_value model = kiln_value_map(a);
-    kiln_value_set(model, "name", kiln_value_cstr(m->name));
-    kiln_value_set(model, "label", kiln_value_cstr(m->label));
-    kiln_value_set(model, "label_plural",
-                   kiln_value_cstr(admin_title(m->label_plural, a)));
-    kiln_value_set(ctx, "model", model);
+    kiln_value_set(ctx, "model", admin_model_value(c, m));
     kiln_value_set(ctx, "list_path",
                    admin_vprintf(c, "%s/%s/", admin_root(), m->name));
     kiln_value_set(ctx, "can_add", kiln_value_bool(admin_can(c, m, ADMIN_ADD)));

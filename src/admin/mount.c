@@ -210,6 +210,17 @@ kiln_value admin_context(kiln_ctx *c, const char *title)
     return ctx;
 }
 
+kiln_value admin_model_value(kiln_ctx *c, const kiln_model *m)
+{
+    kiln_arena *a = kiln_ctx_arena(c);
+    kiln_value model = kiln_value_map(a);
+    kiln_value_set(model, "name", kiln_value_cstr(m->name));
+    kiln_value_set(model, "label", kiln_value_cstr(m->label));
+    kiln_value_set(model, "label_plural",
+                   kiln_value_cstr(admin_title(m->label_plural, a)));
+    return model;
+}
+
 int admin_render(kiln_ctx *c, int status, const char *name, kiln_value ctx)
 {
     if (ctx.type == KILN_VALUE_NULL)

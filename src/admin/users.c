@@ -451,12 +451,7 @@ static int password_page(kiln_ctx *c, const kiln_model *m, int64_t id,
         admin_context(c, kiln_arena_printf(a, "Set the password of %s", label));
     if (ctx.type == KILN_VALUE_NULL)
         return KILN_ENOMEM;
-    kiln_value model = kiln_value_map(a);
-    kiln_value_set(model, "name", kiln_value_cstr(m->name));
-    kiln_value_set(model, "label", kiln_value_cstr(m->label));
-    kiln_value_set(model, "label_plural",
-                   kiln_value_cstr(admin_title(m->label_plural, a)));
-    kiln_value_set(ctx, "model", model);
+    kiln_value_set(ctx, "model", admin_model_value(c, m));
     kiln_value_set(ctx, "id", kiln_value_int(id));
     kiln_value_set(ctx, "object_label", kiln_value_cstr(label));
     kiln_value_set(ctx, "action",
