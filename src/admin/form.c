@@ -354,8 +354,38 @@ static kiln_value inline_row(kiln_ctx *c, kiln_dbc *db, const kiln_model *cm,
     return list;
 }
 
+/* The rows of child cm whose ref rf names the parent id that cm's row
+   rule shows (at most INLINE_MAX) into *out. 0 or an error of db. */
+static int child_rows(kiln_ctx *c, kiln_dbc *db, const kiln_model *cm,
+                      const kiln_field *rf, int64_t id, const admin_rule *cr,
+                      kiln_model_rows *out)
+{
+    if (!cr->sql) {
+        kiln_filter flt = {rf->name, KILN_OP_EQ, KILN_INT(id)};
+        kiln_list_opts o = {
+            .filters = &flt, .nfilters = 1, .limit = INLINE_MAX};
+        return kiln_model_list(db, cm, &o, out);
+    }
+    kiln_buf sql;
+    kiln_buf_init(&sql);
+    kiln_db_param ps[9] = {KILN_INT(id)};
+    size_t np = 1;
+    kiln_buf_printf(&sql, "%s = $1 AND ", rf->column);
+    admin_rule_sql(cr, cm, false, &sql, ps, &np, 9);
+    char *where =
+        kiln_arena_strndup(kiln_ctx_arena(c), sql.p ? sql.p : "", sql.n);
+    kiln_buf_deinit(&sql);
+    if (!where)
+        return KILN_ENOMEM;
+    kiln_list_opts o = {
+        .where = where, .params = ps, .nparams = np, .limit = INLINE_MAX};
+    return kiln_model_list(db, cm, &o, out);
+}
+
 /* The inlines of m's row id: [{model, label, total, headers, rows:
-   [{prefix, id, fields}], empty}]. */
+   [{prefix, id, fields}], empty}]. A child model whose row rule hides
+   rows shows only the others; one whose query hook answered (the
+   hook's answer is the request's) or failed is left out. */
 static kiln_value inlines_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
                                 int64_t id, const kiln_form_field *ff,
                                 size_t nff, const kiln_errors *errs,
@@ -370,11 +400,10 @@ static kiln_value inlines_value(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
         if (!rf || !admin_can(c, cm, ADMIN_VIEW))
             continue;
         bool ro = readonly || !admin_can(c, cm, ADMIN_CHANGE);
-        kiln_filter flt = {rf->name, KILN_OP_EQ, KILN_INT(id)};
-        kiln_list_opts o = {
-            .filters = &flt, .nfilters = 1, .limit = INLINE_MAX};
+        admin_rule cr;
         kiln_model_rows rows = {0};
-        if (kiln_model_list(db, cm, &o, &rows) != 0)
+        if (admin_rule_of(c, cm, &cr) != 0 ||
+            child_rows(c, db, cm, rf, id, &cr, &rows) != 0)
             continue;
         kiln_value e = kiln_value_map(a), rl = kiln_value_list(a),
                    heads = kiln_value_list(a);
@@ -482,8 +511,9 @@ static void child_errors(kiln_errors *dst, const kiln_errors *src,
 }
 
 /* Writes the inline rows sent for m's row id, in the caller's
-   transaction. Field errors go to errs (under "/CHILD-N-FIELD"). Returns 0
-   or a negative error. */
+   transaction; a child row its model's row rule hides is left alone.
+   Field errors go to errs (under "/CHILD-N-FIELD"). Returns 0, 1 when a
+   child model's query hook answered, or a negative error. */
 static int save_inlines(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
                         int64_t id, const kiln_form_field *ff, size_t nff,
                         kiln_errors *errs)
@@ -503,6 +533,10 @@ static int save_inlines(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
             continue;
         if (total > INLINE_MAX)
             total = INLINE_MAX;
+        admin_rule cr;
+        int rrc = admin_rule_of(c, cm, &cr);
+        if (rrc != 0)
+            return rrc;
         kiln_form_field *wf = kiln_arena_alloc(a, (nff + 1) * sizeof *wf);
         if (!wf)
             return KILN_ENOMEM;
@@ -524,7 +558,7 @@ static int save_inlines(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
                 row = kiln_arena_calloc(a, cm->size);
                 if (!row)
                     return KILN_ENOMEM;
-                if (kiln_model_get(db, cm, cid, row) != 0 ||
+                if (admin_rule_get(c, db, cm, &cr, cid, row) != 0 ||
                     *(int64_t *)((char *)row + rf->offset) != id)
                     continue;
                 if (del) {
@@ -671,6 +705,8 @@ static int form_page(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
     kiln_value_set(ctx, "fieldsets", sets);
     kiln_value_set(ctx, "inlines",
                    inlines_value(c, db, m, id, ff, nff, errs, readonly));
+    if (kiln_responded(c))
+        return 0; /* a child model's query hook answered */
     /* errors no field shows (a form-wide one) */
     kiln_value other = kiln_value_list(a);
     for (size_t i = 0; errs && i < errs->n; i++) {

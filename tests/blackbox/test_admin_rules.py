@@ -221,6 +221,19 @@ def test_admin_row_rules():
         eq(ids_of(html), [1, 3], "root sees every folder")
         st, html, _ = page(b, "/admin/folder/3/", who="root")
         eq(st, 200, "root opens bob's folder")
+        # an inline child's rows under the child's rule: part 3 is not on
+        # item 3's page for alice, nor reached by her save of that page
+        st, html, _ = page(b, "/admin/item/3/", who="alice")
+        eq(st, 200, html[:300])
+        check('value="p3"' not in html, "part 3 hidden in the inline")
+        st, html, _ = page(b, "/admin/item/3/", who="root")
+        check('value="p3"' in html, "root sees it there")
+        st, _, _ = post_form(b, "/admin/item/3/", [
+            ("folder", "3"), ("title", "b1"), ("part-TOTAL", "1"),
+            ("part-0-id", "3"), ("part-0-label", "taken")], who="alice")
+        eq(st, 303, "the item saved")
+        eq(b.rows("SELECT label FROM part WHERE id = 3"), [("p3",)],
+           "the hidden part unchanged")
         # a hook that answers itself, and one that fails: pages
         st, html, r = page(b, "/admin/folder/", who="grumpy")
         eq(st, 403, html[:300])
