@@ -65,6 +65,13 @@ static const kiln_field *ref_label(const kiln_field *f)
     return f->ref ? admin_label_field(f->ref) : NULL;
 }
 
+/* Whether c shows a foreign key by the referred row's label (a bare ref,
+   or REF.FIELD naming the label field): such a column sorts by it. */
+static bool label_col(const col *c)
+{
+    return c->f && c->rf && c->f->ref && c->rf == admin_label_field(c->f->ref);
+}
+
 /* The columns of m's list into cols; returns how many. */
 static size_t list_cols(const kiln_model *m, kiln_arena *a, col *cols)
 {
@@ -321,14 +328,25 @@ static void where_sql(const kiln_model *m, const admin_query *q, kiln_arena *a,
 }
 
 /* The ORDER BY of q (else [admin] ordering, else the model's), then id. */
-static void order_sql(const kiln_model *m, const admin_query *q, sqlb *s)
+static void order_sql(const kiln_model *m, const admin_query *q,
+                      const col *cols, size_t ncols, sqlb *s)
 {
     kiln_buf_puts(&s->sql, " ORDER BY ");
     if (q->norder) {
-        for (size_t i = 0; i < q->norder; i++)
-            kiln_buf_printf(&s->sql, "%s.%s%s, ", m->table,
-                            q->order[i].f->column,
-                            q->order[i].desc ? " DESC" : "");
+        for (size_t i = 0; i < q->norder; i++) {
+            /* a foreign key shown by its label sorts by that label */
+            const col *lc = NULL;
+            for (size_t k = 0; k < ncols && !lc; k++)
+                if (label_col(&cols[k]) && cols[k].f == q->order[i].f)
+                    lc = &cols[k];
+            if (lc)
+                kiln_buf_printf(&s->sql, "r%d.%s%s, ", lc->join, lc->rf->column,
+                                q->order[i].desc ? " DESC" : "");
+            else
+                kiln_buf_printf(&s->sql, "%s.%s%s, ", m->table,
+                                q->order[i].f->column,
+                                q->order[i].desc ? " DESC" : "");
+        }
     } else {
         const char *const *o = m->ordering;
         uint32_t n = m->nordering;
@@ -716,7 +734,7 @@ static int page_rows(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
     sqlb s = {0};
     kiln_buf_init(&s.sql);
     select_sql(m, cols, ncols, q, a, mode, cap, &s);
-    order_sql(m, q, &s);
+    order_sql(m, q, cols, ncols, &s);
     kiln_buf_printf(&s.sql, " LIMIT %lld OFFSET %lld",
                     (long long)q->per_page + 1,
                     (long long)((q->page - 1) * q->per_page));
@@ -873,8 +891,8 @@ int admin_list(kiln_ctx *c)
         const col *cl = &cols[i];
         kiln_value h = kiln_value_map(a);
         kiln_value_set(h, "label", kiln_value_cstr(cl->label));
-        bool sortable = cl->f && !cl->rf && !cl->b && cl->f->column &&
-                        cl->f->type != KILN_FT_JSON;
+        bool sortable = cl->f && (!cl->rf || label_col(cl)) && !cl->b &&
+                        cl->f->column && cl->f->type != KILN_FT_JSON;
         kiln_value_set(h, "sortable", kiln_value_bool(sortable));
         if (sortable) {
             bool on = q.norder && q.order[0].f == cl->f;
@@ -1020,7 +1038,7 @@ int admin_export(kiln_ctx *c)
     sqlb s = {0};
     kiln_buf_init(&s.sql);
     select_sql(m, cols, ncols, &q, a, COUNT_NONE, 0, &s);
-    order_sql(m, &q, &s);
+    order_sql(m, &q, cols, ncols, &s);
     kiln_rows *r = kiln_db_query_a(db, s.sql.p, s.p, s.n);
     kiln_buf_deinit(&s.sql);
     if (!r || kiln_rows_error(r)) {

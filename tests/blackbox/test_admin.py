@@ -157,6 +157,14 @@ def test_admin_change_list():
               "project.name shown")
         check(re.search(r'<td>(ana|ben|chen)</td>', html),
               "a foreign key column shows the user, not an id")
+        # ... and sorts by it (its label, joined)
+        for o, rev in (("project", False), ("-project", True)):
+            st, html, _ = page(b, "/admin/task/?o=" + o)
+            names = re.findall(r'<td>(Mobile app|Website relaunch)</td>', html)
+            eq(len(names), 6, "every row's project: %r" % names)
+            eq(names, sorted(names, reverse=rev), "sorted by project: " + o)
+        check(re.search(r'aria-sort="descending"><a href="[^"]*o=project', html),
+              "the project column's header sorts: " + html[:3000])
         eq(r.getheader("X-Admin-Queries"), "1",
            "one statement for the page and its count, whatever its rows")
         # htmx, compiled in (tests/run.py installs it before meson runs):
