@@ -89,6 +89,21 @@ void kiln_api_hooks_add(const char *model, kiln_api_hooks *h);
 /** The hooks registered for model, or NULL. */
 const kiln_api_hooks *kiln_api_hooks_of(const char *model);
 
+/**
+ * Checks that each reference of obj (a model m row; only the fields in
+ * given, NULL: all; NULL values and fields errs already has an error at
+ * are skipped) names a row the referred model's query hook shows to this
+ * request: a hidden row is one that does not exist, added to errs as
+ * "does_not_exist" with the message kiln_model_check_refs gives. So a
+ * user cannot point a row at a row it may not see (a task into another
+ * team's project). kiln_model_decode, and so the generated API and the
+ * admin, check it with the references. Returns 0 (errs tells), 1 when a
+ * hook answered the request, or a negative error.
+ */
+int kiln_api_refs_visible(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                          const void *obj, const kiln_fieldset *given,
+                          kiln_errors *errs);
+
 /** Declares the hooks of model MODEL: `KILN_API_HOOKS(task) = {...};`. */
 #define KILN_API_HOOKS(MODEL)                                                  \
     static kiln_api_hooks kiln_api_hooks_##MODEL;                              \

@@ -162,12 +162,14 @@ int kiln_model_check_refs(kiln_dbc *db, const kiln_model *m, const void *obj,
 /**
  * A request's body (JSON, or a form) read into *out as model m in mode,
  * validated, and - when db is not NULL - its references looked up
- * (kiln_model_check_refs over the fields that decoded), so that one 422
- * lists every failing field, missing rows included. Returns 0 when *out is
- * valid (*given, when not NULL, says which fields the input had);
- * KILN_EINVAL when errs lists the failures and nothing is answered (a page
- * re-renders its form with kiln_page_invalid; an API answers
- * kiln_problem_errors); any other code once answered (400, 413, 415, or a
+ * (kiln_model_check_refs over the fields that decoded, then
+ * kiln_api_refs_visible: a row the referred model's query hook hides does
+ * not exist for this request), so that one 422 lists every failing field,
+ * missing rows included. Returns 0 when *out is valid (*given, when not
+ * NULL, says which fields the input had); KILN_EINVAL when errs lists the
+ * failures and nothing is answered (a page re-renders its form with
+ * kiln_page_invalid; an API answers kiln_problem_errors); any other code
+ * once answered (400, 413, 415, 1 when a query hook answered, or a
  * database failure).
  */
 int kiln_model_decode(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,

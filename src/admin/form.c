@@ -613,6 +613,8 @@ static int save_inlines(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
             rc = kiln_model_check_refs(db, cm, obj, &given, &ce);
             if (rc != 0 && rc != KILN_EINVAL)
                 return rc;
+            if ((rc = kiln_api_refs_visible(c, db, cm, obj, &given, &ce)))
+                return rc; /* 1: a query hook answered */
             if (kiln_errors_any(&ce)) {
                 child_errors(errs, &ce, prefix, a);
                 continue;
@@ -795,6 +797,12 @@ static int save(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int64_t id,
     /* the references that decoded: one page lists every error */
     rc = kiln_model_check_refs(db, m, obj, &given, &errs);
     if (rc != 0 && rc != KILN_EINVAL)
+        return kiln_db_fail(c, db);
+    /* ... naming rows this user may see (the referred models' rules) */
+    rc = kiln_api_refs_visible(c, db, m, obj, &given, &errs);
+    if (rc > 0)
+        return 0; /* a query hook answered */
+    if (rc < 0)
         return kiln_db_fail(c, db);
     const char *pwhash = NULL; /* Kiln's user: its rules, its password */
     rc = admin_user_presave(c, m, id, row ? before : NULL, obj, ff, nff, &errs,

@@ -6,6 +6,7 @@
  * hand-written handler answers the same method and path.
  */
 #include "api/api_impl.h"
+#include "model/runtime.h"
 #include "schema/conform.h"
 
 #include <stdio.h>
@@ -132,6 +133,8 @@ int kiln_api_register(kiln_app *app, const kiln_model *const *models,
 {
     static const kiln_handler handlers[API_NOPS] = {
         api_list, api_retrieve, api_create, api_update, api_patch, api_delete};
+    /* the references a request writes: only to rows it may see (refs.c) */
+    model_refs_rule(kiln_api_refs_visible);
     for (size_t i = 0; models && models[i]; i++) {
         const kiln_model *m = models[i];
         api_route rs[API_NOPS];

@@ -15,6 +15,19 @@
 
 #include "db/db_impl.h"
 
+/** A check of the references a request writes beyond their existence
+    (kiln_api_refs_visible's shape): 0 (errs tells), 1 answered, < 0. */
+typedef int (*model_refs_fn)(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
+                             const void *obj, const kiln_fieldset *given,
+                             kiln_errors *errs);
+
+/**
+ * Installs fn as the check kiln_model_decode runs after the references
+ * exist (the API module installs its row rules: api/refs.c; the model
+ * layer does not know the API's hooks). Once, before serving.
+ */
+void model_refs_rule(model_refs_fn fn);
+
 /** True when f is optional and NULL in obj. */
 bool model_is_null(const kiln_field *f, const void *obj);
 /** Sets f of obj to NULL (null) or not, when f is optional. */

@@ -466,6 +466,13 @@ int kiln_model_fail(kiln_ctx *c, kiln_dbc *db, const kiln_model *m, int rc)
 
 /* ---- a request's body, references included ------------------------------ */
 
+static model_refs_fn g_refs_rule; /* set once before serving */
+
+void model_refs_rule(model_refs_fn fn)
+{
+    g_refs_rule = fn;
+}
+
 int kiln_model_decode(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
                       kiln_decode_mode mode, void *out, kiln_fieldset *given,
                       kiln_errors *errs)
@@ -484,6 +491,14 @@ int kiln_model_decode(kiln_ctx *c, kiln_dbc *db, const kiln_model *m,
             kiln_model_fail(c, db, m, r);
             return r;
         }
+        /* ... and name rows this request may see */
+        r = g_refs_rule ? g_refs_rule(c, db, m, out, &seen, errs) : 0;
+        if (r < 0) {
+            kiln_model_fail(c, db, m, r);
+            return r;
+        }
+        if (r > 0)
+            return 1; /* a referred model's query hook answered */
     }
     return kiln_errors_any(errs) ? KILN_EINVAL : 0;
 }

@@ -228,10 +228,15 @@ def test_admin_row_rules():
         check('value="p3"' not in html, "part 3 hidden in the inline")
         st, html, _ = page(b, "/admin/item/3/", who="root")
         check('value="p3"' in html, "root sees it there")
-        st, _, _ = post_form(b, "/admin/item/3/", [
+        st, html, _ = post_form(b, "/admin/item/3/", [
             ("folder", "3"), ("title", "b1"), ("part-TOTAL", "1"),
             ("part-0-id", "3"), ("part-0-label", "taken")], who="alice")
-        eq(st, 303, "the item saved")
+        eq(st, 422, "a reference to a folder alice may not see: " + html[:300])
+        check("there is no folder with id 3" in html, "said beside it")
+        st, _, _ = post_form(b, "/admin/item/3/", [
+            ("folder", "1"), ("title", "b1"), ("part-TOTAL", "1"),
+            ("part-0-id", "3"), ("part-0-label", "taken")], who="alice")
+        eq(st, 303, "the item saved into her folder")
         eq(b.rows("SELECT label FROM part WHERE id = 3"), [("p3",)],
            "the hidden part unchanged")
         # a hook that answers itself, and one that fails: pages

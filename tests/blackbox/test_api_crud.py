@@ -464,13 +464,23 @@ def part_expand(app, pids, rows):
                               "&project=%d" % pids[1])
     check(all(x["project"]["id"] == pids[1] for x in page["items"]),
           "expand with a filter")
-    # the referred model's query hook applies to what expand embeds
-    st, hp, _, raw = app.call("POST", "/api/projects", {"name": "hidden p"})
+    # the referred model's query hook applies to what expand embeds: a task
+    # of a project that was then hidden (renamed "hidden ...")
+    st, hp, _, raw = app.call("POST", "/api/projects", {"name": "soon gone"})
     eq(st, 201, raw)
     st, ht, _, raw = app.call("POST", "/api/tasks",
                               {"title": "in a hidden project",
                                "project": hp["id"]})
     eq(st, 201, raw)
+    st, _, _, raw = app.call("PATCH", "/api/projects/%d" % hp["id"],
+                             {"name": "hidden p"})
+    eq(st, 200, raw)
+    # ... and to what a write refers to: a hidden project does not exist
+    st, err, _, raw = app.call("POST", "/api/tasks",
+                               {"title": "into it", "project": hp["id"]})
+    eq(st, 422, raw)
+    eq([(e["pointer"], e["code"]) for e in err["errors"]],
+       [("/project", "does_not_exist")], raw)
     st, page, _, _ = app.call("GET", "/api/tasks?expand=project&title="
                               + quote("in a hidden project"))
     eq([(x["id"], x["project"]) for x in page["items"]], [(ht["id"], None)],

@@ -59,9 +59,10 @@ class Board:
         check("warning:" not in out + err,
               "the example newcomers read builds without a compiler warning: "
               + out + err)
-        # API tokens of seeded users (seed.sql): ana the admin, chen a viewer
+        # API tokens of seeded users (seed.sql): ana the admin, ben an editor,
+        # chen a viewer
         self.tokens = {}
-        for who in ("ana", "chen"):
+        for who in ("ana", "ben", "chen"):
             rc, out, err = self.kiln("token", "create", who)
             eq(rc, 0, "token create: " + err)
             self.tokens[who] = out.strip().split()[-1]
@@ -331,6 +332,36 @@ def test_board_roles_and_members():
         check("task.change" in json.loads(body)["detail"], body)
         st, body, _ = b.call("GET", "/api/projects")
         eq(len(json.loads(body)["items"]), 2, "the admin sees all")
+        # a reference must name a row the writer may see: ben, an editor,
+        # cannot put a task into a project he is not a member of, nor a
+        # comment on its tasks; the admin can (api/_hooks, kiln_api_refs_visible)
+        st, body, _ = b.call("POST", "/api/projects", '{"name": "Secret"}', JSON)
+        eq(st, 201, body)
+        secret = json.loads(body)["id"]
+        st, body, _ = b.call("POST", "/api/tasks", json.dumps(
+            {"project": secret, "title": "In a secret project"}), JSON)
+        eq(st, 201, "the admin's task: " + body)
+        hidden = json.loads(body)["id"]
+        for method, target, data in (
+                ("POST", "/api/tasks", {"project": secret, "title": "Sneaky",
+                                        "priority": "zzz"}),
+                ("PATCH", "/api/tasks/1", {"project": secret})):
+            st, body, _ = b.call(method, target, json.dumps(data), JSON,
+                                 who="ben")
+            eq(st, 422, "%s %s: %s" % (method, target, body))
+            errs = {e["pointer"]: e["code"] for e in json.loads(body)["errors"]}
+            eq(errs.get("/project"), "does_not_exist", body)
+            check(len(errs) == (2 if method == "POST" else 1),
+                  "one 422 lists every field: " + body)
+        st, body, _ = b.call("POST", "/api/comments", json.dumps(
+            {"task": hidden, "author": "Ben", "body": "hi"}), JSON, who="ben")
+        eq(st, 422, body)
+        check('"/task"' in body and "does_not_exist" in body, body)
+        st, body, _ = b.call("GET", "/api/tasks/1", who="ben")
+        eq(json.loads(body)["project"], 1, "task 1 stayed in its project")
+        st, body, _ = b.call("POST", "/api/tasks", json.dumps(
+            {"project": 1, "title": "Ben's own"}), JSON, who="ben")
+        eq(st, 201, "into his own project: " + body)
         # the users a task may be assigned to (models/user.toml): readable
         # by every role, never written through the API
         st, body, _ = b.call("GET", "/api/users?ordering=username",
