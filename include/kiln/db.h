@@ -297,6 +297,14 @@ int kiln_db_fail(kiln_ctx *c, kiln_dbc *db);
  */
 int kiln_json_rows(kiln_ctx *c, int status, kiln_rows *r);
 
+/**
+ * Appends sql to b with each parameter $k written $(base + k): a condition
+ * written with its own $1..$n (a query hook's) placed after a statement's
+ * first base parameters. No '$' may stand inside a string literal of sql.
+ * Returns 0 or KILN_ENOMEM.
+ */
+int kiln_db_sql_shift(kiln_buf *b, const char *sql, size_t base);
+
 /* ---- URLs -----------------------------------------------------------------
  */
 

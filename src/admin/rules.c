@@ -50,16 +50,7 @@ int admin_rule_sql(const admin_rule *r, const kiln_model *m, bool correlated,
                         m->table, m->table);
     else
         kiln_buf_putc(sql, '(');
-    for (const char *p = r->sql; *p; p++) {
-        if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
-            size_t k = 0;
-            while (p[1] >= '0' && p[1] <= '9')
-                k = k * 10 + (size_t)(*++p - '0');
-            kiln_buf_printf(sql, "$%zu", base + k);
-        } else {
-            kiln_buf_putc(sql, *p);
-        }
-    }
+    kiln_db_sql_shift(sql, r->sql, base);
     kiln_buf_puts(sql, correlated ? "))" : ")");
     for (size_t i = 0; i < r->nparams; i++)
         ps[(*np)++] = r->params[i];

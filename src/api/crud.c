@@ -64,17 +64,7 @@ static void wand(where *w)
 static void wpaste(where *w, const char *sql, const kiln_db_param *ps,
                    size_t np)
 {
-    size_t base = w->n;
-    for (const char *p = sql; *p; p++) {
-        if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
-            size_t k = 0;
-            while (p[1] >= '0' && p[1] <= '9')
-                k = k * 10 + (size_t)(*++p - '0');
-            kiln_buf_printf(&w->sql, "$%zu", base + k);
-        } else {
-            kiln_buf_putc(&w->sql, *p);
-        }
-    }
+    kiln_db_sql_shift(&w->sql, sql, w->n);
     for (size_t i = 0; i < np; i++)
         wparam(w, ps[i]);
 }

@@ -22,16 +22,7 @@ static int shown(kiln_dbc *db, const kiln_model *target,
     kiln_buf_printf(&b, "SELECT count(*) FROM %s WHERE id = $1 AND (",
                     target->table);
     /* the hook's $1..$n after the id's */
-    for (const char *p = hw->sql; *p; p++) {
-        if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
-            size_t k = 0;
-            while (p[1] >= '0' && p[1] <= '9')
-                k = k * 10 + (size_t)(*++p - '0');
-            kiln_buf_printf(&b, "$%zu", k + 1);
-        } else {
-            kiln_buf_putc(&b, *p);
-        }
-    }
+    kiln_db_sql_shift(&b, hw->sql, 1);
     kiln_buf_putc(&b, ')');
     int64_t n = 0;
     int rc = b.p ? kiln_db_scalar_int_a(db, &n, b.p, ps, np + 1) : KILN_ENOMEM;

@@ -125,6 +125,22 @@ void db_url_free(db_url *u)
     memset(u, 0, sizeof *u);
 }
 
+int kiln_db_sql_shift(kiln_buf *b, const char *sql, size_t base)
+{
+    int rc = 0;
+    for (const char *p = sql; *p && rc == 0; p++) {
+        if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+            size_t k = 0;
+            while (p[1] >= '0' && p[1] <= '9')
+                k = k * 10 + (size_t)(*++p - '0');
+            rc = kiln_buf_printf(b, "$%zu", base + k);
+        } else {
+            rc = kiln_buf_putc(b, *p);
+        }
+    }
+    return rc;
+}
+
 int kiln_db_url_in(const char *url, const char *root, char *out, size_t n)
 {
     const char *path = NULL;

@@ -109,6 +109,22 @@ TEST(urls_are_checked)
     CHECK(strstr(err, "cannot open SQLite database"));
 }
 
+TEST(sql_shift)
+{
+    kiln_buf b;
+    kiln_buf_init(&b);
+    CHECK_INT(kiln_db_sql_shift(&b,
+                                "owner = $1 OR (team IN ($2, $10)) AND "
+                                "x = '$' || $",
+                                3),
+              0);
+    CHECK_STR(b.p, "owner = $4 OR (team IN ($5, $13)) AND x = '$' || $");
+    kiln_buf_clear(&b);
+    CHECK_INT(kiln_db_sql_shift(&b, "a = $1", 0), 0);
+    CHECK_STR(b.p, "a = $1");
+    kiln_buf_deinit(&b);
+}
+
 TEST(crud)
 {
     kiln_dbc *db = open_db();
